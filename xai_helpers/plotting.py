@@ -1,0 +1,180 @@
+"""Figures: images, heatmaps and overlays with colour bars, in a colour-blind-safe style.
+
+Every helper takes ``ax=None`` (a new figure is made when omitted) and returns what it drew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from ._setup import COURSE_CMAP, COURSE_DIVERGING_CMAP
+
+__all__ = ["to_numpy_image", "show_image", "show_heatmap", "overlay", "image_grid", "bar_chart"]
+
+
+def to_numpy_image(img) -> np.ndarray:
+    """Turn a tensor (C, H, W) / (1, C, H, W) / (H, W) or an array into (H, W) or (H, W, 3) for ``imshow``.
+
+    Examples
+    --------
+    >>> to_numpy_image(torch.zeros(1, 1, 28, 28)).shape
+    (28, 28)
+    """
+    if isinstance(img, torch.Tensor):
+        img = img.detach().cpu().numpy()
+    a = np.asarray(img)
+    if a.ndim == 4:
+        if a.shape[0] != 1:
+            raise ValueError(f"expected one image, got a batch of {a.shape[0]}")
+        a = a[0]
+    if a.ndim == 3 and a.shape[0] in (1, 3) and a.shape[-1] not in (1, 3):
+        a = np.moveaxis(a, 0, -1)
+    if a.ndim == 3 and a.shape[-1] == 1:
+        a = a[..., 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] != 3):
+        raise ValueError(f"cannot show an array of shape {np.shape(img)} as an image")
+    return a
+
+
+def _ax(ax):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def show_image(img, ax=None, title: str | None = None, cmap: str = "gray", **kwargs):
+    """Show an image (grey or RGB) without axes ticks; returns the ``AxesImage``.
+
+    Examples
+    --------
+    >>> im = show_image(torch.rand(1, 28, 28), title="a digit")
+    >>> im.axes.get_title()
+    'a digit'
+    """
+    ax = _ax(ax)
+    a = to_numpy_image(img)
+    im = ax.imshow(a, cmap=cmap if a.ndim == 2 else None, **kwargs)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return im
+
+
+def show_heatmap(
+    heat,
+    ax=None,
+    title: str | None = None,
+    cmap: str | None = None,
+    signed: bool = False,
+    colorbar: bool = True,
+    label: str = "importance",
+    **kwargs,
+):
+    """Show a 2-D attribution map with a colour bar; returns the ``AxesImage``.
+
+    ``signed=True`` centres a diverging map on 0 (blue negative, red positive).
+
+    Examples
+    --------
+    >>> im = show_heatmap(torch.rand(28, 28), title="saliency")
+    >>> im.colorbar is not None
+    True
+    """
+    ax = _ax(ax)
+    h = to_numpy_image(heat)
+    if h.ndim != 2:
+        raise ValueError(f"a heatmap must be 2-D, got shape {h.shape}")
+    if signed:
+        m = float(np.abs(h).max()) or 1.0
+        kwargs.setdefault("vmin", -m)
+        kwargs.setdefault("vmax", m)
+    im = ax.imshow(h, cmap=cmap or (COURSE_DIVERGING_CMAP if signed else COURSE_CMAP), **kwargs)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=label)
+    return im
+
+
+def overlay(img, heat, ax=None, title: str | None = None, alpha: float = 0.55, cmap: str | None = None, colorbar: bool = True, label: str = "importance"):
+    """Draw ``heat`` (resized to the image) semi-transparently over a greyed copy of ``img``.
+
+    Returns the heatmap's ``AxesImage``.
+
+    Examples
+    --------
+    >>> im = overlay(torch.rand(3, 32, 32), torch.rand(8, 8))
+    >>> im.get_alpha()
+    0.55
+    """
+    ax = _ax(ax)
+    a = to_numpy_image(img).astype(float)
+    grey = a.mean(-1) if a.ndim == 3 else a
+    h = to_numpy_image(heat).astype(float)
+    ax.imshow(grey, cmap="gray", alpha=0.6)
+    extent = (-0.5, grey.shape[1] - 0.5, grey.shape[0] - 0.5, -0.5)
+    im = ax.imshow(h, cmap=cmap or COURSE_CMAP, alpha=alpha, extent=extent, interpolation="bilinear")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=label)
+    return im
+
+
+def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, cmap: str = "gray", size: float = 1.4, suptitle: str | None = None, **kwargs):
+    """Show many images in a grid; returns the ``Figure``.
+
+    Examples
+    --------
+    >>> fig = image_grid(torch.rand(10, 1, 28, 28), titles=[str(i) for i in range(10)], ncols=5)
+    >>> len(fig.axes)
+    10
+    """
+    import matplotlib.pyplot as plt
+
+    n = len(images)
+    if n == 0:
+        raise ValueError("image_grid needs at least one image")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"got {len(titles)} titles for {n} images")
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        if i < n:
+            show_image(images[i], ax=ax, title=titles[i] if titles else None, cmap=cmap, **kwargs)
+        else:
+            ax.remove()
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def bar_chart(labels: Sequence[str], values: Sequence[float], ax=None, title: str | None = None, ylabel: str | None = None, fmt: str = "{:.0f}"):
+    """A labelled bar chart with the values written on the bars; returns the ``BarContainer``.
+
+    Examples
+    --------
+    >>> bars = bar_chart(["a", "b"], [1, 2])
+    >>> len(bars)
+    2
+    """
+    ax = _ax(ax)
+    bars = ax.bar(list(labels), list(values), color=[f"C{i}" for i in range(len(labels))])
+    ax.bar_label(bars, labels=[fmt.format(v) for v in values])
+    if title:
+        ax.set_title(title)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return bars
