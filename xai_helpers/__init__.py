@@ -29,6 +29,7 @@ _SUBMODULES = {
     "attribution",
     "data",
     "evaluation",
+    "generative",
     "homework",
     "models",
     "monsters",
