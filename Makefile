@@ -1,0 +1,43 @@
+# Explainable ML, the course — two commands: `make lab` and `make test`.
+# Everything installs into .venv (created if missing); a second run only re-installs when
+# requirements.txt or pyproject.toml changed.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+KERNEL := xai-course
+
+.PHONY: lab test install student benchmark clean help
+
+help:
+	@echo "make lab        install (first time) and open JupyterLab on notebooks/index.ipynb"
+	@echo "make test       install (first time), then ruff, unit tests and every notebook (nbval)"
+	@echo "make student    build/student/: the notebooks without their exercise solutions"
+	@echo "make benchmark  time every notebook (wall time and peak memory)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --user --name $(KERNEL) --display-name "Python (xai-course)" > /dev/null
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lab: install
+	$(VENV)/bin/jupyter lab notebooks/index.ipynb
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest tests notebooks --nbval-lax -p no:cacheprovider
+
+student: install
+	$(PY) -m xai_helpers.homework notebooks build/student
+
+benchmark: install
+	$(PY) benchmarks/run_notebooks.py
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

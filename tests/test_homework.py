@@ -1,0 +1,63 @@
+"""xai_helpers.homework: student copies without solutions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from xai_helpers import homework
+
+NOTEBOOKS = sorted(Path(__file__).resolve().parent.parent.joinpath("notebooks").glob("[0-9]*.ipynb"))
+
+
+def test_strip_solutions_keeps_indentation_and_code_around():
+    src = "x = 1\nif True:\n    ### BEGIN SOLUTION\n    y = 2\n    ### END SOLUTION\nprint(x)\n"
+    out = homework.strip_solutions(src)
+    assert "y = 2" not in out and "BEGIN SOLUTION" not in out
+    assert "    # YOUR CODE HERE\n    raise NotImplementedError()\nprint(x)" in out
+    assert out.startswith("x = 1\n")
+
+
+def test_strip_solutions_errors_on_unbalanced_markers():
+    with pytest.raises(ValueError, match="unbalanced"):
+        homework.strip_solutions("### BEGIN SOLUTION\nx = 1\n")
+    with pytest.raises(ValueError, match="out of order"):
+        homework.strip_solutions("### END SOLUTION\nx = 1\n### BEGIN SOLUTION\n")
+
+
+def test_build_student_copies(tmp_path):
+    src = tmp_path / "nbs"
+    src.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("### BEGIN SOLUTION in prose is left alone"),
+        nbformat.v4.new_code_cell("### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"),
+        nbformat.v4.new_code_cell("assert answer == 42"),
+    ]
+    nbformat.write(nb, src / "a.ipynb")
+    written = homework.build_student_copies(src, tmp_path / "student")
+    out = nbformat.read(written[0], as_version=4)
+    assert "answer = 42" not in out.cells[1].source and "NotImplementedError" in out.cells[1].source
+    assert out.cells[2].source == "assert answer == 42"
+    with pytest.raises(FileNotFoundError, match="no notebooks"):
+        homework.build_student_copies(tmp_path / "empty", tmp_path / "x")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_course_notebooks_have_exercises_that_strip_cleanly(path):
+    nb = nbformat.read(path, as_version=4)
+    solutions = [c.source for c in nb.cells if c.cell_type == "code" and homework.BEGIN in c.source]
+    assert solutions, f"{path.name} has no exercise with a marked solution"
+    student = homework.make_student_notebook(nb)
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            assert homework.BEGIN not in cell.source and homework.END not in cell.source
+    # no line of any solution survives in the student copy
+    student_code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+    for sol in solutions:
+        for block in sol.split(homework.BEGIN)[1:]:
+            for line in block.split(homework.END)[0].splitlines()[1:]:
+                if line.strip() and len(line.strip()) > 12:
+                    assert line not in student_code.splitlines(), f"solution line survives in {path.name}: {line!r}"

@@ -1,0 +1,117 @@
+"""xai_helpers.models: the MNIST CNN, training, checkpoints with SHA-256, the ImageNet model."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+
+from xai_helpers import models
+from xai_helpers.data import imagenet_preprocess, load_photo
+from xai_helpers.train import random_shift
+
+
+def test_mnist_cnn_shape_and_layers():
+    m = models.MnistCNN()
+    assert m(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+    assert m.conv2.out_channels >= 16
+    assert sum(p.numel() for p in m.parameters()) < 200_000
+
+
+def test_shipped_checkpoint_accuracy(mnist, mnist_cnn):
+    acc = models.accuracy(mnist_cnn, mnist.X_test, mnist.y_test)
+    assert acc >= 0.97
+    assert models.checkpoint_meta("mnist_cnn")["test_accuracy"] == pytest.approx(acc, abs=1e-4)
+    assert not mnist_cnn.training
+
+
+def test_training_is_deterministic_and_learns(mnist):
+    X, y = mnist.X_train[:512], mnist.y_train[:512]
+
+    def run():
+        torch.manual_seed(123)  # different init each call unless train() seeds: we seed the init here
+        m = models.MnistCNN()
+        losses = models.train(m, X, y, epochs=2, seed=5, augment=random_shift, progress=False)
+        return m, losses
+
+    (m1, l1), (m2, l2) = run(), run()
+    assert l1 == l2
+    assert all(torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
+    assert l1[-1] < l1[0]
+
+
+def test_train_validates_input():
+    m = models.MnistCNN()
+    with pytest.raises(ValueError, match="int64"):
+        models.train(m, torch.rand(4, 1, 28, 28), torch.zeros(4), progress=False)
+    with pytest.raises(ValueError, match="epochs"):
+        models.train(m, torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.long), epochs=0, progress=False)
+
+
+def test_checkpoint_roundtrip_and_sha_refusal(tmp_path):
+    m = models.MnistCNN(c1=4, c2=8, hidden=8)
+    models.save_checkpoint(m, "tiny", kwargs={"c1": 4, "c2": 8, "hidden": 8}, meta={"note": "test"}, directory=tmp_path)
+    loaded = models.load_pretrained("tiny", directory=tmp_path)
+    x = torch.rand(2, 1, 28, 28)
+    assert torch.equal(loaded(x), m.eval()(x))
+    assert models.checkpoint_meta("tiny", directory=tmp_path) == {"note": "test"}
+    # tamper with one byte: refused, with a message saying what to do
+    path = tmp_path / "tiny.pt"
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(models.ChecksumError, match="SHA-256.*git checkout"):
+        models.load_pretrained("tiny", directory=tmp_path)
+
+
+def test_checkpoint_without_recorded_hash_is_refused(tmp_path):
+    shutil.copy(models.CHECKPOINT_DIR / "mnist_cnn.pt", tmp_path / "mnist_cnn.pt")
+    with pytest.raises(models.ChecksumError, match="no SHA-256"):
+        models.load_pretrained("mnist_cnn", directory=tmp_path)
+    with pytest.raises(FileNotFoundError, match="available: mnist_cnn"):
+        models.load_pretrained("nope", directory=tmp_path)
+
+
+def test_every_shipped_checkpoint_matches_its_hash_and_is_small():
+    sums = (models.CHECKPOINT_DIR / "SHA256SUMS").read_text().split()
+    recorded = dict(zip(sums[1::2], sums[0::2]))
+    files = sorted(p.name for p in models.CHECKPOINT_DIR.glob("*.pt"))
+    assert files and set(files) == set(recorded)
+    for name in files:
+        path = models.CHECKPOINT_DIR / name
+        assert models.sha256(path) == recorded[name]
+        assert path.stat().st_size < 5 * 2**20, f"{name} is over 5 MB: shrink the model"
+
+
+def test_every_checkpoint_has_a_recipe():
+    from xai_helpers.train import RECIPES
+
+    for p in models.CHECKPOINT_DIR.glob("*.pt"):
+        assert p.stem in RECIPES, f"{p.name} has no recipe in xai_helpers.train.RECIPES"
+
+
+def test_save_checkpoint_refuses_foreign_architecture(tmp_path):
+    with pytest.raises(ValueError, match="xai_helpers"):
+        models.save_checkpoint(torch.nn.Linear(2, 2), "x", directory=tmp_path)
+
+
+def test_imagenet_model_recognises_the_cat():
+    model = models.imagenet_model()
+    top = models.predict_topk(model, imagenet_preprocess(load_photo("chelsea")), k=3)[0]
+    assert top[0][0] in {"tabby", "tiger cat", "Egyptian cat"}
+    assert sum(p for _, p in top) > 0.8
+    assert models.imagenet_classes()[285] == "Egyptian cat"
+
+
+def test_predict_topk_and_proba(mnist_cnn, digits):
+    x, y = digits
+    p = models.predict_proba(mnist_cnn, x)
+    assert torch.allclose(p.sum(1), torch.ones(len(x)), atol=1e-5)
+    top = models.predict_topk(mnist_cnn, x, k=3)
+    assert [int(t[0][0]) for t in top] == p.argmax(1).tolist()
+    assert all(t[0][1] >= t[1][1] >= t[2][1] for t in top)
+    with pytest.raises(ValueError, match="exceeds"):
+        models.predict_topk(mnist_cnn, x, k=11)
+    with pytest.raises(ValueError, match="labels"):
+        models.predict_topk(mnist_cnn, x, k=1, labels=["a"])

@@ -1,0 +1,60 @@
+"""xai_helpers.plotting: every helper takes ax=None and returns what it drew."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from xai_helpers import plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_to_numpy_image_shapes():
+    assert plotting.to_numpy_image(torch.zeros(1, 1, 28, 28)).shape == (28, 28)
+    assert plotting.to_numpy_image(torch.zeros(3, 8, 9)).shape == (8, 9, 3)
+    assert plotting.to_numpy_image(np.zeros((8, 9, 3))).shape == (8, 9, 3)
+    with pytest.raises(ValueError, match="batch"):
+        plotting.to_numpy_image(torch.zeros(2, 1, 5, 5))
+    with pytest.raises(ValueError, match="cannot show"):
+        plotting.to_numpy_image(np.zeros((4, 5, 6, 7, 8)))
+
+
+def test_show_image_uses_given_ax():
+    fig, ax = plt.subplots()
+    im = plotting.show_image(torch.rand(1, 28, 28), ax=ax, title="t")
+    assert im.axes is ax and ax.get_title() == "t"
+
+
+def test_show_heatmap_colorbar_and_signed_limits():
+    h = torch.tensor([[-2.0, 1.0], [0.5, 0.0]])
+    im = plotting.show_heatmap(h, signed=True, label="attribution")
+    assert im.get_clim() == (-2.0, 2.0)
+    assert im.colorbar is not None and im.colorbar.ax.get_ylabel() == "attribution"
+    assert im.get_cmap().name == "RdBu_r"
+    with pytest.raises(ValueError, match="2-D"):
+        plotting.show_heatmap(np.zeros((4, 4, 3)))
+
+
+def test_overlay_extent_matches_image():
+    im = plotting.overlay(torch.rand(3, 32, 40), torch.rand(4, 5))
+    assert im.get_extent() == [-0.5, 39.5, 31.5, -0.5]
+
+
+def test_image_grid_and_bar_chart():
+    fig = plotting.image_grid(torch.rand(7, 1, 28, 28), titles=list("abcdefg"), ncols=4, suptitle="digits")
+    assert len(fig.axes) == 7 and fig.axes[6].get_title() == "g"
+    with pytest.raises(ValueError, match="titles"):
+        plotting.image_grid(torch.rand(2, 1, 5, 5), titles=["a"])
+    bars = plotting.bar_chart(["a", "b", "c"], [60, 94, 93], fmt="{:.0f}%")
+    assert [b.get_height() for b in bars] == [60, 94, 93]
