@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -61,3 +62,42 @@ def test_course_notebooks_have_exercises_that_strip_cleanly(path):
             for line in block.split(homework.END)[0].splitlines()[1:]:
                 if line.strip() and len(line.strip()) > 12:
                     assert line not in student_code.splitlines(), f"solution line survives in {path.name}: {line!r}"
+
+
+def _assigned_names(source: str) -> set[str]:
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
+def _used_names(source: str) -> set[str]:
+    import ast
+
+    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_student_checks_fail_on_the_stubs(path):
+    """In the student copy, every exercise's check cell depends on something only the solution provides:
+    a name first bound in the solution cell (NameError on the stub), or a function whose body is the
+    stub (NotImplementedError when the check calls it)."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    for i, src in enumerate(code):
+        if homework.BEGIN not in src:
+            continue
+        checks = [c for c in code[i + 1 : i + 3] if re.search(r"^\s*assert\b", c, re.M)]
+        assert checks, f"{path.name}: the exercise in code cell {i} has no check cell (with assert) right after it"
+        before = set().union(*(_assigned_names(c) for c in code[:i])) if i else set()
+        provided = _assigned_names(src) - before
+        # a function defined around a stub also counts, even if the name existed before
+        student_src = homework.strip_solutions(src)
+        stubbed_functions = {n for n in _assigned_names(student_src) if f"def {n}(" in student_src and "NotImplementedError" in student_src}
+        needed = _used_names(checks[0]) & (provided | stubbed_functions)
+        assert needed, f"{path.name}: the check after code cell {i} uses nothing the solution provides, so it cannot fail on the stub"
