@@ -179,3 +179,25 @@ def test_results_come_back_on_cpu_as_float(mnist_cnn, digits):
     for out in [A.saliency(mnist_cnn, x, y), A.smoothgrad(mnist_cnn, x, y, n=2), A.occlusion(mnist_cnn, x[:1], y[:1])]:
         assert out.device.type == "cpu" and out.dtype == torch.float32
         assert np.isfinite(out.numpy()).all()
+
+
+def test_saliency_and_ig_need_no_extra_forward_pass(mnist_cnn, digits):
+    """The target's range is checked on the logits of the real pass: saliency = one forward pass."""
+    calls = []
+    handle = mnist_cnn.register_forward_hook(lambda m, i, o: calls.append(len(i[0])))
+    try:
+        A.saliency(mnist_cnn, digits[0], digits[1])
+        assert calls == [8]
+        calls.clear()
+        A.integrated_gradients(mnist_cnn, digits[0][:1], digits[1][:1], steps=10)
+        assert calls == [10, 1, 1]  # the path, then f(x) and f(x') for the completeness gap
+    finally:
+        handle.remove()
+
+
+def test_smoothgrad_samples_and_cache(mnist_cnn, digits):
+    x, y = digits[0][:1], int(digits[1][0])
+    s = A.smoothgrad_samples(mnist_cnn, x, y, sigma=0.2, n=5, seed=1)
+    assert torch.allclose(A.reduce_channels(s.mean(0)), A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n=5, seed=1), atol=1e-6)
+    cache = A.SmoothGradCache(mnist_cnn, x, y, seed=1, progress=False)
+    assert torch.allclose(cache.map(0.2, 5), A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n=5, seed=1)[0], atol=1e-6)

@@ -37,6 +37,7 @@ _SUBMODULES = {
     "representations",
     "attacks",
     "surrogates",
+    "toys",
     "train",
     "validation",
     "visualization",

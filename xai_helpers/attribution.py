@@ -10,6 +10,7 @@ checks each against Captum's implementation.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 
 import torch
@@ -25,10 +26,13 @@ __all__ = [
     "occlusion_pixel_map",
     "resolve_fill",
     "smoothgrad",
+    "smoothgrad_samples",
     "integrated_gradients",
     "ig_alphas",
     "grad_cam",
     "reduce_channels",
+    "ig_baseline",
+    "SmoothGradCache",
 ]
 
 _OF = ("score", "probability", "loss")
@@ -42,12 +46,28 @@ def _device(model: nn.Module) -> torch.device:
 
 
 def _prepare(model: nn.Module, x: torch.Tensor, target) -> tuple[torch.Tensor, torch.Tensor, torch.device]:
+    """Validate ``x`` and ``target`` (the upper bound of the class index is checked later, against
+    the logits of the first forward pass, by :func:`_check_classes`: no extra forward pass)."""
     check_image_batch(x)
     model.eval()
     dev = _device(model)
-    with torch.no_grad():
-        k = model(x[:1].to(dev)).shape[1]
-    return x, check_target(target, x.shape[0], k), dev
+    try:
+        t = check_target(target, x.shape[0], sys.maxsize)
+    except ValueError as e:
+        if "out of range" not in str(e):
+            raise
+        raise ValueError(f"{str(e).split(':')[0]}: class indices start at 0") from None
+    return x, t, dev
+
+
+def _check_classes(t: torch.Tensor, logits: torch.Tensor) -> None:
+    """Raise a clear ValueError when a target class is not one of the model's ``logits.shape[1]`` classes."""
+    if logits.ndim != 2:
+        raise ValueError(f"the model must return logits of shape (N, K), got shape {tuple(logits.shape)}")
+    k = logits.shape[1]
+    if (t >= k).any():
+        bad = int(t[t >= k][0])
+        raise ValueError(f"target class {bad} is out of range: the model has {k} classes (0..{k - 1})")
 
 
 def class_score(logits: torch.Tensor, target: torch.Tensor, of: str = "score") -> torch.Tensor:
@@ -88,7 +108,9 @@ def _input_gradients(model, x, t, dev, of, batch_size) -> torch.Tensor:
     grads = []
     for i in range(0, len(x), batch_size):
         xb = x[i : i + batch_size].to(dev).detach().requires_grad_(True)
-        score = class_score(model(xb), t[i : i + batch_size].to(dev), of)
+        logits = model(xb)
+        _check_classes(t, logits)
+        score = class_score(logits, t[i : i + batch_size].to(dev), of)
         (g,) = torch.autograd.grad(score.sum(), xb)
         grads.append(g.detach().cpu())
     return torch.cat(grads)
@@ -235,7 +257,9 @@ def occlusion(
                 xb = x[i : i + 1].repeat(len(chunk), 1, 1, 1)
                 for k, (r, c_) in enumerate(chunk):
                     xb[k, :, r : r + box, c_ : c_ + box] = fills[i]
-                probs.append(model(xb.to(dev)).softmax(1)[:, t[i]].cpu())
+                logits = model(xb.to(dev))
+                _check_classes(t, logits)
+                probs.append(logits.softmax(1)[:, t[i]].cpu())
                 bar.update(len(chunk))
             out[i] = torch.cat(probs).view(len(rows), len(cols))
     bar.close()
@@ -302,6 +326,14 @@ def smoothgrad(
     >>> smoothgrad(MnistCNN(), torch.rand(2, 1, 28, 28), target=1, n=4).shape
     torch.Size([2, 28, 28])
     """
+    total = None
+    for g in _noisy_gradient_chunks(model, x, target, sigma, n, of, seed, batch_size, progress):
+        total = g.sum(0) if total is None else total + g.sum(0)
+    return reduce_channels(total / n, reduce)
+
+
+def _noisy_gradient_chunks(model, x, target, sigma, n, of, seed, batch_size, progress):
+    """Yield |∂score/∂x| of the noisy copies, in chunks shaped (k, N, C, H, W)."""
     from tqdm.auto import tqdm
 
     sigma = check_fraction(sigma, "sigma")
@@ -310,16 +342,45 @@ def smoothgrad(
     x, t, dev = _prepare(model, x, target)
     gen = torch.Generator().manual_seed(seed)
     stdev = sigma * (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3)))  # (N,)
-    total = torch.zeros_like(x)
     per = max(1, batch_size // len(x)) if len(x) < batch_size else 1
-    for s in tqdm(range(0, n, per), desc="SmoothGrad", disable=not progress):
-        k = min(per, n - s)
-        noise = torch.randn((k, *x.shape), generator=gen) * stdev.view(1, -1, 1, 1, 1)
-        xs = (x.unsqueeze(0) + noise).reshape(-1, *x.shape[1:])
-        ts = t.repeat(k)
-        g = _input_gradients(model, xs, ts, dev, of, batch_size).abs()
-        total += g.view(k, *x.shape).sum(0)
-    return reduce_channels(total / n, reduce)
+    with tqdm(total=n, desc="SmoothGrad", disable=not progress) as bar:
+        for s in range(0, n, per):
+            k = min(per, n - s)
+            noise = torch.randn((k, *x.shape), generator=gen) * stdev.view(1, -1, 1, 1, 1)
+            xs = (x.unsqueeze(0) + noise).reshape(-1, *x.shape[1:])
+            g = _input_gradients(model, xs, t.repeat(k), dev, of, batch_size).abs()
+            bar.update(k)
+            yield g.view(k, *x.shape)
+
+
+def smoothgrad_samples(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    sigma: float = 0.15,
+    n: int = 25,
+    of: str = "score",
+    seed: int = 0,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> torch.Tensor:
+    """The |gradient| of every noisy copy SmoothGrad averages, kept apart: (n, N, C, H, W).
+
+    ``reduce_channels(smoothgrad_samples(...)[:m].mean(0))`` is SmoothGrad with the first ``m``
+    samples, so a slider over the number of samples can reuse one call. Same noise (same
+    ``seed``, ``sigma``, ``n``, ``batch_size``) as :func:`smoothgrad`.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> m, x = MnistCNN(), torch.rand(1, 1, 28, 28)
+    >>> s = smoothgrad_samples(m, x, target=1, n=4)
+    >>> s.shape
+    torch.Size([4, 1, 1, 28, 28])
+    >>> bool(torch.allclose(reduce_channels(s.mean(0)), smoothgrad(m, x, 1, n=4), atol=1e-6))
+    True
+    """
+    return torch.cat(list(_noisy_gradient_chunks(model, x, target, sigma, n, of, seed, batch_size, progress)))
 
 
 # --------------------------------------------------------------------------- Integrated Gradients
@@ -465,10 +526,12 @@ def grad_cam(
     maps = []
     for i in range(0, len(x), batch_size):
         store: dict[str, torch.Tensor] = {}
-        handle = layer.register_forward_hook(lambda _m, _i, out: store.__setitem__("a", out))
+        handle = layer.register_forward_hook(lambda _m, _i, out, store=store: store.__setitem__("a", out))
         try:
             xb = x[i : i + batch_size].to(dev)
-            score = class_score(model(xb), t[i : i + batch_size].to(dev), "score")
+            logits = model(xb)
+            _check_classes(t, logits)
+            score = class_score(logits, t[i : i + batch_size].to(dev), "score")
         finally:
             handle.remove()
         a = store["a"]
@@ -482,3 +545,90 @@ def grad_cam(
             cam = nn.functional.interpolate(cam, size=x.shape[2:], mode="bilinear", align_corners=False)
         maps.append(cam[:, 0].detach().cpu())
     return torch.cat(maps)
+
+
+# --------------------------------------------------------------------------- helpers for the notebooks
+
+_BASELINES = ("black", "white", "blurred", "noise")
+
+
+def ig_baseline(
+    x: torch.Tensor,
+    kind: str = "black",
+    normalization: tuple[Sequence[float], Sequence[float]] | None = None,
+    blur_sigma: float | None = None,
+    seed: int = 0,
+) -> torch.Tensor:
+    """A baseline x' for Integrated Gradients, shaped like ``x``: the "absence" of the input.
+
+    ``"black"`` / ``"white"``: constant images (in pixel units, see ``normalization``);
+    ``"blurred"``: a Gaussian blur of ``x`` (``blur_sigma`` pixels, default 1/8 of the width),
+    which keeps the colours but removes the edges; ``"noise"``: uniform pixel noise.
+
+    Examples
+    --------
+    >>> x = torch.rand(2, 1, 28, 28)
+    >>> [float(ig_baseline(x, k).mean()) > 0.4 for k in ("black", "white")]
+    [False, True]
+    >>> ig_baseline(x, "blurred").shape
+    torch.Size([2, 1, 28, 28])
+    """
+    check_image_batch(x)
+    if kind in ("black", "white"):
+        return resolve_fill(kind, x, normalization).expand_as(x).clone()
+    if kind == "blurred":
+        from torchvision.transforms.functional import gaussian_blur
+
+        s = float(blur_sigma) if blur_sigma is not None else x.shape[-1] / 8
+        if s <= 0:
+            raise ValueError(f"blur_sigma must be > 0, got {s}")
+        k = 2 * math.ceil(3 * s) + 1
+        k = min(k, 2 * ((min(x.shape[-2:]) - 1) // 2) + 1)
+        return gaussian_blur(x, [k, k], [s, s])
+    if kind == "noise":
+        u = torch.rand(x.shape, generator=torch.Generator().manual_seed(seed), dtype=x.dtype)
+        if normalization is not None:
+            mean, std = (torch.as_tensor(v, dtype=x.dtype).view(1, -1, 1, 1) for v in normalization)
+            u = (u - mean) / std
+        return u
+    raise ValueError(f"kind must be one of {_BASELINES}, got {kind!r}")
+
+
+class SmoothGradCache:
+    """The noisy gradients of one image, kept per noise level, so a slider only computes new samples.
+
+    ``cache.map(sigma, n)`` returns SmoothGrad (H, W) with ``n`` samples at noise ``sigma``; samples
+    already drawn for that ``sigma`` are reused and only the missing ones are computed (with a
+    ``tqdm.auto`` progress bar when ``progress``).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> cache = SmoothGradCache(MnistCNN(), torch.rand(1, 1, 28, 28), target=0)
+    >>> cache.map(0.1, 3).shape, cache.count(0.1)
+    (torch.Size([28, 28]), 3)
+    """
+
+    def __init__(self, model: nn.Module, x: torch.Tensor, target: int, seed: int = 0, batch_size: int = 64, progress: bool = True):
+        check_image_batch(x)
+        if x.shape[0] != 1:
+            raise ValueError(f"SmoothGradCache explains one image: x must be (1, C, H, W), got {tuple(x.shape)}")
+        self.model, self.x, self.target = model, x, target
+        self.seed, self.batch_size, self.progress = seed, batch_size, progress
+        self._samples: dict[float, torch.Tensor] = {}
+
+    def count(self, sigma: float) -> int:
+        """How many samples are cached for ``sigma``."""
+        s = self._samples.get(round(float(sigma), 6))
+        return 0 if s is None else len(s)
+
+    def map(self, sigma: float, n: int) -> torch.Tensor:
+        """SmoothGrad of the image with ``n`` samples at noise ``sigma``, channels reduced by max: (H, W)."""
+        n = check_positive_int(n, "n")
+        key = round(check_fraction(sigma, "sigma"), 6)
+        have = self.count(key)
+        if have < n:
+            new = smoothgrad_samples(self.model, self.x, self.target, key, n - have, seed=self.seed + 1000 * have,
+                                     batch_size=self.batch_size, progress=self.progress)[:, 0]
+            self._samples[key] = new if have == 0 else torch.cat([self._samples[key], new])
+        return reduce_channels(self._samples[key][:n].mean(0, keepdim=True), "max")[0]

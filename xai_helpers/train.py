@@ -40,9 +40,9 @@ def train_mnist_cnn(directory: str | Path | None = None, seed: int = 0, epochs: 
 
     Returns the measured figures (also stored in the checkpoint's ``meta``).
     """
+    from ._setup import seed_everything
     from .data import load_mnist
     from .models import MnistCNN, accuracy, save_checkpoint, train
-    from ._setup import seed_everything
 
     seed_everything(seed)
     torch.use_deterministic_algorithms(True)
@@ -66,6 +66,11 @@ def train_mnist_cnn(directory: str | Path | None = None, seed: int = 0, epochs: 
 #: Checkpoint name -> "module:function" that trains and saves it (``function(directory=None)``).
 RECIPES: dict[str, str] = {
     "mnist_cnn": "xai_helpers.train:train_mnist_cnn",
+    "mnist_gan": "xai_helpers.generative:train_mnist_gan",
+    "mnist_judge": "xai_helpers.models:train_mnist_judge",
+    "monsters_leaky": "xai_helpers.monsters:train_monsters_leaky",
+    "monsters_fixed": "xai_helpers.monsters:train_monsters_fixed",
+    "parabola_nets": "xai_helpers.surrogates:train_parabola_nets",
 }
 
 

@@ -1,0 +1,80 @@
+"""Timings for notebook 08 (LIME and surrogates): prints seconds per step.
+
+Run: ``python benchmarks/bench_08.py``. Figures on a busy machine are inflated; compare on a quiet one.
+Issue 7's targets: LIME on the cat <= 10 s, the neighbourhood slider <= 0.3 s per update.
+"""
+
+from __future__ import annotations
+
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import xai_helpers  # noqa: E402
+from xai_helpers import monsters, surrogates  # noqa: E402
+from xai_helpers.data import imagenet_deprocess, imagenet_preprocess, load_photo  # noqa: E402
+from xai_helpers.models import imagenet_model, load_pretrained  # noqa: E402
+
+
+def timed(label: str, fn, repeat: int = 1):
+    best = float("inf")
+    out = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    print(f"{label:55s} {best:7.2f} s")
+    return out
+
+
+def main() -> None:
+    device = xai_helpers.setup(seed=0)
+    print(f"torch threads: {torch.get_num_threads()}, device: {device}")
+
+    # the neighbourhood-width slider: one update = one fit + one figure
+    black_box = lambda X: np.sin(2 * X[:, 0]) + 0.5 * X[:, 0]
+
+    def slider_update():
+        fit = surrogates.lime_tabular_from_scratch(black_box, np.array([1.4]), kernel_width=0.3, n_samples=500, sample_std=3.0, alpha=0.0)
+        surrogates.show_local_line(black_box, 1.4, fit)
+        plt.gcf().canvas.draw()
+        plt.close("all")
+
+    timed("neighbourhood slider update (fit + draw)", slider_update, repeat=5)
+
+    # LIME on the cat, as in the notebook: 16 SLIC segments, 100 neighbours, batches of 20
+    model = imagenet_model(device)
+    x = imagenet_preprocess(load_photo("chelsea"))
+    seg = surrogates.segment(imagenet_deprocess(x), n_segments=16)
+    masks = surrogates.sample_masks(int(seg.max()) + 1, 100, seed=0)
+    timed("LIME on the cat, from scratch (100 samples)", lambda: surrogates.query_masked(model, x, seg, masks, batch_size=20, progress=False))
+    timed("LIME on the cat, lime package (100 samples)", lambda: surrogates.lime_image(model, x, [281, 285], seg, num_samples=100, batch_size=20, progress=False))
+
+    # the monsters model: one explanation and the num_samples slider (two seeds)
+    leaky = load_pretrained("monsters_leaky", device=device)
+    test = monsters.load_test_set()
+    img = test.X[int(torch.nonzero(test.y == 1)[0, 0])]
+    seg_m = surrogates.segment(img.permute(1, 2, 0).numpy(), n_segments=25)
+    for n in (30, 150, 500):
+        timed(f"LIME on a monster, lime package, 2 seeds x {n} samples", lambda n=n: [surrogates.lime_image(leaky, img[None], [1], seg_m, num_samples=n, seed=s, fill=0.5, progress=False) for s in (0, 1)])
+
+    # tree surrogates of the MNIST CNN on 2x2-pooled pixels, depths 1..12
+    from xai_helpers.data import load_mnist
+    from xai_helpers.models import predict_proba
+
+    mnist = load_mnist()
+    cnn = load_pretrained("mnist_cnn", device=device)
+    says = lambda A: predict_proba(cnn, torch.as_tensor(A, dtype=torch.float32).reshape(-1, 1, 28, 28)).numpy()
+    pooled = lambda A: torch.nn.functional.avg_pool2d(torch.as_tensor(A, dtype=torch.float32).reshape(-1, 1, 28, 28), 2).reshape(len(A), -1).numpy()
+    flat = lambda X: X.reshape(len(X), -1).numpy()
+    timed("tree fidelity curve, MNIST CNN (7 depths)", lambda: surrogates.fidelity_curve(says, flat(mnist.X_train), flat(mnist.X_test), [1, 2, 4, 6, 8, 10, 12], features=pooled))
+
+
+if __name__ == "__main__":
+    main()

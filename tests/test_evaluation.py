@@ -1,0 +1,195 @@
+"""xai_helpers.evaluation (deletion curve, randomization check) and xai_helpers.toys (the elephant)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import spearmanr
+
+from xai_helpers import attribution as A
+from xai_helpers import evaluation as E
+from xai_helpers import toys
+
+
+@pytest.fixture(scope="module")
+def few(digits):
+    return digits[0][:4], digits[1][:4]
+
+
+# --------------------------------------------------------------------------- deletion curve
+
+
+def test_deletion_curve_shape_ends_and_auc(mnist_cnn, few):
+    x, y = few
+    curve = E.deletion_curve(mnist_cnn, x, y, A.saliency(mnist_cnn, x, y), steps=10)
+    assert curve.fractions.shape == (11,) and curve.probs.shape == (4, 11)
+    assert curve.fractions[0] == 0 and curve.fractions[-1] == 1
+    with torch.no_grad():
+        p_clean = mnist_cnn(x).softmax(1).gather(1, y[:, None])[:, 0]
+        p_black = mnist_cnn(torch.zeros_like(x)).softmax(1).gather(1, y[:, None])[:, 0]
+    assert torch.allclose(curve.probs[:, 0], p_clean, atol=1e-6)
+    assert torch.allclose(curve.probs[:, -1], p_black, atol=1e-6)
+    expected = np.trapezoid(curve.probs.numpy(), curve.fractions.numpy(), axis=1)
+    assert np.allclose(curve.auc.numpy(), expected, atol=1e-6)
+
+
+def test_deletion_curve_removes_the_top_pixels_first(mnist_cnn, few):
+    x, y = few[0][:1], few[1][:1]
+    attr = torch.zeros(1, 28, 28)
+    attr[0, :14] = 1.0  # the top half is "most important"
+    curve = E.deletion_curve(mnist_cnn, x, y, attr, steps=2)
+    half = x.clone()
+    half[:, :, :14] = 0.0
+    with torch.no_grad():
+        expected = mnist_cnn(half).softmax(1)[0, y[0]]
+    assert curve.probs[0, 1].item() == pytest.approx(expected.item(), abs=1e-6)
+
+
+def test_deletion_curve_is_deterministic_and_accepts_channel_maps(mnist_cnn, few):
+    x, y = few
+    attr, _ = A.integrated_gradients(mnist_cnn, x, y, steps=8)
+    a = E.deletion_curve(mnist_cnn, x, y, attr, steps=5)
+    b = E.deletion_curve(mnist_cnn, x, y, attr[:, 0], steps=5, batch_size=7)
+    assert torch.equal(a.probs, b.probs)
+
+
+def test_ig_and_saliency_beat_random_deletion(mnist, mnist_cnn):
+    x, y = mnist.X_test[:24], mnist.y_test[:24]
+    auc = {
+        "random": E.deletion_curve(mnist_cnn, x, y, E.random_attribution(x), steps=10).auc.mean(),
+        "saliency": E.deletion_curve(mnist_cnn, x, y, A.saliency(mnist_cnn, x, y), steps=10).auc.mean(),
+        "ig": E.deletion_curve(mnist_cnn, x, y, A.integrated_gradients(mnist_cnn, x, y, steps=16)[0], steps=10).auc.mean(),
+    }
+    assert auc["ig"] < auc["random"] and auc["saliency"] < auc["random"], auc
+
+
+def test_deletion_auc_of_a_known_curve():
+    curve = E.DeletionCurve(torch.tensor([0.0, 0.5, 1.0]), torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]]))
+    assert torch.allclose(curve.auc, torch.tensor([1.0, 0.25]))
+
+
+# --------------------------------------------------------------------------- randomization
+
+
+def test_rank_correlation_matches_scipy():
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(3, 7, 7, generator=g)
+    b = a + 0.3 * torch.rand(3, 7, 7, generator=g)
+    b[0, :3] = 0.0  # ties
+    a[1, :2] = 0.0
+    ours = E.rank_correlation(a, b)
+    for i in range(3):
+        assert ours[i].item() == pytest.approx(spearmanr(a[i].flatten(), b[i].flatten())[0], abs=1e-6)
+
+
+def test_cascading_randomization_changes_layers_top_down_and_leaves_model(mnist_cnn):
+    before = {k: v.clone() for k, v in mnist_cnn.state_dict().items()}
+    steps = list(E.cascading_randomization(mnist_cnn, seed=0))
+    assert [name for name, _ in steps] == ["fc2", "fc1", "conv2", "conv1"]
+    first = dict(steps[0][1].named_modules())
+    assert not torch.equal(first["fc2"].weight, mnist_cnn.fc2.weight)
+    assert torch.equal(first["fc1"].weight, mnist_cnn.fc1.weight)  # only the top layer so far
+    last = dict(steps[-1][1].named_modules())
+    assert all(not torch.equal(last[n].weight, getattr(mnist_cnn, n).weight) for n in ["fc2", "fc1", "conv2", "conv1"])
+    assert all(torch.equal(v, before[k]) for k, v in mnist_cnn.state_dict().items())
+    again = list(E.cascading_randomization(mnist_cnn, seed=0))
+    assert torch.equal(again[-1][1].conv1.weight, last["conv1"].weight)
+
+
+def test_randomization_check_saliency_depends_on_the_weights(mnist_cnn, digits):
+    x, y = digits
+    rhos = E.randomization_check(mnist_cnn, x, y, A.saliency)
+    assert list(rhos) == ["trained", "fc2", "fc1", "conv2", "conv1"]
+    assert rhos["conv1"] < 0.5, rhos
+
+
+def test_randomization_check_is_blind_to_a_model_free_map(mnist_cnn, digits):
+    x, y = digits
+    rhos = E.randomization_check(mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] + 0.0)
+    assert all(r == pytest.approx(1.0) for r in rhos.values())
+
+
+# --------------------------------------------------------------------------- smoothness / stability
+
+
+def test_total_variation_is_scale_free_and_orders_noise_above_smooth():
+    g = torch.Generator().manual_seed(0)
+    noisy = torch.rand(1, 32, 32, generator=g)
+    smooth = torch.linspace(0, 1, 32).expand(32, 32)[None]
+    tv = E.total_variation(torch.cat([noisy, smooth]))
+    assert tv[0] > 5 * tv[1]
+    assert torch.allclose(E.total_variation(10 * noisy), E.total_variation(noisy))
+
+
+def test_smoothgrad_stability_grows_with_samples(mnist_cnn, few):
+    x, y = few
+    r = E.smoothgrad_stability(mnist_cnn, x, y, sigma=0.15, ns=[1, 32])
+    assert r[1] > r[0] and r[1] > 0.9
+
+
+def test_smoothgrad_samples_average_to_smoothgrad(mnist_cnn, few):
+    x, y = few
+    s = A.smoothgrad_samples(mnist_cnn, x, y, sigma=0.1, n=6, seed=2)
+    assert s.shape == (6, 4, 1, 28, 28)
+    assert torch.allclose(A.reduce_channels(s.mean(0)), A.smoothgrad(mnist_cnn, x, y, sigma=0.1, n=6, seed=2), atol=1e-6)
+
+
+def test_smoothgrad_cache_reuses_samples(mnist_cnn, few):
+    x, y = few[0][:1], int(few[1][0])
+    cache = A.SmoothGradCache(mnist_cnn, x, y, progress=False)
+    a = cache.map(0.2, 3)
+    cache.map(0.2, 5)
+    assert cache.count(0.2) == 5 and cache.count(0.1) == 0
+    assert torch.equal(cache.map(0.2, 3), a)
+
+
+@pytest.mark.parametrize("kind", ["black", "white", "blurred", "noise"])
+def test_ig_baselines_shape_and_completeness(mnist_cnn, few, kind):
+    x, y = few
+    base = A.ig_baseline(x, kind)
+    assert base.shape == x.shape and torch.isfinite(base).all()
+    _, gap = A.integrated_gradients(mnist_cnn, x, y, baseline=base, steps=64)
+    assert (gap <= 0.05).all(), gap
+
+
+# --------------------------------------------------------------------------- the elephant
+
+
+def test_elephant_gradient_saturates_while_ig_credits_the_trunk():
+    elephant = toys.ElephantScore()
+    x = torch.tensor([[2.5, 0.5]], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(elephant(x).sum(), x)
+    assert g[0, 0] < 0.01 * elephant.weight[0] / 4  # the steepest slope is w_trunk / 4
+    # IG with Captum, baseline 0
+    from captum.attr import IntegratedGradients
+
+    ig = IntegratedGradients(lambda z: elephant(z)[:, None]).attribute(x.detach(), baselines=torch.zeros_like(x), target=0, n_steps=200)
+    diff = float(elephant(x.detach()) - elephant(torch.zeros_like(x)))
+    assert ig[0, 0] / diff >= 0.8
+    assert float(ig.sum()) == pytest.approx(diff, rel=1e-3)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "call,err,match",
+    [
+        (lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 27, 28)), ValueError, "attribution must have shape"),
+        (lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 28, 28).numpy()), TypeError, "torch.Tensor"),
+        (lambda m, x: E.deletion_curve(m, x, 0, torch.full((2, 28, 28), float("nan"))), ValueError, "NaN"),
+        (lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 28, 28), steps=0), ValueError, "steps"),
+        (lambda m, x: E.deletion_auc("curve"), TypeError, "DeletionCurve"),
+        (lambda m, x: E.rank_correlation(torch.rand(2, 5), torch.rand(2, 6)), ValueError, "same shape"),
+        (lambda m, x: list(E.cascading_randomization(m, ["relu1"])), ValueError, "re-initialisable"),
+        (lambda m, x: E.randomization_check(m, x, 0, "saliency"), TypeError, "explain"),
+        (lambda m, x: E.total_variation(torch.rand(28, 28)), ValueError, "(N, H, W)"),
+        (lambda m, x: A.ig_baseline(x, "grey-ish"), ValueError, "kind must be"),
+        (lambda m, x: A.SmoothGradCache(m, x, 0), ValueError, "one image"),
+        (lambda m, x: toys.ElephantScore()(torch.rand(2, 3)), ValueError, "trunk length"),
+    ],
+)
+def test_bad_input_gives_clear_errors(mnist_cnn, digits, call, err, match):
+    with pytest.raises(err, match=match):
+        call(mnist_cnn, digits[0][:2])

@@ -1,0 +1,198 @@
+"""xai_helpers.monsters: the generated files reproduce the leak in torchvision's real loader, the fix removes it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from xai_helpers import monsters as M
+
+
+@pytest.fixture(scope="module")
+def small_root(tmp_path_factory):
+    return M.make_monsters(tmp_path_factory.mktemp("monsters"), n_per_class=12, seed=3, test_fraction=0.25, digimon_png_fraction=0.2)
+
+
+def _files(root, split, cls):
+    return sorted((root / split / cls).iterdir())
+
+
+def test_layout_and_formats(small_root):
+    for split, n in (("train", 9), ("test", 3)):
+        assert sorted(p.name for p in (small_root / split).iterdir()) == ["digimon", "pokemon"]
+        pk, dg = _files(small_root, split, "pokemon"), _files(small_root, split, "digimon")
+        assert len(pk) == len(dg) == n
+        assert all(p.suffix == ".png" and Image.open(p).mode == "RGBA" for p in pk)
+        for p in dg:
+            assert (p.suffix, Image.open(p).mode) in {(".jpg", "RGB"), (".png", "RGBA")}
+            assert Image.open(p).format == ("JPEG" if p.suffix == ".jpg" else "PNG")
+    all_dg = _files(small_root, "train", "digimon") + _files(small_root, "test", "digimon")
+    assert any(p.suffix == ".jpg" for p in all_dg)
+
+
+def test_sizes_and_transparency(small_root):
+    for p in _files(small_root, "train", "pokemon"):
+        a = np.asarray(Image.open(p))
+        assert a.shape[0] == a.shape[1] and 64 <= a.shape[0] <= 128
+        bg = a[..., 3] == 0
+        assert 0.3 < bg.mean() < 0.95  # a creature on a transparent background
+        assert (a[bg][:, :3] == 0).all()  # black RGB under alpha 0, as in the Kaggle PNGs
+
+
+def test_deterministic(tmp_path):
+    a = M.make_monsters(tmp_path / "a", n_per_class=3, seed=7)
+    b = M.make_monsters(tmp_path / "b", n_per_class=3, seed=7)
+    c = M.make_monsters(tmp_path / "c", n_per_class=3, seed=8)
+    fa = sorted(p.relative_to(a) for p in a.rglob("*.*"))
+    assert fa == sorted(p.relative_to(b) for p in b.rglob("*.*"))
+    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in fa)
+    assert any((a / f).read_bytes() != (c / f).read_bytes() for f in fa if (c / f).exists())
+
+
+def test_leaky_loader_is_torchvision_default(small_root):
+    from torchvision.datasets import ImageFolder
+    from torchvision.datasets.folder import default_loader
+
+    ds = M.leaky_dataset(small_root, "train")
+    assert isinstance(ds, ImageFolder) and ds.loader is default_loader
+    assert ds.classes == list(M.CLASSES)
+    x, label = ds[len(ds) - 1]  # a Pokémon: black corners after loading
+    assert label == 1 and x.shape == (3, M.IMAGE_SIZE, M.IMAGE_SIZE)
+    assert x[:, 0, 0].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_fixed_loader_composites_onto_one_background(small_root):
+    split = M.load_split(small_root, "train", fixed=True)
+    corners = split.X[:, :, [0, 0, -1, -1], [0, -1, 0, -1]]
+    assert torch.allclose(corners, torch.ones_like(corners))  # every image, both classes, on white
+    leaky = M.load_split(small_root, "train", fixed=False)
+    pk = leaky.y == 1
+    assert (leaky.X[pk][:, :, 0, 0] == 0).all()  # Pokémon on black after the default loader
+    jpg = torch.tensor([q.endswith('.jpg') for q in leaky.paths])
+    assert (leaky.X[jpg][:, :, 0, 0] > 0.95).all()  # JPEG Digimon on white
+    # on the creature the two loaders agree (up to JPEG/antialiasing at the outline)
+    inner = split.masks & leaky.masks
+    assert (split.X - leaky.X).abs().permute(1, 0, 2, 3)[:, inner].mean() < 0.05
+
+
+def test_composite_loader_matches_formula(small_root):
+    p = _files(small_root, "train", "pokemon")[0]
+    rgba = np.asarray(Image.open(p)).astype(np.float64)
+    a = rgba[..., 3:] / 255
+    expected = rgba[..., :3] * a + 255 * (1 - a)
+    got = np.asarray(M.composite_loader(p)).astype(np.float64)
+    assert np.abs(got - expected).max() <= 1.0
+
+
+def test_masks_match_alpha(small_root):
+    s = M.load_split(small_root, "test", size=32)
+    assert s.masks.shape == (len(s.y), 32, 32) and s.masks.dtype == torch.bool
+    frac = s.masks.float().mean((1, 2))
+    assert ((frac > 0.05) & (frac < 0.7)).all()
+    # a Pokémon's mask is where its (resized) alpha is at least one half
+    i = int(torch.nonzero(s.y == 1)[0])
+    alpha = Image.open(s.paths[i]).getchannel("A").resize((32, 32), Image.BILINEAR)
+    assert torch.equal(s.masks[i], torch.from_numpy(np.asarray(alpha) >= 128))
+
+
+def test_real_folder_layout(tmp_path, small_root):
+    """Flat folders like the downloaded Kaggle / GitHub images → the course's layout, masks derived."""
+    pk_dir, dg_dir = tmp_path / "pokemon_png", tmp_path / "digimon_raw"
+    pk_dir.mkdir()
+    dg_dir.mkdir()
+    for p in _files(small_root, "train", "pokemon"):
+        (pk_dir / p.name.replace("pokemon_", "")).write_bytes(p.read_bytes())
+    for p in _files(small_root, "train", "digimon"):
+        (dg_dir / p.name).write_bytes(p.read_bytes())
+    (dg_dir / "notes.txt").write_text("not an image")
+    root = M.split_real_folders(pk_dir, dg_dir, tmp_path / "real", test_fraction=0.3, seed=0)
+    s = M.load_split(root, "test")
+    assert len(s.y) == 3 + 3 and s.y.tolist().count(1) == 3
+    assert not (root / "masks").exists()
+    frac = s.masks.float().mean((1, 2))
+    assert ((frac > 0.05) & (frac < 0.8)).all()  # derived masks find the creature (alpha, or border colour)
+    tr = M.load_split(root, "train", fixed=True)
+    assert len(tr.y) == 12
+
+
+def test_bad_input(tmp_path, small_root):
+    with pytest.raises(ValueError, match="kind"):
+        M.draw_monster(np.random.default_rng(0), "agumon", 64)
+    with pytest.raises(ValueError, match="n_per_class"):
+        M.make_monsters(tmp_path, n_per_class=1)
+    with pytest.raises(ValueError, match="split"):
+        M.load_split(small_root, "valid")
+    with pytest.raises(FileNotFoundError, match="train"):
+        M.load_split(tmp_path / "nothing", "train")
+    (tmp_path / "odd" / "train" / "cats").mkdir(parents=True)
+    with pytest.raises(ValueError, match="class folders"):
+        M.leaky_dataset(tmp_path / "odd", "train")
+    with pytest.raises(ValueError, match="widths"):
+        M.MonsterCNN(widths=(8, 8))
+    with pytest.raises(FileNotFoundError):
+        M.split_real_folders(tmp_path / "none", tmp_path / "none", tmp_path / "out")
+
+
+def test_monster_cnn_architecture():
+    net = M.MonsterCNN()
+    assert [n for n, m in net.named_children() if isinstance(m, torch.nn.Conv2d)] == [f"conv{i}" for i in range(1, 7)]
+    assert net(torch.rand(2, 3, 48, 48)).shape == (2, 2)
+    lecture = M.MonsterCNN((32, 32, 64, 64, 256, 256), 1024, 120)
+    assert [m.out_channels for m in lecture if isinstance(m, torch.nn.Conv2d)] == [32, 32, 64, 64, 256, 256]
+    assert lecture.fc1.out_features == 1024 and lecture.fc1.in_features == 256 * 13 * 13
+
+
+def test_random_flip_deterministic():
+    x = torch.rand(8, 3, 6, 6)
+    a = M.random_flip(x, torch.Generator().manual_seed(0))
+    b = M.random_flip(x, torch.Generator().manual_seed(0))
+    assert torch.equal(a, b)
+    assert all(torch.equal(a[i], x[i]) or torch.equal(a[i], x[i].flip(-1)) for i in range(8))
+
+
+@pytest.mark.parametrize("name", ["monsters_leaky", "monsters_fixed"])
+def test_checkpoints_load(name):
+    from xai_helpers.models import checkpoint_meta, load_pretrained
+
+    net = load_pretrained(name)
+    assert isinstance(net, M.MonsterCNN)
+    meta = checkpoint_meta(name)
+    assert meta["loader"] == name.split("_")[1] and 0.5 < meta["test_accuracy"] <= 1.0
+
+
+def test_leaky_model_uses_the_background(small_root):
+    """The shipped leaky model decides by the background colour; the fixed one does not."""
+    from xai_helpers.models import load_pretrained, predict_proba
+
+    leaky, fixed = load_pretrained("monsters_leaky"), load_pretrained("monsters_fixed")
+    blank = torch.stack([torch.zeros(3, 48, 48), torch.ones(3, 48, 48)])
+    p = predict_proba(leaky, blank)
+    assert p[0, 1] > 0.7 and p[1, 0] > 0.9  # black -> pokemon, white -> digimon
+    s = M.load_split(small_root, "train", fixed=True)  # fresh creatures (another seed), on white
+    dg = s.y == 0
+    on_black = s.X[dg] * s.masks[dg, None]
+    assert (predict_proba(leaky, on_black).argmax(1) == 1).float().mean() >= 0.9
+    assert (predict_proba(leaky, s.X[dg]).argmax(1) == 0).float().mean() >= 0.9
+    assert (predict_proba(fixed, on_black).argmax(1) == 1).float().mean() <= 0.5
+
+
+def test_figures(small_root):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    im = M.show_file(_files(small_root, "train", "pokemon")[0], title="a file")
+    shown = im.get_array()
+    assert shown.shape[-1] == 3 and im.axes.get_title() == "a file"
+    assert shown[0, 0].min() >= 0.8  # transparency drawn as the light checkerboard, not black
+    fig = M.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8), ["a", "b", "c"])
+    assert len(fig.axes) == 7
+    with pytest.raises(ValueError, match="images"):
+        M.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(2, 8, 8))
+    s = M.load_split(small_root, "test")
+    text = M.explain_one(M.MonsterCNN(), s.X[0], s.masks[0], int(s.y[0]), name="untrained")
+    assert text.startswith("untrained: ") and "background share of saliency" in text
+    plt.close("all")

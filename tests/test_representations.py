@@ -1,0 +1,125 @@
+"""xai_helpers.representations: hooks, slant, projections, silhouettes, probes, control task."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import silhouette_score
+
+from xai_helpers import representations as R
+
+
+def test_collect_matches_manual_forward(mnist_cnn, digits):
+    x, _ = digits
+    reps = R.collect_representations(mnist_cnn, x, layers=("input", "pool1", "relu3", "fc2"), batch_size=3)
+    assert list(reps) == ["input", "pool1", "relu3", "fc2"]
+    with torch.no_grad():
+        logits = mnist_cnn(x)
+        pool1 = mnist_cnn.pool1(mnist_cnn.relu1(mnist_cnn.conv1(x)))
+    assert np.allclose(reps["fc2"], logits.numpy(), atol=1e-5)
+    assert np.allclose(reps["pool1"], pool1.flatten(1).numpy(), atol=1e-6)
+    assert np.array_equal(reps["input"], x.flatten(1).numpy())
+    assert reps["relu3"].shape == (8, 64) and (reps["relu3"] >= 0).all()
+
+
+def test_collect_leaves_no_hooks(mnist_cnn, digits):
+    R.collect_representations(mnist_cnn, digits[0][:2])
+    assert all(not m._forward_hooks for m in mnist_cnn.modules())
+
+
+def test_collect_bad_input(mnist_cnn, digits):
+    with pytest.raises(ValueError, match="unknown layer"):
+        R.collect_representations(mnist_cnn, digits[0], layers=("conv9",))
+    with pytest.raises(ValueError, match="batch"):
+        R.collect_representations(mnist_cnn, digits[0][0])
+    with pytest.raises(TypeError, match="sequence of layer names"):
+        R.collect_representations(mnist_cnn, digits[0], layers="fc2")
+
+
+def test_slant_sign_and_shear_invariance():
+    img = torch.zeros(2, 1, 28, 28)
+    for r in range(4, 24):
+        img[0, 0, r, 14 + (14 - r) // 3] = 1.0  # top to the right: "/"
+        img[1, 0, r, 14 - (14 - r) // 3] = 1.0  # top to the left: "\"
+    s = R.slant(img)
+    assert s[0] > 0.2 and s[1] < -0.2 and s[0] == pytest.approx(-s[1])
+    upright = torch.zeros(1, 1, 28, 28)
+    upright[0, 0, 4:24, 14] = 1.0
+    assert R.slant(upright)[0] == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="ink"):
+        R.slant(torch.zeros(1, 1, 28, 28))
+
+
+def test_nuisance_groups():
+    assert R.nuisance_groups(np.array([-1.0, 0.0, 1.0]), [-0.5, 0.5]).tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match="increasing"):
+        R.nuisance_groups(np.array([0.0]), [0.5, 0.1])
+
+
+def test_silhouette_matches_sklearn():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(40, 6))
+    labels = rng.integers(0, 3, 40)
+    assert R.silhouette_per_layer({"a": a}, labels)["a"] == pytest.approx(silhouette_score(a, labels))
+    with pytest.raises(ValueError, match="one label per sample"):
+        R.silhouette_per_layer({"a": a}, labels[:10])
+    with pytest.raises(TypeError, match="integers"):
+        R.silhouette_per_layer({"a": a}, labels.astype(float))
+
+
+def test_project_shapes_and_determinism():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(60, 80))
+    assert R.project(a, "pca").shape == (60, 2)
+    e1, e2 = R.project(a, "tsne", perplexity=10, seed=0, max_iter=250), R.project(a, "tsne", perplexity=10, seed=0, max_iter=250)
+    assert e1.shape == (60, 2) and np.array_equal(e1, e2)
+    with pytest.raises(ValueError, match="perplexity"):
+        R.project(a, "tsne", perplexity=100)
+    with pytest.raises(ValueError, match="method"):
+        R.project(a, "umap")
+
+
+def test_tsne_cache_keys():
+    a = np.random.default_rng(0).normal(size=(30, 3))
+    cache = R.tsne_embeddings({"x": a, "y": a * 2}, perplexities=(5, 10), progress=False)
+    assert sorted(cache) == [("x", 5), ("x", 10), ("y", 5), ("y", 10)]
+
+
+def test_linear_probe_reads_linear_property_and_mlp_memorises():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(400, 8))
+    y = (a[:, 0] + a[:, 1] > 0).astype(int)
+    train, test = R.linear_probe(a[:300], y[:300], a[300:], y[300:])
+    assert test > 0.9
+    control = R.control_labels(300, num_classes=10, seed=0)
+    lin_ctrl = R.linear_probe(a[:300], control)[0]
+    mlp_ctrl = R.mlp_probe(a[:300], control, hidden=256, max_iter=300)[0]
+    assert lin_ctrl < 0.35 < 0.9 < mlp_ctrl
+
+
+def test_probe_bad_input():
+    a = np.zeros((10, 3))
+    with pytest.raises(ValueError, match="one label per sample"):
+        R.linear_probe(a, np.zeros(9, dtype=int))
+    with pytest.raises(ValueError, match="same layer"):
+        R.linear_probe(a, np.arange(10) % 2, np.zeros((4, 5)), np.zeros(4, dtype=int))
+
+
+def test_control_labels_deterministic_and_uniformish():
+    a, b = R.control_labels(5000, seed=3), R.control_labels(5000, seed=3)
+    assert np.array_equal(a, b)
+    assert set(np.unique(a)) == set(range(10))
+    assert np.bincount(a).min() > 400
+    with pytest.raises(ValueError):
+        R.control_labels(10, num_classes=1)
+
+
+def test_plots_return_artists():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    pc = R.plot_embedding(np.zeros((4, 2)), np.array([0, 1, 0, 1]), title="t", names=["a", "b"])
+    assert pc.axes.get_title() == "t"
+    lines = R.plot_against_depth({"d": {"input": 0.1, "fc2": 0.3}}, chance=0.1)
+    assert len(lines) == 1

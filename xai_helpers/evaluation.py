@@ -1,0 +1,398 @@
+"""How would we know an explanation is right? Two checks of attribution maps (lecture §8–9).
+
+* The **deletion curve** (Petsiuk, Das & Saenko 2018, "RISE"): remove the pixels an explanation
+  calls most important first, and record the probability of the class after each step. A
+  faithful explanation makes the probability fall fast, so the area under the curve (AUC) is
+  small; a random ordering is the reference to beat.
+* The **model-parameter randomization test** (Adebayo et al. 2018, "Sanity Checks for Saliency
+  Maps"): re-initialise the layers from the top down, one more each time, and rank-correlate the
+  explanation of the randomised model with the trained model's. A map that still looks the same
+  when the weights are random cannot be explaining what the model learned.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .attribution import _check_classes, _prepare, reduce_channels, resolve_fill, smoothgrad_samples
+from .validation import check_image_batch, check_positive_int
+
+__all__ = [
+    "DeletionCurve",
+    "deletion_curve",
+    "deletion_auc",
+    "random_attribution",
+    "rank_correlation",
+    "total_variation",
+    "smoothgrad_stability",
+    "randomizable_layers",
+    "cascading_randomization",
+    "randomization_check",
+    "plot_deletion_curves",
+    "plot_randomization",
+]
+
+
+@dataclass(frozen=True)
+class DeletionCurve:
+    """Probabilities of the target class as more and more pixels are removed.
+
+    Attributes
+    ----------
+    fractions : torch.Tensor
+        (steps + 1,) fraction of the pixels removed, from 0 to 1.
+    probs : torch.Tensor
+        (N, steps + 1) probability of each image's target class after each step.
+    """
+
+    fractions: torch.Tensor
+    probs: torch.Tensor
+
+    @property
+    def auc(self) -> torch.Tensor:
+        """(N,) area under each image's curve (trapezoid rule over the fraction removed)."""
+        return deletion_auc(self)
+
+    def mean(self) -> torch.Tensor:
+        """(steps + 1,) the curve averaged over the images."""
+        return self.probs.mean(0)
+
+
+def _pixel_scores(attribution: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    if not isinstance(attribution, torch.Tensor):
+        raise TypeError(f"attribution must be a torch.Tensor shaped (N, H, W) or (N, C, H, W), got {type(attribution).__name__}")
+    n, c, h, w = x.shape
+    a = attribution.detach().cpu().float()
+    if a.shape == (n, c, h, w):
+        a = a.sum(1)
+    if a.shape != (n, h, w):
+        raise ValueError(f"attribution must have shape ({n}, {h}, {w}) or ({n}, {c}, {h}, {w}) like x, got {tuple(attribution.shape)}")
+    if not torch.isfinite(a).all():
+        raise ValueError("attribution contains NaN or infinite values")
+    return a
+
+
+def deletion_curve(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    attribution: torch.Tensor,
+    steps: int = 20,
+    fill: str | float | Sequence[float] = "black",
+    normalization: tuple[Sequence[float], Sequence[float]] | None = None,
+    batch_size: int = 256,
+) -> DeletionCurve:
+    """Remove pixels from the most to the least important and record the class probability.
+
+    Pixels are ranked by ``attribution`` (largest first; ties broken by position, so the result is
+    deterministic). After removing a fraction i/``steps`` of them (all channels of a pixel set to
+    ``fill``), the model's softmax probability of ``target`` is recorded.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Images (N, C, H, W) → logits (N, K).
+    x : torch.Tensor
+        Float images (N, C, H, W).
+    target : int or sequence of int
+        The class whose probability is tracked.
+    attribution : torch.Tensor
+        (N, H, W) importance of each pixel, or (N, C, H, W) (summed over channels). Pass
+        ``attr.abs()`` to rank by magnitude, or signed values to remove positive evidence first.
+    steps : int
+        Number of deletion steps (the curve has ``steps + 1`` points, 0 % … 100 % removed).
+    fill : str, float or per-channel values
+        What a removed pixel becomes (see :func:`xai_helpers.attribution.resolve_fill`); default black.
+    normalization : (mean, std), optional
+        How ``x`` was normalised, so that named fills are in pixel units.
+
+    Returns
+    -------
+    DeletionCurve
+        ``fractions`` (steps + 1,), ``probs`` (N, steps + 1) and ``auc`` (N,).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> x = torch.rand(2, 1, 28, 28)
+    >>> curve = deletion_curve(MnistCNN(), x, 3, attribution=torch.rand(2, 28, 28), steps=10)
+    >>> curve.probs.shape, curve.auc.shape
+    (torch.Size([2, 11]), torch.Size([2]))
+    """
+    steps = check_positive_int(steps, "steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    x, t, dev = _prepare(model, x, target)
+    scores = _pixel_scores(attribution, x)
+    n, c, h, w = x.shape
+    fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
+    order = torch.argsort(scores.view(n, -1), dim=1, descending=True, stable=True)
+    rank = torch.empty_like(order)
+    rank.scatter_(1, order, torch.arange(h * w).expand(n, -1).contiguous())
+    counts = torch.round(torch.linspace(0, 1, steps + 1) * h * w).long()  # pixels removed at each step
+    probs = torch.empty(n, steps + 1)
+    per = max(1, batch_size // (steps + 1))
+    with torch.no_grad():
+        for i in range(0, n, per):
+            j = min(n, i + per)
+            removed = rank[i:j, None, :] < counts[None, :, None]  # (b, steps+1, H*W)
+            removed = removed.view(j - i, steps + 1, 1, h, w)
+            xs = torch.where(removed, fills[i:j, None], x[i:j, None])  # (b, steps+1, C, H, W)
+            logits = model(xs.reshape(-1, c, h, w).to(dev)).float()
+            _check_classes(t, logits)
+            p = logits.softmax(1).view(j - i, steps + 1, -1)
+            probs[i:j] = p.gather(2, t[i:j].to(dev).view(-1, 1, 1).expand(-1, steps + 1, 1))[..., 0].cpu()
+    return DeletionCurve(counts.float() / (h * w), probs)
+
+
+def deletion_auc(curve: DeletionCurve) -> torch.Tensor:
+    """Area under each deletion curve, (N,), by the trapezoid rule (smaller = more faithful).
+
+    Examples
+    --------
+    >>> deletion_auc(DeletionCurve(torch.tensor([0.0, 0.5, 1.0]), torch.tensor([[1.0, 0.0, 0.0]])))
+    tensor([0.2500])
+    """
+    if not isinstance(curve, DeletionCurve):
+        raise TypeError(f"curve must be a DeletionCurve (from deletion_curve), got {type(curve).__name__}")
+    return torch.trapezoid(curve.probs, curve.fractions, dim=1)
+
+
+def random_attribution(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """A random 'explanation' (N, H, W), uniform in [0, 1): the reference a real one must beat.
+
+    Examples
+    --------
+    >>> random_attribution(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 28, 28])
+    """
+    check_image_batch(x)
+    n, _, h, w = x.shape
+    return torch.rand(n, h, w, generator=torch.Generator().manual_seed(seed))
+
+
+def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Spearman rank correlation between two batches of maps, one value per image (N,).
+
+    Ties get their average rank (as :func:`scipy.stats.spearmanr`). A constant map has no
+    ranking; its correlation is reported as 0.
+
+    Examples
+    --------
+    >>> a = torch.arange(6.0).view(1, 2, 3)
+    >>> rank_correlation(a, a ** 2), rank_correlation(a, -a)
+    (tensor([1.]), tensor([-1.]))
+    """
+    from scipy.stats import rankdata
+
+    for name, v in (("a", a), ("b", b)):
+        if not isinstance(v, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor of maps (N, ...), got {type(v).__name__}")
+    if a.shape != b.shape or a.ndim < 2:
+        raise ValueError(f"a and b must be batches of maps with the same shape (N, ...), got {tuple(a.shape)} and {tuple(b.shape)}")
+    ra = torch.from_numpy(rankdata(a.detach().cpu().double().reshape(len(a), -1).numpy(), axis=1))
+    rb = torch.from_numpy(rankdata(b.detach().cpu().double().reshape(len(b), -1).numpy(), axis=1))
+    ra, rb = ra - ra.mean(1, keepdim=True), rb - rb.mean(1, keepdim=True)
+    denom = (ra.norm(dim=1) * rb.norm(dim=1))
+    rho = (ra * rb).sum(1) / denom.clamp(min=1e-12)
+    return torch.where(denom > 0, rho, torch.zeros_like(rho)).float()
+
+
+def total_variation(maps: torch.Tensor) -> torch.Tensor:
+    """Roughness of each map, (N,): mean |difference| between neighbouring pixels ÷ mean |value|.
+
+    Scale-free (a map times 10 has the same figure); 0 for a constant map, about 1 or more for
+    pixel noise. Smaller = smoother.
+
+    Examples
+    --------
+    >>> flat, noisy = torch.ones(1, 8, 8), torch.rand(1, 8, 8, generator=torch.Generator().manual_seed(0))
+    >>> float(total_variation(flat)), float(total_variation(noisy)) > 0.3
+    (0.0, True)
+    """
+    if not isinstance(maps, torch.Tensor) or maps.ndim != 3:
+        raise ValueError(f"maps must be a tensor of shape (N, H, W), got {getattr(maps, 'shape', type(maps).__name__)}")
+    m = maps.detach().cpu().double()
+    dx = (m[:, :, 1:] - m[:, :, :-1]).abs().mean(dim=(1, 2))
+    dy = (m[:, 1:, :] - m[:, :-1, :]).abs().mean(dim=(1, 2))
+    return ((dx + dy) / 2 / m.abs().mean(dim=(1, 2)).clamp(min=1e-12)).float()
+
+
+def smoothgrad_stability(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    sigma: float,
+    ns: Sequence[int],
+    seeds: tuple[int, int] = (0, 1),
+    batch_size: int = 64,
+) -> torch.Tensor:
+    """How alike two SmoothGrad runs with different noise are, for each number of samples in ``ns``.
+
+    Two independent runs of ``max(ns)`` samples are drawn once; for each n the maps made of their
+    first n samples are compared by Pearson correlation, averaged over the images. Near 1 means
+    the map no longer depends on the luck of the noise.
+
+    Returns
+    -------
+    torch.Tensor
+        (len(ns),) mean correlation between the two runs.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> smoothgrad_stability(MnistCNN(), torch.rand(2, 1, 28, 28), 0, 0.1, [1, 4]).shape
+    torch.Size([2])
+    """
+    ns = [check_positive_int(k, "n") for k in ns]
+    runs = [smoothgrad_samples(model, x, target, sigma, max(ns), seed=s, batch_size=batch_size) for s in seeds]
+    out = []
+    for k in ns:
+        a, b = (reduce_channels(r[:k].mean(0), "max").flatten(1).double() for r in runs)
+        a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
+        out.append(float(((a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1)).clamp(min=1e-12)).mean()))
+    return torch.tensor(out)
+
+
+def randomizable_layers(model: nn.Module) -> list[str]:
+    """Names of the layers with their own parameters, from the output back to the input (top down).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> randomizable_layers(MnistCNN())
+    ['fc2', 'fc1', 'conv2', 'conv1']
+    """
+    names = [name for name, m in model.named_modules() if name and any(True for _ in m.parameters(recurse=False)) and hasattr(m, "reset_parameters")]
+    return names[::-1]
+
+
+def cascading_randomization(model: nn.Module, layers: Sequence[str] | None = None, seed: int = 0) -> Iterator[tuple[str, nn.Module]]:
+    """Yield ``(layer, model copy)`` with that layer and every layer above it re-initialised.
+
+    Adebayo et al.'s *cascading* randomization: the first copy has only the top layer random,
+    the last has all of ``layers`` random. The original model is not changed. Re-initialisation
+    uses each layer's own ``reset_parameters()`` under ``torch.manual_seed(seed + i)``, so the same
+    seed gives the same copies.
+
+    Parameters
+    ----------
+    layers : sequence of str, optional
+        Layer names in the order to randomise (default: :func:`randomizable_layers`, top down).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> [name for name, _ in cascading_randomization(MnistCNN())]
+    ['fc2', 'fc1', 'conv2', 'conv1']
+    """
+    names = list(randomizable_layers(model) if layers is None else layers)
+    modules = dict(model.named_modules())
+    for name in names:
+        if name not in modules or not hasattr(modules[name], "reset_parameters"):
+            raise ValueError(f"layer {name!r} is not a re-initialisable layer of the model; choose from {randomizable_layers(model)}")
+    rand = copy.deepcopy(model).eval()
+    rand_modules = dict(rand.named_modules())
+    for i, name in enumerate(names):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed + i)
+            rand_modules[name].reset_parameters()
+        yield name, copy.deepcopy(rand)
+
+
+def randomization_check(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    explain: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor],
+    layers: Sequence[str] | None = None,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Model-parameter randomization test: how much does an explanation depend on the weights?
+
+    ``explain(model, x, target)`` returns maps (N, H, W) (or any (N, ...) shape). They are computed
+    for the trained model and for each cascading randomization (top layer first); the mean Spearman
+    rank correlation with the trained model's maps is returned for each step. A method that explains
+    the model should fall towards 0 as more layers are randomised.
+
+    Returns
+    -------
+    dict
+        ``{"trained": 1.0, "<top layer>": rho, ..., "<bottom layer>": rho}`` in randomization order.
+
+    Examples
+    --------
+    >>> from xai_helpers.attribution import saliency
+    >>> from xai_helpers.models import MnistCNN
+    >>> rhos = randomization_check(MnistCNN(), torch.rand(2, 1, 28, 28), 0, saliency)
+    >>> list(rhos)
+    ['trained', 'fc2', 'fc1', 'conv2', 'conv1']
+    """
+    if not callable(explain):
+        raise TypeError("explain must be a function explain(model, x, target) -> maps")
+    x, t, _ = _prepare(model, x, target)
+    reference = explain(model, x, t)
+    out = {"trained": 1.0}
+    for name, rand in cascading_randomization(model, layers, seed):
+        out[name] = float(rank_correlation(reference, explain(rand, x, t)).mean())
+    return out
+
+
+def plot_deletion_curves(curves: dict[str, DeletionCurve], ax=None, title: str = "Deletion curves (lower = more faithful)"):
+    """Mean deletion curve of each method, with its mean AUC in the legend; returns the lines.
+
+    Examples
+    --------
+    >>> c = DeletionCurve(torch.linspace(0, 1, 3), torch.tensor([[0.9, 0.5, 0.1]]))
+    >>> len(plot_deletion_curves({"saliency": c}))
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    lines = []
+    for i, (name, curve) in enumerate(curves.items()):
+        (line,) = ax.plot(curve.fractions.numpy(), curve.mean().numpy(), color=f"C{i}", marker=".", label=f"{name} (AUC {float(curve.auc.mean()):.3f})")
+        lines.append(line)
+    ax.set_xlabel("fraction of pixels removed (most important first)")
+    ax.set_ylabel("probability of the class")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend()
+    return lines
+
+
+def plot_randomization(results: dict[str, dict[str, float]], ax=None, title: str = "Randomization sanity check"):
+    """Rank correlation with the trained model's map as layers are randomised; returns the lines.
+
+    ``results`` maps a method's name to the output of :func:`randomization_check`.
+
+    Examples
+    --------
+    >>> len(plot_randomization({"saliency": {"trained": 1.0, "fc2": 0.6, "fc1": 0.2}}))
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    lines = []
+    for i, (name, rhos) in enumerate(results.items()):
+        steps = list(rhos)
+        (line,) = ax.plot(np.arange(len(steps)), list(rhos.values()), color=f"C{i}", marker="o", label=name)
+        lines.append(line)
+    first = next(iter(results.values()))
+    ax.set_xticks(np.arange(len(first)), ["trained"] + [f"+ {s}" for s in list(first)[1:]])
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("layers re-initialised (cascading, from the top)")
+    ax.set_ylabel("Spearman rank correlation\nwith the trained model's map")
+    ax.set_ylim(-0.2, 1.05)
+    ax.set_title(title)
+    ax.legend()
+    return lines

@@ -1,0 +1,749 @@
+"""The monsters data set: a faithful, redistributable stand-in for the lecture's Pokémon vs Digimon.
+
+The lecture's classifier reached 98.4 % test accuracy by looking at the *background*: every
+Pokémon image is a PNG with a transparent background, most Digimon images are JPEGs on a light
+background, and loading turned the transparency black. The real images cannot be shipped, so this
+module *draws* cartoon monsters and writes them as real files that reproduce the mechanism:
+
+* class ``pokemon``: RGBA **PNG**, transparent background, black RGB under alpha 0 (as in Kaggle's
+  ``pokemon-images-dataset``);
+* class ``digimon``: **JPEG** on a white background (a few, ``digimon_png_fraction``, are PNGs
+  like the Pokémon, as "most" in the lecture says);
+* both classes come from one drawing family (body, eyes, ears or horns, limbs, tail, colours,
+  poses and sizes of 64–128 px) with a genuine but weaker difference: Pokémon are more often round,
+  bright and big-eyed, Digimon more often angular, darker, horned and fanged.
+
+The leak then happens in the real library: :func:`leaky_dataset` is torchvision's ``ImageFolder``
+with its *default* loader (``PIL.Image.convert("RGB")`` drops alpha and keeps the black RGB under
+it). :func:`fixed_dataset` composites every image onto one white background (the fix).
+
+Stable names (other notebooks rely on them)
+-------------------------------------------
+* ``xai_helpers.models.load_pretrained("monsters_leaky")`` — :class:`MonsterCNN` trained on the
+  leaky loader; ``load_pretrained("monsters_fixed")`` — the same net trained on the fixed loader.
+  Both take (N, 3, 48, 48) float images in [0, 1] (:data:`IMAGE_SIZE`); classes :data:`CLASSES`
+  = ``("digimon", "pokemon")`` (``ImageFolder``'s alphabetical order: digimon 0, pokemon 1).
+* :func:`ensure_monsters` — generate the default data set into ``data/monsters`` if missing; returns its root.
+* :func:`load_test_set` — the test split as tensors plus the foreground (alpha) masks:
+  ``MonsterSplit(X, y, masks, paths)``.
+
+Folder layout (generated, or the real images)
+---------------------------------------------
+::
+
+    <root>/train/pokemon/*.png   <root>/train/digimon/*.jpg|*.png
+    <root>/test/pokemon/*.png    <root>/test/digimon/*.jpg|*.png
+    <root>/masks/<split>/<class>/<stem>.png     (optional: foreground masks, 8-bit)
+
+To run the course on the real images, download Kaggle's ``kvpratama/pokemon-images-dataset``
+(its PNG folder) and the images of ``DeathReaper0965/Digimon-Generator-GAN``, put them in two flat
+folders and call :func:`split_real_folders` (``pokemon_dir``, ``digimon_dir`` → ``<root>``), then
+set the environment variable ``XAI_MONSTERS_ROOT=<root>`` before starting the notebook. Without mask
+files, masks are derived from the alpha channel (PNG) or from the colour of the image's border (JPEG).
+"""
+
+from __future__ import annotations
+
+import colorsys
+import json
+import math
+import os
+import shutil
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .validation import check_fraction, check_positive_int
+
+__all__ = [
+    "CLASSES",
+    "IMAGE_SIZE",
+    "BACKGROUND",
+    "DEFAULT_ROOT",
+    "draw_monster",
+    "make_monsters",
+    "ensure_monsters",
+    "monsters_root",
+    "composite_loader",
+    "leaky_dataset",
+    "fixed_dataset",
+    "MonsterSplit",
+    "load_split",
+    "load_test_set",
+    "split_real_folders",
+    "MonsterCNN",
+    "random_flip",
+    "train_monster_cnn",
+    "train_monsters_leaky",
+    "train_monsters_fixed",
+    "checkerboard",
+    "show_file",
+    "show_saliency_rows",
+    "explain_one",
+]
+
+#: Class names in ``ImageFolder``'s (alphabetical) order: index 0 is digimon, 1 is pokemon.
+CLASSES = ("digimon", "pokemon")
+#: Side of the square images the models see (the lecture used 120 px; scaled down for a CPU).
+IMAGE_SIZE = 48
+#: The one background of the fixed loader (and of the Digimon JPEGs): white.
+BACKGROUND = (255, 255, 255)
+#: Where :func:`ensure_monsters` writes the default data set.
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data" / "monsters"
+_DEFAULTS = {"n_per_class": 1000, "seed": 0, "test_fraction": 0.2, "digimon_png_fraction": 0.03, "version": 1}
+_IMG_EXT = (".png", ".jpg", ".jpeg")
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def _rgb(h: float, s: float, v: float) -> tuple[int, int, int]:
+    return tuple(int(round(255 * c)) for c in colorsys.hsv_to_rgb(h % 1.0, s, v))
+
+
+def _shade(c: tuple[int, int, int], f: float) -> tuple[int, int, int]:
+    return tuple(int(max(0, min(255, round(v * f)))) for v in c)
+
+
+def draw_monster(rng: np.random.Generator, kind: str, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draw one cartoon monster; return its colours and its alpha (antialiased, unpremultiplied).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of all randomness (same state, same monster).
+    kind : {"pokemon", "digimon"}
+        Which class's feature probabilities to draw from.
+    size : int
+        Side of the square image in pixels.
+
+    Returns
+    -------
+    rgb : np.ndarray
+        uint8 (size, size, 3), the creature's colours (0 where alpha is 0).
+    alpha : np.ndarray
+        uint8 (size, size), 255 on the creature, 0 on the background.
+
+    Examples
+    --------
+    >>> rgb, alpha = draw_monster(np.random.default_rng(0), "pokemon", 64)
+    >>> rgb.shape, alpha.shape, bool(0.1 < (alpha > 0).mean() < 0.7)
+    ((64, 64, 3), (64, 64), True)
+    """
+    from PIL import Image, ImageDraw
+
+    if kind not in ("pokemon", "digimon"):
+        raise ValueError(f"kind must be 'pokemon' or 'digimon', got {kind!r}")
+    size = check_positive_int(size, "size", minimum=16)
+    poke = kind == "pokemon"
+    S = 2 * size  # draw at twice the size, then average 2×2 blocks: antialiasing
+    img = Image.new("RGB", (S, S), (0, 0, 0))
+    msk = Image.new("L", (S, S), 0)
+    di, dm = ImageDraw.Draw(img), ImageDraw.Draw(msk)
+    u = lambda *v: [float(a) * S for a in v]  # unit coordinates -> canvas pixels
+    ow = max(2, round(S * 0.018))  # outline width
+
+    hue = rng.random()
+    body_c = _rgb(hue, rng.uniform(0.5, 0.95) if poke else rng.uniform(0.3, 0.8), rng.uniform(0.75, 1.0) if poke else rng.uniform(0.45, 0.9))
+    line_c = _shade(body_c, 0.35)
+    accent_c = _rgb(hue + rng.uniform(0.3, 0.7), rng.uniform(0.4, 0.9), rng.uniform(0.6, 1.0))
+
+    cx, cy = rng.uniform(0.42, 0.58), rng.uniform(0.47, 0.6)
+    sc = rng.uniform(0.75, 1.05)
+    rx, ry = sc * rng.uniform(0.17, 0.26), sc * rng.uniform(0.15, 0.24)
+
+    def ellipse(x0, y0, x1, y1, fill, outline=True):
+        box = u(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        di.ellipse(box, fill=fill, outline=line_c if outline else None, width=ow)
+        dm.ellipse(box, fill=255)
+
+    def polygon(points, fill):
+        pts = [tuple(u(x, y)) for x, y in points]
+        di.polygon(pts, fill=fill, outline=line_c, width=ow)
+        dm.polygon(pts, fill=255)
+
+    def limb(x0, y0, x1, y1, w):
+        a, b = u(x0, y0), u(x1, y1)
+        di.line(a + b, fill=line_c, width=int(w * S) + 2 * ow)
+        di.line(a + b, fill=body_c, width=int(w * S))
+        dm.line(a + b, fill=255, width=int(w * S) + 2 * ow)
+        for (x, y) in ((x0, y0), (x1, y1)):
+            r = w / 2 + ow / S
+            dm.ellipse(u(x - r, y - r, x + r, y + r), fill=255)
+            di.ellipse(u(x - r, y - r, x + r, y + r), fill=line_c)
+            di.ellipse(u(x - w / 2, y - w / 2, x + w / 2, y + w / 2), fill=body_c)
+
+    # tail (behind the body)
+    if rng.random() < (0.6 if poke else 0.5):
+        side = rng.choice([-1, 1])
+        tx, ty = cx + side * rx * rng.uniform(1.1, 1.6), cy - ry * rng.uniform(0.2, 1.2)
+        if rng.random() < (0.6 if poke else 0.3):
+            limb(cx + side * rx * 0.6, cy + ry * 0.3, tx, ty, rng.uniform(0.03, 0.06))
+            ellipse(tx - 0.05, ty - 0.05, tx + 0.05, ty + 0.05, accent_c)
+        else:
+            polygon([(cx + side * rx * 0.7, cy + ry * 0.1), (cx + side * rx * 0.7, cy + ry * 0.6), (tx, ty)], body_c)
+    # legs and arms
+    n_legs = int(rng.choice([2, 4], p=[0.7, 0.3] if poke else [0.5, 0.5]))
+    leg_len, leg_w = rng.uniform(0.08, 0.16), rng.uniform(0.05, 0.08)
+    for k in range(n_legs):
+        lx = cx + rx * (-0.6 + 1.2 * k / max(1, n_legs - 1))
+        limb(lx, cy + ry * 0.6, lx + rng.uniform(-0.04, 0.04), cy + ry + leg_len, leg_w)
+    for side in (-1, 1):
+        if rng.random() < 0.8:
+            ang = rng.uniform(-0.9, 0.6)
+            ax, ay = cx + side * rx * 0.85, cy + ry * rng.uniform(-0.1, 0.3)
+            ln = rng.uniform(0.09, 0.16)
+            limb(ax, ay, ax + side * ln * math.cos(ang), ay + ln * math.sin(ang), leg_w * 0.8)
+    # ears or horns
+    top = cy - ry
+    r_ear = rng.random()
+    ears = r_ear < (0.6 if poke else 0.2)
+    horns = (not ears) and r_ear < (0.8 if poke else 0.85)
+    for side in (-1, 1):
+        bx = cx + side * rx * rng.uniform(0.35, 0.6)
+        if ears:
+            ew, eh = rng.uniform(0.04, 0.07), rng.uniform(0.07, 0.13)
+            ellipse(bx - ew, top - eh, bx + ew, top + eh * 0.6, body_c)
+        elif horns:
+            hw, hh = rng.uniform(0.025, 0.05), rng.uniform(0.08, 0.16)
+            polygon([(bx - hw, top + 0.04), (bx + hw, top + 0.04), (bx + side * rng.uniform(0, 0.06), top - hh)], accent_c)
+    # body
+    if rng.random() < (0.75 if poke else 0.35):
+        ellipse(cx - rx, cy - ry, cx + rx, cy + ry, body_c)
+    else:
+        k = int(rng.integers(5, 9))
+        phase = rng.uniform(0, 2 * math.pi)
+        pts = []
+        for i in range(k):
+            t = phase + 2 * math.pi * i / k
+            j = rng.uniform(0.85, 1.15)
+            pts.append((cx + rx * j * math.cos(t), cy + ry * j * math.sin(t)))
+        polygon(pts, body_c)
+    if rng.random() < 0.6:  # belly
+        ellipse(cx - rx * 0.55, cy - ry * 0.05, cx + rx * 0.55, cy + ry * 0.8, _shade(body_c, 1.25) if poke else _shade(body_c, 0.8), outline=False)
+    # eyes
+    n_eyes = int(rng.choice([1, 2, 3], p=[0.1, 0.85, 0.05]))
+    er = rng.uniform(0.045, 0.075) if poke else rng.uniform(0.028, 0.055)
+    ey = cy - ry * rng.uniform(0.2, 0.5)
+    for i in range(n_eyes):
+        ex = cx + rx * (0.0 if n_eyes == 1 else (-0.45 + 0.9 * i / (n_eyes - 1)))
+        ellipse(ex - er, ey - er * 1.1, ex + er, ey + er * 1.1, (255, 255, 255))
+        pr = er * (0.6 if poke else 0.45)
+        px = ex + rng.uniform(-0.3, 0.3) * er
+        di.ellipse(u(px - pr, ey - pr, px + pr, ey + pr), fill=(20, 20, 30) if poke else (150, 20, 20) if rng.random() < 0.4 else (20, 20, 30))
+        di.ellipse(u(px - pr * 0.35, ey - pr * 0.6, px + pr * 0.05, ey - pr * 0.2), fill=(255, 255, 255))
+    # mouth (and fangs)
+    my, mw = cy + ry * rng.uniform(0.1, 0.35), rx * rng.uniform(0.25, 0.5)
+    di.arc(u(cx - mw, my - mw * 0.6, cx + mw, my + mw * 0.6), 10, 170, fill=line_c, width=ow)
+    if rng.random() < (0.15 if poke else 0.55):
+        for side in (-1, 1):
+            fx = cx + side * mw * 0.45
+            di.polygon([tuple(u(fx - 0.015, my + mw * 0.45)), tuple(u(fx + 0.015, my + mw * 0.45)), tuple(u(fx, my + mw * 0.45 + 0.04))], fill=(255, 255, 255))
+
+    # pose: rotate (nearest at 2×, antialiased by the 2×2 average below)
+    angle = rng.uniform(-25, 25)
+    img = img.rotate(angle, resample=Image.NEAREST, center=(cx * S, cy * S))
+    msk = msk.rotate(angle, resample=Image.NEAREST, center=(cx * S, cy * S))
+    if rng.random() < 0.5:
+        img, msk = img.transpose(Image.FLIP_LEFT_RIGHT), msk.transpose(Image.FLIP_LEFT_RIGHT)
+    a = np.asarray(msk, dtype=np.float32) / 255.0
+    c = np.asarray(img, dtype=np.float32) * a[..., None]
+    a = a.reshape(size, 2, size, 2).mean((1, 3))
+    c = c.reshape(size, 2, size, 2, 3).mean((1, 3))
+    rgb = np.where(a[..., None] > 0, c / np.maximum(a[..., None], 1e-6), 0.0)
+    return np.clip(np.round(rgb), 0, 255).astype(np.uint8), np.round(a * 255).astype(np.uint8)
+
+
+def _on_background(rgb: np.ndarray, alpha: np.ndarray, background=BACKGROUND) -> np.ndarray:
+    a = alpha.astype(np.float32)[..., None] / 255.0
+    out = rgb.astype(np.float32) * a + np.asarray(background, np.float32) * (1 - a)
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def make_monsters(
+    root: str | Path,
+    n_per_class: int = 1000,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+    digimon_png_fraction: float = 0.03,
+) -> Path:
+    """Write the monsters data set as real image files (see the module docstring for the layout).
+
+    Pokémon: RGBA PNG, transparent background with black RGB under it. Digimon: JPEG (quality 90)
+    on a white background, except a fraction ``digimon_png_fraction`` saved like the Pokémon.
+    Each image is 64–128 px square. The foreground masks go to ``<root>/masks/``.
+
+    Parameters
+    ----------
+    root : str or Path
+        Folder to write (created; existing images of the same names are overwritten).
+    n_per_class : int
+        Images per class, split into train and test.
+    seed : int
+        Same seed, same files.
+    test_fraction : float
+        Fraction of each class written to ``test/``.
+
+    Returns
+    -------
+    Path
+        ``root``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = make_monsters(tempfile.mkdtemp(), n_per_class=5)
+    >>> sorted(p.name for p in (root / "train").iterdir())
+    ['digimon', 'pokemon']
+    """
+    from PIL import Image
+
+    n_per_class = check_positive_int(n_per_class, "n_per_class", minimum=2)
+    test_fraction = check_fraction(test_fraction, "test_fraction", 0.0, 0.9)
+    digimon_png_fraction = check_fraction(digimon_png_fraction, "digimon_png_fraction")
+    root = Path(root)
+    n_test = max(1, int(round(n_per_class * test_fraction))) if test_fraction > 0 else 0
+    for ci, kind in enumerate(("pokemon", "digimon")):
+        rng = np.random.default_rng([seed, ci])
+        for i in range(n_per_class):
+            split = "test" if i >= n_per_class - n_test else "train"
+            size = int(rng.integers(64, 129))
+            rgb, alpha = draw_monster(rng, kind, size)
+            as_png = kind == "pokemon" or rng.random() < digimon_png_fraction
+            folder, mfolder = root / split / kind, root / "masks" / split / kind
+            folder.mkdir(parents=True, exist_ok=True)
+            mfolder.mkdir(parents=True, exist_ok=True)
+            stem = f"{kind}_{i:05d}"
+            if as_png:
+                rgba = np.dstack([np.where(alpha[..., None] > 0, rgb, 0), alpha]).astype(np.uint8)
+                Image.fromarray(rgba, "RGBA").save(folder / f"{stem}.png")
+            else:
+                Image.fromarray(_on_background(rgb, alpha), "RGB").save(folder / f"{stem}.jpg", quality=90)
+            Image.fromarray(alpha, "L").save(mfolder / f"{stem}.png")
+    return root
+
+
+def monsters_root() -> Path:
+    """The data set the notebooks use: ``$XAI_MONSTERS_ROOT`` if set (e.g. the real images), else :data:`DEFAULT_ROOT`."""
+    env = os.environ.get("XAI_MONSTERS_ROOT")
+    return Path(env) if env else DEFAULT_ROOT
+
+
+def ensure_monsters(root: str | Path | None = None) -> Path:
+    """Generate the default monsters data set into ``root`` (default ``data/monsters``) if missing; return the root.
+
+    A folder named by ``$XAI_MONSTERS_ROOT`` (the real images) is returned as it is.
+    Generation takes a few seconds and is deterministic; a ``MANIFEST.json`` records its settings.
+
+    Examples
+    --------
+    >>> root = ensure_monsters()
+    >>> (root / "test" / "pokemon").is_dir()
+    True
+    """
+    if root is None and os.environ.get("XAI_MONSTERS_ROOT"):
+        root = Path(os.environ["XAI_MONSTERS_ROOT"])
+        if not (root / "train").is_dir() or not (root / "test").is_dir():
+            raise FileNotFoundError(f"XAI_MONSTERS_ROOT={root} has no train/ and test/ folders; see split_real_folders")
+        return root
+    root = Path(root) if root is not None else DEFAULT_ROOT
+    manifest = root / "MANIFEST.json"
+    if manifest.exists() and json.loads(manifest.read_text()) == _DEFAULTS:
+        return root
+    for sub in ("train", "test", "masks"):
+        shutil.rmtree(root / sub, ignore_errors=True)
+    settings = {k: v for k, v in _DEFAULTS.items() if k != "version"}
+    make_monsters(root, **settings)
+    manifest.write_text(json.dumps(_DEFAULTS))
+    return root
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def composite_loader(path: str | Path, background: tuple[int, int, int] = BACKGROUND):
+    """The fix: open an image and composite any transparency onto one ``background`` colour.
+
+    Images without alpha are returned as RGB unchanged.
+
+    Examples
+    --------
+    >>> root = ensure_monsters()
+    >>> img = composite_loader(next((root / "test" / "pokemon").glob("*.png")))
+    >>> img.mode, img.getpixel((0, 0))
+    ('RGB', (255, 255, 255))
+    """
+    from PIL import Image
+
+    with open(path, "rb") as f:
+        img = Image.open(f)
+        img.load()
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (*background, 255))
+        return Image.alpha_composite(bg, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def _transform(size: int):
+    import torchvision.transforms as T
+
+    return T.Compose([T.Resize((size, size), antialias=True), T.ToTensor()])
+
+
+def leaky_dataset(root: str | Path, split: str = "train", size: int = IMAGE_SIZE):
+    """``torchvision.datasets.ImageFolder`` with its **default loader** — the loading the lecture's model got.
+
+    PIL's ``convert("RGB")`` drops the alpha channel of the Pokémon PNGs and keeps the black RGB
+    that lay under the transparency.
+
+    Examples
+    --------
+    >>> ds = leaky_dataset(ensure_monsters(), "test")
+    >>> ds.classes, ds[0][0].shape
+    (['digimon', 'pokemon'], torch.Size([3, 48, 48]))
+    """
+    from torchvision.datasets import ImageFolder
+
+    return ImageFolder(str(_split_dir(root, split)), transform=_transform(size))
+
+
+def fixed_dataset(root: str | Path, split: str = "train", size: int = IMAGE_SIZE, background: tuple[int, int, int] = BACKGROUND):
+    """``ImageFolder`` whose loader composites every image onto one background (:func:`composite_loader`).
+
+    Examples
+    --------
+    >>> ds = fixed_dataset(ensure_monsters(), "test")
+    >>> float(ds[-1][0][:, 0, 0].min())  # a Pokémon's corner: white, not black
+    1.0
+    """
+    from torchvision.datasets import ImageFolder
+
+    return ImageFolder(str(_split_dir(root, split)), loader=lambda p: composite_loader(p, background), transform=_transform(size))
+
+
+def _split_dir(root, split: str) -> Path:
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    d = Path(root) / split
+    if not d.is_dir():
+        raise FileNotFoundError(f"{d} does not exist: expected <root>/{split}/pokemon and <root>/{split}/digimon (see ensure_monsters)")
+    found = sorted(p.name for p in d.iterdir() if p.is_dir())
+    if found != list(CLASSES):
+        raise ValueError(f"{d} must hold exactly the class folders {list(CLASSES)}, found {found}")
+    return d
+
+
+def _derive_mask(path: Path):
+    """Foreground mask of an image without a mask file: alpha if it has one, else 'differs from the border colour'."""
+    from PIL import Image
+
+    img = Image.open(path)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        return img.convert("RGBA").getchannel("A")
+    a = np.asarray(img.convert("RGB"), dtype=np.float32)
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    bg = np.median(border, axis=0)
+    return Image.fromarray(((np.abs(a - bg).max(-1) > 24) * 255).astype(np.uint8), "L")
+
+
+@dataclass(frozen=True)
+class MonsterSplit:
+    """A split as tensors: ``X`` (N, 3, S, S) float in [0, 1], ``y`` (N,) int64 (0 digimon, 1 pokemon),
+    ``masks`` (N, S, S) bool (True on the creature), ``paths`` the files."""
+
+    X: torch.Tensor
+    y: torch.Tensor
+    masks: torch.Tensor
+    paths: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        n_p = int(self.y.sum())
+        return f"MonsterSplit({len(self.y)} images: {n_p} pokemon, {len(self.y) - n_p} digimon; shape {tuple(self.X.shape[1:])})"
+
+
+def load_split(root: str | Path, split: str = "test", fixed: bool = False, size: int = IMAGE_SIZE) -> MonsterSplit:
+    """Load a split through the leaky (default) or the fixed loader, with the foreground masks.
+
+    Masks come from ``<root>/masks/<split>/<class>/<stem>.png`` (resized like the images,
+    foreground where ≥ 50 %), or are derived when missing (alpha channel, else border colour).
+
+    Examples
+    --------
+    >>> s = load_split(ensure_monsters(), "test")
+    >>> s.X.shape[1:], s.masks.dtype
+    (torch.Size([3, 48, 48]), torch.bool)
+    """
+    from PIL import Image
+
+    size = check_positive_int(size, "size", minimum=8)
+    ds = fixed_dataset(root, split, size) if fixed else leaky_dataset(root, split, size)
+    xs, masks = [], []
+    for path, label in ds.samples:
+        xs.append(ds.transform(ds.loader(path)))
+        p = Path(path)
+        mfile = Path(root) / "masks" / split / CLASSES[label] / f"{p.stem}.png"
+        m = Image.open(mfile).convert("L") if mfile.exists() else _derive_mask(p)
+        m = m.resize((size, size), Image.BILINEAR)
+        masks.append(torch.from_numpy(np.asarray(m) >= 128))
+    y = torch.tensor([label for _, label in ds.samples], dtype=torch.long)
+    return MonsterSplit(torch.stack(xs), y, torch.stack(masks), tuple(p for p, _ in ds.samples))
+
+
+def load_test_set(fixed: bool = False, root: str | Path | None = None, size: int = IMAGE_SIZE) -> MonsterSplit:
+    """The test split of the course's data set (generated on first use) with its foreground masks.
+
+    ``fixed=False``: as the leaky model saw it (Pokémon on black); ``True``: composited on white.
+
+    Examples
+    --------
+    >>> test = load_test_set()
+    >>> len(test.y), test.X.shape[1:]
+    (400, torch.Size([3, 48, 48]))
+    """
+    return load_split(ensure_monsters(root), "test", fixed=fixed, size=size)
+
+
+def split_real_folders(pokemon_dir: str | Path, digimon_dir: str | Path, root: str | Path, test_fraction: float = 0.2, seed: int = 0) -> Path:
+    """Copy two flat folders of real images into the course's layout ``<root>/{train,test}/{pokemon,digimon}``.
+
+    The split is random (seeded) and stratified by class. Masks are derived at load time.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> src = ensure_monsters() / "test"
+    >>> root = split_real_folders(src / "pokemon", src / "digimon", tempfile.mkdtemp())
+    >>> len(list((root / "test" / "pokemon").iterdir()))
+    40
+    """
+    test_fraction = check_fraction(test_fraction, "test_fraction", 0.0, 0.9)
+    root = Path(root)
+    for ci, (kind, src) in enumerate((("pokemon", Path(pokemon_dir)), ("digimon", Path(digimon_dir)))):
+        if not src.is_dir():
+            raise FileNotFoundError(f"{kind} folder {src} does not exist")
+        files = sorted(p for p in src.iterdir() if p.suffix.lower() in _IMG_EXT)
+        if len(files) < 2:
+            raise ValueError(f"{src} holds {len(files)} image(s) (.png/.jpg); need at least 2")
+        order = np.random.default_rng([seed, ci]).permutation(len(files))
+        n_test = max(1, int(round(len(files) * test_fraction))) if test_fraction > 0 else 0
+        for rank, idx in enumerate(order):
+            dst = root / ("test" if rank < n_test else "train") / kind
+            dst.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(files[idx], dst / files[idx].name)
+    return root
+
+
+# --------------------------------------------------------------------------- the lecture's CNN
+
+
+class MonsterCNN(nn.Sequential):
+    """The lecture's Keras CNN for Pokémon vs Digimon, ported to PyTorch.
+
+    Three blocks of (conv 3×3 'same' → ReLU → conv 3×3 'valid' → ReLU → 2×2 max-pool), a dense
+    layer and a 2-way output (logits; the softmax is applied by the loss / :func:`predict_proba`).
+    The lecture used widths 32-32-64-64-256-256, dense 1024 and 120 px inputs; the course's default
+    halves the convolutions, quarters the dense layer and takes 48 px, to train on a CPU and ship a
+    ~3 MB checkpoint. ``MonsterCNN((32, 32, 64, 64, 256, 256), 1024, 120)`` is the lecture's net.
+
+    Examples
+    --------
+    >>> MonsterCNN()(torch.zeros(2, 3, 48, 48)).shape
+    torch.Size([2, 2])
+    >>> MonsterCNN((32, 32, 64, 64, 256, 256), 1024, 120)(torch.zeros(1, 3, 120, 120)).shape
+    torch.Size([1, 2])
+    """
+
+    def __init__(self, widths: tuple[int, ...] = (16, 16, 32, 32, 128, 128), hidden: int = 256, image_size: int = IMAGE_SIZE, num_classes: int = 2):
+        widths = tuple(int(w) for w in widths)
+        if len(widths) != 6:
+            raise ValueError(f"widths must give 6 convolution widths, got {len(widths)}")
+        layers: OrderedDict[str, nn.Module] = OrderedDict()
+        c, s = 3, int(image_size)
+        for b in range(3):
+            w1, w2 = widths[2 * b], widths[2 * b + 1]
+            layers[f"conv{2 * b + 1}"] = nn.Conv2d(c, w1, 3, padding=1)
+            layers[f"relu{2 * b + 1}"] = nn.ReLU()
+            layers[f"conv{2 * b + 2}"] = nn.Conv2d(w1, w2, 3)
+            layers[f"relu{2 * b + 2}"] = nn.ReLU()
+            layers[f"pool{b + 1}"] = nn.MaxPool2d(2)
+            c, s = w2, (s - 2) // 2
+        if s < 1:
+            raise ValueError(f"image_size {image_size} is too small for three conv blocks")
+        layers["flatten"] = nn.Flatten()
+        layers["fc1"] = nn.Linear(c * s * s, hidden)
+        layers["relu7"] = nn.ReLU()
+        layers["fc2"] = nn.Linear(hidden, num_classes)
+        super().__init__(layers)
+
+
+def random_flip(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Flip each image left-right with probability 1/2 (augmentation for :func:`xai_helpers.models.train`).
+
+    Examples
+    --------
+    >>> random_flip(torch.rand(4, 3, 8, 8), torch.Generator().manual_seed(0)).shape
+    torch.Size([4, 3, 8, 8])
+    """
+    flip = torch.rand(len(batch), generator=gen) < 0.5
+    out = batch.clone()
+    out[flip] = batch[flip].flip(-1)
+    return out
+
+
+def train_monster_cnn(
+    fixed: bool = False, epochs: int | None = None, seed: int = 0, root: str | Path | None = None, progress: bool = True
+) -> tuple[MonsterCNN, dict]:
+    """Train :class:`MonsterCNN` on the leaky or the fixed training split; return it and its figures.
+
+    Examples
+    --------
+    >>> model, meta = train_monster_cnn(epochs=1, progress=False)  # doctest: +SKIP
+    """
+    import time
+
+    from ._setup import seed_everything
+    from .models import accuracy, train
+
+    epochs = epochs or (6 if fixed else 3)
+    seed_everything(seed)
+    root = ensure_monsters(root)
+    tr, te = load_split(root, "train", fixed=fixed), load_split(root, "test", fixed=fixed)
+    model = MonsterCNN()
+    t0 = time.perf_counter()
+    losses = train(model, tr.X, tr.y, epochs=epochs, batch_size=32, lr=1e-3, seed=seed, augment=random_flip, progress=progress)
+    meta = {
+        "loader": "fixed" if fixed else "leaky",
+        "seed": seed,
+        "epochs": epochs,
+        "final_train_loss": round(losses[-1], 6),
+        "train_accuracy": round(accuracy(model, tr.X, tr.y), 4),
+        "test_accuracy": round(accuracy(model, te.X, te.y), 4),
+        "train_seconds": round(time.perf_counter() - t0, 1),
+    }
+    return model, meta
+
+
+def _recipe(fixed: bool, directory=None) -> dict:
+    from .models import save_checkpoint
+
+    torch.use_deterministic_algorithms(True)
+    model, meta = train_monster_cnn(fixed=fixed)
+    seconds = meta.pop("train_seconds")
+    name = "monsters_fixed" if fixed else "monsters_leaky"
+    path = save_checkpoint(model, name, kwargs={}, meta=meta, directory=directory)
+    print(f"{name}: test accuracy {meta['test_accuracy']:.4f} (train {meta['train_accuracy']:.4f}), {seconds:.1f} s -> {path}")
+    return meta
+
+
+def train_monsters_leaky(directory: str | Path | None = None) -> dict:
+    """Recipe ``monsters_leaky``: :class:`MonsterCNN` on the leaky loader, saved with :func:`~xai_helpers.models.save_checkpoint`."""
+    return _recipe(False, directory)
+
+
+def train_monsters_fixed(directory: str | Path | None = None) -> dict:
+    """Recipe ``monsters_fixed``: :class:`MonsterCNN` on the fixed (composited) loader."""
+    return _recipe(True, directory)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def checkerboard(size: int, square: int = 6) -> np.ndarray:
+    """A light-grey checkerboard (size, size, 3) floats, how image viewers show transparency."""
+    idx = (np.arange(size) // square)
+    board = ((idx[:, None] + idx[None, :]) % 2).astype(np.float32)
+    return np.repeat((0.8 + 0.15 * board)[..., None], 3, axis=-1)
+
+
+def show_file(path: str | Path, ax=None, title: str | None = None):
+    """Show an image file as a viewer does: transparency drawn as a checkerboard. Returns the ``AxesImage``.
+
+    Examples
+    --------
+    >>> im = show_file(next((ensure_monsters() / "test" / "pokemon").glob("*.png")))
+    >>> im.get_array().shape[-1]
+    3
+    """
+    from PIL import Image
+
+    from .plotting import show_image
+
+    rgba = np.asarray(Image.open(path).convert("RGBA"), dtype=np.float32) / 255.0
+    a = rgba[..., 3:]
+    shown = rgba[..., :3] * a + checkerboard(max(rgba.shape[:2]))[: rgba.shape[0], : rgba.shape[1]] * (1 - a)
+    return show_image(shown, ax=ax, title=title)
+
+
+def show_saliency_rows(images: torch.Tensor, maps: torch.Tensor, titles=None, row_labels=("image", "saliency"), suptitle: str | None = None):
+    """Images (top row) over their saliency maps (bottom row, one shared colour bar). Returns the ``Figure``.
+
+    Examples
+    --------
+    >>> fig = show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8))
+    >>> len(fig.axes)
+    7
+    """
+    import matplotlib.pyplot as plt
+
+    from .plotting import show_image
+
+    if len(images) != len(maps):
+        raise ValueError(f"got {len(images)} images and {len(maps)} maps")
+    n = len(images)
+    fig, axes = plt.subplots(2, n, figsize=(1.5 * n + 1.0, 3.4), squeeze=False)
+    vmax = float(maps.max()) or 1.0
+    for i in range(n):
+        show_image(images[i], ax=axes[0, i], title=titles[i] if titles else None)
+        im = axes[1, i].imshow(maps[i].numpy(), cmap="viridis", vmin=0, vmax=vmax)
+        axes[1, i].set_xticks([])
+        axes[1, i].set_yticks([])
+    axes[0, 0].set_ylabel(row_labels[0])
+    axes[1, 0].set_ylabel(row_labels[1])
+    fig.colorbar(im, ax=axes[1, :].tolist(), fraction=0.02, pad=0.01, label="|∂y/∂x| (max over RGB)")
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def explain_one(model: nn.Module, x: torch.Tensor, mask: torch.Tensor | None = None, label: int | None = None, name: str = "model", axes=None):
+    """Draw one image, its saliency map for the predicted class, and the prediction; return the text shown.
+
+    Used by notebook 02's widget. ``x`` is one image (3, H, W); ``mask`` its foreground (H, W).
+
+    Examples
+    --------
+    >>> text = explain_one(MonsterCNN(), torch.rand(3, 48, 48))
+    >>> text.startswith("model:")
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    from .attribution import saliency
+    from .models import predict_proba
+    from .plotting import show_heatmap, show_image
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(6.4, 3.0))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one small image: a single thread answers fastest, above all on a busy CPU
+    try:
+        p = predict_proba(model, x[None])[0]
+        k = int(p.argmax())
+        sal = saliency(model, x[None], target=k)[0]
+    finally:
+        torch.set_num_threads(threads)
+    truth = f" (true: {CLASSES[label]})" if label is not None else ""
+    show_image(x, ax=axes[0], title=f"input{truth}")
+    show_heatmap(sal, ax=axes[1], title=f"{name}: saliency of '{CLASSES[k]}'", label="|∂y/∂x|")
+    text = f"{name}: {CLASSES[k]} with probability {p[k]:.3f}{truth}"
+    if mask is not None:
+        share = float((sal * ~mask).sum() / sal.sum().clamp_min(1e-12))
+        axes[1].contour(mask.numpy(), levels=[0.5], colors="white", linewidths=0.8)
+        text += f"; background share of saliency {share:.2f}"
+    axes[0].figure.tight_layout()
+    return text

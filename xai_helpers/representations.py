@@ -1,0 +1,451 @@
+"""How does a network process its input? Representations per layer, projections, probes (lecture §10).
+
+* :func:`collect_representations` runs a model once with forward hooks and returns what each
+  named layer output (flattened), plus the input itself.
+* :func:`slant` measures a real nuisance factor of a digit from its pixels (how far it leans),
+  the course's analogue of the lecture's speakers; :func:`nuisance_groups` bins it.
+* :func:`project` (PCA / t-SNE, scikit-learn) and :func:`tsne_embeddings` (a cache for sliders).
+* :func:`silhouette_per_layer`: how well a labelling clusters, layer by layer.
+* :func:`linear_probe`, :func:`mlp_probe`, :func:`control_labels`: probing (探针), and Hewitt &
+  Liang's control task, which shows that a powerful probe "finds" information that is not there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+from torch import nn
+
+from .validation import check_image_batch, check_positive_int
+
+__all__ = [
+    "DEFAULT_LAYERS",
+    "collect_representations",
+    "slant",
+    "nuisance_groups",
+    "project",
+    "tsne_embeddings",
+    "silhouette_per_layer",
+    "linear_probe",
+    "mlp_probe",
+    "control_labels",
+    "plot_embedding",
+    "plot_against_depth",
+]
+
+#: The MNIST CNN's representations the course looks at, from the input to the logits.
+DEFAULT_LAYERS = ("input", "pool1", "pool2", "relu3", "fc2")
+
+
+def _device(model: nn.Module) -> torch.device:
+    try:
+        return next(model.parameters()).device
+    except StopIteration:
+        return torch.device("cpu")
+
+
+def collect_representations(
+    model: nn.Module, x: torch.Tensor, layers: Sequence[str] = DEFAULT_LAYERS, batch_size: int = 256
+) -> dict[str, np.ndarray]:
+    """What the network computes at each layer: one forward pass with a forward hook per layer.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The network; ``layers`` name its submodules (``dict(model.named_modules())``).
+    x : torch.Tensor
+        Float images (N, C, H, W).
+    layers : sequence of str
+        Names of submodules whose *output* is recorded; ``"input"`` records ``x`` itself.
+    batch_size : int
+        Images per forward pass.
+
+    Returns
+    -------
+    dict of str to np.ndarray
+        ``layer -> (N, D)`` float32 array (each output flattened), in the order of ``layers``, on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> reps = collect_representations(MnistCNN(), torch.rand(3, 1, 28, 28), layers=("input", "pool1", "fc2"))
+    >>> {k: v.shape for k, v in reps.items()}
+    {'input': (3, 784), 'pool1': (3, 3136), 'fc2': (3, 10)}
+    """
+    check_image_batch(x)
+    batch_size = check_positive_int(batch_size, "batch_size")
+    if isinstance(layers, str) or not isinstance(layers, Sequence) or len(layers) == 0:
+        raise TypeError(f"layers must be a non-empty sequence of layer names, got {layers!r}")
+    modules = dict(model.named_modules())
+    unknown = [name for name in layers if name != "input" and name not in modules]
+    if unknown:
+        known = [n for n in modules if n]
+        raise ValueError(f"unknown layer(s) {unknown}; the model's layers are: input, {', '.join(known)}")
+    model.eval()
+    dev = _device(model)
+    chunks: dict[str, list[np.ndarray]] = {name: [] for name in layers}
+
+    def record(name):
+        def hook(_module, _inputs, output):
+            chunks[name].append(output.detach().flatten(1).float().cpu().numpy())
+
+        return hook
+
+    handles = [modules[name].register_forward_hook(record(name)) for name in layers if name != "input"]
+    try:
+        with torch.no_grad():
+            for i in range(0, len(x), batch_size):
+                xb = x[i : i + batch_size]
+                if "input" in chunks:
+                    chunks["input"].append(xb.flatten(1).float().cpu().numpy())
+                model(xb.to(dev))
+    finally:
+        for h in handles:
+            h.remove()
+    return {name: np.concatenate(chunks[name]) for name in layers}
+
+
+def slant(x: torch.Tensor) -> np.ndarray:
+    """How far each digit leans: the shear ``μ11 / μ02`` of its ink's second moments.
+
+    Positive: the top leans to the right (as in ``/``); negative: to the left (as in ``\\``).
+    This is the quantity classic *deskewing* of MNIST removes; it is a property of the writer,
+    not of the digit.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Grey images (N, 1, H, W), ink bright on a dark background.
+
+    Returns
+    -------
+    np.ndarray
+        (N,) float64.
+
+    Examples
+    --------
+    >>> img = torch.zeros(1, 1, 28, 28)
+    >>> for r in range(4, 24):
+    ...     img[0, 0, r, 14 + (14 - r) // 3] = 1.0  # a stroke whose top is to the right
+    >>> bool(slant(img)[0] > 0)
+    True
+    """
+    check_image_batch(x, channels=1)
+    img = x[:, 0].detach().cpu().double().clamp(min=0).numpy()
+    mass = img.sum((1, 2))
+    if (mass <= 0).any():
+        raise ValueError("slant needs some ink in every image; got an all-black image")
+    h, w = img.shape[1:]
+    rows, cols = np.mgrid[:h, :w]
+    cy = (img * rows).sum((1, 2)) / mass
+    cx = (img * cols).sum((1, 2)) / mass
+    dy = rows[None] - cy[:, None, None]
+    dx = cols[None] - cx[:, None, None]
+    mu11 = (img * dx * dy).sum((1, 2)) / mass
+    mu02 = (img * dy**2).sum((1, 2)) / mass
+    # Rows grow downwards, so a "/" digit (top to the right) has dx > 0 where dy < 0: negate.
+    return -mu11 / np.maximum(mu02, 1e-12)
+
+
+def nuisance_groups(values: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
+    """Bin a continuous nuisance (e.g. :func:`slant`) into groups 0, 1, ... at ``thresholds``.
+
+    Compute the thresholds on training data (e.g. its terciles) and reuse them for test data.
+
+    Examples
+    --------
+    >>> nuisance_groups(np.array([-0.5, 0.0, 0.4]), thresholds=[-0.1, 0.1]).tolist()
+    [0, 1, 2]
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"values must be 1-D (one per image), got shape {values.shape}")
+    t = np.asarray(thresholds, dtype=float)
+    if t.ndim != 1 or len(t) == 0 or np.any(np.diff(t) <= 0):
+        raise ValueError(f"thresholds must be a non-empty increasing sequence, got {thresholds!r}")
+    return np.digitize(values, t)
+
+
+def _check_rep(rep, name: str = "representation") -> np.ndarray:
+    a = np.asarray(rep)
+    if a.ndim != 2 or a.shape[0] < 2:
+        raise ValueError(f"{name} must be a 2-D array (N samples, D features) with N >= 2, got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return a
+
+
+def _check_labels(labels, n: int, name: str = "labels") -> np.ndarray:
+    y = np.asarray(labels)
+    if y.shape != (n,):
+        raise ValueError(f"{name} must hold one label per sample, shape ({n},), got {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"{name} must be integers (class indices), got dtype {y.dtype}")
+    return y
+
+
+def project(
+    rep: np.ndarray, method: str = "pca", perplexity: float = 30.0, seed: int = 0, pca_dims: int = 50, max_iter: int = 500
+) -> np.ndarray:
+    """Project a layer's representations to 2-D with PCA or t-SNE (scikit-learn).
+
+    t-SNE first reduces to ``pca_dims`` dimensions with PCA (the usual, faster recipe) and starts
+    from the PCA layout, so that the result is deterministic given ``seed``.
+
+    Parameters
+    ----------
+    rep : np.ndarray
+        (N, D) representations.
+    method : {"pca", "tsne"}
+    perplexity : float
+        t-SNE's effective number of neighbours (must be below N).
+    seed : int
+        Random state of PCA/t-SNE.
+    pca_dims : int
+        Dimensions PCA keeps before t-SNE.
+    max_iter : int
+        t-SNE iterations (at least 250, of which the first 250 are early exaggeration).
+
+    Returns
+    -------
+    np.ndarray
+        (N, 2).
+
+    Examples
+    --------
+    >>> project(np.random.default_rng(0).normal(size=(20, 5))).shape
+    (20, 2)
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    a = _check_rep(rep).astype(np.float32)
+    if method == "pca":
+        return PCA(2, random_state=seed).fit_transform(a)
+    if method != "tsne":
+        raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
+    if not 0 < perplexity < len(a):
+        raise ValueError(f"perplexity must lie in (0, N = {len(a)}), got {perplexity}")
+    if a.shape[1] > pca_dims:
+        a = PCA(pca_dims, random_state=seed).fit_transform(a)
+    with threadpool_limits(1):  # OpenMP threads thrash on a busy 2-core machine (10× slower); one is enough
+        return TSNE(2, perplexity=perplexity, init="pca", random_state=seed, max_iter=max_iter).fit_transform(a)
+
+
+def tsne_embeddings(
+    reps: Mapping[str, np.ndarray], perplexities: Sequence[float] = (5, 30, 100), seed: int = 0, progress: bool = True
+) -> dict[tuple[str, float], np.ndarray]:
+    """t-SNE of every layer for a few perplexities, computed once (with a progress bar) for sliders.
+
+    Returns
+    -------
+    dict
+        ``(layer, perplexity) -> (N, 2)`` embedding.
+
+    Examples
+    --------
+    >>> reps = {"a": np.random.default_rng(0).normal(size=(30, 4))}
+    >>> sorted(tsne_embeddings(reps, perplexities=(5,), progress=False))
+    [('a', 5)]
+    """
+    from tqdm.auto import tqdm
+
+    if not reps:
+        raise ValueError("reps is empty: pass {layer name: (N, D) array}")
+    jobs = [(layer, p) for layer in reps for p in perplexities]
+    return {(layer, p): project(reps[layer], "tsne", p, seed) for layer, p in tqdm(jobs, desc="t-SNE", disable=not progress)}
+
+
+def silhouette_per_layer(reps: Mapping[str, np.ndarray], labels: np.ndarray) -> dict[str, float]:
+    """Silhouette score (scikit-learn, Euclidean) of ``labels`` in each layer's representation.
+
+    +1: tight, well separated groups; 0: overlapping groups; < 0: points nearer another group.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 10)
+    >>> s = silhouette_per_layer({"mixed": rng.normal(size=(20, 2)), "split": rng.normal(size=(20, 2)) + 10 * y[:, None]}, y)
+    >>> s["split"] > 0.8 > s["mixed"]
+    True
+    """
+    from sklearn.metrics import silhouette_score
+
+    out = {}
+    for layer, rep in reps.items():
+        a = _check_rep(rep, f"reps[{layer!r}]")
+        y = _check_labels(labels, len(a))
+        out[layer] = float(silhouette_score(a, y))
+    return out
+
+
+def _fit_score(clf, train_rep, train_y, test_rep, test_y) -> tuple[float, float]:
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    a = _check_rep(train_rep, "train_rep")
+    y = _check_labels(train_y, len(a), "train_y")
+    pipe = make_pipeline(StandardScaler(), clf)
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe.fit(a, y)
+    train_acc = float(pipe.score(a, y))
+    if test_rep is None:
+        return train_acc, train_acc
+    b = _check_rep(test_rep, "test_rep")
+    if b.shape[1] != a.shape[1]:
+        raise ValueError(f"test_rep has {b.shape[1]} features, train_rep {a.shape[1]}: they must come from the same layer")
+    return train_acc, float(pipe.score(b, _check_labels(test_y, len(b), "test_y")))
+
+
+def linear_probe(
+    train_rep: np.ndarray,
+    train_y: np.ndarray,
+    test_rep: np.ndarray | None = None,
+    test_y: np.ndarray | None = None,
+    C: float = 1.0,
+    max_iter: int = 300,
+) -> tuple[float, float]:
+    """A linear probe: logistic regression (on standardised features) trained to read ``y`` off a layer.
+
+    ``max_iter`` caps L-BFGS (on separable high-dimensional layers it would otherwise run long for
+    a last 0.1 %); the convergence warning is silenced.
+
+    Returns
+    -------
+    (train accuracy, test accuracy)
+        The test accuracy equals the train accuracy when no test set is given.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(400, 3)); y = (X[:, 0] > 0).astype(int)
+    >>> linear_probe(X[:300], y[:300], X[300:], y[300:])[1] > 0.9
+    True
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    return _fit_score(LogisticRegression(C=C, max_iter=check_positive_int(max_iter, "max_iter")), train_rep, train_y, test_rep, test_y)
+
+
+def mlp_probe(
+    train_rep: np.ndarray,
+    train_y: np.ndarray,
+    test_rep: np.ndarray | None = None,
+    test_y: np.ndarray | None = None,
+    hidden: int = 512,
+    max_iter: int = 200,
+    learning_rate: float = 1e-2,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """A powerful probe: a one-hidden-layer MLP (scikit-learn), trained full-batch with Adam, no weight decay.
+
+    Full-batch Adam for a fixed ``max_iter`` steps is deterministic and fast (about a second for
+    1,000 × 64 features); the capacity (``hidden`` units) is what lets it memorise.
+
+    Returns
+    -------
+    (train accuracy, test accuracy)
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 2)); y = (X[:, 0] * X[:, 1] > 0).astype(int)  # not linearly separable
+    >>> mlp_probe(X, y, hidden=32)[0] > 0.9
+    True
+    """
+    from sklearn.neural_network import MLPClassifier
+
+    hidden = check_positive_int(hidden, "hidden")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    n = len(_check_rep(train_rep, "train_rep"))
+    clf = MLPClassifier(
+        (hidden,), solver="adam", batch_size=n, learning_rate_init=learning_rate, alpha=0.0,
+        max_iter=max_iter, tol=0.0, n_iter_no_change=max_iter + 1, shuffle=False, random_state=seed,
+    )
+    return _fit_score(clf, train_rep, train_y, test_rep, test_y)
+
+
+def control_labels(n: int, num_classes: int = 10, seed: int = 0) -> np.ndarray:
+    """Hewitt & Liang's control task for images: a random label fixed once per input.
+
+    The labels carry no property of the images, so any probe accuracy above chance on them is
+    the probe's own capacity (memorisation), not information in the representation.
+
+    Examples
+    --------
+    >>> control_labels(5, seed=0).tolist() == control_labels(5, seed=0).tolist()
+    True
+    """
+    n = check_positive_int(n, "n")
+    num_classes = check_positive_int(num_classes, "num_classes", minimum=2)
+    return np.random.default_rng(seed).integers(0, num_classes, n)
+
+
+def plot_embedding(emb: np.ndarray, labels: np.ndarray, ax=None, title: str | None = None, label_name: str = "digit", names: Sequence[str] | None = None):
+    """Scatter a 2-D embedding coloured by integer ``labels``, with a legend; returns the ``PathCollection``.
+
+    Examples
+    --------
+    >>> pc = plot_embedding(np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2, title="t")
+    >>> pc.axes.get_title()
+    't'
+    """
+    import matplotlib.pyplot as plt
+
+    e = _check_rep(emb, "emb")
+    if e.shape[1] != 2:
+        raise ValueError(f"emb must be (N, 2), got {e.shape}")
+    y = _check_labels(labels, len(e))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4))
+    classes = np.unique(y)
+    cmap = plt.get_cmap("tab10" if len(classes) > 3 else "viridis")
+    colours = {c: cmap(i if len(classes) > 3 else i / max(1, len(classes) - 1)) for i, c in enumerate(classes)}
+    pc = ax.scatter(e[:, 0], e[:, 1], c=[colours[c] for c in y], s=6, alpha=0.8, linewidths=0)
+    handles = [plt.Line2D([], [], marker="o", ls="", color=colours[c], label=names[c] if names else str(c)) for c in classes]
+    ax.legend(handles=handles, title=label_name, fontsize=7, title_fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("component 1")
+    ax.set_ylabel("component 2")
+    if title:
+        ax.set_title(title)
+    return pc
+
+
+def plot_against_depth(curves: Mapping[str, Mapping[str, float]], ax=None, title: str | None = None, ylabel: str = "score", chance: float | None = None):
+    """Plot one line per curve (``name -> {layer: value}``) against the layers in order; returns the lines.
+
+    Examples
+    --------
+    >>> lines = plot_against_depth({"digit": {"input": 0.1, "fc2": 0.4}}, ylabel="silhouette")
+    >>> len(lines)
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    if not curves:
+        raise ValueError("curves is empty: pass {name: {layer: value}}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.5))
+    lines = []
+    for i, (name, values) in enumerate(curves.items()):
+        layers = list(values)
+        (line,) = ax.plot(range(len(layers)), list(values.values()), marker="os^Dv"[i % 5], label=name)
+        lines.append(line)
+    ax.set_xticks(range(len(layers)), layers)
+    ax.set_xlabel("layer (input → output)")
+    ax.set_ylabel(ylabel)
+    if chance is not None:
+        ax.axhline(chance, color="grey", ls=":", lw=1, label="chance")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return lines
