@@ -33,6 +33,8 @@ __all__ = [
     "imagenet_model",
     "imagenet_classes",
     "predict_topk",
+    "MnistJudge",
+    "train_mnist_judge",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live.
@@ -346,3 +348,70 @@ def predict_topk(
         raise ValueError(f"labels has {len(labels)} names for {n_classes} classes")
     top = probs.topk(k, dim=1)
     return [[(labels[i], float(p)) for p, i in zip(ps.tolist(), idx.tolist())] for ps, idx in zip(top.values, top.indices)]
+
+
+# --------------------------------------------------------------------------- the independent judge (notebooks 06-07)
+
+
+class MnistJudge(nn.Sequential):
+    """An *independent* MNIST classifier, used as a judge of "does this image show digit i?".
+
+    A different architecture from :class:`MnistCNN` (5×5 kernels, average pooling, dropout, a
+    wider hidden layer) trained from a different seed, so that the adversarial noise that fools
+    one model rarely fools the other.
+
+    Examples
+    --------
+    >>> judge = MnistJudge()
+    >>> judge(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, c1: int = 12, c2: int = 24, hidden: int = 128, num_classes: int = 10):
+        super().__init__(
+            OrderedDict(
+                conv1=nn.Conv2d(1, c1, 5, padding=2),
+                act1=nn.ReLU(),
+                pool1=nn.AvgPool2d(2),
+                conv2=nn.Conv2d(c1, c2, 5, padding=2),
+                act2=nn.ReLU(),
+                pool2=nn.AvgPool2d(2),
+                flatten=nn.Flatten(),
+                drop=nn.Dropout(0.25),
+                fc1=nn.Linear(c2 * 7 * 7, hidden),
+                act3=nn.ReLU(),
+                fc2=nn.Linear(hidden, num_classes),
+            )
+        )
+
+
+def train_mnist_judge(directory: str | Path | None = None, seed: int = 1, epochs: int = 15) -> dict:
+    """Recipe for ``mnist_judge``: train :class:`MnistJudge` (seed 1) on the course's MNIST split and save it.
+
+    Returns the measured figures (also stored in the checkpoint's ``meta``).
+    """
+    import time
+
+    from ._setup import seed_everything
+    from .data import load_mnist
+    from .train import random_shift
+
+    seed_everything(seed)
+    torch.use_deterministic_algorithms(True)
+    # One thread: the same bits on any machine, and no OpenMP spinning when the CPU is shared.
+    torch.set_num_threads(1)
+    mnist = load_mnist(seed=0)
+    model = MnistJudge()
+    t0 = time.perf_counter()
+    losses = train(model, mnist.X_train, mnist.y_train, epochs=epochs, lr=2e-3, seed=seed, augment=random_shift)
+    seconds = time.perf_counter() - t0
+    meta = {
+        "seed": seed,
+        "epochs": epochs,
+        "final_train_loss": round(losses[-1], 6),
+        "train_accuracy": round(accuracy(model, mnist.X_train, mnist.y_train), 4),
+        "test_accuracy": round(accuracy(model, mnist.X_test, mnist.y_test), 4),
+    }
+    path = save_checkpoint(model, "mnist_judge", kwargs={}, meta=meta, directory=directory)
+    print(f"mnist_judge: test accuracy {meta['test_accuracy']:.4f} (train {meta['train_accuracy']:.4f}), {seconds:.1f} s -> {path}")
+    return meta

@@ -1,0 +1,186 @@
+"""Tests of xai_helpers.visualization: activation maximization, latent search, real patches, the judge."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from xai_helpers.generative import DCGANGenerator
+from xai_helpers.visualization import (
+    L1,
+    L2,
+    Blur,
+    Jitter,
+    RandomRotate,
+    RandomScale,
+    TotalVariation,
+    activation_maximization,
+    class_objective,
+    filter_objective,
+    judge_agreement,
+    latent_search,
+    layer_activations,
+    receptive_field,
+    top_activating_patches,
+)
+
+
+def test_filter_objective_increases(mnist_cnn):
+    res = activation_maximization(mnist_cnn, filter_objective("conv2", [0, 5, 9]), steps=30)
+    assert res.images.shape == (3, 1, 28, 28)
+    assert res.history.shape == (30, 3)
+    assert (res.history[-1] > res.history[0]).all()
+
+
+def test_class_objective_increases_with_regularizers(mnist_cnn):
+    regs = [L1(0.05), L2(0.01), TotalVariation(0.01), Jitter(1), RandomScale(0.95, 1.05), RandomRotate(5), Blur(0.5)]
+    res = activation_maximization(mnist_cnn, class_objective([2, 7]), steps=40, regularizers=regs)
+    first, last = res.history[:5].mean(0), res.history[-5:].mean(0)
+    assert (last > first).all()
+
+
+def test_images_stay_in_valid_range(mnist_cnn):
+    res = activation_maximization(mnist_cnn, class_objective(3), steps=20, lr=0.5)
+    assert res.images.min() >= 0.0 and res.images.max() <= 1.0
+    res = activation_maximization(mnist_cnn, class_objective(3), steps=5, value_range=(-1.0, 2.0))
+    assert res.images.min() >= -1.0 and res.images.max() <= 2.0
+
+
+def test_filter_xstar_beats_every_test_image(mnist_cnn, mnist):
+    """A filter's X* activates it more than any real test image does (on average over the map)."""
+    channels = list(range(0, 32, 4))
+    res = activation_maximization(mnist_cnn, filter_objective("conv2", channels), steps=60)
+    with torch.no_grad():
+        star = layer_activations(mnist_cnn, "conv2", res.images)[torch.arange(len(channels)), channels].mean((1, 2))
+        real = layer_activations(mnist_cnn, "conv2", mnist.X_test)[:, channels].mean((2, 3)).max(0).values
+    assert (star > real).all(), (star, real)
+
+
+def test_plain_class_xstar_fools_the_model(mnist_cnn):
+    res = activation_maximization(mnist_cnn, class_objective(range(10)), steps=60)
+    probs = mnist_cnn(res.images).softmax(1)
+    assert (probs.argmax(1) == torch.arange(10)).all()
+
+
+def test_l1_makes_images_sparser(mnist_cnn):
+    plain = activation_maximization(mnist_cnn, class_objective(range(10)), steps=60).images
+    sparse = activation_maximization(mnist_cnn, class_objective(range(10)), steps=60, regularizers=[L1(0.1)]).images
+    assert sparse.sum() < 0.5 * plain.sum()
+
+
+def test_deterministic(mnist_cnn):
+    regs = [Jitter(1), RandomRotate(5)]
+    a = activation_maximization(mnist_cnn, class_objective([1, 4]), steps=10, regularizers=regs, seed=3)
+    b = activation_maximization(mnist_cnn, class_objective([1, 4]), steps=10, regularizers=regs, seed=3)
+    assert torch.equal(a.images, b.images) and torch.equal(a.history, b.history)
+
+
+def test_model_left_unchanged(mnist_cnn):
+    before = {k: v.clone() for k, v in mnist_cnn.state_dict().items()}
+    activation_maximization(mnist_cnn, class_objective(0), steps=5)
+    assert all(torch.equal(before[k], v) for k, v in mnist_cnn.state_dict().items())
+    assert all(p.requires_grad for p in mnist_cnn.parameters())
+
+
+def test_regularizer_values():
+    x = torch.tensor([[[[0.0, 1.0], [0.0, 1.0]]]])
+    assert L1(2.0).penalty(x).item() == pytest.approx(4.0)
+    assert L2(1.0).penalty(x).item() == pytest.approx(2.0)
+    assert TotalVariation(1.0).penalty(x).item() == pytest.approx(2.0)
+    g = torch.Generator().manual_seed(0)
+    assert torch.equal(Jitter(0).transform(x, g), x)
+    assert torch.allclose(RandomRotate(0.0).transform(x, g), x, atol=1e-6)
+    assert torch.allclose(Blur(0.0).transform(x, g), x)
+
+
+def test_total_variation_matches_skimage():
+    """Our anisotropic TV is the sum skimage-style finite differences give."""
+    x = torch.rand(1, 1, 9, 7, generator=torch.Generator().manual_seed(0))
+    a = x[0, 0].numpy()
+    import numpy as np
+
+    expected = np.abs(np.diff(a, axis=0)).sum() + np.abs(np.diff(a, axis=1)).sum()
+    assert TotalVariation(1.0).penalty(x).item() == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_bad_objectives_give_clear_errors(mnist_cnn):
+    with pytest.raises(ValueError, match="no layer 'conv9'"):
+        activation_maximization(mnist_cnn, filter_objective("conv9", 0), steps=1)
+    with pytest.raises(ValueError, match="channel 32 is out of range"):
+        activation_maximization(mnist_cnn, filter_objective("conv2", 32), steps=1)
+    with pytest.raises(ValueError, match="class 10 is out of range"):
+        activation_maximization(mnist_cnn, class_objective(10), steps=1)
+    with pytest.raises(ValueError, match="feature map"):
+        activation_maximization(mnist_cnn, filter_objective("fc1", 0), steps=1)
+    with pytest.raises(ValueError, match="non-negative"):
+        class_objective(-1)
+    with pytest.raises(TypeError, match="list of ints"):
+        class_objective(2.5)
+    with pytest.raises(TypeError, match="objective must come from"):
+        activation_maximization(mnist_cnn, 3, steps=1)
+    with pytest.raises(TypeError, match="not a regularizer"):
+        activation_maximization(mnist_cnn, class_objective(1), steps=1, regularizers=["l1"])
+    with pytest.raises(ValueError, match="weight must be a number >= 0"):
+        activation_maximization(mnist_cnn, class_objective(1), steps=1, regularizers=[L1(-1.0)])
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        activation_maximization(mnist_cnn, class_objective(1), steps=0)
+
+
+def test_receptive_field_and_patches(mnist_cnn, mnist):
+    assert receptive_field(mnist_cnn, "conv2") == (8, 8)
+    assert receptive_field(mnist_cnn, "conv1") == (3, 3)
+    X = mnist.X_test[:200]
+    patches, values = top_activating_patches(mnist_cnn, "conv2", X, [3, 7], k=5)
+    assert patches.shape == (2, 5, 1, 8, 8)
+    assert (values[:, :-1] >= values[:, 1:]).all()  # sorted, best first
+    # The best value is the largest activation of that channel over all images and positions.
+    with torch.no_grad():
+        acts = layer_activations(mnist_cnn, "conv2", X)
+    assert values[0, 0].item() == pytest.approx(acts[:, 3].max().item(), rel=1e-5)
+    # The patch is what the unit sees: the activation computed on the patch alone (in place) is the same.
+    with torch.no_grad():
+        n, flat = divmod(int(acts[:, 3].flatten().argmax()), 14 * 14)
+        i, j = divmod(flat, 14)
+        masked = torch.zeros_like(X[n : n + 1])
+        r0, c0 = 2 * i - 3, 2 * j - 3
+        rr, cc = slice(max(r0, 0), min(r0 + 8, 28)), slice(max(c0, 0), min(c0 + 8, 28))
+        masked[..., rr, cc] = X[n : n + 1, :, rr, cc]
+        again = layer_activations(mnist_cnn, "conv2", masked)[0, 3, i, j]
+    assert again.item() == pytest.approx(values[0, 0].item(), rel=1e-4)
+    with pytest.raises(ValueError, match="out of range"):
+        top_activating_patches(mnist_cnn, "conv2", X, 40)
+
+
+def test_latent_search_increases_score_and_respects_prior(mnist_cnn):
+    torch.manual_seed(0)
+    G = DCGANGenerator().eval()
+    res = latent_search(G, mnist_cnn, [0, 3, 8], steps=30, lr=0.1, prior_weight=0.0)
+    assert res.z.shape == (3, 32) and res.images.shape == (3, 1, 28, 28)
+    assert (res.history[-1] > res.history[0]).all()
+    strong = latent_search(G, mnist_cnn, [0, 3, 8], steps=30, lr=0.1, prior_weight=10.0)
+    assert strong.z.norm(dim=1).mean() < res.z.norm(dim=1).mean()
+    assert all(p.requires_grad for p in G.parameters())  # restored after the search
+    again = latent_search(G, mnist_cnn, [0, 3, 8], steps=30, lr=0.1, prior_weight=0.0)
+    assert torch.equal(again.z, res.z)
+
+
+def test_latent_search_bad_input(mnist_cnn):
+    G = DCGANGenerator().eval()
+    with pytest.raises(ValueError, match="out of range"):
+        latent_search(G, mnist_cnn, 12, steps=1)
+    with pytest.raises(TypeError, match="latent_dim"):
+        latent_search(mnist_cnn, mnist_cnn, 1, steps=1)
+    with pytest.raises(ValueError, match="prior_weight"):
+        latent_search(G, mnist_cnn, 1, steps=1, prior_weight=-1.0)
+    with pytest.raises(ValueError, match="z0 must be a tensor of shape"):
+        latent_search(G, mnist_cnn, [1, 2], steps=1, z0=torch.zeros(3, 32))
+
+
+def test_judge_agreement(mnist_cnn, digits):
+    X, y = digits
+    frac, p = judge_agreement(mnist_cnn, X, y)
+    assert frac == 1.0 and p.shape == (8,) and (p > 0.5).all()
+    frac, _ = judge_agreement(mnist_cnn, X, (y + 1) % 10)
+    assert frac == 0.0
+    with pytest.raises(ValueError, match="out of range"):
+        judge_agreement(mnist_cnn, X, 11)
