@@ -8,13 +8,15 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 KERNEL := xai-course
 
-.PHONY: lab test install student benchmark clean help
+.PHONY: lab test install student benchmark clean help html test-browser
 
 help:
 	@echo "make lab        install (first time) and open JupyterLab on notebooks/index.ipynb"
 	@echo "make test       install (first time), then ruff, unit tests and every notebook (nbval)"
 	@echo "make student    build/student/: the notebooks without their exercise solutions"
 	@echo "make benchmark  time every notebook (wall time and peak memory)"
+	@echo "make html       build/html/: every notebook executed, one page each with its figures, and an index"
+	@echo "make test-browser  every notebook in JupyterLab in headless chromium: Run All, no errors, every slider moves its figure"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,3 +43,9 @@ benchmark: install
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
+
+html: install
+	$(PY) tools/build_html.py
+
+test-browser: install
+	$(PY) tests/browser/run_browser_tests.py

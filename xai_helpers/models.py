@@ -34,7 +34,6 @@ __all__ = [
     "imagenet_classes",
     "predict_topk",
     "MnistJudge",
-    "train_mnist_judge",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live.
@@ -384,34 +383,3 @@ class MnistJudge(nn.Sequential):
             )
         )
 
-
-def train_mnist_judge(directory: str | Path | None = None, seed: int = 1, epochs: int = 15) -> dict:
-    """Recipe for ``mnist_judge``: train :class:`MnistJudge` (seed 1) on the course's MNIST split and save it.
-
-    Returns the measured figures (also stored in the checkpoint's ``meta``).
-    """
-    import time
-
-    from ._setup import seed_everything
-    from .data import load_mnist
-    from .train import random_shift
-
-    seed_everything(seed)
-    torch.use_deterministic_algorithms(True)
-    # One thread: the same bits on any machine, and no OpenMP spinning when the CPU is shared.
-    torch.set_num_threads(1)
-    mnist = load_mnist(seed=0)
-    model = MnistJudge()
-    t0 = time.perf_counter()
-    losses = train(model, mnist.X_train, mnist.y_train, epochs=epochs, lr=2e-3, seed=seed, augment=random_shift)
-    seconds = time.perf_counter() - t0
-    meta = {
-        "seed": seed,
-        "epochs": epochs,
-        "final_train_loss": round(losses[-1], 6),
-        "train_accuracy": round(accuracy(model, mnist.X_train, mnist.y_train), 4),
-        "test_accuracy": round(accuracy(model, mnist.X_test, mnist.y_test), 4),
-    }
-    path = save_checkpoint(model, "mnist_judge", kwargs={}, meta=meta, directory=directory)
-    print(f"mnist_judge: test accuracy {meta['test_accuracy']:.4f} (train {meta['train_accuracy']:.4f}), {seconds:.1f} s -> {path}")
-    return meta
