@@ -89,7 +89,9 @@ def interactive_panel(update: Callable[..., object], **controls):
 
     def run(**values):
         t0 = time.perf_counter()
-        with out:
+        # ioff: the Output widget syncing its contents (on ipykernel 7 subshells) must not trigger a
+        # redraw of the figure this update is drawing, or the browser receives a blank or half-drawn PNG.
+        with plt.ioff(), out:
             out.clear_output(wait=True)
             text = update(**values)
             if text:

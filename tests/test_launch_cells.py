@@ -1,0 +1,152 @@
+"""tools/add_launch_cells.py: Colab/Binder badges and a Colab-only install cell, from pyproject's repository URL."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("add_launch_cells", ROOT / "tools" / "add_launch_cells.py")
+alc = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(alc)
+
+REPO = alc.repository_url()
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _lesson(tmp_path, name="07_tiny.ipynb") -> Path:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 07 · Tiny\n*Purpose:* a test.\n\n**Learning goals.** none"),
+        nbformat.v4.new_markdown_cell("## Setup"),
+        nbformat.v4.new_code_cell("import xai_helpers\ndevice = xai_helpers.setup(seed=0)"),
+        nbformat.v4.new_markdown_cell("## Summary\n## Exercises"),
+        nbformat.v4.new_code_cell("x = 1"),
+    ]
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+def _launch_cell(nb):
+    cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(alc.CELL_MARK)]
+    assert len(cells) == 1
+    return cells[0]
+
+
+def test_repository_url_is_pyprojects():
+    text = (ROOT / "pyproject.toml").read_text()
+    section = text.split("[project.urls]", 1)[1].split("\n[", 1)[0]
+    assert f'Repository = "{REPO}"' in section
+    assert re.match(r"https://github\.com/[^/]+/[^/]+$", REPO)
+
+
+def test_insertion_keeps_the_course_structure(tmp_path):
+    path = _lesson(tmp_path)
+    assert alc.process(path, REPO)
+    nb = nbformat.read(path, as_version=4)
+    title = nb.cells[0]
+    assert title.cell_type == "markdown" and title.source.startswith("# 07 ·") and "Learning goals" in title.source
+    assert alc.BADGE_MARK in title.source.split("\n")[1], "badges on the title cell's second line"
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert code[0].startswith(alc.CELL_MARK), "the launch cell is the first code cell"
+    assert "xai_helpers.setup(" in code[1], "the setup cell is the second code cell"
+    assert nb.cells[1] is _launch_cell(nb), "right after the title cell"
+    nbformat.validate(nb)
+
+
+def test_idempotent(tmp_path):
+    path = _lesson(tmp_path)
+    alc.process(path, REPO)
+    once = path.read_text()
+    assert not alc.process(path, REPO), "a second run changes nothing"
+    assert path.read_text() == once
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].source.count(alc.BADGE_MARK) == 1
+    _launch_cell(nb)
+
+
+def test_a_new_url_replaces_the_old_everywhere(tmp_path):
+    path = _lesson(tmp_path)
+    alc.process(path, REPO)
+    alc.process(path, "https://github.com/someone/elsewhere")
+    text = path.read_text()
+    assert REPO.removeprefix("https://github.com/") not in text
+    assert text.count("someone/elsewhere") == 3  # Colab badge, Binder badge, the cell's clone URL
+    _launch_cell(nbformat.read(path, as_version=4))
+
+
+def test_badges_use_the_pyproject_url_and_open_this_notebook(tmp_path):
+    path = _lesson(tmp_path)
+    alc.process(path, REPO)
+    line = nbformat.read(path, as_version=4).cells[0].source.split("\n")[1]
+    targets = re.findall(r"\]\((https://[^)]+)\)", line)
+    slug = REPO.removeprefix("https://github.com/")
+    assert [t for t in targets if t.startswith(f"https://colab.research.google.com/github/{slug}/blob/") and t.endswith("/notebooks/07_tiny.ipynb")], targets
+    assert [t for t in targets if t.startswith(f"https://mybinder.org/v2/gh/{slug}/") and t.endswith("notebooks%2F07_tiny.ipynb")], targets
+
+
+def test_launch_cell_does_nothing_off_colab(monkeypatch):
+    calls = []
+    for name in ("run", "call", "check_call", "check_output", "Popen"):
+        monkeypatch.setattr(subprocess, name, lambda *a, **k: calls.append(a))
+    monkeypatch.setattr("os.chdir", lambda *a: calls.append(a))
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    path_before = list(sys.path)
+    exec(compile(alc.launch_source(REPO), "launch-cell", "exec"), {})
+    assert calls == [] and sys.path == path_before
+
+
+def test_launch_cell_on_colab_clones_installs_and_enters_notebooks(monkeypatch):
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **k: calls.append(cmd))
+    monkeypatch.setattr("os.chdir", lambda d: calls.append(["cd", d]))
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    exec(compile(alc.launch_source(REPO), "launch-cell", "exec"), {})
+    dest = "/content/" + REPO.rsplit("/", 1)[1]
+    assert calls[0] == ["git", "clone", "--depth", "1", REPO, dest]
+    assert calls[1] == [sys.executable, "-m", "pip", "install", "--quiet", "-e", dest]
+    assert calls[2] == ["cd", dest + "/notebooks"]
+    assert sys.path[0] == dest
+
+
+def test_notebook_without_code_gets_badges_only(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Index\nSome text.")]
+    alc.add_launch_cells(nb, "index.ipynb", REPO)
+    assert len(nb.cells) == 1 and alc.BADGE_MARK in nb.cells[0].source.split("\n")[1]
+    assert nb.cells[0].source.split("\n")[2] == ""
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_course_notebooks_launch_cells_are_current(path):
+    """A notebook that has launch cells has them as the tool writes them now (run the tool after changing the URL)."""
+    text = path.read_text()
+    if alc.BADGE_MARK not in text and alc.CELL_MARK not in text:
+        pytest.skip("no launch cells yet (tools/add_launch_cells.py adds them)")
+    assert not alc.process(path, REPO, write=False), "out of date: run .venv/bin/python tools/add_launch_cells.py"
+
+
+def test_readme_generated_blocks_are_current():
+    readme = (ROOT / "README.md").read_text()
+    for name in alc.readme_blocks(REPO):
+        assert f"<!-- BEGIN generated: {name} " in readme and f"<!-- END generated: {name} -->" in readme, name
+    assert not alc.update_readme(ROOT / "README.md", REPO, write=False), "out of date: run .venv/bin/python tools/add_launch_cells.py"
+
+
+def test_readme_blocks_are_filled_at_their_indentation(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n1. item\n   <!-- BEGIN generated: nbgitpuller (note) -->\n   old\n   <!-- END generated: nbgitpuller -->\nend\n")
+    assert alc.update_readme(readme, "https://github.com/someone/elsewhere")
+    text = readme.read_text()
+    assert "old" not in text and text.endswith("   <!-- END generated: nbgitpuller -->\nend\n")
+    assert "   https://HUB.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fsomeone%2Felsewhere&" in text
+    assert not alc.update_readme(readme, "https://github.com/someone/elsewhere")

@@ -1,0 +1,182 @@
+"""Put "open in Colab / Binder" badges and a Colab-only install cell into every notebook (idempotent).
+
+    .venv/bin/python tools/add_launch_cells.py [notebooks/*.ipynb]      # update the notebooks in place
+    .venv/bin/python tools/add_launch_cells.py --check [notebooks ...]  # exit 1 if one is not up to date
+
+The repository's address comes from ONE place, ``[project.urls] Repository`` in ``pyproject.toml``
+(a GitHub URL); run this again after changing it. In each notebook:
+
+- the title cell (the first markdown cell) gets, as its second line, a Colab badge and a Binder badge
+  opening this notebook;
+- a notebook with code gets, right after the title cell, a first code cell that only on Colab
+  (``"google.colab" in sys.modules``) clones the repository (package and ``data/``), pip-installs the
+  package and moves into its ``notebooks/`` folder; anywhere else it does nothing.
+
+It also rewrites the README's generated blocks (``<!-- BEGIN generated: NAME -->`` … ``<!-- END
+generated: NAME -->``: the index's badges, the repository line, the example nbgitpuller link) when it
+runs on the default notebooks.
+
+Running it again replaces the badge line and the launch cell (found by their markers) rather than adding
+new ones, so the result is the same however often it runs. Notebooks are written the way
+``tools/clean_notebooks.py`` writes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import nbformat
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = None
+
+ROOT = Path(__file__).resolve().parent.parent
+BRANCH = "main"
+BADGE_MARK = "colab-badge.svg"  # a title line containing this is the badge line
+CELL_MARK = "# Colab only:"  # the launch cell's first line starts with this
+CELL_ID = "colab-launch"
+
+LAUNCH_CELL = '''\
+# Colab only: fetch the course (the xai_helpers package and data/) and install it. Elsewhere this does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, DEST = "{repo}", "/content/{name}"
+    if not os.path.isdir(DEST):
+        subprocess.run(["git", "clone", "--depth", "1", REPO, DEST], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", DEST], check=True)
+    sys.path.insert(0, DEST)  # importable now, without restarting the runtime
+    os.chdir(os.path.join(DEST, "notebooks"))'''
+
+
+def repository_url(pyproject: Path = ROOT / "pyproject.toml") -> str:
+    """``[project.urls] Repository`` of ``pyproject``: the course's GitHub repository."""
+    text = pyproject.read_text()
+    if tomllib is not None:
+        url = tomllib.loads(text)["project"]["urls"]["Repository"]
+    else:
+        url = re.search(r'^\[project\.urls\][^\[]*?^Repository\s*=\s*"([^"]+)"', text, re.M | re.S).group(1)
+    url = url.rstrip("/")
+    if not re.match(r"^https://github\.com/[^/]+/[^/]+$", url):
+        raise ValueError(f"[project.urls] Repository must be https://github.com/OWNER/NAME, got {url!r}")
+    return url.removesuffix(".git")
+
+
+def badge_line(repo: str, notebook: str) -> str:
+    """Markdown for the Colab and Binder badges that open ``notebooks/<notebook>``."""
+    slug = repo.removeprefix("https://github.com/")
+    colab = f"https://colab.research.google.com/github/{slug}/blob/{BRANCH}/notebooks/{notebook}"
+    binder = f"https://mybinder.org/v2/gh/{slug}/{BRANCH}?labpath=notebooks%2F{notebook}"
+    return (f"[![Open in Colab](https://colab.research.google.com/assets/{BADGE_MARK})]({colab}) "
+            f"[![Launch on Binder](https://mybinder.org/badge_logo.svg)]({binder})")
+
+
+def launch_source(repo: str) -> str:
+    return LAUNCH_CELL.format(repo=repo, name=repo.rsplit("/", 1)[1])
+
+
+def add_launch_cells(nb: nbformat.NotebookNode, notebook: str, repo: str) -> nbformat.NotebookNode:
+    """Insert or update the badge line and the launch cell of ``nb`` (named ``notebook``) in place, and return it."""
+    title = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+    if title is None:
+        title = nbformat.v4.new_markdown_cell(f"# {notebook}")
+        nb.cells.insert(0, title)
+    lines = [line for line in title.source.split("\n") if BADGE_MARK not in line]
+    rest = lines[1:]
+    if rest and rest[0].strip():
+        rest.insert(0, "")
+    title.source = "\n".join([lines[0], badge_line(repo, notebook), *rest]).rstrip("\n")
+
+    launch = next((c for c in nb.cells if c.cell_type == "code" and c.source.startswith(CELL_MARK)), None)
+    has_code = any(c.cell_type == "code" and c is not launch for c in nb.cells)
+    if launch is not None and not has_code:
+        nb.cells.remove(launch)
+    elif launch is not None:
+        launch.source = launch_source(repo)
+    elif has_code:
+        cell = nbformat.v4.new_code_cell(launch_source(repo))
+        if not any(c.get("id") == CELL_ID for c in nb.cells):
+            cell.id = CELL_ID
+        nb.cells.insert(nb.cells.index(title) + 1, cell)
+    return nb
+
+
+def readme_blocks(repo: str) -> dict[str, str]:
+    """The README's generated lines, by block name: the index's badges and an example nbgitpuller link."""
+    slug, name = repo.removeprefix("https://github.com/"), repo.rsplit("/", 1)[1]
+    puller = (f"https://HUB.example.edu/hub/user-redirect/git-pull?repo={quote(repo, safe='')}"
+              f"&branch={BRANCH}&urlpath={quote(f'lab/tree/{name}/notebooks/index.ipynb', safe='')}")
+    image = (
+        "FROM quay.io/jupyter/minimal-notebook:python-3.11\n"
+        "USER root\n"
+        f"RUN git clone --depth 1 --branch {BRANCH} {repo} /opt/xai-course && chown -R ${{NB_UID}}:${{NB_GID}} /opt/xai-course\n"
+        "USER ${NB_UID}\n"
+        "RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r /opt/xai-course/requirements.txt nbgitpuller \\\n"
+        " && pip install --no-cache-dir --no-deps -e /opt/xai-course \\\n"
+        ' && python -c "from xai_helpers.monsters import ensure_monsters; ensure_monsters()"'
+    )
+    return {
+        "badges": badge_line(repo, "index.ipynb"),
+        "hub-image": f"```dockerfile\n{image}\n```",
+        "repository": f"The repository: <{repo}> (`{slug}`, branch `{BRANCH}`).",
+        "nbgitpuller": f"```text\n{puller}\n```",
+    }
+
+
+def update_readme(path: Path, repo: str, write: bool = True) -> bool:
+    """Rewrite the blocks between ``<!-- BEGIN generated: NAME -->`` and ``<!-- END generated: NAME -->``."""
+    text = path.read_text(encoding="utf-8")
+    after = text
+    for name, body in readme_blocks(repo).items():
+        def fill(m: re.Match, body: str = body) -> str:
+            indent = m.group(1)
+            return m.group(2) + "".join(f"{indent}{line}\n" if line else "\n" for line in body.split("\n")) + m.group(4)
+
+        after = re.sub(rf"^(?=([ \t]*))(\1<!-- BEGIN generated: {name} [^\n]*-->\n)(.*?)(^[ \t]*<!-- END generated: {name} -->)",
+                       fill, after, flags=re.S | re.M)
+    if after != text and write:
+        path.write_text(after, encoding="utf-8")
+    return after != text
+
+
+def process(path: Path, repo: str, write: bool = True) -> bool:
+    """Update ``path``; returns whether it changed (with ``write=False``: whether it would)."""
+    text = path.read_text(encoding="utf-8")
+    nb = nbformat.reads(text, as_version=4)
+    add_launch_cells(nb, path.name, repo)
+    nbformat.validate(nb)
+    after = nbformat.writes(nb)
+    after += "" if after.endswith("\n") else "\n"
+    changed = after != text
+    if changed and write:
+        path.write_text(after, encoding="utf-8")
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    ap.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook is not up to date")
+    args = ap.parse_args(argv)
+    repo = repository_url()
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    stale = [p for p in paths if process(p, repo, write=not args.check)]
+    readme = ROOT / "README.md"
+    if not args.notebooks and readme.exists() and update_readme(readme, repo, write=not args.check):
+        stale.append(readme)
+    for p in stale:
+        print(f"{'not up to date' if args.check else 'updated'}: {p}")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
