@@ -13,6 +13,7 @@ progress bar on the ImageNet model. ``--skip NAME`` leaves out the panel whose u
 
 from __future__ import annotations
 
+import io
 import statistics
 import sys
 import time
@@ -40,6 +41,13 @@ def notebook_path(key: str) -> Path:
     return matches[0]
 
 
+def render_and_close(*_args, **_kwargs) -> None:
+    """What the notebook's inline backend does on ``plt.show()``: render every open figure to PNG."""
+    for num in plt.get_fignums():
+        plt.figure(num).savefig(io.BytesIO(), format="png")
+    plt.close("all")
+
+
 def run_notebook(path: Path) -> tuple[list, dict]:
     """Execute the notebook's code cells here; return the slider panels it built and its namespace."""
     panels = []
@@ -53,7 +61,7 @@ def run_notebook(path: Path) -> tuple[list, dict]:
         return panel
 
     widgets.interactive_panel = recording_panel
-    plt.show = lambda *a, **k: plt.close("all")
+    plt.show = render_and_close
     ns: dict = {"__name__": "__bench__"}
     try:
         nb = nbformat.read(path, as_version=4)
@@ -63,7 +71,7 @@ def run_notebook(path: Path) -> tuple[list, dict]:
                 continue
             t0 = time.perf_counter()
             exec(compile(cell.source, str(path), "exec"), ns)
-            plt.close("all")
+            render_and_close()
             dt = time.perf_counter() - t0
             if dt > 0.5:
                 print(f"  {dt:6.2f} s  {cell.source.splitlines()[0][:80]}")
