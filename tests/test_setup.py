@@ -62,3 +62,8 @@ def test_setup_rejects_bad_seed(seed):
 def test_unknown_attribute():
     with pytest.raises(AttributeError):
         xai_helpers.not_a_module  # noqa: B018
+
+
+def test_model_device():
+    assert xai_helpers.model_device(torch.nn.Linear(2, 2)) == torch.device("cpu")
+    assert xai_helpers.model_device(torch.nn.ReLU()) == torch.device("cpu")  # no parameters

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import importlib
 
-from ._setup import COURSE_CMAP, COURSE_DIVERGING_CMAP, get_device, seed_everything, setup
+from ._setup import COURSE_CMAP, COURSE_DIVERGING_CMAP, get_device, model_device, seed_everything, setup
 
 __version__ = "0.1.0"
 
 __all__ = [
     "setup",
     "get_device",
+    "model_device",
     "seed_everything",
     "COURSE_CMAP",
     "COURSE_DIVERGING_CMAP",

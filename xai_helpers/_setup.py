@@ -8,7 +8,7 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["setup", "get_device", "COURSE_CMAP", "COURSE_DIVERGING_CMAP"]
+__all__ = ["setup", "get_device", "model_device", "COURSE_CMAP", "COURSE_DIVERGING_CMAP"]
 
 #: Sequential colour map for attributions (perceptually uniform, colour-blind safe).
 COURSE_CMAP = "viridis"
@@ -38,6 +38,20 @@ def get_device(prefer: str | None = None) -> torch.device:
     if choice == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was asked for but torch sees no CUDA device")
     return torch.device(choice)
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    """The device a model's parameters live on (the CPU for a model without parameters).
+
+    Examples
+    --------
+    >>> model_device(torch.nn.Linear(2, 2))
+    device(type='cpu')
+    """
+    try:
+        return next(model.parameters()).device
+    except StopIteration:
+        return torch.device("cpu")
 
 
 def seed_everything(seed: int = 0) -> None:

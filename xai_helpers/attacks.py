@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ._setup import model_device
 from .attribution import saliency
 from .validation import check_fraction, check_image_batch, check_positive_int, check_target
 
@@ -29,13 +30,6 @@ __all__ = [
     "AttackResult",
     "topk_attack",
 ]
-
-
-def _device(model: nn.Module) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")
 
 
 def softplus_copy(model: nn.Module, beta: float = 10.0) -> nn.Module:
@@ -252,7 +246,7 @@ def topk_attack(
     if not lo < hi:
         raise ValueError(f"clip must be (low, high) with low < high, got {clip!r}")
     model.eval()
-    dev = _device(model)
+    dev = model_device(model)
     x = x.detach().to(dev)
     with torch.no_grad():
         logits = model(x)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ._setup import model_device
 from .validation import check_fraction, check_image_batch, check_positive_int, check_target
 
 __all__ = [
@@ -38,19 +39,12 @@ __all__ = [
 _OF = ("score", "probability", "loss")
 
 
-def _device(model: nn.Module) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")
-
-
 def _prepare(model: nn.Module, x: torch.Tensor, target) -> tuple[torch.Tensor, torch.Tensor, torch.device]:
     """Validate ``x`` and ``target`` (the upper bound of the class index is checked later, against
     the logits of the first forward pass, by :func:`_check_classes`: no extra forward pass)."""
     check_image_batch(x)
     model.eval()
-    dev = _device(model)
+    dev = model_device(model)
     try:
         t = check_target(target, x.shape[0], sys.maxsize)
     except ValueError as e:

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ._setup import model_device
 from .validation import check_positive_int
 
 __all__ = ["DCGANGenerator", "DCGANDiscriminator", "sample_latent", "generate", "train_gan", "train_mnist_gan"]
@@ -92,13 +93,6 @@ class DCGANDiscriminator(nn.Sequential):
         )
 
 
-def _device_of(model: nn.Module) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")
-
-
 def sample_latent(n: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
     """``n`` standard-Gaussian codes ``z`` (on the CPU), reproducible from ``seed``.
 
@@ -130,7 +124,7 @@ def generate(generator: nn.Module, z: torch.Tensor | int, seed: int = 0) -> torc
     if not isinstance(z, torch.Tensor):
         raise TypeError(f"z must be a tensor (N, latent_dim) or an int, got {type(z).__name__}")
     generator.eval()
-    return generator(z.to(_device_of(generator))).cpu()
+    return generator(z.to(model_device(generator))).cpu()
 
 
 def train_gan(

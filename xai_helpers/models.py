@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ._setup import model_device
 from .validation import check_image_batch, check_positive_int
 
 __all__ = [
@@ -72,13 +73,6 @@ class MnistCNN(nn.Sequential):
         )
 
 
-def _model_device(model: nn.Module) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")
-
-
 def train(
     model: nn.Module,
     X: torch.Tensor,
@@ -124,7 +118,7 @@ def train(
         raise ValueError(f"y must be an int64 tensor of shape ({X.shape[0]},), got {getattr(y, 'dtype', type(y))} {tuple(getattr(y, 'shape', ()))}")
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
-    device = torch.device(device) if device is not None else _model_device(model)
+    device = torch.device(device) if device is not None else model_device(model)
     model.to(device).train()
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
@@ -161,7 +155,7 @@ def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 256) -> t
     """
     check_image_batch(x)
     model.eval()
-    device = _model_device(model)
+    device = model_device(model)
     out = [model(x[i : i + batch_size].to(device)).softmax(-1).cpu() for i in range(0, len(x), batch_size)]
     return torch.cat(out)
 

@@ -19,6 +19,7 @@ import torch
 from threadpoolctl import threadpool_limits
 from torch import nn
 
+from ._setup import model_device
 from .validation import check_image_batch, check_positive_int
 
 __all__ = [
@@ -38,13 +39,6 @@ __all__ = [
 
 #: The MNIST CNN's representations the course looks at, from the input to the logits.
 DEFAULT_LAYERS = ("input", "pool1", "pool2", "relu3", "fc2")
-
-
-def _device(model: nn.Module) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")
 
 
 def collect_representations(
@@ -85,7 +79,7 @@ def collect_representations(
         known = [n for n in modules if n]
         raise ValueError(f"unknown layer(s) {unknown}; the model's layers are: input, {', '.join(known)}")
     model.eval()
-    dev = _device(model)
+    dev = model_device(model)
     chunks: dict[str, list[np.ndarray]] = {name: [] for name in layers}
 
     def record(name):

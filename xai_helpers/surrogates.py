@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._setup import COURSE_DIVERGING_CMAP
+from ._setup import COURSE_DIVERGING_CMAP, model_device
 from .validation import check_image_batch, check_positive_int
 
 __all__ = [
@@ -478,7 +478,7 @@ def query_masked(
 
     batch_size = check_positive_int(batch_size, "batch_size")
     model.eval()
-    dev = next(model.parameters()).device if any(True for _ in model.parameters()) else torch.device("cpu")
+    dev = model_device(model)
     x = x.to(dev)
     masks = np.asarray(masks)
     out = []
@@ -516,7 +516,7 @@ def classifier_fn(model: nn.Module, batch_size: int = 32) -> Callable[[np.ndarra
     (5, 3)
     """
     batch_size = check_positive_int(batch_size, "batch_size")
-    dev = next(model.parameters()).device if any(True for _ in model.parameters()) else torch.device("cpu")
+    dev = model_device(model)
     dtype = next(model.parameters()).dtype if any(True for _ in model.parameters()) else torch.float32
 
     @torch.no_grad()
@@ -987,7 +987,7 @@ def param_vector(model: nn.Module) -> torch.Tensor:
 
 
 def _predict_labels(model: nn.Module, X: np.ndarray) -> np.ndarray:
-    dev = next(model.parameters()).device
+    dev = model_device(model)
     with torch.no_grad():
         return model(torch.as_tensor(X, dtype=torch.float32, device=dev)).argmax(1).cpu().numpy()
 

@@ -30,6 +30,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from ._setup import model_device
 from .validation import check_image_batch, check_positive_int
 
 __all__ = [
@@ -55,13 +56,6 @@ __all__ = [
     "agreement_table",
     "show_filters_and_patches",
 ]
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")
 
 
 def _indices(value: object, name: str) -> list[int]:
@@ -419,7 +413,7 @@ def activation_maximization(
         raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}")
     penalties, transforms = _check_regularizers(regularizers)
     objective._check(model)
-    device = _device_of(model)
+    device = model_device(model)
     model.eval()
     was = [p.requires_grad for p in model.parameters()]
     for p in model.parameters():
@@ -528,7 +522,7 @@ def latent_search(
         raise ValueError(f"z0 must be a tensor of shape ({n}, {latent_dim}), got {tuple(getattr(z0, 'shape', ()))}")
     generator.eval()
     classifier.eval()
-    dev_g, dev_c = _device_of(generator), _device_of(classifier)
+    dev_g, dev_c = model_device(generator), model_device(classifier)
     params = list(generator.parameters()) + list(classifier.parameters())
     was = [p.requires_grad for p in params]
     for p in params:
@@ -575,7 +569,7 @@ def receptive_field(model: nn.Module, layer: str, shape: tuple[int, int, int] = 
 
 def _unit_box(model: nn.Module, layer: str, shape: tuple[int, int, int]) -> tuple[tuple[int, int, int, int], tuple[int, int], tuple[int, int]]:
     """Input box (r0, r1, c0, c1) of the centre unit of ``layer``, that unit's position, and the layer's grid size."""
-    device = _device_of(model)
+    device = model_device(model)
     x = torch.rand((1, *shape), generator=torch.Generator().manual_seed(0)).to(device).requires_grad_(True)
     act = layer_activations(model, layer, x)
     if act.ndim != 4:
@@ -617,7 +611,7 @@ def top_activating_patches(
         raise ValueError(f"k = {k} exceeds the {len(X)} images in X")
     with torch.enable_grad():
         (r0, r1, c0, c1), (i0, j0), (h, w) = _unit_box(model, layer, tuple(X.shape[1:]))
-    device = _device_of(model)
+    device = model_device(model)
     model.eval()
     acts = torch.cat([layer_activations(model, layer, X[s : s + batch_size].to(device)).cpu() for s in range(0, len(X), batch_size)])
     if max(chans) >= acts.shape[1] or min(chans) < 0:
