@@ -12,7 +12,7 @@ KERNEL := xai-course
 
 help:
 	@echo "make lab        install (first time) and open JupyterLab on notebooks/index.ipynb"
-	@echo "make test       install (first time), then ruff, unit tests and every notebook (nbval)"
+	@echo "make test       install (first time), then ruff, unit tests, every notebook (nbval) and the doctests"
 	@echo "make student    build/student/: the notebooks without their exercise solutions"
 	@echo "make benchmark  time every notebook (wall time and peak memory)"
 	@echo "make html       build/html/: every notebook executed, one page each with its figures, and an index"
@@ -33,6 +33,7 @@ lab: install
 
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest --doctest-modules xai_helpers -p no:cacheprovider
 	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=600 -p no:cacheprovider
 
 student: install

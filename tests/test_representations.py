@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from sklearn.metrics import silhouette_score
 
 from xai_helpers import representations as R
 
@@ -57,11 +56,33 @@ def test_nuisance_groups():
         R.nuisance_groups(np.array([0.0]), [0.5, 0.1])
 
 
-def test_silhouette_matches_sklearn():
+def _silhouette_by_hand(a, labels):
+    """Rousseeuw's definition, written out: s_i = (b_i - a_i) / max(a_i, b_i), averaged over points."""
+    d = np.sqrt(((a[:, None, :] - a[None, :, :]) ** 2).sum(-1))  # the distance matrix
+    s = []
+    for i in range(len(a)):
+        same = (labels == labels[i]) & (np.arange(len(a)) != i)
+        a_i = d[i, same].mean()
+        b_i = min(d[i, labels == k].mean() for k in set(labels.tolist()) if k != labels[i])
+        s.append((b_i - a_i) / max(a_i, b_i))
+    return float(np.mean(s))
+
+
+def test_silhouette_known_values_and_definition():
+    # two pairs on a line, {0, 1} and {10, 11}: s = 9.5/10.5 for the outer points, 8.5/9.5 for the inner ones
+    line = np.array([[0.0], [1.0], [10.0], [11.0]])
+    two = np.array([0, 0, 1, 1])
+    expected = (9.5 / 10.5 + 8.5 / 9.5) / 2
+    # the same labels on a layer that mixes the groups, {0, 10} and {1, 11}: a_i = 10, b_i = 6 or 5, s = -0.45
+    s = R.silhouette_per_layer({"separated": line, "mixed": line[[0, 2, 1, 3]]}, two)
+    assert list(s) == ["separated", "mixed"]
+    assert s["separated"] == pytest.approx(expected, rel=1e-12)
+    assert s["mixed"] == pytest.approx(-0.45, rel=1e-12)
+    # a random layer and labels: the definition computed from the distance matrix
     rng = np.random.default_rng(0)
     a = rng.normal(size=(40, 6))
     labels = rng.integers(0, 3, 40)
-    assert R.silhouette_per_layer({"a": a}, labels)["a"] == pytest.approx(silhouette_score(a, labels))
+    assert R.silhouette_per_layer({"a": a}, labels)["a"] == pytest.approx(_silhouette_by_hand(a, labels), rel=1e-9)
     with pytest.raises(ValueError, match="one label per sample"):
         R.silhouette_per_layer({"a": a}, labels[:10])
     with pytest.raises(TypeError, match="integers"):

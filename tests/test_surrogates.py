@@ -223,6 +223,25 @@ def test_tree_surrogate_fidelity_grows_with_depth():
     assert curve["fidelity"][-1] == pytest.approx(deep.fidelity)
 
 
+def test_fidelity_curve_queries_the_black_box_once_per_data_set():
+    rng = np.random.default_rng(0)
+    X, X_holdout = rng.uniform(-1, 1, size=(300, 2)), rng.uniform(-1, 1, size=(100, 2))
+    calls = []
+
+    def bb(A):
+        calls.append(len(A))
+        return (A[:, 1] > A[:, 0] ** 2 - 0.5).astype(int)
+
+    curve = S.fidelity_curve(bb, X, X_holdout, [1, 2, 4, 8], features=lambda A: A * 2)
+    assert sorted(calls) == [100, 300]  # X once and X_holdout once, not once per depth
+    calls.clear()
+    alone = [S.tree_surrogate(bb, X, d, X_holdout=X_holdout, features=lambda A: A * 2) for d in [1, 2, 4, 8]]
+    assert len(calls) == 8
+    # the shared answers give the same trees as fitting each depth on its own
+    assert curve["fidelity"].tolist() == [s.fidelity for s in alone]
+    assert curve["leaves"].tolist() == [s.n_leaves for s in alone]
+
+
 def test_tree_surrogate_bad_input():
     X = np.zeros((10, 2))
     bb = lambda A: np.zeros(len(A), dtype=int)

@@ -883,8 +883,6 @@ def tree_surrogate(
     >>> s.fidelity >= 0.97, s.depth <= 3
     (True, True)
     """
-    from sklearn.tree import DecisionTreeClassifier
-
     X = _as_matrix(X)
     if max_depth is not None:
         max_depth = check_positive_int(max_depth, "max_depth")
@@ -898,15 +896,27 @@ def tree_surrogate(
         X, X_holdout = X[idx[cut:]], X[idx[:cut]]
     else:
         X_holdout = _as_matrix(X_holdout, "X_holdout")
-        if X_holdout.shape[1] != X.shape[1]:
-            raise ValueError(f"X_holdout has {X_holdout.shape[1]} features, X has {X.shape[1]}")
+    F, F_holdout = _tree_features(features, X, X_holdout)
+    return _fit_tree(F, _labels(black_box, X), F_holdout, _labels(black_box, X_holdout), max_depth, min_samples_leaf, seed)
+
+
+def _tree_features(features: Callable | None, X: np.ndarray, X_holdout: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The matrices the tree asks its questions about: ``features(X)`` and ``features(X_holdout)``."""
+    if X_holdout.shape[1] != X.shape[1]:
+        raise ValueError(f"X_holdout has {X_holdout.shape[1]} features, X has {X.shape[1]}")
     feat = (lambda A: A) if features is None else features
     if not callable(feat):
         raise TypeError(f"features must be a callable (n, d) -> (n, d'), got {type(features).__name__}")
-    F, F_holdout = _as_matrix(feat(X), "features(X)"), _as_matrix(feat(X_holdout), "features(X_holdout)")
+    return _as_matrix(feat(X), "features(X)"), _as_matrix(feat(X_holdout), "features(X_holdout)")
+
+
+def _fit_tree(F, y, F_holdout, y_holdout, max_depth, min_samples_leaf, seed) -> TreeSurrogate:
+    """Fit the tree on the black box's answers ``y`` and score it on the held-out answers."""
+    from sklearn.tree import DecisionTreeClassifier
+
     tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=min_samples_leaf, random_state=seed)
-    tree.fit(F, _labels(black_box, X))
-    agree = float((tree.predict(F_holdout) == _labels(black_box, X_holdout)).mean())
+    tree.fit(F, y)
+    agree = float((tree.predict(F_holdout) == y_holdout).mean())
     return TreeSurrogate(tree, agree, average_path_length(tree, F_holdout), int(tree.get_depth()), int(tree.get_n_leaves()))
 
 
@@ -915,7 +925,8 @@ def fidelity_curve(
 ) -> dict[str, np.ndarray]:
     """Fidelity, average path length and number of leaves of tree surrogates of increasing ``depths``.
 
-    The black box is queried once; ``features`` as in :func:`tree_surrogate`.
+    The black box is queried once on ``X`` and once on ``X_holdout``, whatever the number of depths;
+    ``features`` as in :func:`tree_surrogate` (also computed once).
 
     Examples
     --------
@@ -925,11 +936,13 @@ def fidelity_curve(
     True
     """
     X, X_holdout = _as_matrix(X), _as_matrix(X_holdout, "X_holdout")
-    cache = {id(X): _labels(black_box, X), id(X_holdout): _labels(black_box, X_holdout)}
-    answers = lambda A: cache[id(A)] if id(A) in cache else _labels(black_box, A)
-    rows = [tree_surrogate(answers, X, d, X_holdout=X_holdout, seed=seed, features=features) for d in depths]
+    depths = [check_positive_int(d, "max_depth") for d in depths]
+    seed = _seed(seed)
+    F, F_holdout = _tree_features(features, X, X_holdout)
+    y, y_holdout = _labels(black_box, X), _labels(black_box, X_holdout)  # one query per data set, shared by every depth
+    rows = [_fit_tree(F, y, F_holdout, y_holdout, d, 1, seed) for d in depths]
     return {
-        "depth": np.array(list(depths)),
+        "depth": np.array(depths),
         "fidelity": np.array([r.fidelity for r in rows]),
         "apl": np.array([r.average_path_length for r in rows]),
         "leaves": np.array([r.n_leaves for r in rows]),

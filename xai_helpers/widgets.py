@@ -74,7 +74,9 @@ def interactive_panel(update: Callable[..., object], **controls):
 
     Examples
     --------
-    >>> panel = interactive_panel(lambda k: None, k=int_slider("k", 1, 0, 3))
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a notebook, clearing the output prints ANSI codes
+    ...     panel = interactive_panel(lambda k: None, k=int_slider("k", 1, 0, 3))
     >>> len(panel.timings)
     1
     """
