@@ -51,7 +51,7 @@ def test_saliency_matches_captum(mnist_cnn, digits):
 def test_saliency_rgb_reduces_by_max_abs(tiny_rgb_model):
     x = torch.rand(2, 3, 8, 8, dtype=torch.float64)
     full = A.saliency(tiny_rgb_model, x, 0, reduce=None)
-    assert torch.equal(A.saliency(tiny_rgb_model, x, 0), full.amax(1))
+    assert torch.equal(A.saliency(tiny_rgb_model, x, 0), full.amax(1))  # the same gradients, reduced: exact
 
 
 @pytest.mark.parametrize("fill,value", [("grey", 0.5), ("black", 0.0), (0.25, 0.25)])

@@ -35,7 +35,7 @@ def test_shapes_and_range():
 def test_sample_latent_and_generate(gan):
     assert torch.equal(sample_latent(3, 32, seed=4), sample_latent(3, 32, seed=4))
     assert not torch.equal(sample_latent(3, 32, seed=4), sample_latent(3, 32, seed=5))
-    assert torch.equal(generate(gan, 4, seed=1), generate(gan, sample_latent(4, 32, seed=1)))
+    assert torch.equal(generate(gan, 4, seed=1), generate(gan, sample_latent(4, 32, seed=1)))  # same z, same batch: same computation
     with pytest.raises(TypeError, match="generator must be a DCGANGenerator"):
         generate(torch.nn.Linear(2, 2), 3)
     with pytest.raises(TypeError, match="z must be a tensor"):
@@ -78,7 +78,8 @@ def test_judge_is_independent_and_accurate(judge, mnist_cnn, mnist):
     meta = checkpoint_meta("mnist_judge")
     assert meta["seed"] != checkpoint_meta("mnist_cnn")["seed"]
     frac, _ = judge_agreement(judge, mnist.X_test, mnist.y_test)
-    assert frac >= 0.96 and frac == pytest.approx(meta["test_accuracy"], abs=1e-3)
+    # recorded where the judge was trained: allow one of the 1000 test digits (1e-3) plus float slack
+    assert frac >= 0.96 and frac == pytest.approx(meta["test_accuracy"], abs=1.5e-3)
 
 
 def test_latent_search_finds_judged_digits(gan, mnist_cnn, judge):

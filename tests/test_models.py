@@ -22,7 +22,9 @@ def test_mnist_cnn_shape_and_layers():
 def test_shipped_checkpoint_accuracy(mnist, mnist_cnn):
     acc = models.accuracy(mnist_cnn, mnist.X_test, mnist.y_test)
     assert acc >= 0.97
-    assert models.checkpoint_meta("mnist_cnn")["test_accuracy"] == pytest.approx(acc, abs=1e-4)
+    # recorded on the machine that trained it: another CPU or thread count may round a near-tie the
+    # other way, so allow one of the 1000 test digits (1e-3) plus float slack
+    assert models.checkpoint_meta("mnist_cnn")["test_accuracy"] == pytest.approx(acc, abs=1.5e-3)
     assert not mnist_cnn.training
 
 
@@ -54,7 +56,7 @@ def test_checkpoint_roundtrip_and_sha_refusal(tmp_path):
     models.save_checkpoint(m, "tiny", kwargs={"c1": 4, "c2": 8, "hidden": 8}, meta={"note": "test"}, directory=tmp_path)
     loaded = models.load_pretrained("tiny", directory=tmp_path)
     x = torch.rand(2, 1, 28, 28)
-    assert torch.equal(loaded(x), m.eval()(x))
+    assert torch.equal(loaded(x), m.eval()(x))  # the same weights on the same batch: the same computation, bit for bit
     assert models.checkpoint_meta("tiny", directory=tmp_path) == {"note": "test"}
     # tamper with one byte: refused, with a message saying what to do
     path = tmp_path / "tiny.pt"
