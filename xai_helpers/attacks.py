@@ -155,12 +155,12 @@ def topk_intersection(before: torch.Tensor, after: torch.Tensor, k: int | None =
         fraction = check_fraction(fraction, "fraction")
         k = max(1, round(fraction * before[0].numel()))
     a, b = topk_mask(before, k), topk_mask(after, k)
-    return (a & b).sum(1).float().cpu() / k
+    return (a & b).sum(1).float() / k
 
 
 @dataclass
 class AttackResult:
-    """What :func:`topk_attack` found, one entry per image (all on the CPU).
+    """What :func:`topk_attack` found, one entry per image (all on the device of the attacked ``x``).
 
     Attributes
     ----------
@@ -246,7 +246,7 @@ def topk_attack(
     if not lo < hi:
         raise ValueError(f"clip must be (low, high) with low < high, got {clip!r}")
     model.eval()
-    dev = model_device(model)
+    dev, x_dev = model_device(model), x.device
     x = x.detach().to(dev)
     with torch.no_grad():
         logits = model(x)
@@ -259,7 +259,7 @@ def topk_attack(
     original_top = topk_mask(s0, k).to(dev)
 
     best = x.clone()
-    best_inter = torch.ones(len(x))
+    best_inter = torch.ones(len(x), device=dev)
     history = [best_inter.mean().item()]
     x_t = x.clone()
     for _ in tqdm(range(steps), desc=f"attack ε={epsilon:g}", disable=not progress):
@@ -270,13 +270,13 @@ def topk_attack(
         with torch.no_grad():
             x_t = x_t - step_size * g.sign()
             x_t = torch.maximum(torch.minimum(x_t, x + epsilon), x - epsilon).clamp(lo, hi)
-            kept = (model(x_t).argmax(1) == predicted).cpu()
+            kept = model(x_t).argmax(1) == predicted
         inter = topk_intersection(s0, saliency(model, x_t, t), k=k)
         better = kept & (inter < best_inter)
-        best[better.to(dev)] = x_t[better.to(dev)]
+        best[better] = x_t[better]
         best_inter = torch.where(better, inter, best_inter)
         history.append(best_inter.mean().item())
         x_t = x_t.detach()
     with torch.no_grad():
-        label_kept = (model(best).argmax(1) == predicted).cpu()
-    return AttackResult(best.cpu(), best_inter, label_kept, torch.tensor(history))
+        label_kept = model(best).argmax(1) == predicted
+    return AttackResult(best.to(x_dev), best_inter.to(x_dev), label_kept.to(x_dev), torch.tensor(history, device=x_dev))

@@ -3,7 +3,7 @@
 Every method takes a model mapping (N, C, H, W) images to (N, K) logits, a batch ``x`` and a
 ``target`` class (one int, or one per image). Models are put in eval mode, inputs are moved to the
 model's device, work is done in chunks of ``batch_size`` forward passes, and results come back on
-the CPU. The course writes these because writing them is the lesson; ``tests/test_attribution.py``
+the device of ``x`` (every tensor a helper makes is made there). The course writes these because writing them is the lesson; ``tests/test_attribution.py``
 checks each against Captum's implementation.
 """
 
@@ -106,7 +106,7 @@ def _input_gradients(model, x, t, dev, of, batch_size) -> torch.Tensor:
         _check_classes(t, logits)
         score = class_score(logits, t[i : i + batch_size].to(dev), of)
         (g,) = torch.autograd.grad(score.sum(), xb)
-        grads.append(g.detach().cpu())
+        grads.append(g.detach().to(x.device))
     return torch.cat(grads)
 
 
@@ -137,7 +137,7 @@ def saliency(
     Returns
     -------
     torch.Tensor
-        (N, H, W) non-negative (or (N, C, H, W) with ``reduce=None``), on the CPU.
+        (N, H, W) non-negative (or (N, C, H, W) with ``reduce=None``), on the device of ``x``.
 
     Examples
     --------
@@ -168,21 +168,21 @@ def resolve_fill(fill: str | float | Sequence[float] | torch.Tensor, x: torch.Te
             return x.mean(dim=(2, 3), keepdim=True)
         if fill not in named:
             raise ValueError(f"fill must be 'grey', 'black', 'white', 'mean', a number or one number per channel; got {fill!r}")
-        value = torch.full((c,), named[fill], dtype=x.dtype)
+        value = torch.full((c,), named[fill], dtype=x.dtype, device=x.device)
         if normalization is not None:
-            mean, std = (torch.as_tensor(v, dtype=x.dtype) for v in normalization)
+            mean, std = (torch.as_tensor(v, dtype=x.dtype, device=x.device) for v in normalization)
             if mean.numel() != c or std.numel() != c:
                 raise ValueError(f"normalization must give {c} means and {c} stds")
             value = (value - mean) / std
     else:
-        value = torch.as_tensor(fill, dtype=x.dtype).reshape(-1)
+        value = torch.as_tensor(fill, dtype=x.dtype, device=x.device).reshape(-1)
         if value.numel() == 1:
             value = value.expand(c)
         if value.numel() != c:
             raise ValueError(f"fill must be one number or {c} (one per channel), got {value.numel()}")
         if not torch.isfinite(value).all():
             raise ValueError("fill contains NaN or infinite values")
-    return value.to(x.device).view(1, c, 1, 1).expand(n, c, 1, 1)
+    return value.view(1, c, 1, 1).expand(n, c, 1, 1)
 
 
 def occlusion_positions(size: int, box: int, stride: int) -> list[int]:
@@ -221,7 +221,7 @@ def occlusion(
     Returns
     -------
     torch.Tensor
-        (N, rows, cols): the probability of ``target`` with the box at each position, on the CPU.
+        (N, rows, cols): the probability of ``target`` with the box at each position, on the device of ``x``.
 
     Examples
     --------
@@ -240,7 +240,7 @@ def occlusion(
         raise ValueError(f"box = {box} is larger than the image ({h}×{w})")
     fills = resolve_fill(fill, x, normalization)
     rows, cols = occlusion_positions(h, box, stride), occlusion_positions(w, box, stride)
-    out = torch.empty(n, len(rows), len(cols))
+    out = torch.empty(n, len(rows), len(cols), device=x.device)
     coords = [(r, c_) for r in rows for c_ in cols]
     bar = tqdm(total=n * len(coords), desc="occlusion", disable=not progress)
     with torch.no_grad():
@@ -253,7 +253,7 @@ def occlusion(
                     xb[k, :, r : r + box, c_ : c_ + box] = fills[i]
                 logits = model(xb.to(dev))
                 _check_classes(t, logits)
-                probs.append(logits.softmax(1)[:, t[i]].cpu())
+                probs.append(logits.softmax(1)[:, int(t[i])].to(x.device))
                 bar.update(len(chunk))
             out[i] = torch.cat(probs).view(len(rows), len(cols))
     bar.close()
@@ -272,8 +272,8 @@ def occlusion_pixel_map(prob_map: torch.Tensor, p_clean: torch.Tensor, box: int,
     """
     n = prob_map.shape[0]
     h, w = size
-    total = torch.zeros(n, h, w)
-    count = torch.zeros(1, h, w)
+    total = torch.zeros(n, h, w, dtype=prob_map.dtype, device=prob_map.device)
+    count = torch.zeros(1, h, w, dtype=prob_map.dtype, device=prob_map.device)
     drop = p_clean.view(n, 1, 1) - prob_map
     for a, r in enumerate(occlusion_positions(h, box, stride)):
         for b, c_ in enumerate(occlusion_positions(w, box, stride)):
@@ -340,7 +340,8 @@ def _noisy_gradient_chunks(model, x, target, sigma, n, of, seed, batch_size, pro
     with tqdm(total=n, desc="SmoothGrad", disable=not progress) as bar:
         for s in range(0, n, per):
             k = min(per, n - s)
-            noise = torch.randn((k, *x.shape), generator=gen) * stdev.view(1, -1, 1, 1, 1)
+            # drawn by a CPU generator, then moved: the same seed gives the same noise on every device
+            noise = torch.randn((k, *x.shape), generator=gen).to(x.device) * stdev.view(1, -1, 1, 1, 1)
             xs = (x.unsqueeze(0) + noise).reshape(-1, *x.shape[1:])
             g = _input_gradients(model, xs, t.repeat(k), dev, of, batch_size).abs()
             bar.update(k)
@@ -382,8 +383,9 @@ def smoothgrad_samples(
 _RULES = ("left", "right", "middle", "trapezoid")
 
 
-def ig_alphas(steps: int, rule: str = "middle") -> tuple[torch.Tensor, torch.Tensor]:
-    """Points α on the path and their weights for a Riemann sum over [0, 1] (Captum's ``riemann_*`` rules).
+def ig_alphas(steps: int, rule: str = "middle", device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Points α on the path and their weights for a Riemann sum over [0, 1] (Captum's ``riemann_*`` rules),
+    on ``device`` (default: the CPU).
 
     Examples
     --------
@@ -393,23 +395,23 @@ def ig_alphas(steps: int, rule: str = "middle") -> tuple[torch.Tensor, torch.Ten
     """
     steps = check_positive_int(steps, "steps", minimum=2 if rule == "trapezoid" else 1)
     if rule == "left":
-        return torch.linspace(0, 1 - 1 / steps, steps), torch.full((steps,), 1 / steps)
+        return torch.linspace(0, 1 - 1 / steps, steps, device=device), torch.full((steps,), 1 / steps, device=device)
     if rule == "right":
-        return torch.linspace(1 / steps, 1, steps), torch.full((steps,), 1 / steps)
+        return torch.linspace(1 / steps, 1, steps, device=device), torch.full((steps,), 1 / steps, device=device)
     if rule == "middle":
-        return torch.linspace(1 / (2 * steps), 1 - 1 / (2 * steps), steps), torch.full((steps,), 1 / steps)
+        return torch.linspace(1 / (2 * steps), 1 - 1 / (2 * steps), steps, device=device), torch.full((steps,), 1 / steps, device=device)
     if rule == "trapezoid":
-        w = torch.full((steps,), 1 / (steps - 1))
+        w = torch.full((steps,), 1 / (steps - 1), device=device)
         w[0] = w[-1] = 1 / (2 * (steps - 1))
-        return torch.linspace(0, 1, steps), w
+        return torch.linspace(0, 1, steps, device=device), w
     raise ValueError(f"rule must be one of {_RULES}, got {rule!r}")
 
 
 def _baseline(baseline, x: torch.Tensor, normalization=None) -> torch.Tensor:
     if isinstance(baseline, torch.Tensor) and baseline.shape == x.shape:
-        return baseline.to(x.dtype)
+        return baseline.to(device=x.device, dtype=x.dtype)
     if isinstance(baseline, torch.Tensor) and baseline.shape == x.shape[1:]:
-        return baseline.to(x.dtype).expand_as(x)
+        return baseline.to(device=x.device, dtype=x.dtype).expand_as(x)
     return resolve_fill(baseline, x, normalization).expand_as(x)
 
 
@@ -444,9 +446,9 @@ def integrated_gradients(
     Returns
     -------
     attributions : torch.Tensor
-        (N, C, H, W), signed.
+        (N, C, H, W), signed, on the device of ``x``.
     gap : torch.Tensor
-        (N,) relative completeness gap |Σ attributions − (f(x) − f(x'))| / |f(x) − f(x')|.
+        (N,) relative completeness gap |Σ attributions − (f(x) − f(x'))| / |f(x) − f(x')|, on the device of ``x``.
 
     Examples
     --------
@@ -461,7 +463,7 @@ def integrated_gradients(
     x, t, dev = _prepare(model, x, target)
     base = _baseline(baseline, x, normalization)
     check_image_batch(base, "baseline")
-    alphas, weights = ig_alphas(steps, rule)
+    alphas, weights = ig_alphas(steps, rule, device=x.device)
     total = torch.zeros_like(x)
     for i in tqdm(range(len(x)), desc="Integrated Gradients", disable=not progress):
         path = base[i : i + 1] + alphas.view(-1, 1, 1, 1) * (x[i : i + 1] - base[i : i + 1])
@@ -469,8 +471,8 @@ def integrated_gradients(
         total[i] = (g * weights.view(-1, 1, 1, 1)).sum(0)
     attr = (x - base) * total
     with torch.no_grad():
-        fx = class_score(model(x.to(dev)), t.to(dev), of).cpu()
-        fb = class_score(model(base.to(dev)), t.to(dev), of).cpu()
+        fx = class_score(model(x.to(dev)), t.to(dev), of).to(x.device)
+        fb = class_score(model(base.to(dev)), t.to(dev), of).to(x.device)
     diff = fx - fb
     gap = (attr.sum(dim=(1, 2, 3)) - diff).abs() / diff.abs().clamp(min=1e-12)
     return attr, gap
@@ -504,7 +506,7 @@ def grad_cam(
     Returns
     -------
     torch.Tensor
-        (N, H, W) on the CPU.
+        (N, H, W) on the device of ``x``.
 
     Examples
     --------
@@ -537,7 +539,7 @@ def grad_cam(
             cam = cam.clamp(min=0)
         if upsample:
             cam = nn.functional.interpolate(cam, size=x.shape[2:], mode="bilinear", align_corners=False)
-        maps.append(cam[:, 0].detach().cpu())
+        maps.append(cam[:, 0].detach().to(x.device))
     return torch.cat(maps)
 
 
@@ -580,9 +582,10 @@ def ig_baseline(
         k = min(k, 2 * ((min(x.shape[-2:]) - 1) // 2) + 1)
         return gaussian_blur(x, [k, k], [s, s])
     if kind == "noise":
-        u = torch.rand(x.shape, generator=torch.Generator().manual_seed(seed), dtype=x.dtype)
+        # drawn by a CPU generator, then moved: the same seed gives the same noise on every device
+        u = torch.rand(x.shape, generator=torch.Generator().manual_seed(seed), dtype=x.dtype).to(x.device)
         if normalization is not None:
-            mean, std = (torch.as_tensor(v, dtype=x.dtype).view(1, -1, 1, 1) for v in normalization)
+            mean, std = (torch.as_tensor(v, dtype=x.dtype, device=x.device).view(1, -1, 1, 1) for v in normalization)
             u = (u - mean) / std
         return u
     raise ValueError(f"kind must be one of {_BASELINES}, got {kind!r}")

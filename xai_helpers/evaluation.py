@@ -68,7 +68,7 @@ def _pixel_scores(attribution: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     if not isinstance(attribution, torch.Tensor):
         raise TypeError(f"attribution must be a torch.Tensor shaped (N, H, W) or (N, C, H, W), got {type(attribution).__name__}")
     n, c, h, w = x.shape
-    a = attribution.detach().cpu().float()
+    a = attribution.detach().to(device=x.device, dtype=torch.float32)
     if a.shape == (n, c, h, w):
         a = a.sum(1)
     if a.shape != (n, h, w):
@@ -115,7 +115,7 @@ def deletion_curve(
     Returns
     -------
     DeletionCurve
-        ``fractions`` (steps + 1,), ``probs`` (N, steps + 1) and ``auc`` (N,).
+        ``fractions`` (steps + 1,), ``probs`` (N, steps + 1) and ``auc`` (N,), on the device of ``x``.
 
     Examples
     --------
@@ -133,9 +133,9 @@ def deletion_curve(
     fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
     order = torch.argsort(scores.view(n, -1), dim=1, descending=True, stable=True)
     rank = torch.empty_like(order)
-    rank.scatter_(1, order, torch.arange(h * w).expand(n, -1).contiguous())
-    counts = torch.round(torch.linspace(0, 1, steps + 1) * h * w).long()  # pixels removed at each step
-    probs = torch.empty(n, steps + 1)
+    rank.scatter_(1, order, torch.arange(h * w, device=x.device).expand(n, -1).contiguous())
+    counts = torch.round(torch.linspace(0, 1, steps + 1, device=x.device) * h * w).long()  # pixels removed at each step
+    probs = torch.empty(n, steps + 1, device=x.device)
     per = max(1, batch_size // (steps + 1))
     with torch.no_grad():
         for i in range(0, n, per):
@@ -146,7 +146,7 @@ def deletion_curve(
             logits = model(xs.reshape(-1, c, h, w).to(dev)).float()
             _check_classes(t, logits)
             p = logits.softmax(1).view(j - i, steps + 1, -1)
-            probs[i:j] = p.gather(2, t[i:j].to(dev).view(-1, 1, 1).expand(-1, steps + 1, 1))[..., 0].cpu()
+            probs[i:j] = p.gather(2, t[i:j].to(dev).view(-1, 1, 1).expand(-1, steps + 1, 1))[..., 0].to(x.device)
     return DeletionCurve(counts.float() / (h * w), probs)
 
 
@@ -173,7 +173,8 @@ def random_attribution(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
     """
     check_image_batch(x)
     n, _, h, w = x.shape
-    return torch.rand(n, h, w, generator=torch.Generator().manual_seed(seed))
+    # drawn by a CPU generator, then moved: the same seed gives the same map on every device
+    return torch.rand(n, h, w, generator=torch.Generator().manual_seed(seed)).to(x.device)
 
 
 def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -200,7 +201,7 @@ def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     ra, rb = ra - ra.mean(1, keepdim=True), rb - rb.mean(1, keepdim=True)
     denom = (ra.norm(dim=1) * rb.norm(dim=1))
     rho = (ra * rb).sum(1) / denom.clamp(min=1e-12)
-    return torch.where(denom > 0, rho, torch.zeros_like(rho)).float()
+    return torch.where(denom > 0, rho, torch.zeros_like(rho)).float().to(a.device)
 
 
 def total_variation(maps: torch.Tensor) -> torch.Tensor:
@@ -217,7 +218,7 @@ def total_variation(maps: torch.Tensor) -> torch.Tensor:
     """
     if not isinstance(maps, torch.Tensor) or maps.ndim != 3:
         raise ValueError(f"maps must be a tensor of shape (N, H, W), got {getattr(maps, 'shape', type(maps).__name__)}")
-    m = maps.detach().cpu().double()
+    m = maps.detach().double()
     dx = (m[:, :, 1:] - m[:, :, :-1]).abs().mean(dim=(1, 2))
     dy = (m[:, 1:, :] - m[:, :-1, :]).abs().mean(dim=(1, 2))
     return ((dx + dy) / 2 / m.abs().mean(dim=(1, 2)).clamp(min=1e-12)).float()
@@ -256,7 +257,7 @@ def smoothgrad_stability(
         a, b = (reduce_channels(r[:k].mean(0), "max").flatten(1).double() for r in runs)
         a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
         out.append(float(((a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1)).clamp(min=1e-12)).mean()))
-    return torch.tensor(out)
+    return torch.tensor(out, device=x.device)
 
 
 def randomizable_layers(model: nn.Module) -> list[str]:
@@ -358,7 +359,7 @@ def plot_deletion_curves(curves: dict[str, DeletionCurve], ax=None, title: str =
         _, ax = plt.subplots(figsize=(6, 4))
     lines = []
     for i, (name, curve) in enumerate(curves.items()):
-        (line,) = ax.plot(curve.fractions.numpy(), curve.mean().numpy(), color=f"C{i}", marker=".", label=f"{name} (AUC {float(curve.auc.mean()):.3f})")
+        (line,) = ax.plot(curve.fractions.cpu().numpy(), curve.mean().cpu().numpy(), color=f"C{i}", marker=".", label=f"{name} (AUC {float(curve.auc.mean()):.3f})")
         lines.append(line)
     ax.set_xlabel("fraction of pixels removed (most important first)")
     ax.set_ylabel("probability of the class")

@@ -110,7 +110,7 @@ def sample_latent(n: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
 
 @torch.no_grad()
 def generate(generator: nn.Module, z: torch.Tensor | int, seed: int = 0) -> torch.Tensor:
-    """Images ``G(z)`` on the CPU; ``z`` may be a tensor of codes or a number of random samples.
+    """Images ``G(z)`` on the device of ``z`` (the CPU when ``z`` is a number of random samples from :func:`sample_latent`).
 
     Examples
     --------
@@ -124,7 +124,7 @@ def generate(generator: nn.Module, z: torch.Tensor | int, seed: int = 0) -> torc
     if not isinstance(z, torch.Tensor):
         raise TypeError(f"z must be a tensor (N, latent_dim) or an int, got {type(z).__name__}")
     generator.eval()
-    return generator(z.to(model_device(generator))).cpu()
+    return generator(z.to(model_device(generator))).to(z.device)
 
 
 def train_gan(

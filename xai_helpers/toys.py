@@ -77,11 +77,12 @@ def plot_elephant(model: ElephantScore, trunk: float, ear: float, grad: float | 
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
-    ts = torch.linspace(0, max_trunk, 200, dtype=torch.float64)
+    dev = model.weight.device  # the model's buffers' device, so that a model moved to a GPU can be drawn
+    ts = torch.linspace(0, max_trunk, 200, dtype=torch.float64, device=dev)
     with torch.no_grad():
         ps = model(torch.stack([ts, torch.full_like(ts, ear)], 1))
-        p = float(model(torch.tensor([[trunk, ear]], dtype=torch.float64))[0])
-    (line,) = ax.plot(ts.numpy(), ps.numpy(), color="C0", label="p(elephant)")
+        p = float(model(torch.tensor([[trunk, ear]], dtype=torch.float64, device=dev))[0])
+    (line,) = ax.plot(ts.cpu().numpy(), ps.cpu().numpy(), color="C0", label="p(elephant)")
     ax.plot([trunk], [p], "o", color="C1", label=f"this animal: p = {p:.3f}")
     if grad is not None:
         dt = 0.35

@@ -613,15 +613,15 @@ def top_activating_patches(
         (r0, r1, c0, c1), (i0, j0), (h, w) = _unit_box(model, layer, tuple(X.shape[1:]))
     device = model_device(model)
     model.eval()
-    acts = torch.cat([layer_activations(model, layer, X[s : s + batch_size].to(device)).cpu() for s in range(0, len(X), batch_size)])
+    acts = torch.cat([layer_activations(model, layer, X[s : s + batch_size].to(device)).to(X.device) for s in range(0, len(X), batch_size)])
     if max(chans) >= acts.shape[1] or min(chans) < 0:
         raise ValueError(f"channel {max(chans)} is out of range: layer {layer!r} has {acts.shape[1]} filters (0..{acts.shape[1] - 1})")
     sy, sx = X.shape[-2] / h, X.shape[-1] / w
     ph, pw = r1 - r0, c1 - c0
     pad = max(ph, pw)
-    Xp = nn.functional.pad(X.cpu(), (pad, pad, pad, pad))
-    patches = torch.zeros(len(chans), k, X.shape[1], ph, pw)
-    values = torch.zeros(len(chans), k)
+    Xp = nn.functional.pad(X, (pad, pad, pad, pad))
+    patches = torch.zeros(len(chans), k, X.shape[1], ph, pw, dtype=X.dtype, device=X.device)
+    values = torch.zeros(len(chans), k, dtype=acts.dtype, device=X.device)
     for a, c in enumerate(chans):
         best, where = acts[:, c].flatten(1).max(1)  # best unit of each image
         top = best.topk(k).indices
@@ -668,8 +668,8 @@ def judge_agreement(judge, images: torch.Tensor, targets: int | Sequence[int]) -
     else:
         raise TypeError(f"judge must be a torch classifier or a fitted scikit-learn classifier, got {type(judge).__name__}")
     t = check_target(list(targets) if isinstance(targets, range) else targets, len(images), probs.shape[1])
-    agree = (probs.argmax(1) == t).float().mean().item()
-    return agree, probs.gather(1, t[:, None])[:, 0]
+    agree = (probs.argmax(1) == t.to(probs.device)).float().mean().item()
+    return agree, probs.gather(1, t[:, None].to(probs.device))[:, 0].to(images.device)
 
 
 def pixel_knn_judge(X: torch.Tensor, y: torch.Tensor, k: int = 5):
