@@ -152,6 +152,9 @@ def test_choose_num_threads_policy(tmp_path, monkeypatch):
     assert choose_num_threads({}, cgroup_root=tmp_path) == (3, "affinity mask: 3 CPUs")
     _write(tmp_path, "cpu.max", "150000 100000")  # the quota beats the affinity mask
     assert choose_num_threads({}, cgroup_root=tmp_path) == (1, "cgroup CPU quota: 1 CPU")
+    _write(tmp_path, "cpu.max", "500000 100000")  # a quota above the affinity mask: the mask decides
+    assert choose_num_threads({}, cgroup_root=tmp_path) == (3, "affinity mask: 3 CPUs (cgroup CPU quota: 5)")
+    monkeypatch.setattr(s.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
     _write(tmp_path, "cpu.max", "3200000 100000")  # never more than torch's default
     assert choose_num_threads({}, cgroup_root=tmp_path) == (8, "cgroup CPU quota: 32 CPUs, capped at torch's default 8")
     assert choose_num_threads({"XAI_NUM_THREADS": " 5 "}, cgroup_root=tmp_path) == (5, "XAI_NUM_THREADS=5")

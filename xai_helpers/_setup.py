@@ -208,7 +208,8 @@ def choose_num_threads(environ: dict[str, str] | None = None, cgroup_root: str |
 
     ``XAI_NUM_THREADS`` (a positive integer) overrides everything. Otherwise: ``floor(quota / period)``
     of a cgroup CPU quota when one is set (containers: Binder, a Kubernetes JupyterHub), else the number
-    of CPUs in the affinity mask (``taskset``), and never more than torch's own default.
+    of CPUs in the affinity mask (``taskset``); never more CPUs than the affinity mask holds, nor more
+    threads than torch's own default.
 
     Returns
     -------
@@ -234,15 +235,17 @@ def choose_num_threads(environ: dict[str, str] | None = None, cgroup_root: str |
         if n < 1:
             raise ValueError(f"{THREADS_ENV} must be a positive integer (a thread count), got {raw!r}")
         return n, f"{THREADS_ENV}={n}"
+    try:
+        mask = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # macOS, Windows: no affinity mask
+        mask = os.cpu_count() or 1
     quota = cgroup_cpu_limit(cgroup_root)
-    if quota is not None:
+    if quota is not None and quota <= mask:
         n, why = quota, f"cgroup CPU quota: {quota} CPU{'s' if quota > 1 else ''}"
-    else:
-        try:
-            n = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):  # macOS, Windows: no affinity mask
-            n = os.cpu_count() or 1
-        why = f"affinity mask: {n} CPU{'s' if n > 1 else ''}"
+    else:  # no quota, or a quota larger than the CPUs this process may run on
+        n, why = mask, f"affinity mask: {mask} CPU{'s' if mask > 1 else ''}"
+        if quota is not None:
+            why += f" (cgroup CPU quota: {quota})"
     default = _torch_default()
     if n > default:
         n, why = default, f"{why}, capped at torch's default {default}"
