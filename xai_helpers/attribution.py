@@ -2,8 +2,9 @@
 
 Every method takes a model mapping (N, C, H, W) images to (N, K) logits, a batch ``x`` and a
 ``target`` class (one int, or one per image). Models are put in eval mode, inputs are moved to the
-model's device, work is done in chunks of ``batch_size`` forward passes, and results come back on
-the device of ``x`` (every tensor a helper makes is made there). The course writes these because writing them is the lesson; ``tests/test_attribution.py``
+model's device, work is done in chunks of at most ``batch_size`` images (and at most
+``MAX_CHUNK_VALUES`` input values: 2 ImageNet images), and results come back on the device of ``x``
+(every tensor a helper makes is made there). The course writes these because writing them is the lesson; ``tests/test_attribution.py``
 checks each against Captum's implementation.
 """
 
@@ -98,8 +99,21 @@ def reduce_channels(grad: torch.Tensor, reduce: str | None = "max") -> torch.Ten
     raise ValueError(f"reduce must be 'max', 'sum', 'abs_sum' or None, got {reduce!r}")
 
 
+#: Most input values (images × C × H × W) sent through a model at once: 64 monsters (3×48×48), so 64
+#: MNIST digits or monsters but 2 ImageNet images (3×224×224). The backward pass of EfficientNet-Lite0
+#: keeps ~90 MB of activations per image: the gradients of 32 cat images took 2.6 GB more memory in one
+#: chunk, 0.79 GB in chunks of 8, 0.25 GB in chunks of 2 (issue 18: Binder gives a notebook ~1 GB).
+MAX_CHUNK_VALUES = 64 * 3 * 48 * 48
+
+
+def _chunk_size(batch_size: int, x: torch.Tensor) -> int:
+    """``batch_size``, lowered so that one chunk of images like ``x[0]`` holds at most ``MAX_CHUNK_VALUES``."""
+    return max(1, min(batch_size, MAX_CHUNK_VALUES // max(1, x[0].numel())))
+
+
 def _input_gradients(model, x, t, dev, of, batch_size) -> torch.Tensor:
     grads = []
+    batch_size = _chunk_size(batch_size, x)
     for i in range(0, len(x), batch_size):
         xb = x[i : i + batch_size].to(dev).detach().requires_grad_(True)
         logits = model(xb)
@@ -242,6 +256,7 @@ def occlusion(
     rows, cols = occlusion_positions(h, box, stride), occlusion_positions(w, box, stride)
     out = torch.empty(n, len(rows), len(cols), device=x.device)
     coords = [(r, c_) for r in rows for c_ in cols]
+    batch_size = _chunk_size(batch_size, x)
     bar = tqdm(total=n * len(coords), desc="occlusion", disable=not progress)
     with torch.no_grad():
         for i in range(n):

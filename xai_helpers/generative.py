@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ._setup import model_device
+from ._setup import model_device, training_recipe
 from .validation import check_positive_int
 
 __all__ = ["DCGANGenerator", "DCGANDiscriminator", "sample_latent", "generate", "train_gan", "train_mnist_gan"]
@@ -208,20 +208,16 @@ def train_gan(
     return ema.cpu().eval(), hist
 
 
+@training_recipe(threads=1)
 def train_mnist_gan(directory: str | Path | None = None, seed: int = 0, epochs: int = 150) -> dict:
-    """Recipe: train the course's DCGAN on the MNIST training split and save its generator.
+    """Recipe: train the course's DCGAN on the MNIST training split and save its generator (one thread).
 
     Also measures its samples with the course's MNIST CNN: how confident it is on them and
     how many of the 10 digits appear (mode coverage), stored in the checkpoint's ``meta``.
     """
-    from ._setup import seed_everything
     from .data import load_mnist
     from .models import load_pretrained, predict_proba, save_checkpoint
 
-    seed_everything(seed)
-    torch.use_deterministic_algorithms(True)
-    # One thread: the same bits on any machine, and no OpenMP spinning when the CPU is shared.
-    torch.set_num_threads(1)
     mnist = load_mnist(seed=0)
     t0 = time.perf_counter()
     G, hist = train_gan(mnist.X_train, epochs=epochs, seed=seed)

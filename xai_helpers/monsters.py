@@ -57,6 +57,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._setup import training_recipe
 from .validation import check_fraction, check_positive_int
 
 __all__ = [
@@ -628,11 +629,10 @@ def train_monster_cnn(
     return model, meta
 
 
-def _recipe(fixed: bool, directory=None) -> dict:
+def _recipe(fixed: bool, directory=None, seed: int = 0) -> dict:
     from .models import save_checkpoint
 
-    torch.use_deterministic_algorithms(True)
-    model, meta = train_monster_cnn(fixed=fixed)
+    model, meta = train_monster_cnn(fixed=fixed, seed=seed)
     seconds = meta.pop("train_seconds")
     name = "monsters_fixed" if fixed else "monsters_leaky"
     path = save_checkpoint(model, name, kwargs={}, meta=meta, directory=directory)
@@ -640,14 +640,16 @@ def _recipe(fixed: bool, directory=None) -> dict:
     return meta
 
 
-def train_monsters_leaky(directory: str | Path | None = None) -> dict:
+@training_recipe(threads=1)
+def train_monsters_leaky(directory: str | Path | None = None, seed: int = 0) -> dict:
     """Recipe ``monsters_leaky``: :class:`MonsterCNN` on the leaky loader, saved with :func:`~xai_helpers.models.save_checkpoint`."""
-    return _recipe(False, directory)
+    return _recipe(False, directory, seed)
 
 
-def train_monsters_fixed(directory: str | Path | None = None) -> dict:
+@training_recipe(threads=1)
+def train_monsters_fixed(directory: str | Path | None = None, seed: int = 0) -> dict:
     """Recipe ``monsters_fixed``: :class:`MonsterCNN` on the fixed (composited) loader."""
-    return _recipe(True, directory)
+    return _recipe(True, directory, seed)
 
 
 # --------------------------------------------------------------------------- figures
@@ -729,14 +731,9 @@ def explain_one(model: nn.Module, x: torch.Tensor, mask: torch.Tensor | None = N
 
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(6.4, 3.0))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # one small image: a single thread answers fastest, above all on a busy CPU
-    try:
-        p = predict_proba(model, x[None])[0]
-        k = int(p.argmax())
-        sal = saliency(model, x[None], target=k)[0]
-    finally:
-        torch.set_num_threads(threads)
+    p = predict_proba(model, x[None])[0]
+    k = int(p.argmax())
+    sal = saliency(model, x[None], target=k)[0]
     truth = f" (true: {CLASSES[label]})" if label is not None else ""
     show_image(x, ax=axes[0], title=f"input{truth}")
     show_heatmap(sal, ax=axes[1], title=f"{name}: saliency of '{CLASSES[k]}'", label="|∂y/∂x|")

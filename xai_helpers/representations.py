@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
 from torch import nn
 
 from ._setup import model_device
@@ -225,8 +224,8 @@ def project(
         raise ValueError(f"perplexity must lie in (0, N = {len(a)}), got {perplexity}")
     if a.shape[1] > pca_dims:
         a = PCA(pca_dims, random_state=seed).fit_transform(a)
-    with threadpool_limits(1):  # OpenMP threads thrash on a busy 2-core machine (10× slower); one is enough
-        return TSNE(2, perplexity=perplexity, init="pca", random_state=seed, max_iter=max_iter).fit_transform(a)
+    # Threads: setup() sized the OpenMP pool to the CPU this process may use (issue 18).
+    return TSNE(2, perplexity=perplexity, init="pca", random_state=seed, max_iter=max_iter).fit_transform(a)
 
 
 def tsne_embeddings(
@@ -286,7 +285,7 @@ def _fit_score(clf, train_rep, train_y, test_rep, test_y) -> tuple[float, float]
     a = _check_rep(train_rep, "train_rep")
     y = _check_labels(train_y, len(a), "train_y")
     pipe = make_pipeline(StandardScaler(), clf)
-    with warnings.catch_warnings(), threadpool_limits(1):
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         pipe.fit(a, y)
     train_acc = float(pipe.score(a, y))

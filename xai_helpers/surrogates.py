@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._setup import COURSE_DIVERGING_CMAP, model_device
+from ._setup import COURSE_DIVERGING_CMAP, model_device, training_recipe
 from .validation import check_image_batch, check_positive_int
 
 __all__ = [
@@ -1188,6 +1188,7 @@ class ParabolaNets(nn.Module):
         self.treereg = TreeRegNet(in_features, hidden)
 
 
+@training_recipe(threads=1)
 def train_parabola_nets(directory=None, lam: float = TREE_REG_LAMBDA, seed: int = 0) -> dict:
     """Recipe ``parabola_nets``: train :class:`TreeRegNet` on :func:`make_parabola` (500 rows, seed 0)
     with λ = 0 and with tree regularization λ, and save both as one :class:`ParabolaNets` checkpoint.
@@ -1199,7 +1200,6 @@ def train_parabola_nets(directory=None, lam: float = TREE_REG_LAMBDA, seed: int 
 
     from .models import save_checkpoint
 
-    torch.use_deterministic_algorithms(True)
     X, y = make_parabola(500, noise=0.1, seed=0)
     X_te, y_te = make_parabola(1000, noise=0.0, seed=1)
     pair = ParabolaNets(2, 16)
