@@ -36,7 +36,7 @@ test: install
 	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=600 -p no:cacheprovider
 
 student: install
-	$(PY) -m xai_helpers.homework notebooks build/student
+	$(PY) tools/homework.py notebooks build/student
 
 benchmark: install
 	$(PY) benchmarks/run_notebooks.py
