@@ -145,6 +145,7 @@ def readme_blocks(repo: str, ref: str | None = None) -> dict[str, str]:
         "hub-image": f"```dockerfile\n{image}\n```",
         "repository": f"The repository: <{repo}> (`{slug}`, ref `{ref}`); Colab installs `{pip_requirement(repo, ref)}`.",
         "nbgitpuller": f"```text\n{puller}\n```",
+        "pip-install": f'```bash\npip install "{pip_requirement(repo, ref)}"\n```',
     }
 
 
