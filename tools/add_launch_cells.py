@@ -133,7 +133,8 @@ def readme_blocks(repo: str, ref: str | None = None) -> dict[str, str]:
     image = (
         "FROM quay.io/jupyter/minimal-notebook:python-3.11\n"
         "USER root\n"
-        f"RUN git clone --depth 1 --branch {ref} {repo} /opt/xai-course && chown -R ${{NB_UID}}:${{NB_GID}} /opt/xai-course\n"
+        f"RUN git clone --depth 1 --branch {ref} {repo} /opt/xai-course && mkdir /opt/xai-course-cache \\\n"
+        " && chown -R ${NB_UID}:${NB_GID} /opt/xai-course /opt/xai-course-cache\n"
         "USER ${NB_UID}\n"
         "ENV XAI_CACHE_DIR=/opt/xai-course-cache\n"
         "RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r /opt/xai-course/requirements.txt nbgitpuller \\\n"
