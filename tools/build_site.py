@@ -12,7 +12,7 @@
 3. **Check** the site in ``--out``: every notebook has its page, and every page shows as many figures as
    its notebook drew (image outputs, those in widget output areas included), each image file present.
 
-Runs offline. The build takes about as long as running every notebook (about 3 minutes on 2 cores).
+Runs offline. The build takes as long as running every notebook, plus some 15 s for Jupyter Book itself.
 """
 
 from __future__ import annotations
