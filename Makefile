@@ -15,7 +15,7 @@ help:
 	@echo "make test       install (first time), then ruff, unit tests, every notebook (nbval) and the doctests"
 	@echo "make student    build/student/: the notebooks without their exercise solutions"
 	@echo "make benchmark  time every notebook (wall time and peak memory)"
-	@echo "make html       build/html/: every notebook executed, one page each with its figures, and an index"
+	@echo "make html       build/html/: the course site, built by Jupyter Book 2 from the executed notebooks (needs Node.js)"
 	@echo "make test-browser  every notebook in JupyterLab in headless chromium: Run All, no errors, every slider moves its figure"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -37,16 +37,16 @@ test: install
 	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=600 -p no:cacheprovider
 
 student: install
-	$(PY) -m xai_helpers.homework notebooks build/student
+	$(PY) tools/homework.py notebooks build/student
 
 benchmark: install
 	$(PY) benchmarks/run_notebooks.py
 
 clean:
-	rm -rf build .pytest_cache .ruff_cache
+	rm -rf build _build .pytest_cache .ruff_cache
 
 html: install
-	$(PY) tools/build_html.py
+	$(PY) tools/build_site.py
 
 test-browser: install
 	$(PY) tests/browser/run_browser_tests.py

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
 
 ROOT = Path(__file__).resolve().parent.parent
 # import name -> distribution name, where they differ
@@ -70,7 +71,7 @@ def test_every_imported_module_is_pinned():
     sources = [p.read_text() for p in (ROOT / "xai_helpers").glob("*.py")]
     for nb_path in (ROOT / "notebooks").glob("*.ipynb"):
         nb = nbformat.read(nb_path, as_version=4)
-        sources += ["\n".join(line for line in c.source.splitlines() if not line.lstrip().startswith(("%", "!"))) for c in nb.cells if c.cell_type == "code"]
+        sources += [TransformerManager().transform_cell(c.source) for c in nb.cells if c.cell_type == "code"]  # %magics as IPython runs them
     modules = set().union(*(_imports(s) for s in sources)) - set(sys.stdlib_module_names) - {"xai_helpers"}
     pinned = set(requirements())
     missing = sorted(m for m in modules if DIST.get(m, m).lower().replace("_", "-") not in pinned)

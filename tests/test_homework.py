@@ -1,16 +1,20 @@
-"""xai_helpers.homework: student copies without solutions."""
+"""tools/homework.py: student copies without solutions (``make student``)."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from xai_helpers import homework
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("homework", ROOT / "tools" / "homework.py")
+homework = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(homework)
 
-NOTEBOOKS = sorted(Path(__file__).resolve().parent.parent.joinpath("notebooks").glob("[0-9]*.ipynb"))
+NOTEBOOKS = sorted(ROOT.joinpath("notebooks").glob("[0-9]*.ipynb"))
 
 
 def test_strip_solutions_keeps_indentation_and_code_around():
@@ -64,11 +68,20 @@ def test_course_notebooks_have_exercises_that_strip_cleanly(path):
                     assert line not in student_code.splitlines(), f"solution line survives in {path.name}: {line!r}"
 
 
+def _parse(source: str):
+    """A code cell's syntax tree, with IPython's ``%magic`` lines as IPython runs them."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return ast.parse(TransformerManager().transform_cell(source))
+
+
 def _assigned_names(source: str) -> set[str]:
     import ast
 
     names = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(_parse(source)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -79,7 +92,7 @@ def _assigned_names(source: str) -> set[str]:
 def _used_names(source: str) -> set[str]:
     import ast
 
-    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return {n.id for n in ast.walk(_parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

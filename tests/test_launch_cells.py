@@ -1,4 +1,4 @@
-"""tools/add_launch_cells.py: Colab/Binder badges and a Colab-only install cell, from pyproject's repository URL."""
+"""tools/add_launch_cells.py: Colab/Binder badges and a Colab-only install cell, from pyproject's repository URL and ref."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ alc = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(alc)
 
 REPO = alc.repository_url()
+REF = alc.repository_ref()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
@@ -46,6 +47,44 @@ def test_repository_url_is_pyprojects():
     section = text.split("[project.urls]", 1)[1].split("\n[", 1)[0]
     assert f'Repository = "{REPO}"' in section
     assert re.match(r"https://github\.com/[^/]+/[^/]+$", REPO)
+
+
+def test_ref_is_pyprojects():
+    text = (ROOT / "pyproject.toml").read_text()
+    section = text.split("[tool.xai-course]", 1)[1].split("\n[", 1)[0]
+    assert f'ref = "{REF}"' in section
+    assert alc.BRANCH == REF
+
+
+def test_a_new_ref_replaces_the_old_everywhere(tmp_path):
+    path = _lesson(tmp_path)
+    alc.process(path, REPO, ref="student-v1")
+    text = path.read_text()
+    assert text.count("student-v1") == 3  # Colab badge, Binder badge, the install line
+    assert f"/{alc.BRANCH}/" not in text and f"@{alc.BRANCH}" not in text
+    assert alc.process(path, REPO, write=False), "back to the pyproject's ref: a change"
+
+
+def _run_launch_cell(source: str, ipython) -> None:
+    """Run the cell the way IPython does: ``%pip`` becomes ``get_ipython().run_line_magic(...)``."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    exec(compile(TransformerManager().transform_cell(source), "launch-cell", "exec"), {"get_ipython": lambda: ipython})
+
+
+class _FakeIPython:
+    def __init__(self):
+        self.magics = []
+
+    def run_line_magic(self, name, line):
+        self.magics.append((name, line))
+
+
+def test_launch_cell_is_one_pip_install_line():
+    src = alc.launch_source(REPO)
+    magics = [line.strip() for line in src.splitlines() if line.strip().startswith("%")]
+    assert magics == [f'%pip install --quiet "xai_helpers @ git+{REPO}@{REF}"']
+    assert "clone" not in src and "chdir" not in src and "-e" not in src.split()
 
 
 def test_insertion_keeps_the_course_structure(tmp_path):
@@ -94,28 +133,20 @@ def test_badges_use_the_pyproject_url_and_open_this_notebook(tmp_path):
 
 
 def test_launch_cell_does_nothing_off_colab(monkeypatch):
+    ipython = _FakeIPython()
     calls = []
     for name in ("run", "call", "check_call", "check_output", "Popen"):
         monkeypatch.setattr(subprocess, name, lambda *a, **k: calls.append(a))
-    monkeypatch.setattr("os.chdir", lambda *a: calls.append(a))
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-    path_before = list(sys.path)
-    exec(compile(alc.launch_source(REPO), "launch-cell", "exec"), {})
-    assert calls == [] and sys.path == path_before
+    _run_launch_cell(alc.launch_source(REPO), ipython)
+    assert calls == [] and ipython.magics == []
 
 
-def test_launch_cell_on_colab_clones_installs_and_enters_notebooks(monkeypatch):
-    calls = []
-    monkeypatch.setattr(subprocess, "run", lambda cmd, **k: calls.append(cmd))
-    monkeypatch.setattr("os.chdir", lambda d: calls.append(["cd", d]))
+def test_launch_cell_on_colab_pip_installs_from_the_repository(monkeypatch):
+    ipython = _FakeIPython()
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    exec(compile(alc.launch_source(REPO), "launch-cell", "exec"), {})
-    dest = "/content/" + REPO.rsplit("/", 1)[1]
-    assert calls[0] == ["git", "clone", "--depth", "1", REPO, dest]
-    assert calls[1] == [sys.executable, "-m", "pip", "install", "--quiet", "-e", dest]
-    assert calls[2] == ["cd", dest + "/notebooks"]
-    assert sys.path[0] == dest
+    _run_launch_cell(alc.launch_source(REPO), ipython)
+    assert ipython.magics == [("pip", f'install --quiet "xai_helpers @ git+{REPO}@{REF}"')]
 
 
 def test_notebook_without_code_gets_badges_only(tmp_path):

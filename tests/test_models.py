@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import hashlib
 
 import pytest
 import torch
@@ -68,7 +68,7 @@ def test_checkpoint_roundtrip_and_sha_refusal(tmp_path):
 
 
 def test_checkpoint_without_recorded_hash_is_refused(tmp_path):
-    shutil.copy(models.CHECKPOINT_DIR / "mnist_cnn.pt", tmp_path / "mnist_cnn.pt")
+    (tmp_path / "mnist_cnn.pt").write_bytes((models.CHECKPOINT_DIR / "mnist_cnn.pt").read_bytes())
     with pytest.raises(models.ChecksumError, match="no SHA-256"):
         models.load_pretrained("mnist_cnn", directory=tmp_path)
     with pytest.raises(FileNotFoundError, match="available: mnist_cnn"):
@@ -78,19 +78,19 @@ def test_checkpoint_without_recorded_hash_is_refused(tmp_path):
 def test_every_shipped_checkpoint_matches_its_hash_and_is_small():
     sums = (models.CHECKPOINT_DIR / "SHA256SUMS").read_text().split()
     recorded = dict(zip(sums[1::2], sums[0::2]))
-    files = sorted(p.name for p in models.CHECKPOINT_DIR.glob("*.pt"))
+    files = [f"{name}.pt" for name in models.checkpoint_names()]
     assert files and set(files) == set(recorded)
     for name in files:
-        path = models.CHECKPOINT_DIR / name
-        assert models.sha256(path) == recorded[name]
-        assert path.stat().st_size < 5 * 2**20, f"{name} is over 5 MB: shrink the model"
+        raw = (models.CHECKPOINT_DIR / name).read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == recorded[name]
+        assert len(raw) < 5 * 2**20, f"{name} is over 5 MB: shrink the model"
 
 
 def test_every_checkpoint_has_a_recipe():
     from xai_helpers.train import RECIPES
 
-    for p in models.CHECKPOINT_DIR.glob("*.pt"):
-        assert p.stem in RECIPES, f"{p.name} has no recipe in xai_helpers.train.RECIPES"
+    for name in models.checkpoint_names():
+        assert name in RECIPES, f"{name}.pt has no recipe in xai_helpers.train.RECIPES"
 
 
 def test_save_checkpoint_refuses_foreign_architecture(tmp_path):

@@ -31,7 +31,6 @@ _SUBMODULES = {
     "data",
     "evaluation",
     "generative",
-    "homework",
     "models",
     "monsters",
     "plotting",

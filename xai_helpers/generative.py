@@ -2,7 +2,7 @@
 
 The generator maps a low-dimensional Gaussian ``z`` to a 28×28 digit in [0, 1]; the
 discriminator tells real digits from generated ones. Only the generator ships
-(``data/checkpoints/mnist_gan.pt``); ``python -m xai_helpers.train mnist_gan`` retrains it.
+(``xai_helpers/checkpoints/mnist_gan.pt``); ``python -m xai_helpers.train mnist_gan`` retrains it.
 
 Examples
 --------

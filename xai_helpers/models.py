@@ -1,7 +1,8 @@
 """Models of the course: the small MNIST CNN, training, shipped checkpoints, the ImageNet model.
 
-Checkpoints live in ``data/checkpoints/`` with their SHA-256 in ``SHA256SUMS``; they are loaded
-with ``torch.load(..., weights_only=True)`` and refused when the hash differs. Each is a dict
+Checkpoints ship inside the package (``xai_helpers/checkpoints/``, package data read through
+:mod:`importlib.resources`, so a plain ``pip install`` has them) with their SHA-256 in ``SHA256SUMS``;
+they are loaded with ``torch.load(..., weights_only=True)`` and refused when the hash differs. Each is a dict
 ``{"arch": "xai_helpers.module:Class", "kwargs": {...}, "state_dict": ..., "meta": {...}}``
 written by :func:`save_checkpoint` from a recipe in :mod:`xai_helpers.train`.
 """
@@ -10,12 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import io
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from importlib.resources import files
 from pathlib import Path
 
 import torch
 from torch import nn
+
+try:
+    from importlib.resources.abc import Traversable
+except ImportError:  # Python 3.10
+    from importlib.abc import Traversable
 
 from ._setup import model_device
 from .validation import check_image_batch, check_positive_int
@@ -26,6 +35,7 @@ __all__ = [
     "accuracy",
     "predict_proba",
     "CHECKPOINT_DIR",
+    "checkpoint_names",
     "save_checkpoint",
     "load_pretrained",
     "checkpoint_meta",
@@ -37,8 +47,10 @@ __all__ = [
     "MnistJudge",
 ]
 
-#: Where the course's trained checkpoints and their SHA256SUMS live.
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "data" / "checkpoints"
+#: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
+#: ``xai_helpers/checkpoints`` as :func:`importlib.resources.files` finds it (a ``pathlib.Path`` for an
+#: ordinary install, editable or not).
+CHECKPOINT_DIR: Traversable = files(__package__) / "checkpoints"
 
 
 class MnistCNN(nn.Sequential):
@@ -187,9 +199,15 @@ def sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _read_sums(directory: Path) -> dict[str, str]:
+def _as_dir(directory: str | os.PathLike | Traversable | None) -> Traversable:
+    if directory is None:
+        return CHECKPOINT_DIR
+    return Path(directory) if isinstance(directory, (str, os.PathLike)) else directory
+
+
+def _read_sums(directory: Traversable) -> dict[str, str]:
     sums_file = directory / "SHA256SUMS"
-    if not sums_file.exists():
+    if not sums_file.is_file():
         return {}
     sums = {}
     for line in sums_file.read_text().splitlines():
@@ -197,6 +215,20 @@ def _read_sums(directory: Path) -> dict[str, str]:
             digest, fname = line.split(maxsplit=1)
             sums[fname.strip().lstrip("*")] = digest
     return sums
+
+
+def checkpoint_names(directory: str | Path | Traversable | None = None) -> list[str]:
+    """Names of the checkpoints in ``directory`` (default: the shipped ones), sorted.
+
+    Examples
+    --------
+    >>> "mnist_cnn" in checkpoint_names()
+    True
+    """
+    directory = _as_dir(directory)
+    if not directory.is_dir():
+        return []
+    return sorted(p.name[:-3] for p in directory.iterdir() if p.name.endswith(".pt") and p.is_file())
 
 
 def save_checkpoint(
@@ -207,7 +239,11 @@ def save_checkpoint(
     The architecture is stored as ``"module:Class"`` (it must live in ``xai_helpers``), so that
     :func:`load_pretrained` can rebuild it with ``kwargs``.
     """
-    directory = Path(directory) if directory is not None else CHECKPOINT_DIR
+    if directory is None:
+        from .train import default_directory
+
+        directory = default_directory()
+    directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     cls = type(model)
     if not cls.__module__.startswith("xai_helpers."):
@@ -221,41 +257,48 @@ def save_checkpoint(
     return path
 
 
-def _load_verified(name: str, directory: str | Path | None = None) -> dict:
-    directory = Path(directory) if directory is not None else CHECKPOINT_DIR
+def _load_verified(name: str, directory: str | Path | Traversable | None = None) -> dict:
+    directory = _as_dir(directory)
     path = directory / f"{name}.pt"
-    available = sorted(p.stem for p in directory.glob("*.pt"))
-    if not path.exists():
+    if not path.is_file():
+        available = checkpoint_names(directory)
         raise FileNotFoundError(f"no checkpoint {name!r} in {directory}; available: {', '.join(available) or 'none'}")
     expected = _read_sums(directory).get(path.name)
     if expected is None:
         raise ChecksumError(f"{path.name} has no SHA-256 in {directory / 'SHA256SUMS'}; refusing to load an unchecked file")
-    actual = sha256(path)
+    raw = path.read_bytes()
+    actual = hashlib.sha256(raw).hexdigest()
     if actual != expected:
         raise ChecksumError(
             f"{path} has SHA-256 {actual}, but SHA256SUMS records {expected}: the file is corrupt or was changed. "
-            f"Restore it from git (git checkout -- {path.name}) or retrain it with `python -m xai_helpers.train {name}`."
+            f"Restore it from git (git checkout -- {path.name}), reinstall xai_helpers, "
+            f"or retrain it with `python -m xai_helpers.train {name}`."
         )
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except Exception as e:  # a corrupt file that somehow matches its recorded hash
         raise ChecksumError(f"{path} could not be read as a checkpoint: {e}") from e
 
 
-def checkpoint_meta(name: str, directory: str | Path | None = None) -> dict:
+def checkpoint_meta(name: str, directory: str | Path | Traversable | None = None) -> dict:
     """The ``meta`` dict stored with a checkpoint (e.g. its measured test accuracy)."""
     return dict(_load_verified(name, directory)["meta"])
 
 
-def load_pretrained(name: str, device: torch.device | str | None = None, directory: str | Path | None = None) -> nn.Module:
+def load_pretrained(
+    name: str, device: torch.device | str | None = None, directory: str | Path | Traversable | None = None
+) -> nn.Module:
     """Load a shipped checkpoint (verified against its SHA-256) and return the model in eval mode.
 
     Parameters
     ----------
     name : str
-        Checkpoint name, e.g. ``"mnist_cnn"`` (file ``data/checkpoints/mnist_cnn.pt``).
+        Checkpoint name, e.g. ``"mnist_cnn"`` (file ``xai_helpers/checkpoints/mnist_cnn.pt``).
     device : torch.device or str, optional
         Where to put the model (default: CPU).
+    directory : str or Path, optional
+        Load from this folder (with its own ``SHA256SUMS``) instead of the shipped checkpoints, e.g. one
+        written by ``python -m xai_helpers.train NAME --directory DIR``.
 
     Raises
     ------

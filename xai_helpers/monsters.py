@@ -23,7 +23,8 @@ Stable names (other notebooks rely on them)
   leaky loader; ``load_pretrained("monsters_fixed")`` — the same net trained on the fixed loader.
   Both take (N, 3, 48, 48) float images in [0, 1] (:data:`IMAGE_SIZE`); classes :data:`CLASSES`
   = ``("digimon", "pokemon")`` (``ImageFolder``'s alphabetical order: digimon 0, pokemon 1).
-* :func:`ensure_monsters` — generate the default data set into ``data/monsters`` if missing; returns its root.
+* :func:`ensure_monsters` — generate the default data set into :func:`default_root` (``<cache>/monsters``,
+  see :func:`xai_helpers.data.cache_dir`; set ``XAI_CACHE_DIR`` to move it) if missing; returns its root.
 * :func:`load_test_set` — the test split as tensors plus the foreground (alpha) masks:
   ``MonsterSplit(X, y, masks, paths)``.
 
@@ -49,6 +50,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +66,7 @@ __all__ = [
     "CLASSES",
     "IMAGE_SIZE",
     "BACKGROUND",
-    "DEFAULT_ROOT",
+    "default_root",
     "draw_monster",
     "make_monsters",
     "ensure_monsters",
@@ -93,8 +95,6 @@ CLASSES = ("digimon", "pokemon")
 IMAGE_SIZE = 48
 #: The one background of the fixed loader (and of the Digimon JPEGs): white.
 BACKGROUND = (255, 255, 255)
-#: Where :func:`ensure_monsters` writes the default data set.
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data" / "monsters"
 _DEFAULTS = {"n_per_class": 1000, "seed": 0, "test_fraction": 0.2, "digimon_png_fraction": 0.03, "version": 1}
 _IMG_EXT = (".png", ".jpg", ".jpeg")
 
@@ -328,17 +328,36 @@ def make_monsters(
     return root
 
 
+def default_root() -> Path:
+    """Where :func:`ensure_monsters` writes the generated data set: ``<cache_dir()>/monsters``.
+
+    :func:`xai_helpers.data.cache_dir` is ``$XAI_CACHE_DIR`` if set, else ``~/.cache/xai-course``
+    (``$XDG_CACHE_HOME/xai-course`` where that is set). Read at each call, so setting the variable
+    in a running notebook takes effect.
+
+    Examples
+    --------
+    >>> default_root().name
+    'monsters'
+    """
+    from .data import cache_dir
+
+    return cache_dir() / "monsters"
+
+
 def monsters_root() -> Path:
-    """The data set the notebooks use: ``$XAI_MONSTERS_ROOT`` if set (e.g. the real images), else :data:`DEFAULT_ROOT`."""
+    """The data set the notebooks use: ``$XAI_MONSTERS_ROOT`` if set (e.g. the real images), else :func:`default_root`."""
     env = os.environ.get("XAI_MONSTERS_ROOT")
-    return Path(env) if env else DEFAULT_ROOT
+    return Path(env) if env else default_root()
 
 
 def ensure_monsters(root: str | Path | None = None) -> Path:
-    """Generate the default monsters data set into ``root`` (default ``data/monsters``) if missing; return the root.
+    """Generate the default monsters data set into ``root`` (default :func:`default_root`) if missing; return the root.
 
     A folder named by ``$XAI_MONSTERS_ROOT`` (the real images) is returned as it is.
     Generation takes a few seconds and is deterministic; a ``MANIFEST.json`` records its settings.
+    The data set is drawn into a temporary sibling folder and moved into place when complete, so two
+    processes generating it at once (two notebooks, two test runs) never see half a data set.
 
     Examples
     --------
@@ -351,16 +370,40 @@ def ensure_monsters(root: str | Path | None = None) -> Path:
         if not (root / "train").is_dir() or not (root / "test").is_dir():
             raise FileNotFoundError(f"XAI_MONSTERS_ROOT={root} has no train/ and test/ folders; see split_real_folders")
         return root
-    root = Path(root) if root is not None else DEFAULT_ROOT
-    manifest = root / "MANIFEST.json"
-    if manifest.exists() and json.loads(manifest.read_text()) == _DEFAULTS:
+    root = Path(root) if root is not None else default_root()
+    if _is_current(root):
         return root
-    for sub in ("train", "test", "masks"):
-        shutil.rmtree(root / sub, ignore_errors=True)
-    settings = {k: v for k, v in _DEFAULTS.items() if k != "version"}
-    make_monsters(root, **settings)
-    manifest.write_text(json.dumps(_DEFAULTS))
+    foreign = sorted(p.name for p in root.iterdir() if p.name not in {"train", "test", "masks", "MANIFEST.json"}) if root.is_dir() else []
+    if foreign:
+        raise FileExistsError(f"{root} holds other files ({', '.join(foreign[:5])}); give ensure_monsters an empty or new folder")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    try:
+        settings = {k: v for k, v in _DEFAULTS.items() if k != "version"}
+        make_monsters(tmp, **settings)
+        (tmp / "MANIFEST.json").write_text(json.dumps(_DEFAULTS))
+        if _is_current(root):  # another process finished first
+            return root
+        if root.exists():
+            old = root.with_name(f".{root.name}-old-{os.getpid()}")
+            root.rename(old)
+            shutil.rmtree(old, ignore_errors=True)
+        try:
+            tmp.rename(root)
+        except OSError:
+            if not _is_current(root):
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return root
+
+
+def _is_current(root: Path) -> bool:
+    manifest = root / "MANIFEST.json"
+    try:
+        return json.loads(manifest.read_text()) == _DEFAULTS
+    except (OSError, ValueError):
+        return False
 
 
 # --------------------------------------------------------------------------- loading

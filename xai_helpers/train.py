@@ -1,7 +1,12 @@
 """Reproduce the course's shipped checkpoints: ``python -m xai_helpers.train NAME``.
 
-Each recipe trains from a fixed seed, prints what it measured, and writes
-``data/checkpoints/NAME.pt`` with its SHA-256 in ``SHA256SUMS``. Every recipe is wrapped in
+Each recipe trains from a fixed seed, prints what it measured, and writes ``NAME.pt`` with its
+SHA-256 in ``SHA256SUMS`` into ``--directory``, by default :func:`default_directory`: the package's own
+``checkpoints/`` folder when it is writable (a clone, an editable install or your own virtual
+environment; retraining then replaces the file the notebooks load, bit for bit), else
+``<cache>/checkpoints`` (:func:`xai_helpers.data.cache_dir`), from which
+``load_pretrained(NAME, directory=...)`` loads it.
+Every recipe is wrapped in
 :func:`training_recipe`, which seeds, pins the thread count (one thread) and turns on torch's
 deterministic algorithms, and restores the previous state afterwards.
 
@@ -17,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +32,24 @@ import torch
 from . import generative, monsters, surrogates
 from ._setup import training_recipe
 
-__all__ = ["RECIPES", "TOLERANCES", "training_recipe", "random_shift", "train_mnist_cnn", "train_mnist_judge", "main"]
+__all__ = ["RECIPES", "TOLERANCES", "training_recipe", "default_directory", "random_shift", "train_mnist_cnn", "train_mnist_judge", "main"]
+
+
+def default_directory() -> Path:
+    """Where a recipe writes when given no directory: the package's ``checkpoints/`` folder if it is a
+    writable folder, else ``<cache_dir()>/checkpoints``.
+
+    Examples
+    --------
+    >>> default_directory().name
+    'checkpoints'
+    """
+    from .data import cache_dir
+    from .models import CHECKPOINT_DIR
+
+    if isinstance(CHECKPOINT_DIR, Path) and CHECKPOINT_DIR.is_dir() and os.access(CHECKPOINT_DIR, os.W_OK):
+        return CHECKPOINT_DIR
+    return cache_dir() / "checkpoints"
 
 
 def random_shift(batch: torch.Tensor, gen: torch.Generator, max_shift: int = 2) -> torch.Tensor:
@@ -117,9 +140,16 @@ TOLERANCES: dict[str, dict[str, float]] = {
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Retrain one of the course's shipped checkpoints.")
     parser.add_argument("name", choices=sorted(RECIPES), help="which checkpoint to reproduce")
-    parser.add_argument("--directory", default=None, help="write here instead of data/checkpoints/")
+    parser.add_argument("--directory", default=None, type=Path,
+                        help="write NAME.pt and SHA256SUMS here (default: the package's checkpoints/ folder if writable, "
+                             "else <cache>/checkpoints, see xai_helpers.data.cache_dir)")
     args = parser.parse_args(argv)
-    RECIPES[args.name](directory=args.directory)
+    directory = args.directory if args.directory is not None else default_directory()
+    RECIPES[args.name](directory=directory)
+    from .models import CHECKPOINT_DIR
+
+    if not (isinstance(CHECKPOINT_DIR, Path) and directory.resolve() == CHECKPOINT_DIR.resolve()):
+        print(f"load it with xai_helpers.models.load_pretrained({args.name!r}, directory={str(directory)!r})")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ In a code cell, everything between ``### BEGIN SOLUTION`` and ``### END SOLUTION
 instructor can also grade the copies with nbgrader. Check cells (the asserts after an exercise)
 are kept. Outputs are cleared.
 
-Command line: ``python -m xai_helpers.homework notebooks build/student`` (``make student``).
+Command line: ``python tools/homework.py notebooks build/student`` (``make student``).
 """
 
 from __future__ import annotations
