@@ -37,6 +37,7 @@ _SUBMODULES = {
     "plotting",
     "representations",
     "attacks",
+    "stats",
     "surrogates",
     "toys",
     "train",
