@@ -58,3 +58,45 @@ def test_image_grid_and_bar_chart():
         plotting.image_grid(torch.rand(2, 1, 5, 5), titles=["a"])
     bars = plotting.bar_chart(["a", "b", "c"], [60, 94, 93], fmt="{:.0f}%")
     assert [b.get_height() for b in bars] == [60, 94, 93]
+
+
+def test_signed_bars_colours_each_sign_and_rejects_mismatch():
+    bars = plotting.signed_bars(["a", "b", "c"], [0.5, -1.0, 2.0], positive="→ benign", negative="→ malignant")
+    colours = [b.get_facecolor() for b in bars]
+    assert colours[0] == colours[2] != colours[1]
+    ax = bars[0].axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]  # first label at the top
+    assert bars[0].get_y() > bars[2].get_y()
+    legend = {t.get_text(): p.get_facecolor() for t, p in zip(ax.get_legend().get_texts(), ax.get_legend().get_patches())}
+    assert legend["→ benign"] == colours[0] and legend["→ malignant"] == colours[1]
+    with pytest.raises(ValueError, match="one label per value"):
+        plotting.signed_bars(["a"], [1.0, 2.0])
+    with pytest.raises(ValueError, match="non-finite"):
+        plotting.signed_bars(["a"], [np.nan])
+
+
+def test_interval_chart_draws_each_interval():
+    eb = plotting.interval_chart({"a": (0.9, 0.85, 0.94), "b": (0.7, 0.6, 0.8)}, reference=0.5, reference_label="chance")
+    ax = eb.lines[0].axes
+    xs, ys = eb.lines[0].get_data()
+    assert list(xs) == [0.9, 0.7] and ys[0] > ys[1]
+    segments = eb.lines[2][0].get_segments()
+    assert np.allclose([s[:, 0] for s in segments], [[0.85, 0.94], [0.6, 0.8]])
+    assert any(line.get_xdata()[0] == 0.5 for line in ax.lines[1:])
+    with pytest.raises(ValueError, match="low <= value <= high"):
+        plotting.interval_chart({"a": (0.9, 0.95, 0.99)})
+    with pytest.raises(ValueError, match="at least one"):
+        plotting.interval_chart({})
+
+
+def test_interval_curve_error_bars_and_highlight():
+    eb = plotting.interval_curve([2, 4, 8], [(0.8, 0.7, 0.9), (0.9, 0.8, 0.95), (0.85, 0.75, 0.9)], highlight=1, label="tree")
+    ax = eb.lines[0].axes
+    segments = eb.lines[2][0].get_segments()
+    assert np.allclose([s[:, 1] for s in segments], [[0.7, 0.9], [0.8, 0.95], [0.75, 0.9]])
+    ring = ax.lines[-1]
+    assert list(ring.get_xdata()) == [4.0] and list(ring.get_ydata()) == [0.9]
+    with pytest.raises(ValueError, match="one .* estimate per x"):
+        plotting.interval_curve([1, 2], [(0.5, 0.4, 0.6)])
+    with pytest.raises(ValueError, match="highlight"):
+        plotting.interval_curve([1], [(0.5, 0.4, 0.6)], highlight=3)

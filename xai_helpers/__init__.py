@@ -36,6 +36,7 @@ _SUBMODULES = {
     "plotting",
     "representations",
     "attacks",
+    "stats",
     "surrogates",
     "toys",
     "train",

@@ -12,7 +12,7 @@ import torch
 
 from ._setup import COURSE_CMAP, COURSE_DIVERGING_CMAP
 
-__all__ = ["to_numpy_image", "show_image", "show_heatmap", "overlay", "image_grid", "bar_chart"]
+__all__ = ["to_numpy_image", "show_image", "show_heatmap", "overlay", "image_grid", "bar_chart", "signed_bars", "interval_chart", "interval_curve"]
 
 
 def to_numpy_image(img) -> np.ndarray:
@@ -178,3 +178,98 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], ax=None, title: st
     if ylabel:
         ax.set_ylabel(ylabel)
     return bars
+
+
+def signed_bars(labels: Sequence[str], values: Sequence[float], ax=None, title: str | None = None, xlabel: str | None = None, positive: str = "positive", negative: str = "negative"):
+    """Horizontal bars for signed values (weights), one colour per sign, both named in a legend.
+
+    The bars are drawn in the order given, the first at the top. Positive bars are blue (``C0``),
+    negative ones orange (``C1``) in the course's colour-blind-safe style. Returns the ``BarContainer``.
+
+    Examples
+    --------
+    >>> bars = signed_bars(["a", "b", "c"], [0.5, -1.0, 2.0], positive="→ benign", negative="→ malignant")
+    >>> [float(b.get_width()) for b in bars]
+    [0.5, -1.0, 2.0]
+    >>> [t.get_text() for t in bars[0].axes.get_legend().get_texts()]
+    ['→ benign', '→ malignant']
+    """
+    from matplotlib.patches import Patch
+
+    labels, values = list(labels), np.asarray(values, dtype=float)
+    if values.ndim != 1 or len(labels) != len(values):
+        raise ValueError(f"need one label per value, got {len(labels)} labels and values of shape {values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError("signed_bars got non-finite values")
+    ax = _ax(ax)
+    y = np.arange(len(values))[::-1]
+    bars = ax.barh(y, values, color=["C0" if v >= 0 else "C1" for v in values])
+    ax.set_yticks(y, labels)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.legend(handles=[Patch(color="C0", label=positive), Patch(color="C1", label=negative)], loc="best")
+    if title:
+        ax.set_title(title)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    return bars
+
+
+def interval_chart(estimates: dict, ax=None, title: str | None = None, xlabel: str = "test accuracy", reference: float | None = None, reference_label: str | None = None):
+    """Estimates with their confidence intervals (e.g. :func:`xai_helpers.stats.accuracy_interval`), one row each.
+
+    ``estimates`` maps a name to ``(value, low, high)``; the first is drawn at the top, with its
+    value written beside it. ``reference`` draws a dashed vertical line (a chance level, a
+    majority-class baseline). Returns the ``ErrorbarContainer``.
+
+    Examples
+    --------
+    >>> eb = interval_chart({"a": (0.9, 0.85, 0.94), "b": (0.7, 0.6, 0.8)}, reference=0.5, reference_label="chance")
+    >>> [t.get_text() for t in eb.lines[0].axes.get_yticklabels()]
+    ['a', 'b']
+    """
+    if not estimates:
+        raise ValueError("interval_chart needs at least one estimate")
+    rows = np.array([tuple(map(float, e)) for e in estimates.values()])
+    if rows.ndim != 2 or rows.shape[1] != 3 or not (rows[:, 1] <= rows[:, 0]).all() or not (rows[:, 0] <= rows[:, 2]).all():
+        raise ValueError("each estimate must be (value, low, high) with low <= value <= high")
+    ax = _ax(ax)
+    y = np.arange(len(rows))[::-1]
+    eb = ax.errorbar(rows[:, 0], y, xerr=[rows[:, 0] - rows[:, 1], rows[:, 2] - rows[:, 0]], fmt="o", color="C0", capsize=4)
+    for yi, (v, _, hi) in zip(y, rows):
+        ax.annotate(f"{v:.3f}", (hi, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_yticks(y, list(estimates))
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    if reference is not None:
+        ax.axvline(reference, ls="--", color="C3", label=reference_label)
+        if reference_label:
+            ax.legend(loc="center left", fontsize=8)
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    return eb
+
+
+def interval_curve(x: Sequence[float], estimates: Sequence, ax=None, highlight: int | None = None, label: str | None = None):
+    """A curve of estimates ``(value, low, high)`` against ``x`` with error bars; ``highlight`` rings one point.
+
+    Returns the ``ErrorbarContainer``. Axis labels, scales and limits are left to the caller.
+
+    Examples
+    --------
+    >>> eb = interval_curve([2, 4, 8], [(0.8, 0.7, 0.9), (0.9, 0.8, 0.95), (0.85, 0.75, 0.9)], highlight=1)
+    >>> [float(v) for v in eb.lines[0].get_ydata()]
+    [0.8, 0.9, 0.85]
+    """
+    rows = np.array([tuple(map(float, e)) for e in estimates])
+    x = np.asarray(x, dtype=float)
+    if rows.ndim != 2 or rows.shape[1] != 3 or len(x) != len(rows):
+        raise ValueError(f"need one (value, low, high) estimate per x, got {len(x)} x and estimates of shape {rows.shape}")
+    if not ((rows[:, 1] <= rows[:, 0]) & (rows[:, 0] <= rows[:, 2])).all():
+        raise ValueError("each estimate must be (value, low, high) with low <= value <= high")
+    if highlight is not None and not 0 <= highlight < len(x):
+        raise ValueError(f"highlight must index one of the {len(x)} points, got {highlight}")
+    ax = _ax(ax)
+    eb = ax.errorbar(x, rows[:, 0], yerr=[rows[:, 0] - rows[:, 1], rows[:, 2] - rows[:, 0]], fmt="o-", color="C0", capsize=3, label=label)
+    if highlight is not None:
+        ax.plot(x[highlight], rows[highlight, 0], "s", ms=13, mfc="none", mec="C1", mew=2.5)
+    return eb

@@ -1,0 +1,36 @@
+"""xai_helpers.stats: intervals for accuracies and paired differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xai_helpers import stats
+
+
+def test_accuracy_interval_matches_wilson_and_covers_the_truth():
+    est = stats.accuracy_interval([1] * 160 + [0] * 11)
+    assert est.value == pytest.approx(160 / 171)
+    assert est.low < est.value < est.high < 1.0
+    # coverage: a 95% interval contains the true accuracy about 95% of the time
+    rng = np.random.default_rng(0)
+    draws = rng.random((2000, 171)) < 0.9
+    covered = np.mean([(lambda e: e.low <= 0.9 <= e.high)(stats.accuracy_interval(d)) for d in draws])
+    assert 0.92 < covered < 0.98
+    # a wider level gives a wider interval; all-right still has a lower end below 1
+    assert stats.accuracy_interval([1] * 50, level=0.99).low < stats.accuracy_interval([1] * 50).low < 1.0
+
+
+def test_paired_difference_sign_width_and_errors():
+    a = np.array([1] * 95 + [0] * 5)
+    b = np.array([1] * 85 + [0] * 15)
+    est = stats.paired_difference(a, b)
+    assert est.value == pytest.approx(0.10) and est.low > 0
+    assert stats.paired_difference(b, a).value == pytest.approx(-0.10)
+    assert stats.paired_difference(a, a) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="same cases"):
+        stats.paired_difference(a, b[:-1])
+    with pytest.raises(ValueError, match="0/1"):
+        stats.paired_difference(a * 2, b)
+    with pytest.raises(ValueError, match="level"):
+        stats.accuracy_interval(a, level=1.5)

@@ -1,0 +1,101 @@
+"""Is a difference in accuracy bigger than the test set's noise?
+
+A test set of ``n`` cases measures an accuracy only up to about ``±2·sqrt(p(1-p)/n)``: on 171
+cases, one flipped prediction moves it by 0.006. Before a notebook says that one model beats
+another, it compares the gap with that noise:
+
+* :func:`accuracy_interval`: the Wilson score interval of one accuracy (Wilson 1927);
+* :func:`paired_difference`: the difference of two models' accuracies *on the same cases*, with a
+  normal-approximation interval of the mean per-case difference (the paired comparison behind
+  McNemar's test, 1947). Pairing removes the noise of which cases happen to be in the test set.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["Estimate", "accuracy_interval", "paired_difference"]
+
+
+class Estimate(NamedTuple):
+    """A measured value with the ends of its confidence interval."""
+
+    value: float
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+def _correct(correct, name: str) -> np.ndarray:
+    a = np.asarray(correct)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of per-case outcomes, got shape {a.shape}")
+    if not np.isin(a, (0, 1)).all():
+        raise ValueError(f"{name} must hold booleans or 0/1 (was each case right?), got values {np.unique(a)[:5]}")
+    return a.astype(float)
+
+
+def _z(level: float) -> float:
+    if not 0.0 < float(level) < 1.0:
+        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
+    return NormalDist().inv_cdf(0.5 + float(level) / 2)
+
+
+def accuracy_interval(correct, level: float = 0.95) -> Estimate:
+    """Accuracy and its Wilson score interval.
+
+    Parameters
+    ----------
+    correct : array of bool or 0/1, shape (n_samples,)
+        Whether the model got each test case right.
+    level : float
+        Confidence level of the interval.
+
+    Examples
+    --------
+    >>> est = accuracy_interval([True] * 90 + [False] * 10)
+    >>> round(est.value, 3), round(est.low, 3), round(est.high, 3)
+    (0.9, 0.826, 0.945)
+    """
+    a = _correct(correct, "correct")
+    n, p, z = a.size, a.mean(), _z(level)
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return Estimate(float(p), float(centre - half), float(centre + half))
+
+
+def paired_difference(correct_a, correct_b, level: float = 0.95) -> Estimate:
+    """Accuracy of model a minus accuracy of model b on the same cases, with a confidence interval.
+
+    The interval is ``mean(d) ± z·sd(d)/sqrt(n)`` for the per-case differences ``d = a - b``
+    (each -1, 0 or +1). It rests on the cases where the two models disagree; when they never
+    disagree it has zero width.
+
+    Parameters
+    ----------
+    correct_a, correct_b : array of bool or 0/1, shape (n_samples,)
+        Whether each model got each test case right, case by case in the same order.
+    level : float
+        Confidence level of the interval.
+
+    Examples
+    --------
+    >>> a = [1] * 95 + [0] * 5
+    >>> b = [1] * 85 + [0] * 15
+    >>> est = paired_difference(a, b)
+    >>> round(est.value, 3), round(est.low, 3), round(est.high, 3)
+    (0.1, 0.041, 0.159)
+    """
+    a, b = _correct(correct_a, "correct_a"), _correct(correct_b, "correct_b")
+    if a.shape != b.shape:
+        raise ValueError(f"correct_a and correct_b must cover the same cases, got {a.size} and {b.size}")
+    if a.size < 2:
+        raise ValueError("paired_difference needs at least 2 cases")
+    d = a - b
+    half = _z(level) * d.std(ddof=1) / np.sqrt(d.size)
+    return Estimate(float(d.mean()), float(d.mean() - half), float(d.mean() + half))
