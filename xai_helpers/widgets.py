@@ -7,7 +7,10 @@ panel shows how long the update took. The same ``update`` function is what the b
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
+import traceback
 from collections.abc import Callable
 
 __all__ = ["int_slider", "float_slider", "dropdown", "interactive_panel"]
@@ -60,6 +63,12 @@ def dropdown(description: str, options, value=None):
     return w.Dropdown(options=options, value=value if value is not None else (list(options.values())[0] if isinstance(options, dict) else list(options)[0]), description=description, style=_STYLE)
 
 
+def _png_output(fig, print_figure) -> dict:
+    """A Jupyter ``display_data`` output holding ``fig`` as a PNG (as the inline backend draws it)."""
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"image/png": print_figure(fig, "png", base64=True), "text/plain": repr(fig)}}
+
+
 def interactive_panel(update: Callable[..., object], **controls):
     """Wire ``controls`` (name → widget) to ``update(**values)`` and show its figure below them.
 
@@ -80,6 +89,7 @@ def interactive_panel(update: Callable[..., object], **controls):
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
+    from IPython.core.pylabtools import print_figure
 
     if not controls:
         raise ValueError("interactive_panel needs at least one control")
@@ -89,14 +99,32 @@ def interactive_panel(update: Callable[..., object], **controls):
 
     def run(**values):
         t0 = time.perf_counter()
-        # ioff: the Output widget syncing its contents (on ipykernel 7 subshells) must not trigger a
-        # redraw of the figure this update is drawing, or the browser receives a blank or half-drawn PNG.
-        with plt.ioff(), out:
-            out.clear_output(wait=True)
-            text = update(**values)
-            if text:
-                print(text)
-            plt.show()
+        # The panel sets the Output widget's contents itself (its ``outputs`` state) instead of
+        # capturing display messages with ``with out:``. Under nbclient (nbconvert --execute,
+        # nbgrader, papermill) a captured output makes the client echo the widget's new state to
+        # the kernel on the shell channel while it waits there for the cell's execute_reply;
+        # jupyter_client writes through a plain shadow of its zmq.asyncio socket, which can swallow
+        # the socket's wake-up for the reply, and the cell then sits idle until the cell timeout
+        # (issue 17; `python benchmarks/stress_notebooks.py panels` shows it).
+        # ioff: no redraw of the figure while it is being drawn (a blank or half-drawn PNG).
+        before = set(plt.get_fignums())
+        printed = io.StringIO()
+        try:
+            with plt.ioff(), contextlib.redirect_stdout(printed):
+                text = update(**values)
+            outputs = [_png_output(plt.figure(n), print_figure) for n in plt.get_fignums() if n not in before]
+        except Exception as e:
+            if not timings:  # the first drawing runs in the cell: let the cell fail
+                raise
+            outputs, text = [{"output_type": "error", "ename": type(e).__name__, "evalue": str(e),
+                              "traceback": traceback.format_exception(e)}], None
+        finally:
+            for n in set(plt.get_fignums()) - before:
+                plt.close(n)
+        printed = printed.getvalue() + (f"{text}\n" if text else "")
+        if printed:
+            outputs.append({"output_type": "stream", "name": "stdout", "text": printed})
+        out.outputs = tuple(outputs)
         dt = time.perf_counter() - t0
         timings.append(dt)
         timing.value = f"<small>updated in {dt:.2f} s</small>"
