@@ -50,6 +50,7 @@ import traceback
 from pathlib import Path
 
 import nbformat
+import zmq
 from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -141,7 +142,7 @@ class Recorder:
             entry["lag_s"] = round(msg["_recv_t"] - sent.timestamp(), 3)  # kernel sent it -> client read it
         self.buffers[key].append(entry)
 
-    def wrap(self, kc) -> None:
+    def wrap(self, kc, rearm: bool = False) -> None:
         for name in ("shell", "iopub", "control"):
             ch = getattr(kc, f"{name}_channel")
             get, send = ch.get_msg, ch.send
@@ -152,9 +153,15 @@ class Recorder:
                 self.note(f"{_name} recv", msg)
                 return msg
 
-            def send_msg(msg, _send=send, _name=name):
+            def send_msg(msg, _send=send, _name=name, _sock=ch.socket):
                 self.note(f"{_name} sent", msg)
-                return _send(msg)
+                result = _send(msg)
+                if rearm:
+                    # jupyter_client's Session.send writes through a plain (sync) shadow of this
+                    # zmq.asyncio socket, which can swallow the socket's wake-up for a message that
+                    # just arrived; zmq.asyncio.Socket.get(EVENTS) re-checks and re-arms it.
+                    _sock.get(zmq.EVENTS)
+                return result
 
             ch.get_msg, ch.send = get_msg, send_msg
 
@@ -214,11 +221,20 @@ def asyncio_tasks() -> str:
     return buf.getvalue()
 
 
+def classify(dump: str) -> str:
+    """What a timeout dump shows: ``busy`` (the kernel's main thread is computing: a slow cell, not
+    a stall), ``lost reply`` (the reply waits unread in the client), or ``idle`` (kernel idle, no reply)."""
+    if "-> 0 (" not in dump.split("## client: unread shell message ready?")[-1][:80]:
+        return "lost reply"
+    return "busy" if '(active): "MainThread"' in dump else "idle"
+
+
 class StressClient(NotebookClient):
     """An nbclient that records its messages and dumps both sides of a stall before acting on it."""
 
-    def __init__(self, nb, *, dump_dir: Path, stop_on_stall: bool, **kw) -> None:
+    def __init__(self, nb, *, dump_dir: Path, stop_on_stall: bool, rearm: bool = False, **kw) -> None:
         super().__init__(nb, **kw)
+        self.rearm = rearm
         self.dump_dir = dump_dir
         self.stop_on_stall = stop_on_stall
         self.recorder = Recorder()
@@ -238,7 +254,7 @@ class StressClient(NotebookClient):
         self.kc = kc
         self.loop = asyncio.get_running_loop()
         await ensure_async(kc.start_channels())
-        self.recorder.wrap(kc)
+        self.recorder.wrap(kc, self.rearm)
         await ensure_async(kc.wait_for_ready(timeout=self.startup_timeout))
         kc.allow_stdin = False
         return kc
@@ -263,7 +279,7 @@ class StressClient(NotebookClient):
     async def _async_handle_timeout(self, timeout, cell=None):
         index = self.current.get("index")
         dump = await self.diagnose(f"cell {index}: no execute_reply within {timeout} s")
-        self.stalls.append({"cell": index, "dump": str(dump)})
+        self.stalls.append({"cell": index, "dump": str(dump), "kind": classify(dump.read_text())})
         if self.stop_on_stall or sum(s["cell"] == index for s in self.stalls) > 1:
             self.interrupt_on_timeout = False  # the interrupt did not help: give up on this run
             return await super()._async_handle_timeout(timeout, cell)
@@ -376,10 +392,10 @@ def watchdog(client: StressClient, limit: float, stop: threading.Event, out: Pat
         client.recorder.last_activity = time.monotonic()
 
 
-def run_once(path: Path, timeout: int, out: Path, stop_on_stall: bool, probe_s: float = 30) -> dict:
+def run_once(path: Path, timeout: int, out: Path, stop_on_stall: bool, probe_s: float = 30, rearm: bool = False) -> dict:
     nb = nbformat.read(path, as_version=4)
     client = StressClient(
-        nb, dump_dir=out, stop_on_stall=stop_on_stall, timeout=timeout, kernel_name=KERNEL,
+        nb, dump_dir=out, stop_on_stall=stop_on_stall, rearm=rearm, timeout=timeout, kernel_name=KERNEL,
         resources={"metadata": {"path": str(path.parent)}},
     )
     stop = threading.Event()
@@ -402,14 +418,20 @@ def run_once(path: Path, timeout: int, out: Path, stop_on_stall: bool, probe_s: 
         with open(stall["dump"], "a") as f:
             f.write("\n## the stalled cell's outputs after the interrupt (error tracebacks)\n" + ("\n".join(tbs) or "(none)") + "\n")
     errors = [i for i, c in enumerate(client.nb.cells) if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
-    if status == "ok" and client.stalls:
+    stalls = [st for st in client.stalls if st.get("kind") != "busy"]
+    if status == "stall" and not stalls:
+        status = "slow"  # every timeout caught the kernel computing
+    if status == "ok" and stalls:
         status = "stall"
+    elif status == "ok" and client.stalls:
+        status = "slow"
     elif status == "ok" and errors:
         status, detail = "error", f"error output in cells {errors}"
     slow = max(client.cell_times.items(), key=lambda kv: kv[1], default=(None, 0.0))
     return {
         "notebook": path.name, "status": status, "wall_s": round(time.perf_counter() - t0, 1),
-        "stalled_cells": [s["cell"] for s in client.stalls], "dumps": [s["dump"] for s in client.stalls],
+        "stalled_cells": [s["cell"] for s in stalls], "timeouts": [(s["cell"], s.get("kind", "watchdog")) for s in client.stalls],
+        "dumps": [s["dump"] for s in client.stalls],
         "slowest_cell": slow[0], "slowest_s": round(slow[1], 1), "detail": detail, "late_replies": client.late,
         "cell_s": {k: round(v, 1) for k, v in client.cell_times.items()},
     }
@@ -457,13 +479,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=int, default=90, help="per-cell timeout in seconds (default 90)")
     ap.add_argument("--load", choices=["none", "spin", "torch", "both"], default="none", help="CPU-heavy process(es) beside the runs")
     ap.add_argument("--probe", type=float, default=30, help="probe (dump without interrupting) a cell that runs this long without a reply; 0: never")
+    ap.add_argument("--rearm", action="store_true", help="client-side workaround: re-check the shell socket after each send (see Recorder.wrap)")
     ap.add_argument("--stop-on-stall", action="store_true", help="end a run at its first stall instead of interrupting and going on")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "stress", help="where the JSON lines and stall dumps go")
     args = ap.parse_args(argv)
     paths = [resolve(a, args.out) for a in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / "runs.jsonl"
-    counts: dict[tuple[str, str], list[int]] = collections.defaultdict(lambda: [0, 0, 0, 0])
+    counts: dict[tuple[str, str], list[int]] = collections.defaultdict(lambda: [0, 0, 0, 0, 0])
     load = start_load(args.load)
     signal.signal(signal.SIGTERM, lambda *_: (stop_load(load), sys.exit(143)))
     print(f"load={args.load} ({len(load)} processes), timeout={args.timeout} s, {args.runs} runs each, cpu={os.cpu_count()}", flush=True)
@@ -471,26 +494,29 @@ def main(argv: list[str] | None = None) -> int:
         for path in paths:
             for k in range(args.runs):
                 load1 = os.getloadavg()[0]
-                row = run_once(path, args.timeout, args.out / f"{path.stem}-{args.load}-{k}", args.stop_on_stall, args.probe)
+                row = run_once(path, args.timeout, args.out / f"{path.stem}-{args.load}-{k}", args.stop_on_stall, args.probe, args.rearm)
                 row.update(run=k, load=args.load, loadavg=round(load1, 2), time=time.strftime("%H:%M:%S"))
                 c = counts[(path.name, args.load)]
                 c[0] += 1
                 c[1] += row["status"] == "stall"
                 c[3] += bool(row["late_replies"])
                 c[2] += row["status"] in ("error", "dead")
+                c[4] += row["status"] == "slow"
                 print(f"{row['time']} {path.name:34s} run {k:2d} load={args.load:5s} {row['status']:5s} {row['wall_s']:6.1f} s"
                       f"  slowest cell {row['slowest_cell']} {row['slowest_s']:.1f} s  loadavg {load1:.2f}"
-                      + (f"  stalled cells {row['stalled_cells']} -> {row['dumps']}" if row["stalled_cells"] else "")
+                      + (f"  timeouts (cell, kind) {row['timeouts']} -> {row['dumps']}" if row["timeouts"] else "")
                       + "".join(f"  LATE REPLY cell {x['cell']}: read {x['reply_lag_s']} s after the kernel sent it ({x['probe']})" for x in row["late_replies"])
                       + (f"  {row['detail'][:200]}" if row["status"] in ("error", "dead") else ""), flush=True)
                 with open(log, "a") as f:
                     f.write(json.dumps(row) + "\n")
     finally:
         stop_load(load)
-    print("\nnotebook                            load   runs  stalls  errors  runs with a late reply (> 2 s)")
-    for (name, kind), (n, s, e, late) in counts.items():
-        print(f"{name:34s}  {kind:5s}  {n:4d}  {s:6d}  {e:6d}  {late:6d}")
-    return 1 if any(s or late for _, s, _, late in counts.values()) else 0
+    print("\nnotebook                            load   runs  stalls  errors  late-reply runs  slow-only runs")
+    print("(stall: a timeout with the kernel idle; late reply: a reply read > 2 s after the kernel sent it;")
+    print(" slow: every timeout caught the kernel computing)")
+    for (name, kind), (n, s, e, late, slow) in counts.items():
+        print(f"{name:34s}  {kind:5s}  {n:4d}  {s:6d}  {e:6d}  {late:15d}  {slow:14d}")
+    return 1 if any(s or late for _, s, _, late, _ in counts.values()) else 0
 
 
 if __name__ == "__main__":
