@@ -49,9 +49,10 @@ def test_interactive_panel_needs_controls():
         widgets.interactive_panel(lambda: None)
 
 
-def test_interactive_panel_sets_its_output_itself_without_capturing():
-    # issue 17: the panel must not capture display messages (``with out:``); a client that mirrors
-    # the Output widget (nbclient) then writes on the shell channel mid-cell and can miss the reply.
+def test_interactive_panel_sets_its_first_output_itself_without_capturing():
+    # issue 17: the first drawing (while the cell runs) must not be captured with ``with out:``;
+    # a client that mirrors the Output widget (nbclient) then writes on the shell channel mid-cell
+    # and can miss the execute_reply until the cell timeout.
     import base64
 
     import matplotlib.pyplot as plt
@@ -62,13 +63,22 @@ def test_interactive_panel_sets_its_output_itself_without_capturing():
         return f"k={k}"
 
     open_before = plt.get_fignums()
-    k = widgets.int_slider("k", 1, 0, 3)
-    panel = widgets.interactive_panel(update, k=k)
+    panel = widgets.interactive_panel(update, k=widgets.int_slider("k", 1, 0, 3))
     out = panel.children[1]
-    kinds = [o["output_type"] for o in out.outputs]
-    assert kinds == ["display_data", "stream"] and out.msg_id == ""
+    assert [o["output_type"] for o in out.outputs] == ["display_data", "stream"] and out.msg_id == ""
     assert base64.b64decode(out.outputs[0]["data"]["image/png"]).startswith(b"\x89PNG")
     assert out.outputs[1]["text"] == "drawn\nk=1\n"
     assert plt.get_fignums() == open_before  # the figure went into the panel, none is left open
-    k.value = 2
-    assert len(out.outputs) == 2 and out.outputs[1]["text"] == "drawn\nk=2\n"
+
+
+def test_interactive_panel_first_drawing_errors_fail_the_cell():
+    import matplotlib.pyplot as plt
+
+    def update(k):
+        plt.subplots()
+        raise ValueError("bad k")
+
+    open_before = plt.get_fignums()
+    with pytest.raises(ValueError, match="bad k"):
+        widgets.interactive_panel(update, k=widgets.int_slider("k", 1, 0, 3))
+    assert plt.get_fignums() == open_before
