@@ -16,6 +16,13 @@ BEFORE the kernel is interrupted or killed:
 - a ``kernel_info_request`` on the control channel (answered by the kernel's control thread
   even when its main thread is stuck), and after the interrupt, the traceback the kernel printed.
 
+Each timeout is classified from its dump: ``busy`` (the kernel's main thread was computing: a slow
+cell, not a stall), ``lost reply`` (the execute_reply was waiting unread in the client) or ``idle``.
+Every reply also carries the kernel's send time, so a reply the client read more than 2 s after the
+kernel sent it is reported as a LATE REPLY even when it arrived before the timeout; a cell that runs
+``--probe`` seconds (default 30) without a reply is probed (kernel stacks, unread messages on the
+client's sockets) without being interrupted.
+
 Then, like ``nbgrader autograde`` (``interrupt_on_timeout``), it interrupts the kernel and
 carries on with the next cell, so one run can show several stalls; ``--stop-on-stall`` stops
 the run instead. A watchdog thread also dumps everything if the client's event loop itself
