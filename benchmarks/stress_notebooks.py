@@ -279,7 +279,8 @@ class StressClient(NotebookClient):
         sent = (execute_reply or {}).get("header", {}).get("date")
         if "_recv_t" in (execute_reply or {}) and hasattr(sent, "timestamp"):
             lag = execute_reply["_recv_t"] - sent.timestamp()
-            if lag > 2:  # the kernel had replied; the client read the reply only now
+            timed_out = any(st["cell"] == cell_index for st in self.stalls)  # the dump itself blocks the loop
+            if lag > 2 and not timed_out:  # the kernel had replied; the client read the reply only now
                 self.late.append({"cell": cell_index, "client_s": round(self.cell_times[cell_index], 1), "reply_lag_s": round(lag, 1),
                                   "probe": self.current.get("probe")})
 
