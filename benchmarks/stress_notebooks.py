@@ -307,12 +307,12 @@ class StressClient(NotebookClient):
         pid = self.kernel_pid()
         parts = [f"# stall: {why}", f"time {time.strftime('%H:%M:%S')}  kernel pid {pid}", "## cell source", self.current.get("source", "")]
         parts += ["## client: waiting for", json.dumps(self._waiting_for(), indent=1)]
+        parts += ["## client: unread shell message ready?", await self._shell_ready()]  # before py-spy's seconds
         if pid:
             parts += ["## kernel threads (/proc)", json.dumps(proc_threads(pid), indent=1)]
             parts += ["## kernel stacks (py-spy dump --native)", py_spy(pid)]
             for c in children(pid):
                 parts += [f"## child {c} stacks", py_spy(c)]
-        parts += ["## client: unread shell message ready?", await self._shell_ready()]
         parts += ["## kernel_info on control", await self._control_ping()]
         parts += ["## last messages per channel", json.dumps(self.recorder.dump(), indent=1)]
         parts += ["## client asyncio tasks", asyncio_tasks(), "## client threads", client_threads()]
