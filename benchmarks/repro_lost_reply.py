@@ -12,8 +12,10 @@ until its timeout, whose final ``poll(0)`` finds the reply that had been waiting
     python benchmarks/repro_lost_reply.py 200           # counts replies read > 2 s after they were sent
     python benchmarks/repro_lost_reply.py 200 --rearm   # re-check the socket after each send: none
 
-Measured on the 2-core course machine (shared, loaded): 2 late replies in 100 requests without,
-0 in 200 with ``--rearm``. A benchmark, not a test: it is timing-dependent.
+Measured on the 2-core course machine (shared with other jobs, load average 15-30): without
+``--rearm`` 9 late replies in 610 requests (batches of 100, 10, 200, 300: 2, 1, 0, 6), each read
+at the 5 s timeout although the kernel had sent it ~5 s before; with ``--rearm`` 0 in 500 (200 + 300).
+A benchmark, not a test: the race is timing-dependent.
 """
 
 from __future__ import annotations
