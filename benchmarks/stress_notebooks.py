@@ -233,6 +233,8 @@ def classify(dump: str) -> str:
     a stall), ``lost reply`` (the reply waits unread in the client), or ``idle`` (kernel idle, no reply)."""
     if "-> 0 (" not in dump.split("## client: unread shell message ready?")[-1][:80]:
         return "lost reply"
+    if "-> 0 (" not in dump.split("## client: reply arrived during the dump?")[-1][:80]:
+        return "busy"  # the kernel finished while py-spy ran: a slow cell
     return "busy" if '(active): "MainThread"' in dump else "idle"
 
 
@@ -313,6 +315,7 @@ class StressClient(NotebookClient):
             parts += ["## kernel stacks (py-spy dump --native)", py_spy(pid)]
             for c in children(pid):
                 parts += [f"## child {c} stacks", py_spy(c)]
+        parts += ["## client: reply arrived during the dump?", await self._shell_ready()]
         parts += ["## kernel_info on control", await self._control_ping()]
         parts += ["## last messages per channel", json.dumps(self.recorder.dump(), indent=1)]
         parts += ["## client asyncio tasks", asyncio_tasks(), "## client threads", client_threads()]
