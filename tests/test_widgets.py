@@ -50,3 +50,38 @@ def test_interactive_panel_calls_update_with_current_values_and_times_it(monkeyp
 def test_interactive_panel_needs_controls():
     with pytest.raises(ValueError, match="at least one control"):
         widgets.interactive_panel(lambda: None)
+
+
+def test_interactive_panel_sets_its_first_output_itself_without_capturing():
+    # issue 17: the first drawing (while the cell runs) must not be captured with ``with out:``;
+    # a client that mirrors the Output widget (nbclient) then writes on the shell channel mid-cell
+    # and can miss the execute_reply until the cell timeout.
+    import base64
+
+    import matplotlib.pyplot as plt
+
+    def update(k):
+        plt.subplots()[1].plot([0, k])
+        print("drawn")
+        return f"k={k}"
+
+    open_before = plt.get_fignums()
+    panel = widgets.interactive_panel(update, k=widgets.int_slider("k", 1, 0, 3))
+    out = panel.children[1]
+    assert [o["output_type"] for o in out.outputs] == ["display_data", "stream"] and out.msg_id == ""
+    assert base64.b64decode(out.outputs[0]["data"]["image/png"]).startswith(b"\x89PNG")
+    assert out.outputs[1]["text"] == "drawn\nk=1\n"
+    assert plt.get_fignums() == open_before  # the figure went into the panel, none is left open
+
+
+def test_interactive_panel_first_drawing_errors_fail_the_cell():
+    import matplotlib.pyplot as plt
+
+    def update(k):
+        plt.subplots()
+        raise ValueError("bad k")
+
+    open_before = plt.get_fignums()
+    with pytest.raises(ValueError, match="bad k"):
+        widgets.interactive_panel(update, k=widgets.int_slider("k", 1, 0, 3))
+    assert plt.get_fignums() == open_before

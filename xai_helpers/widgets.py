@@ -7,6 +7,8 @@ panel shows how long the update took. The same ``update`` function is what the b
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 from collections.abc import Callable
 
@@ -60,6 +62,37 @@ def dropdown(description: str, options, value=None):
     return w.Dropdown(options=options, value=value if value is not None else (list(options.values())[0] if isinstance(options, dict) else list(options)[0]), description=description, style=_STYLE)
 
 
+def _draw(update, values, plt, print_figure) -> tuple[dict, ...]:
+    """Run ``update(**values)`` and return what it drew and printed as Jupyter outputs.
+
+    The first drawing of a panel runs while its cell executes. It is put into the Output widget as
+    its ``outputs`` state rather than captured with ``with out:``: under nbclient (nbconvert
+    --execute, nbgrader, papermill) a captured output makes the client send the widget's new state
+    to the kernel on the shell channel while it waits there for the cell's execute_reply;
+    jupyter_client writes through a plain shadow of its zmq.asyncio socket, which can swallow the
+    socket's wake-up for the reply, and the cell then sits idle until the cell timeout (issue 17;
+    ``benchmarks/repro_lost_reply.py`` and ``benchmarks/stress_notebooks.py panels`` show it).
+    The figures ``update`` opens are rendered as the inline backend renders them, then closed.
+    """
+    before = set(plt.get_fignums())
+    printed = io.StringIO()
+    try:
+        with plt.ioff(), contextlib.redirect_stdout(printed):
+            text = update(**values)
+        outputs = [
+            {"output_type": "display_data", "metadata": {},
+             "data": {"image/png": print_figure(plt.figure(n), "png", base64=True), "text/plain": repr(plt.figure(n))}}
+            for n in plt.get_fignums() if n not in before
+        ]
+    finally:
+        for n in set(plt.get_fignums()) - before:
+            plt.close(n)
+    printed = printed.getvalue() + (f"{text}\n" if text else "")
+    if printed:
+        outputs.append({"output_type": "stream", "name": "stdout", "text": printed})
+    return tuple(outputs)
+
+
 def interactive_panel(update: Callable[..., object], **controls):
     """Wire ``controls`` (name → widget) to ``update(**values)`` and show its figure below them.
 
@@ -82,6 +115,7 @@ def interactive_panel(update: Callable[..., object], **controls):
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
+    from IPython.core.pylabtools import print_figure
 
     if not controls:
         raise ValueError("interactive_panel needs at least one control")
@@ -91,14 +125,17 @@ def interactive_panel(update: Callable[..., object], **controls):
 
     def run(**values):
         t0 = time.perf_counter()
-        # ioff: the Output widget syncing its contents (on ipykernel 7 subshells) must not trigger a
-        # redraw of the figure this update is drawing, or the browser receives a blank or half-drawn PNG.
-        with plt.ioff(), out:
-            out.clear_output(wait=True)
-            text = update(**values)
-            if text:
-                print(text)
-            plt.show()
+        if timings:  # a slider moved (in a browser): draw inside the Output widget, progress bars included
+            # ioff: the Output widget syncing its contents (on ipykernel 7 subshells) must not trigger a
+            # redraw of the figure this update is drawing, or the browser receives a blank or half-drawn PNG.
+            with plt.ioff(), out:
+                out.clear_output(wait=True)
+                text = update(**values)
+                if text:
+                    print(text)
+                plt.show()
+        else:  # the first drawing, while the cell runs: set the Output widget's contents, no capture
+            out.outputs = _draw(update, values, plt, print_figure)
         dt = time.perf_counter() - t0
         timings.append(dt)
         timing.value = f"<small>updated in {dt:.2f} s</small>"
