@@ -8,7 +8,8 @@ panel shows how long the update took. The same ``update`` function is what the b
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 __all__ = ["int_slider", "float_slider", "dropdown", "interactive_panel"]
 
@@ -60,10 +61,60 @@ def dropdown(description: str, options, value=None):
     return w.Dropdown(options=options, value=value if value is not None else (list(options.values())[0] if isinstance(options, dict) else list(options)[0]), description=description, style=_STYLE)
 
 
+@contextmanager
+def _drawing_quietly() -> Iterator[Callable[[], list]]:
+    """Draw figures with interactive mode off; close them on the way out; leave pyplot as found.
+
+    Yields a function that returns the pyplot figures opened inside the block so far (the caller
+    displays them). Interactive mode is off inside, so that nothing redraws or queues a figure that
+    is half drawn: the Output widget syncing its contents (on ipykernel 7 subshells) must not
+    trigger a redraw, or the browser receives a blank or half-drawn PNG. On the way out, whatever
+    happened inside (an exception too), the figures opened inside are closed and interactive mode
+    is what it was: neither this cell nor a later one shows them again, and a later cell's figures
+    still show. Figures that were open before are left alone.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    if not plt.get_fignums():
+        # Load pyplot's backend now, before reading the interactive mode: loading the inline backend
+        # switches interactive mode on, and restoring the state read before that would switch it
+        # off for the rest of the session (issue 11: every later figure silently missing).
+        # With figures open, the backend is loaded already.
+        plt.draw_if_interactive()
+    was_interactive = matplotlib.is_interactive()
+    before = set(plt.get_fignums())
+    opened = lambda: [plt.figure(n) for n in plt.get_fignums() if n not in before]
+    matplotlib.interactive(False)
+    try:
+        yield opened
+    finally:
+        for fig in opened():
+            plt.close(fig)
+        matplotlib.interactive(was_interactive)
+
+
+def _show(fig) -> None:
+    """Display ``fig`` in the running notebook; outside IPython (tests, benchmarks) render it to PNG and drop it,
+    so that an update's time includes the drawing, as in the notebook."""
+    from IPython import get_ipython
+
+    if get_ipython() is None:
+        import io
+
+        fig.savefig(io.BytesIO(), format="png")
+        return
+    from IPython.display import display
+
+    display(fig)
+
+
 def interactive_panel(update: Callable[..., object], **controls):
     """Wire ``controls`` (name → widget) to ``update(**values)`` and show its figure below them.
 
     ``update`` draws with matplotlib (and may return a short text, shown under the figure).
+    The figures it opens are shown in the panel and closed; figures open before, and pyplot's
+    interactive mode, are left as they were, so the cells after a panel still show their figures.
     The panel's ``timings`` list collects the seconds each update took; the label beside the
     sliders shows the last one.
 
@@ -79,7 +130,6 @@ def interactive_panel(update: Callable[..., object], **controls):
     1
     """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     if not controls:
         raise ValueError("interactive_panel needs at least one control")
@@ -89,14 +139,13 @@ def interactive_panel(update: Callable[..., object], **controls):
 
     def run(**values):
         t0 = time.perf_counter()
-        # ioff: the Output widget syncing its contents (on ipykernel 7 subshells) must not trigger a
-        # redraw of the figure this update is drawing, or the browser receives a blank or half-drawn PNG.
-        with plt.ioff(), out:
+        with out, _drawing_quietly() as new_figures:
             out.clear_output(wait=True)
             text = update(**values)
             if text:
                 print(text)
-            plt.show()
+            for fig in new_figures():
+                _show(fig)
         dt = time.perf_counter() - t0
         timings.append(dt)
         timing.value = f"<small>updated in {dt:.2f} s</small>"
