@@ -33,7 +33,7 @@ lab: install
 
 test: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=600 -p no:cacheprovider
+	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=120 -p no:cacheprovider
 
 student: install
 	$(PY) -m xai_helpers.homework notebooks build/student
