@@ -34,7 +34,7 @@ lab: install
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest --doctest-modules xai_helpers -p no:cacheprovider
-	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=600 -p no:cacheprovider
+	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=120 -p no:cacheprovider
 
 student: install
 	$(PY) tools/homework.py notebooks build/student

@@ -352,6 +352,38 @@ def _plot_style() -> None:
             "font.size": 10,
         }
     )
+    _show_leftover_figures_after_each_cell()
+
+
+def _show_leftover_figures_after_each_cell() -> None:
+    """In a Jupyter kernel, show at the end of every cell the pyplot figures it left open.
+
+    The inline backend shows a cell's figures only while interactive mode is on; after a stray
+    ``plt.ioff()`` the figures would stay open and turn up in some later cell (or never). This
+    hook runs after the inline backend's own one (``post_run_cell`` follows ``post_execute``),
+    so in the usual case it finds nothing left to do. Registered once; does nothing outside a
+    kernel or with another backend (``%matplotlib widget`` figures are meant to stay open).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None or getattr(ip, "kernel", None) is None:
+        return
+    if not any(getattr(cb, "__name__", "") == _show_leftover_figures.__name__ for cb in ip.events.callbacks["post_run_cell"]):
+        ip.events.register("post_run_cell", _show_leftover_figures)
+
+
+def _show_leftover_figures(_result=None) -> None:
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None or not plt.get_fignums() or "inline" not in plt.get_backend():
+        return
+    from matplotlib_inline.backend_inline import show
+
+    show(close=True)
 
 
 def setup(seed: int = 0, device: str | None = None, deterministic: bool = True) -> torch.device:

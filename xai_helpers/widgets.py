@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 __all__ = ["int_slider", "float_slider", "dropdown", "interactive_panel"]
 
@@ -62,7 +63,53 @@ def dropdown(description: str, options, value=None):
     return w.Dropdown(options=options, value=value if value is not None else (list(options.values())[0] if isinstance(options, dict) else list(options)[0]), description=description, style=_STYLE)
 
 
-def _draw(update, values, plt, print_figure) -> tuple[dict, ...]:
+@contextmanager
+def _drawing_quietly() -> Iterator[Callable[[], list]]:
+    """Draw figures with interactive mode off; close them on the way out; leave pyplot as found.
+
+    Yields a function that returns the pyplot figures opened inside the block so far (the caller
+    displays them). Interactive mode is off inside, so that nothing redraws or queues a figure that
+    is half drawn: the Output widget syncing its contents (on ipykernel 7 subshells) must not
+    trigger a redraw, or the browser receives a blank or half-drawn PNG. On the way out, whatever
+    happened inside (an exception too), the figures opened inside are closed and interactive mode
+    is what it was: neither this cell nor a later one shows them again, and a later cell's figures
+    still show. Figures that were open before are left alone.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    if not plt.get_fignums():
+        # Load pyplot's backend now, before reading the interactive mode: loading the inline backend
+        # switches interactive mode on, and restoring the state read before that would switch it
+        # off for the rest of the session (issue 11: every later figure silently missing).
+        # With figures open, the backend is loaded already.
+        plt.draw_if_interactive()
+    was_interactive = matplotlib.is_interactive()
+    before = set(plt.get_fignums())
+    opened = lambda: [plt.figure(n) for n in plt.get_fignums() if n not in before]
+    matplotlib.interactive(False)
+    try:
+        yield opened
+    finally:
+        for fig in opened():
+            plt.close(fig)
+        matplotlib.interactive(was_interactive)
+
+
+def _show(fig) -> None:
+    """Display ``fig`` in the running notebook; outside IPython (tests, benchmarks) render it to PNG and drop it,
+    so that an update's time includes the drawing, as in the notebook."""
+    from IPython import get_ipython
+
+    if get_ipython() is None:
+        fig.savefig(io.BytesIO(), format="png")
+        return
+    from IPython.display import display
+
+    display(fig)
+
+
+def _draw(update, values) -> tuple[dict, ...]:
     """Run ``update(**values)`` and return what it drew and printed as Jupyter outputs.
 
     The first drawing of a panel runs while its cell executes. It is put into the Output widget as
@@ -74,19 +121,16 @@ def _draw(update, values, plt, print_figure) -> tuple[dict, ...]:
     ``benchmarks/repro_lost_reply.py`` and ``benchmarks/stress_notebooks.py panels`` show it).
     The figures ``update`` opens are rendered as the inline backend renders them, then closed.
     """
-    before = set(plt.get_fignums())
+    from IPython.core.pylabtools import print_figure
+
     printed = io.StringIO()
-    try:
-        with plt.ioff(), contextlib.redirect_stdout(printed):
-            text = update(**values)
+    with _drawing_quietly() as new_figures, contextlib.redirect_stdout(printed):
+        text = update(**values)
         outputs = [
             {"output_type": "display_data", "metadata": {},
-             "data": {"image/png": print_figure(plt.figure(n), "png", base64=True), "text/plain": repr(plt.figure(n))}}
-            for n in plt.get_fignums() if n not in before
+             "data": {"image/png": print_figure(fig, "png", base64=True), "text/plain": repr(fig)}}
+            for fig in new_figures()
         ]
-    finally:
-        for n in set(plt.get_fignums()) - before:
-            plt.close(n)
     printed = printed.getvalue() + (f"{text}\n" if text else "")
     if printed:
         outputs.append({"output_type": "stream", "name": "stdout", "text": printed})
@@ -97,6 +141,8 @@ def interactive_panel(update: Callable[..., object], **controls):
     """Wire ``controls`` (name → widget) to ``update(**values)`` and show its figure below them.
 
     ``update`` draws with matplotlib (and may return a short text, shown under the figure).
+    The figures it opens are shown in the panel and closed; figures open before, and pyplot's
+    interactive mode, are left as they were, so the cells after a panel still show their figures.
     The panel's ``timings`` list collects the seconds each update took; the label beside the
     sliders shows the last one.
 
@@ -114,8 +160,6 @@ def interactive_panel(update: Callable[..., object], **controls):
     1
     """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.core.pylabtools import print_figure
 
     if not controls:
         raise ValueError("interactive_panel needs at least one control")
@@ -126,16 +170,15 @@ def interactive_panel(update: Callable[..., object], **controls):
     def run(**values):
         t0 = time.perf_counter()
         if timings:  # a slider moved (in a browser): draw inside the Output widget, progress bars included
-            # ioff: the Output widget syncing its contents (on ipykernel 7 subshells) must not trigger a
-            # redraw of the figure this update is drawing, or the browser receives a blank or half-drawn PNG.
-            with plt.ioff(), out:
+            with out, _drawing_quietly() as new_figures:
                 out.clear_output(wait=True)
                 text = update(**values)
                 if text:
                     print(text)
-                plt.show()
-        else:  # the first drawing, while the cell runs: set the Output widget's contents, no capture
-            out.outputs = _draw(update, values, plt, print_figure)
+                for fig in new_figures():
+                    _show(fig)
+        else:  # the first drawing, while the cell runs: set the Output widget's contents, no capture (issue 17)
+            out.outputs = _draw(update, values)
         dt = time.perf_counter() - t0
         timings.append(dt)
         timing.value = f"<small>updated in {dt:.2f} s</small>"

@@ -337,7 +337,8 @@ def wait_for_update(page, cell, before: str, timeout: float, settle: float = 1.5
 def move_slider(page, k: int, stem: str, timeout: float) -> str:
     """Move slider ``k`` with the keyboard: ArrowRight (ArrowLeft at its maximum); if no output of its cell
     changed, four more presses. Asserts that a figure or an Output widget's text in the slider's cell changed
-    (``interactive_panel`` puts the figure in the same cell) and that no new figure came out broken."""
+    (``interactive_panel`` puts the figure in the same cell), that no new figure came out broken, and that the
+    panel shows as many figures as before the move."""
     slider = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-slider").nth(k)
     handle = slider.locator(".noUi-handle").first
     label = (slider.locator(".widget-label").first.inner_text() or f"slider {k}").strip()
@@ -345,6 +346,7 @@ def move_slider(page, k: int, stem: str, timeout: float) -> str:
     slider.scroll_into_view_if_needed()
     before = outputs_state(page)
     before_sig = cell.evaluate(JS_SIGNATURE)["sig"]
+    n_before = cell.locator(".widget-output img").count()  # an update replaces its figures: never doubled, never none
     pressed = 0
     for presses, wait in ((1, min(timeout, 120)), (4, timeout)):
         raw = handle.get_attribute("aria-valuenow")
@@ -359,6 +361,9 @@ def move_slider(page, k: int, stem: str, timeout: float) -> str:
         broken = broken_figures(before[0], after[0])
         if broken:
             raise AssertionError(f"slider {label!r} ({key}): {broken[0]}")
+        n_after = cell.locator(".widget-output img").count()
+        if n_after != n_before:
+            raise AssertionError(f"slider {label!r} ({key}): the panel showed {n_before} figure(s) before the move and {n_after} after")
         page.wait_for_timeout(300)  # let the new figure be painted before the screenshot
         cell.screenshot(path=str(SCREENS / f"{stem}-slider{k}.png"))
         what = "figure" if after[0] != before[0] else "output text"
