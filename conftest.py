@@ -34,6 +34,7 @@ def _install_figure_probe():
 
     probe = types.ModuleType("_figure_contract_probe")
     probe.created = []  # weak references to the figures created since the last report
+    probe.widget_images = 0  # image outputs held by Output widgets at the last report
     init = matplotlib.figure.Figure.__init__
 
     @functools.wraps(init)
@@ -47,9 +48,20 @@ def _install_figure_probe():
         if "matplotlib.pyplot" in sys.modules:
             from matplotlib._pylab_helpers import Gcf
             open_now = [(m.num, m.canvas.figure) for m in Gcf.get_all_fig_managers()]
+        # Images an Output widget holds in its kernel-side state (a panel's first drawing is put there,
+        # not captured: issue 17); counted as shown, since the widget displays them in this cell.
+        widget_images = 0
+        if "ipywidgets" in sys.modules:
+            from ipywidgets.widgets import widget as _w
+            from ipywidgets import Output
+            for inst in list(getattr(_w, "_instances", {}).values()):
+                if isinstance(inst, Output):
+                    widget_images += sum(1 for o in inst.outputs if any(k.startswith("image/") for k in o.get("data", {})))
+        new_widget_images, probe.widget_images = max(widget_images - probe.widget_images, 0), widget_images
         return json.dumps({
             "created": len(created),
             "left_open": sorted(num for num, fig in open_now if any(fig is c for c in created)),
+            "widget_images": new_widget_images,
         })
 
     matplotlib.figure.Figure.__init__ = recording_init
@@ -94,6 +106,7 @@ def figure_contract_problems(report: dict, outputs: list) -> list[str]:
     images = sum(
         1 for o in outputs if o.get("output_type") in ("display_data", "execute_result") and any(k.startswith("image/") for k in o.get("data", {}))
     )
+    images += report.get("widget_images", 0)
     problems = []
     if report["created"] > images:
         problems.append(f"it created {report['created']} matplotlib figure(s) but its output holds {images} image(s)")
