@@ -1,0 +1,160 @@
+"""Do the lesson checks hold beyond seed 0 and with one thread? (issue 11, item 7)
+
+Runs every notebook top to bottom (nbclient, kernel ``xai-course``) once per condition:
+
+* ``seed=k`` for each requested k: the notebook's ``xai_helpers.setup(...)`` call is rewritten in
+  memory to ``xai_helpers.setup(seed=k)`` (the file on disk is not touched);
+* ``threads=N`` (default N = 1): seed 0, with ``XAI_NUM_THREADS``, ``OMP_NUM_THREADS`` and
+  ``MKL_NUM_THREADS`` set to N in the kernel's environment.
+
+It prints one line per (notebook, condition) -- ``ok`` or ``FAILED`` with the failing cell's index,
+the line that raised and the error message -- with the wall time and the number of torch threads
+the kernel ended with, then a table. Not part of ``make test``: it takes minutes (about 20 s per
+run on a quiet 2-core machine).
+
+    python benchmarks/run_seeds.py                          # all notebooks, seeds 1 2 3, threads=1
+    python benchmarks/run_seeds.py notebooks/05_*.ipynb --seeds 0 1 --threads 0   # no thread run
+    python benchmarks/run_seeds.py --seeds --threads 2      # only a 2-thread run
+    python benchmarks/run_seeds.py --save build/seeds       # keep the executed notebooks, to compare outputs
+
+Exit status 0 when every run passed, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+ROOT = Path(__file__).resolve().parent.parent
+SETUP_CALL = re.compile(r"xai_helpers\.setup\([^)]*\)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+THREAD_VARS = ("XAI_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Appended to every run so the report says how many threads torch really used.
+PROBE = "import torch as _t; print('__threads__', _t.get_num_threads())"
+
+
+def with_seed(nb: nbformat.NotebookNode, seed: int) -> nbformat.NotebookNode:
+    """Return a copy of ``nb`` whose single ``xai_helpers.setup(...)`` call reads ``setup(seed=seed)``."""
+    nb = nbformat.from_dict(nb)
+    hits = [c for c in nb.cells if c.cell_type == "code" and SETUP_CALL.search(c.source)]
+    n_calls = sum(len(SETUP_CALL.findall(c.source)) for c in hits)
+    if n_calls != 1:
+        raise RuntimeError(f"expected exactly one xai_helpers.setup(...) call, found {n_calls}")
+    hits[0].source = SETUP_CALL.sub(f"xai_helpers.setup(seed={seed})", hits[0].source)
+    return nb
+
+
+@contextlib.contextmanager
+def environ(**values: str):
+    """Set environment variables for the kernel about to start; restore them afterwards."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def failure_detail(nb: nbformat.NotebookNode, exc: BaseException) -> tuple[int | None, str, str]:
+    """(index of the failing cell, the source line that raised, 'Error: message')."""
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                tb = [ANSI.sub("", t) for t in out.get("traceback", [])]
+                # IPython marks the raising line of each frame with '---->'; the first frame is the cell.
+                arrows = [ln for t in tb for ln in t.splitlines() if ln.lstrip().startswith("---->")]
+                line = re.sub(r"^\s*---->\s*\d*\s*", "", arrows[0]) if arrows else ""
+                return i, line.strip(), f"{out.get('ename')}: {out.get('evalue')}".strip()
+    if isinstance(exc, CellTimeoutError):
+        idx = next((i for i, c in reversed(list(enumerate(nb.cells)))
+                    if c.cell_type == "code" and c.get("execution_count")), None)
+        return (idx + 1 if idx is not None else None), "", "CellTimeoutError: " + str(exc).splitlines()[0]
+    return None, "", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def run_one(path: Path, seed: int, threads: int | None, timeout: int, save: Path | None = None) -> dict:
+    nb = with_seed(nbformat.read(path, as_version=4), seed)
+    nb.cells.append(nbformat.v4.new_code_cell(PROBE))
+    env = {k: str(threads) for k in THREAD_VARS} if threads else {}
+    client = NotebookClient(nb, timeout=timeout, kernel_name="xai-course",
+                            resources={"metadata": {"path": str(path.parent)}})
+    t0 = time.perf_counter()
+    err = None
+    with environ(**env):
+        try:
+            client.execute()
+        except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError) as e:
+            err = e
+    wall = time.perf_counter() - t0
+    if save is not None:
+        tag = f"seed{seed}" + (f"_threads{threads}" if threads else "")
+        nbformat.write(nb, save / f"{path.stem}.{tag}.ipynb")
+    n_threads = None
+    for out in nb.cells[-1].get("outputs", []):
+        m = re.search(r"__threads__ (\d+)", out.get("text", ""))
+        if m:
+            n_threads = int(m.group(1))
+    row = {"ok": err is None, "wall": wall, "threads": n_threads}
+    if err is not None:
+        row["cell"], row["line"], row["error"] = failure_detail(nb, err)
+    return row
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("notebooks", nargs="*", help="default: notebooks/[0-9]*.ipynb")
+    ap.add_argument("--seeds", nargs="*", type=int, default=[1, 2, 3], help="seeds to run (default 1 2 3)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="also run seed 0 with this many threads (default 1; 0 = skip)")
+    ap.add_argument("--timeout", type=int, default=120, help="per-cell timeout in seconds (default 120)")
+    ap.add_argument("--save", type=Path, help="write each executed notebook (with outputs) into this folder")
+    args = ap.parse_args(argv)
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+
+    paths = [Path(p).resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    conditions = [(f"seed={s}", s, None) for s in args.seeds]
+    if args.threads:
+        conditions.append((f"threads={args.threads}", 0, args.threads))
+
+    table: dict[tuple[str, str], dict] = {}
+    t_all = time.perf_counter()
+    for p in paths:
+        for label, seed, threads in conditions:
+            row = run_one(p, seed, threads, args.timeout, args.save)
+            table[p.name, label] = row
+            head = f"{p.name:34s} {label:10s} {row['wall']:6.1f} s  torch threads {row['threads']}"
+            if row["ok"]:
+                print(f"{head}  ok", flush=True)
+            else:
+                print(f"{head}  FAILED in cell {row['cell']}\n    line : {row['line']}\n    error: {row['error']}",
+                      flush=True)
+
+    labels = [c[0] for c in conditions]
+    print(f"\n{'notebook':34s} " + " ".join(f"{lab:>10s}" for lab in labels))
+    for p in paths:
+        cells = []
+        for lab in labels:
+            r = table[p.name, lab]
+            cells.append("ok" if r["ok"] else f"FAIL@{r['cell']}")
+        print(f"{p.name:34s} " + " ".join(f"{c:>10s}" for c in cells))
+    n_fail = sum(not r["ok"] for r in table.values())
+    print(f"\n{len(table) - n_fail}/{len(table)} runs passed in {time.perf_counter() - t_all:.0f} s")
+    return 0 if n_fail == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
