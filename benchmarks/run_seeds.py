@@ -114,6 +114,13 @@ def environ(**values: str):
 
 def failure_detail(nb: nbformat.NotebookNode, exc: BaseException) -> tuple[int | None, str, str]:
     """(index of the failing cell, the source line that raised, 'Error: message')."""
+    if isinstance(exc, CellTimeoutError):  # the cell did not fail, it ran past --timeout
+        idx = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not c.get("outputs")
+                    and c.get("execution_count") is None), None)
+        for i, c in enumerate(nb.cells):  # an interrupted cell may carry a KeyboardInterrupt output
+            if any(o.get("output_type") == "error" for o in c.get("outputs", [])):
+                idx = i
+        return idx, "", "CellTimeoutError: " + str(exc).splitlines()[0]
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
@@ -122,10 +129,6 @@ def failure_detail(nb: nbformat.NotebookNode, exc: BaseException) -> tuple[int |
                 arrows = [ln for t in tb for ln in t.splitlines() if ln.lstrip().startswith("---->")]
                 line = re.sub(r"^\s*---->\s*\d*\s*", "", arrows[0]) if arrows else ""
                 return i, line.strip(), f"{out.get('ename')}: {out.get('evalue')}".strip()
-    if isinstance(exc, CellTimeoutError):
-        idx = next((i for i, c in reversed(list(enumerate(nb.cells)))
-                    if c.cell_type == "code" and c.get("execution_count")), None)
-        return (idx + 1 if idx is not None else None), "", "CellTimeoutError: " + str(exc).splitlines()[0]
     return None, "", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
@@ -164,7 +167,7 @@ def run_one(path: Path, seed: int, threads: int | None, timeout: int, save: Path
         m = re.search(r"__threads__ (\d+)", out.get("text", ""))
         if m:
             n_threads = int(m.group(1))
-    row = {"ok": err is None, "wall": wall, "threads": n_threads}
+    row = {"ok": err is None, "wall": wall, "threads": n_threads, "timeout": isinstance(err, CellTimeoutError)}
     if err is not None:
         row["cell"], row["line"], row["error"] = failure_detail(nb, err)
     return row
@@ -199,7 +202,8 @@ def main(argv: list[str]) -> int:
             if row["ok"]:
                 print(f"{head}  ok", flush=True)
             else:
-                print(f"{head}  FAILED in cell {row['cell']}\n    line : {row['line']}\n    error: {row['error']}",
+                what = "TIMED OUT" if row["timeout"] else "FAILED"
+                print(f"{head}  {what} in cell {row['cell']}\n    line : {row['line']}\n    error: {row['error']}",
                       flush=True)
 
     labels = [c[0] for c in conditions]
@@ -208,7 +212,7 @@ def main(argv: list[str]) -> int:
         cells = []
         for lab in labels:
             r = table[p.name, lab]
-            cells.append("ok" if r["ok"] else f"FAIL@{r['cell']}")
+            cells.append("ok" if r["ok"] else f"{'TIMEOUT' if r['timeout'] else 'FAIL'}@{r['cell']}")
         print(f"{p.name:34s} " + " ".join(f"{c:>10s}" for c in cells))
     n_fail = sum(not r["ok"] for r in table.values())
     print(f"\n{len(table) - n_fail}/{len(table)} runs passed in {time.perf_counter() - t_all:.0f} s")
