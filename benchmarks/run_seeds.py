@@ -139,7 +139,9 @@ def deepen(nb: nbformat.NotebookNode, seed: int) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.source = LITERAL_SEED.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + seed}", cell.source)
     at = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and SETUP_CALL.search(c.source))
-    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(PATCH.replace("{fixed}", repr(set(FIXED))).replace("{k}", str(seed))))
+    patch = nbformat.v4.new_code_cell(PATCH.replace("{fixed}", repr(set(FIXED))).replace("{k}", str(seed)))
+    patch.metadata["run_seeds_inserted"] = True  # not counted in the cell indices reported
+    nb.cells.insert(at + 1, patch)
     return nb
 
 
@@ -170,6 +172,8 @@ def run_one(path: Path, seed: int, threads: int | None, timeout: int, save: Path
     row = {"ok": err is None, "wall": wall, "threads": n_threads, "timeout": isinstance(err, CellTimeoutError)}
     if err is not None:
         row["cell"], row["line"], row["error"] = failure_detail(nb, err)
+        if row["cell"] is not None:  # the index in the notebook on disk
+            row["cell"] -= sum(bool(c.metadata.get("run_seeds_inserted")) for c in nb.cells[: row["cell"]])
     return row
 
 
