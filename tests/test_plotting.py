@@ -83,6 +83,7 @@ def test_show_occlusion_puts_each_value_over_its_box_centre():
     # box positions 0, 3, 6: centres at 1.5, 4.5, 7.5; cells are 3 wide
     assert (left, right, top, bottom) == pytest.approx((0.0, 9.0, 0.0, 9.0))
     assert ax.get_xlim() == (-0.5, 9.5) and im.get_clim() == (0.0, 8.0)
+    assert ax.get_facecolor()[:3] == pytest.approx((0.5, 0.5, 0.5))  # the uncovered border
     with pytest.raises(ValueError, match="2-D"):
         plotting.show_occlusion(torch.rand(2, 3, 3), box=4, stride=3, size=(10, 10), ax=ax)
     plt.close(fig)

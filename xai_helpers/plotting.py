@@ -132,7 +132,7 @@ def show_occlusion(prob_map, box: int, stride: int, size: tuple[int, int], ax=No
 
     Each value is drawn as a ``stride``×``stride`` cell centred on its box's centre, and the axes
     span the image (``size`` = (H, W)), so an outline or the image can be drawn on top. The colour
-    scale is the map's own range unless ``vmin`` / ``vmax`` are given.
+    scale is the map's own range unless ``vmin`` / ``vmax`` are given; the border no box centre reaches is mid-grey.
 
     Examples
     --------
@@ -148,6 +148,7 @@ def show_occlusion(prob_map, box: int, stride: int, size: tuple[int, int], ax=No
     lo = box / 2 - 0.5 - stride / 2
     extent = (lo, lo + stride * p.shape[1], lo + stride * p.shape[0], lo)
     im = show_heatmap(p, ax=ax, title=title, label=label, extent=extent, **kwargs)
+    ax.set_facecolor("0.5")
     ax.set_xlim(-0.5, w - 0.5)
     ax.set_ylim(h - 0.5, -0.5)
     return im
