@@ -199,3 +199,32 @@ def test_elephant_gradient_saturates_while_ig_credits_the_trunk():
 def test_bad_input_gives_clear_errors(mnist_cnn, digits, call, err, match):
     with pytest.raises(err, match=match):
         call(mnist_cnn, digits[0][:2])
+
+
+def test_top_k_share_counts_the_top_pixels_in_the_mask():
+    a = torch.tensor([[[5.0, 4.0, 0.0], [3.0, 0.0, 0.0]], [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]]])
+    mask = torch.tensor([[True, False, False], [True, False, False]])
+    assert torch.equal(E.top_k_share(a, mask, k=2), torch.tensor([0.5, 0.0]))
+    assert torch.allclose(E.top_k_share(a, mask.expand(2, 2, 3), k=3), torch.tensor([2 / 3, 1 / 3]))
+    # ties broken by position: after 2 and 1, the first of the equal zeros is (0, 0), inside the mask
+    assert E.top_k_share(a[1:], mask, k=3).item() == pytest.approx(1 / 3)
+    assert E.top_k_share(a[1:].flip(-1), mask, k=3).item() == pytest.approx(2 / 3)
+
+
+def test_top_k_share_of_a_random_map_is_the_area_share():
+    g = torch.Generator().manual_seed(0)
+    mask = torch.rand(28, 28, generator=g) < 0.2
+    shares = E.top_k_share(torch.rand(400, 28, 28, generator=g), mask, k=50)
+    assert abs(shares.mean().item() - mask.float().mean().item()) < 0.01
+
+
+def test_top_k_share_rejects_bad_input():
+    a = torch.rand(1, 4, 4)
+    with pytest.raises(TypeError, match="boolean"):
+        E.top_k_share(a, torch.ones(4, 4), k=2)
+    with pytest.raises(ValueError, match="shape"):
+        E.top_k_share(a, torch.ones(3, 3, dtype=torch.bool), k=2)
+    with pytest.raises(ValueError, match="larger than"):
+        E.top_k_share(a, torch.ones(4, 4, dtype=torch.bool), k=17)
+    with pytest.raises(ValueError, match="NaN"):
+        E.top_k_share(torch.full((1, 4, 4), float("nan")), torch.ones(4, 4, dtype=torch.bool), k=2)

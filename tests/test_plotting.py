@@ -100,3 +100,32 @@ def test_interval_curve_error_bars_and_highlight():
         plotting.interval_curve([1, 2], [(0.5, 0.4, 0.6)])
     with pytest.raises(ValueError, match="highlight"):
         plotting.interval_curve([1], [(0.5, 0.4, 0.6)], highlight=3)
+
+
+def test_show_outline_follows_the_mask():
+    mask = torch.zeros(10, 10, dtype=torch.bool)
+    mask[3:7, 2:5] = True
+    fig, ax = plt.subplots()
+    cs = plotting.show_outline(mask, ax=ax, color="black")
+    (path,) = [p for seg in cs.allsegs for p in seg]
+    # the 0.5 contour runs half a pixel outside the mask's pixel centres
+    assert np.allclose([path[:, 0].min(), path[:, 0].max(), path[:, 1].min(), path[:, 1].max()], [1.5, 4.5, 2.5, 6.5])
+    with pytest.raises(ValueError, match="boolean"):
+        plotting.show_outline(mask.float(), ax=ax)
+    with pytest.raises(ValueError, match="no outline"):
+        plotting.show_outline(torch.zeros(4, 4, dtype=torch.bool), ax=ax)
+    plt.close(fig)
+
+
+def test_show_occlusion_puts_each_value_over_its_box_centre():
+    pmap = torch.arange(9.0).view(3, 3)
+    fig, ax = plt.subplots()
+    im = plotting.show_occlusion(pmap, box=4, stride=3, size=(10, 10), ax=ax)
+    left, right, bottom, top = im.get_extent()
+    # box positions 0, 3, 6: centres at 1.5, 4.5, 7.5; cells are 3 wide
+    assert (left, right, top, bottom) == pytest.approx((0.0, 9.0, 0.0, 9.0))
+    assert ax.get_xlim() == (-0.5, 9.5) and im.get_clim() == (0.0, 8.0)
+    assert ax.get_facecolor()[:3] == pytest.approx((0.5, 0.5, 0.5))  # the uncovered border
+    with pytest.raises(ValueError, match="2-D"):
+        plotting.show_occlusion(torch.rand(2, 3, 3), box=4, stride=3, size=(10, 10), ax=ax)
+    plt.close(fig)

@@ -28,6 +28,7 @@ __all__ = [
     "deletion_curve",
     "deletion_auc",
     "random_attribution",
+    "top_k_share",
     "rank_correlation",
     "total_variation",
     "smoothgrad_stability",
@@ -175,6 +176,47 @@ def random_attribution(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
     n, _, h, w = x.shape
     # drawn by a CPU generator, then moved: the same seed gives the same map on every device
     return torch.rand(n, h, w, generator=torch.Generator().manual_seed(seed)).to(x.device)
+
+
+def top_k_share(attribution: torch.Tensor, mask: torch.Tensor, k: int) -> torch.Tensor:
+    """Fraction of each map's ``k`` highest pixels that lie inside ``mask``, (N,).
+
+    The null to compare it with is the mask's share of the area, ``mask.float().mean((1, 2))``:
+    what a random map scores on average. Ties are broken by position (row by row), so the result
+    is deterministic.
+
+    Parameters
+    ----------
+    attribution : torch.Tensor
+        (N, H, W) importance of each pixel (larger = more important).
+    mask : torch.Tensor
+        (N, H, W) or (H, W) boolean: the region (ink, object) to count.
+    k : int
+        How many of the top pixels to count, 1 ≤ k ≤ H·W.
+
+    Examples
+    --------
+    >>> a = torch.tensor([[[3.0, 2.0], [1.0, 0.0]]])
+    >>> m = torch.tensor([[True, False], [True, False]])
+    >>> top_k_share(a, m, k=2)
+    tensor([0.5000])
+    """
+    if not isinstance(attribution, torch.Tensor) or attribution.ndim != 3:
+        raise ValueError(f"attribution must be a tensor of shape (N, H, W), got {getattr(attribution, 'shape', type(attribution).__name__)}")
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"mask must be a boolean tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+    if mask.shape not in (attribution.shape, attribution.shape[1:]):
+        raise ValueError(f"mask must have shape {tuple(attribution.shape)} or {tuple(attribution.shape[1:])}, got {tuple(mask.shape)}")
+    n, h, w = attribution.shape
+    k = check_positive_int(k, "k")
+    if k > h * w:
+        raise ValueError(f"k = {k} is larger than the number of pixels ({h * w})")
+    a = attribution.detach()
+    if not torch.isfinite(a).all():
+        raise ValueError("attribution contains NaN or infinite values")
+    order = torch.argsort(a.reshape(n, -1), dim=1, descending=True, stable=True)[:, :k]
+    m = mask.to(a.device).expand(n, h, w).reshape(n, -1)
+    return m.gather(1, order).float().mean(1)
 
 
 def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

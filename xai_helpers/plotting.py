@@ -12,7 +12,7 @@ import torch
 
 from ._setup import COURSE_CMAP, COURSE_DIVERGING_CMAP
 
-__all__ = ["to_numpy_image", "show_image", "show_heatmap", "overlay", "image_grid", "bar_chart", "signed_bars", "interval_chart", "interval_curve"]
+__all__ = ["to_numpy_image", "show_image", "show_heatmap", "overlay", "image_grid", "bar_chart", "signed_bars", "interval_chart", "interval_curve", "show_outline", "show_occlusion"]
 
 
 def to_numpy_image(img) -> np.ndarray:
@@ -101,6 +101,56 @@ def show_heatmap(
         ax.set_title(title)
     if colorbar:
         ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=label)
+    return im
+
+
+def show_outline(mask, ax=None, color: str = "white", linewidth: float = 1.0, **kwargs):
+    """Draw the outline of a boolean mask (H, W) (ink, an object) over what ``ax`` shows; returns the ``QuadContourSet``.
+
+    Use it to put the input on top of its explanation: the outline follows pixel centres, so it lines
+    up with an ``imshow`` of the same size.
+
+    Examples
+    --------
+    >>> mask = torch.zeros(8, 8, dtype=torch.bool)
+    >>> mask[2:6, 2:6] = True
+    >>> cs = show_outline(mask, color="black")
+    >>> len(cs.levels)
+    1
+    """
+    ax = _ax(ax)
+    m = to_numpy_image(mask)
+    if m.ndim != 2 or m.dtype != bool:
+        raise ValueError(f"mask must be a 2-D boolean array, got dtype {m.dtype} and shape {m.shape}")
+    if not m.any() or m.all():
+        raise ValueError("mask has no outline: it is all False or all True")
+    return ax.contour(m.astype(float), levels=[0.5], colors=[color], linewidths=linewidth, **kwargs)
+
+
+def show_occlusion(prob_map, box: int, stride: int, size: tuple[int, int], ax=None, title: str | None = None, label: str = "P(class) with the box here", **kwargs):
+    """Show an occlusion map (one value per box position) on the image's pixel grid; returns the ``AxesImage``.
+
+    Each value is drawn as a ``stride``×``stride`` cell centred on its box's centre, and the axes
+    span the image (``size`` = (H, W)), so an outline or the image can be drawn on top. The colour
+    scale is the map's own range unless ``vmin`` / ``vmax`` are given; the border no box centre reaches is mid-grey.
+
+    Examples
+    --------
+    >>> im = show_occlusion(torch.rand(6, 6), box=8, stride=4, size=(28, 28), title="occlusion")
+    >>> [float(v) for v in im.axes.get_xlim()]
+    [-0.5, 27.5]
+    """
+    ax = _ax(ax)
+    p = to_numpy_image(prob_map)
+    if p.ndim != 2:
+        raise ValueError(f"an occlusion map must be 2-D (rows, cols), got shape {p.shape}")
+    h, w = size
+    lo = box / 2 - 0.5 - stride / 2
+    extent = (lo, lo + stride * p.shape[1], lo + stride * p.shape[0], lo)
+    im = show_heatmap(p, ax=ax, title=title, label=label, extent=extent, **kwargs)
+    ax.set_facecolor("0.5")
+    ax.set_xlim(-0.5, w - 0.5)
+    ax.set_ylim(h - 0.5, -0.5)
     return im
 
 
