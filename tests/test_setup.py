@@ -149,16 +149,27 @@ def test_choose_num_threads_policy(tmp_path, monkeypatch):
 
     monkeypatch.setattr(s, "_torch_default_threads", 8)
     monkeypatch.setattr(s.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
-    assert choose_num_threads({}, cgroup_root=tmp_path) == (3, "affinity mask: 3 CPUs")
+    assert choose_num_threads({}, cgroup_root=tmp_path, max_threads=None) == (3, "affinity mask: 3 CPUs")
     _write(tmp_path, "cpu.max", "150000 100000")  # the quota beats the affinity mask
-    assert choose_num_threads({}, cgroup_root=tmp_path) == (1, "cgroup CPU quota: 1 CPU")
+    assert choose_num_threads({}, cgroup_root=tmp_path, max_threads=None) == (1, "cgroup CPU quota: 1 CPU")
     _write(tmp_path, "cpu.max", "500000 100000")  # a quota above the affinity mask: the mask decides
-    assert choose_num_threads({}, cgroup_root=tmp_path) == (3, "affinity mask: 3 CPUs (cgroup CPU quota: 5)")
+    assert choose_num_threads({}, cgroup_root=tmp_path, max_threads=None) == (3, "affinity mask: 3 CPUs (cgroup CPU quota: 5)")
     monkeypatch.setattr(s.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
     _write(tmp_path, "cpu.max", "3200000 100000")  # never more than torch's default
-    assert choose_num_threads({}, cgroup_root=tmp_path) == (8, "cgroup CPU quota: 32 CPUs, capped at torch's default 8")
+    assert choose_num_threads({}, cgroup_root=tmp_path, max_threads=None) == (8, "cgroup CPU quota: 32 CPUs, capped at torch's default 8")
     assert choose_num_threads({"XAI_NUM_THREADS": " 5 "}, cgroup_root=tmp_path) == (5, "XAI_NUM_THREADS=5")
-    assert choose_num_threads({"XAI_NUM_THREADS": ""}, cgroup_root=tmp_path)[0] == 8  # empty: unset
+    assert choose_num_threads({"XAI_NUM_THREADS": ""}, cgroup_root=tmp_path, max_threads=None)[0] == 8  # empty: unset
+
+
+def test_the_course_cap_applies_to_the_budget_but_not_to_an_explicit_count(tmp_path, monkeypatch):
+    import xai_helpers._setup as s
+
+    monkeypatch.setattr(s, "_torch_default_threads", 8)
+    monkeypatch.setattr(s.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    n, why = choose_num_threads({}, cgroup_root=tmp_path)
+    assert n == s.COURSE_MAX_THREADS == 1 and why.startswith("affinity mask: 4 CPUs") and "XAI_NUM_THREADS" in why
+    assert choose_num_threads({}, cgroup_root=tmp_path, max_threads=2)[0] == 2
+    assert choose_num_threads({"XAI_NUM_THREADS": "3"}, cgroup_root=tmp_path) == (3, "XAI_NUM_THREADS=3")
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "two", "1.5", "4 threads"])

@@ -21,6 +21,7 @@ __all__ = [
     "seed_everything",
     "cgroup_cpu_limit",
     "choose_num_threads",
+    "COURSE_MAX_THREADS",
     "set_num_threads",
     "training_recipe",
     "COURSE_CMAP",
@@ -89,6 +90,12 @@ THREADS_ENV = "XAI_NUM_THREADS"
 #: Environment variables read by OpenMP/BLAS libraries that are loaded *after* setup() (e.g. scikit-learn's).
 _POOL_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _torch_default_threads: int | None = None
+#: The most threads :func:`setup` uses unless ``XAI_NUM_THREADS`` says otherwise. Measured with
+#: ``benchmarks/bench_threads.py`` on a 2-core CPU (README, *Threads*): alone, one thread ran the nine
+#: notebooks as fast as two (122 s against 151 s in all; one thread faster on 5 of 9), and beside a
+#: CPU-heavy process one thread was 1.07-1.57x slower than alone, two threads 1.33-8.3x (threads that
+#: wait for each other at every parallel region lose a lot when another process holds a core).
+COURSE_MAX_THREADS = 1
 
 
 def _read_quota(quota_file: Path, period_file: Path | None) -> tuple[int, int] | None:
@@ -203,13 +210,16 @@ def _torch_default() -> int:
     return _torch_default_threads
 
 
-def choose_num_threads(environ: dict[str, str] | None = None, cgroup_root: str | Path = "/sys/fs/cgroup") -> tuple[int, str]:
+def choose_num_threads(
+    environ: dict[str, str] | None = None, cgroup_root: str | Path = "/sys/fs/cgroup", max_threads: int | None = COURSE_MAX_THREADS
+) -> tuple[int, str]:
     """The thread count the course uses, and why: the CPU this process may really use.
 
     ``XAI_NUM_THREADS`` (a positive integer) overrides everything. Otherwise: ``floor(quota / period)``
     of a cgroup CPU quota when one is set (containers: Binder, a Kubernetes JupyterHub), else the number
     of CPUs in the affinity mask (``taskset``); never more CPUs than the affinity mask holds, nor more
-    threads than torch's own default.
+    threads than torch's own default, nor more than ``max_threads`` (default :data:`COURSE_MAX_THREADS`,
+    chosen from measurements; ``None``: no such cap).
 
     Returns
     -------
@@ -220,6 +230,8 @@ def choose_num_threads(environ: dict[str, str] | None = None, cgroup_root: str |
     --------
     >>> choose_num_threads({"XAI_NUM_THREADS": "3"})
     (3, 'XAI_NUM_THREADS=3')
+    >>> choose_num_threads({})[0]  # the course's measured default
+    1
     >>> choose_num_threads({"XAI_NUM_THREADS": "two"})
     Traceback (most recent call last):
     ...
@@ -249,6 +261,8 @@ def choose_num_threads(environ: dict[str, str] | None = None, cgroup_root: str |
     default = _torch_default()
     if n > default:
         n, why = default, f"{why}, capped at torch's default {default}"
+    if max_threads is not None and n > max_threads:
+        n, why = max_threads, f"{why}; the course uses at most {max_threads}, measured fastest beside other work; {THREADS_ENV}=N for more"
     return max(1, n), why
 
 
