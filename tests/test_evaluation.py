@@ -228,3 +228,26 @@ def test_top_k_share_rejects_bad_input():
         E.top_k_share(a, torch.ones(4, 4, dtype=torch.bool), k=17)
     with pytest.raises(ValueError, match="NaN"):
         E.top_k_share(torch.full((1, 4, 4), float("nan")), torch.ones(4, 4, dtype=torch.bool), k=2)
+
+
+def test_top_k_deletion_removes_exactly_the_top_pixels():
+    # a "model" whose class-1 logit is the sum of the pixels in the left half: removing those pixels matters,
+    # removing the right half does not
+    class LeftHalf(torch.nn.Module):
+        def forward(self, x):
+            s = x[:, 0, :, :2].sum((1, 2))
+            return torch.stack([torch.zeros_like(s), s], 1)
+
+    x = torch.ones(2, 1, 4, 4)
+    left = torch.zeros(2, 4, 4)
+    left[..., :2] = 1.0
+    drop_left = E.top_k_deletion(LeftHalf(), x, 1, left, k=8)
+    drop_right = E.top_k_deletion(LeftHalf(), x, 1, 1 - left, k=8)
+    p_clean = torch.sigmoid(torch.tensor(8.0))
+    assert torch.allclose(drop_left, (p_clean - 0.5).expand(2), atol=1e-6)  # all 8 left pixels set to black: logit 0
+    assert torch.allclose(drop_right, torch.zeros(2), atol=1e-6)
+    # it is the deletion curve's point at k pixels
+    curve = E.deletion_curve(LeftHalf(), x, 1, left, steps=4)
+    assert torch.allclose(drop_left[0], curve.probs[0, 0] - curve.probs[0, 2], atol=1e-6)
+    with pytest.raises(ValueError, match="at most"):
+        E.top_k_deletion(LeftHalf(), x, 1, left, k=17)
