@@ -1,12 +1,36 @@
-"""Input checks shared by the helpers: clear errors that say what was expected."""
+"""Input checks shared by every helper module: clear errors that say what was expected.
+
+This is the one home for argument checks (numbers, integers, seeds, arrays, labels, layers) and
+for hooking a layer (:func:`forward_hook`). Other modules import these rather than writing
+their own; nothing here draws, trains or explains.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import numbers
+from collections.abc import Iterator
 
+import numpy as np
 import torch
+from torch import nn
 
-__all__ = ["check_image_batch", "check_target", "check_positive_int", "check_fraction"]
+__all__ = [
+    "check_image_batch",
+    "check_target",
+    "check_positive_int",
+    "check_int",
+    "check_seed",
+    "check_number",
+    "check_nonnegative",
+    "check_positive",
+    "check_fraction",
+    "check_array",
+    "check_labels",
+    "check_layer",
+    "LayerOutput",
+    "forward_hook",
+]
 
 
 def check_image_batch(x: object, name: str = "x", channels: int | None = None) -> torch.Tensor:
@@ -67,20 +91,226 @@ def check_target(target: object, n: int, num_classes: int) -> torch.Tensor:
     return t
 
 
-def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
-    """Check an integer knob such as a number of samples or steps."""
+def check_int(value: object, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Check an integer (not a bool), optionally within ``[minimum, maximum]``.
+
+    Examples
+    --------
+    >>> check_int(3, "depth", minimum=1)
+    3
+    >>> check_int(True, "depth")
+    Traceback (most recent call last):
+    ...
+    TypeError: depth must be an int, got bool
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return int(value)
 
 
-def check_fraction(value: object, name: str, low: float = 0.0, high: float = 1.0) -> float:
-    """Check a float knob that must lie in ``[low, high]``."""
+def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
+    """Check an integer knob such as a number of samples or steps (``>= minimum``, default 1)."""
+    return check_int(value, name, minimum=minimum)
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """Check a random seed: a non-negative int.
+
+    Examples
+    --------
+    >>> check_seed(0)
+    0
+    """
+    return check_int(seed, name, minimum=0)
+
+
+def check_number(
+    value: object,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Check a finite real number (not a bool), optionally within bounds; returns it as a float.
+
+    ``low_open`` / ``high_open`` make a bound strict. The message states the interval in the
+    usual notation, e.g. ``(0, 1]``.
+
+    Examples
+    --------
+    >>> check_number(0.5, "sigma", 0, 1, low_open=True)
+    0.5
+    >>> check_number(0, "sigma", 0, 1, low_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must lie in (0, 1], got 0.0
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     value = float(value)
-    if not (low <= value <= high):
-        raise ValueError(f"{name} must lie in [{low}, {high}], got {value}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high:
+        if high is None:
+            raise ValueError(f"{name} must be {'>' if low_open else '>='} {_fmt(low)}, got {value}")
+        if low is None:
+            raise ValueError(f"{name} must be {'<' if high_open else '<='} {_fmt(high)}, got {value}")
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        raise ValueError(f"{name} must lie in {left}{_fmt(low)}, {_fmt(high)}{right}, got {value}")
     return value
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def check_nonnegative(value: object, name: str) -> float:
+    """Check a finite number ``>= 0`` (a weight, a strength, a noise level).
+
+    Examples
+    --------
+    >>> check_nonnegative(-1, "lam")
+    Traceback (most recent call last):
+    ...
+    ValueError: lam must be >= 0, got -1.0
+    """
+    return check_number(value, name, low=0.0)
+
+
+def check_positive(value: object, name: str) -> float:
+    """Check a finite number ``> 0`` (a learning rate, a kernel width)."""
+    return check_number(value, name, low=0.0, low_open=True)
+
+
+def check_fraction(value: object, name: str, low: float = 0.0, high: float = 1.0) -> float:
+    """Check a float knob that must lie in ``[low, high]`` (default ``[0, 1]``)."""
+    return check_number(value, name, low, high)
+
+
+def check_array(
+    value: object,
+    name: str,
+    ndim: int | None = None,
+    *,
+    min_rows: int = 1,
+    finite: bool = True,
+) -> np.ndarray:
+    """Turn ``value`` into a numeric numpy array, checking its number of dimensions and values.
+
+    Examples
+    --------
+    >>> check_array([[1, 2], [3, 4]], "X", ndim=2).shape
+    (2, 2)
+    >>> check_array([1.0, float("nan")], "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X contains NaN or infinite values
+    """
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    a = np.asarray(value)
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        raise TypeError(f"{name} must be a numeric array, got dtype {a.dtype}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {a.shape}")
+    if a.ndim >= 1 and a.shape[0] < min_rows:
+        raise ValueError(f"{name} must have at least {min_rows} row(s), got shape {a.shape}")
+    if finite and np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return a
+
+
+def check_labels(labels: object, n: int, name: str = "labels", num_classes: int | None = None) -> np.ndarray:
+    """Check one integer class label per sample (shape ``(n,)``), optionally below ``num_classes``.
+
+    Examples
+    --------
+    >>> check_labels([0, 1, 1], 3)
+    array([0, 1, 1])
+    """
+    if isinstance(labels, torch.Tensor):
+        labels = labels.detach().cpu().numpy()
+    y = np.asarray(labels)
+    if y.shape != (n,):
+        raise ValueError(f"{name} must hold one label per sample, shape ({n},), got {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"{name} must be integers (class indices), got dtype {y.dtype}")
+    if num_classes is not None and ((y < 0).any() or (y >= num_classes).any()):
+        bad = y[(y < 0) | (y >= num_classes)][0]
+        raise ValueError(f"{name} holds class {bad}, out of range 0..{num_classes - 1}")
+    return y
+
+
+def check_layer(model: nn.Module, layer: object) -> nn.Module:
+    """Find ``layer`` in ``model``: a submodule's name (``"conv2"``) or the submodule itself.
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    >>> check_layer(net, "1")
+    ReLU()
+    >>> check_layer(net, "fc9")
+    Traceback (most recent call last):
+    ...
+    ValueError: the model has no layer 'fc9'; its layers are: 0, 1
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if isinstance(layer, nn.Module):
+        if not any(layer is m for m in model.modules()) or layer is model:
+            raise ValueError("layer must be a submodule of model (e.g. model.conv2 or 'conv2')")
+        return layer
+    modules = dict(model.named_modules())
+    if not isinstance(layer, str) or layer == "" or layer not in modules:
+        names = [n for n in modules if n]
+        raise ValueError(f"the model has no layer {layer!r}; its layers are: {', '.join(names)}")
+    return modules[layer]
+
+
+class LayerOutput:
+    """What :func:`forward_hook` recorded: ``output`` is the layer's latest output (``None`` before a forward pass)."""
+
+    def __init__(self) -> None:
+        self.output: torch.Tensor | None = None
+
+    def __repr__(self) -> str:
+        shape = None if self.output is None else tuple(self.output.shape)
+        return f"LayerOutput(shape={shape})"
+
+
+@contextlib.contextmanager
+def forward_hook(model: nn.Module, layer: str | nn.Module) -> Iterator[LayerOutput]:
+    """Record ``layer``'s output during forward passes of ``model``; the hook is removed on exit.
+
+    The recorded tensor is kept in the graph (not detached), so gradients with respect to it
+    can be taken (Grad-CAM, activation maximization).
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    >>> with forward_hook(net, "0") as rec:
+    ...     _ = net(torch.zeros(4, 2))
+    >>> tuple(rec.output.shape)
+    (4, 3)
+    >>> len(net[0]._forward_hooks)
+    0
+    """
+    module = check_layer(model, layer)
+    record = LayerOutput()
+
+    def hook(_module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
+        record.output = output
+
+    handle = module.register_forward_hook(hook)
+    try:
+        yield record
+    finally:
+        handle.remove()
