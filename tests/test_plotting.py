@@ -129,3 +129,33 @@ def test_show_occlusion_puts_each_value_over_its_box_centre():
     with pytest.raises(ValueError, match="2-D"):
         plotting.show_occlusion(torch.rand(2, 3, 3), box=4, stride=3, size=(10, 10), ax=ax)
     plt.close(fig)
+
+
+def test_show_explanation_side_by_side_scales_each_map():
+    img = torch.rand(1, 28, 28)
+    sal = torch.zeros(28, 28)
+    sal[0, 0] = 100.0  # one extreme pixel
+    sal[5:10, 5:10] = 1.0
+    fig = plotting.show_explanation(img, {"saliency": sal, "signed": sal - 0.5}, signed=[False, True], quantile=0.99)
+    map_axes = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in map_axes] == ["input", "saliency", "signed"]
+    lo, hi = map_axes[1].images[0].get_clim()
+    assert hi == pytest.approx(float(np.quantile(sal.numpy(), 0.99)))  # the outlier does not set the scale
+    lo, hi = map_axes[2].images[0].get_clim()
+    assert lo == pytest.approx(-hi) and map_axes[2].images[0].get_cmap().name == "RdBu_r"
+    assert map_axes[1].images[0].colorbar is not None
+
+
+def test_show_explanation_overlay_uses_given_axes_and_refuses_mismatches():
+    fig, axes = plt.subplots(1, 2)
+    out = plotting.show_explanation(torch.rand(3, 32, 32), [torch.rand(4, 4), torch.rand(4, 4)], overlay=True, titles=["a", "b"], axes=axes)
+    assert out is fig and [ax.get_title() for ax in axes] == ["a", "b"]
+    assert len(axes[0].images) == 2  # the grey image and the map over it
+    with pytest.raises(ValueError, match="need 3 axes"):
+        plotting.show_explanation(torch.rand(1, 8, 8), [torch.rand(8, 8)] * 2, axes=axes)
+    with pytest.raises(ValueError, match="titles"):
+        plotting.show_explanation(torch.rand(1, 8, 8), [torch.rand(8, 8)], titles=["a", "b"])
+    with pytest.raises(ValueError, match="at least one map"):
+        plotting.show_explanation(torch.rand(1, 8, 8), [])
+    with pytest.raises(ValueError, match="quantile"):
+        plotting.show_explanation(torch.rand(1, 8, 8), torch.rand(8, 8), quantile=1.5)

@@ -12,7 +12,7 @@ import torch
 
 from ._setup import COURSE_CMAP, COURSE_DIVERGING_CMAP
 
-__all__ = ["to_numpy_image", "show_image", "show_heatmap", "overlay", "image_grid", "bar_chart", "signed_bars", "interval_chart", "interval_curve", "show_outline", "show_occlusion"]
+__all__ = ["to_numpy_image", "show_image", "show_heatmap", "overlay", "show_explanation", "image_grid", "bar_chart", "signed_bars", "interval_chart", "interval_curve", "show_outline", "show_occlusion"]
 
 
 def to_numpy_image(img) -> np.ndarray:
@@ -179,6 +179,117 @@ def overlay(img, heat, ax=None, title: str | None = None, alpha: float = 0.55, c
     if colorbar:
         ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=label)
     return im
+
+
+def _draw_overlay(img, heat, ax, **kwargs):
+    return overlay(img, heat, ax=ax, **kwargs)
+
+
+def show_explanation(
+    image,
+    maps,
+    *,
+    titles: Sequence[str] | None = None,
+    overlay: bool = False,
+    cmap: str | None = None,
+    signed: bool | Sequence[bool] = False,
+    quantile: float | None = None,
+    image_title: str | None = None,
+    label: str | Sequence[str] = "importance",
+    outline=None,
+    axes=None,
+    size: float = 3.0,
+):
+    """Show an image beside its explanation maps (or the maps overlaid on it); returns the ``Figure``.
+
+    Parameters
+    ----------
+    image : tensor or array
+        The input, (C, H, W), (1, C, H, W), (H, W) or (H, W, 3).
+    maps : tensor, array, sequence or dict
+        One 2-D map, a sequence of 2-D maps, or a dict {title: map}. A map may be smaller than the
+        image in overlay mode (Grad-CAM); it is stretched over it.
+    titles : sequence of str, optional
+        One title per map (taken from the dict's keys when ``maps`` is a dict).
+    overlay : bool
+        ``False``: the image in the first panel, one panel per map. ``True``: one panel per map,
+        the map drawn semi-transparently over a grey copy of the image.
+    cmap : str, optional
+        Colour map; defaults to the course's colour-blind-safe maps (``COURSE_CMAP``, or
+        ``COURSE_DIVERGING_CMAP`` for signed maps).
+    signed : bool or sequence of bool
+        Centre the colour scale on 0 (per map or for all).
+    quantile : float in (0, 1], optional
+        Scale the colour bar to this quantile of ``|map|`` instead of its maximum, so that a few
+        extreme pixels do not wash out the map's variation.
+    image_title, label : str
+        The image panel's title; the colour bar's label (one, or one per map).
+    outline : boolean mask (H, W), optional
+        Drawn (with :func:`show_outline`) on every map panel, to put the input on its explanation.
+    axes : sequence of Axes, optional
+        Where to draw (``len(maps) + 1`` axes, or ``len(maps)`` with ``overlay=True``); a new row of
+        panels, ``size`` inches each, when omitted.
+
+    Examples
+    --------
+    >>> img, sal = torch.rand(1, 28, 28), torch.rand(28, 28)
+    >>> fig = show_explanation(img, {"saliency": sal, "signed": sal - 0.5}, signed=[False, True], quantile=0.99)
+    >>> [ax.get_title() for ax in fig.axes[:3]]
+    ['input', 'saliency', 'signed']
+    >>> fig = show_explanation(img, torch.rand(7, 7), overlay=True, titles=["Grad-CAM"])
+    >>> fig.axes[0].get_title()
+    'Grad-CAM'
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(maps, dict):
+        if titles is not None:
+            raise ValueError("give titles either as the dict's keys or as titles=, not both")
+        titles, maps = list(maps.keys()), list(maps.values())
+    elif isinstance(maps, (torch.Tensor, np.ndarray)) and np.ndim(maps) == 2:
+        maps = [maps]
+    else:
+        maps = list(maps)
+    n = len(maps)
+    if n == 0:
+        raise ValueError("show_explanation needs at least one map")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"got {len(titles)} titles for {n} maps")
+    signs = [bool(signed)] * n if isinstance(signed, (bool, np.bool_)) else list(signed)
+    labels = [label] * n if isinstance(label, str) else list(label)
+    if len(signs) != n or len(labels) != n:
+        raise ValueError(f"signed and label must be one value or one per map ({n}), got {len(signs)} and {len(labels)}")
+    if quantile is not None and not (isinstance(quantile, (int, float)) and not isinstance(quantile, bool) and 0 < quantile <= 1):
+        raise ValueError(f"quantile must be a number in (0, 1], got {quantile!r}")
+    n_panels = n if overlay else n + 1
+    if axes is None:
+        fig, axes = plt.subplots(1, n_panels, figsize=(size * n_panels, size), squeeze=False)
+        axes = list(axes.flat)
+    else:
+        axes = list(np.ravel(axes))
+        if len(axes) != n_panels:
+            raise ValueError(f"need {n_panels} axes for {n} maps (overlay={overlay}), got {len(axes)}")
+        fig = axes[0].figure
+    if not overlay:
+        show_image(image, ax=axes[0], title=image_title or "input")
+    for i, (m, ax) in enumerate(zip(maps, axes if overlay else axes[1:])):
+        h = to_numpy_image(m).astype(float)
+        if h.ndim != 2:
+            raise ValueError(f"map {i} must be 2-D, got shape {h.shape}")
+        scale = float(np.quantile(np.abs(h), quantile)) if quantile is not None else float(np.abs(h).max())
+        scale = scale or 1.0
+        kw = {"vmin": -scale, "vmax": scale} if signs[i] else ({"vmax": scale} if quantile is not None else {})
+        cm = cmap or (COURSE_DIVERGING_CMAP if signs[i] else COURSE_CMAP)
+        title = titles[i] if titles is not None else None
+        if overlay:
+            im = _draw_overlay(image, h, ax, title=title, cmap=cm, label=labels[i])
+            if kw:
+                im.set_clim(kw.get("vmin", im.get_clim()[0]), kw["vmax"])
+        else:
+            show_heatmap(h, ax=ax, title=title, cmap=cm, label=labels[i], **kw)
+        if outline is not None:
+            show_outline(outline, ax=ax, color="black" if signs[i] else "white")
+    return fig
 
 
 def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, cmap: str = "gray", size: float = 1.4, suptitle: str | None = None, **kwargs):
