@@ -286,3 +286,15 @@ def test_region_share_and_density_refuse_bad_input(attr, mask, err, match):
     for f in (E.region_share, E.region_density):
         with pytest.raises(err, match=match):
             f(attr, mask)
+
+
+def test_total_variation_unnormalized_is_the_skimage_sum_and_differentiable():
+    x = torch.rand(2, 3, 9, 7, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    tv = E.total_variation(x, normalize=False)
+    a = x.detach().numpy()
+    expected = [np.abs(np.diff(a[i], axis=1)).sum() + np.abs(np.diff(a[i], axis=2)).sum() for i in range(2)]
+    assert tv.shape == (2,) and np.allclose(tv.detach().numpy(), expected, rtol=1e-5)
+    (g,) = torch.autograd.grad(tv.sum(), x)
+    assert g.abs().sum() > 0
+    with pytest.raises(ValueError, match=r"\(N, H, W\)$|got torch.Size\(\[2, 3, 9, 7\]\)"):
+        E.total_variation(x)  # the scale-free figure is for (N, H, W) maps

@@ -20,7 +20,15 @@ from torch import nn
 
 from ._setup import model_device
 from .attribution import saliency
-from .validation import check_fraction, check_image_batch, check_nonnegative, check_positive, check_positive_int, check_target
+from .validation import (
+    check_fraction,
+    check_image_batch,
+    check_nonnegative,
+    check_number,
+    check_positive,
+    check_positive_int,
+    check_target,
+)
 
 __all__ = [
     "softplus_copy",
@@ -241,7 +249,7 @@ def topk_attack(
     epsilon = check_nonnegative(epsilon, "epsilon")
     steps = check_positive_int(steps, "steps")
     step_size = epsilon / 8 if step_size is None else check_nonnegative(step_size, "step_size")
-    lo, hi = clip
+    lo, hi = (check_number(c, "clip") for c in clip)
     if not lo < hi:
         raise ValueError(f"clip must be (low, high) with low < high, got {clip!r}")
     model.eval()

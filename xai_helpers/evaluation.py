@@ -293,25 +293,37 @@ def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.where(denom > 0, rho, torch.zeros_like(rho)).float().to(a.device)
 
 
-def total_variation(maps: torch.Tensor) -> torch.Tensor:
+def total_variation(maps: torch.Tensor, normalize: bool = True) -> torch.Tensor:
     """Roughness of each map, (N,): mean |difference| between neighbouring pixels ÷ mean |value|.
 
     Scale-free (a map times 10 has the same figure); 0 for a constant map, about 1 or more for
     pixel noise. Smaller = smoother.
+
+    ``normalize=False`` gives instead the plain anisotropic sum
+    Σ |X_{i+1,j} − X_ij| + |X_{i,j+1} − X_ij| over every pixel (and channel) of each image, kept
+    differentiable and in the input's dtype: the smoothness penalty of activation maximization.
+    ``maps`` may then be (N, C, H, W).
 
     Examples
     --------
     >>> flat, noisy = torch.ones(1, 8, 8), torch.rand(1, 8, 8, generator=torch.Generator().manual_seed(0))
     >>> float(total_variation(flat)), float(total_variation(noisy)) > 0.3
     (0.0, True)
+    >>> total_variation(torch.tensor([[[[0.0, 1.0], [0.0, 1.0]]]]), normalize=False)
+    tensor([2.])
     """
-    if not isinstance(maps, torch.Tensor) or maps.ndim != 3:
-        raise ValueError(f"maps must be a tensor of shape (N, H, W), got {getattr(maps, 'shape', type(maps).__name__)}")
+    ndims = (3,) if normalize else (3, 4)
+    if not isinstance(maps, torch.Tensor) or maps.ndim not in ndims:
+        shapes = "(N, H, W)" if normalize else "(N, H, W) or (N, C, H, W)"
+        raise ValueError(f"maps must be a tensor of shape {shapes}, got {getattr(maps, 'shape', type(maps).__name__)}")
+    if not normalize:
+        dy = (maps[..., 1:, :] - maps[..., :-1, :]).abs().flatten(1).sum(1)
+        dx = (maps[..., :, 1:] - maps[..., :, :-1]).abs().flatten(1).sum(1)
+        return dx + dy
     m = maps.detach().double()
     dx = (m[:, :, 1:] - m[:, :, :-1]).abs().mean(dim=(1, 2))
     dy = (m[:, 1:, :] - m[:, :-1, :]).abs().mean(dim=(1, 2))
     return ((dx + dy) / 2 / m.abs().mean(dim=(1, 2)).clamp(min=1e-12)).float()
-
 
 
 def _region(attribution: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

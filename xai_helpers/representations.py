@@ -151,9 +151,7 @@ def nuisance_groups(values: np.ndarray, thresholds: Sequence[float]) -> np.ndarr
     >>> nuisance_groups(np.array([-0.5, 0.0, 0.4]), thresholds=[-0.1, 0.1]).tolist()
     [0, 1, 2]
     """
-    values = np.asarray(values, dtype=float)
-    if values.ndim != 1:
-        raise ValueError(f"values must be 1-D (one per image), got shape {values.shape}")
+    values = check_array(values, "values (one per image)", ndim=1).astype(float)
     t = np.asarray(thresholds, dtype=float)
     if t.ndim != 1 or len(t) == 0 or np.any(np.diff(t) <= 0):
         raise ValueError(f"thresholds must be a non-empty increasing sequence, got {thresholds!r}")
