@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from ._setup import COURSE_CMAP, COURSE_DIVERGING_CMAP
+from .validation import check_number
 
 __all__ = ["to_numpy_image", "show_image", "show_heatmap", "overlay", "show_explanation", "image_grid", "bar_chart", "signed_bars", "interval_chart", "interval_curve", "show_outline", "show_occlusion", "plot_deletion_curves", "plot_randomization", "plot_embedding", "plot_against_depth"]
 
@@ -262,9 +263,7 @@ def show_explanation(
     quantiles = list(quantile) if isinstance(quantile, (list, tuple)) else [quantile] * n
     if len(signs) != n or len(labels) != n or len(quantiles) != n:
         raise ValueError(f"signed, label and quantile must be one value or one per map ({n}), got {len(signs)}, {len(labels)} and {len(quantiles)}")
-    for q in quantiles:
-        if q is not None and not (isinstance(q, (int, float)) and not isinstance(q, bool) and 0 < q <= 1):
-            raise ValueError(f"quantile must be a number in (0, 1], got {q!r}")
+    quantiles = [None if q is None else check_number(q, "quantile", 0, 1, low_open=True) for q in quantiles]
     n_panels = n if overlay else n + 1
     if axes is None:
         fig, axes = plt.subplots(1, n_panels, figsize=(size * n_panels, size), squeeze=False)
