@@ -33,6 +33,8 @@ def test_retrain_repeats_bit_for_bit_and_matches_the_record(tmp_path, capsys):
     assert "parabola_nets.pt" in capsys.readouterr().out
     a, b = (tmp_path / d / "parabola_nets.pt" for d in "ab")
     assert a.read_bytes() == b.read_bytes()  # the same computation repeated: the same bits
+    shipped = torch.load(models.CHECKPOINT_DIR / "parabola_nets.pt", weights_only=True)
+    assert torch.load(a, weights_only=True)["arch"] == shipped["arch"]  # the class moved; the record did not
     assert (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()) == (threads, det)  # restored
     recorded = models.checkpoint_meta("parabola_nets")
     for key, tol in train.TOLERANCES["parabola_nets"].items():

@@ -192,7 +192,9 @@ def save_checkpoint(
         raise ValueError(f"the architecture must be defined in xai_helpers, got {cls.__module__}.{cls.__name__}")
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     path = directory / f"{name}.pt"
-    torch.save({"arch": f"{cls.__module__}:{cls.__name__}", "kwargs": dict(kwargs or {}), "state_dict": state, "meta": dict(meta or {})}, path)
+    arch = f"{cls.__module__}:{cls.__name__}"
+    arch = {new: old for old, new in _MOVED_ARCHS.items()}.get(arch, arch)  # the name the shipped file records: a retrain gives the same bits
+    torch.save({"arch": arch, "kwargs": dict(kwargs or {}), "state_dict": state, "meta": dict(meta or {})}, path)
     sums = _read_sums(directory)
     sums[path.name] = sha256(path)
     (directory / "SHA256SUMS").write_text("".join(f"{d}  {f}\n" for f, d in sorted(sums.items())))
@@ -229,6 +231,8 @@ def checkpoint_meta(name: str, directory: str | Path | Traversable | None = None
 
 #: Architectures recorded in shipped checkpoints under the module they lived in before every model class
 #: moved to :mod:`xai_helpers.models` (the files are SHA-256 checked, so their records stay as they are).
+#: :func:`load_pretrained` reads the old name as the new one; :func:`save_checkpoint` writes the old name,
+#: so that retraining still reproduces the shipped file bit for bit.
 _MOVED_ARCHS = {
     "xai_helpers.monsters:MonsterCNN": "xai_helpers.models:MonsterCNN",
     "xai_helpers.generative:DCGANGenerator": "xai_helpers.models:DCGANGenerator",
