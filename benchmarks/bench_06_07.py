@@ -11,8 +11,7 @@ import time
 
 import torch
 
-from xai_helpers.models import load_pretrained
-from xai_helpers.visualization import (
+from xai_helpers.activation_maximization import (
     L1,
     Jitter,
     RandomRotate,
@@ -20,8 +19,9 @@ from xai_helpers.visualization import (
     activation_maximization,
     class_objective,
     filter_objective,
-    latent_search,
 )
+from xai_helpers.generative import latent_search
+from xai_helpers.models import load_pretrained
 
 
 def timed(label: str, fn, repeat: int = 3) -> float:

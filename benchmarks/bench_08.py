@@ -17,7 +17,12 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import xai_helpers  # noqa: E402
-from xai_helpers import monsters, surrogates  # noqa: E402
+from xai_helpers import (  # noqa: E402
+    lime,
+    monsters,
+    plotting,  # noqa: E402
+    trees,
+)
 from xai_helpers.data import imagenet_deprocess, imagenet_preprocess, load_photo  # noqa: E402
 from xai_helpers.models import imagenet_model, load_pretrained  # noqa: E402
 
@@ -41,8 +46,8 @@ def main() -> None:
     black_box = lambda X: np.sin(2 * X[:, 0]) + 0.5 * X[:, 0]
 
     def slider_update():
-        fit = surrogates.lime_tabular_from_scratch(black_box, np.array([1.4]), kernel_width=0.3, n_samples=500, sample_std=3.0, alpha=0.0)
-        surrogates.show_local_line(black_box, 1.4, fit)
+        fit = lime.lime_tabular_from_scratch(black_box, np.array([1.4]), kernel_width=0.3, n_samples=500, sample_std=3.0, alpha=0.0)
+        plotting.show_local_line(black_box, 1.4, fit)
         plt.gcf().canvas.draw()
         plt.close("all")
 
@@ -51,18 +56,18 @@ def main() -> None:
     # LIME on the cat, as in the notebook: 16 SLIC segments, 100 neighbours, batches of 20
     model = imagenet_model(device)
     x = imagenet_preprocess(load_photo("chelsea"))
-    seg = surrogates.segment(imagenet_deprocess(x), n_segments=16)
-    masks = surrogates.sample_masks(int(seg.max()) + 1, 100, seed=0)
-    timed("LIME on the cat, from scratch (100 samples)", lambda: surrogates.query_masked(model, x, seg, masks, batch_size=20, progress=False))
-    timed("LIME on the cat, lime package (100 samples)", lambda: surrogates.lime_image(model, x, [281, 285], seg, num_samples=100, batch_size=20, progress=False))
+    seg = lime.segment(imagenet_deprocess(x), n_segments=16)
+    masks = lime.sample_masks(int(seg.max()) + 1, 100, seed=0)
+    timed("LIME on the cat, from scratch (100 samples)", lambda: lime.query_masked(model, x, seg, masks, batch_size=20, progress=False))
+    timed("LIME on the cat, lime package (100 samples)", lambda: lime.lime_image(model, x, [281, 285], seg, n_samples=100, batch_size=20, progress=False))
 
     # the monsters model: one explanation and the num_samples slider (two seeds)
     leaky = load_pretrained("monsters_leaky", device=device)
     test = monsters.load_test_set()
     img = test.X[int(torch.nonzero(test.y == 1)[0, 0])]
-    seg_m = surrogates.segment(img.permute(1, 2, 0).numpy(), n_segments=25)
+    seg_m = lime.segment(img.permute(1, 2, 0).numpy(), n_segments=25)
     for n in (30, 150, 500):
-        timed(f"LIME on a monster, lime package, 2 seeds x {n} samples", lambda n=n: [surrogates.lime_image(leaky, img[None], [1], seg_m, num_samples=n, seed=s, fill=0.5, progress=False) for s in (0, 1)])
+        timed(f"LIME on a monster, lime package, 2 seeds x {n} samples", lambda n=n: [lime.lime_image(leaky, img[None], [1], seg_m, n_samples=n, seed=s, fill=0.5, progress=False) for s in (0, 1)])
 
     # tree surrogates of the MNIST CNN on 2x2-pooled pixels, depths 1..12
     from xai_helpers.data import load_mnist
@@ -73,7 +78,7 @@ def main() -> None:
     says = lambda A: predict_proba(cnn, torch.as_tensor(A, dtype=torch.float32).reshape(-1, 1, 28, 28)).numpy()
     pooled = lambda A: torch.nn.functional.avg_pool2d(torch.as_tensor(A, dtype=torch.float32).reshape(-1, 1, 28, 28), 2).reshape(len(A), -1).numpy()
     flat = lambda X: X.reshape(len(X), -1).numpy()
-    timed("tree fidelity curve, MNIST CNN (7 depths)", lambda: surrogates.fidelity_curve(says, flat(mnist.X_train), flat(mnist.X_test), [1, 2, 4, 6, 8, 10, 12], features=pooled))
+    timed("tree fidelity curve, MNIST CNN (7 depths)", lambda: trees.fidelity_curve(says, flat(mnist.X_train), flat(mnist.X_test), [1, 2, 4, 6, 8, 10, 12], features=pooled))
 
 
 if __name__ == "__main__":

@@ -114,18 +114,19 @@ def kernels(repeats: int = 3) -> None:
     sys.path.insert(0, str(ROOT))
     import torch
 
-    from xai_helpers import monsters, representations
+    from xai_helpers import plotting, representations
     from xai_helpers._setup import choose_num_threads, set_num_threads
     from xai_helpers.data import load_mnist
+    from xai_helpers.models import MonsterCNN
 
     n, why = choose_num_threads()
     X = load_mnist().X_test[:1000].flatten(1).numpy()
     y = load_mnist().y_test[:1000].numpy()
-    model, image = monsters.MonsterCNN().eval(), torch.rand(3, 48, 48)
+    model, image = MonsterCNN().eval(), torch.rand(3, 48, 48)
     jobs = {
         "t-SNE, 1000 x 784 (04)": lambda: representations.project(X, "tsne", 30),
         "linear probe, 1000 x 784 (04)": lambda: representations.linear_probe(X[:800], y[:800], X[800:], y[800:]),
-        "explain_one, one 48x48 image (02)": lambda: monsters.explain_one(model, image),
+        "explain_one, one 48x48 image (02)": lambda: plotting.explain_one(model, image),
     }
     import matplotlib
 

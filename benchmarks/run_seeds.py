@@ -51,7 +51,7 @@ PROBE = "import torch as _t; print('__threads__', _t.get_num_threads())"
 LITERAL_SEED = re.compile(r"\b(seed=|random_state=|manual_seed\(|default_rng\()(\d+)\b")
 # Seeds that stay 0 under --deep: the fixed data and splits the checkpoints were trained on, and the recipes.
 FIXED = ("data.load_mnist", "data.load_tabular", "monsters.make_monsters", "monsters.split_real_folders",
-         "monsters.train_monster_cnn", "models.train", "generative.train_gan", "generative.train_mnist_gan")
+         "train.train_monster_cnn", "train.fit", "train.train_gan", "train.train_mnist_gan")
 # Run in the kernel right after the setup cell under --deep: sets the default seed of the helpers to {k}.
 PATCH = """
 import importlib as _il, inspect as _in, pkgutil as _pk

@@ -1,4 +1,4 @@
-"""xai_helpers.evaluation (deletion curve, randomization check) and xai_helpers.toys (the elephant)."""
+"""xai_helpers.evaluation (deletion curve, randomization check, the judges) and the elephant toy (xai_helpers.models.ElephantScore)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from scipy.stats import spearmanr
 
 from xai_helpers import attribution as A
 from xai_helpers import evaluation as E
-from xai_helpers import toys
+from xai_helpers import models
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +163,7 @@ def test_ig_baselines_shape_and_completeness(mnist_cnn, few, kind):
 
 
 def test_elephant_gradient_saturates_while_ig_credits_the_trunk():
-    elephant = toys.ElephantScore()
+    elephant = models.ElephantScore()
     x = torch.tensor([[2.5, 0.5]], dtype=torch.float64, requires_grad=True)
     (g,) = torch.autograd.grad(elephant(x).sum(), x)
     assert g[0, 0] < 0.01 * elephant.weight[0] / 4  # the steepest slope is w_trunk / 4
@@ -193,7 +193,7 @@ def test_elephant_gradient_saturates_while_ig_credits_the_trunk():
         (lambda m, x: E.total_variation(torch.rand(28, 28)), ValueError, "(N, H, W)"),
         (lambda m, x: A.ig_baseline(x, "grey-ish"), ValueError, "kind must be"),
         (lambda m, x: A.SmoothGradCache(m, x, 0), ValueError, "one image"),
-        (lambda m, x: toys.ElephantScore()(torch.rand(2, 3)), ValueError, "trunk length"),
+        (lambda m, x: models.ElephantScore()(torch.rand(2, 3)), ValueError, "trunk length"),
     ],
 )
 def test_bad_input_gives_clear_errors(mnist_cnn, digits, call, err, match):
@@ -298,3 +298,16 @@ def test_total_variation_unnormalized_is_the_skimage_sum_and_differentiable():
     assert g.abs().sum() > 0
     with pytest.raises(ValueError, match=r"\(N, H, W\)$|got torch.Size\(\[2, 3, 9, 7\]\)"):
         E.total_variation(x)  # the scale-free figure is for (N, H, W) maps
+
+
+# --------------------------------------------------------------------------- the judges (moved from test_visualization)
+
+
+def test_judge_agreement(mnist_cnn, digits):
+    X, y = digits
+    frac, p = E.judge_agreement(mnist_cnn, X, y)
+    assert frac == 1.0 and p.shape == (8,) and (p > 0.5).all()
+    frac, _ = E.judge_agreement(mnist_cnn, X, (y + 1) % 10)
+    assert frac == 0.0
+    with pytest.raises(ValueError, match="out of range"):
+        E.judge_agreement(mnist_cnn, X, 11)

@@ -1,14 +1,13 @@
-"""Tests of xai_helpers.generative (the DCGAN) and of the shipped generator and judge checkpoints."""
+"""Tests of xai_helpers.generative (sampling, latent search) and of the shipped generator and judge checkpoints."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from xai_helpers.generative import DCGANDiscriminator, DCGANGenerator, generate, sample_latent, train_gan
-from xai_helpers.models import MnistJudge, checkpoint_meta, load_pretrained, predict_proba
-from xai_helpers.train import RECIPES
-from xai_helpers.visualization import judge_agreement, latent_search
+from xai_helpers.evaluation import judge_agreement
+from xai_helpers.generative import generate, latent_search, sample_latent
+from xai_helpers.models import DCGANGenerator, MnistJudge, checkpoint_meta, load_pretrained, predict_proba
 
 
 @pytest.fixture(scope="module")
@@ -21,17 +20,6 @@ def judge():
     return load_pretrained("mnist_judge")
 
 
-def test_shapes_and_range():
-    G, D = DCGANGenerator(latent_dim=8, width=16), DCGANDiscriminator(width=16)
-    x = G(torch.randn(5, 8))
-    assert x.shape == (5, 1, 28, 28) and x.min() >= 0 and x.max() <= 1
-    assert D(x).shape == (5, 1)
-    with pytest.raises(ValueError, match=r"z must have shape \(N, 8\)"):
-        G(torch.randn(5, 9))
-    with pytest.raises(ValueError, match="latent_dim must be >= 1"):
-        DCGANGenerator(latent_dim=0)
-
-
 def test_sample_latent_and_generate(gan):
     assert torch.equal(sample_latent(3, 32, seed=4), sample_latent(3, 32, seed=4))
     assert not torch.equal(sample_latent(3, 32, seed=4), sample_latent(3, 32, seed=5))
@@ -40,25 +28,6 @@ def test_sample_latent_and_generate(gan):
         generate(torch.nn.Linear(2, 2), 3)
     with pytest.raises(TypeError, match="z must be a tensor"):
         generate(gan, "three")
-
-
-def test_train_gan_is_deterministic():
-    X = torch.rand(32, 1, 28, 28, generator=torch.Generator().manual_seed(0))
-    kw = dict(latent_dim=4, width=8, epochs=1, batch_size=16, progress=False, seed=3)
-    G1, h1 = train_gan(X, **kw)
-    G2, h2 = train_gan(X, **kw)
-    assert h1 == h2
-    assert all(torch.equal(a, b) for a, b in zip(G1.state_dict().values(), G2.state_dict().values()))
-    with pytest.raises(ValueError, match="28x28"):
-        train_gan(torch.rand(4, 1, 16, 16), epochs=1, progress=False)
-
-
-def test_recipes_registered():
-    from xai_helpers.generative import train_mnist_gan
-    from xai_helpers.train import train_mnist_judge
-
-    assert RECIPES["mnist_gan"] is train_mnist_gan
-    assert RECIPES["mnist_judge"] is train_mnist_judge
 
 
 def test_shipped_generator_makes_digits(gan, mnist_cnn, judge):
@@ -86,3 +55,28 @@ def test_latent_search_finds_judged_digits(gan, mnist_cnn, judge):
     res = latent_search(gan, mnist_cnn, list(range(10)), steps=60, lr=0.05, prior_weight=0.05, seed=0)
     frac, _ = judge_agreement(judge, res.images, list(range(10)))
     assert frac >= 0.9
+
+
+def test_latent_search_increases_score_and_respects_prior(mnist_cnn):
+    torch.manual_seed(0)
+    G = DCGANGenerator().eval()
+    res = latent_search(G, mnist_cnn, [0, 3, 8], steps=30, lr=0.1, prior_weight=0.0)
+    assert res.z.shape == (3, 32) and res.images.shape == (3, 1, 28, 28)
+    assert (res.history[-1] > res.history[0]).all()
+    strong = latent_search(G, mnist_cnn, [0, 3, 8], steps=30, lr=0.1, prior_weight=10.0)
+    assert strong.z.norm(dim=1).mean() < res.z.norm(dim=1).mean()
+    assert all(p.requires_grad for p in G.parameters())  # restored after the search
+    again = latent_search(G, mnist_cnn, [0, 3, 8], steps=30, lr=0.1, prior_weight=0.0)
+    assert torch.equal(again.z, res.z)
+
+
+def test_latent_search_bad_input(mnist_cnn):
+    G = DCGANGenerator().eval()
+    with pytest.raises(ValueError, match="out of range"):
+        latent_search(G, mnist_cnn, 12, steps=1)
+    with pytest.raises(TypeError, match="latent_dim"):
+        latent_search(mnist_cnn, mnist_cnn, 1, steps=1)
+    with pytest.raises(ValueError, match="prior_weight"):
+        latent_search(G, mnist_cnn, 1, steps=1, prior_weight=-1.0)
+    with pytest.raises(ValueError, match="z0 must be a tensor of shape"):
+        latent_search(G, mnist_cnn, [1, 2], steps=1, z0=torch.zeros(3, 32))

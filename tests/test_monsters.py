@@ -129,37 +129,8 @@ def test_bad_input(tmp_path, small_root):
     (tmp_path / "odd" / "train" / "cats").mkdir(parents=True)
     with pytest.raises(ValueError, match="class folders"):
         M.leaky_dataset(tmp_path / "odd", "train")
-    with pytest.raises(ValueError, match="widths"):
-        M.MonsterCNN(widths=(8, 8))
     with pytest.raises(FileNotFoundError):
         M.split_real_folders(tmp_path / "none", tmp_path / "none", tmp_path / "out")
-
-
-def test_monster_cnn_architecture():
-    net = M.MonsterCNN()
-    assert [n for n, m in net.named_children() if isinstance(m, torch.nn.Conv2d)] == [f"conv{i}" for i in range(1, 7)]
-    assert net(torch.rand(2, 3, 48, 48)).shape == (2, 2)
-    lecture = M.MonsterCNN((32, 32, 64, 64, 256, 256), 1024, 120)
-    assert [m.out_channels for m in lecture if isinstance(m, torch.nn.Conv2d)] == [32, 32, 64, 64, 256, 256]
-    assert lecture.fc1.out_features == 1024 and lecture.fc1.in_features == 256 * 13 * 13
-
-
-def test_random_flip_deterministic():
-    x = torch.rand(8, 3, 6, 6)
-    a = M.random_flip(x, torch.Generator().manual_seed(0))
-    b = M.random_flip(x, torch.Generator().manual_seed(0))
-    assert torch.equal(a, b)
-    assert all(torch.equal(a[i], x[i]) or torch.equal(a[i], x[i].flip(-1)) for i in range(8))
-
-
-@pytest.mark.parametrize("name", ["monsters_leaky", "monsters_fixed"])
-def test_checkpoints_load(name):
-    from xai_helpers.models import checkpoint_meta, load_pretrained
-
-    net = load_pretrained(name)
-    assert isinstance(net, M.MonsterCNN)
-    meta = checkpoint_meta(name)
-    assert meta["loader"] == name.split("_")[1] and 0.5 < meta["test_accuracy"] <= 1.0
 
 
 def test_leaky_model_uses_the_background(small_root):
@@ -176,23 +147,3 @@ def test_leaky_model_uses_the_background(small_root):
     assert (predict_proba(leaky, on_black).argmax(1) == 1).float().mean() >= 0.9
     assert (predict_proba(leaky, s.X[dg]).argmax(1) == 0).float().mean() >= 0.9
     assert (predict_proba(fixed, on_black).argmax(1) == 1).float().mean() <= 0.5
-
-
-def test_figures(small_root):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    im = M.show_file(_files(small_root, "train", "pokemon")[0], title="a file")
-    shown = im.get_array()
-    assert shown.shape[-1] == 3 and im.axes.get_title() == "a file"
-    assert shown[0, 0].min() >= 0.8  # transparency drawn as the light checkerboard, not black
-    fig = M.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8), ["a", "b", "c"])
-    assert len(fig.axes) == 7
-    with pytest.raises(ValueError, match="images"):
-        M.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(2, 8, 8))
-    s = M.load_split(small_root, "test")
-    text = M.explain_one(M.MonsterCNN(), s.X[0], s.masks[0], int(s.y[0]), name="untrained")
-    assert text.startswith("untrained: ") and "background share of saliency" in text
-    plt.close("all")

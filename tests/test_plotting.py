@@ -177,3 +177,57 @@ def test_moved_evaluation_figures_return_their_axes():
     ax = plotting.plot_randomization({"saliency": {"trained": 1.0, "fc2": 0.6, "fc1": 0.2}})
     assert list(ax.lines[0].get_ydata()) == [1.0, 0.6, 0.2]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["trained", "+ fc2", "+ fc1"]
+
+
+# --------------------------------------------------------------------------- figures moved from lime/trees/activation_maximization/monsters/toys
+
+
+def test_monster_figures(tmp_path):
+    from xai_helpers import monsters
+    from xai_helpers.models import MonsterCNN
+
+    root = monsters.make_monsters(tmp_path, n_per_class=3, seed=1)
+    ax = plotting.show_file(next((root / "train" / "pokemon").glob("*.png")), title="a file")
+    shown = ax.images[0].get_array()
+    assert shown.shape[-1] == 3 and ax.get_title() == "a file"
+    assert shown[0, 0].min() >= 0.8  # transparency drawn as the light checkerboard, not black
+    fig = plotting.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8), ["a", "b", "c"])
+    assert len(fig.axes) == 7
+    _, axes = plt.subplots(2, 3)
+    assert plotting.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8), axes=axes) is axes[0, 0].figure
+    with pytest.raises(ValueError, match="images"):
+        plotting.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(2, 8, 8))
+    s = monsters.load_split(root, "test")
+    fig = plotting.explain_one(MonsterCNN(), s.X[0], s.masks[0], int(s.y[0]), name="untrained")
+    text = fig.texts[0].get_text()
+    assert text.startswith("untrained: ") and "background share of saliency" in text
+
+
+def test_lime_and_tree_figures_return_their_axes():
+    from xai_helpers.data import make_parabola
+    from xai_helpers.lime import lime_tabular_from_scratch
+
+    seg = np.array([[0, 1], [0, 1]])
+    _, ax = plt.subplots()
+    assert plotting.show_segment_weights(np.zeros((2, 2, 3)), seg, np.array([2.0, -1.0]), ax=ax) is ax
+    assert ax.images[-1].get_clim() == (-2.0, 2.0)  # centred on 0: the colour of a weight is its sign
+    f = lambda X: np.sin(X[:, 0])
+    fit = lime_tabular_from_scratch(f, np.array([1.0]), kernel_width=0.5, n_samples=200)
+    ax = plotting.show_local_line(f, 1.0, fit)
+    slope = np.diff(ax.lines[1].get_ydata()[:2]) / np.diff(ax.lines[1].get_xdata()[:2])
+    assert slope[0] == pytest.approx(fit.coef[0])
+    X, y = make_parabola(60, seed=0)
+    ax = plotting.show_decision_regions(lambda A: (A[:, 1] > 0).astype(int), X, y)
+    assert len(ax.collections) >= 3  # the regions and one scatter per class
+
+
+def test_filters_patches_and_elephant():
+    from xai_helpers.models import ElephantScore
+
+    fig = plotting.show_filters_and_patches(torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], ncols=2)
+    assert len(fig.axes) == 8
+    with pytest.raises(ValueError, match="must match"):
+        plotting.show_filters_and_patches(torch.rand(3, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1])
+    ax = plotting.plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002)
+    assert ax.lines[0].get_xdata().max() == pytest.approx(3.0) and len(ax.lines) == 3
+

@@ -33,6 +33,8 @@ def test_retrain_repeats_bit_for_bit_and_matches_the_record(tmp_path, capsys):
     assert "parabola_nets.pt" in capsys.readouterr().out
     a, b = (tmp_path / d / "parabola_nets.pt" for d in "ab")
     assert a.read_bytes() == b.read_bytes()  # the same computation repeated: the same bits
+    shipped = torch.load(models.CHECKPOINT_DIR / "parabola_nets.pt", weights_only=True)
+    assert torch.load(a, weights_only=True)["arch"] == shipped["arch"]  # the class moved; the record did not
     assert (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()) == (threads, det)  # restored
     recorded = models.checkpoint_meta("parabola_nets")
     for key, tol in train.TOLERANCES["parabola_nets"].items():
@@ -52,3 +54,67 @@ def test_mnist_cnn_retrain_within_tolerance_of_the_shipped_one(tmp_path):
     for key, tol in train.TOLERANCES["mnist_cnn"].items():
         assert abs(meta[key] - recorded[key]) <= tol, (key, meta[key], recorded[key])
     assert models.checkpoint_meta("mnist_cnn", directory=tmp_path) == meta  # the file records what was measured
+
+
+def test_recipes_registered():
+    assert train.RECIPES["mnist_gan"] is train.train_mnist_gan
+    assert train.RECIPES["mnist_judge"] is train.train_mnist_judge
+    assert train.RECIPES["monsters_leaky"] is train.train_monsters_leaky
+    assert train.RECIPES["parabola_nets"] is train.train_parabola_nets
+
+
+def test_fit_is_deterministic_and_learns(mnist):
+    X, y = mnist.X_train[:512], mnist.y_train[:512]
+
+    def run():
+        torch.manual_seed(123)  # different init each call unless fit() seeds: we seed the init here
+        m = models.MnistCNN()
+        losses = train.fit(m, X, y, epochs=2, seed=5, augment=train.random_shift, progress=False)
+        return m, losses
+
+    (m1, l1), (m2, l2) = run(), run()
+    assert l1 == l2
+    assert all(torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
+    assert l1[-1] < l1[0]
+
+
+def test_fit_validates_input():
+    m = models.MnistCNN()
+    with pytest.raises(ValueError, match="int64"):
+        train.fit(m, torch.rand(4, 1, 28, 28), torch.zeros(4), progress=False)
+    with pytest.raises(ValueError, match="epochs"):
+        train.fit(m, torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.long), epochs=0, progress=False)
+
+
+def test_random_flip_deterministic():
+    x = torch.rand(8, 3, 6, 6)
+    a = train.random_flip(x, torch.Generator().manual_seed(0))
+    b = train.random_flip(x, torch.Generator().manual_seed(0))
+    assert torch.equal(a, b)
+    assert all(torch.equal(a[i], x[i]) or torch.equal(a[i], x[i].flip(-1)) for i in range(8))
+
+
+def test_train_gan_is_deterministic():
+    X = torch.rand(32, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    kw = dict(latent_dim=4, width=8, epochs=1, batch_size=16, progress=False, seed=3)
+    G1, h1 = train.train_gan(X, **kw)
+    G2, h2 = train.train_gan(X, **kw)
+    assert h1 == h2
+    assert all(torch.equal(a, b) for a, b in zip(G1.state_dict().values(), G2.state_dict().values()))
+    with pytest.raises(ValueError, match="28x28"):
+        train.train_gan(torch.rand(4, 1, 16, 16), epochs=1, progress=False)
+
+
+def test_tree_regularized_training_runs_and_is_deterministic():
+    from xai_helpers.data import make_parabola
+    from xai_helpers.trees import param_vector
+
+    X, y = make_parabola(120, seed=0)
+    a, ha = train.train_tree_regularized(X, y, 0.5, epochs=8, refresh=4, n_jitter=3, warmup=4, surrogate_epochs=30, progress=False)
+    b, hb = train.train_tree_regularized(X, y, 0.5, epochs=8, refresh=4, n_jitter=3, warmup=4, surrogate_epochs=30, progress=False)
+    assert torch.equal(param_vector(a), param_vector(b))
+    assert ha["apl"] == hb["apl"] and len(ha["apl_hat"]) >= 1
+    with pytest.raises(ValueError, match="lam"):
+        train.train_tree_regularized(X, y, -1.0, epochs=2, progress=False)
+    with pytest.raises(ValueError, match="labels"):
+        train.train_tree_regularized(X, y + 2, 0.0, epochs=2, progress=False)

@@ -27,21 +27,21 @@ __all__ = [
 ]
 
 _SUBMODULES = {
+    "activation_maximization",
     "attribution",
     "data",
     "evaluation",
     "generative",
+    "lime",
     "models",
     "monsters",
     "plotting",
     "representations",
     "attacks",
     "stats",
-    "surrogates",
-    "toys",
     "train",
+    "trees",
     "validation",
-    "visualization",
     "widgets",
 }
 

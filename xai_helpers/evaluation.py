@@ -508,3 +508,95 @@ def randomization_check(
     for name, rand in cascading_randomization(model, layers, seed):
         out[name] = float(rank_correlation(reference, explain(rand, x, t)).mean())
     return out
+
+
+# =========================================================================== the judges
+# Moved here from the old ``visualization`` module: does an image made for class i show an i?
+# Ask an independent classifier (notebooks 06-07). Kept as one section at the end of the module.
+
+__all__ += ["judge_agreement", "pixel_knn_judge", "agreement_table"]
+
+
+@torch.no_grad()
+def judge_agreement(judge, x: torch.Tensor, target: int | Sequence[int]) -> tuple[float, torch.Tensor]:
+    """Ask an independent classifier what each image shows: the fraction it calls the ``target`` class.
+
+    ``judge`` is a torch classifier (logits) or a fitted scikit-learn classifier of flattened
+    pixels (e.g. :func:`pixel_knn_judge`); ``x`` the images (N, C, H, W); ``target`` the class each
+    was made for (one int or N ints).
+
+    Returns
+    -------
+    (float, torch.Tensor)
+        The agreement (fraction of images whose judged class is the target) and the judge's
+        probability of the target for each image.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistJudge
+    >>> frac, p = judge_agreement(MnistJudge(), torch.zeros(3, 1, 28, 28), [0, 1, 2])
+    >>> 0.0 <= frac <= 1.0, p.shape
+    (True, torch.Size([3]))
+    """
+    from .models import predict_proba
+    from .validation import check_image_batch, check_target
+
+    check_image_batch(x, "x")
+    if isinstance(judge, nn.Module):
+        probs = predict_proba(judge, x)
+    elif hasattr(judge, "predict_proba"):  # a fitted scikit-learn classifier on flattened pixels
+        probs = torch.as_tensor(judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32)
+    else:
+        raise TypeError(f"judge must be a torch classifier or a fitted scikit-learn classifier, got {type(judge).__name__}")
+    t = check_target(list(target) if isinstance(target, range) else target, len(x), probs.shape[1])
+    agree = (probs.argmax(1) == t.to(probs.device)).float().mean().item()
+    return agree, probs.gather(1, t[:, None].to(probs.device))[:, 0].to(x.device)
+
+def pixel_knn_judge(X: torch.Tensor, y: torch.Tensor, k: int = 5):
+    """A judge that knows only what real digits look like: k nearest neighbours in pixel space (scikit-learn).
+
+    It calls an image digit ``i`` when its closest training digits (Euclidean distance between
+    pixels) are mostly ``i`` — a judge with no convolutions and no gradients to be fooled by.
+
+    Examples
+    --------
+    >>> from xai_helpers.data import load_mnist
+    >>> mnist = load_mnist()
+    >>> knn = pixel_knn_judge(mnist.X_train, mnist.y_train)
+    >>> judge_agreement(knn, mnist.X_test[:50], mnist.y_test[:50])[0] > 0.8
+    True
+    """
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from .validation import check_image_batch, check_int
+
+    check_image_batch(X, "X")
+    k = check_int(k, "k", minimum=1)
+    if not isinstance(y, torch.Tensor) or y.shape != (len(X),):
+        raise ValueError(f"y must be a tensor of {len(X)} labels, got {getattr(y, 'shape', type(y))}")
+    return KNeighborsClassifier(n_neighbors=k).fit(X.flatten(1).cpu().numpy(), y.cpu().numpy())
+
+def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple[dict, str]:
+    """Agreement of each judge with the targets, for each set of images; and the table as text.
+
+    Parameters
+    ----------
+    results : dict
+        Row name → images (N, C, H, W), all made for ``target``.
+    judges : dict
+        Column name → judge (see :func:`judge_agreement`).
+    target : list of int
+        The class each image was made for (length N).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> table, text = agreement_table({"blank": torch.zeros(2, 1, 28, 28)}, {"cnn": MnistCNN()}, [0, 1])
+    >>> list(table["blank"])
+    ['cnn']
+    """
+    table = {row: {name: judge_agreement(j, imgs, target)[0] for name, j in judges.items()} for row, imgs in results.items()}
+    width = max(len(r) for r in table) + 2
+    lines = ["".ljust(width) + "".join(f"{name:>14s}" for name in judges)]
+    lines += [row.ljust(width) + "".join(f"{v:>14.2f}" for v in cols.values()) for row, cols in table.items()]
+    return table, "\n".join(lines)

@@ -1,4 +1,9 @@
-"""Models of the course: the small MNIST CNN, training, shipped checkpoints, the ImageNet model.
+"""Every model class of the course, the shipped checkpoints, predictions, and the ImageNet model.
+
+Model classes: :class:`MnistCNN` and :class:`MnistJudge` (MNIST, notebooks 01-07), :class:`MonsterCNN`
+(Pokémon vs Digimon, 02 and 08), :class:`DCGANGenerator` / :class:`DCGANDiscriminator` (07),
+:class:`TreeRegNet` / :class:`ParabolaNets` (tree regularization, 08) and the toy :class:`ElephantScore`
+(gradient saturation, 03). How they are trained lives in :mod:`xai_helpers.train`.
 
 Checkpoints ship inside the package (``xai_helpers/checkpoints/``, package data read through
 :mod:`importlib.resources`, so a plain ``pip install`` has them) with their SHA-256 in ``SHA256SUMS``;
@@ -14,7 +19,7 @@ import importlib
 import io
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
@@ -27,11 +32,19 @@ except ImportError:  # Python 3.10
     from importlib.abc import Traversable
 
 from ._setup import model_device
+from .monsters import IMAGE_SIZE
 from .validation import check_image_batch, check_positive_int
 
 __all__ = [
     "MnistCNN",
-    "train",
+    "MnistJudge",
+    "MonsterCNN",
+    "DCGANGenerator",
+    "DCGANDiscriminator",
+    "TreeRegNet",
+    "ParabolaNets",
+    "ElephantScore",
+    "ELEPHANT_FEATURES",
     "accuracy",
     "predict_proba",
     "CHECKPOINT_DIR",
@@ -44,7 +57,6 @@ __all__ = [
     "imagenet_model",
     "imagenet_classes",
     "predict_topk",
-    "MnistJudge",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
@@ -83,76 +95,6 @@ class MnistCNN(nn.Sequential):
                 fc2=nn.Linear(hidden, num_classes),
             )
         )
-
-
-def train(
-    model: nn.Module,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    epochs: int = 5,
-    batch_size: int = 64,
-    lr: float = 1e-3,
-    weight_decay: float = 0.0,
-    seed: int = 0,
-    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
-    device: torch.device | str | None = None,
-    progress: bool = True,
-) -> list[float]:
-    """Train a classifier with Adam and cross-entropy; deterministic given ``seed``.
-
-    Parameters
-    ----------
-    model : nn.Module
-        Maps (N, C, H, W) to (N, num_classes) logits.
-    X, y : torch.Tensor
-        Images (N, C, H, W) float, labels (N,) int64.
-    augment : callable, optional
-        ``augment(batch, generator) -> batch``, applied to each training batch.
-    progress : bool
-        Show a ``tqdm.auto`` progress bar over the epochs.
-
-    Returns
-    -------
-    list of float
-        Mean training loss of each epoch.
-
-    Examples
-    --------
-    >>> m = MnistCNN()
-    >>> losses = train(m, torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,)), epochs=1, progress=False)
-    >>> len(losses)
-    1
-    """
-    from tqdm.auto import tqdm
-
-    check_image_batch(X, "X")
-    if not isinstance(y, torch.Tensor) or y.dtype != torch.long or y.shape != (X.shape[0],):
-        raise ValueError(f"y must be an int64 tensor of shape ({X.shape[0]},), got {getattr(y, 'dtype', type(y))} {tuple(getattr(y, 'shape', ()))}")
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    device = torch.device(device) if device is not None else model_device(model)
-    model.to(device).train()
-    gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    losses = []
-    for _ in tqdm(range(epochs), desc="training", disable=not progress):
-        perm = torch.randperm(len(X), generator=gen)
-        total = 0.0
-        for i in range(0, len(X), batch_size):
-            idx = perm[i : i + batch_size]
-            xb, yb = X[idx], y[idx]
-            if augment is not None:
-                xb = augment(xb, gen)
-            xb, yb = xb.to(device), yb.to(device)
-            loss = nn.functional.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        losses.append(total / len(X))
-    model.eval()
-    return losses
 
 
 @torch.no_grad()
@@ -250,7 +192,9 @@ def save_checkpoint(
         raise ValueError(f"the architecture must be defined in xai_helpers, got {cls.__module__}.{cls.__name__}")
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     path = directory / f"{name}.pt"
-    torch.save({"arch": f"{cls.__module__}:{cls.__name__}", "kwargs": dict(kwargs or {}), "state_dict": state, "meta": dict(meta or {})}, path)
+    arch = f"{cls.__module__}:{cls.__name__}"
+    arch = {new: old for old, new in _MOVED_ARCHS.items()}.get(arch, arch)  # the name the shipped file records: a retrain gives the same bits
+    torch.save({"arch": arch, "kwargs": dict(kwargs or {}), "state_dict": state, "meta": dict(meta or {})}, path)
     sums = _read_sums(directory)
     sums[path.name] = sha256(path)
     (directory / "SHA256SUMS").write_text("".join(f"{d}  {f}\n" for f, d in sorted(sums.items())))
@@ -285,6 +229,17 @@ def checkpoint_meta(name: str, directory: str | Path | Traversable | None = None
     return dict(_load_verified(name, directory)["meta"])
 
 
+#: Architectures recorded in shipped checkpoints under the module they lived in before every model class
+#: moved to :mod:`xai_helpers.models` (the files are SHA-256 checked, so their records stay as they are).
+#: :func:`load_pretrained` reads the old name as the new one; :func:`save_checkpoint` writes the old name,
+#: so that retraining still reproduces the shipped file bit for bit.
+_MOVED_ARCHS = {
+    "xai_helpers.monsters:MonsterCNN": "xai_helpers.models:MonsterCNN",
+    "xai_helpers.generative:DCGANGenerator": "xai_helpers.models:DCGANGenerator",
+    "xai_helpers.surrogates:ParabolaNets": "xai_helpers.models:ParabolaNets",
+}
+
+
 def load_pretrained(
     name: str, device: torch.device | str | None = None, directory: str | Path | Traversable | None = None
 ) -> nn.Module:
@@ -312,7 +267,7 @@ def load_pretrained(
     torch.Size([1, 10])
     """
     ckpt = _load_verified(name, directory)
-    module_name, cls_name = ckpt["arch"].split(":")
+    module_name, cls_name = _MOVED_ARCHS.get(ckpt["arch"], ckpt["arch"]).split(":")
     if not module_name.startswith("xai_helpers."):
         raise ChecksumError(f"checkpoint {name!r} names an architecture outside xai_helpers: {ckpt['arch']}")
     cls = getattr(importlib.import_module(module_name), cls_name)
@@ -420,3 +375,184 @@ class MnistJudge(nn.Sequential):
             )
         )
 
+
+# --------------------------------------------------------------------------- Pokémon vs Digimon (notebooks 02, 08)
+
+
+class MonsterCNN(nn.Sequential):
+    """The lecture's Keras CNN for Pokémon vs Digimon, ported to PyTorch.
+
+    Three blocks of (conv 3×3 'same' → ReLU → conv 3×3 'valid' → ReLU → 2×2 max-pool), a dense
+    layer and a 2-way output (logits; the softmax is applied by the loss / :func:`predict_proba`).
+    The lecture used widths 32-32-64-64-256-256, dense 1024 and 120 px inputs; the course's default
+    halves the convolutions, quarters the dense layer and takes 48 px, to train on a CPU and ship a
+    ~3 MB checkpoint. ``MonsterCNN((32, 32, 64, 64, 256, 256), 1024, 120)`` is the lecture's net.
+
+    Examples
+    --------
+    >>> MonsterCNN()(torch.zeros(2, 3, 48, 48)).shape
+    torch.Size([2, 2])
+    >>> MonsterCNN((32, 32, 64, 64, 256, 256), 1024, 120)(torch.zeros(1, 3, 120, 120)).shape
+    torch.Size([1, 2])
+    """
+
+    def __init__(self, widths: tuple[int, ...] = (16, 16, 32, 32, 128, 128), hidden: int = 256, image_size: int = IMAGE_SIZE, num_classes: int = 2):
+        widths = tuple(int(w) for w in widths)
+        if len(widths) != 6:
+            raise ValueError(f"widths must give 6 convolution widths, got {len(widths)}")
+        layers: OrderedDict[str, nn.Module] = OrderedDict()
+        c, s = 3, int(image_size)
+        for b in range(3):
+            w1, w2 = widths[2 * b], widths[2 * b + 1]
+            layers[f"conv{2 * b + 1}"] = nn.Conv2d(c, w1, 3, padding=1)
+            layers[f"relu{2 * b + 1}"] = nn.ReLU()
+            layers[f"conv{2 * b + 2}"] = nn.Conv2d(w1, w2, 3)
+            layers[f"relu{2 * b + 2}"] = nn.ReLU()
+            layers[f"pool{b + 1}"] = nn.MaxPool2d(2)
+            c, s = w2, (s - 2) // 2
+        if s < 1:
+            raise ValueError(f"image_size {image_size} is too small for three conv blocks")
+        layers["flatten"] = nn.Flatten()
+        layers["fc1"] = nn.Linear(c * s * s, hidden)
+        layers["relu7"] = nn.ReLU()
+        layers["fc2"] = nn.Linear(hidden, num_classes)
+        super().__init__(layers)
+
+
+# --------------------------------------------------------------------------- the DCGAN (notebook 07)
+
+
+class DCGANGenerator(nn.Module):
+    """DCGAN generator: ``z`` (N, latent_dim) → linear → 7×7 → 14×14 → 28×28 image in [0, 1].
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of the Gaussian code ``z``.
+    width : int
+        Channels of the 7×7 feature map (halved at 14×14).
+
+    Examples
+    --------
+    >>> G = DCGANGenerator(latent_dim=8, width=16)
+    >>> x = G(torch.randn(3, 8))
+    >>> x.shape, bool(x.min() >= 0) and bool(x.max() <= 1)
+    (torch.Size([3, 1, 28, 28]), True)
+    """
+
+    def __init__(self, latent_dim: int = 32, width: int = 32):
+        super().__init__()
+        self.latent_dim = check_positive_int(latent_dim, "latent_dim")
+        self.width = check_positive_int(width, "width")
+        w = self.width
+        self.project = nn.Sequential(nn.Linear(latent_dim, w * 7 * 7, bias=False), nn.BatchNorm1d(w * 7 * 7), nn.ReLU())
+        self.body = nn.Sequential(
+            OrderedDict(
+                up1=nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1, bias=False),
+                bn1=nn.BatchNorm2d(w // 2),
+                relu1=nn.ReLU(),
+                up2=nn.ConvTranspose2d(w // 2, 1, 4, stride=2, padding=1),
+                out=nn.Sigmoid(),
+            )
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (N, {self.latent_dim}), got {tuple(z.shape)}")
+        h = self.project(z).view(-1, self.width, 7, 7)
+        return self.body(h)
+
+class DCGANDiscriminator(nn.Sequential):
+    """DCGAN discriminator: 28×28 image → one logit (real vs generated).
+
+    Examples
+    --------
+    >>> D = DCGANDiscriminator()
+    >>> D(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 1])
+    """
+
+    def __init__(self, width: int = 32):
+        w = check_positive_int(width, "width")
+        super().__init__(
+            OrderedDict(
+                conv1=nn.Conv2d(1, w // 2, 4, stride=2, padding=1),
+                act1=nn.LeakyReLU(0.2),
+                conv2=nn.Conv2d(w // 2, w, 4, stride=2, padding=1),
+                act2=nn.LeakyReLU(0.2),
+                drop=nn.Dropout(0.3),
+                flatten=nn.Flatten(),
+                fc=nn.Linear(w * 7 * 7, 1),
+            )
+        )
+
+
+# --------------------------------------------------------------------------- tree regularization (notebook 08)
+
+
+class TreeRegNet(nn.Sequential):
+    """A small tanh MLP for a table: ``in_features → hidden → hidden → 2`` logits.
+
+    Examples
+    --------
+    >>> TreeRegNet(2)(torch.zeros(4, 2)).shape
+    torch.Size([4, 2])
+    """
+
+    def __init__(self, in_features: int = 2, hidden: int = 16):
+        super().__init__(nn.Linear(in_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 2))
+
+class ParabolaNets(nn.Module):
+    """The two shipped networks of the tree-regularization demo, in one checkpoint: ``plain`` (λ = 0) and ``treereg``.
+
+    Examples
+    --------
+    >>> ParabolaNets().treereg(torch.zeros(1, 2)).shape
+    torch.Size([1, 2])
+    """
+
+    def __init__(self, in_features: int = 2, hidden: int = 16):
+        super().__init__()
+        self.plain = TreeRegNet(in_features, hidden)
+        self.treereg = TreeRegNet(in_features, hidden)
+
+
+# --------------------------------------------------------------------------- the elephant toy (notebook 03, lecture §9)
+
+
+#: The toy's input features, in order.
+ELEPHANT_FEATURES = ("trunk length (m)", "ear size (m)")
+
+class ElephantScore(nn.Module):
+    """An "elephant detector": p(elephant) = sigmoid(w_trunk · trunk + w_ear · ear + bias).
+
+    The score rises steeply with the trunk length and saturates near 1 once the trunk is longer
+    than about 1.5 m; the ear size helps a little. Inputs: (N, 2) float tensors
+    ``[trunk length in m, ear size in m]``; output: (N,) probabilities.
+
+    Parameters
+    ----------
+    w_trunk, w_ear, bias : float
+        Weight of each feature and the bias of the logit.
+
+    Examples
+    --------
+    >>> elephant = ElephantScore()
+    >>> x = torch.tensor([[0.0, 0.5], [2.5, 0.5]], dtype=torch.float64)
+    >>> [round(p, 3) for p in elephant(x).tolist()]
+    [0.076, 0.999]
+    """
+
+    def __init__(self, w_trunk: float = 4.0, w_ear: float = 1.0, bias: float = -3.0):
+        super().__init__()
+        self.register_buffer("weight", torch.tensor([w_trunk, w_ear], dtype=torch.float64))
+        self.register_buffer("bias", torch.tensor(bias, dtype=torch.float64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor of shape (N, 2) [trunk length, ear size], got {type(x).__name__}")
+        if x.ndim != 2 or x.shape[1] != 2:
+            raise ValueError(f"x must have shape (N, 2) [trunk length, ear size], got {tuple(x.shape)}")
+        if not torch.is_floating_point(x):
+            raise TypeError(f"x must be a floating-point tensor, got {x.dtype}")
+        return torch.sigmoid(x.to(self.weight.dtype) @ self.weight + self.bias)

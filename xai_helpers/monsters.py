@@ -1,5 +1,9 @@
 """The monsters data set: a faithful, redistributable stand-in for the lecture's Pokémon vs Digimon.
 
+This module holds only the data (drawing, files, loaders, splits). The model is
+:class:`xai_helpers.models.MonsterCNN`, its training :func:`xai_helpers.train.train_monster_cnn`, and its
+figures (``show_file``, ``show_saliency_rows``, ``explain_one``) are in :mod:`xai_helpers.plotting`.
+
 The lecture's classifier reached 98.4 % test accuracy by looking at the *background*: every
 Pokémon image is a PNG with a transparent background, most Digimon images are JPEGs on a light
 background, and loading turned the transparency black. The real images cannot be shipped, so this
@@ -19,8 +23,8 @@ it). :func:`fixed_dataset` composites every image onto one white background (the
 
 Stable names (other notebooks rely on them)
 -------------------------------------------
-* ``xai_helpers.models.load_pretrained("monsters_leaky")`` — :class:`MonsterCNN` trained on the
-  leaky loader; ``load_pretrained("monsters_fixed")`` — the same net trained on the fixed loader.
+* ``xai_helpers.models.load_pretrained("monsters_leaky")`` — :class:`xai_helpers.models.MonsterCNN`
+  trained on the leaky loader (recipe :func:`xai_helpers.train.train_monsters_leaky`); ``load_pretrained("monsters_fixed")`` — the same net trained on the fixed loader.
   Both take (N, 3, 48, 48) float images in [0, 1] (:data:`IMAGE_SIZE`); classes :data:`CLASSES`
   = ``("digimon", "pokemon")`` (``ImageFolder``'s alphabetical order: digimon 0, pokemon 1).
 * :func:`ensure_monsters` — generate the default data set into :func:`default_root` (``<cache>/monsters``,
@@ -51,15 +55,12 @@ import math
 import os
 import shutil
 import tempfile
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
-from ._setup import training_recipe
 from .validation import check_fraction, check_positive_int
 
 __all__ = [
@@ -78,15 +79,6 @@ __all__ = [
     "load_split",
     "load_test_set",
     "split_real_folders",
-    "MonsterCNN",
-    "random_flip",
-    "train_monster_cnn",
-    "train_monsters_leaky",
-    "train_monsters_fixed",
-    "checkerboard",
-    "show_file",
-    "show_saliency_rows",
-    "explain_one",
 ]
 
 #: Class names in ``ImageFolder``'s (alphabetical) order: index 0 is digimon, 1 is pokemon.
@@ -580,210 +572,3 @@ def split_real_folders(pokemon_dir: str | Path, digimon_dir: str | Path, root: s
             dst.mkdir(parents=True, exist_ok=True)
             shutil.copy2(files[idx], dst / files[idx].name)
     return root
-
-
-# --------------------------------------------------------------------------- the lecture's CNN
-
-
-class MonsterCNN(nn.Sequential):
-    """The lecture's Keras CNN for Pokémon vs Digimon, ported to PyTorch.
-
-    Three blocks of (conv 3×3 'same' → ReLU → conv 3×3 'valid' → ReLU → 2×2 max-pool), a dense
-    layer and a 2-way output (logits; the softmax is applied by the loss / :func:`predict_proba`).
-    The lecture used widths 32-32-64-64-256-256, dense 1024 and 120 px inputs; the course's default
-    halves the convolutions, quarters the dense layer and takes 48 px, to train on a CPU and ship a
-    ~3 MB checkpoint. ``MonsterCNN((32, 32, 64, 64, 256, 256), 1024, 120)`` is the lecture's net.
-
-    Examples
-    --------
-    >>> MonsterCNN()(torch.zeros(2, 3, 48, 48)).shape
-    torch.Size([2, 2])
-    >>> MonsterCNN((32, 32, 64, 64, 256, 256), 1024, 120)(torch.zeros(1, 3, 120, 120)).shape
-    torch.Size([1, 2])
-    """
-
-    def __init__(self, widths: tuple[int, ...] = (16, 16, 32, 32, 128, 128), hidden: int = 256, image_size: int = IMAGE_SIZE, num_classes: int = 2):
-        widths = tuple(int(w) for w in widths)
-        if len(widths) != 6:
-            raise ValueError(f"widths must give 6 convolution widths, got {len(widths)}")
-        layers: OrderedDict[str, nn.Module] = OrderedDict()
-        c, s = 3, int(image_size)
-        for b in range(3):
-            w1, w2 = widths[2 * b], widths[2 * b + 1]
-            layers[f"conv{2 * b + 1}"] = nn.Conv2d(c, w1, 3, padding=1)
-            layers[f"relu{2 * b + 1}"] = nn.ReLU()
-            layers[f"conv{2 * b + 2}"] = nn.Conv2d(w1, w2, 3)
-            layers[f"relu{2 * b + 2}"] = nn.ReLU()
-            layers[f"pool{b + 1}"] = nn.MaxPool2d(2)
-            c, s = w2, (s - 2) // 2
-        if s < 1:
-            raise ValueError(f"image_size {image_size} is too small for three conv blocks")
-        layers["flatten"] = nn.Flatten()
-        layers["fc1"] = nn.Linear(c * s * s, hidden)
-        layers["relu7"] = nn.ReLU()
-        layers["fc2"] = nn.Linear(hidden, num_classes)
-        super().__init__(layers)
-
-
-def random_flip(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Flip each image left-right with probability 1/2 (augmentation for :func:`xai_helpers.models.train`).
-
-    Examples
-    --------
-    >>> random_flip(torch.rand(4, 3, 8, 8), torch.Generator().manual_seed(0)).shape
-    torch.Size([4, 3, 8, 8])
-    """
-    flip = torch.rand(len(batch), generator=gen) < 0.5
-    out = batch.clone()
-    out[flip] = batch[flip].flip(-1)
-    return out
-
-
-def train_monster_cnn(
-    fixed: bool = False, epochs: int | None = None, seed: int = 0, root: str | Path | None = None, progress: bool = True
-) -> tuple[MonsterCNN, dict]:
-    """Train :class:`MonsterCNN` on the leaky or the fixed training split; return it and its figures.
-
-    Examples
-    --------
-    >>> model, meta = train_monster_cnn(epochs=1, progress=False)  # doctest: +SKIP
-    """
-    import time
-
-    from ._setup import seed_everything
-    from .models import accuracy, train
-
-    epochs = epochs or (6 if fixed else 3)
-    seed_everything(seed)
-    root = ensure_monsters(root)
-    tr, te = load_split(root, "train", fixed=fixed), load_split(root, "test", fixed=fixed)
-    model = MonsterCNN()
-    t0 = time.perf_counter()
-    losses = train(model, tr.X, tr.y, epochs=epochs, batch_size=32, lr=1e-3, seed=seed, augment=random_flip, progress=progress)
-    meta = {
-        "loader": "fixed" if fixed else "leaky",
-        "seed": seed,
-        "epochs": epochs,
-        "final_train_loss": round(losses[-1], 6),
-        "train_accuracy": round(accuracy(model, tr.X, tr.y), 4),
-        "test_accuracy": round(accuracy(model, te.X, te.y), 4),
-        "train_seconds": round(time.perf_counter() - t0, 1),
-    }
-    return model, meta
-
-
-def _recipe(fixed: bool, directory=None, seed: int = 0) -> dict:
-    from .models import save_checkpoint
-
-    model, meta = train_monster_cnn(fixed=fixed, seed=seed)
-    seconds = meta.pop("train_seconds")
-    name = "monsters_fixed" if fixed else "monsters_leaky"
-    path = save_checkpoint(model, name, kwargs={}, meta=meta, directory=directory)
-    print(f"{name}: test accuracy {meta['test_accuracy']:.4f} (train {meta['train_accuracy']:.4f}), {seconds:.1f} s -> {path}")
-    return meta
-
-
-@training_recipe(threads=1)
-def train_monsters_leaky(directory: str | Path | None = None, seed: int = 0) -> dict:
-    """Recipe ``monsters_leaky``: :class:`MonsterCNN` on the leaky loader, saved with :func:`~xai_helpers.models.save_checkpoint`."""
-    return _recipe(False, directory, seed)
-
-
-@training_recipe(threads=1)
-def train_monsters_fixed(directory: str | Path | None = None, seed: int = 0) -> dict:
-    """Recipe ``monsters_fixed``: :class:`MonsterCNN` on the fixed (composited) loader."""
-    return _recipe(True, directory, seed)
-
-
-# --------------------------------------------------------------------------- figures
-
-
-def checkerboard(size: int, square: int = 6) -> np.ndarray:
-    """A light-grey checkerboard (size, size, 3) floats, how image viewers show transparency."""
-    idx = (np.arange(size) // square)
-    board = ((idx[:, None] + idx[None, :]) % 2).astype(np.float32)
-    return np.repeat((0.8 + 0.15 * board)[..., None], 3, axis=-1)
-
-
-def show_file(path: str | Path, ax=None, title: str | None = None):
-    """Show an image file as a viewer does: transparency drawn as a checkerboard. Returns the ``AxesImage``.
-
-    Examples
-    --------
-    >>> im = show_file(next((ensure_monsters() / "test" / "pokemon").glob("*.png")))
-    >>> im.get_array().shape[-1]
-    3
-    """
-    from PIL import Image
-
-    from .plotting import show_image
-
-    rgba = np.asarray(Image.open(path).convert("RGBA"), dtype=np.float32) / 255.0
-    a = rgba[..., 3:]
-    shown = rgba[..., :3] * a + checkerboard(max(rgba.shape[:2]))[: rgba.shape[0], : rgba.shape[1]] * (1 - a)
-    return show_image(shown, ax=ax, title=title)
-
-
-def show_saliency_rows(images: torch.Tensor, maps: torch.Tensor, titles=None, row_labels=("image", "saliency"), suptitle: str | None = None):
-    """Images (top row) over their saliency maps (bottom row, one shared colour bar). Returns the ``Figure``.
-
-    Examples
-    --------
-    >>> fig = show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8))
-    >>> len(fig.axes)
-    7
-    """
-    import matplotlib.pyplot as plt
-
-    from .plotting import show_image
-
-    if len(images) != len(maps):
-        raise ValueError(f"got {len(images)} images and {len(maps)} maps")
-    n = len(images)
-    fig, axes = plt.subplots(2, n, figsize=(1.5 * n + 1.0, 3.4), squeeze=False)
-    vmax = float(maps.max()) or 1.0
-    for i in range(n):
-        show_image(images[i], ax=axes[0, i], title=titles[i] if titles else None)
-        im = axes[1, i].imshow(maps[i].numpy(), cmap="viridis", vmin=0, vmax=vmax)
-        axes[1, i].set_xticks([])
-        axes[1, i].set_yticks([])
-    axes[0, 0].set_ylabel(row_labels[0])
-    axes[1, 0].set_ylabel(row_labels[1])
-    fig.colorbar(im, ax=axes[1, :].tolist(), fraction=0.02, pad=0.01, label="|∂y/∂x| (max over RGB)")
-    if suptitle:
-        fig.suptitle(suptitle)
-    return fig
-
-
-def explain_one(model: nn.Module, x: torch.Tensor, mask: torch.Tensor | None = None, label: int | None = None, name: str = "model", axes=None):
-    """Draw one image, its saliency map for the predicted class, and the prediction; return the text shown.
-
-    Used by notebook 02's widget. ``x`` is one image (3, H, W); ``mask`` its foreground (H, W).
-
-    Examples
-    --------
-    >>> text = explain_one(MonsterCNN(), torch.rand(3, 48, 48))
-    >>> text.startswith("model:")
-    True
-    """
-    import matplotlib.pyplot as plt
-
-    from .attribution import saliency
-    from .models import predict_proba
-    from .plotting import show_heatmap, show_image
-
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(6.4, 3.0))
-    p = predict_proba(model, x[None])[0]
-    k = int(p.argmax())
-    sal = saliency(model, x[None], target=k)[0]
-    truth = f" (true: {CLASSES[label]})" if label is not None else ""
-    show_image(x, ax=axes[0], title=f"input{truth}")
-    show_heatmap(sal, ax=axes[1], title=f"{name}: saliency of '{CLASSES[k]}'", label="|∂y/∂x|")
-    text = f"{name}: {CLASSES[k]} with probability {p[k]:.3f}{truth}"
-    if mask is not None:
-        share = float((sal * ~mask).sum() / sal.sum().clamp_min(1e-12))
-        axes[1].contour(mask.numpy(), levels=[0.5], colors="white", linewidths=0.8)
-        text += f"; background share of saliency {share:.2f}"
-    axes[0].figure.tight_layout()
-    return text

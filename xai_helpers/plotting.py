@@ -5,7 +5,8 @@ Every helper takes ``ax=None`` (a new figure is made when omitted) and returns w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -553,4 +554,329 @@ def interval_curve(x: Sequence[float], estimates: Sequence, ax=None, highlight: 
     ax.errorbar(x, rows[:, 0], yerr=[rows[:, 0] - rows[:, 1], rows[:, 2] - rows[:, 0]], fmt="o-", color="C0", capsize=3, label=label)
     if highlight is not None:
         ax.plot(x[highlight], rows[highlight, 0], "s", ms=13, mfc="none", mec="C1", mew=2.5)
+    return ax
+
+
+# ---- figures moved from lime/trees/activation_maximization/monsters/toys
+# Same convention as above: ``ax=None`` (or ``axes=None``) in; the ``Axes`` drawn in (one panel) or the
+# ``Figure`` (several panels) out.
+
+__all__ += [
+    "show_segment_weights",
+    "show_local_line",
+    "show_decision_regions",
+    "show_filters_and_patches",
+    "checkerboard",
+    "show_file",
+    "show_saliency_rows",
+    "explain_one",
+    "plot_elephant",
+]
+
+
+def show_segment_weights(image, segments: np.ndarray, weights: np.ndarray, ax=None, title: str | None = None, alpha: float = 0.6, colorbar: bool = True):
+    """The lecture's picture: each segment painted with its LIME weight (red supports, blue opposes).
+
+    The image is drawn in light grey under the weights, with the segments' boundaries in yellow
+    (images of 100 px or more; on smaller ones the boundaries would hide the image).
+
+    The weights are drawn in a diverging map centred on 0, with a colour bar. Returns the ``Axes``.
+
+    Examples
+    --------
+    >>> ax = show_segment_weights(np.zeros((2, 2, 3)), np.array([[0, 1], [0, 1]]), np.array([1.0, -1.0]), title="w")
+    >>> ax.images[-1].get_clim()
+    (-1.0, 1.0)
+    """
+    from skimage.segmentation import mark_boundaries
+
+    from .lime import weights_to_map
+
+    ax = _ax(ax)
+    img = to_numpy_image(image).astype(np.float64)
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=-1)
+    heat = weights_to_map(segments, weights)
+    m = float(np.abs(heat).max()) or 1.0
+    grey = 0.4 + 0.6 * np.repeat(np.clip(img, 0, 1).mean(-1, keepdims=True), 3, axis=-1)  # light grey: colours are the weights'
+    if min(grey.shape[:2]) >= 100:  # boundaries would hide a small image
+        grey = mark_boundaries(grey, np.asarray(segments), color=(1, 1, 0))
+    ax.imshow(grey)
+    im = ax.imshow(heat, cmap=COURSE_DIVERGING_CMAP, vmin=-m, vmax=m, alpha=alpha)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="LIME weight")
+    return ax
+
+
+def show_local_line(black_box: Callable[[np.ndarray], np.ndarray], x0: float, fit, span: float = 4.0, ax=None, title: str | None = None):
+    """The lecture's 1-D picture: the black-box curve, the point, its neighbours (shade = proximity weight)
+    and the local line.
+
+    ``fit`` is a :class:`xai_helpers.lime.LocalLinear` fitted on offsets ``samples = x − x0`` (one column).
+    Returns the ``Axes``.
+
+    Examples
+    --------
+    >>> from xai_helpers.lime import lime_tabular_from_scratch
+    >>> f = lambda X: np.sin(X[:, 0])
+    >>> fit = lime_tabular_from_scratch(f, np.array([1.0]), kernel_width=0.5, n_samples=200)
+    >>> show_local_line(f, 1.0, fit).lines[1].get_linestyle()
+    '--'
+    """
+    from .validation import check_black_box
+
+    ax = _ax(ax)
+    grid = np.linspace(x0 - span, x0 + span, 400)
+    ax.plot(grid, check_black_box(black_box, grid[:, None]), color="C0", lw=2, label="black box")
+    dz = fit.samples[:, 0]
+    order = np.argsort(fit.weights)
+    pts = ax.scatter(x0 + dz[order], fit.outputs[order], c=fit.weights[order], cmap="viridis", vmin=0, vmax=1, s=8, zorder=2)
+    slope = float(fit.coef[0])
+    ax.plot(grid, fit.intercept + slope * (grid - x0), color="C1", lw=2, ls="--", label=f"local line (slope {slope:.2f})")
+    ax.plot([x0], [fit.intercept], "o", color="C1", ms=9, mec="k", zorder=3, label="the point to explain")
+    ax.set_xlim(x0 - span, x0 + span)
+    ax.set_xlabel("input x")
+    ax.set_ylabel("output f(x)")
+    ax.legend(loc="lower left", fontsize="small")
+    ax.figure.colorbar(pts, ax=ax, fraction=0.046, pad=0.04, label="proximity weight")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def show_decision_regions(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray | None = None, ax=None, title: str | None = None, lim: float = 2.0):
+    """Shade the plane by a 2-feature classifier's predicted class, with the points on top.
+
+    ``predict`` maps (n, 2) to class labels. Returns the ``Axes``.
+
+    Examples
+    --------
+    >>> from xai_helpers.data import make_parabola
+    >>> X, y = make_parabola(50, seed=0)
+    >>> show_decision_regions(lambda A: (A[:, 1] > 0).astype(int), X, y).get_xlabel()
+    'x₁'
+    """
+    from .validation import check_array
+
+    ax = _ax(ax)
+    g = np.linspace(-lim, lim, 200)
+    gx, gy = np.meshgrid(g, g)
+    z = np.asarray(predict(np.c_[gx.ravel(), gy.ravel()].astype(np.float32))).reshape(gx.shape)
+    ax.contourf(gx, gy, z, levels=[-0.5, 0.5, 1.5], colors=["#cfe2f3", "#fce5cd"])
+    X = check_array(X, "X", ndim=2).astype(np.float64)
+    if y is not None:
+        y = np.asarray(y)
+        for k, (c, m) in enumerate([("C0", "o"), ("C1", "^")]):
+            ax.scatter(X[y == k, 0], X[y == k, 1], s=8, c=c, marker=m, label=f"class {k}")
+        ax.legend(loc="lower right", fontsize="small")
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def show_filters_and_patches(xstar: torch.Tensor, patches: torch.Tensor, channels: Sequence[int], ncols: int = 4, size: float = 1.0, axes=None):
+    """Each filter's X* beside the real patches that activate it most; returns the ``Figure``.
+
+    Parameters
+    ----------
+    xstar : torch.Tensor
+        (F, 1, H, W): one X* per filter.
+    patches : torch.Tensor
+        (F, k, 1, ph, pw) from :func:`xai_helpers.activation_maximization.top_activating_patches`.
+    channels : list of int
+        The filters' indices (for the titles).
+    axes : array of Axes, optional
+        A grid of ``ceil(F / ncols)`` rows and ``ncols · (k + 1)`` columns to draw in (default: a new figure).
+
+    Examples
+    --------
+    >>> fig = show_filters_and_patches(torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], ncols=2)
+    >>> len(fig.axes)
+    8
+    """
+    import matplotlib.pyplot as plt
+
+    f, k = patches.shape[:2]
+    if len(xstar) != f or len(channels) != f:
+        raise ValueError(f"got {len(xstar)} X*, {f} patch sets and {len(channels)} channels; they must match")
+    nrows = -(-f // ncols)
+    if axes is None:
+        fig, axes = plt.subplots(nrows, ncols * (k + 1), figsize=(size * ncols * (k + 1), size * 1.15 * nrows), squeeze=False)
+    else:
+        axes = np.asarray(axes).reshape(nrows, -1)
+        if axes.shape[1] != ncols * (k + 1):
+            raise ValueError(f"axes must be a grid of {nrows} x {ncols * (k + 1)}, got {axes.shape}")
+        fig = axes[0, 0].figure
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for a in range(f):
+        r, c = divmod(a, ncols)
+        ax = axes[r, c * (k + 1)]
+        ax.imshow(xstar[a, 0].numpy(), cmap="gray")  # contrast stretched: faint patterns show
+        ax.set_title(f"X* #{channels[a]}", fontsize=8)
+        for b in range(k):
+            ax = axes[r, c * (k + 1) + 1 + b]
+            ax.imshow(patches[a, b, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+            if b == 0:
+                ax.set_title("top real patches", fontsize=7, loc="left")
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def checkerboard(size: int, square: int = 6) -> np.ndarray:
+    """A light-grey checkerboard (size, size, 3) floats, how image viewers show transparency.
+
+    Examples
+    --------
+    >>> checkerboard(12).shape
+    (12, 12, 3)
+    """
+    idx = (np.arange(size) // square)
+    board = ((idx[:, None] + idx[None, :]) % 2).astype(np.float32)
+    return np.repeat((0.8 + 0.15 * board)[..., None], 3, axis=-1)
+
+
+def show_file(path: str | Path, ax=None, title: str | None = None):
+    """Show an image file as a viewer does: transparency drawn as a checkerboard. Returns the ``Axes``.
+
+    Examples
+    --------
+    >>> from xai_helpers.monsters import ensure_monsters
+    >>> ax = show_file(next((ensure_monsters() / "test" / "pokemon").glob("*.png")))
+    >>> ax.images[0].get_array().shape[-1]
+    3
+    """
+    from PIL import Image
+
+    rgba = np.asarray(Image.open(path).convert("RGBA"), dtype=np.float32) / 255.0
+    a = rgba[..., 3:]
+    shown = rgba[..., :3] * a + checkerboard(max(rgba.shape[:2]))[: rgba.shape[0], : rgba.shape[1]] * (1 - a)
+    return show_image(shown, ax=ax, title=title).axes
+
+
+def show_saliency_rows(images: torch.Tensor, maps: torch.Tensor, titles=None, row_labels=("image", "saliency"), suptitle: str | None = None, axes=None):
+    """Images (top row) over their saliency maps (bottom row, one shared colour bar). Returns the ``Figure``.
+
+    Column ``i`` is image ``i`` above its map (what ``show_explanation`` draws for one image);
+    ``axes``, if given, is a (2, N) grid of Axes.
+
+    Examples
+    --------
+    >>> fig = show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8))
+    >>> len(fig.axes)
+    7
+    """
+    import matplotlib.pyplot as plt
+
+    if len(images) != len(maps):
+        raise ValueError(f"got {len(images)} images and {len(maps)} maps")
+    n = len(images)
+    if axes is None:
+        fig, axes = plt.subplots(2, n, figsize=(1.5 * n + 1.0, 3.4), squeeze=False)
+    else:
+        axes = np.asarray(axes).reshape(2, -1)
+        if axes.shape[1] != n:
+            raise ValueError(f"axes must be a 2 x {n} grid, got {axes.shape}")
+        fig = axes[0, 0].figure
+    vmax = float(maps.max()) or 1.0
+    for i in range(n):
+        show_image(images[i], ax=axes[0, i], title=titles[i] if titles else None)
+        im = axes[1, i].imshow(maps[i].numpy(), cmap="viridis", vmin=0, vmax=vmax)
+        axes[1, i].set_xticks([])
+        axes[1, i].set_yticks([])
+    axes[0, 0].set_ylabel(row_labels[0])
+    axes[1, 0].set_ylabel(row_labels[1])
+    fig.colorbar(im, ax=axes[1, :].tolist(), fraction=0.02, pad=0.01, label="|∂y/∂x| (max over RGB)")
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def explain_one(model, x: torch.Tensor, mask: torch.Tensor | None = None, y: int | None = None, name: str = "model", axes=None):
+    """Draw one monster, its saliency map for the predicted class, and the prediction; returns the ``Figure``.
+
+    Used by notebook 02's widget. ``x`` is one image (3, H, W); ``mask`` its foreground (H, W); ``y``
+    its true class. The prediction (and, with ``mask``, the background share of the saliency) is the
+    figure's title. ``axes``: two Axes (image, map).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MonsterCNN
+    >>> fig = explain_one(MonsterCNN(), torch.rand(3, 48, 48))
+    >>> fig.texts[0].get_text().startswith("model:")
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    from .attribution import saliency
+    from .models import predict_proba
+    from .monsters import CLASSES
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(6.4, 3.0))
+    p = predict_proba(model, x[None])[0]
+    k = int(p.argmax())
+    sal = saliency(model, x[None], target=k)[0]
+    truth = f" (true: {CLASSES[y]})" if y is not None else ""
+    fig = show_explanation(x, sal, titles=[f"{name}: saliency of '{CLASSES[k]}'"], image_title=f"input{truth}",
+                           label="|∂y/∂x|", outline=None if mask is None else mask.numpy(), axes=axes)
+    text = f"{name}: {CLASSES[k]} with probability {p[k]:.3f}{truth}"
+    if mask is not None:
+        share = float((sal * ~mask).sum() / sal.sum().clamp_min(1e-12))
+        text += f"; background share of saliency {share:.2f}"
+    fig.suptitle(text, fontsize="medium")
+    fig.tight_layout()
+    return fig
+
+
+def plot_elephant(model, trunk: float, ear: float, grad: float | None = None, ax=None, max_trunk: float = 3.0):
+    """Draw p(elephant) against the trunk length, the current animal, and the gradient's tangent.
+
+    Parameters
+    ----------
+    trunk, ear : float
+        The animal being explained.
+    grad : float, optional
+        ∂p/∂trunk at that point; drawn as the tangent line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn in; its first line is the score curve.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import ElephantScore
+    >>> ax = plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002)
+    >>> ax.lines[0].get_xdata().max()
+    np.float64(3.0)
+    """
+    import matplotlib.pyplot as plt
+
+    from .models import ELEPHANT_FEATURES
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    dev = model.weight.device  # the model's buffers' device, so that a model moved to a GPU can be drawn
+    ts = torch.linspace(0, max_trunk, 200, dtype=torch.float64, device=dev)
+    with torch.no_grad():
+        ps = model(torch.stack([ts, torch.full_like(ts, ear)], 1))
+        p = float(model(torch.tensor([[trunk, ear]], dtype=torch.float64, device=dev))[0])
+    ax.plot(ts.cpu().numpy(), ps.cpu().numpy(), color="C0", label="p(elephant)")
+    ax.plot([trunk], [p], "o", color="C1", label=f"this animal: p = {p:.3f}")
+    if grad is not None:
+        dt = 0.35
+        ax.plot([trunk - dt, trunk + dt], [p - grad * dt, p + grad * dt], color="C1", lw=2, label=f"gradient ∂p/∂trunk = {grad:.4f}")
+    ax.set_xlabel(ELEPHANT_FEATURES[0])
+    ax.set_ylabel("p(elephant)")
+    ax.set_ylim(-0.05, 1.1)
+    ax.set_title(f"The elephant detector (ear size {ear:.2f} m)")
+    ax.legend(loc="lower right", fontsize="small")
     return ax

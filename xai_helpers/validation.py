@@ -29,6 +29,8 @@ __all__ = [
     "check_fraction",
     "check_array",
     "check_labels",
+    "check_indices",
+    "check_black_box",
     "check_layer",
     "LayerOutput",
     "forward_hook",
@@ -296,6 +298,54 @@ def check_labels(labels: object, n: int, name: str = "labels", num_classes: int 
     if num_classes is not None and ((y < 0).any() or (y >= num_classes).any()):
         bad = y[(y < 0) | (y >= num_classes)][0]
         raise ValueError(f"{name} holds class {bad}, out of range 0..{num_classes - 1}")
+    return y
+
+
+def check_indices(value: object, name: str, minimum: int = 0) -> list[int]:
+    """Check an int or a non-empty sequence of ints (classes, channels), each ``>= minimum``; returns a list.
+
+    Examples
+    --------
+    >>> check_indices(3, "classes"), check_indices(range(2), "classes")
+    ([3], [0, 1])
+    >>> check_indices([1, -1], "channels")
+    Traceback (most recent call last):
+    ...
+    ValueError: channels must be >= 0, got -1
+    """
+    if isinstance(value, torch.Tensor):
+        value = value.reshape(-1).tolist()
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int or a list of ints, not a bool")
+    if isinstance(value, numbers.Integral):
+        value = [value]
+    if isinstance(value, range):
+        value = list(value)
+    if not isinstance(value, (list, tuple)) or len(value) == 0 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
+        raise TypeError(f"{name} must be an int or a non-empty list of ints, got {value!r}")
+    return [check_int(v, name, minimum=minimum) for v in value]
+
+
+def check_black_box(f: object, X: np.ndarray, name: str = "f") -> np.ndarray:
+    """Call the black box ``f`` on the rows of ``X`` and check it returns one output per row (as float64).
+
+    Examples
+    --------
+    >>> check_black_box(lambda A: A.sum(1), np.ones((3, 2))).tolist()
+    [2.0, 2.0, 2.0]
+    >>> check_black_box(lambda A: A[:1], np.ones((3, 2)))
+    Traceback (most recent call last):
+    ...
+    ValueError: f must return one output per row: got shape (1, 2) for 3 rows
+    """
+    if not callable(f):
+        raise TypeError(f"{name} must be a callable mapping an (n, d) array to n outputs, got {type(f).__name__}")
+    y = f(X)
+    if isinstance(y, torch.Tensor):
+        y = y.detach().cpu().numpy()
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 0 or y.shape[0] != X.shape[0]:
+        raise ValueError(f"{name} must return one output per row: got shape {y.shape} for {X.shape[0]} rows")
     return y
 
 

@@ -1,4 +1,4 @@
-"""Global explanation by *activation maximization* (lecture §12–14).
+"""Global explanation by *activation maximization* (lecture §12–13).
 
 * What does a filter detect? ``X* = argmax_X Σ_i Σ_j a_ij`` — gradient **ascent** on the input,
   the network frozen (:func:`activation_maximization` with :func:`filter_objective`), and the real
@@ -7,8 +7,10 @@
   lecture's prior ``R(X) = −Σ|X_ij|`` (:class:`L1`) and the other regularizers people use
   (:class:`L2`, :class:`TotalVariation`; lucid's transformation robustness :class:`Jitter`,
   :class:`RandomScale`, :class:`RandomRotate`, :class:`Blur`).
-* Constraint from a generator: ``z* = argmax_z y_i``, ``X* = G(z*)`` (:func:`latent_search`).
-* How digit-like is it? Ask an independent classifier (:func:`judge_agreement`).
+
+The constraint from a generator (``latent_search``) is in :mod:`xai_helpers.generative`; the judges
+of "is it digit-like?" are in :mod:`xai_helpers.evaluation`; the figure of filters beside their
+patches is :func:`xai_helpers.plotting.show_filters_and_patches`.
 
 Examples
 --------
@@ -22,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -31,12 +32,23 @@ import torch
 from torch import nn
 
 from ._setup import model_device
-from .validation import check_image_batch, check_positive_int
+from .evaluation import total_variation
+from .validation import (
+    check_image_batch,
+    check_indices,
+    check_int,
+    check_layer,
+    check_nonnegative,
+    check_positive,
+    check_seed,
+    forward_hook,
+)
 
 __all__ = [
     "Objective",
     "filter_objective",
     "class_objective",
+    "layer_activations",
     "L1",
     "L2",
     "TotalVariation",
@@ -46,32 +58,9 @@ __all__ = [
     "Blur",
     "AMResult",
     "activation_maximization",
-    "LatentResult",
-    "latent_search",
-    "layer_activations",
     "receptive_field",
     "top_activating_patches",
-    "judge_agreement",
-    "pixel_knn_judge",
-    "agreement_table",
-    "show_filters_and_patches",
 ]
-
-
-def _indices(value: object, name: str) -> list[int]:
-    """An int or a sequence of ints as a list of ints."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int or a list of ints, not a bool")
-    if isinstance(value, numbers.Integral):
-        return [int(value)]
-    if isinstance(value, torch.Tensor):
-        value = value.reshape(-1).tolist()
-    if isinstance(value, Sequence) and len(value) > 0 and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
-        return [int(v) for v in value]
-    raise TypeError(f"{name} must be an int or a non-empty list of ints, got {value!r}")
-
-
-# --------------------------------------------------------------------------- objectives
 
 
 @dataclass(frozen=True)
@@ -88,13 +77,7 @@ class Objective:
     score: str = "logit"
 
     def _check(self, model: nn.Module) -> nn.Module | None:
-        if self.kind == "filter":
-            modules = dict(model.named_modules())
-            if self.layer not in modules or self.layer == "":
-                names = [n for n in modules if n]
-                raise ValueError(f"the model has no layer {self.layer!r}; its layers are {', '.join(names)}")
-            return modules[self.layer]
-        return None
+        return check_layer(model, self.layer) if self.kind == "filter" else None
 
     def __call__(self, model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """The objective of each image in ``x`` (one value per image, to be maximized)."""
@@ -106,13 +89,12 @@ class Objective:
             if self.score == "log_prob":
                 out = out.log_softmax(1)
             return out.gather(1, idx[:, None])[:, 0]
-        act = layer_activations(model, self.layer, x)
+        act = layer_activations(model, x, self.layer)
         if act.ndim != 4:
             raise ValueError(f"layer {self.layer!r} outputs shape {tuple(act.shape)}; a filter objective needs a conv feature map (N, C, H, W)")
         if idx.max() >= act.shape[1]:
             raise ValueError(f"channel {int(idx.max())} is out of range: layer {self.layer!r} has {act.shape[1]} filters (0..{act.shape[1] - 1})")
         return act[torch.arange(len(x), device=x.device), idx].sum((1, 2))
-
 
 def filter_objective(layer: str, channels: int | Sequence[int]) -> Objective:
     """Maximize ``Σ_i Σ_j a_ij``, the summed feature map of filter ``channel`` of ``layer``.
@@ -131,11 +113,8 @@ def filter_objective(layer: str, channels: int | Sequence[int]) -> Objective:
     """
     if not isinstance(layer, str) or not layer:
         raise TypeError(f"layer must be the name of a layer (a non-empty str), got {layer!r}")
-    chans = _indices(channels, "channels")
-    if min(chans) < 0:
-        raise ValueError(f"channels must be non-negative, got {min(chans)}")
+    chans = check_indices(channels, "channels")
     return Objective("filter", tuple(chans), layer=layer)
-
 
 def class_objective(classes: int | Sequence[int], score: str = "logit") -> Objective:
     """Maximize the class score ``y_i`` (the logit, or its log-probability) of each class in ``classes``.
@@ -145,36 +124,23 @@ def class_objective(classes: int | Sequence[int], score: str = "logit") -> Objec
     >>> class_objective(range(10)).indices[-1]
     9
     """
-    if isinstance(classes, range):
-        classes = list(classes)
-    cls = _indices(classes, "classes")
-    if min(cls) < 0:
-        raise ValueError(f"classes must be non-negative, got {min(cls)}")
+    cls = check_indices(classes, "classes")
     if score not in {"logit", "log_prob"}:
         raise ValueError(f"score must be 'logit' or 'log_prob', got {score!r}")
     return Objective("class", tuple(cls), score=score)
 
-
-def layer_activations(model: nn.Module, layer: str, x: torch.Tensor) -> torch.Tensor:
-    """The output of the named ``layer`` when ``model`` runs on ``x`` (a forward hook; gradients flow).
+def layer_activations(model: nn.Module, x: torch.Tensor, layer: str | nn.Module) -> torch.Tensor:
+    """The output of ``layer`` (a name or the submodule) when ``model`` runs on ``x`` (gradients flow).
 
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
-    >>> layer_activations(MnistCNN(), "conv2", torch.zeros(1, 1, 28, 28)).shape
+    >>> layer_activations(MnistCNN(), torch.zeros(1, 1, 28, 28), "conv2").shape
     torch.Size([1, 32, 14, 14])
     """
-    modules = dict(model.named_modules())
-    if not isinstance(layer, str) or layer not in modules or layer == "":
-        names = [n for n in modules if n]
-        raise ValueError(f"the model has no layer {layer!r}; its layers are {', '.join(names)}")
-    store: dict[str, torch.Tensor] = {}
-    handle = modules[layer].register_forward_hook(lambda _m, _i, out: store.__setitem__("a", out))
-    try:
+    with forward_hook(model, layer) as record:
         model(x)
-    finally:
-        handle.remove()
-    return store["a"]
+    return record.output
 
 
 # --------------------------------------------------------------------------- regularizers
@@ -195,7 +161,6 @@ class L1:
     def penalty(self, x: torch.Tensor) -> torch.Tensor:
         return self.weight * x.abs().sum((1, 2, 3))
 
-
 @dataclass(frozen=True)
 class L2:
     """``λ Σ_ij X_ij²``: small pixel values overall.
@@ -211,7 +176,6 @@ class L2:
     def penalty(self, x: torch.Tensor) -> torch.Tensor:
         return self.weight * x.pow(2).sum((1, 2, 3))
 
-
 @dataclass(frozen=True)
 class TotalVariation:
     """``λ Σ |X_{i+1,j} − X_ij| + |X_{i,j+1} − X_ij|``: neighbouring pixels alike (smooth strokes).
@@ -225,10 +189,7 @@ class TotalVariation:
     weight: float
 
     def penalty(self, x: torch.Tensor) -> torch.Tensor:
-        dy = (x[..., 1:, :] - x[..., :-1, :]).abs().sum((1, 2, 3))
-        dx = (x[..., :, 1:] - x[..., :, :-1]).abs().sum((1, 2, 3))
-        return self.weight * (dx + dy)
-
+        return self.weight * total_variation(x, normalize=False)  # the one copy, in evaluation
 
 @dataclass(frozen=True)
 class Jitter:
@@ -250,13 +211,11 @@ class Jitter:
         h, w = x.shape[-2:]
         return nn.functional.pad(x, (p, p, p, p))[..., dy : dy + h, dx : dx + w]
 
-
 def _affine(x: torch.Tensor, scale: float, angle_deg: float) -> torch.Tensor:
     a = math.radians(angle_deg)
     theta = torch.tensor([[math.cos(a) / scale, -math.sin(a) / scale, 0.0], [math.sin(a) / scale, math.cos(a) / scale, 0.0]], dtype=x.dtype, device=x.device)
     grid = nn.functional.affine_grid(theta.expand(len(x), 2, 3), list(x.shape), align_corners=False)
     return nn.functional.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
-
 
 @dataclass(frozen=True)
 class RandomScale:
@@ -275,7 +234,6 @@ class RandomScale:
         s = self.low + (self.high - self.low) * torch.rand((), generator=gen).item()
         return _affine(x, s, 0.0)
 
-
 @dataclass(frozen=True)
 class RandomRotate:
     """lucid's random rotation: rotate by up to ``±degrees`` before each step.
@@ -291,7 +249,6 @@ class RandomRotate:
     def transform(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         angle = (2 * torch.rand((), generator=gen).item() - 1) * self.degrees
         return _affine(x, 1.0, angle)
-
 
 @dataclass(frozen=True)
 class Blur:
@@ -313,7 +270,6 @@ class Blur:
         k = 2 * math.ceil(2 * self.sigma) + 1
         return gaussian_blur(x, [k, k], [self.sigma, self.sigma])
 
-
 def _check_regularizers(regularizers: object) -> tuple[list, list]:
     if regularizers is None:
         return [], []
@@ -322,9 +278,7 @@ def _check_regularizers(regularizers: object) -> tuple[list, list]:
     penalties, transforms = [], []
     for r in regularizers:
         if hasattr(r, "penalty"):
-            w = r.weight
-            if isinstance(w, bool) or not isinstance(w, numbers.Real) or w < 0:
-                raise ValueError(f"{type(r).__name__}'s weight must be a number >= 0, got {w!r}")
+            check_nonnegative(r.weight, f"{type(r).__name__}'s weight")
             penalties.append(r)
         elif hasattr(r, "transform"):
             transforms.append(r)
@@ -341,7 +295,6 @@ class AMResult(NamedTuple):
 
     images: torch.Tensor
     history: torch.Tensor
-
 
 def activation_maximization(
     model: nn.Module,
@@ -405,9 +358,9 @@ def activation_maximization(
         raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
     if not isinstance(objective, Objective):
         raise TypeError(f"objective must come from filter_objective(...) or class_objective(...), got {type(objective).__name__}")
-    steps = check_positive_int(steps, "steps")
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or lr <= 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    steps = check_int(steps, "steps", minimum=1)
+    lr = check_positive(lr, "lr")
+    seed = check_seed(seed)
     low, high = (float(v) for v in value_range)
     if not low < high:
         raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}")
@@ -445,112 +398,6 @@ def activation_maximization(
     return AMResult(x.detach().cpu(), history)
 
 
-# --------------------------------------------------------------------------- constraint from a generator
-
-
-class LatentResult(NamedTuple):
-    """What :func:`latent_search` returns: ``z`` (N, latent_dim), ``images`` = G(z) and ``history`` (steps, N), on the CPU."""
-
-    z: torch.Tensor
-    images: torch.Tensor
-    history: torch.Tensor
-
-
-def latent_search(
-    generator: nn.Module,
-    classifier: nn.Module,
-    target: int | Sequence[int],
-    steps: int = 100,
-    lr: float = 0.05,
-    prior_weight: float = 0.05,
-    seed: int = 0,
-    z0: torch.Tensor | None = None,
-    progress: bool = False,
-) -> LatentResult:
-    """Search the generator's latent space: ``z* = argmax_z y_i(G(z)) − λ‖z‖²``, and return ``G(z*)``.
-
-    Both networks are frozen; only ``z`` moves (Adam). The prior ``λ‖z‖²`` (the Gaussian's
-    log-density up to a constant, for ``λ = 1/2``) keeps ``z`` where the generator was trained,
-    so that ``G(z)`` stays a plausible digit.
-
-    Parameters
-    ----------
-    generator : nn.Module
-        Maps (N, latent_dim) codes to images; must have a ``latent_dim`` attribute.
-    classifier : nn.Module
-        Maps the generator's images to class logits ``y``.
-    target : int or list of int
-        The class(es) to maximize; one code per target.
-    steps, lr : int, float
-        Adam steps and learning rate on ``z``.
-    prior_weight : float
-        λ ≥ 0, the weight of the ``‖z‖²`` prior.
-    seed : int
-        Seed of the starting codes ``z0 ~ N(0, I)`` (ignored when ``z0`` is given).
-
-    Returns
-    -------
-    LatentResult
-        ``z`` (N, latent_dim), ``images`` = G(z*) (N, C, H, W), ``history`` (steps, N) of ``y_i``.
-
-    Examples
-    --------
-    >>> from xai_helpers.generative import DCGANGenerator
-    >>> from xai_helpers.models import MnistCNN
-    >>> res = latent_search(DCGANGenerator().eval(), MnistCNN().eval(), [1, 2], steps=3)
-    >>> res.z.shape, res.images.shape
-    (torch.Size([2, 32]), torch.Size([2, 1, 28, 28]))
-    """
-    from tqdm.auto import tqdm
-
-    for m, name in ((generator, "generator"), (classifier, "classifier")):
-        if not isinstance(m, nn.Module):
-            raise TypeError(f"{name} must be a torch nn.Module, got {type(m).__name__}")
-    latent_dim = getattr(generator, "latent_dim", None)
-    if not isinstance(latent_dim, int):
-        raise TypeError("generator must have an int attribute latent_dim (e.g. a DCGANGenerator)")
-    targets = _indices(list(target) if isinstance(target, range) else target, "target")
-    steps = check_positive_int(steps, "steps")
-    if isinstance(prior_weight, bool) or not isinstance(prior_weight, numbers.Real) or prior_weight < 0:
-        raise ValueError(f"prior_weight must be a number >= 0, got {prior_weight!r}")
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or lr <= 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
-    n = len(targets)
-    if z0 is None:
-        z0 = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
-    elif not isinstance(z0, torch.Tensor) or tuple(z0.shape) != (n, latent_dim):
-        raise ValueError(f"z0 must be a tensor of shape ({n}, {latent_dim}), got {tuple(getattr(z0, 'shape', ()))}")
-    generator.eval()
-    classifier.eval()
-    dev_g, dev_c = model_device(generator), model_device(classifier)
-    params = list(generator.parameters()) + list(classifier.parameters())
-    was = [p.requires_grad for p in params]
-    for p in params:
-        p.requires_grad_(False)
-    z = z0.detach().clone().float().to(dev_g).requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=lr)
-    idx = torch.tensor(targets, device=dev_c)
-    history = torch.empty(steps, n)
-    try:
-        with torch.no_grad():
-            n_classes = classifier(generator(z[:1]).to(dev_c)).shape[1]
-        if max(targets) >= n_classes:
-            raise ValueError(f"target class {max(targets)} is out of range: the classifier has {n_classes} classes (0..{n_classes - 1})")
-        for t in tqdm(range(steps), desc="latent search", disable=not progress):
-            y = classifier(generator(z).to(dev_c)).gather(1, idx[:, None])[:, 0]
-            loss = -y.sum() + prior_weight * z.pow(2).sum().to(dev_c)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            history[t] = y.detach().cpu()
-        with torch.no_grad():
-            images = generator(z).cpu()
-    finally:
-        for p, w in zip(params, was):
-            p.requires_grad_(w)
-    return LatentResult(z.detach().cpu(), images, history)
-
-
 # --------------------------------------------------------------------------- real patches
 
 
@@ -566,12 +413,11 @@ def receptive_field(model: nn.Module, layer: str, shape: tuple[int, int, int] = 
     box = _unit_box(model, layer, shape)[0]
     return box[1] - box[0], box[3] - box[2]
 
-
 def _unit_box(model: nn.Module, layer: str, shape: tuple[int, int, int]) -> tuple[tuple[int, int, int, int], tuple[int, int], tuple[int, int]]:
     """Input box (r0, r1, c0, c1) of the centre unit of ``layer``, that unit's position, and the layer's grid size."""
     device = model_device(model)
     x = torch.rand((1, *shape), generator=torch.Generator().manual_seed(0)).to(device).requires_grad_(True)
-    act = layer_activations(model, layer, x)
+    act = layer_activations(model, x, layer)
     if act.ndim != 4:
         raise ValueError(f"layer {layer!r} outputs shape {tuple(act.shape)}; patches need a conv feature map (N, C, H, W)")
     h, w = act.shape[-2:]
@@ -581,7 +427,6 @@ def _unit_box(model: nn.Module, layer: str, shape: tuple[int, int, int]) -> tupl
     rows = torch.nonzero(support.any(1))[:, 0]
     cols = torch.nonzero(support.any(0))[:, 0]
     return (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1), (i, j), (h, w)
-
 
 @torch.no_grad()
 def top_activating_patches(
@@ -605,15 +450,15 @@ def top_activating_patches(
     (torch.Size([2, 2, 1, 8, 8]), torch.Size([2, 2]))
     """
     check_image_batch(X, "X")
-    chans = _indices(channels, "channels")
-    k = check_positive_int(k, "k")
+    chans = check_indices(channels, "channels")
+    k = check_int(k, "k", minimum=1)
     if k > len(X):
         raise ValueError(f"k = {k} exceeds the {len(X)} images in X")
     with torch.enable_grad():
         (r0, r1, c0, c1), (i0, j0), (h, w) = _unit_box(model, layer, tuple(X.shape[1:]))
     device = model_device(model)
     model.eval()
-    acts = torch.cat([layer_activations(model, layer, X[s : s + batch_size].to(device)).to(X.device) for s in range(0, len(X), batch_size)])
+    acts = torch.cat([layer_activations(model, X[s : s + batch_size].to(device), layer).to(X.device) for s in range(0, len(X), batch_size)])
     if max(chans) >= acts.shape[1] or min(chans) < 0:
         raise ValueError(f"channel {max(chans)} is out of range: layer {layer!r} has {acts.shape[1]} filters (0..{acts.shape[1] - 1})")
     sy, sx = X.shape[-2] / h, X.shape[-1] / w
@@ -632,131 +477,3 @@ def top_activating_patches(
             patches[a, b] = Xp[n, :, top_r : top_r + ph, top_c : top_c + pw]
             values[a, b] = best[n]
     return patches, values
-
-
-# --------------------------------------------------------------------------- the judge
-
-
-@torch.no_grad()
-def judge_agreement(judge, images: torch.Tensor, targets: int | Sequence[int]) -> tuple[float, torch.Tensor]:
-    """Ask an independent classifier what each image shows: the fraction it calls the ``targets``.
-
-    ``judge`` is a torch classifier (logits) or a fitted scikit-learn classifier of flattened
-    pixels (e.g. :func:`pixel_knn_judge`).
-
-    Returns
-    -------
-    (float, torch.Tensor)
-        The agreement (fraction of images whose judged class is the target) and the judge's
-        probability of the target for each image.
-
-    Examples
-    --------
-    >>> from xai_helpers.models import MnistJudge
-    >>> frac, p = judge_agreement(MnistJudge(), torch.zeros(3, 1, 28, 28), [0, 1, 2])
-    >>> 0.0 <= frac <= 1.0, p.shape
-    (True, torch.Size([3]))
-    """
-    from .models import predict_proba
-    from .validation import check_target
-
-    check_image_batch(images, "images")
-    if isinstance(judge, nn.Module):
-        probs = predict_proba(judge, images)
-    elif hasattr(judge, "predict_proba"):  # a fitted scikit-learn classifier on flattened pixels
-        probs = torch.as_tensor(judge.predict_proba(images.flatten(1).cpu().numpy()), dtype=torch.float32)
-    else:
-        raise TypeError(f"judge must be a torch classifier or a fitted scikit-learn classifier, got {type(judge).__name__}")
-    t = check_target(list(targets) if isinstance(targets, range) else targets, len(images), probs.shape[1])
-    agree = (probs.argmax(1) == t.to(probs.device)).float().mean().item()
-    return agree, probs.gather(1, t[:, None].to(probs.device))[:, 0].to(images.device)
-
-
-def pixel_knn_judge(X: torch.Tensor, y: torch.Tensor, k: int = 5):
-    """A judge that knows only what real digits look like: k nearest neighbours in pixel space (scikit-learn).
-
-    It calls an image digit ``i`` when its closest training digits (Euclidean distance between
-    pixels) are mostly ``i`` — a judge with no convolutions and no gradients to be fooled by.
-
-    Examples
-    --------
-    >>> from xai_helpers.data import load_mnist
-    >>> mnist = load_mnist()
-    >>> knn = pixel_knn_judge(mnist.X_train, mnist.y_train)
-    >>> judge_agreement(knn, mnist.X_test[:50], mnist.y_test[:50])[0] > 0.8
-    True
-    """
-    from sklearn.neighbors import KNeighborsClassifier
-
-    check_image_batch(X, "X")
-    k = check_positive_int(k, "k")
-    if not isinstance(y, torch.Tensor) or y.shape != (len(X),):
-        raise ValueError(f"y must be a tensor of {len(X)} labels, got {getattr(y, 'shape', type(y))}")
-    return KNeighborsClassifier(n_neighbors=k).fit(X.flatten(1).cpu().numpy(), y.cpu().numpy())
-
-
-def agreement_table(results: dict, judges: dict, targets: Sequence[int]) -> tuple[dict, str]:
-    """Agreement of each judge with the targets, for each set of images; and the table as text.
-
-    Parameters
-    ----------
-    results : dict
-        Row name → images (N, C, H, W), all made for ``targets``.
-    judges : dict
-        Column name → judge (see :func:`judge_agreement`).
-    targets : list of int
-        The class each image was made for (length N).
-
-    Examples
-    --------
-    >>> from xai_helpers.models import MnistCNN
-    >>> table, text = agreement_table({"blank": torch.zeros(2, 1, 28, 28)}, {"cnn": MnistCNN()}, [0, 1])
-    >>> list(table["blank"])
-    ['cnn']
-    """
-    table = {row: {name: judge_agreement(j, imgs, targets)[0] for name, j in judges.items()} for row, imgs in results.items()}
-    width = max(len(r) for r in table) + 2
-    lines = ["".ljust(width) + "".join(f"{name:>14s}" for name in judges)]
-    lines += [row.ljust(width) + "".join(f"{v:>14.2f}" for v in cols.values()) for row, cols in table.items()]
-    return table, "\n".join(lines)
-
-
-def show_filters_and_patches(xstar: torch.Tensor, patches: torch.Tensor, channels: Sequence[int], ncols: int = 4, size: float = 1.0):
-    """Each filter's X* beside the real patches that activate it most; returns the ``Figure``.
-
-    Parameters
-    ----------
-    xstar : torch.Tensor
-        (F, 1, H, W): one X* per filter.
-    patches : torch.Tensor
-        (F, k, 1, ph, pw) from :func:`top_activating_patches`.
-    channels : list of int
-        The filters' indices (for the titles).
-
-    Examples
-    --------
-    >>> fig = show_filters_and_patches(torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], ncols=2)
-    >>> len(fig.axes)
-    8
-    """
-    import matplotlib.pyplot as plt
-
-    f, k = patches.shape[:2]
-    if len(xstar) != f or len(channels) != f:
-        raise ValueError(f"got {len(xstar)} X*, {f} patch sets and {len(channels)} channels; they must match")
-    nrows = -(-f // ncols)
-    fig, axes = plt.subplots(nrows, ncols * (k + 1), figsize=(size * ncols * (k + 1), size * 1.15 * nrows), squeeze=False)
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for a in range(f):
-        r, c = divmod(a, ncols)
-        ax = axes[r, c * (k + 1)]
-        ax.imshow(xstar[a, 0].numpy(), cmap="gray")  # contrast stretched: faint patterns show
-        ax.set_title(f"X* #{channels[a]}", fontsize=8)
-        for b in range(k):
-            ax = axes[r, c * (k + 1) + 1 + b]
-            ax.imshow(patches[a, b, 0].numpy(), cmap="gray", vmin=0, vmax=1)
-            if b == 0:
-                ax.set_title("top real patches", fontsize=7, loc="left")
-    fig.tight_layout(pad=0.3)
-    return fig

@@ -1,0 +1,182 @@
+"""Tests of xai_helpers.lime: LIME from scratch vs the lime package, for tables and images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from xai_helpers import lime as L
+
+
+def _cos(a, b):
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def test_lime_from_scratch_recovers_linear_coefficients():
+    coef = np.array([1.5, -2.0, 0.3, 0.0, 4.0])
+    f = lambda X: X @ coef + 0.7
+    fit = L.lime_tabular_from_scratch(f, np.array([0.5, -1.0, 2.0, 0.0, 1.0]), n_samples=2000, seed=0)
+    assert _cos(fit.coef, coef) >= 0.99
+    assert fit.r2 > 0.99
+
+
+def test_lime_from_scratch_weights_are_per_unit_of_scale():
+    coef = np.array([1.0, -1.0])
+    scale = np.array([10.0, 0.1])
+    fit = L.lime_tabular_from_scratch(lambda X: X @ coef, np.zeros(2), n_samples=2000, seed=0, scale=scale, alpha=0.0)
+    np.testing.assert_allclose(fit.coef, coef * scale, rtol=1e-6)
+
+
+def test_lime_from_scratch_is_deterministic_and_seed_matters():
+    f = lambda X: np.tanh(X[:, 0] * X[:, 1]) + np.sin(X[:, 2])
+    x = np.array([0.3, -0.2, 1.0])
+    a = L.lime_tabular_from_scratch(f, x, n_samples=300, seed=1)
+    b = L.lime_tabular_from_scratch(f, x, n_samples=300, seed=1)
+    c = L.lime_tabular_from_scratch(f, x, n_samples=300, seed=2)
+    np.testing.assert_array_equal(a.coef, b.coef)
+    assert not np.array_equal(a.coef, c.coef)
+
+
+def test_lime_from_scratch_ranking_agrees_with_lime_tabular():
+    rng = np.random.default_rng(0)
+    X_train = rng.normal(size=(500, 6)) * np.array([1.0, 2.0, 0.5, 1.0, 3.0, 1.0])
+    w = np.array([2.0, -0.5, 3.0, 0.0, 0.2, -1.0])
+
+    def proba(X):
+        p = 1 / (1 + np.exp(-(X @ w) / 4))
+        return np.c_[1 - p, p]
+
+    x = X_train[3]
+    ours = L.lime_tabular_from_scratch(lambda X: proba(X)[:, 1], x, n_samples=5000, seed=0, scale=X_train.std(0))
+    theirs, r2 = L.lime_tabular_weights(proba, X_train, x, target=1, n_samples=5000, seed=0)
+    assert list(np.argsort(-np.abs(ours.coef))[:3]) == list(np.argsort(-np.abs(theirs))[:3])
+    assert _cos(ours.coef, theirs) > 0.98
+    assert 0 <= r2 <= 1
+
+
+def test_fit_local_linear_matches_lime_base():
+    from lime.lime_base import LimeBase
+
+    rng = np.random.default_rng(0)
+    Z = rng.integers(0, 2, size=(80, 7))
+    Z[0] = 1
+    y = rng.random((80, 3))
+    d = 1 - Z.sum(1) / (np.linalg.norm(Z, axis=1) * np.sqrt(7) + 1e-12)
+    base = LimeBase(lambda dd: np.sqrt(np.exp(-(dd**2) / 0.25**2)), random_state=0)
+    _, exp, score, _ = base.explain_instance_with_data(Z, y, d, 2, 7, feature_selection="none")
+    lime_w = np.zeros(7)
+    for i, v in exp:
+        lime_w[i] = v
+    ours = L.fit_local_linear(Z, y[:, 2], sample_weight=L.cosine_kernel(Z, 0.25))
+    np.testing.assert_allclose(ours.coef, lime_w, atol=1e-8)
+    assert ours.r2 == pytest.approx(score)
+
+
+@pytest.mark.parametrize(
+    "kwargs, err",
+    [
+        ({"x": np.zeros((2, 2))}, ValueError),
+        ({"x": np.array([np.nan, 0.0])}, ValueError),
+        ({"x": np.array(["a", "b"])}, TypeError),
+        ({"kernel_width": -1.0}, ValueError),
+        ({"n_samples": 2}, ValueError),
+        ({"n_samples": 10.5}, TypeError),
+        ({"seed": -1}, ValueError),
+        ({"scale": np.array([1.0, 0.0])}, ValueError),
+        ({"f": "not callable"}, TypeError),
+        ({"f": lambda X: X}, ValueError),  # two outputs per row
+    ],
+)
+def test_lime_from_scratch_bad_input(kwargs, err):
+    args = {"f": lambda X: X.sum(1), "x": np.zeros(2)} | kwargs
+    with pytest.raises(err):
+        L.lime_tabular_from_scratch(**args)
+
+
+# --------------------------------------------------------------------------- LIME, images
+
+
+@pytest.fixture
+def tiny_image_model():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 16 * 16, 3)).eval()
+
+
+def test_segment_methods_label_from_zero():
+    rng = np.random.default_rng(0)
+    img = rng.random((32, 32, 3))
+    for method in ("slic", "quickshift", "grid"):
+        seg = L.segment(img, method=method, n_segments=9)
+        assert seg.shape == (32, 32) and seg.min() == 0
+        assert set(np.unique(seg)) == set(range(seg.max() + 1))
+    assert L.segment(img, method="grid", n_segments=9).max() == 8
+    with pytest.raises(ValueError, match="method"):
+        L.segment(img, method="watershed")
+    with pytest.raises(ValueError, match="0, 1"):
+        L.segment(img * 5)
+    with pytest.raises(ValueError, match="RGB"):
+        L.segment(img[..., 0])
+
+
+def test_perturb_deletes_exactly_the_masked_segments():
+    x = torch.rand(1, 3, 8, 8)
+    seg = L.segment(np.zeros((8, 8, 3)), method="grid", n_segments=4)
+    out = L.perturb(x, seg, np.array([[1, 0, 1, 1], [0, 0, 0, 0]]), fill=0.5)
+    deleted = torch.as_tensor(seg == 1)
+    assert torch.equal(out[0][:, ~deleted], x[0][:, ~deleted])
+    assert torch.all(out[0][:, deleted] == 0.5) and torch.all(out[1] == 0.5)
+    with pytest.raises(ValueError, match="one image"):
+        L.perturb(x.repeat(2, 1, 1, 1), seg, np.ones((1, 4)))
+    with pytest.raises(ValueError, match="one column per segment"):
+        L.perturb(x, seg, np.ones((1, 3)))
+
+
+def test_query_masked_matches_direct_forward(tiny_image_model):
+    x = torch.rand(1, 3, 16, 16)
+    seg = L.segment(np.zeros((16, 16, 3)), method="grid", n_segments=16)
+    masks = L.sample_masks(16, 10, seed=0)
+    p = L.query_masked(tiny_image_model, x, seg, masks, batch_size=3, progress=False)
+    with torch.no_grad():
+        direct = tiny_image_model(L.perturb(x, seg, masks)).softmax(-1).double().numpy()
+    np.testing.assert_allclose(p, direct, rtol=1e-5, atol=1e-7)
+
+
+def test_lime_image_wrapper_is_seeded_and_agrees_with_from_scratch(tiny_image_model):
+    x = torch.rand(1, 3, 16, 16)
+    seg = L.segment(np.zeros((16, 16, 3)), method="grid", n_segments=16)
+    a = L.lime_image(tiny_image_model, x, [0, 2], seg, n_samples=400, seed=3, progress=False)
+    b = L.lime_image(tiny_image_model, x, [0, 2], seg, n_samples=400, seed=3, progress=False)
+    wa, wb = L.explanation_weights(a, 2), L.explanation_weights(b, 2)
+    np.testing.assert_array_equal(wa, wb)
+    masks = L.sample_masks(16, 2000, seed=0)
+    p = L.query_masked(tiny_image_model, x, seg, masks, progress=False)
+    ours = L.fit_local_linear(masks, p[:, 2], sample_weight=L.cosine_kernel(masks))
+    assert _cos(ours.coef, wa) > 0.9
+    with pytest.raises(ValueError, match="no class"):
+        L.explanation_weights(a, 1)
+
+
+def test_classifier_fn_batches(tiny_image_model):
+    fn = L.classifier_fn(tiny_image_model, batch_size=4)
+    imgs = np.random.default_rng(0).random((10, 16, 16, 3))
+    p = fn(imgs)
+    assert p.shape == (10, 3) and np.allclose(p.sum(1), 1)
+
+
+def test_segment_share_and_kernel():
+    seg = np.array([[0, 0, 1], [2, 2, 1]])
+    region = np.array([[True, True, False], [False, False, False]])
+    assert L.segment_share(seg, np.array([1.0, 0.0, 0.5]), region, top=1) == 1.0
+    assert L.segment_share(seg, np.array([1.0, 0.0, -2.0]), region, top=1) == 0.0
+    # segment 0 lies wholly in the region, segment 1 half, segment 2 not at all
+    w = np.array([0.2, 0.4, -1.0])
+    assert L.weight_share(seg, w, np.array([[True, True, True], [False, False, False]])) == pytest.approx((0.2 + 0.2) / 0.6)
+    assert L.weight_share(seg, w, region, sign="abs") == pytest.approx(0.2 / 1.6)
+    with pytest.raises(ValueError, match="sign"):
+        L.weight_share(seg, w, region, sign="negative")
+    with pytest.raises(ValueError, match="shape"):
+        L.weight_share(seg, w, region[:1])
+    k = L.cosine_kernel(np.array([[1, 1, 1], [0, 0, 0], [1, 0, 0]]))
+    assert k[0] == 1.0 and 0 < k[2] < 1 and k[1] < k[2]

@@ -1,0 +1,91 @@
+"""Tests of xai_helpers.trees: tree surrogates (fidelity, path length) and tree regularization's surrogate Ω̂."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.tree import DecisionTreeClassifier
+
+from xai_helpers import trees as T
+
+
+def test_average_path_length_by_hand():
+    # y = [0, 1, 1, 1] on x = 0..3: root splits at 0.5 (leaf for x=0), the right side is pure -> depth 1 everywhere.
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    tree = DecisionTreeClassifier(random_state=0).fit(X, [0, 1, 1, 1])
+    assert T.average_path_length(tree, X) == 1.0
+    # y = [0, 1, 0, 0]: the root splits at 1.5 (Gini 0.25 beats 0.33 at 0.5), the left side {0, 1} again
+    # at 0.5 -> paths 2, 2, 1, 1 -> mean 1.5; on the two left points alone -> 2.
+    tree2 = DecisionTreeClassifier(random_state=0).fit(X, [0, 1, 0, 0])
+    assert tree2.tree_.threshold[0] == 1.5 and tree2.get_depth() == 2
+    assert T.average_path_length(tree2, X) == pytest.approx(1.5)
+    assert T.average_path_length(tree2, X[:2]) == pytest.approx(2.0)
+
+
+def test_fidelity_by_hand():
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    stump = DecisionTreeClassifier(max_depth=1).fit(X, [0, 0, 1, 1])
+    assert T.fidelity(stump, lambda A: (A[:, 0] > 0.5).astype(int), X) == 0.75
+    # class scores are turned into the predicted class
+    assert T.fidelity(stump, lambda A: np.c_[A[:, 0] < 1.5, A[:, 0] >= 1.5].astype(float), X) == 1.0
+
+
+def test_tree_surrogate_fidelity_grows_with_depth():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(1200, 2))
+    bb = lambda A: (A[:, 1] > A[:, 0] ** 2 - 0.5).astype(int)
+    shallow = T.tree_surrogate(bb, X[:800], 1, X_holdout=X[800:])
+    deep = T.tree_surrogate(bb, X[:800], 8, X_holdout=X[800:])
+    assert deep.fidelity > shallow.fidelity + 0.1
+    assert deep.average_path_length > shallow.average_path_length == 1.0
+    assert shallow.depth == 1 and shallow.n_leaves == 2
+    curve = T.fidelity_curve(bb, X[:800], X[800:], [1, 2, 8], features=lambda A: A * 2)
+    assert curve["fidelity"][-1] == pytest.approx(deep.fidelity)
+
+
+def test_fidelity_curve_queries_the_black_box_once_per_data_set():
+    rng = np.random.default_rng(0)
+    X, X_holdout = rng.uniform(-1, 1, size=(300, 2)), rng.uniform(-1, 1, size=(100, 2))
+    calls = []
+
+    def bb(A):
+        calls.append(len(A))
+        return (A[:, 1] > A[:, 0] ** 2 - 0.5).astype(int)
+
+    curve = T.fidelity_curve(bb, X, X_holdout, [1, 2, 4, 8], features=lambda A: A * 2)
+    assert sorted(calls) == [100, 300]  # X once and X_holdout once, not once per depth
+    calls.clear()
+    alone = [T.tree_surrogate(bb, X, d, X_holdout=X_holdout, features=lambda A: A * 2) for d in [1, 2, 4, 8]]
+    assert len(calls) == 8
+    # the shared answers give the same trees as fitting each depth on its own
+    assert curve["fidelity"].tolist() == [s.fidelity for s in alone]
+    assert curve["leaves"].tolist() == [s.n_leaves for s in alone]
+
+
+def test_tree_surrogate_bad_input():
+    X = np.zeros((10, 2))
+    bb = lambda A: np.zeros(len(A), dtype=int)
+    with pytest.raises(ValueError, match="max_depth"):
+        T.tree_surrogate(bb, X, 0)
+    with pytest.raises(ValueError, match="X_holdout"):
+        T.tree_surrogate(bb, X, 2, X_holdout=np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="non-integer"):
+        T.tree_surrogate(lambda A: A[:, 0] + 0.5, X, 2)
+    with pytest.raises(TypeError, match="black_box"):
+        T.tree_surrogate("model", X, 2)
+    with pytest.raises(ValueError, match="8 rows"):
+        T.tree_surrogate(bb, X[:4], 2)
+
+
+# --------------------------------------------------------------------------- tree regularization: the surrogate Ω̂
+
+
+def test_apl_surrogate_learns_a_function_of_parameters():
+    th = torch.randn(80, 5, generator=torch.Generator().manual_seed(0))
+    target = 3 + 2 * th[:, 0] - th[:, 1]
+    s = T.fit_apl_surrogate(th, target, epochs=300)
+    assert float(((s(th) - target) ** 2).mean()) < 0.2
+    theta = th[0].clone().requires_grad_(True)
+    s(theta).backward()
+    assert theta.grad is not None and theta.grad.abs().sum() > 0

@@ -1,0 +1,586 @@
+"""LIME: explain a black box near one point with a linear model fitted to its answers (lecture §15).
+
+LIME (Ribeiro et al. 2016) in the lecture's four steps — take the point, sample nearby, fit a
+linear model to the black box's outputs weighted by proximity, read the weights — written out
+for tables (:func:`lime_tabular_from_scratch`) and for images (:func:`segment`, :func:`sample_masks`,
+:func:`query_masked`, :func:`cosine_kernel`, :func:`fit_local_linear`), and the ``lime`` package's
+explainers behind thin wrappers (:func:`lime_tabular_weights`, :func:`lime_image`) so the two can be
+compared. Its figures are in :mod:`xai_helpers.plotting` (``show_segment_weights``, ``show_local_line``).
+
+Black boxes are plain callables: ``f(X) -> outputs`` on NumPy arrays, so any model fits; LIME
+works on NumPy arrays and returns arrays or small dataclasses. Everything random takes a ``seed``;
+the same seed gives the same numbers. The ``lime`` package is imported by absolute name
+(``lime.lime_image``), so this module's own name does not shadow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._setup import model_device
+from .validation import (
+    check_array,
+    check_black_box,
+    check_image_batch,
+    check_indices,
+    check_int,
+    check_nonnegative,
+    check_number,
+    check_positive,
+    check_seed,
+)
+
+__all__ = [
+    "LocalLinear",
+    "fit_local_linear",
+    "gaussian_kernel",
+    "lime_tabular_from_scratch",
+    "lime_tabular_weights",
+    "segment",
+    "sample_masks",
+    "perturb",
+    "query_masked",
+    "cosine_kernel",
+    "classifier_fn",
+    "lime_image",
+    "explanation_weights",
+    "weights_to_map",
+    "segment_share",
+    "weight_share",
+]
+
+
+@dataclass
+class LocalLinear:
+    """A linear model fitted to a black box near one point.
+
+    Attributes
+    ----------
+    coef : np.ndarray
+        One weight per feature (interpretable component).
+    intercept : float
+    r2 : float
+        Weighted R² of the fit on the neighbours: how well the line mimics the black box *there*.
+    samples, outputs, weights : np.ndarray
+        The neighbours (in the features the line is fitted on), the black box's outputs on them,
+        and their proximity weights.
+    """
+
+    coef: np.ndarray
+    intercept: float
+    r2: float
+    samples: np.ndarray = field(repr=False)
+    outputs: np.ndarray = field(repr=False)
+    weights: np.ndarray = field(repr=False)
+
+    def predict(self, Z: np.ndarray) -> np.ndarray:
+        """The line's output on features ``Z`` (n, d)."""
+        return np.asarray(Z, dtype=np.float64) @ self.coef + self.intercept
+
+def fit_local_linear(Z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None, alpha: float = 1.0) -> LocalLinear:
+    """Step 3 of LIME: a (ridge) linear model fitted to the black box's outputs, weighted by proximity.
+
+    Parameters
+    ----------
+    Z : np.ndarray
+        Interpretable features of the neighbours, (n, d).
+    y : np.ndarray
+        The black box's output on each neighbour, (n,).
+    sample_weight : np.ndarray, optional
+        Proximity weight of each neighbour (default: all 1).
+    alpha : float
+        Ridge penalty; ``1.0`` is what the ``lime`` package uses, ``0`` is ordinary least squares.
+
+    Examples
+    --------
+    >>> Z = np.random.default_rng(0).normal(size=(200, 2))
+    >>> fit = fit_local_linear(Z, 3 * Z[:, 0] - Z[:, 1] + 1, alpha=0.0)
+    >>> np.round(fit.coef, 3).tolist(), round(fit.intercept, 3), round(fit.r2, 3)
+    ([3.0, -1.0], 1.0, 1.0)
+    """
+    from sklearn.linear_model import Ridge
+
+    Z = check_array(Z, "Z", ndim=2).astype(np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if y.shape != (Z.shape[0],):
+        raise ValueError(f"y must have one output per neighbour, shape ({Z.shape[0]},), got {y.shape}")
+    if not np.isfinite(y).all():
+        raise ValueError("y contains NaN or infinite values")
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != y.shape or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"sample_weight must be {len(y)} non-negative numbers, not all zero")
+    alpha = check_nonnegative(alpha, "alpha")
+    model = Ridge(alpha=alpha, fit_intercept=True).fit(Z, y, sample_weight=w)
+    return LocalLinear(model.coef_.copy(), float(model.intercept_), float(model.score(Z, y, sample_weight=w)), Z, y, w)
+
+def gaussian_kernel(d: np.ndarray, kernel_width: float) -> np.ndarray:
+    """Proximity weight exp(−d² / (2·width²)); the ``lime`` package's sqrt(exp(−d²/width²)).
+
+    Examples
+    --------
+    >>> gaussian_kernel(np.array([0.0, 1.0]), 1.0).round(3).tolist()
+    [1.0, 0.607]
+    """
+    kernel_width = check_positive(kernel_width, "kernel_width")
+    return np.exp(-np.asarray(d, dtype=np.float64) ** 2 / (2 * kernel_width**2))
+
+def lime_tabular_from_scratch(
+    f: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    kernel_width: float | None = None,
+    n_samples: int = 5000,
+    seed: int = 0,
+    scale: np.ndarray | None = None,
+    sample_std: float = 1.0,
+    alpha: float = 1.0,
+) -> LocalLinear:
+    """LIME for a table, in the lecture's four steps.
+
+    1. the point ``x``; 2. sample nearby: ``x + sample_std · scale · N(0, 1)``; 3. query the black
+    box ``f`` and weight each neighbour by its proximity (a Gaussian of the distance measured in
+    units of ``scale``, width ``kernel_width``); 4. fit a weighted linear model and read its weights.
+
+    Parameters
+    ----------
+    f : callable
+        The black box: an (n, d) array to n outputs (e.g. ``lambda X: forest.predict_proba(X)[:, 1]``).
+    x : np.ndarray
+        The point to explain, (d,).
+    kernel_width : float, optional
+        Width of the proximity kernel, in units of ``scale``: what "nearby" means — a hyperparameter.
+        Default ``0.75·sqrt(d)``, the ``lime`` package's.
+    n_samples : int
+        Number of neighbours (the point itself is the first).
+    seed : int
+        Seed of the sampling.
+    scale : np.ndarray, optional
+        Per-feature unit (e.g. the training data's standard deviation; default 1). The weights are
+        per unit of ``scale``, so features measured in different units can be compared, as in ``lime``.
+    sample_std : float
+        Spread of the sampling, in units of ``scale`` (``lime`` uses 1).
+    alpha : float
+        Ridge penalty of the fit (``lime``: 1).
+
+    Returns
+    -------
+    LocalLinear
+        ``coef`` (one weight per feature, per unit of ``scale``), ``intercept``, ``r2``;
+        ``samples`` are the neighbours in units of ``scale`` relative to ``x``.
+
+    Examples
+    --------
+    >>> fit = lime_tabular_from_scratch(lambda X: 2 * X[:, 0] - X[:, 1], np.zeros(2), seed=0)
+    >>> np.round(fit.coef, 2).tolist()
+    [2.0, -1.0]
+    """
+    x = check_array(x, "x", ndim=1).astype(np.float64)
+    d = x.shape[0]
+    n_samples = check_int(n_samples, "n_samples", minimum=d + 2)
+    kernel_width = 0.75 * np.sqrt(d) if kernel_width is None else check_positive(kernel_width, "kernel_width")
+    sample_std = check_positive(sample_std, "sample_std")
+    scale = np.ones(d) if scale is None else check_array(scale, "scale", ndim=1).astype(np.float64)
+    if scale.shape != (d,) or (scale <= 0).any():
+        raise ValueError(f"scale must hold {d} positive numbers (one per feature), got shape {scale.shape}")
+    rng = np.random.default_rng(check_seed(seed))
+    Z = rng.normal(0.0, sample_std, size=(n_samples, d))  # step 2: sample nearby (in units of scale)
+    Z[0] = 0.0  # the point itself
+    y = check_black_box(f, x + Z * scale)  # step 3: ask the black box
+    if y.ndim != 1:
+        raise ValueError(f"f must return one number per row (e.g. one class's probability), got shape {y.shape}")
+    w = gaussian_kernel(np.linalg.norm(Z, axis=1), kernel_width)  # "nearby": proximity weights
+    return fit_local_linear(Z, y, sample_weight=w, alpha=alpha)  # step 4: the line to read
+
+def lime_tabular_weights(
+    predict_proba: Callable[[np.ndarray], np.ndarray],
+    X_train: np.ndarray,
+    x: np.ndarray,
+    target: int = 1,
+    n_samples: int = 5000,
+    seed: int = 0,
+    kernel_width: float | None = None,
+) -> tuple[np.ndarray, float]:
+    """The ``lime`` package's tabular explanation of one point, as one weight per feature.
+
+    Uses ``lime.lime_tabular.LimeTabularExplainer`` configured as :func:`lime_tabular_from_scratch`
+    works: continuous features (no discretization), sampling around ``x`` with the training data's
+    standard deviations, all features kept.
+
+    ``target`` is the class whose probability is explained.
+
+    Returns
+    -------
+    (np.ndarray, float)
+        Weights (d,) per standard deviation of each feature, and the local fit's R².
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).normal(size=(100, 3))
+    >>> f = lambda A: np.c_[1 - A[:, 0] / 10, A[:, 0] / 10]
+    >>> w, r2 = lime_tabular_weights(f, X, X[0], n_samples=500)
+    >>> int(np.argmax(np.abs(w)))
+    0
+    """
+    from lime.lime_tabular import LimeTabularExplainer
+
+    X_train = check_array(X_train, "X_train", ndim=2).astype(np.float64)
+    x = check_array(x, "x", ndim=1).astype(np.float64)
+    if x.shape[0] != X_train.shape[1]:
+        raise ValueError(f"x has {x.shape[0]} features but X_train has {X_train.shape[1]}")
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
+    explainer = LimeTabularExplainer(
+        X_train,
+        mode="classification",
+        discretize_continuous=False,
+        sample_around_instance=True,
+        kernel_width=kernel_width,
+        feature_selection="none",
+        random_state=check_seed(seed),
+    )
+    exp = explainer.explain_instance(x, predict_proba, labels=(target,), num_features=X_train.shape[1], num_samples=n_samples)
+    w = np.zeros(X_train.shape[1])
+    for i, v in exp.as_map()[target]:
+        w[i] = v
+    return w, float(exp.score)
+
+
+# --------------------------------------------------------------------------- LIME on images
+
+
+def segment(image: np.ndarray, method: str = "slic", n_segments: int | None = None, seed: int = 0) -> np.ndarray:
+    """Step 1 on an image: cut it into superpixels (segments), labelled 0..S−1.
+
+    * ``"slic"`` (default): ``skimage.segmentation.slic`` with ``n_segments`` (default one per
+      ~1,250 pixels, so ≈ 40 on a 224×224 image and at least 8), ``compactness=10``, ``sigma=1``.
+      SLIC makes compact segments of similar size, so a deleted segment is a similar-sized hole
+      at any image size.
+    * ``"quickshift"``: ``kernel_size = max(2, min(H, W) // 56)`` (4 at 224×224, ``lime``'s default),
+      ``max_dist=200``, ``ratio=0.2``; the number of segments follows the image's content.
+    * ``"grid"``: square cells, ``n_segments`` of them (rounded to a square number).
+
+    Parameters
+    ----------
+    image : np.ndarray
+        (H, W, 3) RGB, uint8 or float in [0, 1] (what you would show; not a normalised tensor).
+
+    Examples
+    --------
+    >>> from xai_helpers.data import load_photo
+    >>> seg = segment(load_photo("chelsea")[:112, :112], n_segments=10)
+    >>> int(seg.min()), seg.shape
+    (0, (112, 112))
+    """
+    from skimage.segmentation import quickshift, slic
+
+    img = np.asarray(image)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"image must be RGB of shape (H, W, 3), got shape {img.shape}")
+    if img.dtype != np.uint8:
+        img = img.astype(np.float64)
+        if not np.isfinite(img).all() or img.min() < 0 or img.max() > 1:
+            raise ValueError("a float image must lie in [0, 1] (pass the displayable image, not the normalised input)")
+    h, w = img.shape[:2]
+    if n_segments is None:
+        n_segments = max(8, h * w // 1250)
+    n_segments = check_int(n_segments, "n_segments", minimum=2)
+    if method == "slic":
+        seg = slic(img, n_segments=n_segments, compactness=10, sigma=1, start_label=0, channel_axis=-1)
+    elif method == "quickshift":
+        seg = quickshift(img, kernel_size=max(2, min(h, w) // 56), max_dist=200, ratio=0.2, rng=check_seed(seed))
+    elif method == "grid":
+        k = max(1, round(np.sqrt(n_segments)))
+        rows = np.minimum(np.arange(h) * k // h, k - 1)
+        cols = np.minimum(np.arange(w) * k // w, k - 1)
+        seg = rows[:, None] * k + cols[None, :]
+    else:
+        raise ValueError(f"method must be 'slic', 'quickshift' or 'grid', got {method!r}")
+    _, seg = np.unique(seg, return_inverse=True)  # labels 0..S-1 without gaps
+    return seg.reshape(h, w).astype(np.int64)
+
+def sample_masks(n_segments: int, n_samples: int, seed: int = 0, keep: float = 0.5) -> np.ndarray:
+    """Step 2 on an image: neighbours as random on/off patterns over the segments (1 = kept).
+
+    The first row is all ones: the image itself. Each segment is kept with probability ``keep``.
+
+    Examples
+    --------
+    >>> m = sample_masks(5, 4, seed=0)
+    >>> m.shape, m[0].tolist()
+    ((4, 5), [1, 1, 1, 1, 1])
+    """
+    n_segments = check_int(n_segments, "n_segments", minimum=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
+    keep = check_number(keep, "keep", 0, 1, low_open=True, high_open=True)
+    rng = np.random.default_rng(check_seed(seed))
+    masks = (rng.random((n_samples, n_segments)) < keep).astype(np.int64)
+    masks[0] = 1
+    return masks
+
+def _check_segments(segments: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    seg = np.asarray(segments)
+    if not np.issubdtype(seg.dtype, np.integer):
+        raise TypeError(f"segments must be an integer label image, got dtype {seg.dtype}")
+    if seg.shape != tuple(shape):
+        raise ValueError(f"segments must have the image's shape {tuple(shape)}, got {seg.shape}")
+    if seg.min() < 0:
+        raise ValueError("segment labels must be >= 0")
+    return seg
+
+def perturb(x: torch.Tensor, segments: np.ndarray, masks: np.ndarray, fill: float | Sequence[float] = 0.0) -> torch.Tensor:
+    """Delete segments: where ``masks[i, s] == 0``, segment ``s`` of image ``x`` becomes ``fill``.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        One image in the model's input space, (1, C, H, W).
+    segments : np.ndarray
+        Label image (H, W) from :func:`segment`.
+    masks : np.ndarray
+        (n, S) of 0/1 from :func:`sample_masks`.
+    fill : float or sequence of C floats
+        Value of deleted pixels in the model's input space (0 after ImageNet normalisation = the
+        data set's mean colour).
+
+    Returns
+    -------
+    torch.Tensor
+        (n, C, H, W) on ``x``'s device.
+
+    Examples
+    --------
+    >>> seg = np.array([[0, 1], [0, 1]])
+    >>> perturb(torch.ones(1, 1, 2, 2), seg, np.array([[1, 0]]))[0, 0].tolist()
+    [[1.0, 0.0], [1.0, 0.0]]
+    """
+    check_image_batch(x, "x")
+    if x.shape[0] != 1:
+        raise ValueError(f"x must be one image (1, C, H, W), got a batch of {x.shape[0]}")
+    seg = torch.as_tensor(_check_segments(segments, x.shape[2:]), device=x.device)
+    m = np.asarray(masks)
+    if m.ndim != 2 or m.shape[1] <= int(seg.max()):
+        raise ValueError(f"masks must have shape (n, {int(seg.max()) + 1}) (one column per segment), got {m.shape}")
+    keep = torch.as_tensor(m, dtype=x.dtype, device=x.device)[:, seg][:, None]  # (n, 1, H, W)
+    fill_t = torch.as_tensor(fill, dtype=x.dtype, device=x.device).reshape(1, -1, 1, 1)
+    return x * keep + fill_t * (1 - keep)
+
+@torch.no_grad()
+def query_masked(
+    model: nn.Module,
+    x: torch.Tensor,
+    segments: np.ndarray,
+    masks: np.ndarray,
+    fill: float | Sequence[float] = 0.0,
+    batch_size: int = 32,
+    progress: bool = True,
+) -> np.ndarray:
+    """Step 3 on an image: the black box's class probabilities on every neighbour, in batches.
+
+    Returns
+    -------
+    np.ndarray
+        (n, K) softmax probabilities, on the CPU.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    >>> p = query_masked(model, torch.ones(1, 1, 2, 2), np.array([[0, 1], [0, 1]]), sample_masks(2, 5), progress=False)
+    >>> p.shape
+    (5, 3)
+    """
+    from tqdm.auto import tqdm
+
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    model.eval()
+    dev = model_device(model)
+    x = x.to(dev)
+    masks = np.asarray(masks)
+    out = []
+    for i in tqdm(range(0, len(masks), batch_size), desc="querying the black box", disable=not progress):
+        out.append(model(perturb(x, segments, masks[i : i + batch_size], fill)).softmax(-1).cpu())
+    return torch.cat(out).double().numpy()
+
+def cosine_kernel(masks: np.ndarray, kernel_width: float = 0.25) -> np.ndarray:
+    """Proximity of each neighbour to the image: ``lime``'s kernel on the cosine distance to all-ones.
+
+    Examples
+    --------
+    >>> cosine_kernel(np.array([[1, 1], [1, 0]])).round(3).tolist()
+    [1.0, 0.503]
+    """
+    m = np.asarray(masks, dtype=np.float64)
+    if m.ndim != 2:
+        raise ValueError(f"masks must have shape (n, S), got {m.shape}")
+    norms = np.linalg.norm(m, axis=1) * np.sqrt(m.shape[1])
+    cos = np.divide(m.sum(1), norms, out=np.zeros(len(m)), where=norms > 0)
+    return gaussian_kernel(1.0 - cos, kernel_width)
+
+def classifier_fn(model: nn.Module, batch_size: int = 32) -> Callable[[np.ndarray], np.ndarray]:
+    """Wrap a torch classifier as the ``lime`` package wants it: (N, H, W, C) arrays → (N, K) probabilities.
+
+    The arrays are in the model's input space (already normalised); they are run in batches of
+    ``batch_size`` on the model's device, and the probabilities come back as a NumPy array.
+
+    Examples
+    --------
+    >>> fn = classifier_fn(nn.Sequential(nn.Flatten(), nn.Linear(12, 3)))
+    >>> fn(np.zeros((5, 2, 2, 3))).shape
+    (5, 3)
+    """
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    dev = model_device(model)
+    dtype = next(model.parameters()).dtype if any(True for _ in model.parameters()) else torch.float32
+
+    @torch.no_grad()
+    def fn(images: np.ndarray) -> np.ndarray:
+        model.eval()
+        t = torch.as_tensor(np.asarray(images), dtype=dtype).permute(0, 3, 1, 2)
+        out = [model(t[i : i + batch_size].to(dev)).softmax(-1).cpu() for i in range(0, len(t), batch_size)]
+        return torch.cat(out).double().numpy()
+
+    return fn
+
+def lime_image(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int],
+    segments: np.ndarray,
+    n_samples: int = 1000,
+    seed: int = 0,
+    fill: float = 0.0,
+    batch_size: int = 32,
+    kernel_width: float = 0.25,
+    progress: bool = True,
+):
+    """Explain ``model``'s decision for class(es) ``target`` on image ``x`` with the ``lime`` package's ``LimeImageExplainer``.
+
+    The segmentation is given (from :func:`segment` on the displayable image, since SLIC needs RGB
+    in [0, 1] while the model takes a normalised tensor); deleted segments are set to ``fill``;
+    the classifier runs batched (:func:`classifier_fn`). ``seed`` fixes ``lime``'s sampling of the
+    neighbours (its ``random_state``) and its ``random_seed``, so the same seed gives the same
+    explanation.
+
+    Returns
+    -------
+    lime.lime_image.ImageExplanation
+        Use :func:`explanation_weights` to get one weight per segment.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 2))
+    >>> seg = segment(np.zeros((4, 4, 3)), method="grid", n_segments=4)
+    >>> exp = lime_image(model, torch.rand(1, 3, 4, 4), [1], seg, n_samples=50, progress=False)
+    >>> explanation_weights(exp, 1).shape
+    (4,)
+    """
+    from lime.lime_image import LimeImageExplainer
+
+    check_image_batch(x, "x")
+    if x.shape[0] != 1:
+        raise ValueError(f"x must be one image (1, C, H, W), got a batch of {x.shape[0]}")
+    seg = _check_segments(segments, x.shape[2:])
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
+    target = check_indices(target, "target")
+    seed = check_seed(seed)
+    image = x[0].detach().cpu().permute(1, 2, 0).double().numpy()
+    if image.shape[2] != 3:
+        raise ValueError(f"lime explains RGB images (3 channels), got {image.shape[2]}")
+    explainer = LimeImageExplainer(kernel_width=kernel_width, random_state=seed)
+    fn = classifier_fn(model, batch_size)
+    if not progress:  # lime draws its own tqdm bar over the neighbours; silence it when asked
+        import lime.lime_image as li
+
+        real_tqdm = li.tqdm
+        li.tqdm = lambda it, **kw: it
+    try:
+        return explainer.explain_instance(
+            image, fn, labels=target, top_labels=None, hide_color=fill, num_features=int(seg.max()) + 1,
+            num_samples=n_samples, batch_size=batch_size, segmentation_fn=lambda _img: seg, random_seed=seed,
+        )
+    finally:
+        if not progress:
+            li.tqdm = real_tqdm
+
+def explanation_weights(explanation, target: int) -> np.ndarray:
+    """One weight per segment (0..S−1) for class ``target`` from a ``lime`` image explanation.
+
+    Examples
+    --------
+    >>> class E: local_exp = {3: [(1, 0.5), (0, -0.2)]}; segments = np.array([[0, 1]])
+    >>> explanation_weights(E(), 3).tolist()
+    [-0.2, 0.5]
+    """
+    if target not in explanation.local_exp:
+        raise ValueError(f"the explanation has no class {target}; it explains {sorted(explanation.local_exp)}")
+    w = np.zeros(int(np.max(explanation.segments)) + 1)
+    for s, v in explanation.local_exp[target]:
+        w[s] = v
+    return w
+
+def weights_to_map(segments: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Paint each segment with its weight: an (H, W) map.
+
+    Examples
+    --------
+    >>> weights_to_map(np.array([[0, 1]]), np.array([0.5, -1.0])).tolist()
+    [[0.5, -1.0]]
+    """
+    seg = np.asarray(segments)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1 or w.shape[0] <= seg.max():
+        raise ValueError(f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}")
+    return w[seg]
+
+def weight_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray, sign: str = "positive") -> float:
+    """Share of a LIME explanation's weight that lies inside ``region`` (a boolean mask).
+
+    Each segment's weight is split by the fraction of its pixels inside ``region``. ``sign="positive"``
+    counts only the weight that supports the class; ``"abs"`` counts |weight|.
+
+    Examples
+    --------
+    >>> seg = np.array([[0, 0, 1, 1]])
+    >>> round(weight_share(seg, np.array([0.3, 0.1]), np.array([[True, True, True, False]])), 3)
+    0.875
+    """
+    seg = np.asarray(segments)
+    region = np.asarray(region, dtype=bool)
+    if region.shape != seg.shape:
+        raise ValueError(f"region must have the segments' shape {seg.shape}, got {region.shape}")
+    if sign not in ("positive", "abs"):
+        raise ValueError(f"sign must be 'positive' or 'abs', got {sign!r}")
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1 or w.shape[0] <= seg.max():
+        raise ValueError(f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}")
+    size = np.bincount(seg.ravel(), minlength=len(w))
+    inside = np.bincount(seg.ravel(), weights=region.ravel().astype(np.float64), minlength=len(w))
+    frac = np.divide(inside, size, out=np.zeros(len(w)), where=size > 0)
+    v = np.clip(w, 0, None) if sign == "positive" else np.abs(w)
+    return float((v * frac).sum() / v.sum()) if v.sum() > 0 else 0.0
+
+def segment_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray, top: int = 5, by: str = "abs") -> float:
+    """Fraction of the ``top`` top-weighted segments' area that lies inside ``region`` (a boolean mask).
+
+    ``by="abs"`` ranks segments by |weight| (whatever matters most, for or against the class);
+    ``by="positive"`` by the signed weight (what supports the class most).
+
+    Examples
+    --------
+    >>> seg = np.array([[0, 1], [2, 3]])
+    >>> segment_share(seg, np.array([0.9, 0.1, 0.8, 0.0]), np.array([[True, False], [False, False]]), top=2)
+    0.5
+    """
+    seg = np.asarray(segments)
+    region = np.asarray(region, dtype=bool)
+    if region.shape != seg.shape:
+        raise ValueError(f"region must have the segments' shape {seg.shape}, got {region.shape}")
+    top = check_int(top, "top", minimum=1)
+    if by not in ("abs", "positive"):
+        raise ValueError(f"by must be 'abs' or 'positive', got {by!r}")
+    w = np.asarray(weights, dtype=np.float64)
+    chosen = np.argsort(-(np.abs(w) if by == "abs" else w), kind="stable")[:top]
+    area = np.isin(seg, chosen)
+    return float((area & region).sum() / max(area.sum(), 1))

@@ -1,0 +1,288 @@
+"""A decision tree as the mimic of a black box (lecture §15), and the tree-complexity surrogate of tree regularization.
+
+* :func:`tree_surrogate`: a decision tree fitted to the black box's predictions; its fidelity to
+  the black box on held-out data, and its complexity O(T) as the average path length
+  (:func:`average_path_length`); :func:`fidelity_curve` over depths.
+* Tree regularization (Wu et al., arXiv 1711.06178): θ* = argmin L(θ) + λ·O(T_θ), with the
+  non-differentiable O(T_θ) (:func:`tree_complexity`) replaced by a small network Ω̂(θ)
+  (:class:`APLSurrogate`, :func:`fit_apl_surrogate`) that predicts it from the parameters θ
+  (:func:`param_vector`). The network it regularizes is :class:`xai_helpers.models.TreeRegNet`;
+  the training loop is :func:`xai_helpers.train.train_tree_regularized`.
+
+Black boxes are plain callables: ``f(X) -> labels or class scores`` on NumPy arrays. Everything
+random takes a ``seed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._setup import model_device
+from .validation import check_array, check_black_box, check_int, check_seed
+
+__all__ = [
+    "TreeSurrogate",
+    "average_path_length",
+    "fidelity",
+    "tree_surrogate",
+    "fidelity_curve",
+    "TREE_REG_LAMBDA",
+    "param_vector",
+    "tree_complexity",
+    "APLSurrogate",
+    "fit_apl_surrogate",
+]
+
+
+@dataclass
+class TreeSurrogate:
+    """A decision tree fitted to a black box's predictions.
+
+    Attributes
+    ----------
+    tree : sklearn.tree.DecisionTreeClassifier
+    fidelity : float
+        Fraction of held-out points where the tree predicts what the black box predicts.
+    average_path_length : float
+        O(T): the mean number of decisions from the root to a leaf over the held-out points.
+    depth, n_leaves : int
+    """
+
+    tree: object
+    fidelity: float
+    average_path_length: float
+    depth: int
+    n_leaves: int
+
+def average_path_length(tree, X: np.ndarray) -> float:
+    """O(T): mean number of decisions (internal nodes) on the path from the root to each point's leaf.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 1, 1, 1])
+    >>> average_path_length(DecisionTreeClassifier().fit(X, y), X)
+    1.0
+    """
+    X = check_array(X, "X", ndim=2).astype(np.float64)
+    return float(np.asarray(tree.decision_path(X).sum(axis=1)).ravel().mean() - 1.0)
+
+def _labels(black_box: Callable, X: np.ndarray) -> np.ndarray:
+    y = check_black_box(black_box, X, "black_box")
+    if y.ndim == 2:  # probabilities or scores -> the predicted class
+        return y.argmax(1)
+    if y.ndim != 1:
+        raise ValueError(f"black_box must return labels (n,) or class scores (n, K), got shape {y.shape}")
+    if not np.allclose(y, np.round(y)):
+        raise ValueError("black_box returned non-integer 1-D outputs; return class labels (n,) or class scores (n, K)")
+    return y.astype(np.int64)
+
+def fidelity(tree, black_box: Callable, X: np.ndarray) -> float:
+    """Fraction of ``X`` on which ``tree`` agrees with ``black_box``'s predicted class.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> stump = DecisionTreeClassifier(max_depth=1).fit(X, [0, 0, 1, 1])
+    >>> fidelity(stump, lambda A: (A[:, 0] > 0.5).astype(int), X)
+    0.75
+    """
+    X = check_array(X, "X", ndim=2).astype(np.float64)
+    return float((tree.predict(X) == _labels(black_box, X)).mean())
+
+def tree_surrogate(
+    black_box: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    max_depth: int | None,
+    X_holdout: np.ndarray | None = None,
+    seed: int = 0,
+    min_samples_leaf: int = 1,
+    features: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> TreeSurrogate:
+    """Fit a decision tree T to mimic ``black_box`` on ``X``; measure fidelity and O(T).
+
+    Parameters
+    ----------
+    black_box : callable
+        (n, d) array → class labels (n,) or class scores/probabilities (n, K).
+    X : np.ndarray
+        Inputs the tree learns the black box's answers on (no true labels needed).
+    max_depth : int or None
+        Depth limit of the tree (``None``: grow until it copies the black box on ``X``).
+    X_holdout : np.ndarray, optional
+        Held-out inputs for the fidelity and path length; default: a seeded 25 % of ``X``
+        (the tree is then fitted on the other 75 %).
+    features : callable, optional
+        A reduced feature space for the tree: the black box answers on ``X``, the tree asks its
+        questions about ``features(X)`` (e.g. 2×2-pooled pixels). Default: ``X`` itself.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).uniform(-1, 1, size=(400, 2))
+    >>> s = tree_surrogate(lambda A: (A[:, 0] > 0.2).astype(int), X, max_depth=3)
+    >>> s.fidelity >= 0.97, s.depth <= 3
+    (True, True)
+    """
+    X = check_array(X, "X", ndim=2).astype(np.float64)
+    if max_depth is not None:
+        max_depth = check_int(max_depth, "max_depth", minimum=1)
+    min_samples_leaf = check_int(min_samples_leaf, "min_samples_leaf", minimum=1)
+    seed = check_seed(seed)
+    if X_holdout is None:
+        if len(X) < 8:
+            raise ValueError(f"X needs at least 8 rows to hold a quarter out, got {len(X)}; or pass X_holdout")
+        idx = np.random.default_rng(seed).permutation(len(X))
+        cut = len(X) // 4
+        X, X_holdout = X[idx[cut:]], X[idx[:cut]]
+    else:
+        X_holdout = check_array(X_holdout, "X_holdout", ndim=2).astype(np.float64)
+    F, F_holdout = _tree_features(features, X, X_holdout)
+    return _fit_tree(F, _labels(black_box, X), F_holdout, _labels(black_box, X_holdout), max_depth, min_samples_leaf, seed)
+
+def _tree_features(features: Callable | None, X: np.ndarray, X_holdout: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The matrices the tree asks its questions about: ``features(X)`` and ``features(X_holdout)``."""
+    if X_holdout.shape[1] != X.shape[1]:
+        raise ValueError(f"X_holdout has {X_holdout.shape[1]} features, X has {X.shape[1]}")
+    feat = (lambda A: A) if features is None else features
+    if not callable(feat):
+        raise TypeError(f"features must be a callable (n, d) -> (n, d'), got {type(features).__name__}")
+    return check_array(feat(X), "features(X)", ndim=2).astype(np.float64), check_array(feat(X_holdout), "features(X_holdout)", ndim=2).astype(np.float64)
+
+def _fit_tree(F, y, F_holdout, y_holdout, max_depth, min_samples_leaf, seed) -> TreeSurrogate:
+    """Fit the tree on the black box's answers ``y`` and score it on the held-out answers."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=min_samples_leaf, random_state=seed)
+    tree.fit(F, y)
+    agree = float((tree.predict(F_holdout) == y_holdout).mean())
+    return TreeSurrogate(tree, agree, average_path_length(tree, F_holdout), int(tree.get_depth()), int(tree.get_n_leaves()))
+
+def fidelity_curve(
+    black_box: Callable, X: np.ndarray, X_holdout: np.ndarray, depths: Sequence[int], seed: int = 0, features: Callable | None = None
+) -> dict[str, np.ndarray]:
+    """Fidelity, average path length and number of leaves of tree surrogates of increasing ``depths``.
+
+    The black box is queried once on ``X`` and once on ``X_holdout``, whatever the number of depths;
+    ``features`` as in :func:`tree_surrogate` (also computed once).
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).uniform(-1, 1, size=(300, 2))
+    >>> c = fidelity_curve(lambda A: (A.sum(1) > 0).astype(int), X[:200], X[200:], [1, 4])
+    >>> bool(c["fidelity"][1] >= c["fidelity"][0])
+    True
+    """
+    X, X_holdout = check_array(X, "X", ndim=2).astype(np.float64), check_array(X_holdout, "X_holdout", ndim=2).astype(np.float64)
+    depths = [check_int(d, "max_depth", minimum=1) for d in depths]
+    seed = check_seed(seed)
+    F, F_holdout = _tree_features(features, X, X_holdout)
+    y, y_holdout = _labels(black_box, X), _labels(black_box, X_holdout)  # one query per data set, shared by every depth
+    rows = [_fit_tree(F, y, F_holdout, y_holdout, d, 1, seed) for d in depths]
+    return {
+        "depth": np.array(depths),
+        "fidelity": np.array([r.fidelity for r in rows]),
+        "apl": np.array([r.average_path_length for r in rows]),
+        "leaves": np.array([r.n_leaves for r in rows]),
+    }
+
+
+# --------------------------------------------------------------------------- tree regularization: the surrogate of O(T_θ)
+
+
+#: λ of the shipped tree-regularized network (``parabola_treereg``); ``parabola_plain`` has λ = 0.
+TREE_REG_LAMBDA = 0.3
+
+def param_vector(model: nn.Module) -> torch.Tensor:
+    """θ: all of ``model``'s parameters in one flat vector (differentiable).
+
+    Examples
+    --------
+    >>> param_vector(nn.Linear(2, 3)).shape
+    torch.Size([9])
+    """
+    return torch.cat([p.reshape(-1) for p in model.parameters()])
+
+def _predict_labels(model: nn.Module, X: np.ndarray) -> np.ndarray:
+    dev = model_device(model)
+    with torch.no_grad():
+        return model(torch.as_tensor(X, dtype=torch.float32, device=dev)).argmax(1).cpu().numpy()
+
+def tree_complexity(model: nn.Module, X: np.ndarray, min_samples_leaf: int = 5) -> float:
+    """O(T_θ): average path length of the tree fitted to the network's predictions on ``X``.
+
+    This is the number the regularizer wants small; it is computed by fitting a tree, which has
+    no gradient with respect to θ.
+
+    Examples
+    --------
+    >>> from xai_helpers.data import make_parabola
+    >>> from xai_helpers.models import TreeRegNet
+    >>> X, _ = make_parabola(200, seed=0)
+    >>> tree_complexity(TreeRegNet(2), X) >= 0.0
+    True
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    X = check_array(X, "X", ndim=2).astype(np.float64)
+    labels = _predict_labels(model, X)
+    tree = DecisionTreeClassifier(min_samples_leaf=min_samples_leaf, random_state=0).fit(X, labels)
+    return average_path_length(tree, X)
+
+class APLSurrogate(nn.Module):
+    """The paper's trick: a small network Ω̂(θ) that predicts O(T_θ) from the parameters θ.
+
+    One hidden layer (``hidden`` units); θ is standardised with the mean and spread of the
+    parameter vectors it was trained on (stored as buffers).
+
+    Examples
+    --------
+    >>> APLSurrogate(9)(torch.zeros(9)).shape
+    torch.Size([])
+    """
+
+    def __init__(self, n_params: int, hidden: int = 25):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(n_params))
+        self.register_buffer("std", torch.ones(n_params))
+        self.register_buffer("y_mean", torch.zeros(()))
+        self.register_buffer("y_std", torch.ones(()))
+        self.net = nn.Sequential(nn.Linear(n_params, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, theta: torch.Tensor) -> torch.Tensor:
+        z = (theta - self.mean) / self.std
+        return (self.net(z) * self.y_std + self.y_mean).squeeze(-1)
+
+def fit_apl_surrogate(thetas: torch.Tensor, apls: torch.Tensor, epochs: int = 300, seed: int = 0, hidden: int = 25) -> APLSurrogate:
+    """Train :class:`APLSurrogate` on pairs (θ, O(T_θ)) by mean squared error (full batch, Adam).
+
+    Examples
+    --------
+    >>> th = torch.randn(50, 4); s = fit_apl_surrogate(th, th[:, 0] * 2 + 3, epochs=200)
+    >>> float(((s(th) - (th[:, 0] * 2 + 3)) ** 2).mean()) < 0.5
+    True
+    """
+    thetas = torch.as_tensor(thetas, dtype=torch.float32)
+    apls = torch.as_tensor(apls, dtype=torch.float32)
+    if thetas.ndim != 2 or apls.shape != (thetas.shape[0],):
+        raise ValueError(f"thetas must be (M, P) and apls (M,), got {tuple(thetas.shape)} and {tuple(apls.shape)}")
+    torch.manual_seed(check_seed(seed))
+    s = APLSurrogate(thetas.shape[1], hidden)
+    s.mean.copy_(thetas.mean(0))
+    s.std.copy_(thetas.std(0).clamp_min(1e-3) if len(thetas) > 1 else torch.ones(thetas.shape[1]))
+    s.y_mean.copy_(apls.mean())
+    s.y_std.copy_(apls.std().clamp_min(1e-3) if len(apls) > 1 else torch.tensor(1.0))
+    opt = torch.optim.Adam(s.net.parameters(), lr=1e-2, weight_decay=1e-4)
+    for _ in range(check_int(epochs, "epochs", minimum=1)):
+        loss = ((s(thetas) - apls) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    for p in s.parameters():
+        p.requires_grad_(False)
+    return s.eval()
