@@ -127,7 +127,7 @@ def test_receptive_field_and_patches(mnist_cnn, mnist):
     assert receptive_field(mnist_cnn, "conv2") == (8, 8)
     assert receptive_field(mnist_cnn, "conv1") == (3, 3)
     X = mnist.X_test[:200]
-    patches, values = top_activating_patches(mnist_cnn, "conv2", X, [3, 7], k=5)
+    patches, values = top_activating_patches(mnist_cnn, X, "conv2", [3, 7], k=5)
     assert patches.shape == (2, 5, 1, 8, 8)
     assert (values[:, :-1] >= values[:, 1:]).all()  # sorted, best first
     # The best value is the largest activation of that channel over all images and positions.
@@ -145,4 +145,4 @@ def test_receptive_field_and_patches(mnist_cnn, mnist):
         again = layer_activations(mnist_cnn, masked, "conv2")[0, 3, i, j]
     assert again.item() == pytest.approx(values[0, 0].item(), rel=1e-4)
     with pytest.raises(ValueError, match="out of range"):
-        top_activating_patches(mnist_cnn, "conv2", X, 40)
+        top_activating_patches(mnist_cnn, X, "conv2", 40)

@@ -430,11 +430,11 @@ def _unit_box(model: nn.Module, layer: str, shape: tuple[int, int, int]) -> tupl
 
 @torch.no_grad()
 def top_activating_patches(
-    model: nn.Module, layer: str, X: torch.Tensor, channels: int | Sequence[int], k: int = 4, batch_size: int = 500
+    model: nn.Module, x: torch.Tensor, layer: str, channels: int | Sequence[int], k: int = 4, batch_size: int = 500
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` real image patches that activate each filter most (one patch per image at most).
 
-    For each channel, every unit of its feature map over every image of ``X`` is ranked; the top
+    For each channel, every unit of its feature map over every image of ``x`` is ranked; the top
     units' receptive fields are cut out of the (zero-padded) images.
 
     Returns
@@ -445,28 +445,28 @@ def top_activating_patches(
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
-    >>> patches, acts = top_activating_patches(MnistCNN(), "conv2", torch.rand(6, 1, 28, 28), [0, 1], k=2)
+    >>> patches, acts = top_activating_patches(MnistCNN(), torch.rand(6, 1, 28, 28), "conv2", [0, 1], k=2)
     >>> patches.shape, acts.shape
     (torch.Size([2, 2, 1, 8, 8]), torch.Size([2, 2]))
     """
-    check_image_batch(X, "X")
+    check_image_batch(x, "x")
     chans = check_indices(channels, "channels")
     k = check_int(k, "k", minimum=1)
-    if k > len(X):
-        raise ValueError(f"k = {k} exceeds the {len(X)} images in X")
+    if k > len(x):
+        raise ValueError(f"k = {k} exceeds the {len(x)} images in x")
     with torch.enable_grad():
-        (r0, r1, c0, c1), (i0, j0), (h, w) = _unit_box(model, layer, tuple(X.shape[1:]))
+        (r0, r1, c0, c1), (i0, j0), (h, w) = _unit_box(model, layer, tuple(x.shape[1:]))
     device = model_device(model)
     model.eval()
-    acts = torch.cat([layer_activations(model, X[s : s + batch_size].to(device), layer).to(X.device) for s in range(0, len(X), batch_size)])
+    acts = torch.cat([layer_activations(model, x[s : s + batch_size].to(device), layer).to(x.device) for s in range(0, len(x), batch_size)])
     if max(chans) >= acts.shape[1] or min(chans) < 0:
         raise ValueError(f"channel {max(chans)} is out of range: layer {layer!r} has {acts.shape[1]} filters (0..{acts.shape[1] - 1})")
-    sy, sx = X.shape[-2] / h, X.shape[-1] / w
+    sy, sx = x.shape[-2] / h, x.shape[-1] / w
     ph, pw = r1 - r0, c1 - c0
     pad = max(ph, pw)
-    Xp = nn.functional.pad(X, (pad, pad, pad, pad))
-    patches = torch.zeros(len(chans), k, X.shape[1], ph, pw, dtype=X.dtype, device=X.device)
-    values = torch.zeros(len(chans), k, dtype=acts.dtype, device=X.device)
+    xp = nn.functional.pad(x, (pad, pad, pad, pad))
+    patches = torch.zeros(len(chans), k, x.shape[1], ph, pw, dtype=x.dtype, device=x.device)
+    values = torch.zeros(len(chans), k, dtype=acts.dtype, device=x.device)
     for a, c in enumerate(chans):
         best, where = acts[:, c].flatten(1).max(1)  # best unit of each image
         top = best.topk(k).indices
@@ -474,6 +474,6 @@ def top_activating_patches(
             i, j = divmod(int(where[n]), w)
             top_r = r0 + round((i - i0) * sy) + pad
             top_c = c0 + round((j - j0) * sx) + pad
-            patches[a, b] = Xp[n, :, top_r : top_r + ph, top_c : top_c + pw]
+            patches[a, b] = xp[n, :, top_r : top_r + ph, top_c : top_c + pw]
             values[a, b] = best[n]
     return patches, values
