@@ -214,3 +214,14 @@ def test_release_of_a_small_course_grades_end_to_end(tmp_path):
         assert scores["solved"].score == 2 and scores["solved"].max_score == 3 and scores["solved"].needs_manual_grade
         assert scores["untouched"].score == 0
         assert scores["cheat"].score == 0 and scores["cheat"].needs_manual_grade
+
+
+def test_exercise_table_of_the_example():
+    assert homework.exercises(EXAMPLE) == [(1, "Write `hyp(a, b)` without `math.hypot`.", 2, False), (2, "Why does it work?", 1, True)]
+
+
+def test_readme_exercise_table_is_generated_from_the_notebooks():
+    text = (ROOT / "README.md").read_text()
+    m = homework.README_BLOCK.search(text)
+    assert m, "README.md lost its generated exercise table"
+    assert homework.exercise_table(NOTEBOOKS) in text, "run: python tools/homework.py exercise-table"

@@ -58,6 +58,9 @@ __all__ = [
     "build_release",
     "check_release",
     "NBGRADER_CONFIG",
+    "exercises",
+    "exercise_table",
+    "update_readme",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -340,6 +343,49 @@ def publish(dest: str | Path, branch: str = "student") -> str:
             subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, capture_output=True)
 
 
+def exercises(nb: nbformat.NotebookNode, name: str = "") -> list[tuple[int, str, float, bool]]:
+    """``(N, first sentence of the statement, points, graded by hand?)`` for each exercise of ``nb``."""
+    nb = nbgrader_metadata(nb, name)
+    statements: dict[int, str] = {}
+    points: dict[int, float] = {}
+    by_hand: set[int] = set()
+    for cell in nb.cells:
+        meta = cell.metadata["nbgrader"]
+        if cell.cell_type == "markdown" and not meta["grade"]:
+            m = EXERCISE_RE.search(cell.source)
+            if m:
+                rest = cell.source[m.end():]
+                rest = re.sub(r"^\s*\(\d+(?:\.\d+)?\s+points?\)\.?\s*", "", rest).strip().replace("\n", " ")
+                statements[int(m.group(1))] = re.split(r"(?<=[.?!:])\s", rest, maxsplit=1)[0]
+        if meta["grade"]:
+            n = int(meta["grade_id"][2:].split("-")[0])
+            points[n] = points.get(n, 0) + meta["points"]
+            if meta["solution"]:
+                by_hand.add(n)
+    return [(n, statements.get(n, ""), points.get(n, 0), n in by_hand) for n in sorted(set(statements) | set(points))]
+
+
+def exercise_table(paths: Iterable[Path]) -> str:
+    """The README's table of exercises, generated from the notebooks."""
+    lines = ["| notebook | exercise | points |", "|---|---|---|"]
+    for p in paths:
+        for n, text, pts, hand in exercises(nbformat.read(p, as_version=4), p.name):
+            lines.append(f"| {p.name[:2]} | {n}. {text}{' *(graded by hand)*' if hand else ''} | {pts:g} |")
+    return "\n".join(lines)
+
+
+README_BLOCK = re.compile(r"(<!-- BEGIN generated: exercises[^\n]*-->\n).*?(<!-- END generated: exercises -->)", re.S)
+
+
+def update_readme(readme: Path = ROOT / "README.md", src: Path = ROOT / "notebooks") -> bool:
+    """Rewrite the README's generated exercise table; returns whether it changed."""
+    text = readme.read_text()
+    new = README_BLOCK.sub(lambda m: m.group(1) + exercise_table(_notebooks(src)) + "\n" + m.group(2), text)
+    if new != text:
+        readme.write_text(new)
+    return new != text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="nbgrader homework: metadata from markers, the student release.")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -348,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--src", default=str(ROOT / "notebooks"))
     c = sub.add_parser("check", help="fail if a student tree holds a solution or hidden test")
     c.add_argument("dest", nargs="?", default="build/student")
+    sub.add_parser("exercise-table", help="rewrite the README's table of exercises from the notebooks")
     p = sub.add_parser("publish", help="commit a checked student tree to the student branch")
     p.add_argument("dest", nargs="?", default="build/student")
     p.add_argument("--branch", default="student")
@@ -361,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
         problems = check_release(args.dest)
         print("\n".join(problems) or f"{args.dest}: no solution or hidden test; every graded cell has a checksum")
         return 1 if problems else 0
+    if args.cmd == "exercise-table":
+        print("README.md updated" if update_readme() else "README.md already up to date")
+        return 0
     print(publish(args.dest, args.branch))
     return 0
 
