@@ -394,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--src", default=str(ROOT / "notebooks"))
     c = sub.add_parser("check", help="fail if a student tree holds a solution or hidden test")
     c.add_argument("dest", nargs="?", default="build/student")
+    k = sub.add_parser("course", help="write an nbgrader course folder (config with the raised timeout, source/)")
+    k.add_argument("dest", nargs="?", default="course")
+    k.add_argument("--src", default=str(ROOT / "notebooks"))
     sub.add_parser("exercise-table", help="rewrite the README's table of exercises from the notebooks")
     p = sub.add_parser("publish", help="commit a checked student tree to the student branch")
     p.add_argument("dest", nargs="?", default="build/student")
@@ -408,6 +411,10 @@ def main(argv: list[str] | None = None) -> int:
         problems = check_release(args.dest)
         print("\n".join(problems) or f"{args.dest}: no solution or hidden test; every graded cell has a checksum")
         return 1 if problems else 0
+    if args.cmd == "course":
+        names = make_course(Path(args.dest), _notebooks(Path(args.src)))
+        print(f"wrote {args.dest}/nbgrader_config.py and source/ for: {', '.join(names)}")
+        return 0
     if args.cmd == "exercise-table":
         print("README.md updated" if update_readme() else "README.md already up to date")
         return 0
