@@ -38,12 +38,12 @@ def pairs(model, x, target):
         ("saliency", lambda: A.saliency(model, x, target, reduce=None), lambda: sal.attribute(x, target=target, abs=True)),
         (
             f"SmoothGrad n={SG_N}",
-            lambda: A.smoothgrad(model, x, target, sigma=SIGMA, n=SG_N, reduce=None),
+            lambda: A.smoothgrad(model, x, target, sigma=SIGMA, n_samples=SG_N, reduce=None),
             lambda: nt.attribute(x, nt_type="smoothgrad", nt_samples=SG_N, stdevs=stdev, target=target, abs=True),
         ),
         (
             f"IG {IG_STEPS} steps",
-            lambda: A.integrated_gradients(model, x, target, baseline="black", steps=IG_STEPS)[0],
+            lambda: A.integrated_gradients(model, x, target, baseline="black", n_steps=IG_STEPS),
             lambda: ig.attribute(x, baselines=0.0, target=target, n_steps=IG_STEPS, method="riemann_middle"),
         ),
     ]

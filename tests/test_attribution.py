@@ -82,13 +82,13 @@ def test_occlusion_mean_fill_and_box_position(mnist_cnn, digits):
 
 def test_smoothgrad_sigma_zero_is_saliency(mnist_cnn, digits):
     x, y = digits
-    assert torch.allclose(A.smoothgrad(mnist_cnn, x, y, sigma=0.0, n=3), A.saliency(mnist_cnn, x, y), atol=1e-7)
+    assert torch.allclose(A.smoothgrad(mnist_cnn, x, y, sigma=0.0, n_samples=3), A.saliency(mnist_cnn, x, y), atol=1e-7)
 
 
 def test_smoothgrad_agrees_with_captum_noise_tunnel(mnist_cnn, digits):
     x, y = digits[0][:4], digits[1][:4]
     sigma, n = 0.15, 200
-    ours = A.smoothgrad(mnist_cnn, x, y, sigma=sigma, n=n, seed=0)
+    ours = A.smoothgrad(mnist_cnn, x, y, sigma=sigma, n_samples=n, seed=0)
     torch.manual_seed(123)
     stdevs = tuple((sigma * (x[i].max() - x[i].min())).item() for i in range(len(x)))
     nt = NoiseTunnel(Saliency(mnist_cnn))
@@ -101,14 +101,14 @@ def test_smoothgrad_agrees_with_captum_noise_tunnel(mnist_cnn, digits):
 
 def test_smoothgrad_is_deterministic_given_seed(mnist_cnn, digits):
     x, y = digits
-    assert torch.equal(A.smoothgrad(mnist_cnn, x, y, n=5, seed=3), A.smoothgrad(mnist_cnn, x, y, n=5, seed=3))
-    assert not torch.equal(A.smoothgrad(mnist_cnn, x, y, n=5, seed=3), A.smoothgrad(mnist_cnn, x, y, n=5, seed=4))
+    assert torch.equal(A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=3), A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=3))
+    assert not torch.equal(A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=3), A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=4))
 
 
 @pytest.mark.parametrize("rule", ["left", "right", "middle", "trapezoid"])
 def test_integrated_gradients_matches_captum(mnist_cnn, digits, rule):
     x, y = digits[0][:3], digits[1][:3]
-    ours, _ = A.integrated_gradients(mnist_cnn, x, y, baseline="black", steps=32, rule=rule)
+    ours = A.integrated_gradients(mnist_cnn, x, y, baseline="black", n_steps=32, rule=rule)
     theirs = IntegratedGradients(mnist_cnn).attribute(x, baselines=0.0, target=y, n_steps=32, method=f"riemann_{rule}")
     if rule == "trapezoid":
         # Captum's trapezoid weights are 1/n with halved ends (they sum to (n-1)/n); the true
@@ -119,7 +119,7 @@ def test_integrated_gradients_matches_captum(mnist_cnn, digits, rule):
 
 def test_integrated_gradients_completeness_on_mnist_cnn(mnist_cnn, digits):
     x, y = digits
-    attr, gap = A.integrated_gradients(mnist_cnn, x, y, baseline="black", steps=300)
+    attr, gap = A.integrated_gradients(mnist_cnn, x, y, baseline="black", n_steps=300, return_delta=True)
     assert (gap <= 0.01).all(), gap
     with torch.no_grad():
         diff = mnist_cnn(x).gather(1, y[:, None])[:, 0] - mnist_cnn(torch.zeros_like(x)).gather(1, y[:, None])[:, 0]
@@ -129,17 +129,19 @@ def test_integrated_gradients_completeness_on_mnist_cnn(mnist_cnn, digits):
 def test_integrated_gradients_tensor_baseline(mnist_cnn, digits):
     x, y = digits[0][:2], digits[1][:2]
     base = torch.rand(1, 28, 28)
-    ours, _ = A.integrated_gradients(mnist_cnn, x, y, baseline=base, steps=16, rule="left")
+    ours = A.integrated_gradients(mnist_cnn, x, y, baseline=base, n_steps=16, rule="left")
     theirs = IntegratedGradients(mnist_cnn).attribute(x, baselines=base.expand_as(x), target=y, n_steps=16, method="riemann_left")
     assert torch.allclose(ours, theirs, atol=1e-5)
 
 
 def test_grad_cam_matches_captum(mnist_cnn, digits):
     x, y = digits
-    ours = A.grad_cam(mnist_cnn, mnist_cnn.conv2, x, y, upsample=False)
+    ours = A.grad_cam(mnist_cnn, x, y, layer=mnist_cnn.conv2, upsample=False)
     theirs = LayerGradCam(mnist_cnn, mnist_cnn.conv2).attribute(x, target=y, relu_attributions=True)[:, 0]
     assert torch.allclose(ours, theirs, atol=1e-5)
-    assert A.grad_cam(mnist_cnn, mnist_cnn.conv2, x, y).shape == (8, 28, 28)
+    assert A.grad_cam(mnist_cnn, x, y, layer="conv2").shape == (8, 28, 28)
+    assert torch.equal(A.grad_cam(mnist_cnn, x, y, layer="conv2"), A.grad_cam(mnist_cnn, x, y, layer=mnist_cnn.conv2))
+    assert not mnist_cnn.conv2._forward_hooks  # the hook is gone
 
 
 def test_ig_alphas_weights_sum_to_one():
@@ -163,10 +165,11 @@ def test_ig_alphas_weights_sum_to_one():
         (lambda m, x: A.occlusion(m, x, 0, box=40), ValueError, "larger than the image"),
         (lambda m, x: A.occlusion(m, x, 0, fill="purple"), ValueError, "fill must be"),
         (lambda m, x: A.smoothgrad(m, x, 0, sigma=2.0), ValueError, "sigma"),
-        (lambda m, x: A.smoothgrad(m, x, 0, n=0), ValueError, "n must be"),
-        (lambda m, x: A.integrated_gradients(m, x, 0, steps=0), ValueError, "steps"),
+        (lambda m, x: A.smoothgrad(m, x, 0, n_samples=0), ValueError, "n_samples must be"),
+        (lambda m, x: A.integrated_gradients(m, x, 0, n_steps=0), ValueError, "n_steps"),
         (lambda m, x: A.integrated_gradients(m, x, 0, rule="simpson"), ValueError, "rule"),
-        (lambda m, x: A.grad_cam(m, torch.nn.Conv2d(1, 1, 1), x, 0), ValueError, "submodule"),
+        (lambda m, x: A.grad_cam(m, x, 0, layer=torch.nn.Conv2d(1, 1, 1)), ValueError, "submodule"),
+        (lambda m, x: A.grad_cam(m, x, 0, layer="conv9"), ValueError, "no layer 'conv9'"),
     ],
 )
 def test_bad_input_gives_clear_errors(mnist_cnn, digits, call, err, match):
@@ -176,7 +179,7 @@ def test_bad_input_gives_clear_errors(mnist_cnn, digits, call, err, match):
 
 def test_results_come_back_on_cpu_as_float(mnist_cnn, digits):
     x, y = digits
-    for out in [A.saliency(mnist_cnn, x, y), A.smoothgrad(mnist_cnn, x, y, n=2), A.occlusion(mnist_cnn, x[:1], y[:1])]:
+    for out in [A.saliency(mnist_cnn, x, y), A.smoothgrad(mnist_cnn, x, y, n_samples=2), A.occlusion(mnist_cnn, x[:1], y[:1])]:
         assert out.device.type == "cpu" and out.dtype == torch.float32
         assert np.isfinite(out.numpy()).all()
 
@@ -189,7 +192,10 @@ def test_saliency_and_ig_need_no_extra_forward_pass(mnist_cnn, digits):
         A.saliency(mnist_cnn, digits[0], digits[1])
         assert calls == [8]
         calls.clear()
-        A.integrated_gradients(mnist_cnn, digits[0][:1], digits[1][:1], steps=10)
+        A.integrated_gradients(mnist_cnn, digits[0][:1], digits[1][:1], n_steps=10)
+        assert calls == [10]
+        calls.clear()
+        A.integrated_gradients(mnist_cnn, digits[0][:1], digits[1][:1], n_steps=10, return_delta=True)
         assert calls == [10, 1, 1]  # the path, then f(x) and f(x') for the completeness gap
     finally:
         handle.remove()
@@ -197,7 +203,7 @@ def test_saliency_and_ig_need_no_extra_forward_pass(mnist_cnn, digits):
 
 def test_smoothgrad_samples_and_cache(mnist_cnn, digits):
     x, y = digits[0][:1], int(digits[1][0])
-    s = A.smoothgrad_samples(mnist_cnn, x, y, sigma=0.2, n=5, seed=1)
-    assert torch.allclose(A.reduce_channels(s.mean(0)), A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n=5, seed=1), atol=1e-6)
+    s = A.smoothgrad_samples(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1)
+    assert torch.allclose(A.reduce_channels(s.mean(0)), A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1), atol=1e-6)
     cache = A.SmoothGradCache(mnist_cnn, x, y, seed=1, progress=False)
-    assert torch.allclose(cache.map(0.2, 5), A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n=5, seed=1)[0], atol=1e-6)
+    assert torch.allclose(cache.map(0.2, 5), A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1)[0], atol=1e-6)

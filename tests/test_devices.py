@@ -27,14 +27,14 @@ METHODS = {
     "occlusion": lambda m, x, y: A.occlusion(m, x, y, box=8, stride=8),
     "occlusion(fill=mean)": lambda m, x, y: A.occlusion(m, x, y, box=14, stride=14, fill="mean"),
     "occlusion_pixel_map": lambda m, x, y: A.occlusion_pixel_map(A.occlusion(m, x, y, box=14, stride=14), torch.ones(len(x), device=x.device), 14, 14, (28, 28)),
-    "smoothgrad": lambda m, x, y: A.smoothgrad(m, x, y, n=3),
-    "smoothgrad_samples": lambda m, x, y: A.smoothgrad_samples(m, x, y, n=3),
+    "smoothgrad": lambda m, x, y: A.smoothgrad(m, x, y, n_samples=3),
+    "smoothgrad_samples": lambda m, x, y: A.smoothgrad_samples(m, x, y, n_samples=3),
     "SmoothGradCache.map": lambda m, x, y: A.SmoothGradCache(m, x[:1], int(y[0]), progress=False).map(0.1, 2),
-    "integrated_gradients": lambda m, x, y: A.integrated_gradients(m, x, y, steps=4),
-    "integrated_gradients(trapezoid, grey)": lambda m, x, y: A.integrated_gradients(m, x, y, baseline="grey", steps=4, rule="trapezoid"),
-    "integrated_gradients(tensor baseline)": lambda m, x, y: A.integrated_gradients(m, x, y, baseline=A.ig_baseline(x, "noise"), steps=4),
-    "integrated_gradients(blurred baseline)": lambda m, x, y: A.integrated_gradients(m, x, y, baseline=A.ig_baseline(x, "blurred"), steps=4),
-    "grad_cam": lambda m, x, y: A.grad_cam(m, m.conv2, x, y),
+    "integrated_gradients": lambda m, x, y: A.integrated_gradients(m, x, y, n_steps=4),
+    "integrated_gradients(trapezoid, grey)": lambda m, x, y: A.integrated_gradients(m, x, y, baseline="grey", n_steps=4, rule="trapezoid"),
+    "integrated_gradients(tensor baseline)": lambda m, x, y: A.integrated_gradients(m, x, y, baseline=A.ig_baseline(x, "noise"), n_steps=4),
+    "integrated_gradients(blurred baseline)": lambda m, x, y: A.integrated_gradients(m, x, y, baseline=A.ig_baseline(x, "blurred"), n_steps=4),
+    "grad_cam": lambda m, x, y: A.grad_cam(m, x, y, layer="conv2"),
     "deletion_curve": lambda m, x, y: E.deletion_curve(m, x, y, A.saliency(m, x, y), steps=4),
     "random_attribution": lambda m, x, y: E.random_attribution(x),
     "rank_correlation": lambda m, x, y: E.rank_correlation(x[:, 0], x[:, 0] ** 2),
@@ -73,9 +73,9 @@ def test_model_on_cpu_input_elsewhere_and_back(mnist_cnn, digits, device):
     """The model's device does the work; the input's device gets the result (here both ways round)."""
     x, y = digits[0][:2], digits[1][:2]
     model = copy.deepcopy(mnist_cnn).to(device)
-    attr, gap = A.integrated_gradients(model, x, y, steps=4)
+    attr, gap = A.integrated_gradients(model, x, y, n_steps=4, return_delta=True)
     assert attr.device == x.device and gap.device == x.device
-    assert A.smoothgrad(mnist_cnn, x.to(device), y, n=2).device == torch.device(device)
+    assert A.smoothgrad(mnist_cnn, x.to(device), y, n_samples=2).device == torch.device(device)
 
 
 # The functions that create a tensor from nothing; each call in the explanation helpers must say

@@ -48,7 +48,7 @@ def test_deletion_curve_removes_the_top_pixels_first(mnist_cnn, few):
 
 def test_deletion_curve_is_deterministic_and_accepts_channel_maps(mnist_cnn, few):
     x, y = few
-    attr, _ = A.integrated_gradients(mnist_cnn, x, y, steps=8)
+    attr = A.integrated_gradients(mnist_cnn, x, y, n_steps=8)
     a = E.deletion_curve(mnist_cnn, x, y, attr, steps=5)
     # the same computation repeated, and a (N, H, W) map equal to the one-channel (N, C, H, W) map: bit for bit
     assert torch.equal(E.deletion_curve(mnist_cnn, x, y, attr, steps=5).probs, a.probs)
@@ -65,7 +65,7 @@ def test_ig_and_saliency_beat_random_deletion(mnist, mnist_cnn):
     auc = {
         "random": E.deletion_curve(mnist_cnn, x, y, E.random_attribution(x), steps=10).auc.mean(),
         "saliency": E.deletion_curve(mnist_cnn, x, y, A.saliency(mnist_cnn, x, y), steps=10).auc.mean(),
-        "ig": E.deletion_curve(mnist_cnn, x, y, A.integrated_gradients(mnist_cnn, x, y, steps=16)[0], steps=10).auc.mean(),
+        "ig": E.deletion_curve(mnist_cnn, x, y, A.integrated_gradients(mnist_cnn, x, y, n_steps=16), steps=10).auc.mean(),
     }
     assert auc["ig"] < auc["random"] and auc["saliency"] < auc["random"], auc
 
@@ -136,9 +136,9 @@ def test_smoothgrad_stability_grows_with_samples(mnist_cnn, few):
 
 def test_smoothgrad_samples_average_to_smoothgrad(mnist_cnn, few):
     x, y = few
-    s = A.smoothgrad_samples(mnist_cnn, x, y, sigma=0.1, n=6, seed=2)
+    s = A.smoothgrad_samples(mnist_cnn, x, y, sigma=0.1, n_samples=6, seed=2)
     assert s.shape == (6, 4, 1, 28, 28)
-    assert torch.allclose(A.reduce_channels(s.mean(0)), A.smoothgrad(mnist_cnn, x, y, sigma=0.1, n=6, seed=2), atol=1e-6)
+    assert torch.allclose(A.reduce_channels(s.mean(0)), A.smoothgrad(mnist_cnn, x, y, sigma=0.1, n_samples=6, seed=2), atol=1e-6)
 
 
 def test_smoothgrad_cache_reuses_samples(mnist_cnn, few):
@@ -155,7 +155,7 @@ def test_ig_baselines_shape_and_completeness(mnist_cnn, few, kind):
     x, y = few
     base = A.ig_baseline(x, kind)
     assert base.shape == x.shape and torch.isfinite(base).all()
-    _, gap = A.integrated_gradients(mnist_cnn, x, y, baseline=base, steps=64)
+    _, gap = A.integrated_gradients(mnist_cnn, x, y, baseline=base, n_steps=64, return_delta=True)
     assert (gap <= 0.05).all(), gap
 
 
@@ -251,3 +251,50 @@ def test_top_k_deletion_removes_exactly_the_top_pixels():
     assert torch.allclose(drop_left[0], curve.probs[0, 0] - curve.probs[0, 2], atol=1e-6)
     with pytest.raises(ValueError, match="at most"):
         E.top_k_deletion(LeftHalf(), x, 1, left, k=17)
+
+
+def test_region_share_and_density_against_the_definitions():
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(3, 6, 6, generator=g)
+    mask = torch.zeros(6, 6, dtype=torch.bool)
+    mask[:2] = True  # a third of the image
+    inside, outside = a[:, :2].reshape(3, -1), a[:, 2:].reshape(3, -1)
+    share = E.region_share(a, mask)
+    assert torch.allclose(share, inside.sum(1) / a.reshape(3, -1).sum(1), atol=1e-6)
+    assert torch.allclose(E.region_density(a, mask), inside.mean(1) / outside.mean(1), atol=1e-5)
+    # the nulls: a uniform map scores the area share and a density of 1, whatever the region's size
+    assert torch.allclose(E.region_share(torch.ones(1, 6, 6), mask), torch.tensor([1 / 3]))
+    assert torch.allclose(E.region_density(torch.ones(1, 6, 6), mask), torch.tensor([1.0]))
+    # all the mass in the region: share 1, density infinite; a per-image mask works too
+    assert E.region_share(mask[None].float(), mask).item() == 1.0
+    assert E.region_density(mask[None].float(), mask).isinf().all()
+    assert torch.equal(E.region_share(a, mask.expand(3, 6, 6)), share)
+
+
+@pytest.mark.parametrize(
+    "attr,mask,err,match",
+    [
+        (torch.rand(6, 6), torch.ones(6, 6, dtype=torch.bool), ValueError, r"\(N, H, W\)"),
+        (torch.rand(1, 6, 6), torch.ones(6, 6), TypeError, "boolean"),
+        (torch.rand(1, 6, 6), torch.ones(5, 5, dtype=torch.bool), ValueError, "mask must have shape"),
+        (torch.rand(1, 6, 6) - 0.5, torch.eye(6, dtype=torch.bool), ValueError, "non-negative"),
+        (torch.rand(1, 6, 6), torch.ones(6, 6, dtype=torch.bool), ValueError, "inside and some outside"),
+        (torch.full((1, 6, 6), float("nan")), torch.eye(6, dtype=torch.bool), ValueError, "NaN"),
+    ],
+)
+def test_region_share_and_density_refuse_bad_input(attr, mask, err, match):
+    for f in (E.region_share, E.region_density):
+        with pytest.raises(err, match=match):
+            f(attr, mask)
+
+
+def test_total_variation_unnormalized_is_the_skimage_sum_and_differentiable():
+    x = torch.rand(2, 3, 9, 7, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    tv = E.total_variation(x, normalize=False)
+    a = x.detach().numpy()
+    expected = [np.abs(np.diff(a[i], axis=1)).sum() + np.abs(np.diff(a[i], axis=2)).sum() for i in range(2)]
+    assert tv.shape == (2,) and np.allclose(tv.detach().numpy(), expected, rtol=1e-5)
+    (g,) = torch.autograd.grad(tv.sum(), x)
+    assert g.abs().sum() > 0
+    with pytest.raises(ValueError, match=r"\(N, H, W\)$|got torch.Size\(\[2, 3, 9, 7\]\)"):
+        E.total_variation(x)  # the scale-free figure is for (N, H, W) maps

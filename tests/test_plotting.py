@@ -32,13 +32,14 @@ def test_to_numpy_image_shapes():
 
 def test_show_image_uses_given_ax():
     fig, ax = plt.subplots()
-    im = plotting.show_image(torch.rand(1, 28, 28), ax=ax, title="t")
-    assert im.axes is ax and ax.get_title() == "t"
+    out = plotting.show_image(torch.rand(1, 28, 28), ax=ax, title="t")
+    assert out is ax and ax.get_title() == "t" and len(ax.images) == 1
 
 
 def test_show_heatmap_colorbar_and_signed_limits():
     h = torch.tensor([[-2.0, 1.0], [0.5, 0.0]])
-    im = plotting.show_heatmap(h, signed=True, label="attribution")
+    ax = plotting.show_heatmap(h, signed=True, label="attribution")
+    im = ax.images[-1]
     assert im.get_clim() == (-2.0, 2.0)
     assert im.colorbar is not None and im.colorbar.ax.get_ylabel() == "attribution"
     assert im.get_cmap().name == "RdBu_r"
@@ -47,8 +48,9 @@ def test_show_heatmap_colorbar_and_signed_limits():
 
 
 def test_overlay_extent_matches_image():
-    im = plotting.overlay(torch.rand(3, 32, 40), torch.rand(4, 5))
-    assert im.get_extent() == [-0.5, 39.5, 31.5, -0.5]
+    ax = plotting.overlay(torch.rand(3, 32, 40), torch.rand(4, 5), vmax=2.0)
+    im = ax.images[-1]
+    assert im.get_extent() == [-0.5, 39.5, 31.5, -0.5] and im.get_clim()[1] == 2.0
 
 
 def test_image_grid_and_bar_chart():
@@ -56,15 +58,16 @@ def test_image_grid_and_bar_chart():
     assert len(fig.axes) == 7 and fig.axes[6].get_title() == "g"
     with pytest.raises(ValueError, match="titles"):
         plotting.image_grid(torch.rand(2, 1, 5, 5), titles=["a"])
-    bars = plotting.bar_chart(["a", "b", "c"], [60, 94, 93], fmt="{:.0f}%")
-    assert [b.get_height() for b in bars] == [60, 94, 93]
+    ax = plotting.bar_chart(["a", "b", "c"], [60, 94, 93], fmt="{:.0f}%")
+    assert [b.get_height() for b in ax.patches] == [60, 94, 93]
+    assert [t.get_text() for t in ax.texts] == ["60%", "94%", "93%"]
 
 
 def test_signed_bars_colours_each_sign_and_rejects_mismatch():
-    bars = plotting.signed_bars(["a", "b", "c"], [0.5, -1.0, 2.0], positive="→ benign", negative="→ malignant")
+    ax = plotting.signed_bars(["a", "b", "c"], [0.5, -1.0, 2.0], positive="→ benign", negative="→ malignant")
+    bars = ax.patches
     colours = [b.get_facecolor() for b in bars]
     assert colours[0] == colours[2] != colours[1]
-    ax = bars[0].axes
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]  # first label at the top
     assert bars[0].get_y() > bars[2].get_y()
     legend = {t.get_text(): p.get_facecolor() for t, p in zip(ax.get_legend().get_texts(), ax.get_legend().get_patches())}
@@ -76,8 +79,8 @@ def test_signed_bars_colours_each_sign_and_rejects_mismatch():
 
 
 def test_interval_chart_draws_each_interval():
-    eb = plotting.interval_chart({"a": (0.9, 0.85, 0.94), "b": (0.7, 0.6, 0.8)}, reference=0.5, reference_label="chance")
-    ax = eb.lines[0].axes
+    ax = plotting.interval_chart({"a": (0.9, 0.85, 0.94), "b": (0.7, 0.6, 0.8)}, reference=0.5, reference_label="chance")
+    eb = ax.containers[0]
     xs, ys = eb.lines[0].get_data()
     assert list(xs) == [0.9, 0.7] and ys[0] > ys[1]
     segments = eb.lines[2][0].get_segments()
@@ -90,8 +93,8 @@ def test_interval_chart_draws_each_interval():
 
 
 def test_interval_curve_error_bars_and_highlight():
-    eb = plotting.interval_curve([2, 4, 8], [(0.8, 0.7, 0.9), (0.9, 0.8, 0.95), (0.85, 0.75, 0.9)], highlight=1, label="tree")
-    ax = eb.lines[0].axes
+    ax = plotting.interval_curve([2, 4, 8], [(0.8, 0.7, 0.9), (0.9, 0.8, 0.95), (0.85, 0.75, 0.9)], highlight=1, label="tree")
+    eb = ax.containers[0]
     segments = eb.lines[2][0].get_segments()
     assert np.allclose([s[:, 1] for s in segments], [[0.7, 0.9], [0.8, 0.95], [0.75, 0.9]])
     ring = ax.lines[-1]
@@ -106,7 +109,8 @@ def test_show_outline_follows_the_mask():
     mask = torch.zeros(10, 10, dtype=torch.bool)
     mask[3:7, 2:5] = True
     fig, ax = plt.subplots()
-    cs = plotting.show_outline(mask, ax=ax, color="black")
+    assert plotting.show_outline(mask, ax=ax, color="black") is ax
+    (cs,) = ax.collections
     (path,) = [p for seg in cs.allsegs for p in seg]
     # the 0.5 contour runs half a pixel outside the mask's pixel centres
     assert np.allclose([path[:, 0].min(), path[:, 0].max(), path[:, 1].min(), path[:, 1].max()], [1.5, 4.5, 2.5, 6.5])
@@ -120,7 +124,8 @@ def test_show_outline_follows_the_mask():
 def test_show_occlusion_puts_each_value_over_its_box_centre():
     pmap = torch.arange(9.0).view(3, 3)
     fig, ax = plt.subplots()
-    im = plotting.show_occlusion(pmap, box=4, stride=3, size=(10, 10), ax=ax)
+    assert plotting.show_occlusion(pmap, box=4, stride=3, size=(10, 10), ax=ax) is ax
+    im = ax.images[-1]
     left, right, bottom, top = im.get_extent()
     # box positions 0, 3, 6: centres at 1.5, 4.5, 7.5; cells are 3 wide
     assert (left, right, top, bottom) == pytest.approx((0.0, 9.0, 0.0, 9.0))
@@ -129,3 +134,46 @@ def test_show_occlusion_puts_each_value_over_its_box_centre():
     with pytest.raises(ValueError, match="2-D"):
         plotting.show_occlusion(torch.rand(2, 3, 3), box=4, stride=3, size=(10, 10), ax=ax)
     plt.close(fig)
+
+
+def test_show_explanation_side_by_side_scales_each_map():
+    img = torch.rand(1, 28, 28)
+    sal = torch.zeros(28, 28)
+    sal[0, 0] = 100.0  # one extreme pixel
+    sal[5:10, 5:10] = 1.0
+    fig = plotting.show_explanation(img, {"saliency": sal, "signed": sal - 0.5}, signed=[False, True], quantile=0.99)
+    map_axes = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in map_axes] == ["input", "saliency", "signed"]
+    lo, hi = map_axes[1].images[0].get_clim()
+    assert hi == pytest.approx(float(np.quantile(sal.numpy(), 0.99)))  # the outlier does not set the scale
+    lo, hi = map_axes[2].images[0].get_clim()
+    assert lo == pytest.approx(-hi) and map_axes[2].images[0].get_cmap().name == "RdBu_r"
+    assert map_axes[1].images[0].colorbar is not None
+
+
+def test_show_explanation_overlay_uses_given_axes_and_refuses_mismatches():
+    fig, axes = plt.subplots(1, 2)
+    out = plotting.show_explanation(torch.rand(3, 32, 32), [torch.rand(4, 4), torch.rand(4, 4)], overlay=True, titles=["a", "b"], axes=axes)
+    assert out is fig and [ax.get_title() for ax in axes] == ["a", "b"]
+    assert len(axes[0].images) == 2  # the grey image and the map over it
+    with pytest.raises(ValueError, match="need 3 axes"):
+        plotting.show_explanation(torch.rand(1, 8, 8), [torch.rand(8, 8)] * 2, axes=axes)
+    with pytest.raises(ValueError, match="titles"):
+        plotting.show_explanation(torch.rand(1, 8, 8), [torch.rand(8, 8)], titles=["a", "b"])
+    with pytest.raises(ValueError, match="at least one map"):
+        plotting.show_explanation(torch.rand(1, 8, 8), [])
+    with pytest.raises(ValueError, match="quantile"):
+        plotting.show_explanation(torch.rand(1, 8, 8), torch.rand(8, 8), quantile=1.5)
+
+
+def test_moved_evaluation_figures_return_their_axes():
+    from xai_helpers.evaluation import DeletionCurve
+
+    fig, ax = plt.subplots()
+    c = DeletionCurve(torch.linspace(0, 1, 3), torch.tensor([[0.9, 0.5, 0.1], [0.7, 0.3, 0.1]]))
+    assert plotting.plot_deletion_curves({"saliency": c}, ax=ax) is ax
+    assert list(ax.lines[0].get_ydata()) == pytest.approx([0.8, 0.4, 0.1])  # the mean curve
+    assert ax.get_legend().get_texts()[0].get_text() == f"saliency (AUC {float(c.auc.mean()):.3f})"
+    ax = plotting.plot_randomization({"saliency": {"trained": 1.0, "fc2": 0.6, "fc1": 0.2}})
+    assert list(ax.lines[0].get_ydata()) == [1.0, 0.6, 0.2]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["trained", "+ fc2", "+ fc1"]

@@ -28,7 +28,7 @@ def test_collect_leaves_no_hooks(mnist_cnn, digits):
 
 
 def test_collect_bad_input(mnist_cnn, digits):
-    with pytest.raises(ValueError, match="unknown layer"):
+    with pytest.raises(ValueError, match="the model has no layer .conv9."):
         R.collect_representations(mnist_cnn, digits[0], layers=("conv9",))
     with pytest.raises(ValueError, match="batch"):
         R.collect_representations(mnist_cnn, digits[0][0])
@@ -136,11 +136,14 @@ def test_control_labels_deterministic_and_uniformish():
         R.control_labels(10, num_classes=1)
 
 
-def test_plots_return_artists():
+def test_plots_return_their_axes():
     import matplotlib
 
     matplotlib.use("Agg")
-    pc = R.plot_embedding(np.zeros((4, 2)), np.array([0, 1, 0, 1]), title="t", names=["a", "b"])
-    assert pc.axes.get_title() == "t"
-    lines = R.plot_against_depth({"d": {"input": 0.1, "fc2": 0.3}}, chance=0.1)
-    assert len(lines) == 1
+    from xai_helpers import plotting
+
+    ax = plotting.plot_embedding(np.zeros((4, 2)), np.array([0, 1, 0, 1]), title="t", names=["a", "b"])
+    assert ax.get_title() == "t" and len(ax.collections) == 1
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    ax = plotting.plot_against_depth({"d": {"input": 0.1, "fc2": 0.3}}, chance=0.1)
+    assert [list(line.get_ydata()) for line in ax.lines] == [[0.1, 0.3], [0.1, 0.1]]  # the curve, then chance

@@ -14,6 +14,8 @@ from typing import TypeVar
 import numpy as np
 import torch
 
+from .validation import check_int, check_seed
+
 __all__ = [
     "setup",
     "get_device",
@@ -76,8 +78,7 @@ def model_device(model: torch.nn.Module) -> torch.device:
 
 def seed_everything(seed: int = 0) -> None:
     """Seed Python's, NumPy's and torch's random generators."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -281,8 +282,7 @@ def set_num_threads(n: int):
     """
     from threadpoolctl import threadpool_limits
 
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"thread count must be a positive int, got {n!r}")
+    n = check_int(n, "thread count", minimum=1)
     _torch_default()  # remember torch's default before changing it
     limiter = threadpool_limits(limits=n)  # first: it records the original limits (torch's libgomp among them)
     torch.set_num_threads(n)
@@ -308,8 +308,7 @@ def training_recipe(threads: int = 1) -> Callable[[F], F]:
     >>> recipe()["threads"], recipe()["x"] == recipe()["x"], recipe.threads
     (1, True, 1)
     """
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValueError(f"threads must be a positive int, got {threads!r}")
+    threads = check_int(threads, "threads", minimum=1)
 
     def decorate(func: F) -> F:
         signature = inspect.signature(func)

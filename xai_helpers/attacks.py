@@ -20,7 +20,15 @@ from torch import nn
 
 from ._setup import model_device
 from .attribution import saliency
-from .validation import check_fraction, check_image_batch, check_positive_int, check_target
+from .validation import (
+    check_fraction,
+    check_image_batch,
+    check_nonnegative,
+    check_number,
+    check_positive,
+    check_positive_int,
+    check_target,
+)
 
 __all__ = [
     "softplus_copy",
@@ -49,8 +57,7 @@ def softplus_copy(model: nn.Module, beta: float = 10.0) -> nn.Module:
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta <= 0:
-        raise ValueError(f"beta must be a positive number, got {beta!r}")
+    beta = check_positive(beta, "beta")
     smooth = copy.deepcopy(model).eval()
     replaced = 0
     for parent in smooth.modules():
@@ -239,10 +246,10 @@ def topk_attack(
     from tqdm.auto import tqdm
 
     check_image_batch(x)
-    epsilon = check_fraction(epsilon, "epsilon", 0.0, float("inf"))
+    epsilon = check_nonnegative(epsilon, "epsilon")
     steps = check_positive_int(steps, "steps")
-    step_size = epsilon / 8 if step_size is None else check_fraction(step_size, "step_size", 0.0, float("inf"))
-    lo, hi = clip
+    step_size = epsilon / 8 if step_size is None else check_nonnegative(step_size, "step_size")
+    lo, hi = (check_number(c, "clip") for c in clip)
     if not lo < hi:
         raise ValueError(f"clip must be (low, high) with low < high, got {clip!r}")
     model.eval()

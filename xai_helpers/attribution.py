@@ -11,14 +11,22 @@ checks each against Captum's implementation.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
-from ._setup import model_device
-from .validation import check_fraction, check_image_batch, check_positive_int, check_target
+from .validation import (
+    check_classes,
+    check_fraction,
+    check_image_batch,
+    check_layer,
+    check_positive,
+    check_positive_int,
+    check_seed,
+    forward_hook,
+    prepare_batch,
+)
 
 __all__ = [
     "class_score",
@@ -38,31 +46,6 @@ __all__ = [
 ]
 
 _OF = ("score", "probability", "loss")
-
-
-def _prepare(model: nn.Module, x: torch.Tensor, target) -> tuple[torch.Tensor, torch.Tensor, torch.device]:
-    """Validate ``x`` and ``target`` (the upper bound of the class index is checked later, against
-    the logits of the first forward pass, by :func:`_check_classes`: no extra forward pass)."""
-    check_image_batch(x)
-    model.eval()
-    dev = model_device(model)
-    try:
-        t = check_target(target, x.shape[0], sys.maxsize)
-    except ValueError as e:
-        if "out of range" not in str(e):
-            raise
-        raise ValueError(f"{str(e).split(':')[0]}: class indices start at 0") from None
-    return x, t, dev
-
-
-def _check_classes(t: torch.Tensor, logits: torch.Tensor) -> None:
-    """Raise a clear ValueError when a target class is not one of the model's ``logits.shape[1]`` classes."""
-    if logits.ndim != 2:
-        raise ValueError(f"the model must return logits of shape (N, K), got shape {tuple(logits.shape)}")
-    k = logits.shape[1]
-    if (t >= k).any():
-        bad = int(t[t >= k][0])
-        raise ValueError(f"target class {bad} is out of range: the model has {k} classes (0..{k - 1})")
 
 
 def class_score(logits: torch.Tensor, target: torch.Tensor, of: str = "score") -> torch.Tensor:
@@ -117,7 +100,7 @@ def _input_gradients(model, x, t, dev, of, batch_size) -> torch.Tensor:
     for i in range(0, len(x), batch_size):
         xb = x[i : i + batch_size].to(dev).detach().requires_grad_(True)
         logits = model(xb)
-        _check_classes(t, logits)
+        check_classes(t, logits)
         score = class_score(logits, t[i : i + batch_size].to(dev), of)
         (g,) = torch.autograd.grad(score.sum(), xb)
         grads.append(g.detach().to(x.device))
@@ -160,7 +143,7 @@ def saliency(
     torch.Size([2, 28, 28])
     """
     batch_size = check_positive_int(batch_size, "batch_size")
-    x, t, dev = _prepare(model, x, target)
+    x, t, dev = prepare_batch(model, x, target)
     return reduce_channels(_input_gradients(model, x, t, dev, of, batch_size).abs(), reduce)
 
 
@@ -248,7 +231,7 @@ def occlusion(
     box = check_positive_int(box, "box")
     stride = check_positive_int(stride, "stride")
     batch_size = check_positive_int(batch_size, "batch_size")
-    x, t, dev = _prepare(model, x, target)
+    x, t, dev = prepare_batch(model, x, target)
     n, c, h, w = x.shape
     if box > min(h, w):
         raise ValueError(f"box = {box} is larger than the image ({h}×{w})")
@@ -267,7 +250,7 @@ def occlusion(
                 for k, (r, c_) in enumerate(chunk):
                     xb[k, :, r : r + box, c_ : c_ + box] = fills[i]
                 logits = model(xb.to(dev))
-                _check_classes(t, logits)
+                check_classes(t, logits)
                 probs.append(logits.softmax(1)[:, int(t[i])].to(x.device))
                 bar.update(len(chunk))
             out[i] = torch.cat(probs).view(len(rows), len(cols))
@@ -305,21 +288,21 @@ def smoothgrad(
     x: torch.Tensor,
     target: int | Sequence[int] | torch.Tensor,
     sigma: float = 0.15,
-    n: int = 25,
+    n_samples: int = 25,
     of: str = "score",
     reduce: str | None = "max",
     seed: int = 0,
     batch_size: int = 64,
     progress: bool = False,
 ) -> torch.Tensor:
-    """SmoothGrad (Smilkov et al. 2017): average the saliency maps of ``n`` noisy copies of the input.
+    """SmoothGrad (Smilkov et al. 2017): average the saliency maps of ``n_samples`` noisy copies of the input.
 
     Parameters
     ----------
     sigma : float
         Noise standard deviation as a fraction of each image's value range (max − min), in [0, 1].
         ``sigma=0`` gives exactly :func:`saliency`.
-    n : int
+    n_samples : int
         Number of noisy samples per image.
     seed : int
         Seed of the noise (same seed, same map).
@@ -332,23 +315,24 @@ def smoothgrad(
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
-    >>> smoothgrad(MnistCNN(), torch.rand(2, 1, 28, 28), target=1, n=4).shape
+    >>> smoothgrad(MnistCNN(), torch.rand(2, 1, 28, 28), target=1, n_samples=4).shape
     torch.Size([2, 28, 28])
     """
     total = None
-    for g in _noisy_gradient_chunks(model, x, target, sigma, n, of, seed, batch_size, progress):
+    for g in _noisy_gradient_chunks(model, x, target, sigma, n_samples, of, seed, batch_size, progress):
         total = g.sum(0) if total is None else total + g.sum(0)
-    return reduce_channels(total / n, reduce)
+    return reduce_channels(total / n_samples, reduce)
 
 
-def _noisy_gradient_chunks(model, x, target, sigma, n, of, seed, batch_size, progress):
+def _noisy_gradient_chunks(model, x, target, sigma, n_samples, of, seed, batch_size, progress):
     """Yield |∂score/∂x| of the noisy copies, in chunks shaped (k, N, C, H, W)."""
     from tqdm.auto import tqdm
 
     sigma = check_fraction(sigma, "sigma")
-    n = check_positive_int(n, "n")
+    n = check_positive_int(n_samples, "n_samples")
+    seed = check_seed(seed)
     batch_size = check_positive_int(batch_size, "batch_size")
-    x, t, dev = _prepare(model, x, target)
+    x, t, dev = prepare_batch(model, x, target)
     gen = torch.Generator().manual_seed(seed)
     stdev = sigma * (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3)))  # (N,)
     per = max(1, batch_size // len(x)) if len(x) < batch_size else 1
@@ -368,29 +352,29 @@ def smoothgrad_samples(
     x: torch.Tensor,
     target: int | Sequence[int] | torch.Tensor,
     sigma: float = 0.15,
-    n: int = 25,
+    n_samples: int = 25,
     of: str = "score",
     seed: int = 0,
     batch_size: int = 64,
     progress: bool = False,
 ) -> torch.Tensor:
-    """The |gradient| of every noisy copy SmoothGrad averages, kept apart: (n, N, C, H, W).
+    """The |gradient| of every noisy copy SmoothGrad averages, kept apart: (n_samples, N, C, H, W).
 
     ``reduce_channels(smoothgrad_samples(...)[:m].mean(0))`` is SmoothGrad with the first ``m``
     samples, so a slider over the number of samples can reuse one call. Same noise (same
-    ``seed``, ``sigma``, ``n``, ``batch_size``) as :func:`smoothgrad`.
+    ``seed``, ``sigma``, ``n_samples``, ``batch_size``) as :func:`smoothgrad`.
 
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
     >>> m, x = MnistCNN(), torch.rand(1, 1, 28, 28)
-    >>> s = smoothgrad_samples(m, x, target=1, n=4)
+    >>> s = smoothgrad_samples(m, x, target=1, n_samples=4)
     >>> s.shape
     torch.Size([4, 1, 1, 28, 28])
-    >>> bool(torch.allclose(reduce_channels(s.mean(0)), smoothgrad(m, x, 1, n=4), atol=1e-6))
+    >>> bool(torch.allclose(reduce_channels(s.mean(0)), smoothgrad(m, x, 1, n_samples=4), atol=1e-6))
     True
     """
-    return torch.cat(list(_noisy_gradient_chunks(model, x, target, sigma, n, of, seed, batch_size, progress)))
+    return torch.cat(list(_noisy_gradient_chunks(model, x, target, sigma, n_samples, of, seed, batch_size, progress)))
 
 
 # --------------------------------------------------------------------------- Integrated Gradients
@@ -398,7 +382,7 @@ def smoothgrad_samples(
 _RULES = ("left", "right", "middle", "trapezoid")
 
 
-def ig_alphas(steps: int, rule: str = "middle", device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def ig_alphas(n_steps: int, rule: str = "middle", device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Points α on the path and their weights for a Riemann sum over [0, 1] (Captum's ``riemann_*`` rules),
     on ``device`` (default: the CPU).
 
@@ -408,7 +392,7 @@ def ig_alphas(steps: int, rule: str = "middle", device: torch.device | str | Non
     >>> a.tolist(), float(w.sum())
     ([0.125, 0.375, 0.625, 0.875], 1.0)
     """
-    steps = check_positive_int(steps, "steps", minimum=2 if rule == "trapezoid" else 1)
+    steps = check_positive_int(n_steps, "n_steps", minimum=2 if rule == "trapezoid" else 1)
     if rule == "left":
         return torch.linspace(0, 1 - 1 / steps, steps, device=device), torch.full((steps,), 1 / steps, device=device)
     if rule == "right":
@@ -435,56 +419,64 @@ def integrated_gradients(
     x: torch.Tensor,
     target: int | Sequence[int] | torch.Tensor,
     baseline: str | float | torch.Tensor = "black",
-    steps: int = 50,
+    n_steps: int = 50,
     rule: str = "middle",
     of: str = "score",
     normalization: tuple[Sequence[float], Sequence[float]] | None = None,
     batch_size: int = 64,
     progress: bool = False,
-) -> tuple[torch.Tensor, torch.Tensor]:
+    return_delta: bool = False,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Integrated Gradients (Sundararajan et al. 2017): (x − x') · ∫₀¹ ∂f(x' + α(x − x'))/∂x dα.
 
-    The integral is a Riemann sum over ``steps`` points of the straight path from the baseline
-    x' to x. Completeness: the attributions add up to f(x) − f(x'); the returned gap says how
-    far the sum is from that.
+    The integral is a Riemann sum over ``n_steps`` points of the straight path from the baseline
+    x' to x. Completeness: the attributions add up to f(x) − f(x'); ``return_delta=True`` also
+    returns how far the sum is from that (as Captum's ``return_convergence_delta``, but relative).
 
     Parameters
     ----------
     baseline : str, float or tensor
         ``"black"``, ``"grey"``, ``"white"``, ``"mean"``, a number (see :func:`resolve_fill`), or a
         tensor shaped like ``x`` (or like one image), e.g. a blurred copy or noise.
-    steps : int
+    n_steps : int
         Number of points of the Riemann sum.
     rule : {"left", "right", "middle", "trapezoid"}
         Where the points lie (as Captum's ``method="riemann_<rule>"``).
+
+    return_delta : bool
+        Also return the relative completeness gap.
 
     Returns
     -------
     attributions : torch.Tensor
         (N, C, H, W), signed, on the device of ``x``.
-    gap : torch.Tensor
+    gap : torch.Tensor, only with ``return_delta=True``
         (N,) relative completeness gap |Σ attributions − (f(x) − f(x'))| / |f(x) − f(x')|, on the device of ``x``.
 
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
-    >>> attr, gap = integrated_gradients(MnistCNN(), torch.rand(1, 1, 28, 28), target=2, steps=8)
-    >>> attr.shape, gap.shape
-    (torch.Size([1, 1, 28, 28]), torch.Size([1]))
+    >>> integrated_gradients(MnistCNN(), torch.rand(1, 1, 28, 28), target=2, n_steps=8).shape
+    torch.Size([1, 1, 28, 28])
+    >>> attr, gap = integrated_gradients(MnistCNN(), torch.rand(1, 1, 28, 28), target=2, n_steps=8, return_delta=True)
+    >>> gap.shape
+    torch.Size([1])
     """
     from tqdm.auto import tqdm
 
     batch_size = check_positive_int(batch_size, "batch_size")
-    x, t, dev = _prepare(model, x, target)
+    x, t, dev = prepare_batch(model, x, target)
     base = _baseline(baseline, x, normalization)
     check_image_batch(base, "baseline")
-    alphas, weights = ig_alphas(steps, rule, device=x.device)
+    alphas, weights = ig_alphas(n_steps, rule, device=x.device)
     total = torch.zeros_like(x)
     for i in tqdm(range(len(x)), desc="Integrated Gradients", disable=not progress):
         path = base[i : i + 1] + alphas.view(-1, 1, 1, 1) * (x[i : i + 1] - base[i : i + 1])
         g = _input_gradients(model, path, t[i].repeat(len(alphas)), dev, of, batch_size)
         total[i] = (g * weights.view(-1, 1, 1, 1)).sum(0)
     attr = (x - base) * total
+    if not return_delta:
+        return attr
     with torch.no_grad():
         fx = class_score(model(x.to(dev)), t.to(dev), of).to(x.device)
         fb = class_score(model(base.to(dev)), t.to(dev), of).to(x.device)
@@ -498,9 +490,10 @@ def integrated_gradients(
 
 def grad_cam(
     model: nn.Module,
-    layer: nn.Module,
     x: torch.Tensor,
     target: int | Sequence[int] | torch.Tensor,
+    *,
+    layer: str | nn.Module,
     relu: bool = True,
     upsample: bool = True,
     batch_size: int = 64,
@@ -511,8 +504,8 @@ def grad_cam(
 
     Parameters
     ----------
-    layer : nn.Module
-        A convolutional layer (or block) of ``model``, e.g. ``model.conv2``.
+    layer : str or nn.Module
+        A convolutional layer (or block) of ``model``, by name (``"conv2"``) or itself (``model.conv2``).
     relu : bool
         Keep only positive evidence (as the paper and Captum's ``relu_attributions=True``).
     upsample : bool
@@ -527,25 +520,19 @@ def grad_cam(
     --------
     >>> from xai_helpers.models import MnistCNN
     >>> m = MnistCNN()
-    >>> grad_cam(m, m.conv2, torch.rand(2, 1, 28, 28), target=0).shape
+    >>> grad_cam(m, torch.rand(2, 1, 28, 28), target=0, layer="conv2").shape
     torch.Size([2, 28, 28])
     """
-    if not isinstance(layer, nn.Module) or not any(layer is m for m in model.modules()):
-        raise ValueError("layer must be a submodule of model (e.g. model.conv2)")
+    check_layer(model, layer)
     batch_size = check_positive_int(batch_size, "batch_size")
-    x, t, dev = _prepare(model, x, target)
+    x, t, dev = prepare_batch(model, x, target)
     maps = []
     for i in range(0, len(x), batch_size):
-        store: dict[str, torch.Tensor] = {}
-        handle = layer.register_forward_hook(lambda _m, _i, out, store=store: store.__setitem__("a", out))
-        try:
-            xb = x[i : i + batch_size].to(dev)
-            logits = model(xb)
-            _check_classes(t, logits)
-            score = class_score(logits, t[i : i + batch_size].to(dev), "score")
-        finally:
-            handle.remove()
-        a = store["a"]
+        with forward_hook(model, layer) as rec:
+            logits = model(x[i : i + batch_size].to(dev))
+        check_classes(t, logits)
+        score = class_score(logits, t[i : i + batch_size].to(dev), "score")
+        a = rec.output
         if a.ndim != 4:
             raise ValueError(f"layer output must be (N, C, h, w) feature maps, got shape {tuple(a.shape)}")
         (g,) = torch.autograd.grad(score.sum(), a)
@@ -590,15 +577,13 @@ def ig_baseline(
     if kind == "blurred":
         from torchvision.transforms.functional import gaussian_blur
 
-        s = float(blur_sigma) if blur_sigma is not None else x.shape[-1] / 8
-        if s <= 0:
-            raise ValueError(f"blur_sigma must be > 0, got {s}")
+        s = check_positive(blur_sigma, "blur_sigma") if blur_sigma is not None else x.shape[-1] / 8
         k = 2 * math.ceil(3 * s) + 1
         k = min(k, 2 * ((min(x.shape[-2:]) - 1) // 2) + 1)
         return gaussian_blur(x, [k, k], [s, s])
     if kind == "noise":
         # drawn by a CPU generator, then moved: the same seed gives the same noise on every device
-        u = torch.rand(x.shape, generator=torch.Generator().manual_seed(seed), dtype=x.dtype).to(x.device)
+        u = torch.rand(x.shape, generator=torch.Generator().manual_seed(check_seed(seed)), dtype=x.dtype).to(x.device)
         if normalization is not None:
             mean, std = (torch.as_tensor(v, dtype=x.dtype, device=x.device).view(1, -1, 1, 1) for v in normalization)
             u = (u - mean) / std
@@ -609,7 +594,7 @@ def ig_baseline(
 class SmoothGradCache:
     """The noisy gradients of one image, kept per noise level, so a slider only computes new samples.
 
-    ``cache.map(sigma, n)`` returns SmoothGrad (H, W) with ``n`` samples at noise ``sigma``; samples
+    ``cache.map(sigma, n_samples)`` returns SmoothGrad (H, W) with ``n_samples`` samples at noise ``sigma``; samples
     already drawn for that ``sigma`` are reused and only the missing ones are computed (with a
     ``tqdm.auto`` progress bar when ``progress``).
 
@@ -634,9 +619,9 @@ class SmoothGradCache:
         s = self._samples.get(round(float(sigma), 6))
         return 0 if s is None else len(s)
 
-    def map(self, sigma: float, n: int) -> torch.Tensor:
-        """SmoothGrad of the image with ``n`` samples at noise ``sigma``, channels reduced by max: (H, W)."""
-        n = check_positive_int(n, "n")
+    def map(self, sigma: float, n_samples: int) -> torch.Tensor:
+        """SmoothGrad of the image with ``n_samples`` samples at noise ``sigma``, channels reduced by max: (H, W)."""
+        n = check_positive_int(n_samples, "n_samples")
         key = round(check_fraction(sigma, "sigma"), 6)
         have = self.count(key)
         if have < n:

@@ -16,12 +16,11 @@ import copy
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 
-from .attribution import _check_classes, _prepare, reduce_channels, resolve_fill, smoothgrad_samples
-from .validation import check_image_batch, check_positive_int
+from .attribution import reduce_channels, resolve_fill, smoothgrad_samples
+from .validation import check_classes, check_image_batch, check_layer, check_positive_int, check_seed, prepare_batch
 
 __all__ = [
     "DeletionCurve",
@@ -32,12 +31,12 @@ __all__ = [
     "top_k_share",
     "rank_correlation",
     "total_variation",
+    "region_share",
+    "region_density",
     "smoothgrad_stability",
     "randomizable_layers",
     "cascading_randomization",
     "randomization_check",
-    "plot_deletion_curves",
-    "plot_randomization",
 ]
 
 
@@ -129,7 +128,7 @@ def deletion_curve(
     """
     steps = check_positive_int(steps, "steps")
     batch_size = check_positive_int(batch_size, "batch_size")
-    x, t, dev = _prepare(model, x, target)
+    x, t, dev = prepare_batch(model, x, target)
     scores = _pixel_scores(attribution, x)
     n, c, h, w = x.shape
     fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
@@ -146,7 +145,7 @@ def deletion_curve(
             removed = removed.view(j - i, steps + 1, 1, h, w)
             xs = torch.where(removed, fills[i:j, None], x[i:j, None])  # (b, steps+1, C, H, W)
             logits = model(xs.reshape(-1, c, h, w).to(dev)).float()
-            _check_classes(t, logits)
+            check_classes(t, logits)
             p = logits.softmax(1).view(j - i, steps + 1, -1)
             probs[i:j] = p.gather(2, t[i:j].to(dev).view(-1, 1, 1).expand(-1, steps + 1, 1))[..., 0].to(x.device)
     return DeletionCurve(counts.float() / (h * w), probs)
@@ -176,7 +175,7 @@ def random_attribution(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
     check_image_batch(x)
     n, _, h, w = x.shape
     # drawn by a CPU generator, then moved: the same seed gives the same map on every device
-    return torch.rand(n, h, w, generator=torch.Generator().manual_seed(seed)).to(x.device)
+    return torch.rand(n, h, w, generator=torch.Generator().manual_seed(check_seed(seed))).to(x.device)
 
 
 def top_k_deletion(
@@ -211,7 +210,7 @@ def top_k_deletion(
     torch.Size([2])
     """
     k = check_positive_int(k, "k")
-    x, t, dev = _prepare(model, x, target)
+    x, t, dev = prepare_batch(model, x, target)
     scores = _pixel_scores(attribution, x)
     n, c, h, w = x.shape
     if k > h * w:
@@ -221,7 +220,7 @@ def top_k_deletion(
     removed = torch.zeros(n, h * w, dtype=torch.bool, device=x.device).scatter_(1, order, True).view(n, 1, h, w)
     with torch.no_grad():
         logits = model(torch.cat([x, torch.where(removed, fills, x)]).to(dev)).float()
-        _check_classes(torch.cat([t, t]), logits)
+        check_classes(torch.cat([t, t]), logits)
         p = logits.softmax(1).gather(1, torch.cat([t, t]).to(dev).view(-1, 1))[:, 0].to(x.device)
     return p[:n] - p[n:]
 
@@ -294,24 +293,102 @@ def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.where(denom > 0, rho, torch.zeros_like(rho)).float().to(a.device)
 
 
-def total_variation(maps: torch.Tensor) -> torch.Tensor:
+def total_variation(maps: torch.Tensor, normalize: bool = True) -> torch.Tensor:
     """Roughness of each map, (N,): mean |difference| between neighbouring pixels ÷ mean |value|.
 
     Scale-free (a map times 10 has the same figure); 0 for a constant map, about 1 or more for
     pixel noise. Smaller = smoother.
+
+    ``normalize=False`` gives instead the plain anisotropic sum
+    Σ |X_{i+1,j} − X_ij| + |X_{i,j+1} − X_ij| over every pixel (and channel) of each image, kept
+    differentiable and in the input's dtype: the smoothness penalty of activation maximization.
+    ``maps`` may then be (N, C, H, W).
 
     Examples
     --------
     >>> flat, noisy = torch.ones(1, 8, 8), torch.rand(1, 8, 8, generator=torch.Generator().manual_seed(0))
     >>> float(total_variation(flat)), float(total_variation(noisy)) > 0.3
     (0.0, True)
+    >>> total_variation(torch.tensor([[[[0.0, 1.0], [0.0, 1.0]]]]), normalize=False)
+    tensor([2.])
     """
-    if not isinstance(maps, torch.Tensor) or maps.ndim != 3:
-        raise ValueError(f"maps must be a tensor of shape (N, H, W), got {getattr(maps, 'shape', type(maps).__name__)}")
+    ndims = (3,) if normalize else (3, 4)
+    if not isinstance(maps, torch.Tensor) or maps.ndim not in ndims:
+        shapes = "(N, H, W)" if normalize else "(N, H, W) or (N, C, H, W)"
+        raise ValueError(f"maps must be a tensor of shape {shapes}, got {getattr(maps, 'shape', type(maps).__name__)}")
+    if not normalize:
+        dy = (maps[..., 1:, :] - maps[..., :-1, :]).abs().flatten(1).sum(1)
+        dx = (maps[..., :, 1:] - maps[..., :, :-1]).abs().flatten(1).sum(1)
+        return dx + dy
     m = maps.detach().double()
     dx = (m[:, :, 1:] - m[:, :, :-1]).abs().mean(dim=(1, 2))
     dy = (m[:, 1:, :] - m[:, :-1, :]).abs().mean(dim=(1, 2))
     return ((dx + dy) / 2 / m.abs().mean(dim=(1, 2)).clamp(min=1e-12)).float()
+
+
+def _region(attribution: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check a batch of maps (N, H, W) and a boolean region (N, H, W) or (H, W); return both as (N, H·W)."""
+    if not isinstance(attribution, torch.Tensor) or attribution.ndim != 3:
+        raise ValueError(f"attribution must be a tensor of shape (N, H, W), got {getattr(attribution, 'shape', type(attribution).__name__)}")
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"mask must be a boolean tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+    if mask.shape not in (attribution.shape, attribution.shape[1:]):
+        raise ValueError(f"mask must have shape {tuple(attribution.shape)} or {tuple(attribution.shape[1:])}, got {tuple(mask.shape)}")
+    a = attribution.detach().double()
+    if not torch.isfinite(a).all():
+        raise ValueError("attribution contains NaN or infinite values")
+    if (a < 0).any():
+        raise ValueError("attribution must be non-negative (a share of mass): pass attr.abs() for signed maps")
+    n = a.shape[0]
+    m = mask.to(a.device).expand(a.shape).reshape(n, -1)
+    if not m.any(1).all() or m.all(1).any():
+        raise ValueError("mask must hold some pixels inside and some outside the region in every image")
+    return a.reshape(n, -1), m
+
+
+def region_share(attribution: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Share of each map's attribution mass that lies inside a region (background, object, ink), (N,).
+
+    Σ_{i ∈ mask} a_i / Σ_i a_i for non-negative maps (pass ``attr.abs()`` for signed ones). The null
+    is the region's share of the area, ``mask.float().mean()``: what a uniform map scores. A map with
+    no mass at all has no share; it is reported as the area share.
+
+    Examples
+    --------
+    >>> a = torch.tensor([[[3.0, 1.0], [0.0, 0.0]]])
+    >>> m = torch.tensor([[True, False], [False, False]])
+    >>> region_share(a, m)
+    tensor([0.7500])
+    >>> region_share(torch.ones(1, 2, 2), m)  # uniform map: the area share
+    tensor([0.2500])
+    """
+    a, m = _region(attribution, mask)
+    total = a.sum(1)
+    inside = (a * m).sum(1)
+    area = m.double().mean(1)
+    return torch.where(total > 0, inside / total.clamp(min=1e-300), area).float()
+
+
+def region_density(attribution: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Attribution density inside a region relative to outside it, (N,): mean a inside ÷ mean a outside.
+
+    1 means the map is as dense in the region as elsewhere (the null of a uniform or random map);
+    above 1, the region draws more attribution per pixel than the rest. Unlike :func:`region_share`
+    it does not grow with the region's area. A map with no mass outside gives ``inf``; no mass at all, ``nan``.
+
+    Examples
+    --------
+    >>> a = torch.tensor([[[3.0, 1.0], [1.0, 1.0]]])
+    >>> m = torch.tensor([[True, False], [False, False]])
+    >>> region_density(a, m)
+    tensor([3.])
+    >>> region_density(torch.ones(1, 2, 2), m)
+    tensor([1.])
+    """
+    a, m = _region(attribution, mask)
+    inside = (a * m).sum(1) / m.sum(1)
+    outside = (a * ~m).sum(1) / (~m).sum(1)
+    return (inside / outside).float()
 
 
 def smoothgrad_stability(
@@ -340,7 +417,7 @@ def smoothgrad_stability(
     >>> smoothgrad_stability(MnistCNN(), torch.rand(2, 1, 28, 28), 0, 0.1, [1, 4]).shape
     torch.Size([2])
     """
-    ns = [check_positive_int(k, "n") for k in ns]
+    ns = [check_positive_int(k, "n_samples") for k in ns]
     runs = [smoothgrad_samples(model, x, target, sigma, max(ns), seed=s, batch_size=batch_size) for s in seeds]
     out = []
     for k in ns:
@@ -383,16 +460,15 @@ def cascading_randomization(model: nn.Module, layers: Sequence[str] | None = Non
     ['fc2', 'fc1', 'conv2', 'conv1']
     """
     names = list(randomizable_layers(model) if layers is None else layers)
-    modules = dict(model.named_modules())
+    seed = check_seed(seed)
     for name in names:
-        if name not in modules or not hasattr(modules[name], "reset_parameters"):
+        if not isinstance(name, str) or not hasattr(check_layer(model, name), "reset_parameters"):
             raise ValueError(f"layer {name!r} is not a re-initialisable layer of the model; choose from {randomizable_layers(model)}")
     rand = copy.deepcopy(model).eval()
-    rand_modules = dict(rand.named_modules())
     for i, name in enumerate(names):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed + i)
-            rand_modules[name].reset_parameters()
+            check_layer(rand, name).reset_parameters()
         yield name, copy.deepcopy(rand)
 
 
@@ -426,64 +502,9 @@ def randomization_check(
     """
     if not callable(explain):
         raise TypeError("explain must be a function explain(model, x, target) -> maps")
-    x, t, _ = _prepare(model, x, target)
+    x, t, _ = prepare_batch(model, x, target)
     reference = explain(model, x, t)
     out = {"trained": 1.0}
     for name, rand in cascading_randomization(model, layers, seed):
         out[name] = float(rank_correlation(reference, explain(rand, x, t)).mean())
     return out
-
-
-def plot_deletion_curves(curves: dict[str, DeletionCurve], ax=None, title: str = "Deletion curves (lower = more faithful)"):
-    """Mean deletion curve of each method, with its mean AUC in the legend; returns the lines.
-
-    Examples
-    --------
-    >>> c = DeletionCurve(torch.linspace(0, 1, 3), torch.tensor([[0.9, 0.5, 0.1]]))
-    >>> len(plot_deletion_curves({"saliency": c}))
-    1
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
-    lines = []
-    for i, (name, curve) in enumerate(curves.items()):
-        (line,) = ax.plot(curve.fractions.cpu().numpy(), curve.mean().cpu().numpy(), color=f"C{i}", marker=".", label=f"{name} (AUC {float(curve.auc.mean()):.3f})")
-        lines.append(line)
-    ax.set_xlabel("fraction of pixels removed (most important first)")
-    ax.set_ylabel("probability of the class")
-    ax.set_ylim(0, 1.02)
-    ax.set_title(title)
-    ax.legend()
-    return lines
-
-
-def plot_randomization(results: dict[str, dict[str, float]], ax=None, title: str = "Randomization sanity check"):
-    """Rank correlation with the trained model's map as layers are randomised; returns the lines.
-
-    ``results`` maps a method's name to the output of :func:`randomization_check`.
-
-    Examples
-    --------
-    >>> len(plot_randomization({"saliency": {"trained": 1.0, "fc2": 0.6, "fc1": 0.2}}))
-    1
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
-    lines = []
-    for i, (name, rhos) in enumerate(results.items()):
-        steps = list(rhos)
-        (line,) = ax.plot(np.arange(len(steps)), list(rhos.values()), color=f"C{i}", marker="o", label=name)
-        lines.append(line)
-    first = next(iter(results.values()))
-    ax.set_xticks(np.arange(len(first)), ["trained"] + [f"+ {s}" for s in list(first)[1:]])
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xlabel("layers re-initialised (cascading, from the top)")
-    ax.set_ylabel("Spearman rank correlation\nwith the trained model's map")
-    ax.set_ylim(-0.2, 1.05)
-    ax.set_title(title)
-    ax.legend()
-    return lines

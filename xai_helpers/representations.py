@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -19,7 +20,17 @@ import torch
 from torch import nn
 
 from ._setup import model_device
-from .validation import check_image_batch, check_positive_int
+from .validation import (
+    check_array,
+    check_image_batch,
+    check_labels,
+    check_layer,
+    check_number,
+    check_positive,
+    check_positive_int,
+    check_seed,
+    forward_hook,
+)
 
 __all__ = [
     "DEFAULT_LAYERS",
@@ -32,8 +43,6 @@ __all__ = [
     "linear_probe",
     "mlp_probe",
     "control_labels",
-    "plot_embedding",
-    "plot_against_depth",
 ]
 
 #: The MNIST CNN's representations the course looks at, from the input to the logits.
@@ -72,32 +81,21 @@ def collect_representations(
     batch_size = check_positive_int(batch_size, "batch_size")
     if isinstance(layers, str) or not isinstance(layers, Sequence) or len(layers) == 0:
         raise TypeError(f"layers must be a non-empty sequence of layer names, got {layers!r}")
-    modules = dict(model.named_modules())
-    unknown = [name for name in layers if name != "input" and name not in modules]
-    if unknown:
-        known = [n for n in modules if n]
-        raise ValueError(f"unknown layer(s) {unknown}; the model's layers are: input, {', '.join(known)}")
+    for name in layers:
+        if name != "input":
+            check_layer(model, name)
     model.eval()
     dev = model_device(model)
     chunks: dict[str, list[np.ndarray]] = {name: [] for name in layers}
-
-    def record(name):
-        def hook(_module, _inputs, output):
-            chunks[name].append(output.detach().flatten(1).float().cpu().numpy())
-
-        return hook
-
-    handles = [modules[name].register_forward_hook(record(name)) for name in layers if name != "input"]
-    try:
+    with contextlib.ExitStack() as stack:
+        records = {name: stack.enter_context(forward_hook(model, name)) for name in layers if name != "input"}
         with torch.no_grad():
             for i in range(0, len(x), batch_size):
                 xb = x[i : i + batch_size]
-                if "input" in chunks:
-                    chunks["input"].append(xb.flatten(1).float().cpu().numpy())
                 model(xb.to(dev))
-    finally:
-        for h in handles:
-            h.remove()
+                for name in layers:
+                    out = xb if name == "input" else records[name].output
+                    chunks[name].append(out.detach().flatten(1).float().cpu().numpy())
     return {name: np.concatenate(chunks[name]) for name in layers}
 
 
@@ -153,9 +151,7 @@ def nuisance_groups(values: np.ndarray, thresholds: Sequence[float]) -> np.ndarr
     >>> nuisance_groups(np.array([-0.5, 0.0, 0.4]), thresholds=[-0.1, 0.1]).tolist()
     [0, 1, 2]
     """
-    values = np.asarray(values, dtype=float)
-    if values.ndim != 1:
-        raise ValueError(f"values must be 1-D (one per image), got shape {values.shape}")
+    values = check_array(values, "values (one per image)", ndim=1).astype(float)
     t = np.asarray(thresholds, dtype=float)
     if t.ndim != 1 or len(t) == 0 or np.any(np.diff(t) <= 0):
         raise ValueError(f"thresholds must be a non-empty increasing sequence, got {thresholds!r}")
@@ -163,21 +159,8 @@ def nuisance_groups(values: np.ndarray, thresholds: Sequence[float]) -> np.ndarr
 
 
 def _check_rep(rep, name: str = "representation") -> np.ndarray:
-    a = np.asarray(rep)
-    if a.ndim != 2 or a.shape[0] < 2:
-        raise ValueError(f"{name} must be a 2-D array (N samples, D features) with N >= 2, got shape {a.shape}")
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return a
-
-
-def _check_labels(labels, n: int, name: str = "labels") -> np.ndarray:
-    y = np.asarray(labels)
-    if y.shape != (n,):
-        raise ValueError(f"{name} must hold one label per sample, shape ({n},), got {y.shape}")
-    if not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"{name} must be integers (class indices), got dtype {y.dtype}")
-    return y
+    """(N, D) representations with N >= 2 (a thin wrapper: the checks are :func:`check_array`'s)."""
+    return check_array(rep, name, ndim=2, min_rows=2)
 
 
 def project(
@@ -216,12 +199,12 @@ def project(
     from sklearn.manifold import TSNE
 
     a = _check_rep(rep).astype(np.float32)
+    seed = check_seed(seed)
     if method == "pca":
         return PCA(2, random_state=seed).fit_transform(a)
     if method != "tsne":
         raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
-    if not 0 < perplexity < len(a):
-        raise ValueError(f"perplexity must lie in (0, N = {len(a)}), got {perplexity}")
+    perplexity = check_number(perplexity, f"perplexity (N = {len(a)})", 0, len(a), low_open=True, high_open=True)
     if a.shape[1] > pca_dims:
         a = PCA(pca_dims, random_state=seed).fit_transform(a)
     # Threads: setup() sized the OpenMP pool to the CPU this process may use (issue 18).
@@ -252,8 +235,8 @@ def tsne_embeddings(
     return {(layer, p): project(reps[layer], "tsne", p, seed) for layer, p in tqdm(jobs, desc="t-SNE", disable=not progress)}
 
 
-def silhouette_per_layer(reps: Mapping[str, np.ndarray], labels: np.ndarray) -> dict[str, float]:
-    """Silhouette score (scikit-learn, Euclidean) of ``labels`` in each layer's representation.
+def silhouette_per_layer(reps: Mapping[str, np.ndarray], y: np.ndarray) -> dict[str, float]:
+    """Silhouette score (scikit-learn, Euclidean) of the labelling ``y`` in each layer's representation.
 
     +1: tight, well separated groups; 0: overlapping groups; < 0: points nearer another group.
 
@@ -270,8 +253,7 @@ def silhouette_per_layer(reps: Mapping[str, np.ndarray], labels: np.ndarray) -> 
     out = {}
     for layer, rep in reps.items():
         a = _check_rep(rep, f"reps[{layer!r}]")
-        y = _check_labels(labels, len(a))
-        out[layer] = float(silhouette_score(a, y))
+        out[layer] = float(silhouette_score(a, check_labels(y, len(a), "y")))
     return out
 
 
@@ -283,7 +265,7 @@ def _fit_score(clf, train_rep, train_y, test_rep, test_y) -> tuple[float, float]
     from sklearn.preprocessing import StandardScaler
 
     a = _check_rep(train_rep, "train_rep")
-    y = _check_labels(train_y, len(a), "train_y")
+    y = check_labels(train_y, len(a), "train_y")
     pipe = make_pipeline(StandardScaler(), clf)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -294,7 +276,7 @@ def _fit_score(clf, train_rep, train_y, test_rep, test_y) -> tuple[float, float]
     b = _check_rep(test_rep, "test_rep")
     if b.shape[1] != a.shape[1]:
         raise ValueError(f"test_rep has {b.shape[1]} features, train_rep {a.shape[1]}: they must come from the same layer")
-    return train_acc, float(pipe.score(b, _check_labels(test_y, len(b), "test_y")))
+    return train_acc, float(pipe.score(b, check_labels(test_y, len(b), "test_y")))
 
 
 def linear_probe(
@@ -324,7 +306,7 @@ def linear_probe(
     """
     from sklearn.linear_model import LogisticRegression
 
-    return _fit_score(LogisticRegression(C=C, max_iter=check_positive_int(max_iter, "max_iter")), train_rep, train_y, test_rep, test_y)
+    return _fit_score(LogisticRegression(C=check_positive(C, "C"), max_iter=check_positive_int(max_iter, "max_iter")), train_rep, train_y, test_rep, test_y)
 
 
 def mlp_probe(
@@ -356,6 +338,8 @@ def mlp_probe(
     from sklearn.neural_network import MLPClassifier
 
     hidden = check_positive_int(hidden, "hidden")
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    seed = check_seed(seed)
     max_iter = check_positive_int(max_iter, "max_iter")
     n = len(_check_rep(train_rep, "train_rep"))
     clf = MLPClassifier(
@@ -378,67 +362,4 @@ def control_labels(n: int, num_classes: int = 10, seed: int = 0) -> np.ndarray:
     """
     n = check_positive_int(n, "n")
     num_classes = check_positive_int(num_classes, "num_classes", minimum=2)
-    return np.random.default_rng(seed).integers(0, num_classes, n)
-
-
-def plot_embedding(emb: np.ndarray, labels: np.ndarray, ax=None, title: str | None = None, label_name: str = "digit", names: Sequence[str] | None = None):
-    """Scatter a 2-D embedding coloured by integer ``labels``, with a legend; returns the ``PathCollection``.
-
-    Examples
-    --------
-    >>> pc = plot_embedding(np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2, title="t")
-    >>> pc.axes.get_title()
-    't'
-    """
-    import matplotlib.pyplot as plt
-
-    e = _check_rep(emb, "emb")
-    if e.shape[1] != 2:
-        raise ValueError(f"emb must be (N, 2), got {e.shape}")
-    y = _check_labels(labels, len(e))
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 4))
-    classes = np.unique(y)
-    cmap = plt.get_cmap("tab10" if len(classes) > 3 else "viridis")
-    colours = {c: cmap(i if len(classes) > 3 else i / max(1, len(classes) - 1)) for i, c in enumerate(classes)}
-    pc = ax.scatter(e[:, 0], e[:, 1], c=[colours[c] for c in y], s=6, alpha=0.8, linewidths=0)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=colours[c], label=names[c] if names else str(c)) for c in classes]
-    ax.legend(handles=handles, title=label_name, fontsize=7, title_fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("component 1")
-    ax.set_ylabel("component 2")
-    if title:
-        ax.set_title(title)
-    return pc
-
-
-def plot_against_depth(curves: Mapping[str, Mapping[str, float]], ax=None, title: str | None = None, ylabel: str = "score", chance: float | None = None):
-    """Plot one line per curve (``name -> {layer: value}``) against the layers in order; returns the lines.
-
-    Examples
-    --------
-    >>> lines = plot_against_depth({"digit": {"input": 0.1, "fc2": 0.4}}, ylabel="silhouette")
-    >>> len(lines)
-    1
-    """
-    import matplotlib.pyplot as plt
-
-    if not curves:
-        raise ValueError("curves is empty: pass {name: {layer: value}}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 3.5))
-    lines = []
-    for i, (name, values) in enumerate(curves.items()):
-        layers = list(values)
-        (line,) = ax.plot(range(len(layers)), list(values.values()), marker="os^Dv"[i % 5], label=name)
-        lines.append(line)
-    ax.set_xticks(range(len(layers)), layers)
-    ax.set_xlabel("layer (input → output)")
-    ax.set_ylabel(ylabel)
-    if chance is not None:
-        ax.axhline(chance, color="grey", ls=":", lw=1, label="chance")
-    ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title)
-    return lines
+    return np.random.default_rng(check_seed(seed)).integers(0, num_classes, n)

@@ -18,6 +18,8 @@ from torch import nn
 __all__ = [
     "check_image_batch",
     "check_target",
+    "check_classes",
+    "prepare_batch",
     "check_positive_int",
     "check_int",
     "check_seed",
@@ -89,6 +91,54 @@ def check_target(target: object, n: int, num_classes: int) -> torch.Tensor:
         bad = t[(t < 0) | (t >= num_classes)][0].item()
         raise ValueError(f"target class {bad} is out of range: the model has {num_classes} classes (0..{num_classes - 1})")
     return t
+
+
+def check_classes(target: torch.Tensor, logits: torch.Tensor) -> None:
+    """Raise a clear ValueError when a target class is not one of the model's ``logits.shape[1]`` classes.
+
+    Examples
+    --------
+    >>> check_classes(torch.tensor([1]), torch.zeros(1, 2))
+    >>> check_classes(torch.tensor([2]), torch.zeros(1, 2))
+    Traceback (most recent call last):
+    ...
+    ValueError: target class 2 is out of range: the model has 2 classes (0..1)
+    """
+    if logits.ndim != 2:
+        raise ValueError(f"the model must return logits of shape (N, K), got shape {tuple(logits.shape)}")
+    k = logits.shape[1]
+    if (target >= k).any():
+        bad = int(target[target >= k][0])
+        raise ValueError(f"target class {bad} is out of range: the model has {k} classes (0..{k - 1})")
+
+
+def prepare_batch(model: nn.Module, x: object, target: object) -> tuple[torch.Tensor, torch.Tensor, torch.device]:
+    """Check ``x`` and ``target`` for a method that explains ``model``; put the model in eval mode.
+
+    Returns ``(x, target as a long tensor of N indices, the model's device)``. The upper bound of
+    the class index is checked later, against the logits of the method's first forward pass, by
+    :func:`check_classes` (no extra forward pass).
+
+    Examples
+    --------
+    >>> x, t, dev = prepare_batch(nn.Linear(2, 2), torch.zeros(3, 1, 1, 2), 1)
+    >>> t.tolist(), dev.type
+    ([1, 1, 1], 'cpu')
+    """
+    import sys
+
+    from ._setup import model_device
+
+    check_image_batch(x)
+    model.eval()
+    dev = model_device(model)
+    try:
+        t = check_target(target, x.shape[0], sys.maxsize)
+    except ValueError as e:
+        if "out of range" not in str(e):
+            raise
+        raise ValueError(f"{str(e).split(':')[0]}: class indices start at 0") from None
+    return x, t, dev
 
 
 def check_int(value: object, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
