@@ -136,36 +136,31 @@ def test_each_notebook_has_three_graded_exercises_one_graded_by_hand(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_student_copy_of_each_notebook_leaks_nothing(path):
     nb = nbformat.read(path, as_version=4)
-    student = nbformat.writes(homework.student_notebook(nb))
-    for cell in nb.cells:
+    student = homework.student_notebook(nb)
+    assert len(student.cells) == len(nb.cells)
+    for k, (cell, copy) in enumerate(zip(nb.cells, student.cells)):
         for begin, end in ((homework.BEGIN_SOLUTION, homework.END_SOLUTION), (homework.BEGIN_HIDDEN, homework.END_HIDDEN)):
             lines = cell.source.split("\n")
             for first, last in homework.regions(cell.source, begin, end):
                 for line in lines[first : last - 1]:
-                    if len(line.strip()) > 12:
-                        assert line.strip() not in student, f"{path.name}: {line.strip()!r} survives in the student copy"
-
-
-def _parse(source: str):
-    import ast
-
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return ast.parse(TransformerManager().transform_cell(source))
+                    if line.strip():
+                        assert line not in copy.source.split("\n"), f"{path.name}, cell {k}: {line.strip()!r} survives in the student copy"
+                assert begin not in copy.source and end not in copy.source
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_visible_checks_do_not_hold_the_answer(path):
-    """A visible check never calls the reference the hidden tests compare with: a student who copies
-    the visible check's expression must not pass. Here: a check cell with hidden tests has visible asserts
-    that only inspect the student's names (shape, type, range), not a course helper's result."""
+def test_every_check_hides_its_reference_comparison(path):
+    """The reference comparison of every autograded check sits in hidden tests; what the student sees
+    (asserts outside that region) must not be all there is, or copying it would pass."""
     nb = homework.nbgrader_metadata(nbformat.read(path, as_version=4), path.name)
     for k, cell in enumerate(nb.cells):
         meta = cell.metadata["nbgrader"]
-        if not (meta["grade"] and cell.cell_type == "code"):
-            continue
-        has_hidden = bool(homework.regions(cell.source, homework.BEGIN_HIDDEN, homework.END_HIDDEN))
-        assert has_hidden or re.search(r"^\s*assert\b", cell.source, re.M), f"{path.name}, cell {k}: a check with no assert and no hidden test"
+        if meta["grade"] and cell.cell_type == "code":
+            hidden = homework.regions(cell.source, homework.BEGIN_HIDDEN, homework.END_HIDDEN)
+            assert hidden, f"{path.name}, cell {k} ({meta['grade_id']}): no hidden tests"
+            lines = cell.source.split("\n")
+            body = [ln for first, last in hidden for ln in lines[first : last - 1]]
+            assert any(re.match(r"\s*assert\b", ln) for ln in body), f"{path.name}, cell {k}: hidden tests assert nothing"
 
 
 # --------------------------------------------------------------------------- the release and nbgrader end to end
@@ -225,3 +220,67 @@ def test_readme_exercise_table_is_generated_from_the_notebooks():
     m = homework.README_BLOCK.search(text)
     assert m, "README.md lost its generated exercise table"
     assert homework.exercise_table(NOTEBOOKS) in text, "run: python tools/homework.py exercise-table"
+
+
+# Solutions that call the course's own helper, or give an answer that only passes the visible check.
+CHEATS = {
+    "00_why_explain": {"ex3-solution": "most_benign = table.feature_names[0]  # passes the visible check, not the hidden one"},
+    "01_local_explanation": {
+        "ex1-solution": "def finite_difference_saliency(net, img, k, r, c, eps=1e-6):\n    return saliency(net, img, target=k, of='score')[0, r, c].item()",
+        "ex3-solution": "def my_top_k_share(maps, masks, k):\n    return top_k_share(maps, masks, k)",
+    },
+}
+CHEAT_POINTS = {"00_why_explain": 2, "01_local_explanation": 4}  # the points of the exercises replaced above
+
+
+def test_course_notebooks_grade_end_to_end_with_nbgrader(tmp_path):
+    """Two course notebooks through nbgrader: generate_assignment, then autograde three students. The
+    solved copy gets every autograded point, the untouched release 0, and a copy whose solutions call the
+    course's helper (or only satisfy the visible check) loses exactly those exercises' points."""
+    pytest.importorskip("nbgrader")
+    paths = [ROOT / "notebooks" / f"{name}.ipynb" for name in CHEATS]
+    course = tmp_path / "course"
+    names = homework.make_course(course, paths)
+    students = ("solved", "untouched", "cheat")
+    for s in students:
+        homework.nbgrader(course, "db", "student", "add", s)
+    for name in names:
+        homework.nbgrader(course, "generate_assignment", name, "--force")
+        released = nbformat.read(course / "release" / name / f"{name}.ipynb", 4)
+        cheat = nbformat.read(course / "source" / name / f"{name}.ipynb", 4)
+        for cell in cheat.cells:
+            replacement = CHEATS[name].get(cell.metadata["nbgrader"]["grade_id"])
+            if replacement:
+                cell.source = replacement
+        subs = {"solved": nbformat.read(course / "source" / name / f"{name}.ipynb", 4), "untouched": released, "cheat": cheat}
+        for s in students:
+            d = course / "submitted" / s / name
+            d.mkdir(parents=True)
+            nbformat.write(subs[s], d / f"{name}.ipynb")
+        homework.nbgrader(course, "autograde", name, "--force")
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
+        for name in names:
+            score = {s: gb.find_submission(name, s).score for s in students}
+            auto = sum(c.metadata["nbgrader"].get("points", 0) for c in nbformat.read(course / "source" / name / f"{name}.ipynb", 4).cells
+                       if c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution"))
+            assert score["solved"] == auto, (name, score)
+            assert score["untouched"] == 0, (name, score)
+            assert score["cheat"] == auto - CHEAT_POINTS[name], (name, score)
+
+
+def test_student_release_holds_no_solution(tmp_path):
+    """The student tree (what the student branch holds) is built by nbgrader and leaks nothing."""
+    pytest.importorskip("nbgrader")
+    src = tmp_path / "nbs"
+    src.mkdir()
+    nbformat.write(EXAMPLE, src / "01_example.ipynb")
+    dest = homework.build_release(tmp_path / "student", src)
+    assert homework.check_release(dest) == []
+    assert (dest / "xai_helpers" / "__init__.py").exists() and not (dest / "tests").exists()
+    text = (dest / "notebooks" / "01_example.ipynb").read_text()
+    assert "Pythagoras" not in text and "hyp(3, 4)" not in text and "checksum" in text
+    leaky = dest / "notebooks" / "01_example.ipynb"
+    leaky.write_text(text.replace("YOUR ANSWER HERE", "### BEGIN SOLUTION\\nPythagoras\\n### END SOLUTION"))
+    assert any("BEGIN SOLUTION" in p for p in homework.check_release(dest))
