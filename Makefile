@@ -13,7 +13,7 @@ KERNEL := xai-course
 help:
 	@echo "make lab        install (first time) and open JupyterLab on notebooks/index.ipynb"
 	@echo "make test       install (first time), then ruff, unit tests, every notebook (nbval) and the doctests"
-	@echo "make student    build/student/: the notebooks without their exercise solutions"
+	@echo "make student    build/student/: the student release (nbgrader generate_assignment: no solutions, no hidden tests, checksums)"
 	@echo "make benchmark  time every notebook (wall time and peak memory)"
 	@echo "make html       build/html/: the course site, built by Jupyter Book 2 from the executed notebooks (needs Node.js)"
 	@echo "make test-browser  every notebook in JupyterLab in headless chromium: Run All, no errors, every slider moves its figure"
@@ -37,7 +37,7 @@ test: install
 	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=120 -p no:cacheprovider
 
 student: install
-	$(PY) tools/homework.py notebooks build/student
+	$(PY) tools/homework.py release build/student
 
 benchmark: install
 	$(PY) benchmarks/run_notebooks.py

@@ -1,116 +1,286 @@
-"""tools/homework.py: student copies without solutions (``make student``)."""
+"""tools/homework.py: nbgrader metadata from the exercise markers, the student release, grading end to end."""
 
 from __future__ import annotations
 
+import doctest
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
 _spec = importlib.util.spec_from_file_location("homework", ROOT / "tools" / "homework.py")
 homework = importlib.util.module_from_spec(_spec)
+sys.modules["homework"] = homework
 _spec.loader.exec_module(homework)
 
 NOTEBOOKS = sorted(ROOT.joinpath("notebooks").glob("[0-9]*.ipynb"))
 
 
-def test_strip_solutions_keeps_indentation_and_code_around():
-    src = "x = 1\nif True:\n    ### BEGIN SOLUTION\n    y = 2\n    ### END SOLUTION\nprint(x)\n"
-    out = homework.strip_solutions(src)
-    assert "y = 2" not in out and "BEGIN SOLUTION" not in out
-    assert "    # YOUR CODE HERE\n    raise NotImplementedError()\nprint(x)" in out
-    assert out.startswith("x = 1\n")
+def _nb(*cells):
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb.cells = [nbformat.v4.new_markdown_cell(s[3:]) if s.startswith("md:") else nbformat.v4.new_code_cell(s) for s in cells]
+    return nb
 
 
-def test_strip_solutions_errors_on_unbalanced_markers():
-    with pytest.raises(ValueError, match="unbalanced"):
-        homework.strip_solutions("### BEGIN SOLUTION\nx = 1\n")
-    with pytest.raises(ValueError, match="out of order"):
-        homework.strip_solutions("### END SOLUTION\nx = 1\n### BEGIN SOLUTION\n")
+EXAMPLE = _nb(
+    "md:# Title",
+    "import math",
+    "md:**Exercise 1** (2 points). Write `hyp(a, b)` without `math.hypot`.",
+    "def hyp(a, b):\n    ### BEGIN SOLUTION\n    return (a * a + b * b) ** 0.5\n    ### END SOLUTION",
+    "# Check exercise 1 (2 points)\nassert callable(hyp)\n### BEGIN HIDDEN TESTS\nassert abs(hyp(3, 4) - 5) < 1e-9\n### END HIDDEN TESTS",
+    "md:**Exercise 2** (1 point). Why does it work?",
+    "md:**Answer to exercise 2** (1 point, graded by hand)\n\n### BEGIN SOLUTION\nPythagoras.\n### END SOLUTION",
+)
 
 
-def test_build_student_copies(tmp_path):
+def test_doctests():
+    assert doctest.testmod(homework, optionflags=doctest.IGNORE_EXCEPTION_DETAIL).failed == 0
+
+
+def test_metadata_from_markers():
+    cells = homework.nbgrader_metadata(EXAMPLE, "ex.ipynb").cells
+    meta = [c.metadata["nbgrader"] for c in cells]
+    assert [m["grade_id"] for m in meta] == ["cell-000", "cell-001", "cell-002", "ex1-solution", "ex1-check", "cell-005", "ex2-answer"]
+    assert meta[3]["solution"] and not meta[3]["grade"] and not meta[3]["locked"]
+    assert meta[4]["grade"] and meta[4]["locked"] and meta[4]["points"] == 2 and not meta[4]["solution"]
+    assert meta[6]["grade"] and meta[6]["solution"] and meta[6]["points"] == 1
+    assert all(m["locked"] for i, m in enumerate(meta) if i not in (3, 6))
+    assert homework.total_points(homework.nbgrader_metadata(EXAMPLE)) == 3
+
+
+def test_metadata_validates_with_nbgrader():
+    from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+
+    MetadataValidator().validate_nb(homework.nbgrader_metadata(EXAMPLE))  # raises ValidationError if not
+    broken = homework.nbgrader_metadata(EXAMPLE)
+    del broken.cells[4].metadata["nbgrader"]["points"]
+    with pytest.raises(ValidationError):
+        MetadataValidator().validate_nb(broken)
+
+
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        (("md:**Exercise 1**", "### BEGIN SOLUTION\nx = 1"), r"cell 1, line 1: 'BEGIN SOLUTION' is never closed"),
+        (("md:**Exercise 1**", "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"), r"cell 1, line 2: 'BEGIN SOLUTION' inside"),
+        (("x = 1\n### END SOLUTION",), r"cell 0, line 2: 'END SOLUTION' without"),
+        (("x = 1\n### BEGIN HIDDEN TESTS\nassert x\n### END HIDDEN TESTS",), r"cell 0, line 2: hidden tests outside a check cell"),
+        (("md:Prose\n### BEGIN SOLUTION\nanswer\n### END SOLUTION",), r"cell 0, line 2: a solution region in a markdown cell"),
+        (("md:**Exercise 1**", "# Check exercise 1 (1 point)\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION"), r"check cell must not hold"),
+        (("### BEGIN SOLUTION\nx = 1\n### END SOLUTION",), r"before any '\*\*Exercise N\*\*'"),
+        (("md:**Answer to exercise 1** (1 point, graded by hand)\nno model answer",), r"needs its model answer"),
+        (("md:**Exercise 1**", "# Check exercise 1 (1 point)\nassert 1", "# Check exercise 1 (1 point)\nassert 1"), r"repeats cell 1"),
+    ],
+)
+def test_marker_errors_say_where(cells, message):
+    with pytest.raises(homework.MarkerError, match=message) as err:
+        homework.nbgrader_metadata(_nb(*cells), "nb.ipynb")
+    assert str(err.value).startswith("nb.ipynb, cell ")
+
+
+def test_delimiters_with_any_number_of_hashes_are_recognized_like_nbgrader():
+    nb = _nb("md:**Exercise 1**", "## BEGIN SOLUTION\nsecret = 42\n#### END SOLUTION", "# Check exercise 1 (1 point)\nassert secret\n# BEGIN HIDDEN TESTS\nassert secret == 42\n# END HIDDEN TESTS")
+    student = homework.student_notebook(nb)
+    text = nbformat.writes(student)
+    assert "42" not in text and "NotImplementedError" in student.cells[1].source
+
+
+def test_student_notebook_removes_solutions_answers_and_hidden_tests():
+    student = homework.student_notebook(EXAMPLE)
+    text = nbformat.writes(student)
+    for leaked in ("a * a + b * b", "Pythagoras", "hyp(3, 4)", "BEGIN", "END"):
+        assert leaked not in text, leaked
+    assert student.cells[6].source.endswith("YOUR ANSWER HERE")
+    assert student.cells[4].source == "# Check exercise 1 (2 points)\nassert callable(hyp)"
+
+
+def test_cleaner_writes_the_metadata_and_is_idempotent(tmp_path):
+    spec = importlib.util.spec_from_file_location("clean_notebooks", ROOT / "tools" / "clean_notebooks.py")
+    clean = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(clean)
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(EXAMPLE, path)
+    assert clean.clean(path)
+    assert nbformat.read(path, 4).cells[4].metadata["nbgrader"]["points"] == 2
+    assert not clean.clean(path)
+
+
+# --------------------------------------------------------------------------- the course's notebooks
+def _exercises(nb):
+    meta = [c.metadata.get("nbgrader", {}) for c in nb.cells]
+    graded = [m for m in meta if m.get("grade")]
+    return {m["grade_id"].split("-")[0] for m in graded}, [m for m in graded if m.get("solution")]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_stored_metadata_is_generated_from_the_markers(path):
+    nb = nbformat.read(path, as_version=4)
+    assert [c.metadata.get("nbgrader") for c in nb.cells] == [c.metadata["nbgrader"] for c in homework.nbgrader_metadata(nb, path.name).cells], (
+        f"{path.name}: run tools/clean_notebooks.py (the nbgrader metadata is generated from the markers)"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_each_notebook_has_three_graded_exercises_one_graded_by_hand(path):
+    nb = homework.nbgrader_metadata(nbformat.read(path, as_version=4), path.name)
+    exercises, by_hand = _exercises(nb)
+    assert len(exercises) >= 3, f"{path.name}: graded exercises {sorted(exercises)}"
+    assert by_hand, f"{path.name}: no answer graded by hand"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_student_copy_of_each_notebook_leaks_nothing(path):
+    nb = nbformat.read(path, as_version=4)
+    student = homework.student_notebook(nb)
+    assert len(student.cells) == len(nb.cells)
+    for k, (cell, copy) in enumerate(zip(nb.cells, student.cells)):
+        for begin, end in ((homework.BEGIN_SOLUTION, homework.END_SOLUTION), (homework.BEGIN_HIDDEN, homework.END_HIDDEN)):
+            lines = cell.source.split("\n")
+            for first, last in homework.regions(cell.source, begin, end):
+                for line in lines[first : last - 1]:
+                    if line.strip():
+                        assert line not in copy.source.split("\n"), f"{path.name}, cell {k}: {line.strip()!r} survives in the student copy"
+                assert begin not in copy.source and end not in copy.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_check_hides_its_reference_comparison(path):
+    """The reference comparison of every autograded check sits in hidden tests; what the student sees
+    (asserts outside that region) must not be all there is, or copying it would pass."""
+    nb = homework.nbgrader_metadata(nbformat.read(path, as_version=4), path.name)
+    for k, cell in enumerate(nb.cells):
+        meta = cell.metadata["nbgrader"]
+        if meta["grade"] and cell.cell_type == "code":
+            hidden = homework.regions(cell.source, homework.BEGIN_HIDDEN, homework.END_HIDDEN)
+            assert hidden, f"{path.name}, cell {k} ({meta['grade_id']}): no hidden tests"
+            lines = cell.source.split("\n")
+            body = [ln for first, last in hidden for ln in lines[first : last - 1]]
+            assert any(re.match(r"\s*assert\b", ln) for ln in body), f"{path.name}, cell {k}: hidden tests assert nothing"
+
+
+# --------------------------------------------------------------------------- the release and nbgrader end to end
+def test_release_of_a_small_course_grades_end_to_end(tmp_path):
+    """generate_assignment, then autograde three students: the solved copy gets full marks (for the
+    autograded part), the untouched release 0, and a copy whose solution calls the library function that the
+    hidden test forbids fails it."""
+    pytest.importorskip("nbgrader")
+    src = tmp_path / "src"
+    src.mkdir()
+    nb = _nb(
+        "md:# T",
+        "import math",
+        "md:**Exercise 1** (2 points). Write `hyp(a, b)` without `math.hypot`.",
+        "def hyp(a, b):\n    ### BEGIN SOLUTION\n    return (a * a + b * b) ** 0.5\n    ### END SOLUTION",
+        "# Check exercise 1 (2 points)\nassert callable(hyp)\n### BEGIN HIDDEN TESTS\n_h = math.hypot\ntry:\n"
+        "    math.hypot = None\n    assert abs(hyp(3, 4) - 5) < 1e-9\nfinally:\n    math.hypot = _h\n### END HIDDEN TESTS",
+        "md:**Exercise 2** (1 point). Why?",
+        "md:**Answer to exercise 2** (1 point, graded by hand)\n\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION",
+    )
+    nbformat.write(nb, src / "01_t.ipynb")
+    course = tmp_path / "course"
+    (name,) = homework.make_course(course, [src / "01_t.ipynb"])
+    homework.nbgrader(course, "generate_assignment", name, "--force")
+    released = course / "release" / name / "01_t.ipynb"
+    rel = nbformat.read(released, 4)
+    assert "(a * a" not in nbformat.writes(rel) and "hyp(3, 4)" not in nbformat.writes(rel)
+    assert all("checksum" in c.metadata["nbgrader"] for c in rel.cells if c.metadata["nbgrader"].get("grade"))
+    cheat = nbformat.read(released, 4)
+    cheat.cells[3].source = "def hyp(a, b):\n    return math.hypot(a, b)"
+    cheat.cells[6].source = "**Answer to exercise 2** (1 point, graded by hand)\n\nIt is a theorem."
+    subs = {"solved": course / "source" / name / "01_t.ipynb", "untouched": released, "cheat": cheat}
+    for student, what in subs.items():
+        d = course / "submitted" / student / name
+        d.mkdir(parents=True)
+        if isinstance(what, Path):
+            d.joinpath("01_t.ipynb").write_bytes(what.read_bytes())
+        else:
+            nbformat.write(what, d / "01_t.ipynb")
+        homework.nbgrader(course, "db", "student", "add", student)
+    homework.nbgrader(course, "autograde", name, "--force")
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
+        scores = {s: gb.find_submission(name, s) for s in subs}
+        assert scores["solved"].score == 2 and scores["solved"].max_score == 3 and scores["solved"].needs_manual_grade
+        assert scores["untouched"].score == 0
+        assert scores["cheat"].score == 0 and scores["cheat"].needs_manual_grade
+
+
+def test_exercise_table_of_the_example():
+    assert homework.exercises(EXAMPLE) == [(1, "Write `hyp(a, b)` without `math.hypot`.", 2, False), (2, "Why does it work?", 1, True)]
+
+
+def test_readme_exercise_table_is_generated_from_the_notebooks():
+    text = (ROOT / "README.md").read_text()
+    m = homework.README_BLOCK.search(text)
+    assert m, "README.md lost its generated exercise table"
+    assert homework.exercise_table(NOTEBOOKS) in text, "run: python tools/homework.py exercise-table"
+
+
+# Solutions that call the course's own helper, or give an answer that only passes the visible check.
+CHEATS = {
+    "00_why_explain": {"ex3-solution": "most_benign = table.feature_names[0]  # passes the visible check, not the hidden one"},
+    "01_local_explanation": {
+        "ex1-solution": "def finite_difference_saliency(net, img, k, r, c, eps=1e-6):\n    return saliency(net, img, target=k, of='score')[0, r, c].item()",
+        "ex3-solution": "def my_top_k_share(maps, masks, k):\n    return top_k_share(maps, masks, k)",
+    },
+}
+CHEAT_POINTS = {"00_why_explain": 2, "01_local_explanation": 4}  # the points of the exercises replaced above
+
+
+def test_course_notebooks_grade_end_to_end_with_nbgrader(tmp_path):
+    """Two course notebooks through nbgrader: generate_assignment, then autograde three students. The
+    solved copy gets every autograded point, the untouched release 0, and a copy whose solutions call the
+    course's helper (or only satisfy the visible check) loses exactly those exercises' points."""
+    pytest.importorskip("nbgrader")
+    paths = [ROOT / "notebooks" / f"{name}.ipynb" for name in CHEATS]
+    course = tmp_path / "course"
+    names = homework.make_course(course, paths)
+    students = ("solved", "untouched", "cheat")
+    for s in students:
+        homework.nbgrader(course, "db", "student", "add", s)
+    for name in names:
+        homework.nbgrader(course, "generate_assignment", name, "--force")
+        released = nbformat.read(course / "release" / name / f"{name}.ipynb", 4)
+        cheat = nbformat.read(course / "source" / name / f"{name}.ipynb", 4)
+        for cell in cheat.cells:
+            replacement = CHEATS[name].get(cell.metadata["nbgrader"]["grade_id"])
+            if replacement:
+                cell.source = replacement
+        subs = {"solved": nbformat.read(course / "source" / name / f"{name}.ipynb", 4), "untouched": released, "cheat": cheat}
+        for s in students:
+            d = course / "submitted" / s / name
+            d.mkdir(parents=True)
+            nbformat.write(subs[s], d / f"{name}.ipynb")
+        homework.nbgrader(course, "autograde", name, "--force")
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
+        for name in names:
+            score = {s: gb.find_submission(name, s).score for s in students}
+            auto = sum(c.metadata["nbgrader"].get("points", 0) for c in nbformat.read(course / "source" / name / f"{name}.ipynb", 4).cells
+                       if c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution"))
+            assert score["solved"] == auto, (name, score)
+            assert score["untouched"] == 0, (name, score)
+            assert score["cheat"] == auto - CHEAT_POINTS[name], (name, score)
+
+
+def test_student_release_holds_no_solution(tmp_path):
+    """The student tree (what the student branch holds) is built by nbgrader and leaks nothing."""
+    pytest.importorskip("nbgrader")
     src = tmp_path / "nbs"
     src.mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("### BEGIN SOLUTION in prose is left alone"),
-        nbformat.v4.new_code_cell("### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"),
-        nbformat.v4.new_code_cell("assert answer == 42"),
-    ]
-    nbformat.write(nb, src / "a.ipynb")
-    written = homework.build_student_copies(src, tmp_path / "student")
-    out = nbformat.read(written[0], as_version=4)
-    assert "answer = 42" not in out.cells[1].source and "NotImplementedError" in out.cells[1].source
-    assert out.cells[2].source == "assert answer == 42"
-    with pytest.raises(FileNotFoundError, match="no notebooks"):
-        homework.build_student_copies(tmp_path / "empty", tmp_path / "x")
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_course_notebooks_have_exercises_that_strip_cleanly(path):
-    nb = nbformat.read(path, as_version=4)
-    solutions = [c.source for c in nb.cells if c.cell_type == "code" and homework.BEGIN in c.source]
-    assert solutions, f"{path.name} has no exercise with a marked solution"
-    student = homework.make_student_notebook(nb)
-    for cell in student.cells:
-        if cell.cell_type == "code":
-            assert homework.BEGIN not in cell.source and homework.END not in cell.source
-    # no line of any solution survives in the student copy
-    student_code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
-    for sol in solutions:
-        for block in sol.split(homework.BEGIN)[1:]:
-            for line in block.split(homework.END)[0].splitlines()[1:]:
-                if line.strip() and len(line.strip()) > 12:
-                    assert line not in student_code.splitlines(), f"solution line survives in {path.name}: {line!r}"
-
-
-def _parse(source: str):
-    """A code cell's syntax tree, with IPython's ``%magic`` lines as IPython runs them."""
-    import ast
-
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return ast.parse(TransformerManager().transform_cell(source))
-
-
-def _assigned_names(source: str) -> set[str]:
-    import ast
-
-    names = set()
-    for node in ast.walk(_parse(source)):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-    return names
-
-
-def _used_names(source: str) -> set[str]:
-    import ast
-
-    return {n.id for n in ast.walk(_parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_student_checks_fail_on_the_stubs(path):
-    """In the student copy, every exercise's check cell depends on something only the solution provides:
-    a name first bound in the solution cell (NameError on the stub), or a function whose body is the
-    stub (NotImplementedError when the check calls it)."""
-    nb = nbformat.read(path, as_version=4)
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
-    for i, src in enumerate(code):
-        if homework.BEGIN not in src:
-            continue
-        checks = [c for c in code[i + 1 : i + 3] if re.search(r"^\s*assert\b", c, re.M)]
-        assert checks, f"{path.name}: the exercise in code cell {i} has no check cell (with assert) right after it"
-        before = set().union(*(_assigned_names(c) for c in code[:i])) if i else set()
-        provided = _assigned_names(src) - before
-        # a function defined around a stub also counts, even if the name existed before
-        student_src = homework.strip_solutions(src)
-        stubbed_functions = {n for n in _assigned_names(student_src) if f"def {n}(" in student_src and "NotImplementedError" in student_src}
-        needed = _used_names(checks[0]) & (provided | stubbed_functions)
-        assert needed, f"{path.name}: the check after code cell {i} uses nothing the solution provides, so it cannot fail on the stub"
+    nbformat.write(EXAMPLE, src / "01_example.ipynb")
+    dest = homework.build_release(tmp_path / "student", src)
+    assert homework.check_release(dest) == []
+    assert (dest / "xai_helpers" / "__init__.py").exists() and not (dest / "tests").exists()
+    text = (dest / "notebooks" / "01_example.ipynb").read_text()
+    assert "Pythagoras" not in text and "hyp(3, 4)" not in text and "checksum" in text
+    leaky = dest / "notebooks" / "01_example.ipynb"
+    leaky.write_text(text.replace("YOUR ANSWER HERE", "### BEGIN SOLUTION\\nPythagoras\\n### END SOLUTION"))
+    assert any("BEGIN SOLUTION" in p for p in homework.check_release(dest))

@@ -1,5 +1,9 @@
 """Store notebooks clean: no outputs or execution counts, the standard `python3` kernel, no editor metadata.
 
+The course notebooks (``NN_*.ipynb``) also get their nbgrader cell metadata, generated from the exercise
+markers by ``tools/homework.py`` (so the metadata is never edited by hand, and cleaning never strips it).
+A misplaced marker stops the cleaner with the notebook, cell and line.
+
 Usage: python tools/clean_notebooks.py [notebooks/*.ipynb]
 """
 
@@ -9,6 +13,9 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from homework import nbgrader_metadata  # noqa: E402
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -22,6 +29,8 @@ def clean(path: Path) -> bool:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+    if path.name[:2].isdigit():
+        nb = nbgrader_metadata(nb, path.name)
     nbformat.validate(nb)
     after = nbformat.writes(nb)
     if after != before:
