@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from ._setup import model_device
+from .models import predict_proba
 from .validation import (
     check_array,
     check_black_box,
@@ -400,7 +401,7 @@ def query_masked(
     masks = np.asarray(masks)
     out = []
     for i in tqdm(range(0, len(masks), batch_size), desc="querying the black box", disable=not progress):
-        out.append(model(perturb(x, segments, masks[i : i + batch_size], fill)).softmax(-1).cpu())
+        out.append(predict_proba(model, perturb(x, segments, masks[i : i + batch_size], fill), batch_size=batch_size))
     return torch.cat(out).double().numpy()
 
 def cosine_kernel(masks: np.ndarray, kernel_width: float = 0.25) -> np.ndarray:
@@ -431,15 +432,13 @@ def classifier_fn(model: nn.Module, batch_size: int = 32) -> Callable[[np.ndarra
     (5, 3)
     """
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    dev = model_device(model)
     dtype = next(model.parameters()).dtype if any(True for _ in model.parameters()) else torch.float32
 
     @torch.no_grad()
     def fn(images: np.ndarray) -> np.ndarray:
         model.eval()
         t = torch.as_tensor(np.asarray(images), dtype=dtype).permute(0, 3, 1, 2)
-        out = [model(t[i : i + batch_size].to(dev)).softmax(-1).cpu() for i in range(0, len(t), batch_size)]
-        return torch.cat(out).double().numpy()
+        return predict_proba(model, t, batch_size=batch_size).double().numpy()
 
     return fn
 
