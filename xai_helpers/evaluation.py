@@ -545,7 +545,7 @@ def judge_agreement(judge, x: torch.Tensor, target: int | Sequence[int]) -> tupl
     if isinstance(judge, nn.Module):
         probs = predict_proba(judge, x)
     elif hasattr(judge, "predict_proba"):  # a fitted scikit-learn classifier on flattened pixels
-        probs = torch.as_tensor(judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32)
+        probs = torch.as_tensor(judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32, device="cpu")  # like predict_proba: on the CPU
     else:
         raise TypeError(f"judge must be a torch classifier or a fitted scikit-learn classifier, got {type(judge).__name__}")
     t = check_target(list(target) if isinstance(target, range) else target, len(x), probs.shape[1])
