@@ -758,7 +758,7 @@ def show_file(path: str | Path, ax=None, title: str | None = None):
     rgba = np.asarray(Image.open(path).convert("RGBA"), dtype=np.float32) / 255.0
     a = rgba[..., 3:]
     shown = rgba[..., :3] * a + checkerboard(max(rgba.shape[:2]))[: rgba.shape[0], : rgba.shape[1]] * (1 - a)
-    return show_image(shown, ax=ax, title=title).axes
+    return show_image(shown, ax=ax, title=title)
 
 
 def show_saliency_rows(images: torch.Tensor, maps: torch.Tensor, titles=None, row_labels=("image", "saliency"), suptitle: str | None = None, axes=None):
@@ -816,6 +816,7 @@ def explain_one(model, x: torch.Tensor, mask: torch.Tensor | None = None, y: int
     import matplotlib.pyplot as plt
 
     from .attribution import saliency
+    from .evaluation import region_share
     from .models import predict_proba
     from .monsters import CLASSES
 
@@ -829,7 +830,7 @@ def explain_one(model, x: torch.Tensor, mask: torch.Tensor | None = None, y: int
                            label="|∂y/∂x|", outline=None if mask is None else mask.numpy(), axes=axes)
     text = f"{name}: {CLASSES[k]} with probability {p[k]:.3f}{truth}"
     if mask is not None:
-        share = float((sal * ~mask).sum() / sal.sum().clamp_min(1e-12))
+        share = float(region_share(sal[None], ~mask)[0])
         text += f"; background share of saliency {share:.2f}"
     fig.suptitle(text, fontsize="medium")
     fig.tight_layout()
