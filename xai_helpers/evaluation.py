@@ -225,6 +225,18 @@ def top_k_deletion(
     return p[:n] - p[n:]
 
 
+def _check_maps_and_mask(attribution: torch.Tensor, mask: torch.Tensor) -> None:
+    """Check a batch of finite maps (N, H, W) and a boolean region (N, H, W) or (H, W) (top-k and region shares)."""
+    if not isinstance(attribution, torch.Tensor) or attribution.ndim != 3:
+        raise ValueError(f"attribution must be a tensor of shape (N, H, W), got {getattr(attribution, 'shape', type(attribution).__name__)}")
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"mask must be a boolean tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+    if mask.shape not in (attribution.shape, attribution.shape[1:]):
+        raise ValueError(f"mask must have shape {tuple(attribution.shape)} or {tuple(attribution.shape[1:])}, got {tuple(mask.shape)}")
+    if not torch.isfinite(attribution.detach()).all():
+        raise ValueError("attribution contains NaN or infinite values")
+
+
 def top_k_share(attribution: torch.Tensor, mask: torch.Tensor, k: int) -> torch.Tensor:
     """Fraction of each map's ``k`` highest pixels that lie inside ``mask``, (N,).
 
@@ -248,19 +260,12 @@ def top_k_share(attribution: torch.Tensor, mask: torch.Tensor, k: int) -> torch.
     >>> top_k_share(a, m, k=2)
     tensor([0.5000])
     """
-    if not isinstance(attribution, torch.Tensor) or attribution.ndim != 3:
-        raise ValueError(f"attribution must be a tensor of shape (N, H, W), got {getattr(attribution, 'shape', type(attribution).__name__)}")
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError(f"mask must be a boolean tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-    if mask.shape not in (attribution.shape, attribution.shape[1:]):
-        raise ValueError(f"mask must have shape {tuple(attribution.shape)} or {tuple(attribution.shape[1:])}, got {tuple(mask.shape)}")
+    _check_maps_and_mask(attribution, mask)
     n, h, w = attribution.shape
     k = check_positive_int(k, "k")
     if k > h * w:
         raise ValueError(f"k = {k} is larger than the number of pixels ({h * w})")
     a = attribution.detach()
-    if not torch.isfinite(a).all():
-        raise ValueError("attribution contains NaN or infinite values")
     order = torch.argsort(a.reshape(n, -1), dim=1, descending=True, stable=True)[:, :k]
     m = mask.to(a.device).expand(n, h, w).reshape(n, -1)
     return m.gather(1, order).float().mean(1)
@@ -328,15 +333,8 @@ def total_variation(maps: torch.Tensor, normalize: bool = True) -> torch.Tensor:
 
 def _region(attribution: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Check a batch of maps (N, H, W) and a boolean region (N, H, W) or (H, W); return both as (N, H·W)."""
-    if not isinstance(attribution, torch.Tensor) or attribution.ndim != 3:
-        raise ValueError(f"attribution must be a tensor of shape (N, H, W), got {getattr(attribution, 'shape', type(attribution).__name__)}")
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError(f"mask must be a boolean tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-    if mask.shape not in (attribution.shape, attribution.shape[1:]):
-        raise ValueError(f"mask must have shape {tuple(attribution.shape)} or {tuple(attribution.shape[1:])}, got {tuple(mask.shape)}")
+    _check_maps_and_mask(attribution, mask)
     a = attribution.detach().double()
-    if not torch.isfinite(a).all():
-        raise ValueError("attribution contains NaN or infinite values")
     if (a < 0).any():
         raise ValueError("attribution must be non-negative (a share of mass): pass attr.abs() for signed maps")
     n = a.shape[0]
