@@ -295,8 +295,11 @@ def show_explanation(
     return fig
 
 
-def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, cmap: str = "gray", size: float = 1.4, suptitle: str | None = None, **kwargs):
+def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, cmap: str = "gray", size: float = 1.4, suptitle: str | None = None, axes=None, **kwargs):
     """Show many images in a grid; returns the ``Figure``.
+
+    ``axes``, if given, holds at least one Axes per image (any shape; drawn in order, the unused ones
+    removed); otherwise a new figure of ``ceil(N / ncols)`` rows of ``ncols`` panels, ``size`` inches each.
 
     Examples
     --------
@@ -311,9 +314,15 @@ def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, cmap
         raise ValueError("image_grid needs at least one image")
     if titles is not None and len(titles) != n:
         raise ValueError(f"got {len(titles)} titles for {n} images")
-    ncols = min(ncols, n)
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
+    if axes is None:
+        ncols = min(ncols, n)
+        nrows = -(-n // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
+    else:
+        axes = np.asarray(axes, dtype=object)
+        if axes.size < n:
+            raise ValueError(f"need at least {n} axes for {n} images, got {axes.size}")
+        fig = axes.flat[0].figure
     for i, ax in enumerate(axes.flat):
         if i < n:
             show_image(images[i], ax=ax, title=titles[i] if titles else None, cmap=cmap, **kwargs)
