@@ -550,11 +550,12 @@ def judge_agreement(judge, x: torch.Tensor, target: int | Sequence[int]) -> tupl
     agree = (probs.argmax(1) == t.to(probs.device)).float().mean().item()
     return agree, probs.gather(1, t[:, None].to(probs.device))[:, 0].to(x.device)
 
-def pixel_knn_judge(X: torch.Tensor, y: torch.Tensor, k: int = 5):
+def pixel_knn_judge(x: torch.Tensor, y: torch.Tensor, k: int = 5):
     """A judge that knows only what real digits look like: k nearest neighbours in pixel space (scikit-learn).
 
     It calls an image digit ``i`` when its closest training digits (Euclidean distance between
     pixels) are mostly ``i`` — a judge with no convolutions and no gradients to be fooled by.
+    ``x``: the real images (N, C, H, W); ``y``: their true labels (N,).
 
     Examples
     --------
@@ -566,13 +567,12 @@ def pixel_knn_judge(X: torch.Tensor, y: torch.Tensor, k: int = 5):
     """
     from sklearn.neighbors import KNeighborsClassifier
 
-    from .validation import check_image_batch, check_int
+    from .validation import check_image_batch, check_int, check_labels
 
-    check_image_batch(X, "X")
+    check_image_batch(x, "x")
     k = check_int(k, "k", minimum=1)
-    if not isinstance(y, torch.Tensor) or y.shape != (len(X),):
-        raise ValueError(f"y must be a tensor of {len(X)} labels, got {getattr(y, 'shape', type(y))}")
-    return KNeighborsClassifier(n_neighbors=k).fit(X.flatten(1).cpu().numpy(), y.cpu().numpy())
+    y = check_labels(y, len(x), "y")
+    return KNeighborsClassifier(n_neighbors=k).fit(x.flatten(1).cpu().numpy(), y)
 
 def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple[dict, str]:
     """Agreement of each judge with the targets, for each set of images; and the table as text.
