@@ -322,3 +322,6 @@ def test_pixel_knn_judge_checks_its_labels(mnist):
         E.pixel_knn_judge(x, y[:-1])
     with pytest.raises(TypeError, match="integers"):
         E.pixel_knn_judge(x, y.float())
+    few = E.pixel_knn_judge(x[y >= 5], y[y >= 5], k=1)  # columns 0..4 would be classes 5..9
+    with pytest.raises(ValueError, match="fitted on the classes 0..K-1"):
+        E.judge_agreement(few, x[:4], y[:4])

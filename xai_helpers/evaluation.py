@@ -543,6 +543,9 @@ def judge_agreement(judge, x: torch.Tensor, target: int | Sequence[int]) -> tupl
     if isinstance(judge, nn.Module):
         probs = predict_proba(judge, x)
     elif hasattr(judge, "predict_proba"):  # a fitted scikit-learn classifier on flattened pixels
+        classes = [int(c) for c in getattr(judge, "classes_", [])]
+        if classes != list(range(len(classes))):  # its probability columns follow classes_, not the class index
+            raise ValueError(f"a scikit-learn judge must be fitted on the classes 0..K-1 (its columns are its classes_), got classes {classes[:12]}")
         probs = torch.as_tensor(judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32, device="cpu")  # like predict_proba: on the CPU
     else:
         raise TypeError(f"judge must be a torch classifier or a fitted scikit-learn classifier, got {type(judge).__name__}")
