@@ -311,3 +311,17 @@ def test_judge_agreement(mnist_cnn, digits):
     assert frac == 0.0
     with pytest.raises(ValueError, match="out of range"):
         E.judge_agreement(mnist_cnn, X, 11)
+
+
+def test_pixel_knn_judge_checks_its_labels(mnist):
+    x, y = mnist.X_train[:300], mnist.y_train[:300]
+    assert set(y.tolist()) == set(range(10))
+    knn = E.pixel_knn_judge(x, y, k=1)
+    assert E.judge_agreement(knn, x, y)[0] == 1.0  # each training image is its own nearest neighbour
+    with pytest.raises(ValueError, match="one label per sample"):
+        E.pixel_knn_judge(x, y[:-1])
+    with pytest.raises(TypeError, match="integers"):
+        E.pixel_knn_judge(x, y.float())
+    few = E.pixel_knn_judge(x[y >= 5], y[y >= 5], k=1)  # columns 0..4 would be classes 5..9
+    with pytest.raises(ValueError, match="fitted on the classes 0..K-1"):
+        E.judge_agreement(few, x[:4], y[:4])

@@ -178,5 +178,19 @@ def test_segment_share_and_kernel():
         L.weight_share(seg, w, region, sign="negative")
     with pytest.raises(ValueError, match="shape"):
         L.weight_share(seg, w, region[:1])
+    with pytest.raises(ValueError, match="no pixel of segments has label 3"):
+        L.weight_share(seg, np.array([0.2, 0.4, -1.0, 0.5]), region)
+    assert L.weight_share(seg, np.array([0.2, 0.4, -1.0, 0.0]), region) == pytest.approx(0.2 / 0.6)
+
+
+def test_weight_share_is_the_region_share_of_the_weights_spread_over_their_segments():
+    rng = np.random.default_rng(0)
+    seg = np.unique(rng.integers(0, 30, (24, 24)), return_inverse=True)[1].reshape(24, 24)
+    w = rng.normal(size=int(seg.max()) + 1)
+    region = rng.random((24, 24)) < 0.4
+    size = np.bincount(seg.ravel())
+    inside = np.bincount(seg.ravel(), weights=region.ravel().astype(float))
+    for v, sign in ((np.clip(w, 0, None), "positive"), (np.abs(w), "abs")):
+        assert L.weight_share(seg, w, region, sign=sign) == pytest.approx((v * inside / size).sum() / v.sum(), rel=1e-6)
     k = L.cosine_kernel(np.array([[1, 1, 1], [0, 0, 0], [1, 0, 0]]))
     assert k[0] == 1.0 and 0 < k[2] < 1 and k[1] < k[2]

@@ -21,6 +21,8 @@ def test_mnist_cnn_shape_and_layers():
 def test_shipped_checkpoint_accuracy(mnist, mnist_cnn):
     acc = models.accuracy(mnist_cnn, mnist.X_test, mnist.y_test)
     assert acc >= 0.97
+    with pytest.raises(ValueError, match="one label per sample"):
+        models.accuracy(mnist_cnn, mnist.X_test, mnist.y_test[:, None])  # would broadcast to (N, N) unchecked
     # recorded on the machine that trained it: another CPU or thread count may round a near-tie the
     # other way, so allow one of the 1000 test digits (1e-3) plus float slack
     assert models.checkpoint_meta("mnist_cnn")["test_accuracy"] == pytest.approx(acc, abs=1.5e-3)
@@ -91,8 +93,8 @@ def test_predict_topk_and_proba(mnist_cnn, digits):
     assert all(t[0][1] >= t[1][1] >= t[2][1] for t in top)
     with pytest.raises(ValueError, match="exceeds"):
         models.predict_topk(mnist_cnn, x, k=11)
-    with pytest.raises(ValueError, match="labels"):
-        models.predict_topk(mnist_cnn, x, k=1, labels=["a"])
+    with pytest.raises(ValueError, match="class_names"):
+        models.predict_topk(mnist_cnn, x, k=1, class_names=["a"])
 
 
 def test_monster_cnn_architecture():

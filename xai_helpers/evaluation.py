@@ -225,6 +225,18 @@ def top_k_deletion(
     return p[:n] - p[n:]
 
 
+def _check_maps_and_mask(attribution: torch.Tensor, mask: torch.Tensor) -> None:
+    """Check a batch of finite maps (N, H, W) and a boolean region (N, H, W) or (H, W) (top-k and region shares)."""
+    if not isinstance(attribution, torch.Tensor) or attribution.ndim != 3:
+        raise ValueError(f"attribution must be a tensor of shape (N, H, W), got {getattr(attribution, 'shape', type(attribution).__name__)}")
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"mask must be a boolean tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+    if mask.shape not in (attribution.shape, attribution.shape[1:]):
+        raise ValueError(f"mask must have shape {tuple(attribution.shape)} or {tuple(attribution.shape[1:])}, got {tuple(mask.shape)}")
+    if not torch.isfinite(attribution.detach()).all():
+        raise ValueError("attribution contains NaN or infinite values")
+
+
 def top_k_share(attribution: torch.Tensor, mask: torch.Tensor, k: int) -> torch.Tensor:
     """Fraction of each map's ``k`` highest pixels that lie inside ``mask``, (N,).
 
@@ -248,19 +260,12 @@ def top_k_share(attribution: torch.Tensor, mask: torch.Tensor, k: int) -> torch.
     >>> top_k_share(a, m, k=2)
     tensor([0.5000])
     """
-    if not isinstance(attribution, torch.Tensor) or attribution.ndim != 3:
-        raise ValueError(f"attribution must be a tensor of shape (N, H, W), got {getattr(attribution, 'shape', type(attribution).__name__)}")
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError(f"mask must be a boolean tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-    if mask.shape not in (attribution.shape, attribution.shape[1:]):
-        raise ValueError(f"mask must have shape {tuple(attribution.shape)} or {tuple(attribution.shape[1:])}, got {tuple(mask.shape)}")
+    _check_maps_and_mask(attribution, mask)
     n, h, w = attribution.shape
     k = check_positive_int(k, "k")
     if k > h * w:
         raise ValueError(f"k = {k} is larger than the number of pixels ({h * w})")
     a = attribution.detach()
-    if not torch.isfinite(a).all():
-        raise ValueError("attribution contains NaN or infinite values")
     order = torch.argsort(a.reshape(n, -1), dim=1, descending=True, stable=True)[:, :k]
     m = mask.to(a.device).expand(n, h, w).reshape(n, -1)
     return m.gather(1, order).float().mean(1)
@@ -328,15 +333,8 @@ def total_variation(maps: torch.Tensor, normalize: bool = True) -> torch.Tensor:
 
 def _region(attribution: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Check a batch of maps (N, H, W) and a boolean region (N, H, W) or (H, W); return both as (N, H·W)."""
-    if not isinstance(attribution, torch.Tensor) or attribution.ndim != 3:
-        raise ValueError(f"attribution must be a tensor of shape (N, H, W), got {getattr(attribution, 'shape', type(attribution).__name__)}")
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError(f"mask must be a boolean tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-    if mask.shape not in (attribution.shape, attribution.shape[1:]):
-        raise ValueError(f"mask must have shape {tuple(attribution.shape)} or {tuple(attribution.shape[1:])}, got {tuple(mask.shape)}")
+    _check_maps_and_mask(attribution, mask)
     a = attribution.detach().double()
-    if not torch.isfinite(a).all():
-        raise ValueError("attribution contains NaN or infinite values")
     if (a < 0).any():
         raise ValueError("attribution must be non-negative (a share of mass): pass attr.abs() for signed maps")
     n = a.shape[0]
@@ -545,6 +543,9 @@ def judge_agreement(judge, x: torch.Tensor, target: int | Sequence[int]) -> tupl
     if isinstance(judge, nn.Module):
         probs = predict_proba(judge, x)
     elif hasattr(judge, "predict_proba"):  # a fitted scikit-learn classifier on flattened pixels
+        classes = [int(c) for c in getattr(judge, "classes_", [])]
+        if classes != list(range(len(classes))):  # its probability columns follow classes_, not the class index
+            raise ValueError(f"a scikit-learn judge must be fitted on the classes 0..K-1 (its columns are its classes_), got classes {classes[:12]}")
         probs = torch.as_tensor(judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32, device="cpu")  # like predict_proba: on the CPU
     else:
         raise TypeError(f"judge must be a torch classifier or a fitted scikit-learn classifier, got {type(judge).__name__}")
@@ -552,11 +553,12 @@ def judge_agreement(judge, x: torch.Tensor, target: int | Sequence[int]) -> tupl
     agree = (probs.argmax(1) == t.to(probs.device)).float().mean().item()
     return agree, probs.gather(1, t[:, None].to(probs.device))[:, 0].to(x.device)
 
-def pixel_knn_judge(X: torch.Tensor, y: torch.Tensor, k: int = 5):
+def pixel_knn_judge(x: torch.Tensor, y: torch.Tensor, k: int = 5):
     """A judge that knows only what real digits look like: k nearest neighbours in pixel space (scikit-learn).
 
     It calls an image digit ``i`` when its closest training digits (Euclidean distance between
     pixels) are mostly ``i`` — a judge with no convolutions and no gradients to be fooled by.
+    ``x``: the real images (N, C, H, W); ``y``: their true labels (N,).
 
     Examples
     --------
@@ -568,13 +570,12 @@ def pixel_knn_judge(X: torch.Tensor, y: torch.Tensor, k: int = 5):
     """
     from sklearn.neighbors import KNeighborsClassifier
 
-    from .validation import check_image_batch, check_int
+    from .validation import check_image_batch, check_int, check_labels
 
-    check_image_batch(X, "X")
+    check_image_batch(x, "x")
     k = check_int(k, "k", minimum=1)
-    if not isinstance(y, torch.Tensor) or y.shape != (len(X),):
-        raise ValueError(f"y must be a tensor of {len(X)} labels, got {getattr(y, 'shape', type(y))}")
-    return KNeighborsClassifier(n_neighbors=k).fit(X.flatten(1).cpu().numpy(), y.cpu().numpy())
+    y = check_labels(y, len(x), "y")
+    return KNeighborsClassifier(n_neighbors=k).fit(x.flatten(1).cpu().numpy(), y)
 
 def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple[dict, str]:
     """Agreement of each judge with the targets, for each set of images; and the table as text.

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from ._setup import model_device
+from .evaluation import region_share
 from .models import predict_proba
 from .validation import (
     check_array,
@@ -536,8 +537,10 @@ def weights_to_map(segments: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def weight_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray, sign: str = "positive") -> float:
     """Share of a LIME explanation's weight that lies inside ``region`` (a boolean mask).
 
-    Each segment's weight is split by the fraction of its pixels inside ``region``. ``sign="positive"``
-    counts only the weight that supports the class; ``"abs"`` counts |weight|.
+    Each segment's weight is spread evenly over its pixels and the share is
+    :func:`xai_helpers.evaluation.region_share` of that map (the one background share), so each
+    segment counts with the fraction of its pixels inside ``region``. ``sign="positive"`` counts only
+    the weight that supports the class; ``"abs"`` counts |weight|. No weight at all gives 0.
 
     Examples
     --------
@@ -555,10 +558,14 @@ def weight_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray, 
     if w.ndim != 1 or w.shape[0] <= seg.max():
         raise ValueError(f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}")
     size = np.bincount(seg.ravel(), minlength=len(w))
-    inside = np.bincount(seg.ravel(), weights=region.ravel().astype(np.float64), minlength=len(w))
-    frac = np.divide(inside, size, out=np.zeros(len(w)), where=size > 0)
     v = np.clip(w, 0, None) if sign == "positive" else np.abs(w)
-    return float((v * frac).sum() / v.sum()) if v.sum() > 0 else 0.0
+    if ((size == 0) & (v > 0)).any():
+        s = int(np.flatnonzero((size == 0) & (v > 0))[0])
+        raise ValueError(f"weights give segment {s} a weight, but no pixel of segments has label {s}")
+    if v.sum() <= 0:
+        return 0.0
+    per_pixel = (v / np.maximum(size, 1))[seg]  # the segment's weight spread over its pixels
+    return float(region_share(torch.from_numpy(per_pixel)[None], torch.from_numpy(region)))
 
 def segment_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray, top: int = 5, by: str = "abs") -> float:
     """Fraction of the ``top`` top-weighted segments' area that lies inside ``region`` (a boolean mask).

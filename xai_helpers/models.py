@@ -33,7 +33,7 @@ except ImportError:  # Python 3.10
 
 from ._setup import model_device
 from .monsters import IMAGE_SIZE
-from .validation import check_image_batch, check_positive_int
+from .validation import check_image_batch, check_labels, check_positive_int
 
 __all__ = [
     "MnistCNN",
@@ -114,15 +114,16 @@ def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 256) -> t
     return torch.cat(out)
 
 
-def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 256) -> float:
-    """Fraction of ``X`` the model classifies as ``y``.
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 256) -> float:
+    """Fraction of the images ``x`` (N, C, H, W) that the model classifies as their true labels ``y`` (N,).
 
     Examples
     --------
     >>> 0.0 <= accuracy(MnistCNN(), torch.zeros(4, 1, 28, 28), torch.zeros(4, dtype=torch.long)) <= 1.0
     True
     """
-    return (predict_proba(model, X, batch_size).argmax(1) == y.cpu()).float().mean().item()
+    y = torch.as_tensor(check_labels(y, len(check_image_batch(x)), "y"))
+    return (predict_proba(model, x, batch_size).argmax(1) == y).float().mean().item()
 
 
 # --------------------------------------------------------------------------- checkpoints
@@ -317,11 +318,11 @@ def imagenet_classes() -> list[str]:
 
 
 def predict_topk(
-    model: nn.Module, x: torch.Tensor, k: int = 5, labels: Sequence[str] | None = None
+    model: nn.Module, x: torch.Tensor, k: int = 5, class_names: Sequence[str] | None = None
 ) -> list[list[tuple[str, float]]]:
-    """The ``k`` most probable classes of each image, as ``(label, probability)`` pairs.
+    """The ``k`` most probable classes of each image, as ``(class name, probability)`` pairs.
 
-    ``labels`` defaults to the ImageNet names when the model has 1,000 outputs, else the indices.
+    ``class_names`` defaults to the ImageNet names when the model has 1,000 outputs, else the indices.
 
     Examples
     --------
@@ -333,12 +334,12 @@ def predict_topk(
     n_classes = probs.shape[1]
     if k > n_classes:
         raise ValueError(f"k = {k} exceeds the model's {n_classes} classes")
-    if labels is None:
-        labels = imagenet_classes() if n_classes == 1000 else [str(i) for i in range(n_classes)]
-    if len(labels) != n_classes:
-        raise ValueError(f"labels has {len(labels)} names for {n_classes} classes")
+    if class_names is None:
+        class_names = imagenet_classes() if n_classes == 1000 else [str(i) for i in range(n_classes)]
+    if len(class_names) != n_classes:
+        raise ValueError(f"class_names has {len(class_names)} names for {n_classes} classes")
     top = probs.topk(k, dim=1)
-    return [[(labels[i], float(p)) for p, i in zip(ps.tolist(), idx.tolist())] for ps, idx in zip(top.values, top.indices)]
+    return [[(class_names[i], float(p)) for p, i in zip(ps.tolist(), idx.tolist())] for ps, idx in zip(top.values, top.indices)]
 
 
 # --------------------------------------------------------------------------- the independent judge (notebooks 06-07)

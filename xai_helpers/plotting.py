@@ -295,8 +295,11 @@ def show_explanation(
     return fig
 
 
-def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, cmap: str = "gray", size: float = 1.4, suptitle: str | None = None, **kwargs):
+def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, cmap: str = "gray", size: float = 1.4, suptitle: str | None = None, axes=None, **kwargs):
     """Show many images in a grid; returns the ``Figure``.
+
+    ``axes``, if given, holds at least one Axes per image (any shape; drawn in order, the unused ones
+    removed); otherwise a new figure of ``ceil(N / ncols)`` rows of ``ncols`` panels, ``size`` inches each.
 
     Examples
     --------
@@ -311,9 +314,15 @@ def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, cmap
         raise ValueError("image_grid needs at least one image")
     if titles is not None and len(titles) != n:
         raise ValueError(f"got {len(titles)} titles for {n} images")
-    ncols = min(ncols, n)
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
+    if axes is None:
+        ncols = min(ncols, n)
+        nrows = -(-n // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
+    else:
+        axes = np.asarray(axes, dtype=object)
+        if axes.size < n:
+            raise ValueError(f"need at least {n} axes for {n} images, got {axes.size}")
+        fig = axes.flat[0].figure
     for i, ax in enumerate(axes.flat):
         if i < n:
             show_image(images[i], ax=ax, title=titles[i] if titles else None, cmap=cmap, **kwargs)
@@ -758,7 +767,7 @@ def show_file(path: str | Path, ax=None, title: str | None = None):
     rgba = np.asarray(Image.open(path).convert("RGBA"), dtype=np.float32) / 255.0
     a = rgba[..., 3:]
     shown = rgba[..., :3] * a + checkerboard(max(rgba.shape[:2]))[: rgba.shape[0], : rgba.shape[1]] * (1 - a)
-    return show_image(shown, ax=ax, title=title).axes
+    return show_image(shown, ax=ax, title=title)
 
 
 def show_saliency_rows(images: torch.Tensor, maps: torch.Tensor, titles=None, row_labels=("image", "saliency"), suptitle: str | None = None, axes=None):
@@ -816,6 +825,7 @@ def explain_one(model, x: torch.Tensor, mask: torch.Tensor | None = None, y: int
     import matplotlib.pyplot as plt
 
     from .attribution import saliency
+    from .evaluation import region_share
     from .models import predict_proba
     from .monsters import CLASSES
 
@@ -829,7 +839,7 @@ def explain_one(model, x: torch.Tensor, mask: torch.Tensor | None = None, y: int
                            label="|∂y/∂x|", outline=None if mask is None else mask.numpy(), axes=axes)
     text = f"{name}: {CLASSES[k]} with probability {p[k]:.3f}{truth}"
     if mask is not None:
-        share = float((sal * ~mask).sum() / sal.sum().clamp_min(1e-12))
+        share = float(region_share(sal[None], ~mask)[0])
         text += f"; background share of saliency {share:.2f}"
     fig.suptitle(text, fontsize="medium")
     fig.tight_layout()

@@ -349,8 +349,8 @@ def mlp_probe(
     return _fit_score(clf, train_rep, train_y, test_rep, test_y)
 
 
-def control_labels(n: int, num_classes: int = 10, seed: int = 0) -> np.ndarray:
-    """Hewitt & Liang's control task for images: a random label fixed once per input.
+def control_labels(n_samples: int, num_classes: int = 10, seed: int = 0) -> np.ndarray:
+    """Hewitt & Liang's control task for images: a random label fixed once per input, ``n_samples`` of them.
 
     The labels carry no property of the images, so any probe accuracy above chance on them is
     the probe's own capacity (memorisation), not information in the representation.
@@ -360,6 +360,6 @@ def control_labels(n: int, num_classes: int = 10, seed: int = 0) -> np.ndarray:
     >>> control_labels(5, seed=0).tolist() == control_labels(5, seed=0).tolist()
     True
     """
-    n = check_positive_int(n, "n")
+    n_samples = check_positive_int(n_samples, "n_samples")
     num_classes = check_positive_int(num_classes, "num_classes", minimum=2)
-    return np.random.default_rng(check_seed(seed)).integers(0, num_classes, n)
+    return np.random.default_rng(check_seed(seed)).integers(0, num_classes, n_samples)

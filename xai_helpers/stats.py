@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .validation import check_number
+
 __all__ = ["Estimate", "accuracy_interval", "paired_difference"]
 
 
@@ -41,9 +43,8 @@ def _correct(correct, name: str) -> np.ndarray:
 
 
 def _z(level: float) -> float:
-    if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
-    return NormalDist().inv_cdf(0.5 + float(level) / 2)
+    level = check_number(level, "level", 0, 1, low_open=True, high_open=True)
+    return NormalDist().inv_cdf(0.5 + level / 2)
 
 
 def accuracy_interval(correct, level: float = 0.95) -> Estimate:

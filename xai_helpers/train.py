@@ -94,7 +94,7 @@ def random_shift(batch: torch.Tensor, gen: torch.Generator, max_shift: int = 2) 
 
 def fit(
     model: nn.Module,
-    X: torch.Tensor,
+    x: torch.Tensor,
     y: torch.Tensor,
     epochs: int = 5,
     batch_size: int = 64,
@@ -111,7 +111,7 @@ def fit(
     ----------
     model : nn.Module
         Maps (N, C, H, W) to (N, num_classes) logits.
-    X, y : torch.Tensor
+    x, y : torch.Tensor
         Images (N, C, H, W) float, labels (N,) int64.
     augment : callable, optional
         ``augment(batch, generator) -> batch``, applied to each training batch.
@@ -133,9 +133,9 @@ def fit(
     """
     from tqdm.auto import tqdm
 
-    check_image_batch(X, "X")
-    if not isinstance(y, torch.Tensor) or y.dtype != torch.long or y.shape != (X.shape[0],):
-        raise ValueError(f"y must be an int64 tensor of shape ({X.shape[0]},), got {getattr(y, 'dtype', type(y))} {tuple(getattr(y, 'shape', ()))}")
+    check_image_batch(x, "x")
+    if not isinstance(y, torch.Tensor) or y.dtype != torch.long or y.shape != (x.shape[0],):
+        raise ValueError(f"y must be an int64 tensor of shape ({x.shape[0]},), got {getattr(y, 'dtype', type(y))} {tuple(getattr(y, 'shape', ()))}")
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     device = torch.device(device) if device is not None else model_device(model)
@@ -145,11 +145,11 @@ def fit(
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     losses = []
     for _ in tqdm(range(epochs), desc="training", disable=not progress):
-        perm = torch.randperm(len(X), generator=gen)
+        perm = torch.randperm(len(x), generator=gen)
         total = 0.0
-        for i in range(0, len(X), batch_size):
+        for i in range(0, len(x), batch_size):
             idx = perm[i : i + batch_size]
-            xb, yb = X[idx], y[idx]
+            xb, yb = x[idx], y[idx]
             if augment is not None:
                 xb = augment(xb, gen)
             xb, yb = xb.to(device), yb.to(device)
@@ -158,7 +158,7 @@ def fit(
             loss.backward()
             opt.step()
             total += loss.item() * len(idx)
-        losses.append(total / len(X))
+        losses.append(total / len(x))
     model.eval()
     return losses
 
@@ -278,7 +278,7 @@ def train_monsters_fixed(directory: str | Path | None = None, seed: int = 0) -> 
 
 
 def train_gan(
-    X: torch.Tensor,
+    x: torch.Tensor,
     latent_dim: int = 32,
     width: int = 32,
     epochs: int = 50,
@@ -289,7 +289,7 @@ def train_gan(
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> tuple[nn.Module, dict]:
-    """Train a DCGAN on images ``X`` (N, 1, 28, 28) in [0, 1]; deterministic given ``seed``.
+    """Train a DCGAN on images ``x`` (N, 1, 28, 28) in [0, 1]; deterministic given ``seed``.
 
     Non-saturating GAN loss, Adam(β₁ = 0.5), one-sided label smoothing (real = 0.9), and an
     exponential moving average of the generator's weights, which is what is returned.
@@ -310,9 +310,9 @@ def train_gan(
 
     from .models import DCGANDiscriminator, DCGANGenerator
 
-    check_image_batch(X, "X", channels=1)
-    if X.shape[-2:] != (28, 28):
-        raise ValueError(f"X must hold 28x28 images, got {tuple(X.shape[-2:])}")
+    check_image_batch(x, "x", channels=1)
+    if x.shape[-2:] != (28, 28):
+        raise ValueError(f"x must hold 28x28 images, got {tuple(x.shape[-2:])}")
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     device = torch.device(device or "cpu")
@@ -328,11 +328,11 @@ def train_gan(
     for _ in tqdm(range(epochs), desc="GAN", disable=not progress):
         G.train()
         D.train()
-        perm = torch.randperm(len(X), generator=gen)
+        perm = torch.randperm(len(x), generator=gen)
         d_tot = g_tot = 0.0
         steps = 0
-        for i in range(0, len(X) - batch_size + 1, batch_size):
-            real = X[perm[i : i + batch_size]].to(device)
+        for i in range(0, len(x) - batch_size + 1, batch_size):
+            real = x[perm[i : i + batch_size]].to(device)
             z = torch.randn(batch_size, latent_dim, generator=gen).to(device)
             fake = G(z)
             d_loss = bce(D(real), torch.full((batch_size, 1), 0.9, device=device)) + bce(
