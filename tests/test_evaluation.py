@@ -311,3 +311,16 @@ def test_judge_agreement(mnist_cnn, digits):
     assert frac == 0.0
     with pytest.raises(ValueError, match="out of range"):
         E.judge_agreement(mnist_cnn, X, 11)
+
+
+def test_untrained_copy_is_random_deterministic_and_leaves_the_model(mnist_cnn, mnist):
+    from xai_helpers.evaluation import untrained_copy
+    from xai_helpers.models import accuracy
+
+    before = {k: v.clone() for k, v in mnist_cnn.state_dict().items()}
+    a, b, c = untrained_copy(mnist_cnn, seed=0), untrained_copy(mnist_cnn, seed=0), untrained_copy(mnist_cnn, seed=1)
+    assert all(torch.equal(v, mnist_cnn.state_dict()[k]) for k, v in before.items())
+    assert all(torch.equal(a.state_dict()[k], b.state_dict()[k]) for k in before)
+    assert not torch.equal(a.fc1.weight, c.fc1.weight)
+    assert all(not torch.equal(a.state_dict()[k], before[k]) for k in before if k.endswith("weight"))
+    assert accuracy(a, mnist.X_test[:500], mnist.y_test[:500]) < 0.3 < accuracy(mnist_cnn, mnist.X_test[:500], mnist.y_test[:500])
