@@ -325,3 +325,16 @@ def test_pixel_knn_judge_checks_its_labels(mnist):
     few = E.pixel_knn_judge(x[y >= 5], y[y >= 5], k=1)  # columns 0..4 would be classes 5..9
     with pytest.raises(ValueError, match="fitted on the classes 0..K-1"):
         E.judge_agreement(few, x[:4], y[:4])
+
+
+def test_untrained_copy_is_random_deterministic_and_leaves_the_model(mnist_cnn, mnist):
+    from xai_helpers.evaluation import untrained_copy
+    from xai_helpers.models import accuracy
+
+    before = {k: v.clone() for k, v in mnist_cnn.state_dict().items()}
+    a, b, c = untrained_copy(mnist_cnn, seed=0), untrained_copy(mnist_cnn, seed=0), untrained_copy(mnist_cnn, seed=1)
+    assert all(torch.equal(v, mnist_cnn.state_dict()[k]) for k, v in before.items())
+    assert all(torch.equal(a.state_dict()[k], b.state_dict()[k]) for k in before)
+    assert not torch.equal(a.fc1.weight, c.fc1.weight)
+    assert all(not torch.equal(a.state_dict()[k], before[k]) for k in before if k.endswith("weight"))
+    assert accuracy(a, mnist.X_test[:500], mnist.y_test[:500]) < 0.3 < accuracy(mnist_cnn, mnist.X_test[:500], mnist.y_test[:500])

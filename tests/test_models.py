@@ -157,3 +157,26 @@ def test_elephant_rejects_bad_input():
         models.ElephantScore()(torch.rand(2, 3))
     with pytest.raises(TypeError, match="torch.Tensor"):
         models.ElephantScore()([[1.0, 0.5]])
+
+
+def test_layer_decoders_shapes_and_shipped_quality(mnist, mnist_cnn):
+    from xai_helpers import representations as R
+    from xai_helpers.evaluation import untrained_copy
+
+    dec = models.load_pretrained("mnist_layer_decoders")
+    assert dec.layers == ("pool1", "pool2", "relu3", "fc2")
+    writer = R.assign_writers(200, seed=5)
+    x = R.add_lighting(mnist.X_test[:200], writer)
+    reps = R.collect_representations(mnist_cnn, x, layers=dec.layers)
+    null = R.collect_representations(untrained_copy(mnist_cnn, seed=dec.untrained_seed), x, layers=dec.layers)
+    img = dec.decode(torch.as_tensor(reps["pool1"]), "pool1")
+    assert img.shape == (200, 1, 28, 28) and 0 <= img.min() and img.max() <= 1
+    assert ((img - x) ** 2).mean() < 0.01  # pool1 keeps nearly everything
+    y = mnist.y_test[:200]
+    trained = models.accuracy(mnist_cnn, dec.decode(torch.as_tensor(reps["relu3"]), "relu3"), y)
+    untrained = models.accuracy(mnist_cnn, dec.decode(torch.as_tensor(null["relu3"]), "relu3", "untrained"), y)
+    assert trained > untrained + 0.2
+    with pytest.raises(ValueError, match="no decoder"):
+        dec.decode(torch.zeros(1, 64), "conv1")
+    with pytest.raises(ValueError, match="network"):
+        dec.decode(torch.zeros(1, 64), "relu3", "random")

@@ -239,3 +239,43 @@ def test_filters_patches_and_elephant():
     ax = plotting.plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002)
     assert ax.lines[0].get_xdata().max() == pytest.approx(3.0) and len(ax.lines) == 3
 
+
+
+def test_grouped_bars_draws_every_value_and_checks_its_input():
+    import matplotlib.pyplot as plt
+
+    ax = plotting.grouped_bars({"linear": {"digit": 0.96, "control": 0.36}, "MLP": {"digit": 0.95, "control": 0.53}},
+                               reference=0.12, reference_label="majority")
+    heights = sorted(round(p.get_height(), 2) for p in ax.patches)
+    assert heights == [0.36, 0.53, 0.95, 0.96]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["digit", "control"]
+    assert any(abs(line.get_ydata()[0] - 0.12) < 1e-9 for line in ax.lines)
+    with pytest.raises(ValueError, match="metrics"):
+        plotting.grouped_bars({"a": {"x": 1.0}, "b": {"y": 1.0}})
+    plt.close("all")
+
+
+def test_image_columns_puts_item_i_in_row_i():
+    import matplotlib.pyplot as plt
+
+    batch = torch.zeros(3, 1, 28, 28)
+    batch[1] = 1.0
+    fig = plotting.image_columns({"a": batch, "b": batch * 0.5})
+    axes = np.array(fig.axes).reshape(3, 2)
+    assert axes[0, 0].get_title() == "a" and axes[0, 1].get_title() == "b"
+    assert axes[1, 0].images[0].get_array().mean() == 1.0 and axes[1, 1].images[0].get_array().mean() == 0.5
+    assert axes[1, 0].images[0].get_clim() == (0.0, 1.0)  # one fixed scale: decoded images compare by brightness
+    with pytest.raises(ValueError, match="same number"):
+        plotting.image_columns({"a": batch, "b": batch[:2]})
+    plt.close("all")
+
+
+def test_plot_embedding_uses_the_colour_blind_palette_for_digits():
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    ax = plotting.plot_embedding(np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 10)
+    palette = {c.lower() for c in plt.style.library["tableau-colorblind10"]["axes.prop_cycle"].by_key()["color"]}
+    used = {to_hex(c) for c in ax.collections[0].get_facecolors()}
+    assert used <= palette and len(used) == 10
+    plt.close("all")

@@ -1,4 +1,4 @@
-"""xai_helpers.representations: hooks, slant, projections, silhouettes, probes, control task."""
+"""xai_helpers.representations: hooks, slant, the lighting nuisance, projections, silhouettes, probes, control task, floor."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def test_linear_probe_reads_linear_property_and_mlp_memorises():
     y = (a[:, 0] + a[:, 1] > 0).astype(int)
     train, test = R.linear_probe(a[:300], y[:300], a[300:], y[300:])
     assert test > 0.9
-    control = R.control_labels(300, num_classes=10, seed=0)
+    control = np.random.default_rng(0).integers(0, 10, 300)  # a random label per input: only memorising fits it
     lin_ctrl = R.linear_probe(a[:300], control)[0]
     mlp_ctrl = R.mlp_probe(a[:300], control, hidden=256, max_iter=300)[0]
     assert lin_ctrl < 0.35 < 0.9 < mlp_ctrl
@@ -127,15 +127,6 @@ def test_probe_bad_input():
         R.linear_probe(a, np.arange(10) % 2, np.zeros((4, 5)), np.zeros(4, dtype=int))
 
 
-def test_control_labels_deterministic_and_uniformish():
-    a, b = R.control_labels(5000, seed=3), R.control_labels(5000, seed=3)
-    assert np.array_equal(a, b)
-    assert set(np.unique(a)) == set(range(10))
-    assert np.bincount(a).min() > 400
-    with pytest.raises(ValueError):
-        R.control_labels(10, num_classes=1)
-
-
 def test_plots_return_their_axes():
     import matplotlib
 
@@ -147,3 +138,90 @@ def test_plots_return_their_axes():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     ax = plotting.plot_against_depth({"d": {"input": 0.1, "fc2": 0.3}}, chance=0.1)
     assert [list(line.get_ydata()) for line in ax.lines] == [[0.1, 0.3], [0.1, 0.1]]  # the curve, then chance
+
+
+def test_lighting_changes_background_not_ink():
+    x = torch.zeros(3, 1, 28, 28)
+    x[:, 0, 10:18, 13:15] = 1.0  # a stroke of full ink
+    lit = R.add_lighting(x, [0, 1, 2], amplitude=0.4)
+    assert torch.equal(lit[:, 0, 10:18, 13:15], x[:, 0, 10:18, 13:15])  # ink stays on top
+    assert lit[0, 0, 5, 0] == pytest.approx(0.4) and lit[0, 0, 5, -1] == pytest.approx(0.0)  # lamp left
+    assert lit[1, 0, 0, 5] == pytest.approx(0.4) and lit[1, 0, -1, 5] == pytest.approx(0.0)  # lamp top
+    assert lit[2, 0, 5, -1] == pytest.approx(0.4) and lit[2, 0, 5, 0] == pytest.approx(0.0)  # lamp right
+    assert torch.equal(R.add_lighting(x, [0, 1, 2], amplitude=0.0), x)
+    with pytest.raises(ValueError, match="writer"):
+        R.add_lighting(x, [0, 1, 3])
+    with pytest.raises(ValueError, match="writer"):
+        R.add_lighting(x, [0, 1])
+    with pytest.raises(ValueError, match="amplitude"):
+        R.add_lighting(x, [0, 1, 2], amplitude=1.5)
+
+
+def test_read_lighting_reads_lit_digits_and_guesses_on_clean_ones(mnist):
+    writer = R.assign_writers(300, seed=0)
+    assert (R.read_lighting(R.add_lighting(mnist.X_test[:300], writer)) == writer).mean() > 0.99
+    clean = (R.read_lighting(mnist.X_test[:300]) == writer).mean()
+    assert 0.2 < clean < 0.47  # chance 1/3: the rule has nothing to read
+
+
+def test_assign_writers_deterministic_and_balanced():
+    w = R.assign_writers(3000, seed=1)
+    assert np.array_equal(w, R.assign_writers(3000, seed=1)) and not np.array_equal(w, R.assign_writers(3000, seed=2))
+    assert set(np.unique(w)) == {0, 1, 2} and np.bincount(w).min() > 900
+
+
+def test_lighting_dominates_the_pixels_of_real_digits(mnist):
+    """The lesson's premise: lit digits group by lamp at the input far more than by digit (shuffled lamps: ~0)."""
+    writer = R.assign_writers(400, seed=0)
+    reps = {"input": R.add_lighting(mnist.X_test[:400], writer).flatten(1).numpy()}
+    by_lamp = R.silhouette_per_layer(reps, writer)["input"]
+    assert by_lamp > 3 * R.silhouette_per_layer(reps, mnist.y_test[:400].numpy())["input"]
+    assert by_lamp > R.silhouette_per_layer(reps, np.random.default_rng(0).permutation(writer))["input"] + 0.05
+
+
+def test_kmeans_types_assign_test_points_to_nearest_centre():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    train_x = np.repeat(centres, 20, axis=0) + rng.normal(scale=0.1, size=(60, 2))
+    tr, te = R.kmeans_types(train_x, centres + 0.2, n_types=3)
+    assert len(np.unique(tr)) == 3 and te.tolist() == [tr[0], tr[20], tr[40]]
+    with pytest.raises(ValueError, match="features"):
+        R.kmeans_types(train_x, np.zeros((2, 3)), n_types=3)
+    with pytest.raises(ValueError, match="n_types"):
+        R.kmeans_types(train_x, centres, n_types=100)
+
+
+def test_control_task_is_per_type_and_follows_the_label_distribution():
+    types = np.arange(40000) % 4000
+    y = np.where(np.random.default_rng(5).random(40000) < 0.8, 0, 7)
+    tr, te = R.control_task(types, types[:50], y, seed=0)
+    for t in range(0, 4000, 97):
+        assert len(np.unique(tr[types == t])) == 1
+    assert np.array_equal(te, tr[:50])  # a test item carries its type's label
+    assert set(np.unique(tr)) == {0, 7} and 0.77 < np.mean(tr[:4000] == 0) < 0.83  # drawn from y's distribution (0.8)
+    assert not np.array_equal(R.control_task(types, types[:50], y, seed=1)[0], tr)
+    with pytest.raises(ValueError, match="train_types"):
+        R.control_task(types[:10], types[:5], y)
+
+
+def test_control_task_separates_linear_and_mlp_probes():
+    """Held-out types: per-type random labels are learnable only by recognising the type (H&L's control task)."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(30, 8)) * 3
+    types_train, types_test = np.repeat(np.arange(30), 20), np.repeat(np.arange(30), 5)
+    x_train = centres[types_train] + rng.normal(size=(600, 8))
+    x_test = centres[types_test] + rng.normal(size=(150, 8))
+    ctr, cte = R.control_task(types_train, types_test, rng.integers(0, 5, 600), seed=0)
+    majority = np.mean(cte == np.bincount(ctr).argmax())
+    mlp = R.mlp_probe(x_train, ctr, x_test, cte, hidden=128, max_iter=200)[1]
+    assert mlp > majority + 0.3
+
+
+def test_label_floor_uses_the_digit_only():
+    y = np.array([0, 0, 0, 1, 1, 1])
+    g = np.array([2, 2, 1, 0, 0, 1])
+    assert R.label_floor(y, g, np.array([0, 1, 1]), np.array([2, 0, 1])) == pytest.approx(2 / 3)
+    rng = np.random.default_rng(0)
+    assert R.label_floor(rng.integers(0, 10, 3000), rng.integers(0, 3, 3000), rng.integers(0, 10, 3000), rng.integers(0, 3, 3000)) < 0.38
+    with pytest.raises(ValueError, match="train_nuisance"):
+        R.label_floor(y, g[:3], y, g)

@@ -37,6 +37,7 @@ __all__ = [
     "randomizable_layers",
     "cascading_randomization",
     "randomization_check",
+    "untrained_copy",
 ]
 
 
@@ -468,6 +469,34 @@ def cascading_randomization(model: nn.Module, layers: Sequence[str] | None = Non
             torch.manual_seed(seed + i)
             check_layer(rand, name).reset_parameters()
         yield name, copy.deepcopy(rand)
+
+
+
+def untrained_copy(model: nn.Module, seed: int = 0) -> nn.Module:
+    """The same architecture with random weights: the *untrained network*, the null of "the network learned …".
+
+    Every layer with its own parameters is re-initialised with its ``reset_parameters()`` under
+    ``torch.manual_seed(seed + i)``, i counting the layers from the top, exactly as the last copy of
+    :func:`cascading_randomization`. The model itself is not changed. Random convolutions, pooling and
+    ReLUs already change distances and make some properties readable by a probe (the *random
+    representation* baseline of probing, Zhang & Bowman 2018), so a claim about what training did is
+    measured against this copy.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> net = MnistCNN()
+    >>> rand = untrained_copy(net, seed=0)
+    >>> bool(torch.equal(rand.fc2.weight, untrained_copy(net, seed=0).fc2.weight)), bool(torch.equal(rand.fc2.weight, net.fc2.weight))
+    (True, False)
+    """
+    seed = check_seed(seed)
+    rand = copy.deepcopy(model).eval()
+    for i, name in enumerate(randomizable_layers(model)):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed + i)
+            check_layer(rand, name).reset_parameters()
+    return rand
 
 
 def randomization_check(

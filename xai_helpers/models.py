@@ -19,7 +19,7 @@ import importlib
 import io
 import os
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 
@@ -37,6 +37,9 @@ from .validation import check_image_batch, check_labels, check_positive_int
 
 __all__ = [
     "MnistCNN",
+    "MNIST_LAYER_SHAPES",
+    "LayerDecoder",
+    "MnistLayerDecoders",
     "MnistJudge",
     "MonsterCNN",
     "DCGANGenerator",
@@ -557,3 +560,88 @@ class ElephantScore(nn.Module):
         if not torch.is_floating_point(x):
             raise TypeError(f"x must be a floating-point tensor, got {x.dtype}")
         return torch.sigmoid(x.to(self.weight.dtype) @ self.weight + self.bias)
+
+
+# --------------------------------------------------------------------------- decoders (notebook 04)
+
+#: Shapes of the MNIST CNN's representations that :class:`MnistLayerDecoders` inverts (one digit each).
+MNIST_LAYER_SHAPES = {"pool1": (16, 14, 14), "pool2": (32, 7, 7), "relu3": (64,), "fc2": (10,)}
+
+
+class LayerDecoder(nn.Module):
+    """Turn one layer's representation of a 28×28 digit back into the digit (pixels in [0, 1]).
+
+    A vector (``in_shape = (D,)``) first goes through a linear layer to ``width`` maps of 7×7; a
+    feature map ``(C, H, W)`` is used as it is. Then transposed convolutions (4×4, stride 2) double
+    the size until 28×28, and a 3×3 convolution with a sigmoid gives the image: the up-convolutional
+    inversion of Dosovitskiy & Brox (CVPR 2016), small enough for MNIST.
+
+    Examples
+    --------
+    >>> LayerDecoder((64,))(torch.zeros(2, 64)).shape
+    torch.Size([2, 1, 28, 28])
+    >>> LayerDecoder((16, 14, 14))(torch.zeros(2, 16 * 14 * 14)).shape
+    torch.Size([2, 1, 28, 28])
+    """
+
+    def __init__(self, in_shape: Sequence[int], width: int = 16, size: int = 28):
+        super().__init__()
+        self.in_shape = tuple(int(s) for s in in_shape)
+        if len(self.in_shape) not in (1, 3) or min(self.in_shape) < 1:
+            raise ValueError(f"in_shape must be (D,) or (C, H, W) with positive sizes, got {in_shape!r}")
+        layers: list[nn.Module] = []
+        if len(self.in_shape) == 1:
+            start = size // 4
+            layers += [nn.Linear(self.in_shape[0], width * start * start), nn.ReLU(), nn.Unflatten(1, (width, start, start))]
+            channels, side = width, start
+        else:
+            channels, side = self.in_shape[0], self.in_shape[1]
+            layers.append(nn.Unflatten(1, self.in_shape))
+        while side < size:
+            layers += [nn.ConvTranspose2d(channels, width, 4, stride=2, padding=1), nn.ReLU()]
+            channels, side = width, side * 2
+        if side != size:
+            raise ValueError(f"a {self.in_shape} representation cannot be doubled up to {size} pixels")
+        layers += [nn.Conv2d(channels, 1, 3, padding=1), nn.Sigmoid()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.flatten(1))
+
+
+class MnistLayerDecoders(nn.Module):
+    """One :class:`LayerDecoder` per (network, layer) of the MNIST CNN: what notebook 04 decodes.
+
+    ``network`` is ``"trained"`` (the shipped ``mnist_cnn``) or ``"untrained"`` (its copy with random
+    weights, ``evaluation.untrained_copy(model, seed=untrained_seed)``, the null).
+
+    Examples
+    --------
+    >>> dec = MnistLayerDecoders()
+    >>> dec.decode(torch.zeros(3, 64), "relu3", "untrained").shape
+    torch.Size([3, 1, 28, 28])
+    >>> dec.layers
+    ('pool1', 'pool2', 'relu3', 'fc2')
+    """
+
+    def __init__(self, layer_shapes: Mapping[str, Sequence[int]] | None = None, networks: Sequence[str] = ("trained", "untrained"),
+                 width: int = 16, untrained_seed: int = 0):
+        super().__init__()
+        shapes = dict(MNIST_LAYER_SHAPES if layer_shapes is None else layer_shapes)
+        self.layers = tuple(shapes)
+        self.networks = tuple(networks)
+        self.untrained_seed = int(untrained_seed)
+        self.decoders = nn.ModuleDict({f"{net}_{layer}": LayerDecoder(shape, width) for net in self.networks for layer, shape in shapes.items()})
+
+    def decode(self, z: torch.Tensor, layer: str, network: str = "trained") -> torch.Tensor:
+        """Decode a batch of ``layer``'s representations (``(N, D)`` or ``(N, C, H, W)``) into images ``(N, 1, 28, 28)``."""
+        if layer not in self.layers:
+            raise ValueError(f"no decoder for layer {layer!r}; choose from {self.layers}")
+        if network not in self.networks:
+            raise ValueError(f"network must be one of {self.networks}, got {network!r}")
+        dev = next(self.parameters()).device
+        with torch.no_grad():
+            return self.decoders[f"{network}_{layer}"](z.to(dev).float()).cpu()
+
+    def forward(self, z: torch.Tensor, layer: str, network: str = "trained") -> torch.Tensor:
+        return self.decoders[f"{network}_{layer}"](z)

@@ -5,7 +5,7 @@ Every helper takes ``ax=None`` (a new figure is made when omitted) and returns w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ import torch
 from ._setup import COURSE_CMAP, COURSE_DIVERGING_CMAP
 from .validation import check_number
 
-__all__ = ["to_numpy_image", "show_image", "show_heatmap", "overlay", "show_explanation", "image_grid", "bar_chart", "signed_bars", "interval_chart", "interval_curve", "show_outline", "show_occlusion", "plot_deletion_curves", "plot_randomization", "plot_embedding", "plot_against_depth"]
+__all__ = ["to_numpy_image", "show_image", "show_heatmap", "overlay", "show_explanation", "image_grid", "bar_chart", "signed_bars", "interval_chart", "interval_curve", "show_outline", "show_occlusion", "plot_deletion_curves", "plot_randomization", "plot_embedding", "plot_against_depth", "grouped_bars", "image_columns"]
 
 
 def to_numpy_image(img) -> np.ndarray:
@@ -409,8 +409,12 @@ def plot_embedding(emb, y, ax=None, title: str | None = None, label_name: str = 
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4))
     classes = np.unique(y)
-    cmap = plt.get_cmap("tab10" if len(classes) > 3 else "viridis")
-    colours = {c: cmap(i if len(classes) > 3 else i / max(1, len(classes) - 1)) for i, c in enumerate(classes)}
+    if len(classes) > 3:  # the colour-blind-safe qualitative palette of the course's style
+        palette = plt.style.library["tableau-colorblind10"]["axes.prop_cycle"].by_key()["color"]
+        colours = {c: palette[i % len(palette)] for i, c in enumerate(classes)}
+    else:  # up to three groups: viridis, ordered and colour-blind safe
+        cmap = plt.get_cmap("viridis")
+        colours = {c: cmap(i / max(1, len(classes) - 1)) for i, c in enumerate(classes)}
     ax.scatter(e[:, 0], e[:, 1], c=[colours[c] for c in y], s=6, alpha=0.8, linewidths=0)
     handles = [plt.Line2D([], [], marker="o", ls="", color=colours[c], label=names[c] if names else str(c)) for c in classes]
     ax.legend(handles=handles, title=label_name, fontsize=7, title_fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
@@ -890,3 +894,83 @@ def plot_elephant(model, trunk: float, ear: float, grad: float | None = None, ax
     ax.set_title(f"The elephant detector (ear size {ear:.2f} m)")
     ax.legend(loc="lower right", fontsize="small")
     return ax
+
+
+# ---- figures of notebook 04 (probes and decoders)
+
+
+def grouped_bars(values: Mapping[str, Mapping[str, float]], ax=None, title: str | None = None, ylabel: str | None = None,
+                 reference: float | None = None, reference_label: str | None = None, fmt: str = "{:.2f}"):
+    """Bars grouped by metric, one colour per group: ``values[group][metric]``; each bar labelled with its value. Returns the ``Axes``.
+
+    Examples
+    --------
+    >>> ax = grouped_bars({"linear": {"digit": 0.96, "control": 0.36}, "MLP": {"digit": 0.96, "control": 0.54}}, reference=0.12)
+    >>> len(ax.patches), [t.get_text() for t in ax.get_xticklabels()]
+    (4, ['digit', 'control'])
+    """
+    import matplotlib.pyplot as plt
+
+    if not values:
+        raise ValueError("values is empty: pass {group: {metric: value}}")
+    metrics = list(next(iter(values.values())))
+    for group, row in values.items():
+        if list(row) != metrics:
+            raise ValueError(f"every group needs the metrics {metrics}; {group!r} has {list(row)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    width = 0.8 / len(values)
+    for i, (group, row) in enumerate(values.items()):
+        pos = np.arange(len(metrics)) + (i - (len(values) - 1) / 2) * width
+        bars = ax.bar(pos, [row[m] for m in metrics], width, label=group)
+        ax.bar_label(bars, labels=[fmt.format(row[m]) for m in metrics], fontsize=8, padding=2)
+    ax.set_xticks(np.arange(len(metrics)), metrics)
+    if reference is not None:
+        ax.axhline(reference, color="grey", ls=":", lw=1, label=reference_label)
+    top = max(max(row.values()) for row in values.values())
+    ax.set_ylim(min(0.0, min(min(row.values()) for row in values.values())), top * 1.15 + 1e-9)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper right")
+    return ax
+
+
+def image_columns(columns: Mapping[str, object], suptitle: str | None = None, size: float = 1.35, axes=None):
+    """Show images in labelled columns: ``columns[title]`` is a batch ``(N, 1, H, W)``, the same N in each; row i shows item i everywhere.
+
+    Grey images on one fixed 0–1 scale (decoded images are compared by brightness). Returns the ``Figure``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> fig = image_columns({"input": torch.rand(2, 1, 28, 28), "decoded": torch.rand(2, 1, 28, 28)})
+    >>> len(fig.axes)
+    4
+    """
+    import matplotlib.pyplot as plt
+
+    if not columns:
+        raise ValueError("columns is empty: pass {title: batch of images}")
+    n = {len(v) for v in columns.values()}
+    if len(n) != 1:
+        raise ValueError(f"every column needs the same number of images, got {sorted(n)}")
+    nrows, ncols = n.pop(), len(columns)
+    if axes is None:
+        fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.9), squeeze=False)
+    else:
+        axes = np.asarray(axes).reshape(nrows, ncols)
+        fig = axes[0, 0].figure
+    for j, (title, batch) in enumerate(columns.items()):
+        for i in range(nrows):
+            ax = axes[i, j]
+            ax.imshow(to_numpy_image(batch[i]), cmap="gray", vmin=0.0, vmax=1.0)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(title, fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig

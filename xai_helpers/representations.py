@@ -2,12 +2,16 @@
 
 * :func:`collect_representations` runs a model once with forward hooks and returns what each
   named layer output (flattened), plus the input itself.
-* :func:`slant` measures a real nuisance factor of a digit from its pixels (how far it leans),
-  the course's analogue of the lecture's speakers; :func:`nuisance_groups` bins it.
+* A nuisance that dominates the pixels, as a speaker dominates MFCCs: :func:`add_lighting` shows each
+  digit as its writer's scan shows it (the paper lit from the left, the top or the right,
+  :data:`LIGHTING_SIDES`), :func:`assign_writers` draws the writers, :func:`read_lighting` reads the lamp
+  back from an image with a fixed rule. :func:`slant` (how far a digit leans) is a natural nuisance
+  that does *not* dominate the pixels; :func:`nuisance_groups` bins a continuous nuisance.
 * :func:`project` (PCA / t-SNE, scikit-learn) and :func:`tsne_embeddings` (a cache for sliders).
 * :func:`silhouette_per_layer`: how well a labelling clusters, layer by layer.
-* :func:`linear_probe`, :func:`mlp_probe`, :func:`control_labels`: probing (探针), and Hewitt &
-  Liang's control task, which shows that a powerful probe "finds" information that is not there.
+* Probing (探针): :func:`linear_probe` (Alain & Bengio, 2016), :func:`mlp_probe`; :func:`label_floor`, the
+  floor of a nuisance probe (the nuisance predicted from the digit label alone); Hewitt & Liang's (2019)
+  control task: :func:`kmeans_types` (word *types* for images) and :func:`control_task` (one random label per type).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ._setup import model_device
 from .validation import (
     check_array,
     check_image_batch,
+    check_int,
     check_labels,
     check_layer,
     check_number,
@@ -42,7 +47,14 @@ __all__ = [
     "silhouette_per_layer",
     "linear_probe",
     "mlp_probe",
-    "control_labels",
+    "LIGHTING_SIDES",
+    "lighting_ramps",
+    "assign_writers",
+    "add_lighting",
+    "read_lighting",
+    "kmeans_types",
+    "control_task",
+    "label_floor",
 ]
 
 #: The MNIST CNN's representations the course looks at, from the input to the logits.
@@ -103,8 +115,11 @@ def slant(x: torch.Tensor) -> np.ndarray:
     """How far each digit leans: the shear ``μ11 / μ02`` of its ink's second moments.
 
     Positive: the top leans to the right (as in ``/``); negative: to the left (as in ``\\``).
-    This is the quantity classic *deskewing* of MNIST removes; it is a property of the writer,
-    not of the digit.
+    This is the quantity classic *deskewing* of MNIST removes. It is a property of the writer, but
+    it is measured on the whole digit's ink, so the digit's shape enters it too: an upright 4 (its
+    open arm on the left) or 7 reads as leaning. Compare slants within one digit class, and beat the
+    floor of :func:`label_floor` before calling slant readable from a layer. It groups raw MNIST pixels
+    hardly at all (silhouette about 0.02); for a nuisance that dominates them see :func:`add_lighting`.
 
     Parameters
     ----------
@@ -349,17 +364,174 @@ def mlp_probe(
     return _fit_score(clf, train_rep, train_y, test_rep, test_y)
 
 
-def control_labels(n_samples: int, num_classes: int = 10, seed: int = 0) -> np.ndarray:
-    """Hewitt & Liang's control task for images: a random label fixed once per input, ``n_samples`` of them.
+# ---------------------------------------------------------------- a nuisance that dominates the pixels
 
-    The labels carry no property of the images, so any probe accuracy above chance on them is
-    the probe's own capacity (memorisation), not information in the representation.
+#: The three "writers" of :func:`add_lighting`: the side of the page the lamp was on when it was scanned.
+LIGHTING_SIDES = ("left", "top", "right")
+
+
+def lighting_ramps(size: int = 28, amplitude: float = 0.4) -> torch.Tensor:
+    """The paper's brightness on each writer's scan: a ramp from ``amplitude`` on the lamp's side to 0.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(3, size, size)``, one ramp per writer, in the order of :data:`LIGHTING_SIDES`.
 
     Examples
     --------
-    >>> control_labels(5, seed=0).tolist() == control_labels(5, seed=0).tolist()
+    >>> r = lighting_ramps(28, 0.4)
+    >>> r.shape, round(float(r[0, 0, 0]), 2), round(float(r[0, 0, -1]), 2)  # writer 0: lit from the left
+    (torch.Size([3, 28, 28]), 0.4, 0.0)
+    """
+    size = check_int(size, "size", minimum=2)
+    amplitude = check_number(amplitude, "amplitude", 0.0, 1.0)
+    r = torch.linspace(0.0, 1.0, size)
+    across, down = r[None, :].expand(size, size), r[:, None].expand(size, size)
+    return amplitude * torch.stack([1 - across, 1 - down, across])
+
+
+def assign_writers(n: int, n_writers: int = 3, seed: int = 0) -> np.ndarray:
+    """Give each of ``n`` digits one of ``n_writers`` writers at random (independently of the digit).
+
+    Examples
+    --------
+    >>> assign_writers(6, seed=0).tolist() == assign_writers(6, seed=0).tolist()
     True
     """
-    n_samples = check_positive_int(n_samples, "n_samples")
-    num_classes = check_positive_int(num_classes, "num_classes", minimum=2)
-    return np.random.default_rng(check_seed(seed)).integers(0, num_classes, n_samples)
+    n = check_int(n, "n", minimum=1)
+    n_writers = check_int(n_writers, "n_writers", minimum=1)
+    return np.random.default_rng(check_seed(seed)).integers(0, n_writers, n)
+
+
+def add_lighting(x: torch.Tensor, writer, amplitude: float = 0.4) -> torch.Tensor:
+    """The digits as their writers' scans show them: ink over paper lit from one side.
+
+    Each pixel becomes ``max(ink, paper)``, the paper's brightness being writer ``writer[i]``'s
+    ramp (:func:`lighting_ramps`). A nuisance for reading digits that changes most of the pixels,
+    as a speaker changes the whole MFCC spectrum.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Grey digits ``(N, 1, H, W)`` in [0, 1], ink bright on a dark background.
+    writer : array-like of int
+        ``(N,)`` writer of each digit, 0 (lamp on the left), 1 (top) or 2 (right).
+    amplitude : float
+        Brightness of the paper next to the lamp, in [0, 1].
+
+    Examples
+    --------
+    >>> lit = add_lighting(torch.zeros(2, 1, 28, 28), [0, 2])
+    >>> round(float(lit[0, 0, 5, 0]), 2), round(float(lit[1, 0, 5, 0]), 2)
+    (0.4, 0.0)
+    """
+    x = check_image_batch(x, channels=1)
+    w = check_labels(writer, len(x), "writer", num_classes=len(LIGHTING_SIDES))
+    ramps = lighting_ramps(x.shape[-1], amplitude).to(x.device, x.dtype)
+    if x.shape[-2] != x.shape[-1]:
+        raise ValueError(f"x must hold square images, got {tuple(x.shape[-2:])}")
+    return torch.maximum(x, ramps[torch.as_tensor(w, device=x.device)][:, None])
+
+
+def read_lighting(x: torch.Tensor, band: int = 4) -> np.ndarray:
+    """Which side of each image is brightest? A fixed rule (nothing learned) on a border band.
+
+    Compares the mean brightness of the left, right, top and bottom ``band`` pixels and answers
+    0 (left brighter than right, by more than top over bottom), 1 (top) or 2 (right), the codes of
+    :func:`add_lighting`. On the lit digits it reads the writer back (the input is its ceiling);
+    on unlit digits it guesses (chance 1/3).
+
+    Examples
+    --------
+    >>> read_lighting(add_lighting(torch.zeros(3, 1, 28, 28), [0, 1, 2])).tolist()
+    [0, 1, 2]
+    """
+    x = check_image_batch(x, channels=1)
+    band = check_int(band, "band", minimum=1, maximum=x.shape[-1] // 2)
+    a = x[:, 0].detach().float()
+    left, right = a[:, :, :band].mean((1, 2)), a[:, :, -band:].mean((1, 2))
+    top, bottom = a[:, :band].mean((1, 2)), a[:, -band:].mean((1, 2))
+    return torch.stack([left - right, top - bottom, right - left], 1).argmax(1).cpu().numpy()
+
+
+def kmeans_types(train_x, test_x, n_types: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Word *types* for images: k-means clusters of the training inputs, the test inputs sent to the nearest centre.
+
+    Hewitt & Liang's control task gives a random label to each word *type*; digits have no types,
+    so inputs that look alike (one k-means cluster of their pixels) share one.
+
+    Returns
+    -------
+    (train_types, test_types)
+        Cluster index of every training and test input.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> tr, te = kmeans_types(rng.normal(size=(40, 3)), rng.normal(size=(5, 3)), n_types=4)
+    >>> tr.shape, te.shape, int(tr.max()) < 4
+    ((40,), (5,), True)
+    """
+    from sklearn.cluster import KMeans
+
+    a = check_array(train_x, "train_x", ndim=2)
+    b = check_array(test_x, "test_x", ndim=2)
+    if b.shape[1] != a.shape[1]:
+        raise ValueError(f"test_x has {b.shape[1]} features, train_x {a.shape[1]}")
+    n_types = check_int(n_types, "n_types", minimum=2, maximum=len(a))
+    km = KMeans(n_types, n_init=1, random_state=check_seed(seed)).fit(a.astype(np.float32))
+    return km.labels_.astype(np.int64), km.predict(b.astype(np.float32)).astype(np.int64)
+
+
+def control_task(train_types, test_types, train_y, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Hewitt & Liang's (2019) control task: one random label per *type*, shared by all its inputs.
+
+    Each type gets a label drawn from the empirical distribution of the real labels ``train_y``;
+    every input (training or test) of that type carries it. A probe can do better than the
+    majority label on *held-out* inputs only by recognising the type in the representation and
+    remembering its label: the control accuracy measures the probe's capacity to memorise.
+    Selectivity = real-task accuracy − control accuracy.
+
+    Returns
+    -------
+    (train_labels, test_labels)
+
+    Examples
+    --------
+    >>> tr, te = control_task(np.array([0, 0, 1, 2]), np.array([1, 0]), np.array([3, 5, 5, 7]))
+    >>> bool(tr[0] == tr[1] == te[1]), bool(te[0] == tr[2])
+    (True, True)
+    """
+    y = check_labels(train_y, len(np.asarray(train_y)), "train_y")
+    t_tr = check_labels(train_types, len(y), "train_types")
+    t_te = check_labels(test_types, len(np.asarray(test_types)), "test_types")
+    if t_tr.min() < 0 or (len(t_te) and t_te.min() < 0):
+        raise ValueError("types must be non-negative integers")
+    n_types = int(max(t_tr.max(), t_te.max() if len(t_te) else 0)) + 1
+    classes, counts = np.unique(y, return_counts=True)
+    per_type = np.random.default_rng(check_seed(seed)).choice(classes, size=n_types, p=counts / counts.sum())
+    return per_type[t_tr], per_type[t_te]
+
+
+def label_floor(train_y, train_nuisance, test_y, test_nuisance) -> float:
+    """The floor of a nuisance probe: predict the nuisance from the digit label alone.
+
+    For each digit, predict its most frequent nuisance group among the training digits; return the
+    accuracy of that rule on the test digits. A probe on a layer shows that the layer *itself*
+    carries the nuisance only where it beats this floor (which is above chance whenever the
+    nuisance depends on the digit).
+
+    Examples
+    --------
+    >>> label_floor(np.array([0, 0, 1, 1]), np.array([2, 2, 0, 1]), np.array([0, 1]), np.array([2, 0]))
+    1.0
+    """
+    y = check_labels(train_y, len(np.asarray(train_y)), "train_y")
+    g = check_labels(train_nuisance, len(y), "train_nuisance")
+    yt = check_labels(test_y, len(np.asarray(test_y)), "test_y")
+    gt = check_labels(test_nuisance, len(yt), "test_nuisance")
+    overall = np.bincount(g).argmax()
+    best = {c: np.bincount(g[y == c]).argmax() for c in np.unique(y)}
+    pred = np.array([best.get(c, overall) for c in yt])
+    return float((pred == gt).mean())
