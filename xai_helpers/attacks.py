@@ -499,7 +499,7 @@ def _search(model, x, target, epsilon, steps, step_size, clip, objective, method
     s1 = real_map(best)
     inter = topk_intersection(s0, s1, k=k)
     shift = (center_of_mass(s1) - c0).norm(dim=1)
-    return AttackResult(*(v.to(x_dev) for v in (best, inter, label_kept, torch.tensor(history), shift, s0, s1)))
+    return AttackResult(*(v.to(x_dev) for v in (best, inter, label_kept, torch.tensor(history, device=dev), shift, s0, s1)))
 
 
 _PARAMS = """
