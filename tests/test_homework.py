@@ -224,9 +224,9 @@ def test_readme_exercise_table_is_generated_from_the_notebooks():
 
 # Solutions that call the course's own helper, or give an answer that only passes the visible check.
 CHEATS = {
-    "00_why_explain": {"ex3-solution": "most_benign = table.feature_names[0]  # passes the visible check, not the hidden one"},
+    "00_why_explain": {"ex3-solution": "most_malignant_share = {table.feature_names[0]: 1.0}  # passes the visible check, not the hidden one"},
     "01_local_explanation": {
-        "ex1-solution": "def finite_difference_saliency(net, img, k, r, c, eps=1e-6):\n    return saliency(net, img, target=k, of='score')[0, r, c].item()",
+        "ex1-solution": "def finite_difference_map(net, img, k, eps=1e-6):\n    return saliency(net, img, target=k, of='score')[0]\n\n\nfd_map = finite_difference_map(model64, x64, y)",
         "ex3-solution": "def my_top_k_share(maps, masks, k):\n    return top_k_share(maps, masks, k)",
     },
 }

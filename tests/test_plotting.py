@@ -159,6 +159,20 @@ def test_show_explanation_side_by_side_scales_each_map():
     assert map_axes[1].images[0].colorbar is not None
 
 
+def test_show_explanation_shared_scale_shows_a_weak_map_as_weak():
+    img, weak = torch.rand(1, 8, 8), torch.rand(8, 8) * 0.05
+    strong = weak * 20
+    own = plotting.show_explanation(img, [weak, strong], signed=True)
+    assert own.axes[1].images[0].get_clim()[1] == pytest.approx(float(weak.abs().max()))  # default: each its own range
+    fig = plotting.show_explanation(img, [weak, strong], signed=True, shared_scale=True)
+    clims = [ax.images[0].get_clim() for ax in fig.axes[1:] if ax.get_images() and ax is not fig.axes[0]][:2]
+    assert clims[0] == pytest.approx(clims[1]) and clims[0][1] == pytest.approx(float(strong.abs().max()))
+    fig = plotting.show_explanation(img, [weak, strong], shared_scale=True)  # unsigned: from the lowest value to the largest
+    clims = [ax.images[0].get_clim() for ax in fig.axes if ax.get_title() != "input" and ax.get_images()]
+    assert clims[0] == pytest.approx(clims[1]) and clims[0] == pytest.approx((float(weak.min()), float(strong.max())))
+    plt.close("all")
+
+
 def test_show_explanation_overlay_uses_given_axes_and_refuses_mismatches():
     fig, axes = plt.subplots(1, 2)
     out = plotting.show_explanation(torch.rand(3, 32, 32), [torch.rand(4, 4), torch.rand(4, 4)], overlay=True, titles=["a", "b"], axes=axes)

@@ -203,6 +203,7 @@ def show_explanation(
     outline=None,
     axes=None,
     size: float = 3.0,
+    shared_scale: bool = False,
 ):
     """Show an image beside its explanation maps (or the maps overlaid on it); returns the ``Figure``.
 
@@ -233,6 +234,9 @@ def show_explanation(
     axes : sequence of Axes, optional
         Where to draw (``len(maps) + 1`` axes, or ``len(maps)`` with ``overlay=True``); a new row of
         panels, ``size`` inches each, when omitted.
+    shared_scale : bool
+        ``True``: one colour scale for all maps (the largest of their scales), so that a weak map
+        looks weak beside a strong one; ``False`` (default): each map is scaled to its own range.
 
     Examples
     --------
@@ -243,6 +247,9 @@ def show_explanation(
     >>> fig = show_explanation(img, torch.rand(7, 7), overlay=True, titles=["Grad-CAM"])
     >>> fig.axes[0].get_title()
     'Grad-CAM'
+    >>> fig = show_explanation(img, [sal, 10 * sal], shared_scale=True)
+    >>> [float(ax.images[-1].get_clim()[1]) == float(10 * sal.max()) for ax in fig.axes[1:3]]
+    [True, True]
     """
     import matplotlib.pyplot as plt
 
@@ -276,14 +283,24 @@ def show_explanation(
         fig = axes[0].figure
     if not overlay:
         show_image(image, ax=axes[0], title=image_title or "input")
-    for i, (m, ax) in enumerate(zip(maps, axes if overlay else axes[1:])):
+    heats, scales = [], []
+    for i, m in enumerate(maps):
         h = to_numpy_image(m).astype(float)
         if h.ndim != 2:
             raise ValueError(f"map {i} must be 2-D, got shape {h.shape}")
         q = quantiles[i]
-        scale = float(np.quantile(np.abs(h), q)) if q is not None else float(np.abs(h).max())
-        scale = scale or 1.0
-        kw = {"vmin": -scale, "vmax": scale} if signs[i] else ({"vmax": scale} if q is not None else {})
+        heats.append(h)
+        scales.append((float(np.quantile(np.abs(h), q)) if q is not None else float(np.abs(h).max())) or 1.0)
+    if shared_scale:
+        scales = [max(scales)] * n
+    for i, (h, scale, ax) in enumerate(zip(heats, scales, axes if overlay else axes[1:])):
+        q = quantiles[i]
+        if signs[i]:
+            kw = {"vmin": -scale, "vmax": scale}
+        elif shared_scale:
+            kw = {"vmin": min(float(hh.min()) for hh in heats), "vmax": scale}
+        else:
+            kw = {"vmax": scale} if q is not None else {}
         cm = cmap or (COURSE_DIVERGING_CMAP if signs[i] else COURSE_CMAP)
         title = titles[i] if titles is not None else None
         if overlay:
