@@ -325,3 +325,19 @@ def test_pixel_knn_judge_checks_its_labels(mnist):
     few = E.pixel_knn_judge(x[y >= 5], y[y >= 5], k=1)  # columns 0..4 would be classes 5..9
     with pytest.raises(ValueError, match="fitted on the classes 0..K-1"):
         E.judge_agreement(few, x[:4], y[:4])
+
+
+def test_judge_probabilities_and_labels(mnist, mnist_cnn, digits):
+    X, y = digits
+    p = E.judge_probabilities(mnist_cnn, X)
+    assert p.shape == (len(X), 10) and torch.allclose(p.sum(1), torch.ones(len(X)), atol=1e-5)
+    assert torch.equal(E.judge_labels(mnist_cnn, X), p.argmax(1))
+    assert torch.equal(E.judge_labels(mnist_cnn, X), y)  # the fixture's digits are all classified right
+    knn = E.pixel_knn_judge(mnist.X_train, mnist.y_train)
+    labels = E.judge_labels(knn, mnist.X_train[:5])
+    assert torch.equal(labels, mnist.y_train[:5])  # each training digit is its own nearest neighbour
+    with pytest.raises(TypeError, match="judge"):
+        E.judge_labels(object(), X)
+    few = E.pixel_knn_judge(mnist.X_train[mnist.y_train >= 5], mnist.y_train[mnist.y_train >= 5], k=1)
+    with pytest.raises(ValueError, match="fitted on the classes 0..K-1"):
+        E.judge_labels(few, X)

@@ -575,6 +575,7 @@ __all__ += [
     "show_local_line",
     "show_decision_regions",
     "show_filters_and_patches",
+    "grouped_bars",
     "checkerboard",
     "show_file",
     "show_saliency_rows",
@@ -690,53 +691,122 @@ def show_decision_regions(predict: Callable[[np.ndarray], np.ndarray], X: np.nda
     return ax
 
 
-def show_filters_and_patches(xstar: torch.Tensor, patches: torch.Tensor, channels: Sequence[int], ncols: int = 4, size: float = 1.0, axes=None):
-    """Each filter's X* beside the real patches that activate it most; returns the ``Figure``.
+def show_filters_and_patches(
+    xstar: torch.Tensor | dict,
+    patches: torch.Tensor,
+    channels: Sequence[int],
+    ncols: int = 4,
+    size: float = 1.0,
+    axes=None,
+    dead: Sequence[int] = (),
+):
+    """Each filter's X* (one or several versions) beside the real patches that activate it most; returns the ``Figure``.
 
     Parameters
     ----------
-    xstar : torch.Tensor
-        (F, 1, H, W): one X* per filter.
+    xstar : torch.Tensor or dict
+        (F, 1, H, W): one X* per filter; or a dict name → (F, 1, H, W) to show several versions
+        (e.g. ``{"post-ReLU": ..., "pre-ReLU": ...}``), each in its own column, named in the titles.
+        Each X* is contrast-stretched (faint patterns show).
     patches : torch.Tensor
         (F, k, 1, ph, pw) from :func:`xai_helpers.activation_maximization.top_activating_patches`.
     channels : list of int
         The filters' indices (for the titles).
+    ncols : int
+        Filters per row.
     axes : array of Axes, optional
-        A grid of ``ceil(F / ncols)`` rows and ``ncols · (k + 1)`` columns to draw in (default: a new figure).
+        A grid of ``ceil(F / ncols)`` rows and ``ncols · (versions + k)`` columns to draw in (default: a new figure).
+    dead : list of int
+        Filters to mark as dead (their title says so): their "top" patches are only the least negative.
 
     Examples
     --------
     >>> fig = show_filters_and_patches(torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], ncols=2)
     >>> len(fig.axes)
     8
+    >>> fig = show_filters_and_patches({"a": torch.rand(2, 1, 28, 28), "b": torch.rand(2, 1, 28, 28)}, torch.rand(2, 3, 1, 8, 8), [0, 1], ncols=2, dead=[1])
+    >>> len(fig.axes), fig.axes[5].get_title(), fig.axes[6].get_title()
+    (10, 'a #1 (dead)', 'b #1')
     """
     import matplotlib.pyplot as plt
 
+    versions = dict(xstar) if isinstance(xstar, dict) else {"X*": xstar}
+    if not versions:
+        raise ValueError("xstar must hold at least one set of images")
     f, k = patches.shape[:2]
-    if len(xstar) != f or len(channels) != f:
-        raise ValueError(f"got {len(xstar)} X*, {f} patch sets and {len(channels)} channels; they must match")
+    if any(len(v) != f for v in versions.values()) or len(channels) != f:
+        raise ValueError(f"got {[len(v) for v in versions.values()]} X*, {f} patch sets and {len(channels)} channels; they must match")
+    unknown = set(dead) - set(channels)
+    if unknown:
+        raise ValueError(f"dead filters {sorted(unknown)} are not among the channels shown")
+    v = len(versions)
+    group = v + k
     nrows = -(-f // ncols)
     if axes is None:
-        fig, axes = plt.subplots(nrows, ncols * (k + 1), figsize=(size * ncols * (k + 1), size * 1.15 * nrows), squeeze=False)
+        fig, axes = plt.subplots(nrows, ncols * group, figsize=(size * ncols * group, size * 1.2 * nrows), squeeze=False)
     else:
         axes = np.asarray(axes).reshape(nrows, -1)
-        if axes.shape[1] != ncols * (k + 1):
-            raise ValueError(f"axes must be a grid of {nrows} x {ncols * (k + 1)}, got {axes.shape}")
+        if axes.shape[1] != ncols * group:
+            raise ValueError(f"axes must be a grid of {nrows} x {ncols * group}, got {axes.shape}")
         fig = axes[0, 0].figure
     for ax in axes.flat:
         ax.set_axis_off()
     for a in range(f):
         r, c = divmod(a, ncols)
-        ax = axes[r, c * (k + 1)]
-        ax.imshow(xstar[a, 0].numpy(), cmap="gray")  # contrast stretched: faint patterns show
-        ax.set_title(f"X* #{channels[a]}", fontsize=8)
+        mark = " (dead)" if channels[a] in dead else ""
+        for b, (name, imgs) in enumerate(versions.items()):
+            ax = axes[r, c * group + b]
+            ax.imshow(imgs[a, 0].numpy(), cmap="gray")  # contrast stretched: faint patterns show
+            label = f"{name} #{channels[a]}" if v > 1 else f"X* #{channels[a]}"
+            ax.set_title(label + (mark if b == 0 else ""), fontsize=7)
         for b in range(k):
-            ax = axes[r, c * (k + 1) + 1 + b]
+            ax = axes[r, c * group + v + b]
             ax.imshow(patches[a, b, 0].numpy(), cmap="gray", vmin=0, vmax=1)
             if b == 0:
                 ax.set_title("top real patches", fontsize=7, loc="left")
     fig.tight_layout(pad=0.3)
     return fig
+
+
+def grouped_bars(labels: Sequence[str], series: dict, ax=None, title: str | None = None, ylabel: str | None = None, reference: float | None = None, reference_label: str | None = None):
+    """Several series of values side by side for each label (e.g. the share of each digit by several judges); returns the ``Axes``.
+
+    Parameters
+    ----------
+    labels : list of str
+        One group of bars per label.
+    series : dict
+        Series name → values (one per label); one colour per series (the course's colour cycle).
+    reference : float, optional
+        A horizontal dashed line (e.g. the share every class has in the training set).
+
+    Examples
+    --------
+    >>> ax = grouped_bars(["0", "1"], {"a": [0.1, 0.2], "b": [0.3, 0.1]}, reference=0.1)
+    >>> len(ax.patches), ax.get_xticks().tolist()
+    (4, [0, 1])
+    """
+    ax = _ax(ax)
+    if not series:
+        raise ValueError("series must hold at least one name -> values")
+    n = len(labels)
+    for name, values in series.items():
+        if len(values) != n:
+            raise ValueError(f"series {name!r} has {len(values)} values for {n} labels")
+    width = 0.8 / len(series)
+    x = np.arange(n)
+    for s, (name, values) in enumerate(series.items()):
+        ax.bar(x + (s - (len(series) - 1) / 2) * width, np.asarray(values, dtype=float), width, label=name, color=f"C{s}")
+    if reference is not None:
+        ax.axhline(reference, color="k", ls="--", lw=1, label=reference_label)
+    ax.set_xticks(x)
+    ax.set_xticklabels(list(labels))
+    ax.legend(fontsize="small", ncols=min(len(series) + (reference is not None), 5))
+    if title:
+        ax.set_title(title)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return ax
 
 
 def checkerboard(size: int, square: int = 6) -> np.ndarray:
