@@ -250,3 +250,12 @@ def test_filters_patches_and_elephant():
     ax = plotting.plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002)
     assert ax.lines[0].get_xdata().max() == pytest.approx(3.0) and len(ax.lines) == 3
 
+
+
+def test_image_grid_titles_of_a_lower_row_stay_clear_of_the_row_above():
+    fig = plotting.image_grid(torch.rand(20, 1, 28, 28), titles=[f"CNN: {i}" for i in range(20)], ncols=10, size=1.8, suptitle="s")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    upper, lower = fig.axes[0], fig.axes[10]
+    assert lower.title.get_window_extent(renderer).y1 <= upper.get_window_extent(renderer).y0 + 0.5
+    plt.close(fig)

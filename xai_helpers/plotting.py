@@ -317,7 +317,8 @@ def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, cmap
     if axes is None:
         ncols = min(ncols, n)
         nrows = -(-n // ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
+        title_room = 0.3 if titles is not None else 0.0  # each row's titles need their own height, or they hide under the row above
+        fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + title_room) * nrows + (0.4 if suptitle else 0)), squeeze=False)
     else:
         axes = np.asarray(axes, dtype=object)
         if axes.size < n:
