@@ -43,7 +43,7 @@ def main() -> None:
     timed("AM: 32 conv2 filters, 100 steps (notebook 06)", lambda: activation_maximization(cnn, filter_objective("conv2", list(range(32))), steps=100))
     timed("AM: 30 class X*, 150 steps, no prior (notebook 06)", lambda: activation_maximization(cnn, class_objective(list(range(10)) * 3), steps=150))
     timed("AM: 30 class X*, 150 steps, L1+TV+jitter+rot (notebook 06)", lambda: activation_maximization(cnn, class_objective(list(range(10)) * 3), steps=150, regularizers=regs))
-    timed("slider 06: 10 class X*, 100 steps, L1+TV+jitter+rot", lambda: activation_maximization(cnn, class_objective(list(range(10))), steps=100, regularizers=regs))
+    timed("slider 06: 10 class X*, 150 steps, L1+TV+jitter+rot (a new setting; seen ones are cached)", lambda: activation_maximization(cnn, class_objective(list(range(10))), steps=150, regularizers=regs))
     timed("latent search: 10 digits, 100 steps (notebook 07)", lambda: latent_search(G, cnn, list(range(10)), steps=100))
     timed("slider 07: 4 codes, 100 steps", lambda: latent_search(G, cnn, [6] * 4, steps=100))
     timed("slider 07: 4 codes, 300 steps (slider maximum)", lambda: latent_search(G, cnn, [6] * 4, steps=300))

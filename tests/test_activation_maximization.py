@@ -16,6 +16,7 @@ from xai_helpers.activation_maximization import (
     activation_maximization,
     class_objective,
     filter_objective,
+    filter_scores,
     layer_activations,
     receptive_field,
     top_activating_patches,
@@ -146,3 +147,34 @@ def test_receptive_field_and_patches(mnist_cnn, mnist):
     assert again.item() == pytest.approx(values[0, 0].item(), rel=1e-4)
     with pytest.raises(ValueError, match="out of range"):
         top_activating_patches(mnist_cnn, X, "conv2", 40)
+
+
+def test_unclipped_plain_ascent_leaves_the_range_and_clipping_keeps_it(mnist_cnn):
+    kw = dict(steps=30, lr=0.5, optimizer="sgd", init_scale=1.0, seed=1)
+    free = activation_maximization(mnist_cnn, class_objective([3, 8]), clip=False, **kw).images
+    kept = activation_maximization(mnist_cnn, class_objective([3, 8]), **kw).images
+    assert free.min() < 0 or free.max() > 1
+    assert kept.min() >= 0 and kept.max() <= 1
+    # the first step is the same ascent: unclipped, X moves exactly lr * gradient from the same start
+    one = activation_maximization(mnist_cnn, class_objective(3), steps=1, lr=0.5, optimizer="sgd", init_scale=1.0, clip=False, seed=2)
+    x0 = torch.rand((1, 1, 28, 28), generator=torch.Generator().manual_seed(2)).requires_grad_(True)
+    mnist_cnn(x0)[0, 3].backward()
+    assert torch.allclose(one.images, x0.detach() + 0.5 * x0.grad, atol=1e-5)
+    with pytest.raises(TypeError, match="clip"):
+        activation_maximization(mnist_cnn, class_objective(3), steps=1, clip="no")
+
+
+def test_filter_scores_match_the_feature_maps(mnist_cnn, digits):
+    X, _ = digits
+    with torch.no_grad():
+        pre = layer_activations(mnist_cnn, X, "conv2")
+    total = filter_scores(mnist_cnn, X, "conv2", batch_size=3)
+    assert total.shape == (len(X), 32)
+    assert torch.allclose(total, pre.sum((2, 3)), rtol=1e-4, atol=1e-3)
+    assert torch.allclose(filter_scores(mnist_cnn, X, "conv2", reduce="max"), pre.amax((2, 3)))
+    post = filter_scores(mnist_cnn, X, "relu2")
+    assert (post >= 0).all() and torch.allclose(post, pre.clamp(min=0).sum((2, 3)), rtol=1e-4, atol=1e-3)
+    with pytest.raises(ValueError, match="reduce"):
+        filter_scores(mnist_cnn, X, "conv2", reduce="mean")
+    with pytest.raises(ValueError, match="feature map"):
+        filter_scores(mnist_cnn, X, "fc1")

@@ -338,3 +338,19 @@ def test_untrained_copy_is_random_deterministic_and_leaves_the_model(mnist_cnn, 
     assert not torch.equal(a.fc1.weight, c.fc1.weight)
     assert all(not torch.equal(a.state_dict()[k], before[k]) for k in before if k.endswith("weight"))
     assert accuracy(a, mnist.X_test[:500], mnist.y_test[:500]) < 0.3 < accuracy(mnist_cnn, mnist.X_test[:500], mnist.y_test[:500])
+
+
+def test_judge_probabilities_and_labels(mnist, mnist_cnn, digits):
+    X, y = digits
+    p = E.judge_probabilities(mnist_cnn, X)
+    assert p.shape == (len(X), 10) and torch.allclose(p.sum(1), torch.ones(len(X)), atol=1e-5)
+    assert torch.equal(E.judge_labels(mnist_cnn, X), p.argmax(1))
+    assert torch.equal(E.judge_labels(mnist_cnn, X), y)  # the fixture's digits are all classified right
+    knn = E.pixel_knn_judge(mnist.X_train, mnist.y_train)
+    labels = E.judge_labels(knn, mnist.X_train[:5])
+    assert torch.equal(labels, mnist.y_train[:5])  # each training digit is its own nearest neighbour
+    with pytest.raises(TypeError, match="judge"):
+        E.judge_labels(object(), X)
+    few = E.pixel_knn_judge(mnist.X_train[mnist.y_train >= 5], mnist.y_train[mnist.y_train >= 5], k=1)
+    with pytest.raises(ValueError, match="fitted on the classes 0..K-1"):
+        E.judge_labels(few, X)

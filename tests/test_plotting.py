@@ -250,6 +250,17 @@ def test_filters_patches_and_elephant():
     assert len(fig.axes) == 8
     with pytest.raises(ValueError, match="must match"):
         plotting.show_filters_and_patches(torch.rand(3, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1])
+    fig = plotting.show_filters_and_patches({"post": torch.rand(2, 1, 28, 28), "pre": torch.zeros(2, 1, 28, 28)},
+                                            torch.rand(2, 3, 1, 8, 8), [4, 7], ncols=1, dead=[7])
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(fig.axes) == 10 and titles[:2] == ["post #4", "pre #4"] and titles[5:7] == ["post #7 (dead)", "pre #7"]
+    with pytest.raises(ValueError, match="dead"):
+        plotting.show_filters_and_patches(torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], dead=[5])
+    ax = plotting.grouped_bars(["a", "b", "c"], {"x": [1, 2, 3], "y": [3, 2, 1]}, reference=2.0, reference_label="ref")
+    heights = sorted(round(b.get_height()) for b in ax.patches)
+    assert heights == [1, 1, 2, 2, 3, 3] and ax.lines[0].get_ydata()[0] == 2.0
+    with pytest.raises(ValueError, match="values for 3 labels"):
+        plotting.grouped_bars(["a", "b", "c"], {"x": [1, 2]})
     ax = plotting.plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002)
     assert ax.lines[0].get_xdata().max() == pytest.approx(3.0) and len(ax.lines) == 3
 
@@ -293,3 +304,12 @@ def test_plot_embedding_uses_the_colour_blind_palette_for_digits():
     used = {to_hex(c) for c in ax.collections[0].get_facecolors()}
     assert used <= palette and len(used) == 10
     plt.close("all")
+
+
+def test_image_grid_titles_of_a_lower_row_stay_clear_of_the_row_above():
+    fig = plotting.image_grid(torch.rand(20, 1, 28, 28), titles=[f"CNN: {i}" for i in range(20)], ncols=10, size=1.8, suptitle="s")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    upper, lower = fig.axes[0], fig.axes[10]
+    assert lower.title.get_window_extent(renderer).y1 <= upper.get_window_extent(renderer).y0 + 0.5
+    plt.close(fig)

@@ -58,6 +58,7 @@ __all__ = [
     "Blur",
     "AMResult",
     "activation_maximization",
+    "filter_scores",
     "receptive_field",
     "top_activating_patches",
 ]
@@ -141,6 +142,58 @@ def layer_activations(model: nn.Module, x: torch.Tensor, layer: str | nn.Module)
     with forward_hook(model, layer) as record:
         model(x)
     return record.output
+
+
+@torch.no_grad()
+def filter_scores(model: nn.Module, x: torch.Tensor, layer: str | nn.Module, reduce: str = "sum", batch_size: int = 500) -> torch.Tensor:
+    """Each filter's response to each image: ``Σ_i Σ_j a_ij`` (``reduce="sum"``) or its strongest unit (``"max"``).
+
+    The lecture's objective for filter *k* is the sum of its feature map ``a_ij``; its strongest
+    unit is what the top-activating patches show. Computed in batches, without gradients.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The network (left in eval mode).
+    x : torch.Tensor
+        Images (N, C, H, W).
+    layer : str or nn.Module
+        A layer whose output is a feature map (N, F, h, w), e.g. ``"conv2"`` (before the ReLU) or
+        ``"relu2"`` (after it).
+    reduce : {"sum", "max"}
+        Sum over the map's positions, or the largest value.
+    batch_size : int
+        Images per forward pass.
+
+    Returns
+    -------
+    torch.Tensor
+        (N, F) on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> model = MnistCNN().eval()
+    >>> x = torch.rand(3, 1, 28, 28)
+    >>> s = filter_scores(model, x, "relu2")
+    >>> s.shape, bool((s >= 0).all())
+    (torch.Size([3, 32]), True)
+    >>> bool(torch.allclose(s, layer_activations(model, x, "relu2").sum((2, 3)), atol=1e-4))
+    True
+    """
+    check_image_batch(x, "x")
+    if reduce not in {"sum", "max"}:
+        raise ValueError(f"reduce must be 'sum' or 'max', got {reduce!r}")
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    device = model_device(model)
+    model.eval()
+    out = []
+    for s in range(0, len(x), batch_size):
+        act = layer_activations(model, x[s : s + batch_size].to(device), layer)
+        if act.ndim != 4:
+            raise ValueError(f"layer {layer!r} outputs shape {tuple(act.shape)}; filter scores need a feature map (N, F, h, w)")
+        out.append((act.sum((2, 3)) if reduce == "sum" else act.amax((2, 3))).cpu())
+    return torch.cat(out)
 
 
 # --------------------------------------------------------------------------- regularizers
@@ -308,12 +361,15 @@ def activation_maximization(
     init_scale: float = 0.1,
     optimizer: str = "adam",
     progress: bool = False,
+    clip: bool = True,
 ) -> AMResult:
     """Gradient ascent on the input, the network frozen: ``X* = argmax_X objective(X) − Σ penalties``.
 
     One image per index of ``objective`` is optimized (all in one batch) with Adam, starting from
     faint uniform noise; after each step the pixels are clipped to ``value_range`` (the valid
-    range of the model's inputs). Transformation regularizers (jitter, scale, rotation, blur)
+    range of the model's inputs). Each of these choices is a constraint on X*: ``optimizer="sgd"``,
+    ``clip=False`` and ``init_scale=1`` (uniform noise in ``value_range``) give the unconstrained
+    ascent of the lecture, ``X ← X + lr·∇``. Transformation regularizers (jitter, scale, rotation, blur)
     change the image the model sees at each step, not the image that is kept.
 
     Parameters
@@ -338,6 +394,8 @@ def activation_maximization(
         ``"sgd"`` is plain gradient ascent ``X ← X + lr·∇``; ``"adam"`` rescales each pixel's step.
     progress : bool
         Show a ``tqdm.auto`` progress bar.
+    clip : bool
+        Clip the pixels to ``value_range`` after each step (``False``: the pixels may leave it).
 
     Returns
     -------
@@ -351,6 +409,9 @@ def activation_maximization(
     >>> res = activation_maximization(MnistCNN().eval(), filter_objective("conv2", 0), steps=20)
     >>> bool(res.history[-1, 0] > res.history[0, 0])
     True
+    >>> free = activation_maximization(MnistCNN().eval(), class_objective(3), steps=5, lr=1.0, optimizer="sgd", init_scale=1.0, clip=False)
+    >>> free.images.shape
+    torch.Size([1, 1, 28, 28])
     """
     from tqdm.auto import tqdm
 
@@ -360,6 +421,8 @@ def activation_maximization(
         raise TypeError(f"objective must come from filter_objective(...) or class_objective(...), got {type(objective).__name__}")
     steps = check_int(steps, "steps", minimum=1)
     lr = check_positive(lr, "lr")
+    if not isinstance(clip, bool):
+        raise TypeError(f"clip must be True or False, got {clip!r}")
     seed = check_seed(seed)
     low, high = (float(v) for v in value_range)
     if not low < high:
@@ -389,8 +452,9 @@ def activation_maximization(
             opt.zero_grad()
             loss.backward()
             opt.step()
-            with torch.no_grad():
-                x.clamp_(low, high)
+            if clip:
+                with torch.no_grad():
+                    x.clamp_(low, high)
             history[t] = value.detach().cpu()
     finally:
         for p, w in zip(model.parameters(), was):

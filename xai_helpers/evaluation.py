@@ -541,7 +541,46 @@ def randomization_check(
 # Moved here from the old ``visualization`` module: does an image made for class i show an i?
 # Ask an independent classifier (notebooks 06-07). Kept as one section at the end of the module.
 
-__all__ += ["judge_agreement", "pixel_knn_judge", "agreement_table"]
+__all__ += ["judge_probabilities", "judge_labels", "judge_agreement", "pixel_knn_judge", "agreement_table"]
+
+
+@torch.no_grad()
+def judge_probabilities(judge, x: torch.Tensor) -> torch.Tensor:
+    """The class probabilities a judge gives each image: (N, classes), on the CPU.
+
+    ``judge`` is a torch classifier (logits; softmax applied) or a fitted scikit-learn classifier
+    of flattened pixels (e.g. :func:`pixel_knn_judge`).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistJudge
+    >>> p = judge_probabilities(MnistJudge(), torch.zeros(2, 1, 28, 28))
+    >>> p.shape, bool(torch.allclose(p.sum(1), torch.ones(2)))
+    (torch.Size([2, 10]), True)
+    """
+    from .models import predict_proba
+
+    check_image_batch(x, "x")
+    if isinstance(judge, nn.Module):
+        return predict_proba(judge, x).cpu()
+    if hasattr(judge, "predict_proba"):  # a fitted scikit-learn classifier on flattened pixels
+        classes = [int(c) for c in getattr(judge, "classes_", [])]
+        if classes != list(range(len(classes))):  # its probability columns follow classes_, not the class index
+            raise ValueError(f"a scikit-learn judge must be fitted on the classes 0..K-1 (its columns are its classes_), got classes {classes[:12]}")
+        return torch.as_tensor(judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32)
+    raise TypeError(f"judge must be a torch classifier or a fitted scikit-learn classifier, got {type(judge).__name__}")
+
+
+def judge_labels(judge, x: torch.Tensor) -> torch.Tensor:
+    """The class a judge reads in each image (its most probable class): (N,) int64, on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistJudge
+    >>> judge_labels(MnistJudge(), torch.zeros(3, 1, 28, 28)).shape
+    torch.Size([3])
+    """
+    return judge_probabilities(judge, x).argmax(1)
 
 
 @torch.no_grad()
@@ -565,19 +604,9 @@ def judge_agreement(judge, x: torch.Tensor, target: int | Sequence[int]) -> tupl
     >>> 0.0 <= frac <= 1.0, p.shape
     (True, torch.Size([3]))
     """
-    from .models import predict_proba
-    from .validation import check_image_batch, check_target
+    from .validation import check_target
 
-    check_image_batch(x, "x")
-    if isinstance(judge, nn.Module):
-        probs = predict_proba(judge, x)
-    elif hasattr(judge, "predict_proba"):  # a fitted scikit-learn classifier on flattened pixels
-        classes = [int(c) for c in getattr(judge, "classes_", [])]
-        if classes != list(range(len(classes))):  # its probability columns follow classes_, not the class index
-            raise ValueError(f"a scikit-learn judge must be fitted on the classes 0..K-1 (its columns are its classes_), got classes {classes[:12]}")
-        probs = torch.as_tensor(judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32, device="cpu")  # like predict_proba: on the CPU
-    else:
-        raise TypeError(f"judge must be a torch classifier or a fitted scikit-learn classifier, got {type(judge).__name__}")
+    probs = judge_probabilities(judge, x)
     t = check_target(list(target) if isinstance(target, range) else target, len(x), probs.shape[1])
     agree = (probs.argmax(1) == t.to(probs.device)).float().mean().item()
     return agree, probs.gather(1, t[:, None].to(probs.device))[:, 0].to(x.device)
@@ -586,7 +615,9 @@ def pixel_knn_judge(x: torch.Tensor, y: torch.Tensor, k: int = 5):
     """A judge that knows only what real digits look like: k nearest neighbours in pixel space (scikit-learn).
 
     It calls an image digit ``i`` when its closest training digits (Euclidean distance between
-    pixels) are mostly ``i`` — a judge with no convolutions and no gradients to be fooled by.
+    pixels) are mostly ``i`` — a judge with no convolutions and no gradients to be fooled by. It is
+    not fool-proof: from a noise image every training digit is about equally far, so a small push
+    toward one class's strokes decides its vote (notebook 06).
     ``x``: the real images (N, C, H, W); ``y``: their true labels (N,).
 
     Examples
