@@ -256,11 +256,6 @@ def test_filters_patches_and_elephant():
     assert len(fig.axes) == 10 and titles[:2] == ["post #4", "pre #4"] and titles[5:7] == ["post #7 (dead)", "pre #7"]
     with pytest.raises(ValueError, match="dead"):
         plotting.show_filters_and_patches(torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], dead=[5])
-    ax = plotting.grouped_bars(["a", "b", "c"], {"x": [1, 2, 3], "y": [3, 2, 1]}, reference=2.0, reference_label="ref")
-    heights = sorted(round(b.get_height()) for b in ax.patches)
-    assert heights == [1, 1, 2, 2, 3, 3] and ax.lines[0].get_ydata()[0] == 2.0
-    with pytest.raises(ValueError, match="values for 3 labels"):
-        plotting.grouped_bars(["a", "b", "c"], {"x": [1, 2]})
     ax = plotting.plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002)
     assert ax.lines[0].get_xdata().max() == pytest.approx(3.0) and len(ax.lines) == 3
 
