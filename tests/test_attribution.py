@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
-from captum.attr import IntegratedGradients, LayerGradCam, NoiseTunnel, Occlusion, Saliency
+from captum.attr import DeepLift, GuidedBackprop, IntegratedGradients, LayerGradCam, NoiseTunnel, Occlusion, Saliency
 from scipy.stats import pearsonr
 
 from xai_helpers import attribution as A
@@ -207,3 +209,57 @@ def test_smoothgrad_samples_and_cache(mnist_cnn, digits):
     assert torch.allclose(A.reduce_channels(s.mean(0)), A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1), atol=1e-6)
     cache = A.SmoothGradCache(mnist_cnn, x, y, seed=1, progress=False)
     assert torch.allclose(cache.map(0.2, 5), A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1)[0], atol=1e-6)
+
+
+# --------------------------------------------------------------------------- guided backprop, DeepLIFT, IG sweep
+def test_guided_backprop_matches_captum_and_leaves_no_hooks(mnist_cnn, digits):
+    x, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = GuidedBackprop(mnist_cnn).attribute(x.clone().requires_grad_(True), target=y).detach()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ours raises no warning
+        ours = A.guided_backprop(mnist_cnn, x, y)
+    assert torch.allclose(ours, theirs, atol=1e-6)
+    assert not torch.allclose(ours, A.saliency(mnist_cnn, x, y, reduce=None), atol=1e-3)  # not the plain gradient
+    assert all(not m._backward_hooks for m in mnist_cnn.modules())
+    # the plain gradient again once the hooks are gone
+    g = A.saliency(mnist_cnn, x, y, reduce=None)
+    assert torch.allclose(g, A.saliency(mnist_cnn, x, y, reduce=None))
+
+
+def test_guided_backprop_refuses_models_without_relu_modules(tiny_rgb_model):
+    with pytest.raises(ValueError, match="nn.ReLU"):
+        A.guided_backprop(tiny_rgb_model, torch.rand(1, 3, 8, 8, dtype=torch.float64), 0)
+
+
+def test_deeplift_is_complete_matches_captum_and_is_quiet(mnist_cnn, digits):
+    x, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = A.deeplift(mnist_cnn, x, y, baseline="black")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = DeepLift(mnist_cnn).attribute(x.clone().requires_grad_(True), baselines=0.0, target=y).detach()
+    assert torch.allclose(ours, theirs, atol=1e-6)
+    with torch.no_grad():
+        diff = mnist_cnn(x).gather(1, y[:, None])[:, 0] - mnist_cnn(torch.zeros_like(x)).gather(1, y[:, None])[:, 0]
+    assert torch.allclose(ours.sum(dim=(1, 2, 3)), diff, rtol=0.02, atol=1e-3)  # summation-to-delta
+
+
+@pytest.mark.parametrize("baseline", ["black", "grey"])
+def test_ig_sweep_equals_left_riemann_ig_at_every_step_count(mnist_cnn, digits, baseline):
+    x, y = digits[0][:2], digits[1][:2]
+    sweep = A.integrated_gradients_sweep(mnist_cnn, x, y, baseline=baseline, n_steps=(1, 4, 16))
+    assert sweep.n_steps == (1, 4, 16) and sweep.path_derivative.shape == (2, 16)
+    for n in (1, 4, 16):
+        attr, gap = A.integrated_gradients(mnist_cnn, x, y, baseline=baseline, n_steps=n, rule="left", return_delta=True)
+        assert torch.allclose(sweep.attributions[n], attr, atol=1e-6)
+        assert torch.allclose(sweep.gaps[n], gap, atol=1e-5)
+    # the path derivative's mean over the finest grid is the 16-step IG's total
+    assert torch.allclose(sweep.path_derivative.mean(1), sweep.attributions[16].sum(dim=(1, 2, 3)), rtol=1e-4)
+
+
+def test_ig_sweep_refuses_step_counts_that_do_not_divide_the_largest(mnist_cnn, digits):
+    with pytest.raises(ValueError, match="divide the largest"):
+        A.integrated_gradients_sweep(mnist_cnn, digits[0][:1], digits[1][:1], n_steps=(3, 8))

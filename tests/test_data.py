@@ -96,3 +96,15 @@ def test_everything_loads_without_network(no_network):
     model = models.imagenet_model()
     assert len(models.imagenet_classes()) == 1000
     assert model(torch.zeros(1, 3, 224, 224)).shape == (1, 1000)
+
+
+def test_coffee_masks_fit_the_cropped_photo():
+    m = data.coffee_masks()
+    assert set(m) == {"cup", "cup and saucer"}
+    for mask in m.values():
+        assert mask.shape == (224, 224) and mask.dtype == torch.bool
+    assert (m["cup"] <= m["cup and saucer"]).all()  # the cup is inside the object
+    assert 0.2 < m["cup"].float().mean() < 0.26 and 0.6 < m["cup and saucer"].float().mean() < 0.72
+    # the cup is the white porcelain: brighter on average than the rest of the photo
+    img = data.imagenet_preprocess(data.load_photo("coffee"), crop_pct=1.0)[0].mean(0)
+    assert img[m["cup"]].mean() > img[~m["cup and saucer"]].mean()

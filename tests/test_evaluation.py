@@ -354,3 +354,28 @@ def test_judge_probabilities_and_labels(mnist, mnist_cnn, digits):
     few = E.pixel_knn_judge(mnist.X_train[mnist.y_train >= 5], mnist.y_train[mnist.y_train >= 5], k=1)
     with pytest.raises(ValueError, match="fitted on the classes 0..K-1"):
         E.judge_labels(few, X)
+
+
+# --------------------------------------------------------------------------- neighbour correlation
+def test_neighbour_correlation_ignores_averaged_noise_and_rewards_smooth_maps():
+    g = torch.Generator().manual_seed(0)
+    noise = torch.rand(50, 64, 64, generator=g)
+    ramp = torch.linspace(0, 1, 64).expand(64, 64)
+    blob = torch.exp(-((torch.arange(64.0)[:, None] - 32) ** 2 + (torch.arange(64.0) - 32) ** 2) / 200)
+    nc = E.neighbour_correlation(torch.stack([noise[0], noise.mean(0), ramp, blob]))
+    assert abs(nc[0]) < 0.05 and abs(nc[1]) < 0.05  # averaging noise does not make it smooth
+    assert nc[2] > 0.99 and nc[3] > 0.95
+    assert torch.allclose(E.neighbour_correlation(10 * blob[None] + 3), nc[3:], atol=1e-6)  # scale- and shift-free
+    # total variation ÷ mean, by contrast, falls when noise is averaged
+    tv = E.total_variation(noise[:1]), E.total_variation(noise.mean(0, keepdim=True))
+    assert tv[1] < 0.5 * tv[0]
+
+
+def test_neighbour_correlation_of_a_constant_map_is_zero_and_bad_input_is_refused():
+    assert E.neighbour_correlation(torch.ones(1, 5, 5)).tolist() == [0.0]
+    with pytest.raises(ValueError, match=r"\(N, H, W\)"):
+        E.neighbour_correlation(torch.rand(5, 5))
+    with pytest.raises(ValueError, match="at least 2"):
+        E.neighbour_correlation(torch.rand(1, 1, 5))
+    with pytest.raises(ValueError, match="NaN"):
+        E.neighbour_correlation(torch.full((1, 3, 3), float("nan")))

