@@ -600,7 +600,7 @@ def judge_probabilities(judge, x: torch.Tensor) -> torch.Tensor:
         classes = [int(c) for c in getattr(judge, "classes_", [])]
         if classes != list(range(len(classes))):  # its probability columns follow classes_, not the class index
             raise ValueError(f"a scikit-learn judge must be fitted on the classes 0..K-1 (its columns are its classes_), got classes {classes[:12]}")
-        return torch.as_tensor(judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32)
+        return torch.as_tensor(judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32, device="cpu")  # on the CPU, like predict_proba
     raise TypeError(f"judge must be a torch classifier or a fitted scikit-learn classifier, got {type(judge).__name__}")
 
 
