@@ -312,9 +312,10 @@ def sample_masks(n_segments: int, n_samples: int, seed: int = 0, keep: float = 0
     * ``scheme="keep"`` (default): each segment is kept independently with probability ``keep``, so
       most neighbours keep about ``keep``·S segments. This is what the ``lime`` package's
       ``LimeImageExplainer`` does (version 0.2: ``randint(0, 2)`` per segment).
-    * ``scheme="count"``: the sampler of Ribeiro, Singh & Guestrin (KDD 2016, §3.3), also ``lime``'s
-      text explainer: the *number* of deleted segments is drawn uniformly from 1..S, then which ones,
-      uniformly. Neighbours then range from one segment deleted to all; ``keep`` is not used.
+    * ``scheme="count"``: as ``lime``'s text explainer, after Ribeiro, Singh & Guestrin (KDD 2016,
+      §3.3, who draw the number of *kept* components uniformly): the *number* of deleted segments is
+      drawn uniformly from 1..S, then which ones, uniformly. Neighbours then range from one segment
+      deleted to all; ``keep`` is not used.
 
     Examples
     --------
