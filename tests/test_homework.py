@@ -229,8 +229,13 @@ CHEATS = {
         "ex1-solution": "def finite_difference_map(net, img, k, eps=1e-6):\n    return saliency(net, img, target=k, of='score')[0]\n\n\nfd_map = finite_difference_map(model64, x64, y)",
         "ex3-solution": "def my_top_k_share(maps, masks, k):\n    return top_k_share(maps, masks, k)",
     },
+    "08_lime_and_surrogates": {
+        "ex1-solution": "def my_cosine_kernel(masks, width=0.25):\n    return xai_lime.cosine_kernel(masks, kernel_width=width)",
+        "ex2-solution": "def my_average_path_length(tree, X):\n    return trees.average_path_length(tree, X)",
+        "ex3-solution": "fill_blind, density_blind = 0.5, 0.0  # passes the visible check, not the hidden one",
+    },
 }
-CHEAT_POINTS = {"00_why_explain": 2, "01_local_explanation": 4}  # the points of the exercises replaced above
+CHEAT_POINTS = {"00_why_explain": 2, "01_local_explanation": 4, "08_lime_and_surrogates": 5}  # the points of the exercises replaced above
 
 
 def test_course_notebooks_grade_end_to_end_with_nbgrader(tmp_path):

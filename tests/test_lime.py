@@ -194,3 +194,58 @@ def test_weight_share_is_the_region_share_of_the_weights_spread_over_their_segme
         assert L.weight_share(seg, w, region, sign=sign) == pytest.approx((v * inside / size).sum() / v.sum(), rel=1e-6)
     k = L.cosine_kernel(np.array([[1, 1, 1], [0, 0, 0], [1, 0, 0]]))
     assert k[0] == 1.0 and 0 < k[2] < 1 and k[1] < k[2]
+
+
+def test_sample_masks_count_scheme_draws_the_number_of_deletions_uniformly():
+    m = L.sample_masks(6, 6001, seed=0, scheme="count")
+    assert m[0].tolist() == [1] * 6 and set(np.unique(m).tolist()) == {0, 1}
+    counts = np.bincount(6 - m[1:].sum(1), minlength=7)
+    assert counts[0] == 0  # every neighbour deletes at least one segment
+    np.testing.assert_allclose(counts[1:] / 6000, 1 / 6, atol=0.02)  # 1..6 deletions equally likely
+    deleted_each = 1 - m[1:].mean(0)  # which segments: uniformly, so each is deleted as often
+    np.testing.assert_allclose(deleted_each, deleted_each.mean(), atol=0.03)
+    np.testing.assert_array_equal(m, L.sample_masks(6, 6001, seed=0, scheme="count"))
+
+
+def test_sample_masks_keep_scheme_is_binomial_and_differs_from_count():
+    keep = L.sample_masks(10, 4001, seed=0)
+    assert abs(keep[1:].mean() - 0.5) < 0.01
+    assert keep[1:].sum(1).std() < 2.0  # Binomial(10, 1/2) kept: sd 1.58
+    count = L.sample_masks(10, 4001, seed=0, scheme="count")
+    assert count[1:].sum(1).std() > 2.5  # uniform on 0..9 kept: sd 2.87
+    with pytest.raises(ValueError, match="scheme"):
+        L.sample_masks(10, 5, scheme="uniform")
+
+
+def test_segment_density_spreads_weight_over_pixels_and_matches_weight_share():
+    from xai_helpers.evaluation import region_share
+
+    rng = np.random.default_rng(0)
+    seg = L.segment(rng.random((24, 24, 3)), method="grid", n_segments=9)
+    w = rng.normal(size=seg.max() + 1)
+    dens = L.segment_density(seg, w)
+    assert np.isclose(dens.sum(), np.clip(w, 0, None).sum()) and (dens >= 0).all()
+    region = np.zeros((24, 24), bool)
+    region[:10, 3:20] = True
+    share = float(region_share(torch.as_tensor(dens)[None], torch.as_tensor(region))[0])
+    assert share == pytest.approx(L.weight_share(seg, w, region), abs=1e-6)
+    assert L.segment_density(seg, w, sign="abs").sum() == pytest.approx(np.abs(w).sum())
+    with pytest.raises(ValueError, match="one number per segment"):
+        L.segment_density(seg, w[:3])
+    with pytest.raises(ValueError, match="sign"):
+        L.segment_density(seg, w, sign="negative")
+
+
+def test_lime_image_fill_none_is_the_segment_mean_and_misses_a_uniform_segment(tiny_image_model):
+    # lime's default fill (None: each segment's mean colour) leaves a uniform segment unchanged, so deleting
+    # it never moves the output and its weight is ~0; a grey fill does delete it.
+    x = torch.rand(1, 3, 16, 16)
+    x[..., :8] = 0.0  # the left half: one uniform black segment
+    seg = np.zeros((16, 16), np.int64)
+    seg[:8, 8:], seg[8:, 8:] = 1, 2
+    w_mean = L.explanation_weights(L.lime_image(tiny_image_model, x, [1], seg, n_samples=80, fill=None, progress=False), 1)
+    w_grey = L.explanation_weights(L.lime_image(tiny_image_model, x, [1], seg, n_samples=80, fill=0.5, progress=False), 1)
+    assert abs(w_mean[0]) < 0.05 * np.abs(w_mean[1:]).max()
+    assert abs(w_grey[0]) > 0.2 * np.abs(w_grey[1:]).max()
+    with pytest.raises(TypeError, match="fill"):
+        L.lime_image(tiny_image_model, x, [1], seg, n_samples=10, fill="grey", progress=False)

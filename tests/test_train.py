@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
 import pytest
 import torch
 
@@ -118,3 +119,35 @@ def test_tree_regularized_training_runs_and_is_deterministic():
         train.train_tree_regularized(X, y, -1.0, epochs=2, progress=False)
     with pytest.raises(ValueError, match="labels"):
         train.train_tree_regularized(X, y + 2, 0.0, epochs=2, progress=False)
+
+
+def test_tree_regularized_records_the_surrogate_before_its_refit():
+    from xai_helpers.data import make_parabola
+
+    X, y = make_parabola(120, seed=0)
+    _, h = train.train_tree_regularized(X, y, 0.5, epochs=12, refresh=4, n_jitter=3, warmup=4, surrogate_epochs=30, progress=False)
+    prior = np.array(h["apl_hat_prior"])
+    assert len(prior) == len(h["epoch"]) == len(h["apl"])
+    assert np.isnan(prior[:2]).all()  # no Ω̂ yet at epoch 0; the first one is fitted at epoch 4 (warmup), after its estimate
+    assert np.isfinite(prior[2:]).all()
+    _, h0 = train.train_tree_regularized(X, y, 0.0, epochs=8, refresh=4, progress=False)
+    assert np.isnan(h0["apl_hat_prior"]).all()  # λ = 0: no surrogate at all
+
+
+def test_shipped_parabola_sweep_matches_its_record():
+    from xai_helpers.data import make_parabola
+    from xai_helpers.trees import tree_complexity
+
+    sweep = models.load_pretrained("parabola_sweep")
+    meta = models.checkpoint_meta("parabola_sweep")
+    assert [(r["lam"], r["seed"]) for r in meta["runs"]] == [(lam, s) for lam in meta["lams"] for s in meta["seeds"]]
+    X, _ = make_parabola(500, noise=0.1, seed=0)
+    X_te, y_te = make_parabola(1000, noise=0.0, seed=1)
+    for r in meta["runs"][:: len(meta["seeds"]) + 1]:  # a few networks across the sweep
+        net = sweep.net(r["lam"], r["seed"])
+        acc = float((net(torch.as_tensor(X_te)).argmax(1).numpy() == y_te).mean())
+        assert acc == pytest.approx(r["test_accuracy"], abs=1.5e-3)
+        assert tree_complexity(net, X) == pytest.approx(r["apl"], abs=1e-3)
+        assert len(r["apl_true"]) == len(r["apl_hat_prior"]) == len(r["refresh_epoch"])
+    with pytest.raises(ValueError, match="no network"):
+        sweep.net(0.5, 0)

@@ -89,3 +89,33 @@ def test_apl_surrogate_learns_a_function_of_parameters():
     theta = th[0].clone().requires_grad_(True)
     s(theta).backward()
     assert theta.grad is not None and theta.grad.abs().sum() > 0
+
+
+def test_tree_frontier_direct_and_distilled():
+    from xai_helpers.data import make_parabola
+
+    X, y = make_parabola(400, seed=0)
+    Xt, yt = make_parabola(400, noise=0.0, seed=1)
+    f = T.tree_frontier(X, y, Xt, yt, depths=[1, 2, 4])
+    assert f["depth"].tolist() == [0, 1, 2, 4] and f["apl"][0] == 0.0 and f["leaves"][0] == 1
+    assert f["accuracy"][0] == pytest.approx(float((yt == np.bincount(y).argmax()).mean()))  # depth 0: the majority class
+    assert np.all(np.diff(f["apl"]) > 0) and f["accuracy"][-1] > f["accuracy"][0] + 0.2
+    # a tree of depth 1 asks exactly one question of every row
+    assert f["apl"][1] == 1.0
+    # distilled from a black box that *is* an axis-aligned rule: a depth-1 tree copies it, accuracy = the rule's
+    rule = lambda A: (A[:, 1] > 0.0).astype(int)
+    d = T.tree_frontier(X, y, Xt, yt, depths=[1], black_box=rule)
+    assert d["accuracy"][1] == pytest.approx(float((rule(Xt) == yt).mean()), abs=0.01)
+    with pytest.raises(ValueError):
+        T.tree_frontier(X, y[:-1], Xt, yt)
+
+
+def test_best_tree_below():
+    f = {"apl": np.array([0.0, 1.0, 2.0, 2.9]), "accuracy": np.array([0.5, 0.7, 0.8, 0.9])}
+    assert T.best_tree_below(f, 0.0) == 0.5
+    assert T.best_tree_below(f, 2.5) == 0.8
+    assert T.best_tree_below(f, 10) == 0.9
+    g = {"apl": np.array([1.0, 2.0]), "accuracy": np.array([0.9, 0.6])}
+    assert T.best_tree_below(g, 2.0) == 0.9  # the best, not the longest
+    with pytest.raises(ValueError, match="no tree"):
+        T.best_tree_below(g, 0.5)

@@ -54,6 +54,7 @@ __all__ = [
     "weights_to_map",
     "segment_share",
     "weight_share",
+    "segment_density",
 ]
 
 
@@ -303,24 +304,43 @@ def segment(image: np.ndarray, method: str = "slic", n_segments: int | None = No
     _, seg = np.unique(seg, return_inverse=True)  # labels 0..S-1 without gaps
     return seg.reshape(h, w).astype(np.int64)
 
-def sample_masks(n_segments: int, n_samples: int, seed: int = 0, keep: float = 0.5) -> np.ndarray:
+def sample_masks(n_segments: int, n_samples: int, seed: int = 0, keep: float = 0.5, scheme: str = "keep") -> np.ndarray:
     """Step 2 on an image: neighbours as random on/off patterns over the segments (1 = kept).
 
-    The first row is all ones: the image itself. Each segment is kept with probability ``keep``.
+    The first row is all ones: the image itself. Two samplers:
+
+    * ``scheme="keep"`` (default): each segment is kept independently with probability ``keep``, so
+      most neighbours keep about ``keep``·S segments. This is what the ``lime`` package's
+      ``LimeImageExplainer`` does (version 0.2: ``randint(0, 2)`` per segment).
+    * ``scheme="count"``: as ``lime``'s text explainer, after Ribeiro, Singh & Guestrin (KDD 2016,
+      §3.3, who draw the number of *kept* components uniformly): the *number* of deleted segments is
+      drawn uniformly from 1..S, then which ones, uniformly. Neighbours then range from one segment
+      deleted to all; ``keep`` is not used.
 
     Examples
     --------
     >>> m = sample_masks(5, 4, seed=0)
     >>> m.shape, m[0].tolist()
     ((4, 5), [1, 1, 1, 1, 1])
+    >>> c = sample_masks(5, 2000, seed=0, scheme="count")
+    >>> sorted(set((5 - c[1:].sum(1)).tolist()))  # every number of deletions from 1 to 5
+    [1, 2, 3, 4, 5]
     """
     n_segments = check_int(n_segments, "n_segments", minimum=1)
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     keep = check_number(keep, "keep", 0, 1, low_open=True, high_open=True)
+    if scheme not in ("keep", "count"):
+        raise ValueError(f"scheme must be 'keep' (each segment kept with probability keep) or 'count' (the number of deletions uniform), got {scheme!r}")
     rng = np.random.default_rng(check_seed(seed))
-    masks = (rng.random((n_samples, n_segments)) < keep).astype(np.int64)
+    if scheme == "keep":
+        masks = (rng.random((n_samples, n_segments)) < keep).astype(np.int64)
+    else:
+        deleted = rng.integers(1, n_segments + 1, size=n_samples)
+        order = rng.random((n_samples, n_segments)).argsort(1).argsort(1)  # a random order of the segments, per row
+        masks = (order >= deleted[:, None]).astype(np.int64)  # the first `deleted` of that order are deleted
     masks[0] = 1
     return masks
+
 
 def _check_segments(segments: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     seg = np.asarray(segments)
@@ -450,7 +470,7 @@ def lime_image(
     segments: np.ndarray,
     n_samples: int = 1000,
     seed: int = 0,
-    fill: float = 0.0,
+    fill: float | None = 0.0,
     batch_size: int = 32,
     kernel_width: float = 0.25,
     progress: bool = True,
@@ -458,7 +478,9 @@ def lime_image(
     """Explain ``model``'s decision for class(es) ``target`` on image ``x`` with the ``lime`` package's ``LimeImageExplainer``.
 
     The segmentation is given (from :func:`segment` on the displayable image, since SLIC needs RGB
-    in [0, 1] while the model takes a normalised tensor); deleted segments are set to ``fill``;
+    in [0, 1] while the model takes a normalised tensor); deleted segments are set to ``fill`` (a
+    number in the model's input space; ``None`` is ``lime``'s own default, each segment replaced by
+    its mean colour, which leaves a uniform segment, e.g. a plain background, unchanged);
     the classifier runs batched (:func:`classifier_fn`). ``seed`` fixes ``lime``'s sampling of the
     neighbours (its ``random_state``) and its ``random_seed``, so the same seed gives the same
     explanation.
@@ -483,6 +505,7 @@ def lime_image(
         raise ValueError(f"x must be one image (1, C, H, W), got a batch of {x.shape[0]}")
     seg = _check_segments(segments, x.shape[2:])
     n_samples = check_int(n_samples, "n_samples", minimum=2)
+    fill = None if fill is None else check_number(fill, "fill")
     target = check_indices(target, "target")
     seed = check_seed(seed)
     image = x[0].detach().cpu().permute(1, 2, 0).double().numpy()
@@ -533,6 +556,35 @@ def weights_to_map(segments: np.ndarray, weights: np.ndarray) -> np.ndarray:
     if w.ndim != 1 or w.shape[0] <= seg.max():
         raise ValueError(f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}")
     return w[seg]
+
+def segment_density(segments: np.ndarray, weights: np.ndarray, sign: str = "positive") -> np.ndarray:
+    """A LIME explanation as a per-pixel map: each segment's weight spread evenly over its pixels, (H, W).
+
+    A LIME weight belongs to a whole segment (the change of the output when the segment is deleted),
+    so each pixel carries weight / |segment|: the map sums to the total weight, and
+    :func:`xai_helpers.evaluation.region_share` of it equals :func:`weight_share`. Pass it to
+    :func:`xai_helpers.evaluation.region_density` for weight per pixel inside a region against
+    outside. ``sign="positive"`` keeps the weight that supports the class; ``"abs"`` uses |weight|.
+    ``segment_density(segments, np.ones(S))`` is the null of an explanation that gives every segment
+    the same weight — what random weights give on average.
+
+    Examples
+    --------
+    >>> segment_density(np.array([[0, 0, 1]]), np.array([0.4, -1.0])).tolist()
+    [[0.2, 0.2, 0.0]]
+    """
+    seg = np.asarray(segments)
+    if not np.issubdtype(seg.dtype, np.integer) or seg.ndim != 2 or seg.min() < 0:
+        raise ValueError(f"segments must be a 2-D label image of integers >= 0, got dtype {seg.dtype}, shape {seg.shape}")
+    w = check_array(weights, "weights", ndim=1)
+    if w.shape[0] <= seg.max():
+        raise ValueError(f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}")
+    if sign not in ("positive", "abs"):
+        raise ValueError(f"sign must be 'positive' or 'abs', got {sign!r}")
+    v = np.clip(w, 0, None) if sign == "positive" else np.abs(w)
+    size = np.bincount(seg.ravel(), minlength=len(w))
+    return (v / np.maximum(size, 1))[seg]
+
 
 def weight_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray, sign: str = "positive") -> float:
     """Share of a LIME explanation's weight that lies inside ``region`` (a boolean mask).

@@ -46,6 +46,7 @@ __all__ = [
     "DCGANDiscriminator",
     "TreeRegNet",
     "ParabolaNets",
+    "ParabolaSweep",
     "ElephantScore",
     "ELEPHANT_FEATURES",
     "accuracy",
@@ -569,6 +570,31 @@ class ParabolaNets(nn.Module):
         super().__init__()
         self.plain = TreeRegNet(in_features, hidden)
         self.treereg = TreeRegNet(in_features, hidden)
+
+
+class ParabolaSweep(nn.Module):
+    """Notebook 08's λ sweep of tree regularization in one checkpoint: one :class:`TreeRegNet` per
+    (λ, seed), ``nets`` ordered λ-major; :meth:`net` finds one.
+
+    Examples
+    --------
+    >>> s = ParabolaSweep(lams=[0.0, 1.0], seeds=[0, 1])
+    >>> len(s.nets), tuple(s.net(1.0, 1)(torch.zeros(1, 2)).shape)
+    (4, (1, 2))
+    """
+
+    def __init__(self, lams: Sequence[float] = (0.0,), seeds: Sequence[int] = (0,), in_features: int = 2, hidden: int = 16):
+        super().__init__()
+        self.lams, self.seeds = [float(v) for v in lams], [int(v) for v in seeds]
+        if not self.lams or not self.seeds:
+            raise ValueError("ParabolaSweep needs at least one λ and one seed")
+        self.nets = nn.ModuleList(TreeRegNet(in_features, hidden) for _ in range(len(self.lams) * len(self.seeds)))
+
+    def net(self, lam: float, seed: int) -> TreeRegNet:
+        """The network trained with λ = ``lam`` and ``seed``."""
+        if float(lam) not in self.lams or int(seed) not in self.seeds:
+            raise ValueError(f"no network for λ = {lam}, seed {seed}: λ in {self.lams}, seeds in {self.seeds}")
+        return self.nets[self.lams.index(float(lam)) * len(self.seeds) + self.seeds.index(int(seed))]
 
 
 # --------------------------------------------------------------------------- the elephant toy (notebook 03, lecture §9)

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from ._setup import model_device
-from .validation import check_array, check_black_box, check_int, check_seed
+from .validation import check_array, check_black_box, check_int, check_labels, check_number, check_seed
 
 __all__ = [
     "TreeSurrogate",
@@ -36,6 +36,8 @@ __all__ = [
     "tree_complexity",
     "APLSurrogate",
     "fit_apl_surrogate",
+    "tree_frontier",
+    "best_tree_below",
 ]
 
 
@@ -286,3 +288,77 @@ def fit_apl_surrogate(thetas: torch.Tensor, apls: torch.Tensor, epochs: int = 30
     for p in s.parameters():
         p.requires_grad_(False)
     return s.eval()
+
+
+# --------------------------------------------------------------------------- the null of tree regularization
+
+
+def tree_frontier(
+    X: np.ndarray,
+    y: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    depths: Sequence[int] = range(1, 9),
+    black_box: Callable | None = None,
+    min_samples_leaf: int = 5,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Test accuracy against average path length O(T) for decision trees of growing depth.
+
+    The trees are fitted on ``X`` to the labels ``y`` (*fitted directly*), or, with ``black_box``, to
+    ``black_box(X)`` (*distilled* from a model). O(T) is measured on ``X`` with at least
+    ``min_samples_leaf`` rows per leaf, as :func:`tree_complexity` measures a network's tree, so that
+    trees and networks share one axis; accuracy is on ``(X_test, y_test)``. The first entry is depth
+    0: one leaf, the majority class, O(T) = 0.
+
+    Returns
+    -------
+    dict
+        ``depth``, ``accuracy``, ``apl``, ``leaves``: arrays with one entry per depth, depth 0 first.
+
+    Examples
+    --------
+    >>> from xai_helpers.data import make_parabola
+    >>> X, y = make_parabola(300, seed=0); Xt, yt = make_parabola(300, noise=0.0, seed=1)
+    >>> f = tree_frontier(X, y, Xt, yt, depths=[1, 3])
+    >>> f["depth"].tolist(), float(f["apl"][0]), bool(f["accuracy"][2] > f["accuracy"][0])
+    ([0, 1, 3], 0.0, True)
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    X = check_array(X, "X", ndim=2).astype(np.float64)
+    X_test = check_array(X_test, "X_test", ndim=2).astype(np.float64)
+    if X_test.shape[1] != X.shape[1]:
+        raise ValueError(f"X_test has {X_test.shape[1]} columns, X has {X.shape[1]}")
+    y = check_labels(y, len(X), "y")
+    y_test = check_labels(y_test, len(X_test), "y_test")
+    depths = [check_int(d, "depth", minimum=1) for d in depths]
+    min_samples_leaf = check_int(min_samples_leaf, "min_samples_leaf", minimum=1)
+    seed = check_seed(seed)
+    target = y if black_box is None else _labels(black_box, X)
+    majority = np.bincount(target).argmax()
+    rows = [(0, float((y_test == majority).mean()), 0.0, 1)]
+    for d in depths:
+        tree = DecisionTreeClassifier(max_depth=d, min_samples_leaf=min_samples_leaf, random_state=seed).fit(X, target)
+        rows.append((d, float((tree.predict(X_test) == y_test).mean()), average_path_length(tree, X), int(tree.get_n_leaves())))
+    return {key: np.array(col) for key, col in zip(("depth", "accuracy", "apl", "leaves"), zip(*rows))}
+
+
+def best_tree_below(frontier: dict[str, np.ndarray], apl: float) -> float:
+    """The best test accuracy among the trees of ``frontier`` (:func:`tree_frontier`) with O(T) ≤ ``apl``.
+
+    The null for a tree-regularized network: regularized down to path length ``apl``, it is worth
+    its accuracy only where it beats this — what a tree asking no more questions reaches by itself.
+
+    Examples
+    --------
+    >>> best_tree_below({"apl": np.array([0.0, 1.0, 2.0]), "accuracy": np.array([0.5, 0.7, 0.8])}, 1.5)
+    0.7
+    """
+    a = np.asarray(frontier["apl"], dtype=np.float64)
+    acc = np.asarray(frontier["accuracy"], dtype=np.float64)
+    apl = check_number(apl, "apl", 0)
+    ok = a <= apl + 1e-9
+    if not ok.any():
+        raise ValueError(f"no tree in the frontier has O(T) <= {apl}; the smallest is {a.min()}")
+    return float(acc[ok].max())
