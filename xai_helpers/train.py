@@ -230,6 +230,10 @@ def train_monster_cnn(
 ) -> tuple[nn.Module, dict]:
     """Train :class:`~xai_helpers.models.MonsterCNN` on the leaky or the fixed training split; return it and its figures.
 
+    Adam (lr 1e-3, batches of 32, random left-right flips). ``epochs`` defaults to 3 on the leaky loader
+    (the background is learned at once) and 12 on the fixed one (the creatures' style is learned slowly:
+    after 6 epochs the fixed model is still at 0.73 on the test set, after 12 near the look-alikes' ceiling).
+
     Examples
     --------
     >>> model, meta = train_monster_cnn(epochs=1, progress=False)  # doctest: +SKIP
@@ -237,7 +241,7 @@ def train_monster_cnn(
     from .models import MonsterCNN, accuracy
     from .monsters import ensure_monsters, load_split
 
-    epochs = epochs or (6 if fixed else 3)
+    epochs = epochs or (12 if fixed else 3)
     seed_everything(seed)
     root = ensure_monsters(root)
     tr, te = load_split(root, "train", fixed=fixed), load_split(root, "test", fixed=fixed)
