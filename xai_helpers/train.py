@@ -626,16 +626,17 @@ RECIPES: dict[str, Callable[..., dict]] = {
 #: How far a retrain on another machine may land from the metrics recorded in the shipped checkpoint's
 #: ``meta`` (absolute difference). Same CPU family, thread count and library versions: the same file,
 #: bit for bit. Measured on an AMD EPYC (the shipped files come from another machine): mnist_cnn 0.976
-#: (recorded 0.974), mnist_judge 0.972 (0.974), monsters_leaky 0.9925 (0.9925), monsters_fixed 0.9625
-#: (0.9725), parabola_nets plain 0.988 (0.988). About two binomial standard errors of each test set
-#: (1,000 digits, 400 monsters, 1,000 points). Not promised: the tree-regularized half of
+#: (recorded 0.974), mnist_judge 0.972 (0.974), parabola_nets plain 0.988 (0.988); the monster CNNs were
+#: trained on that EPYC (one thread; leaky 0.980, fixed 0.8225). About two binomial standard errors of
+#: each test set (1,000 digits, 400 monsters, 1,000 points): 0.02 at the leaky model's 0.98, 0.04 at
+#: the fixed model's 0.82 (retrained from seeds 1-3 it lands at 0.785-0.8125). Not promised: the tree-regularized half of
 #: parabola_nets (the tree refits amplify last-bit differences: 0.922 / APL 4.55 here, 0.829 / 2.74
 #: recorded) and mnist_gan (not yet retrained elsewhere).
 TOLERANCES: dict[str, dict[str, float]] = {
     "mnist_cnn": {"test_accuracy": 0.01},
     "mnist_judge": {"test_accuracy": 0.01},
     "monsters_leaky": {"test_accuracy": 0.02},
-    "monsters_fixed": {"test_accuracy": 0.02},
+    "monsters_fixed": {"test_accuracy": 0.04},
     "parabola_nets": {"plain_test_accuracy": 0.01},
     "mnist_gan": {},
     "mnist_layer_decoders": {},  # not yet retrained on another machine
