@@ -849,7 +849,7 @@ def show_saliency_rows(images: torch.Tensor, maps: torch.Tensor, titles=None, ro
     7
     >>> m = torch.zeros(3, 8, 8, dtype=torch.bool); m[:, 2:6, 2:6] = True
     >>> fig = show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8), outlines=m, quantile=None)
-    >>> len(fig.axes[1].collections)  # the outline on the first map
+    >>> len(fig.axes[3].collections)  # the first map (after the 3 images) carries the outline
     1
     """
     import matplotlib.pyplot as plt
