@@ -909,12 +909,12 @@ def explain_one(model, x: torch.Tensor, mask: torch.Tensor | None = None, y: int
     from .monsters import CLASSES
 
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(6.4, 3.0))
+        _, axes = plt.subplots(1, 2, figsize=(6.4, 3.4))
     p = predict_proba(model, x[None])[0]
     k = int(p.argmax())
     sal = saliency(model, x[None], target=k)[0]
     truth = f" (true: {CLASSES[y]})" if y is not None else ""
-    fig = show_explanation(x, sal, titles=[f"{name}: saliency of '{CLASSES[k]}'"], image_title=f"input{truth}",
+    fig = show_explanation(x, sal, titles=[f"saliency of '{CLASSES[k]}'"], image_title=f"input{truth}",
                            label="|∂y/∂x|", outline=None if mask is None else mask.numpy(), axes=axes)
     text = f"{name}: {CLASSES[k]} with probability {p[k]:.3f}{truth}"
     if mask is not None:
