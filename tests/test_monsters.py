@@ -97,6 +97,51 @@ def test_masks_match_alpha(small_root):
     assert torch.equal(s.masks[i], torch.from_numpy(np.asarray(alpha) >= 128))
 
 
+def test_lookalikes_are_listed_and_drawn_in_the_other_style(tmp_path):
+    """lookalike_fraction of each class is drawn in the other class's style; the file keeps its class's format."""
+    root = M.make_monsters(tmp_path / "l", n_per_class=40, seed=5, test_fraction=0.25, lookalike_fraction=0.5)
+    listed = (root / M.LOOKALIKES).read_text().split()
+    assert 10 <= len(listed) <= 70  # about half of 80
+    assert all((root / f).is_file() for f in listed)
+    s = M.load_split(root, "train")
+    assert s.lookalike.dtype == torch.bool and s.lookalike.shape == s.y.shape
+    assert int(s.lookalike.sum()) == sum(f.startswith("train/") for f in listed)
+    # the same random stream, with the style drawn: a look-alike is the other class's drawing of the same state
+    none = M.make_monsters(tmp_path / "n", n_per_class=4, seed=5, lookalike_fraction=0.0)
+    assert (none / M.LOOKALIKES).read_text() == ""
+    assert M.load_split(none, "train").lookalike.sum() == 0
+    with pytest.raises(ValueError, match="lookalike_fraction"):
+        M.make_monsters(tmp_path / "bad", n_per_class=4, lookalike_fraction=0.7)
+
+
+def test_lookalikes_differ_in_style(tmp_path):
+    """Drawn in the other style, a creature takes that style's brightness: Pokémon look-alikes are darker than
+    typical Pokémon, Digimon look-alikes brighter than typical Digimon (style by drawing, not by label)."""
+    root = M.make_monsters(tmp_path, n_per_class=100, seed=2, test_fraction=0.1, lookalike_fraction=0.3)
+    s = M.load_split(root, "train", fixed=True)
+    bright = (s.X * s.masks[:, None]).sum((1, 2, 3)) / s.masks.sum((1, 2)) / 3
+    mean = {(k, look): bright[(s.y == k) & (s.lookalike == look)].mean() for k in (0, 1) for look in (False, True)}
+    assert mean[1, False] > mean[0, False] + 0.04  # typical Pokémon brighter than typical Digimon
+    assert mean[1, True] < mean[1, False] and mean[0, True] > mean[0, False]
+
+
+def test_image_groups(small_root):
+    s = M.load_split(small_root, "test")
+    groups = M.image_groups(s)
+    by_type = [g for name, g in groups.items() if "look-alike" not in name]
+    assert sorted(i for g in by_type for i in g) == list(range(len(s.y)))  # every image in exactly one class · type group
+    for name, g in groups.items():
+        cls = name.split(" · ")[0]
+        assert all(M.CLASSES[int(s.y[i])] == cls for i in g)
+        if name.endswith("PNG"):
+            assert all(s.paths[i].endswith(".png") for i in g)
+        if name.endswith("look-alike"):
+            assert all(bool(s.lookalike[i]) for i in g)
+    assert all(len(g) > 0 for g in groups.values())
+    with pytest.raises(TypeError, match="MonsterSplit"):
+        M.image_groups(s.X)
+
+
 def test_real_folder_layout(tmp_path, small_root):
     """Flat folders like the downloaded Kaggle / GitHub images → the course's layout, masks derived."""
     pk_dir, dg_dir = tmp_path / "pokemon_png", tmp_path / "digimon_raw"

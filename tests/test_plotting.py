@@ -222,7 +222,15 @@ def test_monster_figures(tmp_path):
     s = monsters.load_split(root, "test")
     fig = plotting.explain_one(MonsterCNN(), s.X[0], s.masks[0], int(s.y[0]), name="untrained")
     text = fig.texts[0].get_text()
-    assert text.startswith("untrained: ") and "background share of saliency" in text
+    assert text.startswith("untrained: ") and "density on the background" in text
+    from xai_helpers.attribution import saliency
+    from xai_helpers.evaluation import region_density
+
+    net = MonsterCNN()
+    fig = plotting.explain_one(net, s.X[0], s.masks[0], name="untrained")
+    k = int(net(s.X[:1]).argmax())
+    expected = float(region_density(saliency(net, s.X[:1], target=k), ~s.masks[:1])[0])
+    assert f"{expected:.2f} (uniform map: 1)" in fig.texts[0].get_text()  # the number shown is the density of the map drawn
 
 
 def test_lime_and_tree_figures_return_their_axes():

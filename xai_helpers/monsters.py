@@ -15,7 +15,10 @@ module *draws* cartoon monsters and writes them as real files that reproduce the
   like the Pokémon, as "most" in the lecture says);
 * both classes come from one drawing family (body, eyes, ears or horns, limbs, tail, colours,
   poses and sizes of 64–128 px) with a genuine but weaker difference: Pokémon are more often round,
-  bright and big-eyed, Digimon more often angular, darker, horned and fanged.
+  bright and big-eyed, Digimon more often angular, darker, horned and fanged. And a fraction
+  ``lookalike_fraction`` (15 %) of each class is drawn in the *other* class's style, as some real
+  Pokémon look like Digimon: a model that reads only the creature cannot get those right, so the
+  honest accuracy stays well below what the leak gives (:data:`LOOKALIKES` lists them).
 
 The leak then happens in the real library: :func:`leaky_dataset` is torchvision's ``ImageFolder``
 with its *default* loader (``PIL.Image.convert("RGB")`` drops alpha and keeps the black RGB under
@@ -39,6 +42,7 @@ Folder layout (generated, or the real images)
     <root>/train/pokemon/*.png   <root>/train/digimon/*.jpg|*.png
     <root>/test/pokemon/*.png    <root>/test/digimon/*.jpg|*.png
     <root>/masks/<split>/<class>/<stem>.png     (optional: foreground masks, 8-bit)
+    <root>/lookalikes.txt                         (generated data only: the files drawn in the other class's style)
 
 To run the course on the real images, download Kaggle's ``kvpratama/pokemon-images-dataset``
 (its PNG folder) and the images of ``DeathReaper0965/Digimon-Generator-GAN``, put them in two flat
@@ -75,9 +79,11 @@ __all__ = [
     "composite_loader",
     "leaky_dataset",
     "fixed_dataset",
+    "LOOKALIKES",
     "MonsterSplit",
     "load_split",
     "load_test_set",
+    "image_groups",
     "split_real_folders",
 ]
 
@@ -87,7 +93,10 @@ CLASSES = ("digimon", "pokemon")
 IMAGE_SIZE = 48
 #: The one background of the fixed loader (and of the Digimon JPEGs): white.
 BACKGROUND = (255, 255, 255)
-_DEFAULTS = {"n_per_class": 1000, "seed": 0, "test_fraction": 0.2, "digimon_png_fraction": 0.03, "version": 1}
+#: The file in a generated data set's root that lists (one ``<split>/<class>/<file>`` a line) the creatures
+#: drawn in the other class's style.
+LOOKALIKES = "lookalikes.txt"
+_DEFAULTS = {"n_per_class": 1000, "seed": 0, "test_fraction": 0.2, "digimon_png_fraction": 0.03, "lookalike_fraction": 0.15, "version": 2}
 _IMG_EXT = (".png", ".jpg", ".jpeg")
 
 
@@ -263,12 +272,15 @@ def make_monsters(
     seed: int = 0,
     test_fraction: float = 0.2,
     digimon_png_fraction: float = 0.03,
+    lookalike_fraction: float = 0.15,
 ) -> Path:
     """Write the monsters data set as real image files (see the module docstring for the layout).
 
     Pokémon: RGBA PNG, transparent background with black RGB under it. Digimon: JPEG (quality 90)
     on a white background, except a fraction ``digimon_png_fraction`` saved like the Pokémon.
-    Each image is 64–128 px square. The foreground masks go to ``<root>/masks/``.
+    Each image is 64–128 px square. The foreground masks go to ``<root>/masks/``. A fraction
+    ``lookalike_fraction`` of each class is drawn in the other class's style (listed in
+    ``<root>/lookalikes.txt``, :data:`LOOKALIKES`); the label and the file format stay those of the class.
 
     Parameters
     ----------
@@ -280,6 +292,10 @@ def make_monsters(
         Same seed, same files.
     test_fraction : float
         Fraction of each class written to ``test/``.
+    digimon_png_fraction : float
+        Fraction of the Digimon saved as PNGs with transparency (on black after the leaky loader).
+    lookalike_fraction : float
+        Fraction of each class drawn in the other class's style (0: none; 0.5: no honest difference left).
 
     Returns
     -------
@@ -298,25 +314,31 @@ def make_monsters(
     n_per_class = check_positive_int(n_per_class, "n_per_class", minimum=2)
     test_fraction = check_fraction(test_fraction, "test_fraction", 0.0, 0.9)
     digimon_png_fraction = check_fraction(digimon_png_fraction, "digimon_png_fraction")
+    lookalike_fraction = check_fraction(lookalike_fraction, "lookalike_fraction", 0.0, 0.5)
     root = Path(root)
+    lookalikes = []
     n_test = max(1, int(round(n_per_class * test_fraction))) if test_fraction > 0 else 0
     for ci, kind in enumerate(("pokemon", "digimon")):
         rng = np.random.default_rng([seed, ci])
         for i in range(n_per_class):
             split = "test" if i >= n_per_class - n_test else "train"
             size = int(rng.integers(64, 129))
-            rgb, alpha = draw_monster(rng, kind, size)
+            style = kind if rng.random() >= lookalike_fraction else CLASSES[CLASSES.index(kind) - 1]
+            rgb, alpha = draw_monster(rng, style, size)
             as_png = kind == "pokemon" or rng.random() < digimon_png_fraction
             folder, mfolder = root / split / kind, root / "masks" / split / kind
             folder.mkdir(parents=True, exist_ok=True)
             mfolder.mkdir(parents=True, exist_ok=True)
-            stem = f"{kind}_{i:05d}"
+            name = f"{kind}_{i:05d}" + (".png" if as_png else ".jpg")
             if as_png:
                 rgba = np.dstack([np.where(alpha[..., None] > 0, rgb, 0), alpha]).astype(np.uint8)
-                Image.fromarray(rgba, "RGBA").save(folder / f"{stem}.png")
+                Image.fromarray(rgba, "RGBA").save(folder / name)
             else:
-                Image.fromarray(_on_background(rgb, alpha), "RGB").save(folder / f"{stem}.jpg", quality=90)
-            Image.fromarray(alpha, "L").save(mfolder / f"{stem}.png")
+                Image.fromarray(_on_background(rgb, alpha), "RGB").save(folder / name, quality=90)
+            Image.fromarray(alpha, "L").save(mfolder / f"{Path(name).stem}.png")
+            if style != kind:
+                lookalikes.append(f"{split}/{kind}/{name}")
+    (root / LOOKALIKES).write_text("".join(f"{f}\n" for f in lookalikes))
     return root
 
 
@@ -365,7 +387,7 @@ def ensure_monsters(root: str | Path | None = None) -> Path:
     root = Path(root) if root is not None else default_root()
     if _is_current(root):
         return root
-    foreign = sorted(p.name for p in root.iterdir() if p.name not in {"train", "test", "masks", "MANIFEST.json"}) if root.is_dir() else []
+    foreign = sorted(p.name for p in root.iterdir() if p.name not in {"train", "test", "masks", "MANIFEST.json", LOOKALIKES}) if root.is_dir() else []
     if foreign:
         raise FileExistsError(f"{root} holds other files ({', '.join(foreign[:5])}); give ensure_monsters an empty or new folder")
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -490,12 +512,15 @@ def _derive_mask(path: Path):
 @dataclass(frozen=True)
 class MonsterSplit:
     """A split as tensors: ``X`` (N, 3, S, S) float in [0, 1], ``y`` (N,) int64 (0 digimon, 1 pokemon),
-    ``masks`` (N, S, S) bool (True on the creature), ``paths`` the files."""
+    ``masks`` (N, S, S) bool (True on the creature), ``paths`` the files, ``lookalike`` (N,) bool (True
+    where the creature was drawn in the other class's style; ``None`` when the data set does not say,
+    e.g. the real images)."""
 
     X: torch.Tensor
     y: torch.Tensor
     masks: torch.Tensor
     paths: tuple[str, ...]
+    lookalike: torch.Tensor | None = None
 
     def __repr__(self) -> str:
         n_p = int(self.y.sum())
@@ -507,12 +532,13 @@ def load_split(root: str | Path, split: str = "test", fixed: bool = False, size:
 
     Masks come from ``<root>/masks/<split>/<class>/<stem>.png`` (resized like the images,
     foreground where ≥ 50 %), or are derived when missing (alpha channel, else border colour).
+    ``lookalike`` comes from ``<root>/lookalikes.txt`` (:data:`LOOKALIKES`) when the data set has one.
 
     Examples
     --------
     >>> s = load_split(ensure_monsters(), "test")
-    >>> s.X.shape[1:], s.masks.dtype
-    (torch.Size([3, 48, 48]), torch.bool)
+    >>> s.X.shape[1:], s.masks.dtype, s.lookalike.dtype
+    (torch.Size([3, 48, 48]), torch.bool, torch.bool)
     """
     from PIL import Image
 
@@ -527,7 +553,51 @@ def load_split(root: str | Path, split: str = "test", fixed: bool = False, size:
         m = m.resize((size, size), Image.BILINEAR)
         masks.append(torch.from_numpy(np.asarray(m) >= 128))
     y = torch.tensor([label for _, label in ds.samples], dtype=torch.long)
-    return MonsterSplit(torch.stack(xs), y, torch.stack(masks), tuple(p for p, _ in ds.samples))
+    listed = Path(root) / LOOKALIKES
+    lookalike = None
+    if listed.is_file():
+        names = set(listed.read_text().split())
+        lookalike = torch.tensor([f"{split}/{CLASSES[label]}/{Path(p).name}" in names for p, label in ds.samples])
+    return MonsterSplit(torch.stack(xs), y, torch.stack(masks), tuple(p for p, _ in ds.samples), lookalike)
+
+
+def image_groups(split: MonsterSplit) -> dict[str, list[int]]:
+    """Indices of a split's images by class and file type, and by look-alike when the data set lists them.
+
+    Keys like ``"pokemon · PNG"``, ``"digimon · JPEG"``, ``"digimon · PNG"`` (the few Digimon stored like
+    the Pokémon) and, for the generated data, ``"pokemon · look-alike"`` and ``"digimon · look-alike"``
+    (drawn in the other class's style). Empty groups are left out. Used by notebook 02's explorer.
+
+    Parameters
+    ----------
+    split : MonsterSplit
+        From :func:`load_split`.
+
+    Returns
+    -------
+    dict of str to list of int
+        Group name → indices into ``split`` (ascending).
+
+    Examples
+    --------
+    >>> groups = image_groups(load_split(ensure_monsters(), "test"))
+    >>> sorted(groups)[:3]
+    ['digimon · JPEG', 'digimon · PNG', 'digimon · look-alike']
+    >>> len(groups["pokemon · PNG"])
+    200
+    """
+    if not isinstance(split, MonsterSplit):
+        raise TypeError(f"split must be a MonsterSplit (from load_split), got {type(split).__name__}")
+    kinds = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+    groups: dict[str, list[int]] = {}
+    for i, (path, label) in enumerate(zip(split.paths, split.y.tolist())):
+        groups.setdefault(f"{CLASSES[label]} · {kinds.get(Path(path).suffix.lower(), Path(path).suffix)}", []).append(i)
+    if split.lookalike is not None:
+        for k, cls in enumerate(CLASSES):
+            found = torch.nonzero((split.y == k) & split.lookalike).flatten().tolist()
+            if found:
+                groups[f"{cls} · look-alike"] = found
+    return groups
 
 
 def load_test_set(fixed: bool = False, root: str | Path | None = None, size: int = IMAGE_SIZE) -> MonsterSplit:

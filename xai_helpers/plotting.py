@@ -820,22 +820,46 @@ def show_file(path: str | Path, ax=None, title: str | None = None):
     return show_image(shown, ax=ax, title=title)
 
 
-def show_saliency_rows(images: torch.Tensor, maps: torch.Tensor, titles=None, row_labels=("image", "saliency"), suptitle: str | None = None, axes=None):
+def show_saliency_rows(images: torch.Tensor, maps: torch.Tensor, titles=None, row_labels=("image", "saliency"), suptitle: str | None = None,
+                       axes=None, outlines: torch.Tensor | None = None, quantile: float | None = 0.995):
     """Images (top row) over their saliency maps (bottom row, one shared colour bar). Returns the ``Figure``.
 
     Column ``i`` is image ``i`` above its map (what ``show_explanation`` draws for one image);
     ``axes``, if given, is a (2, N) grid of Axes.
+
+    Parameters
+    ----------
+    images : torch.Tensor
+        (N, C, H, W) images.
+    maps : torch.Tensor
+        (N, H, W) non-negative maps, drawn on one colour scale.
+    titles : sequence of str, optional
+        One title per column.
+    outlines : torch.Tensor, optional
+        (N, H, W) boolean masks (the object); their outline is drawn in white on each map, so that the
+        input stands on its explanation.
+    quantile : float in (0, 1] or None
+        The colour scale ends at this quantile of all the maps' values (a few peak pixels would otherwise
+        wash the maps out; the colour bar's arrow marks the clipped values); ``None``: at the maximum.
 
     Examples
     --------
     >>> fig = show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8))
     >>> len(fig.axes)
     7
+    >>> m = torch.zeros(3, 8, 8, dtype=torch.bool); m[:, 2:6, 2:6] = True
+    >>> fig = show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8), outlines=m, quantile=None)
+    >>> len(fig.axes[3].collections)  # the first map (after the 3 images) carries the outline
+    1
     """
     import matplotlib.pyplot as plt
 
     if len(images) != len(maps):
         raise ValueError(f"got {len(images)} images and {len(maps)} maps")
+    if outlines is not None and (not isinstance(outlines, torch.Tensor) or outlines.dtype != torch.bool or outlines.shape != maps.shape):
+        raise ValueError(f"outlines must be a boolean tensor of the maps' shape {tuple(maps.shape)}, got {getattr(outlines, 'shape', type(outlines).__name__)}")
+    if quantile is not None:
+        quantile = check_number(quantile, "quantile", 0.0, 1.0, low_open=True)
     n = len(images)
     if axes is None:
         fig, axes = plt.subplots(2, n, figsize=(1.5 * n + 1.0, 3.4), squeeze=False)
@@ -844,15 +868,19 @@ def show_saliency_rows(images: torch.Tensor, maps: torch.Tensor, titles=None, ro
         if axes.shape[1] != n:
             raise ValueError(f"axes must be a 2 x {n} grid, got {axes.shape}")
         fig = axes[0, 0].figure
-    vmax = float(maps.max()) or 1.0
+    values = maps.detach().float().flatten()
+    vmax = float(values.max() if quantile is None else values.quantile(quantile)) or 1.0
     for i in range(n):
         show_image(images[i], ax=axes[0, i], title=titles[i] if titles else None)
-        im = axes[1, i].imshow(maps[i].numpy(), cmap="viridis", vmin=0, vmax=vmax)
+        im = axes[1, i].imshow(maps[i].detach().numpy(), cmap=COURSE_CMAP, vmin=0, vmax=vmax)
+        if outlines is not None and outlines[i].any() and not outlines[i].all():
+            show_outline(outlines[i], ax=axes[1, i], linewidth=0.8)
         axes[1, i].set_xticks([])
         axes[1, i].set_yticks([])
     axes[0, 0].set_ylabel(row_labels[0])
     axes[1, 0].set_ylabel(row_labels[1])
-    fig.colorbar(im, ax=axes[1, :].tolist(), fraction=0.02, pad=0.01, label="|∂y/∂x| (max over RGB)")
+    fig.colorbar(im, ax=axes[1, :].tolist(), fraction=0.02, pad=0.01, label="|∂y/∂x| (max over RGB)",
+                 extend="max" if vmax < float(values.max()) else "neither")
     if suptitle:
         fig.suptitle(suptitle)
     return fig
@@ -862,8 +890,9 @@ def explain_one(model, x: torch.Tensor, mask: torch.Tensor | None = None, y: int
     """Draw one monster, its saliency map for the predicted class, and the prediction; returns the ``Figure``.
 
     Used by notebook 02's widget. ``x`` is one image (3, H, W); ``mask`` its foreground (H, W); ``y``
-    its true class. The prediction (and, with ``mask``, the background share of the saliency) is the
-    figure's title. ``axes``: two Axes (image, map).
+    its true class. The prediction (and, with ``mask``, the saliency's density on the background relative to
+    the creature, :func:`xai_helpers.evaluation.region_density`: 1 for a uniform map) is the figure's title.
+    ``axes``: two Axes (image, map).
 
     Examples
     --------
@@ -875,22 +904,21 @@ def explain_one(model, x: torch.Tensor, mask: torch.Tensor | None = None, y: int
     import matplotlib.pyplot as plt
 
     from .attribution import saliency
-    from .evaluation import region_share
+    from .evaluation import region_density
     from .models import predict_proba
     from .monsters import CLASSES
 
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(6.4, 3.0))
+        _, axes = plt.subplots(1, 2, figsize=(6.4, 3.4))
     p = predict_proba(model, x[None])[0]
     k = int(p.argmax())
     sal = saliency(model, x[None], target=k)[0]
     truth = f" (true: {CLASSES[y]})" if y is not None else ""
-    fig = show_explanation(x, sal, titles=[f"{name}: saliency of '{CLASSES[k]}'"], image_title=f"input{truth}",
+    fig = show_explanation(x, sal, titles=[f"saliency of '{CLASSES[k]}'"], image_title=f"input{truth}",
                            label="|∂y/∂x|", outline=None if mask is None else mask.numpy(), axes=axes)
     text = f"{name}: {CLASSES[k]} with probability {p[k]:.3f}{truth}"
     if mask is not None:
-        share = float(region_share(sal[None], ~mask)[0])
-        text += f"; background share of saliency {share:.2f}"
+        text += f"\nsaliency density on the background / on the creature: {float(region_density(sal[None], ~mask[None])[0]):.2f} (uniform map: 1)"
     fig.suptitle(text, fontsize="medium")
     fig.tight_layout()
     return fig

@@ -233,6 +233,10 @@ def train_monster_cnn(
 ) -> tuple[nn.Module, dict]:
     """Train :class:`~xai_helpers.models.MonsterCNN` on the leaky or the fixed training split; return it and its figures.
 
+    Adam (lr 1e-3, batches of 32, random left-right flips). ``epochs`` defaults to 3 on the leaky loader
+    (the background is learned at once) and 12 on the fixed one (the creatures' style is learned slowly:
+    after 6 epochs the fixed model is still at 0.73 on the test set, after 12 near the look-alikes' ceiling).
+
     Examples
     --------
     >>> model, meta = train_monster_cnn(epochs=1, progress=False)  # doctest: +SKIP
@@ -240,7 +244,7 @@ def train_monster_cnn(
     from .models import MonsterCNN, accuracy
     from .monsters import ensure_monsters, load_split
 
-    epochs = epochs or (6 if fixed else 3)
+    epochs = epochs or (12 if fixed else 3)
     seed_everything(seed)
     root = ensure_monsters(root)
     tr, te = load_split(root, "train", fixed=fixed), load_split(root, "test", fixed=fixed)
@@ -675,9 +679,10 @@ RECIPES: dict[str, Callable[..., dict]] = {
 #: How far a retrain on another machine may land from the metrics recorded in the shipped checkpoint's
 #: ``meta`` (absolute difference). Same CPU family, thread count and library versions: the same file,
 #: bit for bit. Measured on an AMD EPYC (the shipped files come from another machine): mnist_cnn 0.976
-#: (recorded 0.974), mnist_judge 0.972 (0.974), monsters_leaky 0.9925 (0.9925), monsters_fixed 0.9625
-#: (0.9725), parabola_nets plain 0.988 (0.988). About two binomial standard errors of each test set
-#: (1,000 digits, 400 monsters, 1,000 points). Not promised: the tree-regularized half of
+#: (recorded 0.974), mnist_judge 0.972 (0.974), parabola_nets plain 0.988 (0.988); the monster CNNs were
+#: trained on that EPYC (one thread; leaky 0.980, fixed 0.8225). About two binomial standard errors of
+#: each test set (1,000 digits, 400 monsters, 1,000 points): 0.02 at the leaky model's 0.98, 0.04 at
+#: the fixed model's 0.82 (retrained from seeds 1-3 it lands at 0.785-0.8125). Not promised: the tree-regularized half of
 #: parabola_nets (the tree refits amplify last-bit differences: 0.922 / APL 4.55 here, 0.829 / 2.74
 #: recorded) and so parabola_sweep (28 such trainings: the same file on the same machine, other networks
 #: elsewhere), and mnist_gan (not yet retrained elsewhere).
@@ -685,7 +690,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "mnist_cnn": {"test_accuracy": 0.01},
     "mnist_judge": {"test_accuracy": 0.01},
     "monsters_leaky": {"test_accuracy": 0.02},
-    "monsters_fixed": {"test_accuracy": 0.02},
+    "monsters_fixed": {"test_accuracy": 0.04},
     "parabola_nets": {"plain_test_accuracy": 0.01},
     "parabola_sweep": {},
     "mnist_gan": {},
