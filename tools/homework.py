@@ -355,7 +355,7 @@ def exercises(nb: nbformat.NotebookNode, name: str = "") -> list[tuple[int, str,
             m = EXERCISE_RE.search(cell.source)
             if m:
                 rest = cell.source[m.end():]
-                rest = re.sub(r"^\s*\(\d+(?:\.\d+)?\s+points?\)\.?\s*", "", rest).strip().replace("\n", " ")
+                rest = re.sub(r"^\s*\(\d+(?:\.\d+)?\s+points?[^)]*\)\.?\s*", "", rest).strip().replace("\n", " ")
                 statements[int(m.group(1))] = re.split(r"(?<=[.?!:])\s", rest, maxsplit=1)[0]
         if meta["grade"]:
             n = int(meta["grade_id"][2:].split("-")[0])
