@@ -196,3 +196,15 @@ def test_layer_decoders_shapes_and_shipped_quality(mnist, mnist_cnn):
         dec.decode(torch.zeros(1, 64), "conv1")
     with pytest.raises(ValueError, match="network"):
         dec.decode(torch.zeros(1, 64), "relu3", "random")
+
+
+def test_mnist_cnn_lit_reads_lit_digits_and_records_its_recipe(mnist, mnist_cnn):
+    from xai_helpers import representations as R
+
+    lit = models.load_pretrained("mnist_cnn_lit")
+    meta = models.checkpoint_meta("mnist_cnn_lit")
+    assert {"lit_test_accuracy", "test_accuracy", "amplitude", "writer_seed"} <= set(meta)
+    x = R.add_lighting(mnist.X_test, R.assign_writers(len(mnist.X_test), seed=0), amplitude=meta["amplitude"])
+    acc = models.accuracy(lit, x, mnist.y_test)
+    assert abs(acc - meta["lit_test_accuracy"]) < 1e-3  # the record is what this file measures
+    assert acc > models.accuracy(mnist_cnn, x, mnist.y_test) + 0.03  # trained on lamps, it reads lit digits better

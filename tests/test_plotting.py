@@ -304,8 +304,9 @@ def test_plot_embedding_uses_the_colour_blind_palette_for_digits():
 
     ax = plotting.plot_embedding(np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 10)
     palette = {c.lower() for c in plt.style.library["tableau-colorblind10"]["axes.prop_cycle"].by_key()["color"]}
-    used = {to_hex(c) for c in ax.collections[0].get_facecolors()}
-    assert used <= palette and len(used) == 10
+    used = {(to_hex(coll.get_facecolors()[0]), coll.get_paths()[0].vertices.tobytes()) for coll in ax.collections}
+    assert {c for c, _ in used} <= palette and len(used) == 10
+    assert len({m for _, m in used}) == 10  # a marker per digit too: the palette's greys and blues are hard to tell apart
     plt.close("all")
 
 

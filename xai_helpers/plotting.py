@@ -410,6 +410,9 @@ def plot_randomization(results: dict[str, dict[str, float]], ax=None, title: str
 def plot_embedding(emb, y, ax=None, title: str | None = None, label_name: str = "digit", names: Sequence[str] | None = None):
     """Scatter a 2-D embedding (N, 2) coloured by integer labels ``y``, with a legend; returns the ``Axes``.
 
+    More than three groups get the colour-blind-safe qualitative palette and one marker each (two cues per group);
+    up to three get viridis colours.
+
     Examples
     --------
     >>> ax = plot_embedding(np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2, title="t")
@@ -433,8 +436,12 @@ def plot_embedding(emb, y, ax=None, title: str | None = None, label_name: str = 
     else:  # up to three groups: viridis, ordered and colour-blind safe
         cmap = plt.get_cmap("viridis")
         colours = {c: cmap(i / max(1, len(classes) - 1)) for i, c in enumerate(classes)}
-    ax.scatter(e[:, 0], e[:, 1], c=[colours[c] for c in y], s=6, alpha=0.8, linewidths=0)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=colours[c], label=names[c] if names else str(c)) for c in classes]
+    # more than three groups: a marker per group as well, since the palette's greys and blues are close to each other
+    markers = {c: "os^vDP<X>*"[i % 10] if len(classes) > 3 else "o" for i, c in enumerate(classes)}
+    for c in classes:
+        pts = e[y == c]
+        ax.scatter(pts[:, 0], pts[:, 1], color=colours[c], marker=markers[c], s=9 if len(classes) > 3 else 6, alpha=0.8, linewidths=0)
+    handles = [plt.Line2D([], [], marker=markers[c], ls="", color=colours[c], label=names[c] if names else str(c)) for c in classes]
     ax.legend(handles=handles, title=label_name, fontsize=7, title_fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.set_xticks([])
     ax.set_yticks([])
