@@ -237,3 +237,14 @@ def test_pixel_model_equals_normalised_model():
     assert torch.allclose(PixelInput(net, mean, std)(x), expected, atol=1e-6)
     with pytest.raises(ValueError, match="std"):
         PixelInput(net, mean, (0.2, 0.0, 0.3))
+
+
+def test_attack_n_samples_changes_the_attacker_not_the_judge(mnist_cnn, mnist):
+    x = mnist.X_test[:4]
+    cheap = A.topk_attack(mnist_cnn, x, epsilon=0.1, steps=2, method="smoothgrad", n_samples=16, attack_n_samples=2)
+    judged = A.explanation_map(mnist_cnn, cheap.x_adv, mnist_cnn(x).argmax(1), "smoothgrad", n_samples=16)
+    assert torch.allclose(judged, cheap.after, atol=1e-6)  # the judge uses n_samples
+    same = A.topk_attack(mnist_cnn, x, epsilon=0.1, steps=2, method="smoothgrad", n_samples=16)
+    assert not torch.equal(cheap.x_adv, same.x_adv)  # the attacker used its own, smaller noise sample
+    with pytest.raises(ValueError, match="attack_n_samples"):
+        A.topk_attack(mnist_cnn, x, method="smoothgrad", attack_n_samples=0)

@@ -421,7 +421,7 @@ class AttackResult:
 
 
 def _search(model, x, target, epsilon, steps, step_size, clip, objective, method, beta, k, fraction,
-            sigma, n_samples, n_steps, seed, progress, aim: bool, desc: str) -> AttackResult:
+            sigma, n_samples, n_steps, seed, progress, aim: bool, desc: str, attack_n_samples=None) -> AttackResult:
     """The loop shared by the attacks (``aim=True``: signed gradient steps through the softplus copy)
     and their random null (``aim=False``: fresh random ±ε perturbations). After every step an image
     keeps its new perturbation only if the real network keeps its label and the criterion improved."""
@@ -435,6 +435,8 @@ def _search(model, x, target, epsilon, steps, step_size, clip, objective, method
     seed = check_seed(seed)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    n_samples = check_positive_int(n_samples, "n_samples")
+    attack_n_samples = n_samples if attack_n_samples is None else check_positive_int(attack_n_samples, "attack_n_samples")
     model.eval()
     dev, x_dev = model_device(model), x.device
     x = x.detach().to(dev)
@@ -465,7 +467,7 @@ def _search(model, x, target, epsilon, steps, step_size, clip, objective, method
             if method == "saliency":
                 return differentiable_saliency(smooth, z, t)
             if method == "smoothgrad":
-                return differentiable_smoothgrad(smooth, z, t, sigma, n_samples, gen)
+                return differentiable_smoothgrad(smooth, z, t, sigma, attack_n_samples, gen)
             return differentiable_integrated_gradients(smooth, z, t, n_steps)
 
         h, w = s0.shape[1:]
@@ -521,6 +523,10 @@ _PARAMS = """
     method : {"saliency", "smoothgrad", "integrated_gradients"}
         The explanation attacked and judged (see :func:`explanation_map`); ``sigma`` and ``n_samples``
         for SmoothGrad, ``n_steps`` for IG.
+    attack_n_samples : int, optional
+        Noisy copies in the attacker's differentiated SmoothGrad (default ``n_samples``); the judge,
+        the real network's SmoothGrad, always uses ``n_samples``. A cheaper attacker may be judged
+        on a better-converged map.
     seed : int
         Seed of the judge's SmoothGrad noise; the attacker draws fresh noise from ``seed + 1``.
     beta : float
@@ -555,6 +561,7 @@ def topk_attack(
     n_steps: int = 16,
     seed: int = 0,
     progress: bool = False,
+    attack_n_samples: int | None = None,
 ) -> AttackResult:
     """Ghorbani, Abid & Zou's top-k attack, iterative and bounded in L∞ by ε.
 
@@ -575,7 +582,8 @@ def topk_attack(
     (torch.Size([2, 1, 28, 28]), True)
     """
     return _search(model, x, target, epsilon, steps, step_size, clip, "topk", method, beta, k, fraction,
-                   sigma, n_samples, n_steps, seed, progress, aim=True, desc=f"top-k attack ε={epsilon:g}")
+                   sigma, n_samples, n_steps, seed, progress, aim=True, desc=f"top-k attack ε={epsilon:g}",
+                   attack_n_samples=attack_n_samples)
 
 
 topk_attack.__doc__ = topk_attack.__doc__.replace("{params}", _PARAMS.strip())
@@ -598,6 +606,7 @@ def center_of_mass_attack(
     k: int | None = None,
     fraction: float = 0.1,
     progress: bool = False,
+    attack_n_samples: int | None = None,
 ) -> AttackResult:
     """Ghorbani, Abid & Zou's centre-of-mass attack: move the map's centre of mass as far as it goes.
 
@@ -617,7 +626,8 @@ def center_of_mass_attack(
     (torch.Size([2]), True)
     """
     return _search(model, x, target, epsilon, steps, step_size, clip, "center", method, beta, k, fraction,
-                   sigma, n_samples, n_steps, seed, progress, aim=True, desc=f"centre-of-mass attack ε={epsilon:g}")
+                   sigma, n_samples, n_steps, seed, progress, aim=True, desc=f"centre-of-mass attack ε={epsilon:g}",
+                   attack_n_samples=attack_n_samples)
 
 
 center_of_mass_attack.__doc__ = center_of_mass_attack.__doc__.replace("{params}", _PARAMS.strip())
