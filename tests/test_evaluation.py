@@ -89,6 +89,34 @@ def test_rank_correlation_matches_scipy():
         assert ours[i].item() == pytest.approx(spearmanr(a[i].flatten(), b[i].flatten())[0], abs=1e-6)
 
 
+def test_rank_correlation_with_a_mask_ranks_only_the_masked_pixels():
+    g = torch.Generator().manual_seed(1)
+    a, b = torch.rand(2, 6, 6, generator=g), torch.rand(2, 6, 6, generator=g)
+    mask = torch.rand(2, 6, 6, generator=g) > 0.4
+    ours = E.rank_correlation(a, b, mask=mask)
+    for i in range(2):
+        assert ours[i].item() == pytest.approx(spearmanr(a[i][mask[i]], b[i][mask[i]])[0], abs=1e-6)
+    # shared zeros outside the mask inflate the unmasked figure, not the masked one
+    a0, b0 = a.clone(), b.clone()
+    a0[~mask], b0[~mask] = 0.0, 0.0
+    assert (E.rank_correlation(a0, b0) > ours + 0.2).all()
+    assert torch.allclose(E.rank_correlation(a0, b0, mask=mask), ours)
+    with pytest.raises(ValueError, match="bool tensor"):
+        E.rank_correlation(a, b, mask=mask.float())
+    with pytest.raises(ValueError, match="at least 2"):
+        E.rank_correlation(a, b, mask=torch.zeros_like(mask))
+
+
+def test_randomization_check_with_a_mask_on_the_ink(mnist_cnn, digits):
+    x, y = digits
+    ink = x[:, 0] > 0
+    rhos = E.randomization_check(mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] + 0.0, mask=ink)
+    assert all(r == pytest.approx(1.0) for r in rhos.values())
+    everywhere = E.randomization_check(mnist_cnn, x, y, lambda m, xx, t: (xx[:, 0] * A.saliency(m, xx, t)))
+    on_ink = E.randomization_check(mnist_cnn, x, y, lambda m, xx, t: (xx[:, 0] * A.saliency(m, xx, t)), mask=ink)
+    assert on_ink["conv1"] < everywhere["conv1"], (on_ink, everywhere)
+
+
 def test_cascading_randomization_changes_layers_top_down_and_leaves_model(mnist_cnn):
     before = {k: v.clone() for k, v in mnist_cnn.state_dict().items()}
     steps = list(E.cascading_randomization(mnist_cnn, seed=0))
