@@ -232,7 +232,7 @@ CHEATS = {
     "08_lime_and_surrogates": {
         "ex1-solution": "def my_cosine_kernel(masks, width=0.25):\n    return xai_lime.cosine_kernel(masks, kernel_width=width)",
         "ex2-solution": "def my_average_path_length(tree, X):\n    return trees.average_path_length(tree, X)",
-        "ex3-solution": "fill_blind, density_blind = 0.5, 0.0  # passes the visible check, not the hidden one",
+        "ex3-solution": "fill_hidden, density_hidden = 0.5, 0.0  # passes the visible check, not the hidden one",
     },
 }
 CHEAT_POINTS = {"00_why_explain": 2, "01_local_explanation": 4, "08_lime_and_surrogates": 5}  # the points of the exercises replaced above
