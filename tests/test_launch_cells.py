@@ -58,9 +58,9 @@ def test_ref_is_pyprojects():
 
 def test_a_new_ref_replaces_the_old_everywhere(tmp_path):
     path = _lesson(tmp_path)
-    alc.process(path, REPO, ref="student-v1")
+    alc.process(path, REPO, ref="release-v1")
     text = path.read_text()
-    assert text.count("student-v1") == 3  # Colab badge, Binder badge, the install line
+    assert text.count("release-v1") == 3  # Colab badge, Binder badge, the install line
     assert f"/{alc.BRANCH}/" not in text and f"@{alc.BRANCH}" not in text
     assert alc.process(path, REPO, write=False), "back to the pyproject's ref: a change"
 
