@@ -334,7 +334,7 @@ def publish(dest: str | Path, branch: str = "student") -> str:
             subprocess.run(["git", "worktree", "add", "--detach", str(wt)], cwd=ROOT, check=True, capture_output=True)
             subprocess.run(["git", "checkout", "--orphan", branch], cwd=wt, check=True, capture_output=True)
         try:
-            subprocess.run(["git", "rm", "-rq", "--ignore-unmatch", "."], cwd=wt, check=True, capture_output=True)
+            subprocess.run(["git", "rm", "-rqf", "--ignore-unmatch", "."], cwd=wt, check=True, capture_output=True)
             shutil.copytree(dest, wt, dirs_exist_ok=True)
             subprocess.run(["git", "add", "-A"], cwd=wt, check=True)
             subprocess.run(["git", "commit", "-qm", "Student release"], cwd=wt, check=True)
