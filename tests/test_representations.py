@@ -134,7 +134,7 @@ def test_plots_return_their_axes():
     from xai_helpers import plotting
 
     ax = plotting.plot_embedding(np.zeros((4, 2)), np.array([0, 1, 0, 1]), title="t", names=["a", "b"])
-    assert ax.get_title() == "t" and len(ax.collections) == 1
+    assert ax.get_title() == "t" and len(ax.collections) == 2  # one scatter per group
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     ax = plotting.plot_against_depth({"d": {"input": 0.1, "fc2": 0.3}}, chance=0.1)
     assert [list(line.get_ydata()) for line in ax.lines] == [[0.1, 0.3], [0.1, 0.1]]  # the curve, then chance
