@@ -33,6 +33,7 @@ lab: install
 
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest --doctest-modules xai_helpers -p no:cacheprovider
 	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=120 -p no:cacheprovider
 
