@@ -53,3 +53,13 @@ def test_the_check_finds_an_import_inside_a_function(tmp_path):
         "return MnistCNN\n"
     )
     assert _imports_inside_functions(bad) == [(2, ".models"), (3, "xai_helpers.data")]
+
+
+def test_the_layer_diagram_in_contributing_matches_the_import_graph():
+    import importlib.util
+
+    path = PACKAGE.parent / "tools" / "layers_diagram.py"
+    spec = importlib.util.spec_from_file_location("layers_diagram", path)
+    diagram = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(diagram)
+    assert diagram.current() == diagram.render(), "run `make layers` and commit CONTRIBUTING.md"
