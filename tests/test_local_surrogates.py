@@ -92,12 +92,12 @@ def test_fit_local_linear_matches_lime_base():
         ({"n_samples": 10.5}, TypeError),
         ({"seed": -1}, ValueError),
         ({"scale": np.array([1.0, 0.0])}, ValueError),
-        ({"f": "not callable"}, TypeError),
-        ({"f": lambda X: X}, ValueError),  # two outputs per row
+        ({"predict_fn": "not callable"}, TypeError),
+        ({"predict_fn": lambda X: X}, ValueError),  # two outputs per row
     ],
 )
 def test_lime_from_scratch_bad_input(kwargs, err):
-    args = {"f": lambda X: X.sum(1), "x": np.zeros(2)} | kwargs
+    args = {"predict_fn": lambda X: X.sum(1), "x": np.zeros(2)} | kwargs
     with pytest.raises(err):
         L.lime_tabular_from_scratch(**args)
 
