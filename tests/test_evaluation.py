@@ -237,7 +237,7 @@ def test_elephant_gradient_saturates_while_ig_credits_the_trunk():
         (
             lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 27, 28)),
             ValueError,
-            "attribution must have shape",
+            "maps must have shape",
         ),
         (
             lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 28, 28).numpy()),
