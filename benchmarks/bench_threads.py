@@ -117,6 +117,7 @@ def kernels(repeats: int = 3) -> None:
     from xai_helpers import plotting, representations
     from xai_helpers._runtime import choose_num_threads, set_num_threads
     from xai_helpers.data import load_mnist
+    from xai_helpers.evaluation import explain_prediction
     from xai_helpers.models import MonsterCNN
 
     n, why = choose_num_threads()
@@ -126,7 +127,7 @@ def kernels(repeats: int = 3) -> None:
     jobs = {
         "t-SNE, 1000 x 784 (04)": lambda: representations.project(X, "tsne", 30),
         "linear probe, 1000 x 784 (04)": lambda: representations.linear_probe(X[:800], y[:800], X[800:], y[800:]),
-        "explain_one, one 48x48 image (02)": lambda: plotting.explain_one(model, image),
+        "explain_prediction + show_prediction, one 48x48 image (02)": lambda: plotting.show_prediction(image, explain_prediction(model, image)),
     }
     import matplotlib
 

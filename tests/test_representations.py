@@ -149,10 +149,10 @@ def test_plots_return_their_axes():
 
     ax = plotting.plot_embedding(
         np.zeros((4, 2)), np.array([0, 1, 0, 1]), title="t", names=["a", "b"]
-    )
+    ).axes[0]
     assert ax.get_title() == "t" and len(ax.collections) == 2  # one scatter per group
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
-    ax = plotting.plot_against_depth({"d": {"input": 0.1, "fc2": 0.3}}, chance=0.1)
+    ax = plotting.plot_against_depth({"d": {"input": 0.1, "fc2": 0.3}}, chance=0.1).axes[0]
     assert [list(line.get_ydata()) for line in ax.lines] == [
         [0.1, 0.3],
         [0.1, 0.1],
