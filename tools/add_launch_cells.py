@@ -46,8 +46,8 @@ CELL_MARK = "# Colab only:"  # the launch cell's first line starts with this
 CELL_ID = "colab-launch"
 
 LAUNCH_CELL = '''\
-# Colab only: install the course's package (xai_helpers, with its checkpoints). Elsewhere this does
-nothing. import sys
+# Colab only: install the course's package (xai_helpers, with its checkpoints). Elsewhere this does nothing.
+import sys
 
 if "google.colab" in sys.modules:
     %pip install --quiet "{requirement}"'''

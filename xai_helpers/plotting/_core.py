@@ -136,7 +136,7 @@ def show_outline(
     mask: ImageLike, ax: Axes | None = None, color: str = "white", linewidth: float = 1.0, **kwargs
 ) -> Figure:
     """Draw the outline of a boolean mask (H, W) (ink, an object) over what ``ax`` shows; returns
-    the ``Axes``.
+    the ``Figure``.
 
     Use it to put the input on top of its explanation: the outline follows pixel centres, so it
     lines up with an ``imshow`` of the same size.
