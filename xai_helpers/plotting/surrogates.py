@@ -93,7 +93,7 @@ def show_local_line(
     >>> from xai_helpers.local_surrogates import lime_tabular_from_scratch
     >>> f = lambda X: np.sin(X[:, 0])
     >>> fit = lime_tabular_from_scratch(f, np.array([1.0]), kernel_width=0.5, n_samples=200)
-    >>> show_local_line(f, 1.0, fit).lines[1].get_linestyle()
+    >>> show_local_line(f, 1.0, fit).axes[0].lines[1].get_linestyle()
     '--'
     """
     ax = _ax(ax)
@@ -156,7 +156,7 @@ def show_decision_regions(
     --------
     >>> from xai_helpers.data import make_parabola
     >>> X, y = make_parabola(50, seed=0)
-    >>> show_decision_regions(lambda A: (A[:, 1] > 0).astype(int), X, y).get_xlabel()
+    >>> show_decision_regions(lambda A: (A[:, 1] > 0).astype(int), X, y).axes[0].get_xlabel()
     'x₁'
     """
     ax = _ax(ax)
