@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := xai-course
 
 .PHONY: lab test lint install student publish benchmark seeds bench-sliders bench-attribution bench-autograde \
-        monsters-seeds repro-lost-reply clean help html test-browser
+        monsters-seeds repro-lost-reply clean help html test-browser layers
 
 help:
 	@echo "make lab        install (first time) and open JupyterLab on notebooks/index.ipynb"
@@ -26,6 +26,7 @@ help:
 	@echo "make monsters-seeds     retrain notebook 02's monster CNNs on seeds 0-3 and measure its claims (minutes)"
 	@echo "make repro-lost-reply   the jupyter_client lost-reply race, reproduced without notebooks"
 	@echo "make html       build/html/: the course site, built by Jupyter Book 2 from the executed notebooks (needs Node.js)"
+	@echo "make layers     redraw the layer diagram of xai_helpers in CONTRIBUTING.md from the import graph"
 	@echo "make test-browser  every notebook in JupyterLab in headless chromium: Run All, no errors, every slider moves its figure"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -49,6 +50,7 @@ test: install lint
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/actionlint -no-color
 
 student: install
@@ -86,3 +88,6 @@ html: install
 
 test-browser: install
 	$(PY) tests/browser/run_browser_tests.py
+
+layers: install
+	$(PY) tools/layers_diagram.py

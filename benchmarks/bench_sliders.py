@@ -67,7 +67,9 @@ def notebook_path(key: str) -> Path:
     return matches[0]
 
 
-def slider_timings(path: Path, skip: set[str], timeout: float = 600) -> list[tuple[str, str, str, float]]:
+def slider_timings(
+    path: Path, skip: set[str], timeout: float = 600
+) -> list[tuple[str, str, str, float]]:
     """(update function, control, value, seconds) for every control moved in ``path``'s panels."""
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(RECORD))
@@ -75,9 +77,17 @@ def slider_timings(path: Path, skip: set[str], timeout: float = 600) -> list[tup
     with tempfile.TemporaryDirectory(prefix="xai-sliders-") as tmp:
         src, out = Path(tmp) / path.name, Path(tmp) / f"out_{path.name}"
         nbformat.write(nb, src)
-        done = papermill.execute_notebook(str(src), str(out), kernel_name="python3", cwd=str(path.parent),
-                                          execution_timeout=timeout, progress_bar=False)
-    text = "".join(o.get("text", "") for o in done.cells[-1].outputs if o.get("output_type") == "stream")
+        done = papermill.execute_notebook(
+            str(src),
+            str(out),
+            kernel_name="python3",
+            cwd=str(path.parent),
+            execution_timeout=timeout,
+            progress_bar=False,
+        )
+    text = "".join(
+        o.get("text", "") for o in done.cells[-1].outputs if o.get("output_type") == "stream"
+    )
     return [tuple(r) for r in json.loads(text.split("BENCH", 1)[1])]
 
 
@@ -86,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("notebooks", nargs="*", help="keys (01) or paths; default: every lesson")
     ap.add_argument("--skip", nargs="*", default=[], help="update functions to leave out")
     args = ap.parse_args(argv)
-    keys = args.notebooks or sorted(p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    keys = args.notebooks or sorted(
+        p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
+    )
     for key in keys:
         path = notebook_path(key)
         rows = slider_timings(path, set(args.skip))
@@ -96,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {name}: {control} = {value}: {seconds:.3f} s")
             by_panel.setdefault(name, []).append(seconds)
         for name, ts in by_panel.items():
-            print(f"  {name}: {len(ts)} updates, median {statistics.median(ts):.3f} s, max {max(ts):.3f} s")
+            print(
+                f"  {name}: {len(ts)} updates, median {statistics.median(ts):.3f} s, max {max(ts):.3f} s"
+            )
     return 0
 
 

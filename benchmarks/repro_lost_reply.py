@@ -47,7 +47,9 @@ async def main(n: int, rearm: bool, timeout: float, kernel: str) -> int:
                 # like nbclient's OutputWidget.sync_state: comm messages on shell while the reply is awaited
                 for _ in range(30):
                     await asyncio.sleep(0.001)
-                    kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": "none", "data": {}}))
+                    kc.shell_channel.send(
+                        kc.session.msg("comm_msg", {"comm_id": "none", "data": {}})
+                    )
                     if rearm:
                         kc.shell_channel.socket.get(zmq.EVENTS)  # zmq.asyncio re-checks and re-arms
 
@@ -62,7 +64,10 @@ async def main(n: int, rearm: bool, timeout: float, kernel: str) -> int:
             if waited > 2:
                 late += 1
                 sent_ago = time.time() - reply["header"]["date"].timestamp()
-                print(f"request {i}: reply read after {waited:.2f} s; the kernel had sent it {sent_ago:.2f} s before", flush=True)
+                print(
+                    f"request {i}: reply read after {waited:.2f} s; the kernel had sent it {sent_ago:.2f} s before",
+                    flush=True,
+                )
     finally:
         kc.stop_channels()
         await km.shutdown_kernel(now=True)
@@ -73,8 +78,12 @@ async def main(n: int, rearm: bool, timeout: float, kernel: str) -> int:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("n", type=int, nargs="?", default=200, help="execute requests (default 200)")
-    ap.add_argument("--rearm", action="store_true", help="re-check the shell socket after each send")
-    ap.add_argument("--timeout", type=float, default=5.0, help="get_msg timeout in seconds (default 5)")
+    ap.add_argument(
+        "--rearm", action="store_true", help="re-check the shell socket after each send"
+    )
+    ap.add_argument(
+        "--timeout", type=float, default=5.0, help="get_msg timeout in seconds (default 5)"
+    )
     ap.add_argument("--kernel", default="python3")
     args = ap.parse_args()
     raise SystemExit(1 if asyncio.run(main(args.n, args.rearm, args.timeout, args.kernel)) else 0)

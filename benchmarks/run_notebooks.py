@@ -51,7 +51,9 @@ print(json.dumps({"wall": wall, "peak_mb": resource.getrusage(resource.RUSAGE_CH
 def has_parameters_cell(path: Path) -> bool:
     """Whether the notebook has a code cell tagged ``parameters`` (what papermill's ``-p`` replaces)."""
     nb = nbformat.read(path, as_version=4)
-    return any(c.cell_type == "code" and "parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    return any(
+        c.cell_type == "code" and "parameters" in c.metadata.get("tags", []) for c in nb.cells
+    )
 
 
 def cell_times(nb: nbformat.NotebookNode) -> list[tuple[float, int, str]]:
@@ -60,17 +62,39 @@ def cell_times(nb: nbformat.NotebookNode) -> list[tuple[float, int, str]]:
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         ex = cell.metadata.get("execution", {})
         if "iopub.execute_input" in ex and "shell.execute_reply" in ex:
-            start, end = (datetime.fromisoformat(ex[k].replace("Z", "+00:00")) for k in ("iopub.execute_input", "shell.execute_reply"))
-            times.append(((end - start).total_seconds(), i, (cell.source.splitlines() or [""])[0][:70]))
+            start, end = (
+                datetime.fromisoformat(ex[k].replace("Z", "+00:00"))
+                for k in ("iopub.execute_input", "shell.execute_reply")
+            )
+            times.append(
+                ((end - start).total_seconds(), i, (cell.source.splitlines() or [""])[0][:70])
+            )
     return times
 
 
 def run(path: Path, seed: int, out: Path, timeout: float = 600) -> dict:
     """Execute ``path`` with ``SEED = seed`` into ``out``; return wall time, peak memory, error and cell times."""
-    proc = subprocess.run([sys.executable, "-c", RUNNER, str(path), str(out), str(seed), str(timeout), str(path.parent)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            RUNNER,
+            str(path),
+            str(out),
+            str(seed),
+            str(timeout),
+            str(path.parent),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0 or not proc.stdout.strip():
-        return {"wall": float("nan"), "peak_mb": float("nan"), "error": {"cell": None, "ename": "runner", "evalue": proc.stderr[-600:]}, "cells": []}
+        return {
+            "wall": float("nan"),
+            "peak_mb": float("nan"),
+            "error": {"cell": None, "ename": "runner", "evalue": proc.stderr[-600:]},
+            "cells": [],
+        }
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     result["cells"] = cell_times(nbformat.read(out, as_version=4)) if out.exists() else []
     return result
@@ -79,13 +103,23 @@ def run(path: Path, seed: int, out: Path, timeout: float = 600) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/NN_*.ipynb")
-    ap.add_argument("--seeds", nargs="+", type=int, default=[0], help="SEED values (papermill -p SEED k); default 0")
+    ap.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=[0],
+        help="SEED values (papermill -p SEED k); default 0",
+    )
     ap.add_argument("--top", type=int, default=3, help="print the N slowest cells of each run")
     ap.add_argument("--save", type=Path, help="keep the executed notebooks in this folder")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per cell")
     args = ap.parse_args(argv)
-    paths = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (timings on a loaded machine are upper bounds)")
+    paths = [p.resolve() for p in args.notebooks] or sorted(
+        (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
+    )
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (timings on a loaded machine are upper bounds)"
+    )
     failed = 0
     with tempfile.TemporaryDirectory(prefix="xai-run-") as tmp:
         out_dir = args.save or Path(tmp)
@@ -97,13 +131,21 @@ def main(argv: list[str] | None = None) -> int:
                 r = run(path, seed, out_dir / f"{path.stem}.seed{seed}.ipynb", args.timeout)
                 total += r["wall"] if r["wall"] == r["wall"] else 0.0
                 e = r["error"]
-                status = "ok" if e is None else f"FAILED at cell [{e['cell']}]: {e['ename']}: {e['evalue'].strip().splitlines()[-1] if e['evalue'].strip() else ''}"
+                status = (
+                    "ok"
+                    if e is None
+                    else f"FAILED at cell [{e['cell']}]: {e['ename']}: {e['evalue'].strip().splitlines()[-1] if e['evalue'].strip() else ''}"
+                )
                 note = "" if seeds == args.seeds else "  (no parameters cell: its own seed only)"
-                print(f"{path.name:42s} SEED={seed}  {r['wall']:6.1f} s  peak {r['peak_mb']:6.0f} MB  {status}{note}")
+                print(
+                    f"{path.name:42s} SEED={seed}  {r['wall']:6.1f} s  peak {r['peak_mb']:6.0f} MB  {status}{note}"
+                )
                 for dt, i, first in sorted(r["cells"], reverse=True)[: args.top]:
                     print(f"      {dt:6.2f} s  code cell {i:2d}: {first}")
                 failed += e is not None
-        print(f"{len(paths)} notebooks, {total:.0f} s in all; load average now {os.getloadavg()[0]:.1f}; {failed} run(s) failed")
+        print(
+            f"{len(paths)} notebooks, {total:.0f} s in all; load average now {os.getloadavg()[0]:.1f}; {failed} run(s) failed"
+        )
     return 1 if failed else 0
 
 
