@@ -4,8 +4,8 @@ Reads the layers of the import-linter contract in ``pyproject.toml`` (one box pe
 up) and the imports between the package's top-level modules from the code itself (grimp,
 import-linter's graph library; ``data/`` and ``plotting/`` count as one module each).
 It draws an arrow ``a --> b`` for "``a`` imports ``b``", leaving out an arrow that a longer
-path already implies (a transitive reduction), and writes the block between the markers in CONTRIBUTING.md. ``--check`` fails when the
-block there is not the one the code gives now (``tests/test_layers.py`` runs that check).
+path already implies (a transitive reduction), and writes the block between the markers in
+CONTRIBUTING.md. ``--check`` fails when the block there is not the one the code gives now (``tests/test_layers.py`` runs that check).
 
 Usage: ``python tools/layers_diagram.py [--check]``
 """
