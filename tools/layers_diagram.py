@@ -5,7 +5,8 @@ up) and the imports between the package's top-level modules from the code itself
 import-linter's graph library; ``data/`` and ``plotting/`` count as one module each).
 It draws an arrow ``a --> b`` for "``a`` imports ``b``", leaving out an arrow that a longer
 path already implies (a transitive reduction), and writes the block between the markers in
-CONTRIBUTING.md. ``--check`` fails when the block there is not the one the code gives now (``tests/test_layers.py`` runs that check).
+CONTRIBUTING.md. ``--check`` fails when the block there is not the one the code gives now
+(``tests/test_layers.py`` runs that check).
 
 Usage: ``python tools/layers_diagram.py [--check]``
 """
