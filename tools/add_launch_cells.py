@@ -46,8 +46,8 @@ CELL_MARK = "# Colab only:"  # the launch cell's first line starts with this
 CELL_ID = "colab-launch"
 
 LAUNCH_CELL = (
-    "# Colab only: install the course's package (xai_helpers, with its checkpoints). "
-    "Elsewhere this does nothing.\n"
+    "# Colab only: install the course's package (xai_helpers, with its checkpoints).\n"
+    "# Elsewhere this does nothing.\n"
     "import sys\n"
     "\n"
     'if "google.colab" in sys.modules:\n'

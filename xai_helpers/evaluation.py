@@ -16,6 +16,7 @@ import copy
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -56,6 +57,7 @@ __all__ = [
     "judge_agreement",
     "pixel_knn_judge",
     "agreement_table",
+    "mean_rank_agreement",
 ]
 
 
@@ -846,3 +848,44 @@ def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple
         for row, cols in table.items()
     ]
     return table, "\n".join(lines)
+
+
+def mean_rank_agreement(
+    runs: Sequence[np.ndarray], others: Sequence[np.ndarray] | None = None
+) -> float:
+    """Mean Spearman rank correlation between explanations: every pair within ``runs``, or every
+    run against every one of ``others``.
+
+    How stable is a random explanation (LIME, SmoothGrad) across seeds, and do two variants agree
+    as well as two seeds of one do? 1 = the same ranking every time.
+
+    Parameters
+    ----------
+    runs : sequence of np.ndarray
+        Explanations of one input (each a 1-D array of weights, the same length), e.g. one per seed.
+    others : sequence of np.ndarray, optional
+        A second set; if given, the pairs are (run, other) across the two sets.
+
+    Returns
+    -------
+    float
+        The mean correlation over the pairs.
+
+    Examples
+    --------
+    >>> a, b = np.array([1.0, 2.0, 3.0]), np.array([3.0, 2.0, 1.0])
+    >>> mean_rank_agreement([a, a, a])
+    1.0
+    >>> mean_rank_agreement([a], [b])
+    -1.0
+    """
+    from scipy.stats import spearmanr  # SciPy: imported only when needed
+
+    runs = list(runs)
+    if others is not None:
+        pairs = [(a, b) for a in runs for b in others]
+    else:
+        pairs = [(runs[i], b) for i in range(len(runs)) for b in runs[i + 1 :]]
+    if not pairs:
+        raise ValueError("need at least two runs (or one run and one other) to compare")
+    return float(np.mean([spearmanr(a, b)[0] for a, b in pairs]))
