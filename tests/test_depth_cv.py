@@ -22,6 +22,11 @@ def test_cut_equals_max_depth_tree():
     small = DecisionTreeClassifier(max_depth=5, random_state=0).fit(X, y)
     assert np.mean(D.predict_at_depth(full, X, 5) == small.predict(X)) >= 0.99  # measured 0.995
     assert np.array_equal(D.predict_at_depth(full, X, full.get_depth() + 3), full.predict(X))
+    assert [D.leaves_at_depth(full, d) for d in (1, 2, 3)] == [
+        DecisionTreeClassifier(max_depth=d, random_state=0).fit(X, y).get_n_leaves()
+        for d in (1, 2, 3)
+    ]
+    assert D.leaves_at_depth(full, 99) == full.get_n_leaves()
     assert np.all(D.predict_at_depth(full, X, 0) == np.bincount(y).argmax())
 
 

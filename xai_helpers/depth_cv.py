@@ -17,7 +17,32 @@ from sklearn.tree import DecisionTreeClassifier
 
 from .validation import check_array, check_int, check_seed
 
-__all__ = ["predict_at_depth", "cv_depth_accuracy"]
+__all__ = ["predict_at_depth", "leaves_at_depth", "cv_depth_accuracy"]
+
+
+def _node_depth(tree: DecisionTreeClassifier) -> np.ndarray:
+    inner = tree.tree_
+    node_depth = np.zeros(inner.node_count, int)
+    for node in range(inner.node_count):  # children have larger ids than their parent
+        for child in (inner.children_left[node], inner.children_right[node]):
+            if child >= 0:
+                node_depth[child] = node_depth[node] + 1
+    return node_depth
+
+
+def leaves_at_depth(tree: DecisionTreeClassifier, depth: int) -> int:
+    """Number of leaves of a fitted tree cut at ``depth`` (the nodes at that depth and the shallower leaves).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> t = DecisionTreeClassifier(random_state=0).fit(X, [0, 1, 0, 0])
+    >>> [leaves_at_depth(t, d) for d in (0, 1, 2, 9)]
+    [1, 2, 3, 3]
+    """
+    depth = check_int(depth, "depth", minimum=0)
+    node_depth, leaf = _node_depth(tree), tree.tree_.children_left < 0
+    return int(np.sum(node_depth == depth) + np.sum(leaf & (node_depth < depth)))
 
 
 def predict_at_depth(tree: DecisionTreeClassifier, X: np.ndarray, depth: int) -> np.ndarray:
@@ -46,12 +71,7 @@ def predict_at_depth(tree: DecisionTreeClassifier, X: np.ndarray, depth: int) ->
     """
     X = check_array(X, "X", ndim=2)
     depth = check_int(depth, "depth", minimum=0)
-    inner = tree.tree_
-    node_depth = np.zeros(inner.node_count, int)
-    for node in range(inner.node_count):  # children have larger ids than their parent
-        for child in (inner.children_left[node], inner.children_right[node]):
-            if child >= 0:
-                node_depth[child] = node_depth[node] + 1
+    inner, node_depth = tree.tree_, _node_depth(tree)
     paths = tree.decision_path(X.astype(np.float32)).tocsr()
     stop = np.empty(len(X), int)
     for i in range(len(X)):
