@@ -114,6 +114,7 @@ def test_setup_sizes_every_pool_and_prints_one_line(monkeypatch, capsys):
 
 def test_training_recipe_pins_then_restores():
     was_det = torch.are_deterministic_algorithms_enabled()
+    was_warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     before = torch.get_num_threads()
     torch.use_deterministic_algorithms(False)
     torch.set_num_threads(2)
@@ -147,4 +148,5 @@ def test_training_recipe_pins_then_restores():
             training_recipe(threads=0)
     finally:
         torch.set_num_threads(before)
-        torch.use_deterministic_algorithms(was_det)
+        # restore both flags: setup() leaves warn_only on, and doctests run later in this process
+        torch.use_deterministic_algorithms(was_det, warn_only=was_warn_only)
