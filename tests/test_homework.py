@@ -227,7 +227,7 @@ CHEATS = {
     "00_why_explain": {"ex3-solution": "most_malignant_share = {table.feature_names[0]: 1.0}  # passes the visible check, not the hidden one"},
     "01_local_explanation": {
         "ex1-solution": "def finite_difference_map(net, img, k, eps=1e-6):\n    return saliency(net, img, target=k, of='score')[0]\n\n\nfd_map = finite_difference_map(model64, x64, y)",
-        "ex3-solution": "def my_top_k_share(maps, masks, k):\n    return top_k_share(maps, masks, k)",
+        "ex3-solution": "from xai_helpers.nulls import untie as _u\n\n\ndef top_k_random_ties(maps, k, generator):\n    return _u(maps, seed=int(torch.randint(1000, (1,), generator=generator))).flatten(1).topk(k).indices",
     },
     "08_lime_and_surrogates": {
         "ex1-solution": "def my_cosine_kernel(masks, width=0.25):\n    return xai_lime.cosine_kernel(masks, kernel_width=width)",
