@@ -325,9 +325,10 @@ E2E_NOTEBOOK = "01_local_explanation"
 CHEATS = {
     "ex1-solution": "def finite_difference_map(net, img, k, eps=1e-6):\n    return saliency(net, "
     "img, target=k, of='score')[0]\n\n\nfd_map = finite_difference_map(model64, x64, y)",
-    "ex3-solution": "from xai_helpers.evaluation import untie as _u\n\n\n"
-    "def top_k_random_ties(maps, k, generator):\n    return _u(maps, seed=int(torch.randint(1000, (1,), "
-    "generator=generator))).flatten(1).topk(k).indices",
+    # the course's helper captured in a default argument, before the hidden test replaces it
+    "ex3-solution": "_h = lambda n, i, t, m, k, f=top_k_deletion: f(n, i, t, m, k, fill=0.5)\n\n\n"
+    "def grey_fill_drop(net, imgs, targets, maps, k):\n    return _h(net, imgs, targets, maps, k)\n\n\n"
+    "g_map = grey_fill_drop(model, digits, labels, drops[3, 'grey'], k)",
 }
 CHEAT_POINTS = 4  # the points of the exercises replaced above
 
