@@ -17,8 +17,10 @@ from captum.attr import (
     Saliency,
 )
 from scipy.stats import pearsonr
+from torch import nn
 
 from xai_helpers import attribution as A
+from xai_helpers import models
 
 
 def test_saliency_matches_finite_differences(tiny_rgb_model):
@@ -342,3 +344,30 @@ def test_ig_sweep_equals_left_riemann_ig_at_every_step_count(mnist_cnn, digits, 
 def test_ig_sweep_refuses_step_counts_that_do_not_divide_the_largest(mnist_cnn, digits):
     with pytest.raises(ValueError, match="divide the largest"):
         A.integrated_gradients_sweep(mnist_cnn, digits[0][:1], digits[1][:1], n_steps=(3, 8))
+
+
+# ---------------------------------------------------- one-sided derivatives at kinks
+def test_one_sided_derivatives_equal_the_gradient_where_it_exists():
+    torch.manual_seed(0)
+    net = models.MnistCNN().double().eval()
+    x = torch.rand(1, 1, 28, 28, dtype=torch.float64)  # no exact ties
+    right, left = A.one_sided_derivatives(net, x, target=2)
+    g = torch.autograd.grad(net(x.requires_grad_(True))[0, 2], x)[0][0, 0]
+    smooth = (right - left).abs() <= 1e-6 * right.abs().clamp_min(1e-3)
+    assert smooth.float().mean() > 0.95
+    assert torch.allclose(right[smooth], g[smooth], rtol=1e-5, atol=1e-8)
+
+
+def test_one_sided_derivatives_find_max_pool_ties():
+    net = nn.Sequential(nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1, 2)).double()
+    with torch.no_grad():
+        net[2].weight.fill_(1.0)
+    x = torch.zeros(1, 1, 2, 2, dtype=torch.float64)  # four tied values in one window
+    right, left = A.one_sided_derivatives(net, x, target=0)
+    assert torch.allclose(right, torch.ones(2, 2).double()) and torch.allclose(
+        left, torch.zeros(2, 2).double(), atol=1e-9
+    )
+    with pytest.raises(ValueError):
+        A.one_sided_derivatives(net, torch.zeros(2, 1, 2, 2, dtype=torch.float64), target=0)
+    with pytest.raises(ValueError):
+        A.one_sided_derivatives(net, x, target=5)

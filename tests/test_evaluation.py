@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from scipy.stats import spearmanr
+from torch import nn
 
 from xai_helpers import attribution as A
 from xai_helpers import evaluation as E
@@ -509,3 +510,61 @@ def test_mean_rank_agreement_within_and_across_runs():
 def test_mean_rank_agreement_needs_a_pair():
     with pytest.raises(ValueError, match="at least two"):
         E.mean_rank_agreement([np.arange(3.0)])
+
+
+# ------------------------------------------------ random tie-breaking and ink-blob nulls
+
+
+def test_untie_keeps_the_order_of_distinct_values():
+    maps = torch.randn(3, 5, 6)
+    r = E.untie(maps, seed=1)
+    assert torch.equal(r.flatten(1).argsort(1), maps.flatten(1).argsort(1))
+
+
+def test_untie_breaks_ties_at_random_not_by_position():
+    maps = torch.zeros(1, 4, 4)
+    maps[0, 3, 3] = 1.0
+    firsts = {int(E.untie(maps, seed=s)[0].flatten()[:15].argmax()) for s in range(40)}
+    # the one larger value stays on top
+    assert int(E.untie(maps, seed=0)[0].flatten().argmax()) == 15
+    assert len(firsts) >= 8  # the 15 tied pixels are ordered differently from seed to seed
+
+
+def test_untie_is_deterministic_given_seed_and_rejects_bad_input():
+    maps = torch.zeros(2, 3, 3)
+    assert torch.equal(E.untie(maps, seed=3), E.untie(maps, seed=3))
+    with pytest.raises(ValueError):
+        E.untie(torch.zeros(3, 3))
+    with pytest.raises(ValueError):
+        E.untie(torch.full((1, 2, 2), float("nan")))
+    with pytest.raises(TypeError):
+        E.untie([[0.0]])
+
+
+def test_ink_blobs_are_k_mask_pixels_and_compact():
+    mask = torch.zeros(2, 28, 28, dtype=torch.bool)
+    mask[:, 4:24, 10:14] = True  # a bar 20 × 4
+    blobs = E.ink_blobs(mask, k=12, n_draws=30, seed=0)
+    assert blobs.shape == (30, 2, 28, 28)
+    assert (blobs.sum((2, 3)) == 12).all() and (blobs.bool() <= mask).all()
+    rows = blobs.bool().nonzero()  # (draw, image, r, c)
+    for d in range(30):
+        r = rows[(rows[:, 0] == d) & (rows[:, 1] == 0), 2]
+        assert r.max() - r.min() <= 4  # 12 pixels of a 4-wide bar span 3–4 rows, not the bar's 20
+    assert len({tuple(b[0].nonzero()[0].tolist()) for b in blobs}) > 5  # centres vary
+
+
+def test_ink_blob_is_removed_exactly_by_top_k_deletion():
+    mask = torch.rand(1, 28, 28, generator=torch.Generator().manual_seed(0)) > 0.7
+    blob = E.ink_blobs(mask, k=40, n_draws=1, seed=2)[0]
+    x = mask[:, None].float()
+    removed = torch.where(blob.bool()[:, None], 0.0, x)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    with torch.no_grad():
+        p = net(torch.cat([x, removed])).softmax(1)[:, 3]
+    assert torch.allclose(E.top_k_deletion(net, x, 3, blob, 40), p[:1] - p[1:], atol=1e-6)
+
+
+def test_ink_blobs_rejects_a_mask_smaller_than_k():
+    with pytest.raises(ValueError, match="at least k"):
+        E.ink_blobs(torch.zeros(1, 5, 5, dtype=torch.bool), k=3, n_draws=2)

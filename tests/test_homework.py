@@ -323,11 +323,14 @@ def test_readme_exercise_table_is_generated_from_the_notebooks():
 # notebook (one per student).
 E2E_NOTEBOOK = "01_local_explanation"
 CHEATS = {
-    "ex1-solution": "def finite_difference_map(net, img, k, eps=1e-6):\n    return saliency(net, "
-    "img, target=k, of='score')[0]\n\n\nfd_map = finite_difference_map(model64, x64, y)",
-    "ex3-solution": "def my_top_k_share(maps, masks, k):\n    return top_k_share(maps, masks, k)",
+    # the course's helper captured in a default argument before the hidden test replaces it: the
+    # hidden test follows defaults, closures and the notebook's own functions to find it
+    "ex3-solution": "_h = lambda n, i, t, m, k, f=top_k_deletion: f(n, i, t, m, k, fill=0.5)\n\n\n"
+    "def grey_fill_drop(net, imgs, targets, maps, k):\n"
+    "    return _h(net, imgs, targets, maps, k)\n\n\n"
+    "g_map = grey_fill_drop(model, digits, labels, drops[3, 'grey'], k)",
 }
-CHEAT_POINTS = 4  # the points of the exercises replaced above
+CHEAT_POINTS = 2  # the points of the exercise replaced above
 
 
 def test_course_notebook_grades_end_to_end_with_nbgrader(tmp_path):

@@ -23,6 +23,7 @@ from .validation import (
     check_classes,
     check_fraction,
     check_image_batch,
+    check_int,
     check_layer,
     check_positive,
     check_positive_int,
@@ -48,6 +49,7 @@ __all__ = [
     "deeplift",
     "IGSweep",
     "integrated_gradients_sweep",
+    "one_sided_derivatives",
 ]
 
 _OF = ("score", "probability", "loss")
@@ -916,3 +918,66 @@ class SmoothGradCache:
             )[:, 0]
             self._samples[key] = new if have == 0 else torch.cat([self._samples[key], new])
         return reduce_channels(self._samples[key][:n].mean(0, keepdim=True), "max")[0]
+
+
+def one_sided_derivatives(
+    model: nn.Module, x: torch.Tensor, target: int, eps: float = 1e-6, batch_size: int = 196
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right and left difference quotients of the class score (logit) ``target`` for every pixel.
+
+    Right: (y(x + ε e_n) − y(x)) / ε; left: (y(x) − y(x − ε e_n)) / ε, for each pixel n of
+    channel 0 of one image. Where the network is differentiable both equal the gradient; where
+    they differ, pixel n sits on a kink. Use a float64 model and input: with float32, ε must be
+    so large that the step itself crosses kinks.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Classifier returning logits (N, classes).
+    x : torch.Tensor
+        One image (1, C, H, W).
+    target : int
+        Class whose logit is differentiated.
+    eps : float
+        Step ε > 0.
+    batch_size : int
+        Nudged images per forward pass (memory).
+
+    Returns
+    -------
+    (right, left) : tuple of torch.Tensor
+        Two (H, W) tensors on ``x``'s device.
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Flatten(), nn.ReLU(), nn.Linear(4, 2)).double()
+    >>> x = torch.tensor([[[[0.0, 1.0], [2.0, -1.0]]]], dtype=torch.float64)
+    >>> right, left = one_sided_derivatives(net, x, target=0)
+    >>> # a ReLU kink at pixel (0, 0): the two slopes differ there only
+    >>> bool(right[0, 0] != left[0, 0]), bool(torch.allclose(right[0, 1], left[0, 1]))
+    (True, True)
+    """
+    x = check_image_batch(x)
+    if len(x) != 1:
+        raise ValueError(f"x must hold one image (1, C, H, W), got {len(x)}")
+    target = check_int(target, "target", minimum=0)
+    eps = check_positive(eps, "eps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    _, c, h, w = x.shape
+    dev = next(model.parameters()).device
+    right, left = [], []
+    with torch.no_grad():
+        logits = model(x.to(dev))
+        if target >= logits.shape[1]:
+            raise ValueError(
+                f"target must be a class of the model, 0 … {logits.shape[1] - 1}, got {target}"
+            )
+        y0 = logits[0, target]
+        for start in range(0, h * w, batch_size):
+            idx = torch.arange(start, min(start + batch_size, h * w), device=x.device)
+            step = torch.zeros(len(idx), c, h * w, dtype=x.dtype, device=x.device)
+            step[torch.arange(len(idx)), 0, idx] = eps
+            step = step.view(len(idx), c, h, w)
+            right.append((model((x + step).to(dev))[:, target] - y0) / eps)
+            left.append((y0 - model((x - step).to(dev))[:, target]) / eps)
+    return torch.cat(right).view(h, w).to(x.device), torch.cat(left).view(h, w).to(x.device)
