@@ -802,6 +802,7 @@ class LogOdds(nn.Module):
 
     Examples
     --------
+    >>> from xai_helpers.models import MonsterCNN
     >>> LogOdds(MonsterCNN())(torch.zeros(2, 3, 48, 48)).shape
     torch.Size([2, 1])
     """
@@ -960,9 +961,8 @@ def background_activity(
     Examples
     --------
     >>> from xai_helpers.models import MonsterCNN
-    >>> out = background_activity(
-    ...     MonsterCNN(), torch.zeros(1, 3, 48, 48), torch.zeros(1, 48, 48, dtype=torch.bool), ["relu2"]
-    ... )
+    >>> x, bg = torch.zeros(1, 3, 48, 48), torch.zeros(1, 48, 48, dtype=torch.bool)
+    >>> out = background_activity(MonsterCNN(), x, bg, ["relu2"])
     >>> 0.0 <= out["relu2"] <= 1.0
     True
     """
