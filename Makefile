@@ -23,7 +23,7 @@ help:
 	@echo "make bench-sliders      time every slider update of every notebook"
 	@echo "make bench-attribution  the course's saliency, SmoothGrad and IG against Captum's"
 	@echo "make bench-autograde    the instructor's nbgrader workflow, timed per notebook (README, Grading)"
-	@echo "make monsters-seeds     retrain notebook 02's monster CNNs on seeds 0-3 and measure its claims (minutes)"
+	@echo "make monsters-seeds     retrain notebook 02's monster CNNs on seeds 0-5 and measure its claims (minutes)"
 	@echo "make repro-lost-reply   the jupyter_client lost-reply race, reproduced without notebooks"
 	@echo "make html       build/html/: the course site, built by Jupyter Book 2 from the executed notebooks (needs Node.js)"
 	@echo "make layers     redraw the layer diagram of xai_helpers in CONTRIBUTING.md from the import graph"
@@ -75,7 +75,7 @@ bench-autograde: install
 	$(PY) benchmarks/bench_autograde.py --jobs 2
 
 monsters-seeds: install
-	$(PY) benchmarks/monsters_seeds.py --seeds 0 1 2 3
+	$(PY) -m xai_helpers.train monsters_seeds
 
 repro-lost-reply: install
 	$(PY) benchmarks/repro_lost_reply.py 200

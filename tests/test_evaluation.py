@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -568,3 +570,38 @@ def test_ink_blob_is_removed_exactly_by_top_k_deletion():
 def test_ink_blobs_rejects_a_mask_smaller_than_k():
     with pytest.raises(ValueError, match="at least k"):
         E.ink_blobs(torch.zeros(1, 5, 5, dtype=torch.bool), k=3, n_draws=2)
+
+
+def _creature_batch(n=3, size=8, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, 3, size, size, generator=g)
+    masks = torch.zeros(n, size, size, dtype=torch.bool)
+    masks[:, 2:6, 2:6] = True
+    return x, masks
+
+
+def test_phase_means_finds_a_period_two_pattern_within_the_region():
+    s = torch.zeros(1, 6, 6)
+    s[:, 1::2, 0::2] = 2.0
+    region = torch.ones(1, 6, 6, dtype=torch.bool)
+    pm = E.phase_means(s, region)
+    assert pm[1, 0] == 2.0 and pm.sum() == 2.0
+    region[:, 1::2, 0::2] = False
+    assert torch.isnan(E.phase_means(s, region)[1, 0])
+
+
+def test_turning_level_is_the_first_level_below_one_half():
+    sweep = {"level": [0.0, 0.1, 0.2], "called": [1.0, 0.5, 0.2]}
+    assert E.turning_level(sweep) == 0.2
+    assert math.isnan(E.turning_level({"level": [0.0], "called": [0.9]}))
+
+
+def test_grey_sweep_of_a_network_blind_to_the_background_is_flat():
+    class Centre(torch.nn.Module):  # reads only the centre pixels
+        def forward(self, x):
+            v = x[:, :, 2:6, 2:6].sum((1, 2, 3))
+            return torch.stack([v, -v], 1)
+
+    x, m = _creature_batch()
+    sw = E.grey_sweep(Centre(), x, m, levels=(0.0, 0.5))
+    assert sw["density"] == [0.0, 0.0] and sw["p"][0] == pytest.approx(sw["p"][1], abs=1e-6)

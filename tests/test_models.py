@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 import torch
 
-from xai_helpers import checkpoints, models
+from xai_helpers import checkpoints, models, train
 from xai_helpers.data import imagenet_preprocess, lighting, load_photo
 
 
@@ -236,3 +237,31 @@ def test_mnist_cnn_lit_reads_lit_digits_and_records_its_recipe(mnist, mnist_cnn)
     assert (
         acc > models.accuracy(mnist_cnn, x, mnist.y_test) + 0.03
     )  # trained on lamps, it reads lit digits better
+
+
+def test_untrained_network_is_seeded_and_leaves_the_global_rng_alone():
+    torch.manual_seed(5)
+    before = torch.rand(1)
+    torch.manual_seed(5)
+    a = models.untrained_monster_cnn(2)
+    assert torch.rand(1) == before
+    assert torch.equal(a.conv1.weight, models.untrained_monster_cnn(2).conv1.weight)
+    assert not torch.equal(a.conv1.weight, models.untrained_monster_cnn(3).conv1.weight)
+
+
+def test_the_shipped_table_is_checked_and_a_changed_copy_refused(tmp_path):
+    table = checkpoints.load_seed_table()
+    assert sorted(table) == list(train.MONSTER_SEEDS)
+    raw = (checkpoints.CHECKPOINT_DIR / checkpoints.SEED_TABLE).read_bytes()
+    (tmp_path / checkpoints.SEED_TABLE).write_bytes(raw)
+    (tmp_path / (checkpoints.SEED_TABLE + ".sha256")).write_text(
+        f"{hashlib.sha256(raw).hexdigest()}  {checkpoints.SEED_TABLE}\n"
+    )
+    assert checkpoints.load_seed_table(tmp_path) == table
+    doc = json.loads(raw)
+    doc["seeds"]["0"]["acc_leaky"] = 0.5
+    (tmp_path / checkpoints.SEED_TABLE).write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_seed_table(tmp_path)
+    with pytest.raises(ValueError, match="no monsters_seeds.json"):
+        checkpoints.load_seed_table(tmp_path / "missing")

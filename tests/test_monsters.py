@@ -215,3 +215,54 @@ def test_leaky_model_uses_the_background(small_root):
     assert (predict_proba(leaky, on_black).argmax(1) == 1).float().mean() >= 0.9
     assert (predict_proba(leaky, s.X[dg]).argmax(1) == 0).float().mean() >= 0.9
     assert (predict_proba(fixed, on_black).argmax(1) == 1).float().mean() <= 0.5
+
+
+def _creature_batch(n=3, size=8, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, 3, size, size, generator=g)
+    masks = torch.zeros(n, size, size, dtype=torch.bool)
+    masks[:, 2:6, 2:6] = True
+    return x, masks
+
+
+def test_on_grey_paints_only_the_background():
+    x, m = _creature_batch()
+    out = M.on_grey(x, m, 0.3)
+    assert torch.equal(out[:, :, 2:6, 2:6], x[:, :, 2:6, 2:6])
+    assert torch.allclose(out[:, :, 0, 0], torch.full((3, 3), 0.3))
+    with pytest.raises(ValueError):
+        M.on_grey(x, m, 1.5)
+    with pytest.raises(ValueError):
+        M.on_grey(x, m.float(), 0.3)
+
+
+def test_hue_rotate_keeps_brightness_and_changes_colour():
+    x, m = _creature_batch()
+    out = M.hue_rotate(x, m, 1)
+    fg = m[:, None].expand_as(x)
+    assert torch.allclose(out.amax(1), x.amax(1)) and torch.allclose(out.mean(1), x.mean(1))
+    assert (out - x)[fg].abs().sum() > 0 and torch.equal(out[~fg], x[~fg])
+    assert torch.equal(M.hue_rotate(x, m, 3), x)  # three 120° turns: the identity
+
+
+def test_scale_creature_clips_and_keeps_background():
+    x, m = _creature_batch()
+    out = M.scale_creature(x, m, 10.0)
+    assert out.max() <= 1.0 and torch.equal(out[:, :, 0, 0], x[:, :, 0, 0])
+
+
+def test_the_style_edits_keep_the_background_and_what_they_promise():
+    x, m = _creature_batch()
+    fg = m[:, None].expand_as(x)
+    lc, ds, bl = M.low_contrast(x, m, 0.5), M.desaturate(x, m, 0.5), M.blur_creature(x, m)
+    for out in (lc, ds, bl):
+        assert torch.equal(out[~fg], x[~fg]) and (out - x)[fg].abs().sum() > 0
+    mean = lambda t: (t * fg).sum((2, 3)) / fg.sum((2, 3))  # noqa: E731
+    assert torch.allclose(mean(lc), mean(x), atol=1e-6)  # mean colour kept, spread halved
+    assert torch.allclose(ds.amax(1), x.amax(1))  # HSV value kept
+    sat = lambda t: (t.amax(1) - t.amin(1)) / t.amax(1)  # noqa: E731
+    assert torch.allclose(sat(ds)[m], 0.5 * sat(x)[m], atol=1e-5)
+    small = M.shrink_creature(x, m, 0.5)
+    assert small.shape == x.shape and torch.equal(small[:, :, 0, 0], x[:, :, 0, 0])
+    with pytest.raises(ValueError):
+        M.low_contrast(x, m.float())

@@ -165,4 +165,7 @@ def test_the_wheel_holds_the_package_and_every_checkpoint(tmp_path):
     assert {
         f"xai_helpers/checkpoints/{p.name}" for p in (PACKAGE / "checkpoints").glob("*.json")
     } <= names  # notebook 02's seed table
+    assert {
+        f"xai_helpers/checkpoints/{p.name}" for p in (PACKAGE / "checkpoints").glob("*.sha256")
+    } <= names
     assert not any(n.startswith(("data/", "tests/", "notebooks/", "tools/")) for n in names)

@@ -20,6 +20,7 @@ def test_every_recipe_is_a_pinned_function():
     assert (
         set(train.RECIPES)
         == {p.stem for p in checkpoints.CHECKPOINT_DIR.glob("*.pt")}
+        | {p.stem for p in checkpoints.CHECKPOINT_DIR.glob("*.json")}  # monsters_seeds: a table
         == set(train.TOLERANCES)
     )
     for name, recipe in train.RECIPES.items():
@@ -27,7 +28,8 @@ def test_every_recipe_is_a_pinned_function():
         assert recipe.threads == 1, name  # set by train.training_recipe
         params = inspect.signature(recipe).parameters
         assert "directory" in params and "seed" in params, name
-        assert set(train.TOLERANCES[name]) <= set(checkpoints.checkpoint_meta(name)), name
+        if (checkpoints.CHECKPOINT_DIR / f"{name}.pt").is_file():
+            assert set(train.TOLERANCES[name]) <= set(checkpoints.checkpoint_meta(name)), name
 
 
 def test_retrain_repeats_bit_for_bit_and_matches_the_record(tmp_path, capsys):

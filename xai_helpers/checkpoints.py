@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 from importlib.resources import files
 from pathlib import Path
@@ -36,6 +37,8 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "checkpoint_meta",
+    "SEED_TABLE",
+    "load_seed_table",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
@@ -200,3 +203,34 @@ def default_directory() -> Path:
     ):
         return CHECKPOINT_DIR
     return cache_dir() / "checkpoints"
+
+
+#: File name of notebook 02's per-seed table beside the checkpoints (recipe ``monsters_seeds``).
+SEED_TABLE = "monsters_seeds.json"
+
+
+def load_seed_table(directory: str | Path | None = None) -> dict[int, dict[str, float]]:
+    """The per-seed table written by :func:`xai_helpers.train.train_monsters_seeds`, checked against
+    its recorded SHA-256.
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``monsters_seeds.json.sha256``), or it
+        differs.
+    """
+    directory = CHECKPOINT_DIR if directory is None else Path(directory)
+    path = directory / SEED_TABLE
+    if not path.is_file():
+        raise ValueError(
+            f"no {SEED_TABLE} in {directory}: run the recipe monsters_seeds"
+            " (xai_helpers.train.train_monsters_seeds)"
+        )
+    raw, sums = path.read_bytes(), directory / (SEED_TABLE + ".sha256")
+    recorded = sums.read_text().split()[0] if sums.is_file() and sums.read_text().strip() else None
+    if recorded != hashlib.sha256(raw).hexdigest():
+        raise ValueError(
+            f"{path}: SHA-256 missing from or different to {SEED_TABLE}.sha256;"
+            " rerun train_monsters_seeds()"
+        )
+    return {int(s): row for s, row in json.loads(raw)["seeds"].items()}

@@ -22,6 +22,7 @@ from torch import nn
 
 from ._torch import predict_proba, prepare_batch, randomizable_layers, untrained_copy
 from .attribution import reduce_channels, resolve_fill, saliency, smoothgrad_samples
+from .data.monsters import hue_rotate, on_grey, scale_creature
 from .validation import (
     check_classes,
     check_image_batch,
@@ -60,6 +61,15 @@ __all__ = [
     "mean_rank_agreement",
     "untie",
     "ink_blobs",
+    "GREY_LEVELS",
+    "LogOdds",
+    "flip_rate",
+    "grey_sweep",
+    "turning_level",
+    "phase_means",
+    "measure_monsters",
+    "same_l2_noise",
+    "background_activity",
 ]
 
 
@@ -997,3 +1007,197 @@ def ink_blobs(mask: torch.Tensor, k: int, n_draws: int, seed: int = 0) -> torch.
         )  # ties at random (distances differ by ≥ 0.01)
         out[:, i].scatter_(1, inside[d.topk(k, dim=1, largest=False).indices], 1.0)
     return out.view(n_draws, n, h, w).to(mask.device)
+
+
+#: Background grey levels of notebook 02's sweep (0 black ... 1 white), past the leaky monster
+#: CNN's turning point on the shipped pair (the per-seed table's levels).
+GREY_LEVELS: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.5)
+
+
+class LogOdds(nn.Module):
+    """Wrap a 2-class network: one output, the log-odds z_1 - z_0 (pokemon vs digimon).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MonsterCNN
+    >>> LogOdds(MonsterCNN())(torch.zeros(2, 3, 48, 48)).shape
+    torch.Size([2, 1])
+    """
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.net(x)
+        return (z[:, 1] - z[:, 0])[:, None]
+
+
+def flip_rate(net: nn.Module, x: torch.Tensor, label: int) -> float:
+    """Fraction of the images ``x`` that ``net`` does *not* assign to class ``label``
+    (nan for no images)."""
+    if len(x) == 0:
+        return float("nan")
+    return (predict_proba(net, x).argmax(1) != int(label)).float().mean().item()
+
+
+def grey_sweep(
+    net: nn.Module, x: torch.Tensor, masks: torch.Tensor, levels: tuple[float, ...] = GREY_LEVELS
+) -> dict[str, list[float]]:
+    """Paint the background each grey level; per level the mean P(pokemon), the median log-odds,
+    the fraction called "pokemon", and the background density of the log-odds saliency.
+
+    The density is :func:`~xai_helpers.evaluation.region_density` of |∂(z_pokemon − z_digimon)/∂x|
+    (max over channels) on the background, mean over the images: 1 for a uniform map.
+    """
+    out: dict[str, list[float]] = {
+        "level": [],
+        "p": [],
+        "log_odds": [],
+        "called": [],
+        "density": [],
+    }
+    wrapped = LogOdds(net).eval()
+    for level in levels:
+        xg = on_grey(x, masks, level)
+        p = predict_proba(net, xg)[:, 1]
+        sal = saliency(wrapped, xg, target=0)
+        out["level"].append(float(level))
+        out["p"].append(p.mean().item())
+        out["log_odds"].append(torch.logit(p.double(), eps=1e-12).median().item())
+        out["called"].append((p > 0.5).float().mean().item())
+        out["density"].append(region_density(sal, ~masks).mean().item())
+    return out
+
+
+def turning_level(sweep: dict[str, list[float]]) -> float:
+    """The lowest level at which fewer than half of the images are called "pokemon"
+    (nan if none)."""
+    return next((v for v, c in zip(sweep["level"], sweep["called"]) if c < 0.5), float("nan"))
+
+
+def phase_means(sal: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
+    """Mean of the maps ``sal`` (N, H, W) over ``region`` for each of the four pixel phases
+    (row parity, column parity): a (2, 2) tensor, [i % 2, j % 2].
+
+    Examples
+    --------
+    >>> s = torch.zeros(1, 4, 4); s[:, ::2, ::2] = 1
+    >>> phase_means(s, torch.ones(1, 4, 4, dtype=torch.bool))
+    tensor([[1., 0.],
+            [0., 0.]])
+    """
+    if sal.shape != region.shape or region.dtype != torch.bool:
+        raise ValueError(
+            f"sal and region must be (N, H, W), region bool; got {sal.shape}, {region.shape}"
+        )
+    out = torch.zeros(2, 2)
+    for i in range(2):
+        for j in range(2):
+            r = region[:, i::2, j::2]
+            out[i, j] = sal[:, i::2, j::2][r].mean() if r.any() else float("nan")
+    return out
+
+
+def measure_monsters(
+    leaky: nn.Module, fixed: nn.Module, untrained: nn.Module, test, test_fixed
+) -> dict[str, float]:
+    """Every per-seed figure of notebook 02 for one (leaky, fixed, untrained) triple, as floats."""
+    y, pk, dg = test.y, test.y == 1, test.y == 0
+    num: dict[str, float] = {}
+    pred_l, pred_f = (
+        predict_proba(leaky, test.X).argmax(1),
+        predict_proba(fixed, test_fixed.X).argmax(1),
+    )
+    num["fixed_one_class"] = float(pred_f.unique().numel() == 1)  # the fixed training stalled
+    num["acc_leaky"], num["acc_fixed"] = (
+        (pred_l == y).float().mean().item(),
+        (pred_f == y).float().mean().item(),
+    )
+    called = lambda net, x: (predict_proba(net, x).argmax(1) == 1).float().mean().item()  # noqa: E731
+    for name, net in (("leaky", leaky), ("fixed", fixed)):
+        num[f"pokemon_on_white_{name}"] = called(net, test_fixed.X[pk])
+        num[f"digimon_on_black_{name}"] = called(net, on_grey(test.X[dg], test.masks[dg], 0.0))
+    for name, net, data in (
+        ("leaky", leaky, test),
+        ("untrained", untrained, test),
+        ("fixed", fixed, test_fixed),
+        ("untrained_white", untrained, test_fixed),
+    ):
+        sal = saliency(net, data.X, target=predict_proba(net, data.X).argmax(1))
+        d = region_density(sal, ~data.masks)
+        num[f"density_{name}_digimon"], num[f"density_{name}_pokemon"] = (
+            d[dg].mean().item(),
+            d[pk].mean().item(),
+        )
+    for name, net in (("leaky", leaky), ("untrained", untrained)):
+        sweep = grey_sweep(net, test.X[pk], test.masks[pk])
+        num[f"turning_{name}"] = turning_level(sweep)
+        for v, d, p in zip(sweep["level"], sweep["density"], sweep["p"]):
+            num[f"sweep_{name}_density_{v:.2f}"], num[f"sweep_{name}_p_{v:.2f}"] = d, p
+    right = {k: (y == k) & (pred_f == k) for k in (0, 1)}
+    for k, cls in ((1, "pokemon"), (0, "digimon")):
+        x, m = test_fixed.X[right[k]], test_fixed.masks[right[k]]
+        num[f"darken_flip_{cls}"] = flip_rate(fixed, scale_creature(x, m, 0.6), k)
+        num[f"brighten_flip_{cls}"] = flip_rate(fixed, scale_creature(x, m, 1 / 0.6), k)
+        num[f"hue_flip_{cls}"] = max(flip_rate(fixed, hue_rotate(x, m, s), k) for s in (1, 2))
+    return num
+
+
+def same_l2_noise(
+    x: torch.Tensor, edited: torch.Tensor, masks: torch.Tensor, seed: int = 0
+) -> torch.Tensor:
+    """A null for an edit of the creatures: Gaussian noise on the creature pixels (``masks``),
+    scaled per image to the same L2 distance from ``x`` as ``edited`` (clipped to [0, 1]).
+
+    Examples
+    --------
+    >>> x, m = torch.full((2, 3, 4, 4), 0.5), torch.ones(2, 4, 4, dtype=torch.bool)
+    >>> out = same_l2_noise(x, x * 0.9, m)
+    >>> torch.allclose((out - x).flatten(1).norm(dim=1), (x * 0.1).flatten(1).norm(dim=1))
+    True
+    """
+    if x.shape != edited.shape or masks.shape != x[:, 0].shape or masks.dtype != torch.bool:
+        raise ValueError(
+            f"x and edited must be (N, 3, H, W) alike, masks (N, H, W) bool; got {tuple(x.shape)},"
+            f" {tuple(edited.shape)}, {tuple(masks.shape)} {masks.dtype}"
+        )
+    noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(int(seed)))
+    noise = noise * masks[:, None]
+    dist = (edited - x).flatten(1).norm(dim=1) / noise.flatten(1).norm(dim=1).clamp_min(1e-12)
+    return (x + noise * dist[:, None, None, None]).clamp(0, 1)
+
+
+def background_activity(
+    net: nn.Module, x: torch.Tensor, masks: torch.Tensor, layers: Sequence[str]
+) -> dict[str, float]:
+    """Fraction of the units of each named layer of ``net`` that are active (> 0) at the positions
+    that see only background: the layer's grid cells whose area is all background (``~masks``,
+    area-downsampled to the layer's resolution, > 0.99).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MonsterCNN
+    >>> x, bg = torch.zeros(1, 3, 48, 48), torch.zeros(1, 48, 48, dtype=torch.bool)
+    >>> out = background_activity(MonsterCNN(), x, bg, ["relu2"])
+    >>> 0.0 <= out["relu2"] <= 1.0
+    True
+    """
+    acts: dict[str, torch.Tensor] = {}
+    hooks = [
+        getattr(net, n).register_forward_hook(lambda m, i, o, n=n: acts.__setitem__(n, o.detach()))
+        for n in layers
+    ]
+    try:
+        with torch.no_grad():
+            net(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    out = {}
+    for n in layers:
+        a = acts[n]
+        bg = (~masks)[:, None].float()
+        bg = torch.nn.functional.interpolate(bg, size=a.shape[-2:], mode="area")[:, 0] > 0.99
+        out[n] = (a > 0).float().permute(1, 0, 2, 3)[:, bg].mean().item()
+    return out

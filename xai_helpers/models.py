@@ -50,6 +50,7 @@ __all__ = [
     "imagenet_model",
     "imagenet_classes",
     "predict_topk",
+    "untrained_monster_cnn",
 ]
 
 
@@ -663,3 +664,18 @@ class MnistLayerDecoders(nn.Module):
 
     def forward(self, z: torch.Tensor, layer: str, network: str = "trained") -> torch.Tensor:
         return self.decoders[f"{network}_{layer}"](z)
+
+
+def untrained_monster_cnn(seed: int) -> MonsterCNN:
+    """A :class:`MonsterCNN` with random weights drawn after ``torch.manual_seed(seed)``
+    (global RNG untouched).
+
+    Examples
+    --------
+    >>> a, b = untrained_monster_cnn(1), untrained_monster_cnn(1)
+    >>> bool((a.conv1.weight == b.conv1.weight).all())
+    True
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        return MonsterCNN().eval()

@@ -91,6 +91,13 @@ __all__ = [
     "load_test_set",
     "image_groups",
     "split_real_folders",
+    "on_grey",
+    "scale_creature",
+    "hue_rotate",
+    "low_contrast",
+    "desaturate",
+    "blur_creature",
+    "shrink_creature",
 ]
 
 #: Class names in ``ImageFolder``'s (alphabetical) order: index 0 is digimon, 1 is pokemon.
@@ -749,3 +756,131 @@ def split_real_folders(
             dst.mkdir(parents=True, exist_ok=True)
             shutil.copy2(files[idx], dst / files[idx].name)
     return root
+
+
+def _check(x: torch.Tensor, masks: torch.Tensor) -> None:
+    if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(
+            f"x must be a float tensor (N, 3, H, W), got {getattr(x, 'shape', type(x))}"
+        )
+    if (
+        not isinstance(masks, torch.Tensor)
+        or masks.dtype != torch.bool
+        or masks.shape != x[:, 0].shape
+    ):
+        raise ValueError(
+            f"masks must be a bool tensor {tuple(x[:, 0].shape)},"
+            f" got {getattr(masks, 'shape', masks)}"
+        )
+
+
+def on_grey(x: torch.Tensor, masks: torch.Tensor, level: float) -> torch.Tensor:
+    """The creatures (``masks`` True) untouched, the background painted the grey ``level``
+    (0 black, 1 white).
+
+    Examples
+    --------
+    >>> on_grey(torch.ones(1, 3, 2, 2), torch.tensor([[[True, False], [False, False]]]), 0.3)[0, 0]
+    tensor([[1.0000, 0.3000],
+            [0.3000, 0.3000]])
+    """
+    _check(x, masks)
+    if not 0.0 <= float(level) <= 1.0:
+        raise ValueError(f"level must be in [0, 1], got {level}")
+    m = masks[:, None].float()
+    return x * m + float(level) * (1 - m)
+
+
+def scale_creature(x: torch.Tensor, masks: torch.Tensor, factor: float) -> torch.Tensor:
+    """Creature pixels times ``factor`` (clipped to [0, 1]), background untouched.
+
+    Examples
+    --------
+    >>> scale_creature(torch.full((1, 3, 1, 2), 0.5), torch.tensor([[[True, False]]]), 0.6)[0, 0]
+    tensor([[0.3000, 0.5000]])
+    """
+    _check(x, masks)
+    m = masks[:, None].float()
+    return x * (1 - m) + (x * factor).clamp(0, 1) * m
+
+
+def hue_rotate(x: torch.Tensor, masks: torch.Tensor, steps: int = 1) -> torch.Tensor:
+    """Rotate the creature's hue by ``steps`` × 120° (R → G → B), background untouched.
+
+    A 120° rotation about the grey axis permutes the colour channels, so every pixel keeps its
+    brightness (HSV value max(R, G, B) and the mean of R, G, B) exactly while its colour changes.
+
+    Examples
+    --------
+    >>> x = torch.tensor([0.9, 0.2, 0.1]).reshape(1, 3, 1, 1)
+    >>> hue_rotate(x, torch.ones(1, 1, 1, dtype=torch.bool)).flatten().tolist()
+    [0.10000000149011612, 0.8999999761581421, 0.20000000298023224]
+    """
+    _check(x, masks)
+    m = masks[:, None].float()
+    return x * (1 - m) + torch.roll(x, shifts=int(steps), dims=1) * m
+
+
+def low_contrast(x: torch.Tensor, masks: torch.Tensor, amount: float = 0.5) -> torch.Tensor:
+    """Move each creature pixel ``amount`` of the way to the creature's mean colour (background
+    untouched): less contrast inside the creature, its mean brightness kept.
+
+    Examples
+    --------
+    >>> x = torch.tensor([[[[0.2, 0.6, 0.9]]]]).expand(1, 3, 1, 3)
+    >>> low_contrast(x, torch.tensor([[[True, True, False]]]), 0.5)[0, 0, 0].tolist()
+    [0.30000001192092896, 0.5, 0.8999999761581421]
+    """
+    _check(x, masks)
+    m = masks[:, None].float()
+    mean = (x * m).sum((2, 3), keepdim=True) / m.sum((2, 3), keepdim=True).clamp_min(1)
+    return x * (1 - m) + (x + float(amount) * (mean - x)) * m
+
+
+def desaturate(x: torch.Tensor, masks: torch.Tensor, amount: float = 0.5) -> torch.Tensor:
+    """Scale the creature's HSV saturation by ``1 - amount``, its HSV value max(R, G, B) kept.
+
+    Examples
+    --------
+    >>> x = torch.tensor([0.8, 0.4, 0.0]).reshape(1, 3, 1, 1)
+    >>> desaturate(x, torch.ones(1, 1, 1, dtype=torch.bool), 0.5).flatten().tolist()
+    [0.800000011920929, 0.6000000238418579, 0.4000000059604645]
+    """
+    _check(x, masks)
+    m = masks[:, None].float()
+    v = x.max(1, keepdim=True).values
+    return x * (1 - m) + (v - (v - x) * (1 - float(amount))) * m
+
+
+def blur_creature(x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """A 3×3 box blur of the image, pasted over the creature only (background untouched).
+
+    Examples
+    --------
+    >>> x = torch.zeros(1, 3, 3, 3); x[..., 1, 1] = 0.9
+    >>> round(blur_creature(x, torch.ones(1, 3, 3, dtype=torch.bool))[0, 0, 1, 1].item(), 3)
+    0.1
+    """
+    _check(x, masks)
+    m = masks[:, None].float()
+    blurred = torch.nn.functional.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+    return x * (1 - m) + blurred * m
+
+
+def shrink_creature(x: torch.Tensor, masks: torch.Tensor, factor: float = 0.8) -> torch.Tensor:
+    """Shrink the whole image by ``factor`` about its centre (bilinear) and pad it with the image's
+    corner colour: a smaller creature on the same background.
+
+    Examples
+    --------
+    >>> shrink_creature(torch.ones(1, 3, 10, 10), torch.ones(1, 10, 10, dtype=torch.bool)).shape
+    torch.Size([1, 3, 10, 10])
+    """
+    _check(x, masks)
+    h, w = x.shape[-2:]
+    sh, sw = max(1, round(h * float(factor))), max(1, round(w * float(factor)))
+    small = torch.nn.functional.interpolate(x, size=(sh, sw), mode="bilinear", antialias=True)
+    out = x[:, :, :1, :1].expand(-1, -1, h, w).clone()
+    top, left = (h - sh) // 2, (w - sw) // 2
+    out[:, :, top : top + sh, left : left + sw] = small.clamp(0, 1)
+    return out
