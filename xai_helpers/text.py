@@ -58,6 +58,9 @@ __all__ = [
     "train_text_shortcut",
     "SHORTCUT_TOKEN",
     "LAYERS",
+    "TEXT_RECIPES",
+    "TEXT_TOLERANCES",
+    "main",
 ]
 
 #: Layers whose token states the notebook probes: the embeddings (word + position) and the two blocks.
@@ -634,16 +637,19 @@ def token_states_at(model: SentimentTransformer, ids: torch.Tensor, sentence: np
     >>> token_states_at(m, m.vocab.encode(["good good"]), np.array([0]), np.array([1]))["blocks.1"].shape
     (1, 64)
     """
-    out: dict[str, list[np.ndarray]] = {layer: [] for layer in layers}
     sentence, position = np.asarray(sentence), np.asarray(position)
+    out: dict[str, np.ndarray] = {}
     for k in range(0, len(ids), batch_size):
-        inside = (sentence >= k) & (sentence < k + batch_size)
+        inside = np.flatnonzero((sentence >= k) & (sentence < k + batch_size))
+        if not inside.size:
+            continue
         states = collect_token_states(model, ids[k : k + batch_size], layers)
         for layer in layers:
-            out[layer].append(states[layer][sentence[inside] - k, position[inside]].cpu().numpy())
-    order = np.argsort(np.argsort(np.concatenate([np.flatnonzero((sentence >= k) & (sentence < k + batch_size))
-                                                  for k in range(0, len(ids), batch_size)])))
-    return {layer: np.concatenate(v)[order] for layer, v in out.items()}
+            vals = states[layer][sentence[inside] - k, position[inside]].cpu().numpy()
+            if layer not in out:
+                out[layer] = np.zeros((len(sentence), vals.shape[1]), vals.dtype)
+            out[layer][inside] = vals
+    return out
 
 
 def word_split(words: np.ndarray, test_share: float = 0.5, seed: int = 0) -> np.ndarray:
@@ -901,3 +907,22 @@ def balanced_probe(rep: np.ndarray, y: np.ndarray, n_splits: int = 10, kind: str
         else:
             accs.append(mlp_probe(rep[tr], y[tr], rep[te], y[te], hidden=64, max_iter=100, seed=int(rng.integers(1 << 30)))[1])
     return float(np.mean(accs))
+
+
+#: How far a retrain elsewhere may land from the recorded metrics (none measured on another machine yet).
+TEXT_TOLERANCES: dict[str, dict[str, float]] = {name: {} for name in TEXT_RECIPES}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m xai_helpers.text NAME [--directory DIR]``: retrain one of the text checkpoints."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Retrain one of notebook 09's text checkpoints.")
+    parser.add_argument("name", choices=sorted(TEXT_RECIPES))
+    parser.add_argument("--directory", default=None, help="default: the package's checkpoints/ if writable")
+    args = parser.parse_args(argv)
+    TEXT_RECIPES[args.name](directory=args.directory)
+
+
+if __name__ == "__main__":
+    main()
