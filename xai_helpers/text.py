@@ -390,7 +390,7 @@ def random_rank_tau(a: np.ndarray, b: np.ndarray, n_samples: int = 200, seed: in
 
     Examples
     --------
-    >>> abs(random_rank_tau(np.arange(10), np.arange(10), 500).mean()) < 0.05
+    >>> bool(abs(random_rank_tau(np.arange(10), np.arange(10), 500).mean()) < 0.05)
     True
     """
     rng = np.random.default_rng(check_seed(seed))
