@@ -279,10 +279,13 @@ def integrated_gradients_text(model: nn.Module, ids: torch.Tensor, target=1, n_s
     t = _target(target, n, ids.device)
     emb = model.embedding(ids).detach()
     alphas = (torch.arange(n_steps, device=ids.device, dtype=emb.dtype) + 0.5) / n_steps
-    path = (alphas[:, None, None, None] * emb[None]).reshape(n_steps * n, *emb.shape[1:]).requires_grad_(True)
-    out = log_odds(model, ids.repeat(n_steps, 1), t.repeat(n_steps), inputs_embeds=path).sum()
-    (g,) = torch.autograd.grad(out, path)
-    total = g.reshape(n_steps, *emb.shape).sum(0)
+    total = torch.zeros_like(emb)
+    chunk = max(1, 256 // n)  # path points per pass: at most ~256 sentences through the network at once
+    for a in alphas.split(chunk):
+        path = (a[:, None, None, None] * emb[None]).reshape(len(a) * n, *emb.shape[1:]).requires_grad_(True)
+        out = log_odds(model, ids.repeat(len(a), 1), t.repeat(len(a)), inputs_embeds=path).sum()
+        (g,) = torch.autograd.grad(out, path)
+        total += g.reshape(len(a), *emb.shape).sum(0)
     attr = (total / n_steps * emb).sum(-1).detach() * (ids != 0)
     if not return_delta:
         return attr
