@@ -279,3 +279,10 @@ def test_explain_sentence_and_figure(trained):
     plt.close("all")
     with pytest.raises(ValueError):
         T.explain_sentence(trained, "")
+
+
+def test_batched_log_odds_equal_one_pass(trained):
+    ids = trained.vocab.encode(["a charming film", "dull", "not the best , but fun"])
+    with torch.no_grad():
+        full = T.log_odds(trained, ids, torch.tensor([1, 0, 1]))
+    assert torch.allclose(T.log_odds(trained, ids, torch.tensor([1, 0, 1]), batch_size=2), full, atol=1e-5)

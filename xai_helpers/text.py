@@ -185,8 +185,11 @@ def _target(target, n: int, device) -> torch.Tensor:
     return t
 
 
-def log_odds(model: nn.Module, ids: torch.Tensor, target=1, **kwargs) -> torch.Tensor:
+def log_odds(model: nn.Module, ids: torch.Tensor, target=1, batch_size: int | None = None, **kwargs) -> torch.Tensor:
     """``logit[target] − logit[other]`` for each sentence, ``(N,)`` (kwargs go to the model's forward).
+
+    With ``batch_size``, the sentences go through the model in batches of that size, without gradients
+    (for a whole test set in little memory).
 
     Examples
     --------
@@ -195,8 +198,13 @@ def log_odds(model: nn.Module, ids: torch.Tensor, target=1, **kwargs) -> torch.T
     >>> torch.allclose(log_odds(m, ids, 1), -log_odds(m, ids, 0))
     True
     """
-    logits = model(ids, **kwargs)
     t = _target(target, ids.shape[0], ids.device)
+    if batch_size is not None:
+        batch_size = check_positive_int(batch_size, "batch_size")
+        with torch.no_grad():
+            return torch.cat([log_odds(model, ids[k : k + batch_size], t[k : k + batch_size], **kwargs)
+                              for k in range(0, len(ids), batch_size)])
+    logits = model(ids, **kwargs)
     sign = (2 * t - 1).to(logits.dtype)
     return sign * (logits[:, 1] - logits[:, 0])
 
