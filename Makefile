@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 KERNEL := xai-course
 
-.PHONY: lab test install student benchmark clean help html test-browser
+.PHONY: lab test install student benchmark clean help html test-browser layers
 
 help:
 	@echo "make lab        install (first time) and open JupyterLab on notebooks/index.ipynb"
@@ -16,6 +16,7 @@ help:
 	@echo "make student    build/student/: the student release (nbgrader generate_assignment: no solutions, no hidden tests, checksums)"
 	@echo "make benchmark  time every notebook (wall time and peak memory)"
 	@echo "make html       build/html/: the course site, built by Jupyter Book 2 from the executed notebooks (needs Node.js)"
+	@echo "make layers     redraw the layer diagram of xai_helpers in CONTRIBUTING.md from the import graph"
 	@echo "make test-browser  every notebook in JupyterLab in headless chromium: Run All, no errors, every slider moves its figure"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -33,6 +34,7 @@ lab: install
 
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest --doctest-modules xai_helpers -p no:cacheprovider
 	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=120 -p no:cacheprovider
 
@@ -50,3 +52,6 @@ html: install
 
 test-browser: install
 	$(PY) tests/browser/run_browser_tests.py
+
+layers: install
+	$(PY) tools/layers_diagram.py

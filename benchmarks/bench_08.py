@@ -17,13 +17,14 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import xai_helpers  # noqa: E402
-from xai_helpers import (  # noqa: E402
-    lime,
-    monsters,
-    plotting,  # noqa: E402
-    trees,
+from xai_helpers import local_surrogates as lime  # noqa: E402
+from xai_helpers import plotting, trees  # noqa: E402
+from xai_helpers.data import (  # noqa: E402
+    imagenet_deprocess,
+    imagenet_preprocess,
+    load_photo,
+    monsters,  # noqa: E402
 )
-from xai_helpers.data import imagenet_deprocess, imagenet_preprocess, load_photo  # noqa: E402
 from xai_helpers.models import imagenet_model, load_pretrained  # noqa: E402
 
 

@@ -85,7 +85,7 @@ def notebooks(paths: list[Path], timeout: int = 300) -> int:
     out_dir = ROOT / "build" / "bench_threads"
     out_dir.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
-    from xai_helpers._setup import choose_num_threads
+    from xai_helpers._runtime import choose_num_threads
 
     n, why = choose_num_threads(_env(None))
     print(f"default = what setup() chooses here: {n} threads ({why}); competitor: torch matmul loop, torch's default pool")
@@ -115,7 +115,7 @@ def kernels(repeats: int = 3) -> None:
     import torch
 
     from xai_helpers import plotting, representations
-    from xai_helpers._setup import choose_num_threads, set_num_threads
+    from xai_helpers._runtime import choose_num_threads, set_num_threads
     from xai_helpers.data import load_mnist
     from xai_helpers.models import MonsterCNN
 

@@ -32,13 +32,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from xai_helpers import monsters
-from xai_helpers._setup import training_recipe
 from xai_helpers.attribution import saliency
+from xai_helpers.data import monsters
 from xai_helpers.evaluation import region_density
 from xai_helpers.models import MonsterCNN, predict_proba
 from xai_helpers.stats import accuracy_interval, paired_difference
-from xai_helpers.train import train_monster_cnn
+from xai_helpers.train import train_monster_cnn, training_recipe
 
 
 def _jpeg(x: torch.Tensor, quality: int = 90) -> torch.Tensor:

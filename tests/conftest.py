@@ -31,9 +31,16 @@ def digits(mnist):
 def tiny_rgb_model():
     """A small smooth (tanh) RGB classifier, so finite differences are accurate."""
     torch.manual_seed(0)
-    return torch.nn.Sequential(
-        torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.Tanh(), torch.nn.Flatten(), torch.nn.Linear(4 * 8 * 8, 5)
-    ).double().eval()
+    return (
+        torch.nn.Sequential(
+            torch.nn.Conv2d(3, 4, 3, padding=1),
+            torch.nn.Tanh(),
+            torch.nn.Flatten(),
+            torch.nn.Linear(4 * 8 * 8, 5),
+        )
+        .double()
+        .eval()
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Tests of xai_helpers.activation_maximization: objectives, regularizers, AM, layer activations, real patches."""
+"""Tests of xai_helpers.activation_maximization: objectives, regularizers, AM, layer activations,
+real patches."""
 
 from __future__ import annotations
 
@@ -31,7 +32,15 @@ def test_filter_objective_increases(mnist_cnn):
 
 
 def test_class_objective_increases_with_regularizers(mnist_cnn):
-    regs = [L1(0.05), L2(0.01), TotalVariation(0.01), Jitter(1), RandomScale(0.95, 1.05), RandomRotate(5), Blur(0.5)]
+    regs = [
+        L1(0.05),
+        L2(0.01),
+        TotalVariation(0.01),
+        Jitter(1),
+        RandomScale(0.95, 1.05),
+        RandomRotate(5),
+        Blur(0.5),
+    ]
     res = activation_maximization(mnist_cnn, class_objective([2, 7]), steps=40, regularizers=regs)
     first, last = res.history[:5].mean(0), res.history[-5:].mean(0)
     assert (last > first).all()
@@ -49,8 +58,15 @@ def test_filter_xstar_beats_every_test_image(mnist_cnn, mnist):
     channels = list(range(0, 32, 4))
     res = activation_maximization(mnist_cnn, filter_objective("conv2", channels), steps=60)
     with torch.no_grad():
-        star = layer_activations(mnist_cnn, res.images, "conv2")[torch.arange(len(channels)), channels].mean((1, 2))
-        real = layer_activations(mnist_cnn, mnist.X_test, "conv2")[:, channels].mean((2, 3)).max(0).values
+        star = layer_activations(mnist_cnn, res.images, "conv2")[
+            torch.arange(len(channels)), channels
+        ].mean((1, 2))
+        real = (
+            layer_activations(mnist_cnn, mnist.X_test, "conv2")[:, channels]
+            .mean((2, 3))
+            .max(0)
+            .values
+        )
     assert (star > real).all(), (star, real)
 
 
@@ -62,14 +78,20 @@ def test_plain_class_xstar_fools_the_model(mnist_cnn):
 
 def test_l1_makes_images_sparser(mnist_cnn):
     plain = activation_maximization(mnist_cnn, class_objective(range(10)), steps=60).images
-    sparse = activation_maximization(mnist_cnn, class_objective(range(10)), steps=60, regularizers=[L1(0.1)]).images
+    sparse = activation_maximization(
+        mnist_cnn, class_objective(range(10)), steps=60, regularizers=[L1(0.1)]
+    ).images
     assert sparse.sum() < 0.5 * plain.sum()
 
 
 def test_deterministic(mnist_cnn):
     regs = [Jitter(1), RandomRotate(5)]
-    a = activation_maximization(mnist_cnn, class_objective([1, 4]), steps=10, regularizers=regs, seed=3)
-    b = activation_maximization(mnist_cnn, class_objective([1, 4]), steps=10, regularizers=regs, seed=3)
+    a = activation_maximization(
+        mnist_cnn, class_objective([1, 4]), steps=10, regularizers=regs, seed=3
+    )
+    b = activation_maximization(
+        mnist_cnn, class_objective([1, 4]), steps=10, regularizers=regs, seed=3
+    )
     assert torch.equal(a.images, b.images) and torch.equal(a.history, b.history)
 
 
@@ -135,7 +157,8 @@ def test_receptive_field_and_patches(mnist_cnn, mnist):
     with torch.no_grad():
         acts = layer_activations(mnist_cnn, X, "conv2")
     assert values[0, 0].item() == pytest.approx(acts[:, 3].max().item(), rel=1e-5)
-    # The patch is what the unit sees: the activation computed on the patch alone (in place) is the same.
+    # The patch is what the unit sees: the activation computed on the patch alone (in place) is the
+    # same.
     with torch.no_grad():
         n, flat = divmod(int(acts[:, 3].flatten().argmax()), 14 * 14)
         i, j = divmod(flat, 14)
@@ -155,8 +178,18 @@ def test_unclipped_plain_ascent_leaves_the_range_and_clipping_keeps_it(mnist_cnn
     kept = activation_maximization(mnist_cnn, class_objective([3, 8]), **kw).images
     assert free.min() < 0 or free.max() > 1
     assert kept.min() >= 0 and kept.max() <= 1
-    # the first step is the same ascent: unclipped, X moves exactly lr * gradient from the same start
-    one = activation_maximization(mnist_cnn, class_objective(3), steps=1, lr=0.5, optimizer="sgd", init_scale=1.0, clip=False, seed=2)
+    # the first step is the same ascent: unclipped, X moves exactly lr * gradient from the same
+    # start
+    one = activation_maximization(
+        mnist_cnn,
+        class_objective(3),
+        steps=1,
+        lr=0.5,
+        optimizer="sgd",
+        init_scale=1.0,
+        clip=False,
+        seed=2,
+    )
     x0 = torch.rand((1, 1, 28, 28), generator=torch.Generator().manual_seed(2)).requires_grad_(True)
     mnist_cnn(x0)[0, 3].backward()
     assert torch.allclose(one.images, x0.detach() + 0.5 * x0.grad, atol=1e-5)
@@ -173,7 +206,9 @@ def test_filter_scores_match_the_feature_maps(mnist_cnn, digits):
     assert torch.allclose(total, pre.sum((2, 3)), rtol=1e-4, atol=1e-3)
     assert torch.allclose(filter_scores(mnist_cnn, X, "conv2", reduce="max"), pre.amax((2, 3)))
     post = filter_scores(mnist_cnn, X, "relu2")
-    assert (post >= 0).all() and torch.allclose(post, pre.clamp(min=0).sum((2, 3)), rtol=1e-4, atol=1e-3)
+    assert (post >= 0).all() and torch.allclose(
+        post, pre.clamp(min=0).sum((2, 3)), rtol=1e-4, atol=1e-3
+    )
     with pytest.raises(ValueError, match="reduce"):
         filter_scores(mnist_cnn, X, "conv2", reduce="mean")
     with pytest.raises(ValueError, match="feature map"):

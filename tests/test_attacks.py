@@ -1,4 +1,5 @@
-"""xai_helpers.attacks: softplus copy, differentiable saliency, top-k intersection, the top-k attack."""
+"""xai_helpers.attacks: softplus copy, differentiable saliency, top-k intersection, the top-k
+attack."""
 
 from __future__ import annotations
 
@@ -26,13 +27,17 @@ def test_softplus_copy_approaches_relu_as_beta_grows(mnist_cnn, digits):
     x, _ = digits
     with torch.no_grad():
         ref = mnist_cnn(x)
-        errs = [(A.softplus_copy(mnist_cnn, b)(x) - ref).abs().max().item() for b in (5.0, 50.0, 500.0)]
+        errs = [
+            (A.softplus_copy(mnist_cnn, b)(x) - ref).abs().max().item() for b in (5.0, 50.0, 500.0)
+        ]
     assert errs[0] > errs[1] > errs[2] and errs[2] < 0.05
 
 
 def test_differentiable_saliency_matches_captum_on_relu_net(mnist_cnn, digits):
     x, y = digits
-    ours = A.differentiable_saliency(mnist_cnn, x.clone().requires_grad_(True), y, normalize=False).detach()
+    ours = A.differentiable_saliency(
+        mnist_cnn, x.clone().requires_grad_(True), y, normalize=False
+    ).detach()
     theirs = Saliency(mnist_cnn).attribute(x, target=y, abs=True).amax(1).flatten(1)
     assert torch.allclose(ours, theirs, atol=1e-6)
 
@@ -41,16 +46,23 @@ def test_relu_second_derivative_vanishes_softplus_does_not(mnist_cnn, digits):
     x, y = digits
     xr = x.clone().requires_grad_(True)
     (g_relu,) = torch.autograd.grad(A.differentiable_saliency(mnist_cnn, xr, y)[:, :100].sum(), xr)
-    assert g_relu.abs().max().item() == 0.0  # exactly 0, not rounding: ReLU's backward is a mask with zero derivative
+    assert (
+        g_relu.abs().max().item() == 0.0
+    )  # exactly 0, not rounding: ReLU's backward is a mask with zero derivative
     xs = x.clone().requires_grad_(True)
-    (g_soft,) = torch.autograd.grad(A.differentiable_saliency(A.softplus_copy(mnist_cnn), xs, y)[:, :100].sum(), xs)
+    (g_soft,) = torch.autograd.grad(
+        A.differentiable_saliency(A.softplus_copy(mnist_cnn), xs, y)[:, :100].sum(), xs
+    )
     assert g_soft.abs().max().item() > 1e-5
 
 
 def test_second_derivative_matches_finite_differences(mnist_cnn, digits):
     # A random image: MNIST's flat black background makes max-pool ties, where the map jumps.
     smooth = A.softplus_copy(mnist_cnn, beta=5.0).double()
-    x, y = torch.rand(1, 1, 28, 28, dtype=torch.double, generator=torch.Generator().manual_seed(0)), digits[1][:1]
+    x, y = (
+        torch.rand(1, 1, 28, 28, dtype=torch.double, generator=torch.Generator().manual_seed(0)),
+        digits[1][:1],
+    )
     mask = torch.zeros(784, dtype=torch.double)
     mask[300:400] = 1
 
@@ -59,7 +71,7 @@ def test_second_derivative_matches_finite_differences(mnist_cnn, digits):
 
     xg = x.clone().requires_grad_(True)
     (g,) = torch.autograd.grad(f(xg), xg)
-    for (r, c) in [(12, 14), (10, 10), (20, 15)]:
+    for r, c in [(12, 14), (10, 10), (20, 15)]:
         e = torch.zeros_like(x)
         e[0, 0, r, c] = 1e-5
         fd = (f(x + e).item() - f(x - e).item()) / 2e-5
@@ -93,7 +105,9 @@ def test_attack_respects_budget_keeps_label_and_moves_map(mnist_cnn, mnist):
     assert bool(res.label_kept.all())
     # the reported intersection is the real (ReLU) network's
     pred = mnist_cnn(x).argmax(1)
-    recomputed = A.topk_intersection(saliency(mnist_cnn, x, pred), saliency(mnist_cnn, res.x_adv, pred))
+    recomputed = A.topk_intersection(
+        saliency(mnist_cnn, x, pred), saliency(mnist_cnn, res.x_adv, pred)
+    )
     assert torch.allclose(recomputed, res.intersection)
     assert res.intersection.mean() < 0.7
     assert len(res.history) == 7 and all(b <= a for a, b in zip(res.history, res.history[1:]))
@@ -101,7 +115,10 @@ def test_attack_respects_budget_keeps_label_and_moves_map(mnist_cnn, mnist):
 
 def test_attack_is_deterministic_and_zero_budget_is_identity(mnist_cnn, mnist):
     x = mnist.X_test[:3]
-    r1, r2 = A.topk_attack(mnist_cnn, x, epsilon=0.05, steps=2), A.topk_attack(mnist_cnn, x, epsilon=0.05, steps=2)
+    r1, r2 = (
+        A.topk_attack(mnist_cnn, x, epsilon=0.05, steps=2),
+        A.topk_attack(mnist_cnn, x, epsilon=0.05, steps=2),
+    )
     assert torch.equal(r1.x_adv, r2.x_adv)
     r0 = A.topk_attack(mnist_cnn, x, epsilon=0.0, steps=2)
     assert torch.equal(r0.x_adv, x) and r0.intersection.tolist() == [1.0, 1.0, 1.0]
@@ -119,14 +136,19 @@ def test_attack_bad_input(mnist_cnn, mnist):
         A.topk_attack(mnist_cnn, x, target=12)
 
 
-# --------------------------------------------------------------------------- ReLU6, centre of mass, nulls, other methods
+# ------------------------------------------------------ ReLU6, centre of mass, nulls, other methods
 
 
 def test_softplus_relu6_tends_to_relu6_and_copy_replaces_it():
     z = torch.linspace(-4, 10, 57)
-    errs = [(A.SoftplusReLU6(b)(z) - torch.nn.functional.relu6(z)).abs().max().item() for b in (2.0, 20.0, 200.0)]
+    errs = [
+        (A.SoftplusReLU6(b)(z) - torch.nn.functional.relu6(z)).abs().max().item()
+        for b in (2.0, 20.0, 200.0)
+    ]
     assert errs[0] > errs[1] > errs[2] and errs[2] < 0.01
-    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU6(), torch.nn.Linear(4, 2), torch.nn.ReLU())
+    net = torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.ReLU6(), torch.nn.Linear(4, 2), torch.nn.ReLU()
+    )
     smooth = A.softplus_copy(net, beta=5.0)
     assert isinstance(smooth[1], A.SoftplusReLU6) and isinstance(smooth[3], torch.nn.Softplus)
     assert isinstance(net[1], torch.nn.ReLU6)  # the original is untouched
@@ -146,8 +168,12 @@ def test_center_of_mass_matches_a_loop_and_checks_input():
         rr = sum(i * m[i, j].item() for i in range(5) for j in range(7)) / total
         cc = sum(j * m[i, j].item() for i in range(5) for j in range(7)) / total
         assert (r, c) == pytest.approx((rr, cc), abs=1e-5)
-    shifted = torch.roll(torch.nn.functional.pad(maps, (0, 3)), shifts=2, dims=2)  # move every map 2 columns right
-    assert torch.allclose(A.center_of_mass(shifted) - com, torch.tensor([0.0, 2.0]).expand(3, 2), atol=1e-5)
+    shifted = torch.roll(
+        torch.nn.functional.pad(maps, (0, 3)), shifts=2, dims=2
+    )  # move every map 2 columns right
+    assert torch.allclose(
+        A.center_of_mass(shifted) - com, torch.tensor([0.0, 2.0]).expand(3, 2), atol=1e-5
+    )
     with pytest.raises(ValueError, match="non-negative"):
         A.center_of_mass(maps - 1)
     with pytest.raises(ValueError, match=r"\(N, H, W\)"):
@@ -159,7 +185,9 @@ def test_random_sign_perturbation_has_size_epsilon_and_is_seeded():
     z = A.random_sign_perturbation(x, 0.1, seed=3)
     assert torch.allclose((z - x).abs(), torch.full_like(x, 0.1))
     assert 0.3 < ((z - x) > 0).float().mean() < 0.7  # both signs
-    assert torch.equal(z, A.random_sign_perturbation(x, 0.1, seed=3)) and not torch.equal(z, A.random_sign_perturbation(x, 0.1, seed=4))
+    assert torch.equal(z, A.random_sign_perturbation(x, 0.1, seed=3)) and not torch.equal(
+        z, A.random_sign_perturbation(x, 0.1, seed=4)
+    )
     edge = A.random_sign_perturbation(torch.zeros(1, 1, 4, 4), 0.2, seed=0)
     assert edge.min() == 0 and edge.max() == pytest.approx(0.2)
     with pytest.raises(ValueError, match="epsilon"):
@@ -170,10 +198,15 @@ def test_random_sign_attack_keeps_the_best_of_its_draws(mnist_cnn, mnist):
     x = mnist.X_test[:10]
     one = A.random_sign_attack(mnist_cnn, x, epsilon=0.1, steps=1)
     best = A.random_sign_attack(mnist_cnn, x, epsilon=0.1, steps=5)
-    assert (best.intersection <= one.intersection + 1e-6).all()  # draw 0 is the same, and is kept unless beaten
+    assert (
+        best.intersection <= one.intersection + 1e-6
+    ).all()  # draw 0 is the same, and is kept unless beaten
     assert ((best.x_adv - x).abs().max() <= 0.1 + 1e-6) and bool(best.label_kept.all())
     pred = mnist_cnn(x).argmax(1)
-    assert torch.allclose(A.topk_intersection(saliency(mnist_cnn, x, pred), saliency(mnist_cnn, best.x_adv, pred)), best.intersection)
+    assert torch.allclose(
+        A.topk_intersection(saliency(mnist_cnn, x, pred), saliency(mnist_cnn, best.x_adv, pred)),
+        best.intersection,
+    )
     far = A.random_sign_attack(mnist_cnn, x, epsilon=0.1, steps=5, objective="center")
     assert (far.shift >= one.shift - 1e-6).all()
     with pytest.raises(ValueError, match="objective"):
@@ -188,28 +221,48 @@ def test_center_of_mass_attack_moves_the_centre_beyond_noise(mnist_cnn, mnist):
     pred = mnist_cnn(x).argmax(1)
     before, after = saliency(mnist_cnn, x, pred), saliency(mnist_cnn, res.x_adv, pred)
     assert torch.allclose(res.before, before) and torch.allclose(res.after, after)
-    assert torch.allclose((A.center_of_mass(after) - A.center_of_mass(before)).norm(dim=1), res.shift, atol=1e-5)
+    assert torch.allclose(
+        (A.center_of_mass(after) - A.center_of_mass(before)).norm(dim=1), res.shift, atol=1e-5
+    )
     assert res.shift.mean() > 1.5 * null.shift.mean()
-    assert all(b >= a for a, b in zip(res.history, res.history[1:]))  # the best shift so far never shrinks
+    assert all(
+        b >= a for a, b in zip(res.history, res.history[1:])
+    )  # the best shift so far never shrinks
 
 
 def test_differentiable_smoothgrad_and_ig_match_the_attribution_module(mnist_cnn, digits):
     from xai_helpers.attribution import integrated_gradients, reduce_channels, smoothgrad
 
     x, y = digits
-    ig = A.differentiable_integrated_gradients(mnist_cnn, x.clone().requires_grad_(True), y, n_steps=8, normalize=False)
+    ig = A.differentiable_integrated_gradients(
+        mnist_cnn, x.clone().requires_grad_(True), y, n_steps=8, normalize=False
+    )
     ref = reduce_channels(integrated_gradients(mnist_cnn, x, y, n_steps=8), "abs_sum").flatten(1)
     assert torch.allclose(ig.detach(), ref, atol=1e-5)
     # SmoothGrad: the same noise gives the same map (σ = 0 is saliency)
-    sg0 = A.differentiable_smoothgrad(mnist_cnn, x.clone().requires_grad_(True), y, sigma=0.0, n_samples=3, normalize=False)
+    sg0 = A.differentiable_smoothgrad(
+        mnist_cnn, x.clone().requires_grad_(True), y, sigma=0.0, n_samples=3, normalize=False
+    )
     assert torch.allclose(sg0.detach(), saliency(mnist_cnn, x, y).flatten(1), atol=1e-6)
-    sg = A.differentiable_smoothgrad(mnist_cnn, x.clone().requires_grad_(True), y, sigma=0.15, n_samples=64,
-                                     generator=torch.Generator().manual_seed(0), normalize=False)
-    ref = smoothgrad(mnist_cnn, x, y, sigma=0.15, n_samples=64, seed=1).flatten(1)  # other noise: close, not equal
+    sg = A.differentiable_smoothgrad(
+        mnist_cnn,
+        x.clone().requires_grad_(True),
+        y,
+        sigma=0.15,
+        n_samples=64,
+        generator=torch.Generator().manual_seed(0),
+        normalize=False,
+    )
+    ref = smoothgrad(mnist_cnn, x, y, sigma=0.15, n_samples=64, seed=1).flatten(
+        1
+    )  # other noise: close, not equal
     assert torch.corrcoef(torch.stack([sg.detach().flatten(), ref.flatten()]))[0, 1] > 0.9
     # and both can be differentiated through the softplus copy
     smooth = A.softplus_copy(mnist_cnn)
-    for f in (lambda z: A.differentiable_smoothgrad(smooth, z, y, n_samples=2), lambda z: A.differentiable_integrated_gradients(smooth, z, y, n_steps=2)):
+    for f in (
+        lambda z: A.differentiable_smoothgrad(smooth, z, y, n_samples=2),
+        lambda z: A.differentiable_integrated_gradients(smooth, z, y, n_steps=2),
+    ):
         z = x.clone().requires_grad_(True)
         (g,) = torch.autograd.grad(f(z)[:, :100].sum(), z)
         assert g.abs().max() > 0
@@ -217,7 +270,10 @@ def test_differentiable_smoothgrad_and_ig_match_the_attribution_module(mnist_cnn
 
 def test_direct_attacks_on_smoothgrad_and_ig_beat_their_null(mnist_cnn, mnist):
     x = mnist.X_test[:10]
-    for method, kw in (("smoothgrad", dict(n_samples=8)), ("integrated_gradients", dict(n_steps=4))):
+    for method, kw in (
+        ("smoothgrad", dict(n_samples=8)),
+        ("integrated_gradients", dict(n_steps=4)),
+    ):
         res = A.topk_attack(mnist_cnn, x, epsilon=0.1, steps=10, method=method, **kw)
         null = A.random_sign_attack(mnist_cnn, x, epsilon=0.1, steps=10, method=method, **kw)
         judged = A.explanation_map(mnist_cnn, res.x_adv, mnist_cnn(x).argmax(1), method, **kw)
@@ -241,10 +297,16 @@ def test_pixel_model_equals_normalised_model():
 
 def test_attack_n_samples_changes_the_attacker_not_the_judge(mnist_cnn, mnist):
     x = mnist.X_test[:4]
-    cheap = A.topk_attack(mnist_cnn, x, epsilon=0.1, steps=2, method="smoothgrad", n_samples=16, attack_n_samples=2)
-    judged = A.explanation_map(mnist_cnn, cheap.x_adv, mnist_cnn(x).argmax(1), "smoothgrad", n_samples=16)
+    cheap = A.topk_attack(
+        mnist_cnn, x, epsilon=0.1, steps=2, method="smoothgrad", n_samples=16, attack_n_samples=2
+    )
+    judged = A.explanation_map(
+        mnist_cnn, cheap.x_adv, mnist_cnn(x).argmax(1), "smoothgrad", n_samples=16
+    )
     assert torch.allclose(judged, cheap.after, atol=1e-6)  # the judge uses n_samples
     same = A.topk_attack(mnist_cnn, x, epsilon=0.1, steps=2, method="smoothgrad", n_samples=16)
-    assert not torch.equal(cheap.x_adv, same.x_adv)  # the attacker used its own, smaller noise sample
+    assert not torch.equal(
+        cheap.x_adv, same.x_adv
+    )  # the attacker used its own, smaller noise sample
     with pytest.raises(ValueError, match="attack_n_samples"):
         A.topk_attack(mnist_cnn, x, method="smoothgrad", attack_n_samples=0)

@@ -7,7 +7,15 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from captum.attr import DeepLift, GuidedBackprop, IntegratedGradients, LayerGradCam, NoiseTunnel, Occlusion, Saliency
+from captum.attr import (
+    DeepLift,
+    GuidedBackprop,
+    IntegratedGradients,
+    LayerGradCam,
+    NoiseTunnel,
+    Occlusion,
+    Saliency,
+)
 from scipy.stats import pearsonr
 
 from xai_helpers import attribution as A
@@ -18,7 +26,7 @@ def test_saliency_matches_finite_differences(tiny_rgb_model):
     x = torch.rand(2, 3, 8, 8, dtype=torch.float64)
     sal = A.saliency(tiny_rgb_model, x, target=2, reduce=None)
     eps = 1e-6
-    for (i, c, r, q) in [(0, 0, 1, 2), (0, 2, 5, 5), (1, 1, 7, 0), (1, 0, 3, 6)]:
+    for i, c, r, q in [(0, 0, 1, 2), (0, 2, 5, 5), (1, 1, 7, 0), (1, 0, 3, 6)]:
         xp, xm = x.clone(), x.clone()
         xp[i, c, r, q] += eps
         xm[i, c, r, q] -= eps
@@ -53,7 +61,9 @@ def test_saliency_matches_captum(mnist_cnn, digits):
 def test_saliency_rgb_reduces_by_max_abs(tiny_rgb_model):
     x = torch.rand(2, 3, 8, 8, dtype=torch.float64)
     full = A.saliency(tiny_rgb_model, x, 0, reduce=None)
-    assert torch.equal(A.saliency(tiny_rgb_model, x, 0), full.amax(1))  # the same gradients, reduced: exact
+    assert torch.equal(
+        A.saliency(tiny_rgb_model, x, 0), full.amax(1)
+    )  # the same gradients, reduced: exact
 
 
 @pytest.mark.parametrize("fill,value", [("grey", 0.5), ("black", 0.0), (0.25, 0.25)])
@@ -68,7 +78,13 @@ def test_occlusion_matches_captum(mnist_cnn, digits, fill, value):
     def prob(z):
         return mnist_cnn(z).softmax(1)
 
-    theirs = Occlusion(prob).attribute(x, target=y, sliding_window_shapes=(1, box, box), strides=(1, stride, stride), baselines=value)
+    theirs = Occlusion(prob).attribute(
+        x,
+        target=y,
+        sliding_window_shapes=(1, box, box),
+        strides=(1, stride, stride),
+        baselines=value,
+    )
     assert torch.allclose(ours, theirs[:, 0], atol=1e-5)
 
 
@@ -84,7 +100,11 @@ def test_occlusion_mean_fill_and_box_position(mnist_cnn, digits):
 
 def test_smoothgrad_sigma_zero_is_saliency(mnist_cnn, digits):
     x, y = digits
-    assert torch.allclose(A.smoothgrad(mnist_cnn, x, y, sigma=0.0, n_samples=3), A.saliency(mnist_cnn, x, y), atol=1e-7)
+    assert torch.allclose(
+        A.smoothgrad(mnist_cnn, x, y, sigma=0.0, n_samples=3),
+        A.saliency(mnist_cnn, x, y),
+        atol=1e-7,
+    )
 
 
 def test_smoothgrad_agrees_with_captum_noise_tunnel(mnist_cnn, digits):
@@ -95,7 +115,17 @@ def test_smoothgrad_agrees_with_captum_noise_tunnel(mnist_cnn, digits):
     stdevs = tuple((sigma * (x[i].max() - x[i].min())).item() for i in range(len(x)))
     nt = NoiseTunnel(Saliency(mnist_cnn))
     theirs = torch.cat(
-        [nt.attribute(x[i : i + 1], nt_type="smoothgrad", nt_samples=n, stdevs=stdevs[i], target=int(y[i]), abs=True) for i in range(len(x))]
+        [
+            nt.attribute(
+                x[i : i + 1],
+                nt_type="smoothgrad",
+                nt_samples=n,
+                stdevs=stdevs[i],
+                target=int(y[i]),
+                abs=True,
+            )
+            for i in range(len(x))
+        ]
     ).amax(1)
     for a, b in zip(ours, theirs):
         assert pearsonr(a.flatten().numpy(), b.flatten().numpy())[0] >= 0.95
@@ -103,15 +133,23 @@ def test_smoothgrad_agrees_with_captum_noise_tunnel(mnist_cnn, digits):
 
 def test_smoothgrad_is_deterministic_given_seed(mnist_cnn, digits):
     x, y = digits
-    assert torch.equal(A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=3), A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=3))
-    assert not torch.equal(A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=3), A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=4))
+    assert torch.equal(
+        A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=3),
+        A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=3),
+    )
+    assert not torch.equal(
+        A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=3),
+        A.smoothgrad(mnist_cnn, x, y, n_samples=5, seed=4),
+    )
 
 
 @pytest.mark.parametrize("rule", ["left", "right", "middle", "trapezoid"])
 def test_integrated_gradients_matches_captum(mnist_cnn, digits, rule):
     x, y = digits[0][:3], digits[1][:3]
     ours = A.integrated_gradients(mnist_cnn, x, y, baseline="black", n_steps=32, rule=rule)
-    theirs = IntegratedGradients(mnist_cnn).attribute(x, baselines=0.0, target=y, n_steps=32, method=f"riemann_{rule}")
+    theirs = IntegratedGradients(mnist_cnn).attribute(
+        x, baselines=0.0, target=y, n_steps=32, method=f"riemann_{rule}"
+    )
     if rule == "trapezoid":
         # Captum's trapezoid weights are 1/n with halved ends (they sum to (n-1)/n); the true
         # trapezoid rule on n points uses 1/(n-1). Same points, weights differ by (n-1)/n exactly.
@@ -121,10 +159,15 @@ def test_integrated_gradients_matches_captum(mnist_cnn, digits, rule):
 
 def test_integrated_gradients_completeness_on_mnist_cnn(mnist_cnn, digits):
     x, y = digits
-    attr, gap = A.integrated_gradients(mnist_cnn, x, y, baseline="black", n_steps=300, return_delta=True)
+    attr, gap = A.integrated_gradients(
+        mnist_cnn, x, y, baseline="black", n_steps=300, return_delta=True
+    )
     assert (gap <= 0.01).all(), gap
     with torch.no_grad():
-        diff = mnist_cnn(x).gather(1, y[:, None])[:, 0] - mnist_cnn(torch.zeros_like(x)).gather(1, y[:, None])[:, 0]
+        diff = (
+            mnist_cnn(x).gather(1, y[:, None])[:, 0]
+            - mnist_cnn(torch.zeros_like(x)).gather(1, y[:, None])[:, 0]
+        )
     assert torch.allclose(attr.sum(dim=(1, 2, 3)), diff, rtol=0.01)
 
 
@@ -132,17 +175,24 @@ def test_integrated_gradients_tensor_baseline(mnist_cnn, digits):
     x, y = digits[0][:2], digits[1][:2]
     base = torch.rand(1, 28, 28)
     ours = A.integrated_gradients(mnist_cnn, x, y, baseline=base, n_steps=16, rule="left")
-    theirs = IntegratedGradients(mnist_cnn).attribute(x, baselines=base.expand_as(x), target=y, n_steps=16, method="riemann_left")
+    theirs = IntegratedGradients(mnist_cnn).attribute(
+        x, baselines=base.expand_as(x), target=y, n_steps=16, method="riemann_left"
+    )
     assert torch.allclose(ours, theirs, atol=1e-5)
 
 
 def test_grad_cam_matches_captum(mnist_cnn, digits):
     x, y = digits
     ours = A.grad_cam(mnist_cnn, x, y, layer=mnist_cnn.conv2, upsample=False)
-    theirs = LayerGradCam(mnist_cnn, mnist_cnn.conv2).attribute(x, target=y, relu_attributions=True)[:, 0]
+    theirs = LayerGradCam(mnist_cnn, mnist_cnn.conv2).attribute(
+        x, target=y, relu_attributions=True
+    )[:, 0]
     assert torch.allclose(ours, theirs, atol=1e-5)
     assert A.grad_cam(mnist_cnn, x, y, layer="conv2").shape == (8, 28, 28)
-    assert torch.equal(A.grad_cam(mnist_cnn, x, y, layer="conv2"), A.grad_cam(mnist_cnn, x, y, layer=mnist_cnn.conv2))
+    assert torch.equal(
+        A.grad_cam(mnist_cnn, x, y, layer="conv2"),
+        A.grad_cam(mnist_cnn, x, y, layer=mnist_cnn.conv2),
+    )
     assert not mnist_cnn.conv2._forward_hooks  # the hook is gone
 
 
@@ -181,7 +231,11 @@ def test_bad_input_gives_clear_errors(mnist_cnn, digits, call, err, match):
 
 def test_results_come_back_on_cpu_as_float(mnist_cnn, digits):
     x, y = digits
-    for out in [A.saliency(mnist_cnn, x, y), A.smoothgrad(mnist_cnn, x, y, n_samples=2), A.occlusion(mnist_cnn, x[:1], y[:1])]:
+    for out in [
+        A.saliency(mnist_cnn, x, y),
+        A.smoothgrad(mnist_cnn, x, y, n_samples=2),
+        A.occlusion(mnist_cnn, x[:1], y[:1]),
+    ]:
         assert out.device.type == "cpu" and out.dtype == torch.float32
         assert np.isfinite(out.numpy()).all()
 
@@ -197,7 +251,9 @@ def test_saliency_and_ig_need_no_extra_forward_pass(mnist_cnn, digits):
         A.integrated_gradients(mnist_cnn, digits[0][:1], digits[1][:1], n_steps=10)
         assert calls == [10]
         calls.clear()
-        A.integrated_gradients(mnist_cnn, digits[0][:1], digits[1][:1], n_steps=10, return_delta=True)
+        A.integrated_gradients(
+            mnist_cnn, digits[0][:1], digits[1][:1], n_steps=10, return_delta=True
+        )
         assert calls == [10, 1, 1]  # the path, then f(x) and f(x') for the completeness gap
     finally:
         handle.remove()
@@ -206,22 +262,34 @@ def test_saliency_and_ig_need_no_extra_forward_pass(mnist_cnn, digits):
 def test_smoothgrad_samples_and_cache(mnist_cnn, digits):
     x, y = digits[0][:1], int(digits[1][0])
     s = A.smoothgrad_samples(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1)
-    assert torch.allclose(A.reduce_channels(s.mean(0)), A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1), atol=1e-6)
+    assert torch.allclose(
+        A.reduce_channels(s.mean(0)),
+        A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1),
+        atol=1e-6,
+    )
     cache = A.SmoothGradCache(mnist_cnn, x, y, seed=1, progress=False)
-    assert torch.allclose(cache.map(0.2, 5), A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1)[0], atol=1e-6)
+    assert torch.allclose(
+        cache.map(0.2, 5),
+        A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1)[0],
+        atol=1e-6,
+    )
 
 
-# --------------------------------------------------------------------------- guided backprop, DeepLIFT, IG sweep
+# -------------------------------------------------------------- guided backprop, DeepLIFT, IG sweep
 def test_guided_backprop_matches_captum_and_leaves_no_hooks(mnist_cnn, digits):
     x, y = digits
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theirs = GuidedBackprop(mnist_cnn).attribute(x.clone().requires_grad_(True), target=y).detach()
+        theirs = (
+            GuidedBackprop(mnist_cnn).attribute(x.clone().requires_grad_(True), target=y).detach()
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # ours raises no warning
         ours = A.guided_backprop(mnist_cnn, x, y)
     assert torch.allclose(ours, theirs, atol=1e-6)
-    assert not torch.allclose(ours, A.saliency(mnist_cnn, x, y, reduce=None), atol=1e-3)  # not the plain gradient
+    assert not torch.allclose(
+        ours, A.saliency(mnist_cnn, x, y, reduce=None), atol=1e-3
+    )  # not the plain gradient
     assert all(not m._backward_hooks for m in mnist_cnn.modules())
     # the plain gradient again once the hooks are gone
     g = A.saliency(mnist_cnn, x, y, reduce=None)
@@ -240,10 +308,17 @@ def test_deeplift_is_complete_matches_captum_and_is_quiet(mnist_cnn, digits):
         ours = A.deeplift(mnist_cnn, x, y, baseline="black")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theirs = DeepLift(mnist_cnn).attribute(x.clone().requires_grad_(True), baselines=0.0, target=y).detach()
+        theirs = (
+            DeepLift(mnist_cnn)
+            .attribute(x.clone().requires_grad_(True), baselines=0.0, target=y)
+            .detach()
+        )
     assert torch.allclose(ours, theirs, atol=1e-6)
     with torch.no_grad():
-        diff = mnist_cnn(x).gather(1, y[:, None])[:, 0] - mnist_cnn(torch.zeros_like(x)).gather(1, y[:, None])[:, 0]
+        diff = (
+            mnist_cnn(x).gather(1, y[:, None])[:, 0]
+            - mnist_cnn(torch.zeros_like(x)).gather(1, y[:, None])[:, 0]
+        )
     assert torch.allclose(ours.sum(dim=(1, 2, 3)), diff, rtol=0.02, atol=1e-3)  # summation-to-delta
 
 
@@ -253,11 +328,15 @@ def test_ig_sweep_equals_left_riemann_ig_at_every_step_count(mnist_cnn, digits, 
     sweep = A.integrated_gradients_sweep(mnist_cnn, x, y, baseline=baseline, n_steps=(1, 4, 16))
     assert sweep.n_steps == (1, 4, 16) and sweep.path_derivative.shape == (2, 16)
     for n in (1, 4, 16):
-        attr, gap = A.integrated_gradients(mnist_cnn, x, y, baseline=baseline, n_steps=n, rule="left", return_delta=True)
+        attr, gap = A.integrated_gradients(
+            mnist_cnn, x, y, baseline=baseline, n_steps=n, rule="left", return_delta=True
+        )
         assert torch.allclose(sweep.attributions[n], attr, atol=1e-6)
         assert torch.allclose(sweep.gaps[n], gap, atol=1e-5)
     # the path derivative's mean over the finest grid is the 16-step IG's total
-    assert torch.allclose(sweep.path_derivative.mean(1), sweep.attributions[16].sum(dim=(1, 2, 3)), rtol=1e-4)
+    assert torch.allclose(
+        sweep.path_derivative.mean(1), sweep.attributions[16].sum(dim=(1, 2, 3)), rtol=1e-4
+    )
 
 
 def test_ig_sweep_refuses_step_counts_that_do_not_divide_the_largest(mnist_cnn, digits):

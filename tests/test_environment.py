@@ -43,7 +43,9 @@ def environment(path):
 
 
 def test_binder_environment_is_identical_to_root():
-    assert (ROOT / "binder" / "environment.yml").read_text() == (ROOT / "environment.yml").read_text()
+    assert (ROOT / "binder" / "environment.yml").read_text() == (
+        ROOT / "environment.yml"
+    ).read_text()
     assert (ROOT / "binder" / "postBuild").exists()
 
 
@@ -71,8 +73,14 @@ def test_every_imported_module_is_pinned():
     sources = [p.read_text() for p in (ROOT / "xai_helpers").glob("*.py")]
     for nb_path in (ROOT / "notebooks").glob("*.ipynb"):
         nb = nbformat.read(nb_path, as_version=4)
-        sources += [TransformerManager().transform_cell(c.source) for c in nb.cells if c.cell_type == "code"]  # %magics as IPython runs them
-    modules = set().union(*(_imports(s) for s in sources)) - set(sys.stdlib_module_names) - {"xai_helpers"}
+        sources += [
+            TransformerManager().transform_cell(c.source) for c in nb.cells if c.cell_type == "code"
+        ]  # %magics as IPython runs them
+    modules = (
+        set().union(*(_imports(s) for s in sources))
+        - set(sys.stdlib_module_names)
+        - {"xai_helpers"}
+    )
     pinned = set(requirements())
     missing = sorted(m for m in modules if DIST.get(m, m).lower().replace("_", "-") not in pinned)
     assert not missing, f"imported but not in requirements.txt / environment.yml: {missing}"

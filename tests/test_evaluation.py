@@ -1,4 +1,5 @@
-"""xai_helpers.evaluation (deletion curve, randomization check, the judges) and the elephant toy (xai_helpers.models.ElephantScore)."""
+"""xai_helpers.evaluation (deletion curve, randomization check, the judges) and the elephant toy
+(xai_helpers.models.ElephantScore)."""
 
 from __future__ import annotations
 
@@ -50,12 +51,14 @@ def test_deletion_curve_is_deterministic_and_accepts_channel_maps(mnist_cnn, few
     x, y = few
     attr = A.integrated_gradients(mnist_cnn, x, y, n_steps=8)
     a = E.deletion_curve(mnist_cnn, x, y, attr, steps=5)
-    # the same computation repeated, and a (N, H, W) map equal to the one-channel (N, C, H, W) map: bit for bit
+    # the same computation repeated, and a (N, H, W) map equal to the one-channel (N, C, H, W) map:
+    # bit for bit
     assert torch.equal(E.deletion_curve(mnist_cnn, x, y, attr, steps=5).probs, a.probs)
     assert torch.equal(E.deletion_curve(mnist_cnn, x, y, attr[:, 0], steps=5).probs, a.probs)
     # another batch size is another code path (the CPU kernels block and sum in another order): the
-    # probabilities agree to float32 rounding, not bit for bit (1.5e-8 apart on an AMD EPYC, 2 threads).
-    # atol 1e-5 ≈ 80 float32 eps at 1.0: far above that rounding, far below a deletion step's change (> 1e-3).
+    # probabilities agree to float32 rounding, not bit for bit (1.5e-8 apart on an AMD EPYC, 2
+    # threads). atol 1e-5 ≈ 80 float32 eps at 1.0: far above that rounding, far below a deletion
+    # step's change (> 1e-3).
     b = E.deletion_curve(mnist_cnn, x, y, attr[:, 0], steps=5, batch_size=7)
     torch.testing.assert_close(b.probs, a.probs, rtol=0, atol=1e-5)
 
@@ -64,14 +67,20 @@ def test_ig_and_saliency_beat_random_deletion(mnist, mnist_cnn):
     x, y = mnist.X_test[:24], mnist.y_test[:24]
     auc = {
         "random": E.deletion_curve(mnist_cnn, x, y, E.random_attribution(x), steps=10).auc.mean(),
-        "saliency": E.deletion_curve(mnist_cnn, x, y, A.saliency(mnist_cnn, x, y), steps=10).auc.mean(),
-        "ig": E.deletion_curve(mnist_cnn, x, y, A.integrated_gradients(mnist_cnn, x, y, n_steps=16), steps=10).auc.mean(),
+        "saliency": E.deletion_curve(
+            mnist_cnn, x, y, A.saliency(mnist_cnn, x, y), steps=10
+        ).auc.mean(),
+        "ig": E.deletion_curve(
+            mnist_cnn, x, y, A.integrated_gradients(mnist_cnn, x, y, n_steps=16), steps=10
+        ).auc.mean(),
     }
     assert auc["ig"] < auc["random"] and auc["saliency"] < auc["random"], auc
 
 
 def test_deletion_auc_of_a_known_curve():
-    curve = E.DeletionCurve(torch.tensor([0.0, 0.5, 1.0]), torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]]))
+    curve = E.DeletionCurve(
+        torch.tensor([0.0, 0.5, 1.0]), torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+    )
     assert torch.allclose(curve.auc, torch.tensor([1.0, 0.25]))
 
 
@@ -86,7 +95,9 @@ def test_rank_correlation_matches_scipy():
     a[1, :2] = 0.0
     ours = E.rank_correlation(a, b)
     for i in range(3):
-        assert ours[i].item() == pytest.approx(spearmanr(a[i].flatten(), b[i].flatten())[0], abs=1e-6)
+        assert ours[i].item() == pytest.approx(
+            spearmanr(a[i].flatten(), b[i].flatten())[0], abs=1e-6
+        )
 
 
 def test_rank_correlation_with_a_mask_ranks_only_the_masked_pixels():
@@ -112,8 +123,12 @@ def test_randomization_check_with_a_mask_on_the_ink(mnist_cnn, digits):
     ink = x[:, 0] > 0
     rhos = E.randomization_check(mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] + 0.0, mask=ink)
     assert all(r == pytest.approx(1.0) for r in rhos.values())
-    everywhere = E.randomization_check(mnist_cnn, x, y, lambda m, xx, t: (xx[:, 0] * A.saliency(m, xx, t)))
-    on_ink = E.randomization_check(mnist_cnn, x, y, lambda m, xx, t: (xx[:, 0] * A.saliency(m, xx, t)), mask=ink)
+    everywhere = E.randomization_check(
+        mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] * A.saliency(m, xx, t)
+    )
+    on_ink = E.randomization_check(
+        mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] * A.saliency(m, xx, t), mask=ink
+    )
     assert on_ink["conv1"] < everywhere["conv1"], (on_ink, everywhere)
 
 
@@ -125,7 +140,10 @@ def test_cascading_randomization_changes_layers_top_down_and_leaves_model(mnist_
     assert not torch.equal(first["fc2"].weight, mnist_cnn.fc2.weight)
     assert torch.equal(first["fc1"].weight, mnist_cnn.fc1.weight)  # only the top layer so far
     last = dict(steps[-1][1].named_modules())
-    assert all(not torch.equal(last[n].weight, getattr(mnist_cnn, n).weight) for n in ["fc2", "fc1", "conv2", "conv1"])
+    assert all(
+        not torch.equal(last[n].weight, getattr(mnist_cnn, n).weight)
+        for n in ["fc2", "fc1", "conv2", "conv1"]
+    )
     assert all(torch.equal(v, before[k]) for k, v in mnist_cnn.state_dict().items())
     again = list(E.cascading_randomization(mnist_cnn, seed=0))
     assert torch.equal(again[-1][1].conv1.weight, last["conv1"].weight)
@@ -166,7 +184,11 @@ def test_smoothgrad_samples_average_to_smoothgrad(mnist_cnn, few):
     x, y = few
     s = A.smoothgrad_samples(mnist_cnn, x, y, sigma=0.1, n_samples=6, seed=2)
     assert s.shape == (6, 4, 1, 28, 28)
-    assert torch.allclose(A.reduce_channels(s.mean(0)), A.smoothgrad(mnist_cnn, x, y, sigma=0.1, n_samples=6, seed=2), atol=1e-6)
+    assert torch.allclose(
+        A.reduce_channels(s.mean(0)),
+        A.smoothgrad(mnist_cnn, x, y, sigma=0.1, n_samples=6, seed=2),
+        atol=1e-6,
+    )
 
 
 def test_smoothgrad_cache_reuses_samples(mnist_cnn, few):
@@ -198,7 +220,9 @@ def test_elephant_gradient_saturates_while_ig_credits_the_trunk():
     # IG with Captum, baseline 0
     from captum.attr import IntegratedGradients
 
-    ig = IntegratedGradients(lambda z: elephant(z)[:, None]).attribute(x.detach(), baselines=torch.zeros_like(x), target=0, n_steps=200)
+    ig = IntegratedGradients(lambda z: elephant(z)[:, None]).attribute(
+        x.detach(), baselines=torch.zeros_like(x), target=0, n_steps=200
+    )
     diff = float(elephant(x.detach()) - elephant(torch.zeros_like(x)))
     assert ig[0, 0] / diff >= 0.8
     assert float(ig.sum()) == pytest.approx(diff, rel=1e-3)
@@ -210,13 +234,37 @@ def test_elephant_gradient_saturates_while_ig_credits_the_trunk():
 @pytest.mark.parametrize(
     "call,err,match",
     [
-        (lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 27, 28)), ValueError, "attribution must have shape"),
-        (lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 28, 28).numpy()), TypeError, "torch.Tensor"),
-        (lambda m, x: E.deletion_curve(m, x, 0, torch.full((2, 28, 28), float("nan"))), ValueError, "NaN"),
-        (lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 28, 28), steps=0), ValueError, "steps"),
+        (
+            lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 27, 28)),
+            ValueError,
+            "maps must have shape",
+        ),
+        (
+            lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 28, 28).numpy()),
+            TypeError,
+            "torch.Tensor",
+        ),
+        (
+            lambda m, x: E.deletion_curve(m, x, 0, torch.full((2, 28, 28), float("nan"))),
+            ValueError,
+            "NaN",
+        ),
+        (
+            lambda m, x: E.deletion_curve(m, x, 0, torch.rand(2, 28, 28), steps=0),
+            ValueError,
+            "steps",
+        ),
         (lambda m, x: E.deletion_auc("curve"), TypeError, "DeletionCurve"),
-        (lambda m, x: E.rank_correlation(torch.rand(2, 5), torch.rand(2, 6)), ValueError, "same shape"),
-        (lambda m, x: list(E.cascading_randomization(m, ["relu1"])), ValueError, "re-initialisable"),
+        (
+            lambda m, x: E.rank_correlation(torch.rand(2, 5), torch.rand(2, 6)),
+            ValueError,
+            "same shape",
+        ),
+        (
+            lambda m, x: list(E.cascading_randomization(m, ["relu1"])),
+            ValueError,
+            "re-initialisable",
+        ),
         (lambda m, x: E.randomization_check(m, x, 0, "saliency"), TypeError, "explain"),
         (lambda m, x: E.total_variation(torch.rand(28, 28)), ValueError, "(N, H, W)"),
         (lambda m, x: A.ig_baseline(x, "grey-ish"), ValueError, "kind must be"),
@@ -234,7 +282,8 @@ def test_top_k_share_counts_the_top_pixels_in_the_mask():
     mask = torch.tensor([[True, False, False], [True, False, False]])
     assert torch.equal(E.top_k_share(a, mask, k=2), torch.tensor([0.5, 0.0]))
     assert torch.allclose(E.top_k_share(a, mask.expand(2, 2, 3), k=3), torch.tensor([2 / 3, 1 / 3]))
-    # ties broken by position: after 2 and 1, the first of the equal zeros is (0, 0), inside the mask
+    # ties broken by position: after 2 and 1, the first of the equal zeros is (0, 0), inside the
+    # mask
     assert E.top_k_share(a[1:], mask, k=3).item() == pytest.approx(1 / 3)
     assert E.top_k_share(a[1:].flip(-1), mask, k=3).item() == pytest.approx(2 / 3)
 
@@ -259,8 +308,8 @@ def test_top_k_share_rejects_bad_input():
 
 
 def test_top_k_deletion_removes_exactly_the_top_pixels():
-    # a "model" whose class-1 logit is the sum of the pixels in the left half: removing those pixels matters,
-    # removing the right half does not
+    # a "model" whose class-1 logit is the sum of the pixels in the left half: removing those pixels
+    # matters, removing the right half does not
     class LeftHalf(torch.nn.Module):
         def forward(self, x):
             s = x[:, 0, :, :2].sum((1, 2))
@@ -272,7 +321,9 @@ def test_top_k_deletion_removes_exactly_the_top_pixels():
     drop_left = E.top_k_deletion(LeftHalf(), x, 1, left, k=8)
     drop_right = E.top_k_deletion(LeftHalf(), x, 1, 1 - left, k=8)
     p_clean = torch.sigmoid(torch.tensor(8.0))
-    assert torch.allclose(drop_left, (p_clean - 0.5).expand(2), atol=1e-6)  # all 8 left pixels set to black: logit 0
+    assert torch.allclose(
+        drop_left, (p_clean - 0.5).expand(2), atol=1e-6
+    )  # all 8 left pixels set to black: logit 0
     assert torch.allclose(drop_right, torch.zeros(2), atol=1e-6)
     # it is the deletion curve's point at k pixels
     curve = E.deletion_curve(LeftHalf(), x, 1, left, steps=4)
@@ -304,9 +355,19 @@ def test_region_share_and_density_against_the_definitions():
     [
         (torch.rand(6, 6), torch.ones(6, 6, dtype=torch.bool), ValueError, r"\(N, H, W\)"),
         (torch.rand(1, 6, 6), torch.ones(6, 6), TypeError, "boolean"),
-        (torch.rand(1, 6, 6), torch.ones(5, 5, dtype=torch.bool), ValueError, "mask must have shape"),
+        (
+            torch.rand(1, 6, 6),
+            torch.ones(5, 5, dtype=torch.bool),
+            ValueError,
+            "mask must have shape",
+        ),
         (torch.rand(1, 6, 6) - 0.5, torch.eye(6, dtype=torch.bool), ValueError, "non-negative"),
-        (torch.rand(1, 6, 6), torch.ones(6, 6, dtype=torch.bool), ValueError, "inside and some outside"),
+        (
+            torch.rand(1, 6, 6),
+            torch.ones(6, 6, dtype=torch.bool),
+            ValueError,
+            "inside and some outside",
+        ),
         (torch.full((1, 6, 6), float("nan")), torch.eye(6, dtype=torch.bool), ValueError, "NaN"),
     ],
 )
@@ -320,7 +381,9 @@ def test_total_variation_unnormalized_is_the_skimage_sum_and_differentiable():
     x = torch.rand(2, 3, 9, 7, generator=torch.Generator().manual_seed(0), requires_grad=True)
     tv = E.total_variation(x, normalize=False)
     a = x.detach().numpy()
-    expected = [np.abs(np.diff(a[i], axis=1)).sum() + np.abs(np.diff(a[i], axis=2)).sum() for i in range(2)]
+    expected = [
+        np.abs(np.diff(a[i], axis=1)).sum() + np.abs(np.diff(a[i], axis=2)).sum() for i in range(2)
+    ]
     assert tv.shape == (2,) and np.allclose(tv.detach().numpy(), expected, rtol=1e-5)
     (g,) = torch.autograd.grad(tv.sum(), x)
     assert g.abs().sum() > 0
@@ -328,7 +391,7 @@ def test_total_variation_unnormalized_is_the_skimage_sum_and_differentiable():
         E.total_variation(x)  # the scale-free figure is for (N, H, W) maps
 
 
-# --------------------------------------------------------------------------- the judges (moved from test_visualization)
+# ------------------------------------------------------- the judges (moved from test_visualization)
 
 
 def test_judge_agreement(mnist_cnn, digits):
@@ -345,7 +408,9 @@ def test_pixel_knn_judge_checks_its_labels(mnist):
     x, y = mnist.X_train[:300], mnist.y_train[:300]
     assert set(y.tolist()) == set(range(10))
     knn = E.pixel_knn_judge(x, y, k=1)
-    assert E.judge_agreement(knn, x, y)[0] == 1.0  # each training image is its own nearest neighbour
+    assert (
+        E.judge_agreement(knn, x, y)[0] == 1.0
+    )  # each training image is its own nearest neighbour
     with pytest.raises(ValueError, match="one label per sample"):
         E.pixel_knn_judge(x, y[:-1])
     with pytest.raises(TypeError, match="integers"):
@@ -360,12 +425,22 @@ def test_untrained_copy_is_random_deterministic_and_leaves_the_model(mnist_cnn, 
     from xai_helpers.models import accuracy
 
     before = {k: v.clone() for k, v in mnist_cnn.state_dict().items()}
-    a, b, c = untrained_copy(mnist_cnn, seed=0), untrained_copy(mnist_cnn, seed=0), untrained_copy(mnist_cnn, seed=1)
+    a, b, c = (
+        untrained_copy(mnist_cnn, seed=0),
+        untrained_copy(mnist_cnn, seed=0),
+        untrained_copy(mnist_cnn, seed=1),
+    )
     assert all(torch.equal(v, mnist_cnn.state_dict()[k]) for k, v in before.items())
     assert all(torch.equal(a.state_dict()[k], b.state_dict()[k]) for k in before)
     assert not torch.equal(a.fc1.weight, c.fc1.weight)
-    assert all(not torch.equal(a.state_dict()[k], before[k]) for k in before if k.endswith("weight"))
-    assert accuracy(a, mnist.X_test[:500], mnist.y_test[:500]) < 0.3 < accuracy(mnist_cnn, mnist.X_test[:500], mnist.y_test[:500])
+    assert all(
+        not torch.equal(a.state_dict()[k], before[k]) for k in before if k.endswith("weight")
+    )
+    assert (
+        accuracy(a, mnist.X_test[:500], mnist.y_test[:500])
+        < 0.3
+        < accuracy(mnist_cnn, mnist.X_test[:500], mnist.y_test[:500])
+    )
 
 
 def test_judge_probabilities_and_labels(mnist, mnist_cnn, digits):
@@ -373,13 +448,19 @@ def test_judge_probabilities_and_labels(mnist, mnist_cnn, digits):
     p = E.judge_probabilities(mnist_cnn, X)
     assert p.shape == (len(X), 10) and torch.allclose(p.sum(1), torch.ones(len(X)), atol=1e-5)
     assert torch.equal(E.judge_labels(mnist_cnn, X), p.argmax(1))
-    assert torch.equal(E.judge_labels(mnist_cnn, X), y)  # the fixture's digits are all classified right
+    assert torch.equal(
+        E.judge_labels(mnist_cnn, X), y
+    )  # the fixture's digits are all classified right
     knn = E.pixel_knn_judge(mnist.X_train, mnist.y_train)
     labels = E.judge_labels(knn, mnist.X_train[:5])
-    assert torch.equal(labels, mnist.y_train[:5])  # each training digit is its own nearest neighbour
+    assert torch.equal(
+        labels, mnist.y_train[:5]
+    )  # each training digit is its own nearest neighbour
     with pytest.raises(TypeError, match="judge"):
         E.judge_labels(object(), X)
-    few = E.pixel_knn_judge(mnist.X_train[mnist.y_train >= 5], mnist.y_train[mnist.y_train >= 5], k=1)
+    few = E.pixel_knn_judge(
+        mnist.X_train[mnist.y_train >= 5], mnist.y_train[mnist.y_train >= 5], k=1
+    )
     with pytest.raises(ValueError, match="fitted on the classes 0..K-1"):
         E.judge_labels(few, X)
 
@@ -389,11 +470,15 @@ def test_neighbour_correlation_ignores_averaged_noise_and_rewards_smooth_maps():
     g = torch.Generator().manual_seed(0)
     noise = torch.rand(50, 64, 64, generator=g)
     ramp = torch.linspace(0, 1, 64).expand(64, 64)
-    blob = torch.exp(-((torch.arange(64.0)[:, None] - 32) ** 2 + (torch.arange(64.0) - 32) ** 2) / 200)
+    blob = torch.exp(
+        -((torch.arange(64.0)[:, None] - 32) ** 2 + (torch.arange(64.0) - 32) ** 2) / 200
+    )
     nc = E.neighbour_correlation(torch.stack([noise[0], noise.mean(0), ramp, blob]))
     assert abs(nc[0]) < 0.05 and abs(nc[1]) < 0.05  # averaging noise does not make it smooth
     assert nc[2] > 0.99 and nc[3] > 0.95
-    assert torch.allclose(E.neighbour_correlation(10 * blob[None] + 3), nc[3:], atol=1e-6)  # scale- and shift-free
+    assert torch.allclose(
+        E.neighbour_correlation(10 * blob[None] + 3), nc[3:], atol=1e-6
+    )  # scale- and shift-free
     # total variation ÷ mean, by contrast, falls when noise is averaged
     tv = E.total_variation(noise[:1]), E.total_variation(noise.mean(0, keepdim=True))
     assert tv[1] < 0.5 * tv[0]

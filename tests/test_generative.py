@@ -1,13 +1,15 @@
-"""Tests of xai_helpers.generative (sampling, latent search) and of the shipped generator and judge checkpoints."""
+"""Tests of xai_helpers.generative (sampling, latent search) and of the shipped generator and judge
+checkpoints."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
+from xai_helpers.checkpoints import checkpoint_meta
 from xai_helpers.evaluation import judge_agreement
 from xai_helpers.generative import generate, latent_search, sample_latent
-from xai_helpers.models import DCGANGenerator, MnistJudge, checkpoint_meta, load_pretrained, predict_proba
+from xai_helpers.models import DCGANGenerator, MnistJudge, load_pretrained, predict_proba
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,9 @@ def judge():
 def test_sample_latent_and_generate(gan):
     assert torch.equal(sample_latent(3, 32, seed=4), sample_latent(3, 32, seed=4))
     assert not torch.equal(sample_latent(3, 32, seed=4), sample_latent(3, 32, seed=5))
-    assert torch.equal(generate(gan, 4, seed=1), generate(gan, sample_latent(4, 32, seed=1)))  # same z, same batch: same computation
+    assert torch.equal(
+        generate(gan, 4, seed=1), generate(gan, sample_latent(4, 32, seed=1))
+    )  # same z, same batch: same computation
     with pytest.raises(TypeError, match="generator must be a DCGANGenerator"):
         generate(torch.nn.Linear(2, 2), 3)
     with pytest.raises(TypeError, match="z must be a tensor"):
@@ -31,7 +35,8 @@ def test_sample_latent_and_generate(gan):
 
 
 def test_shipped_generator_makes_digits(gan, mnist_cnn, judge):
-    """Random samples of the shipped GAN: the two classifiers agree far above chance (0.1), and all ten digits occur.
+    """Random samples of the shipped GAN: the two classifiers agree far above chance (0.1), and all
+    ten digits occur.
 
     (Measured 0.62: the small GAN draws many ambiguous scribbles; see notebook 07.)"""
     x = generate(gan, 300, seed=7)
@@ -47,12 +52,15 @@ def test_judge_is_independent_and_accurate(judge, mnist_cnn, mnist):
     meta = checkpoint_meta("mnist_judge")
     assert meta["seed"] != checkpoint_meta("mnist_cnn")["seed"]
     frac, _ = judge_agreement(judge, mnist.X_test, mnist.y_test)
-    # recorded where the judge was trained: allow one of the 1000 test digits (1e-3) plus float slack
+    # recorded where the judge was trained: allow one of the 1000 test digits (1e-3) plus float
+    # slack
     assert frac >= 0.96 and frac == pytest.approx(meta["test_accuracy"], abs=1.5e-3)
 
 
 def test_latent_search_finds_judged_digits(gan, mnist_cnn, judge):
-    res = latent_search(gan, mnist_cnn, list(range(10)), steps=60, lr=0.05, prior_weight=0.05, seed=0)
+    res = latent_search(
+        gan, mnist_cnn, list(range(10)), steps=60, lr=0.05, prior_weight=0.05, seed=0
+    )
     frac, _ = judge_agreement(judge, res.images, list(range(10)))
     assert frac >= 0.9
 

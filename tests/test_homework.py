@@ -1,4 +1,5 @@
-"""tools/homework.py: nbgrader metadata from the exercise markers, the student release, grading end to end."""
+"""tools/homework.py: nbgrader metadata from the exercise markers, the student release, grading end
+to end."""
 
 from __future__ import annotations
 
@@ -22,8 +23,17 @@ NOTEBOOKS = sorted(ROOT.joinpath("notebooks").glob("[0-9]*.ipynb"))
 
 
 def _nb(*cells):
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    nb.cells = [nbformat.v4.new_markdown_cell(s[3:]) if s.startswith("md:") else nbformat.v4.new_code_cell(s) for s in cells]
+    nb = nbformat.v4.new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        }
+    )
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(s[3:])
+        if s.startswith("md:")
+        else nbformat.v4.new_code_cell(s)
+        for s in cells
+    ]
     return nb
 
 
@@ -31,10 +41,13 @@ EXAMPLE = _nb(
     "md:# Title",
     "import math",
     "md:**Exercise 1** (2 points). Write `hyp(a, b)` without `math.hypot`.",
-    "def hyp(a, b):\n    ### BEGIN SOLUTION\n    return (a * a + b * b) ** 0.5\n    ### END SOLUTION",
-    "# Check exercise 1 (2 points)\nassert callable(hyp)\n### BEGIN HIDDEN TESTS\nassert abs(hyp(3, 4) - 5) < 1e-9\n### END HIDDEN TESTS",
+    "def hyp(a, b):\n    ### BEGIN SOLUTION\n    return (a * a + b * b) ** 0.5\n    ### "
+    "END SOLUTION",
+    "# Check exercise 1 (2 points)\nassert callable(hyp)\n### BEGIN HIDDEN TESTS\nassert "
+    "abs(hyp(3, 4) - 5) < 1e-9\n### END HIDDEN TESTS",
     "md:**Exercise 2** (1 point). Why does it work?",
-    "md:**Answer to exercise 2** (1 point, graded by hand)\n\n### BEGIN SOLUTION\nPythagoras.\n### END SOLUTION",
+    "md:**Answer to exercise 2** (1 point, graded by hand)\n\n### BEGIN "
+    "SOLUTION\nPythagoras.\n### END SOLUTION",
 )
 
 
@@ -45,9 +58,22 @@ def test_doctests():
 def test_metadata_from_markers():
     cells = homework.nbgrader_metadata(EXAMPLE, "ex.ipynb").cells
     meta = [c.metadata["nbgrader"] for c in cells]
-    assert [m["grade_id"] for m in meta] == ["cell-000", "cell-001", "cell-002", "ex1-solution", "ex1-check", "cell-005", "ex2-answer"]
+    assert [m["grade_id"] for m in meta] == [
+        "cell-000",
+        "cell-001",
+        "cell-002",
+        "ex1-solution",
+        "ex1-check",
+        "cell-005",
+        "ex2-answer",
+    ]
     assert meta[3]["solution"] and not meta[3]["grade"] and not meta[3]["locked"]
-    assert meta[4]["grade"] and meta[4]["locked"] and meta[4]["points"] == 2 and not meta[4]["solution"]
+    assert (
+        meta[4]["grade"]
+        and meta[4]["locked"]
+        and meta[4]["points"] == 2
+        and not meta[4]["solution"]
+    )
     assert meta[6]["grade"] and meta[6]["solution"] and meta[6]["points"] == 1
     assert all(m["locked"] for i, m in enumerate(meta) if i not in (3, 6))
     assert homework.total_points(homework.nbgrader_metadata(EXAMPLE)) == 3
@@ -56,7 +82,9 @@ def test_metadata_from_markers():
 def test_metadata_validates_with_nbgrader():
     from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 
-    MetadataValidator().validate_nb(homework.nbgrader_metadata(EXAMPLE))  # raises ValidationError if not
+    MetadataValidator().validate_nb(
+        homework.nbgrader_metadata(EXAMPLE)
+    )  # raises ValidationError if not
     broken = homework.nbgrader_metadata(EXAMPLE)
     del broken.cells[4].metadata["nbgrader"]["points"]
     with pytest.raises(ValidationError):
@@ -66,15 +94,43 @@ def test_metadata_validates_with_nbgrader():
 @pytest.mark.parametrize(
     "cells, message",
     [
-        (("md:**Exercise 1**", "### BEGIN SOLUTION\nx = 1"), r"cell 1, line 1: 'BEGIN SOLUTION' is never closed"),
-        (("md:**Exercise 1**", "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"), r"cell 1, line 2: 'BEGIN SOLUTION' inside"),
+        (
+            ("md:**Exercise 1**", "### BEGIN SOLUTION\nx = 1"),
+            r"cell 1, line 1: 'BEGIN SOLUTION' is never closed",
+        ),
+        (
+            ("md:**Exercise 1**", "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"),
+            r"cell 1, line 2: 'BEGIN SOLUTION' inside",
+        ),
         (("x = 1\n### END SOLUTION",), r"cell 0, line 2: 'END SOLUTION' without"),
-        (("x = 1\n### BEGIN HIDDEN TESTS\nassert x\n### END HIDDEN TESTS",), r"cell 0, line 2: hidden tests outside a check cell"),
-        (("md:Prose\n### BEGIN SOLUTION\nanswer\n### END SOLUTION",), r"cell 0, line 2: a solution region in a markdown cell"),
-        (("md:**Exercise 1**", "# Check exercise 1 (1 point)\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION"), r"check cell must not hold"),
+        (
+            ("x = 1\n### BEGIN HIDDEN TESTS\nassert x\n### END HIDDEN TESTS",),
+            r"cell 0, line 2: hidden tests outside a check cell",
+        ),
+        (
+            ("md:Prose\n### BEGIN SOLUTION\nanswer\n### END SOLUTION",),
+            r"cell 0, line 2: a solution region in a markdown cell",
+        ),
+        (
+            (
+                "md:**Exercise 1**",
+                "# Check exercise 1 (1 point)\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION",
+            ),
+            r"check cell must not hold",
+        ),
         (("### BEGIN SOLUTION\nx = 1\n### END SOLUTION",), r"before any '\*\*Exercise N\*\*'"),
-        (("md:**Answer to exercise 1** (1 point, graded by hand)\nno model answer",), r"needs its model answer"),
-        (("md:**Exercise 1**", "# Check exercise 1 (1 point)\nassert 1", "# Check exercise 1 (1 point)\nassert 1"), r"repeats cell 1"),
+        (
+            ("md:**Answer to exercise 1** (1 point, graded by hand)\nno model answer",),
+            r"needs its model answer",
+        ),
+        (
+            (
+                "md:**Exercise 1**",
+                "# Check exercise 1 (1 point)\nassert 1",
+                "# Check exercise 1 (1 point)\nassert 1",
+            ),
+            r"repeats cell 1",
+        ),
     ],
 )
 def test_marker_errors_say_where(cells, message):
@@ -84,9 +140,16 @@ def test_marker_errors_say_where(cells, message):
 
 
 def test_delimiters_with_any_number_of_hashes_are_recognized_like_nbgrader():
-    nb = _nb("md:**Exercise 1**", "## BEGIN SOLUTION\nsecret = 42\n#### END SOLUTION", "# Check exercise 1 (1 point)\nassert secret\n# BEGIN HIDDEN TESTS\nassert secret == 42\n# END HIDDEN TESTS")
+    nb = _nb(
+        "md:**Exercise 1**",
+        "## BEGIN SOLUTION\nsecret = 42\n#### END SOLUTION",
+        "# Check exercise 1 (1 point)\nassert secret\n# BEGIN HIDDEN TESTS\nassert secret "
+        "== 42\n# END HIDDEN TESTS",
+    )
     student = homework.student_notebook(nb)
-    text = "\n".join(c.source for c in student.cells)  # the sources (cell ids are random and may contain "42")
+    text = "\n".join(
+        c.source for c in student.cells
+    )  # the sources (cell ids are random and may contain "42")
     assert "42" not in text and "NotImplementedError" in student.cells[1].source
 
 
@@ -100,7 +163,9 @@ def test_student_notebook_removes_solutions_answers_and_hidden_tests():
 
 
 def test_cleaner_writes_the_metadata_and_is_idempotent(tmp_path):
-    spec = importlib.util.spec_from_file_location("clean_notebooks", ROOT / "tools" / "clean_notebooks.py")
+    spec = importlib.util.spec_from_file_location(
+        "clean_notebooks", ROOT / "tools" / "clean_notebooks.py"
+    )
     clean = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(clean)
     path = tmp_path / "01_x.ipynb"
@@ -120,8 +185,11 @@ def _exercises(nb):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_stored_metadata_is_generated_from_the_markers(path):
     nb = nbformat.read(path, as_version=4)
-    assert [c.metadata.get("nbgrader") for c in nb.cells] == [c.metadata["nbgrader"] for c in homework.nbgrader_metadata(nb, path.name).cells], (
-        f"{path.name}: run tools/clean_notebooks.py (the nbgrader metadata is generated from the markers)"
+    assert [c.metadata.get("nbgrader") for c in nb.cells] == [
+        c.metadata["nbgrader"] for c in homework.nbgrader_metadata(nb, path.name).cells
+    ], (
+        f"{path.name}: run tools/clean_notebooks.py (the nbgrader metadata is generated "
+        "from the markers)"
     )
 
 
@@ -139,19 +207,24 @@ def test_student_copy_of_each_notebook_leaks_nothing(path):
     student = homework.student_notebook(nb)
     assert len(student.cells) == len(nb.cells)
     for k, (cell, copy) in enumerate(zip(nb.cells, student.cells)):
-        for begin, end in ((homework.BEGIN_SOLUTION, homework.END_SOLUTION), (homework.BEGIN_HIDDEN, homework.END_HIDDEN)):
+        for begin, end in (
+            (homework.BEGIN_SOLUTION, homework.END_SOLUTION),
+            (homework.BEGIN_HIDDEN, homework.END_HIDDEN),
+        ):
             lines = cell.source.split("\n")
             for first, last in homework.regions(cell.source, begin, end):
                 for line in lines[first : last - 1]:
                     if line.strip():
-                        assert line not in copy.source.split("\n"), f"{path.name}, cell {k}: {line.strip()!r} survives in the student copy"
+                        assert line not in copy.source.split("\n"), (
+                            f"{path.name}, cell {k}: {line.strip()!r} survives in the student copy"
+                        )
                 assert begin not in copy.source and end not in copy.source
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_every_check_hides_its_reference_comparison(path):
-    """The reference comparison of every autograded check sits in hidden tests; what the student sees
-    (asserts outside that region) must not be all there is, or copying it would pass."""
+    """The reference comparison of every autograded check sits in hidden tests; what the student
+    sees (asserts outside that region) must not be all there is, or copying it would pass."""
     nb = homework.nbgrader_metadata(nbformat.read(path, as_version=4), path.name)
     for k, cell in enumerate(nb.cells):
         meta = cell.metadata["nbgrader"]
@@ -160,14 +233,16 @@ def test_every_check_hides_its_reference_comparison(path):
             assert hidden, f"{path.name}, cell {k} ({meta['grade_id']}): no hidden tests"
             lines = cell.source.split("\n")
             body = [ln for first, last in hidden for ln in lines[first : last - 1]]
-            assert any(re.match(r"\s*assert\b", ln) for ln in body), f"{path.name}, cell {k}: hidden tests assert nothing"
+            assert any(re.match(r"\s*assert\b", ln) for ln in body), (
+                f"{path.name}, cell {k}: hidden tests assert nothing"
+            )
 
 
-# --------------------------------------------------------------------------- the release and nbgrader end to end
+# -------------------------------------------------------------- the release and nbgrader end to end
 def test_release_of_a_small_course_grades_end_to_end(tmp_path):
     """generate_assignment, then autograde three students: the solved copy gets full marks (for the
-    autograded part), the untouched release 0, and a copy whose solution calls the library function that the
-    hidden test forbids fails it."""
+    autograded part), the untouched release 0, and a copy whose solution calls the library function
+    that the hidden test forbids fails it."""
     pytest.importorskip("nbgrader")
     src = tmp_path / "src"
     src.mkdir()
@@ -175,11 +250,15 @@ def test_release_of_a_small_course_grades_end_to_end(tmp_path):
         "md:# T",
         "import math",
         "md:**Exercise 1** (2 points). Write `hyp(a, b)` without `math.hypot`.",
-        "def hyp(a, b):\n    ### BEGIN SOLUTION\n    return (a * a + b * b) ** 0.5\n    ### END SOLUTION",
-        "# Check exercise 1 (2 points)\nassert callable(hyp)\n### BEGIN HIDDEN TESTS\n_h = math.hypot\ntry:\n"
-        "    math.hypot = None\n    assert abs(hyp(3, 4) - 5) < 1e-9\nfinally:\n    math.hypot = _h\n### END HIDDEN TESTS",
+        "def hyp(a, b):\n    ### BEGIN SOLUTION\n    return (a * a + b * b) ** 0.5\n    "
+        "### END SOLUTION",
+        "# Check exercise 1 (2 points)\nassert callable(hyp)\n### BEGIN HIDDEN TESTS\n_h = "
+        "math.hypot\ntry:\n"
+        "    math.hypot = None\n    assert abs(hyp(3, 4) - 5) < 1e-9\nfinally:\n    "
+        "math.hypot = _h\n### END HIDDEN TESTS",
         "md:**Exercise 2** (1 point). Why?",
-        "md:**Answer to exercise 2** (1 point, graded by hand)\n\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION",
+        "md:**Answer to exercise 2** (1 point, graded by hand)\n\n### BEGIN "
+        "SOLUTION\nBecause.\n### END SOLUTION",
     )
     nbformat.write(nb, src / "01_t.ipynb")
     course = tmp_path / "course"
@@ -188,11 +267,19 @@ def test_release_of_a_small_course_grades_end_to_end(tmp_path):
     released = course / "release" / name / "01_t.ipynb"
     rel = nbformat.read(released, 4)
     assert "(a * a" not in nbformat.writes(rel) and "hyp(3, 4)" not in nbformat.writes(rel)
-    assert all("checksum" in c.metadata["nbgrader"] for c in rel.cells if c.metadata["nbgrader"].get("grade"))
+    assert all(
+        "checksum" in c.metadata["nbgrader"]
+        for c in rel.cells
+        if c.metadata["nbgrader"].get("grade")
+    )
     cheat = nbformat.read(released, 4)
     cheat.cells[3].source = "def hyp(a, b):\n    return math.hypot(a, b)"
     cheat.cells[6].source = "**Answer to exercise 2** (1 point, graded by hand)\n\nIt is a theorem."
-    subs = {"solved": course / "source" / name / "01_t.ipynb", "untouched": released, "cheat": cheat}
+    subs = {
+        "solved": course / "source" / name / "01_t.ipynb",
+        "untouched": released,
+        "cheat": cheat,
+    }
     for student, what in subs.items():
         d = course / "submitted" / student / name
         d.mkdir(parents=True)
@@ -206,42 +293,63 @@ def test_release_of_a_small_course_grades_end_to_end(tmp_path):
 
     with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
         scores = {s: gb.find_submission(name, s) for s in subs}
-        assert scores["solved"].score == 2 and scores["solved"].max_score == 3 and scores["solved"].needs_manual_grade
+        assert (
+            scores["solved"].score == 2
+            and scores["solved"].max_score == 3
+            and scores["solved"].needs_manual_grade
+        )
         assert scores["untouched"].score == 0
         assert scores["cheat"].score == 0 and scores["cheat"].needs_manual_grade
 
 
 def test_exercise_table_of_the_example():
-    assert homework.exercises(EXAMPLE) == [(1, "Write `hyp(a, b)` without `math.hypot`.", 2, False), (2, "Why does it work?", 1, True)]
+    assert homework.exercises(EXAMPLE) == [
+        (1, "Write `hyp(a, b)` without `math.hypot`.", 2, False),
+        (2, "Why does it work?", 1, True),
+    ]
 
 
 def test_readme_exercise_table_is_generated_from_the_notebooks():
     text = (ROOT / "README.md").read_text()
     m = homework.README_BLOCK.search(text)
     assert m, "README.md lost its generated exercise table"
-    assert homework.exercise_table(NOTEBOOKS) in text, "run: python tools/homework.py exercise-table"
+    assert homework.exercise_table(NOTEBOOKS) in text, (
+        "run: python tools/homework.py exercise-table"
+    )
 
 
 # Solutions that call the course's own helper, or give an answer that only passes the visible check.
 CHEATS = {
-    "00_why_explain": {"ex3-solution": "most_malignant_share = {table.feature_names[0]: 1.0}  # passes the visible check, not the hidden one"},
+    "00_why_explain": {
+        "ex3-solution": "most_malignant_share = {table.feature_names[0]: 1.0}  # passes the visible check, "  # noqa: E501
+        "not the hidden one"
+    },
     "01_local_explanation": {
-        "ex1-solution": "def finite_difference_map(net, img, k, eps=1e-6):\n    return saliency(net, img, target=k, of='score')[0]\n\n\nfd_map = finite_difference_map(model64, x64, y)",
-        "ex3-solution": "def my_top_k_share(maps, masks, k):\n    return top_k_share(maps, masks, k)",
+        "ex1-solution": "def finite_difference_map(net, img, k, eps=1e-6):\n    return saliency(net, img, "  # noqa: E501
+        "target=k, of='score')[0]\n\n\nfd_map = finite_difference_map(model64, x64, y)",
+        "ex3-solution": "def my_top_k_share(maps, masks, k):\n    return top_k_share(maps, masks, k)",  # noqa: E501
     },
     "08_lime_and_surrogates": {
-        "ex1-solution": "def my_cosine_kernel(masks, width=0.25):\n    return xai_lime.cosine_kernel(masks, kernel_width=width)",
-        "ex2-solution": "def my_average_path_length(tree, X):\n    return trees.average_path_length(tree, X)",
-        "ex3-solution": "fill_hidden, density_hidden = 0.5, 0.0  # passes the visible check, not the hidden one",
+        "ex1-solution": "def my_cosine_kernel(masks, width=0.25):\n    return "
+        "xai_lime.cosine_kernel(masks, kernel_width=width)",
+        "ex2-solution": "def my_average_path_length(tree, X):\n    return trees.average_path_length(tree, "  # noqa: E501
+        "X)",
+        "ex3-solution": "fill_hidden, density_hidden = 0.5, 0.0  # passes the visible check, not the "  # noqa: E501
+        "hidden one",
     },
 }
-CHEAT_POINTS = {"00_why_explain": 2, "01_local_explanation": 4, "08_lime_and_surrogates": 5}  # the points of the exercises replaced above
+CHEAT_POINTS = {
+    "00_why_explain": 2,
+    "01_local_explanation": 4,
+    "08_lime_and_surrogates": 5,
+}  # the points of the exercises replaced above
 
 
 def test_course_notebooks_grade_end_to_end_with_nbgrader(tmp_path):
-    """Two course notebooks through nbgrader: generate_assignment, then autograde three students. The
-    solved copy gets every autograded point, the untouched release 0, and a copy whose solutions call the
-    course's helper (or only satisfy the visible check) loses exactly those exercises' points."""
+    """Two course notebooks through nbgrader: generate_assignment, then autograde three students.
+    The solved copy gets every autograded point, the untouched release 0, and a copy whose solutions
+    call the course's helper (or only satisfy the visible check) loses exactly those exercises'
+    points."""
     pytest.importorskip("nbgrader")
     paths = [ROOT / "notebooks" / f"{name}.ipynb" for name in CHEATS]
     course = tmp_path / "course"
@@ -257,7 +365,11 @@ def test_course_notebooks_grade_end_to_end_with_nbgrader(tmp_path):
             replacement = CHEATS[name].get(cell.metadata["nbgrader"]["grade_id"])
             if replacement:
                 cell.source = replacement
-        subs = {"solved": nbformat.read(course / "source" / name / f"{name}.ipynb", 4), "untouched": released, "cheat": cheat}
+        subs = {
+            "solved": nbformat.read(course / "source" / name / f"{name}.ipynb", 4),
+            "untouched": released,
+            "cheat": cheat,
+        }
         for s in students:
             d = course / "submitted" / s / name
             d.mkdir(parents=True)
@@ -268,8 +380,12 @@ def test_course_notebooks_grade_end_to_end_with_nbgrader(tmp_path):
     with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
         for name in names:
             score = {s: gb.find_submission(name, s).score for s in students}
-            auto = sum(c.metadata["nbgrader"].get("points", 0) for c in nbformat.read(course / "source" / name / f"{name}.ipynb", 4).cells
-                       if c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution"))
+            auto = sum(
+                c.metadata["nbgrader"].get("points", 0)
+                for c in nbformat.read(course / "source" / name / f"{name}.ipynb", 4).cells
+                if c.metadata["nbgrader"].get("grade")
+                and not c.metadata["nbgrader"].get("solution")
+            )
             assert score["solved"] == auto, (name, score)
             assert score["untouched"] == 0, (name, score)
             assert score["cheat"] == auto - CHEAT_POINTS[name], (name, score)
@@ -287,5 +403,7 @@ def test_student_release_holds_no_solution(tmp_path):
     text = (dest / "notebooks" / "01_example.ipynb").read_text()
     assert "Pythagoras" not in text and "hyp(3, 4)" not in text and "checksum" in text
     leaky = dest / "notebooks" / "01_example.ipynb"
-    leaky.write_text(text.replace("YOUR ANSWER HERE", "### BEGIN SOLUTION\\nPythagoras\\n### END SOLUTION"))
+    leaky.write_text(
+        text.replace("YOUR ANSWER HERE", "### BEGIN SOLUTION\\nPythagoras\\n### END SOLUTION")
+    )
     assert any("BEGIN SOLUTION" in p for p in homework.check_release(dest))

@@ -1,4 +1,5 @@
-"""tools/add_launch_cells.py: Colab/Binder badges and a Colab-only install cell, from pyproject's repository URL and ref."""
+"""tools/add_launch_cells.py: Colab/Binder badges and a Colab-only install cell, from pyproject's
+repository URL and ref."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("add_launch_cells", ROOT / "tools" / "add_launch_cells.py")
+_spec = importlib.util.spec_from_file_location(
+    "add_launch_cells", ROOT / "tools" / "add_launch_cells.py"
+)
 alc = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(alc)
 
@@ -23,9 +26,15 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def _lesson(tmp_path, name="07_tiny.ipynb") -> Path:
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = nbformat.v4.new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        }
+    )
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# 07 · Tiny\n*Purpose:* a test.\n\n**Learning goals.** none"),
+        nbformat.v4.new_markdown_cell(
+            "# 07 · Tiny\n*Purpose:* a test.\n\n**Learning goals.** none"
+        ),
         nbformat.v4.new_markdown_cell("## Setup"),
         nbformat.v4.new_code_cell("import xai_helpers\ndevice = xai_helpers.setup(seed=0)"),
         nbformat.v4.new_markdown_cell("## Summary\n## Exercises"),
@@ -69,7 +78,10 @@ def _run_launch_cell(source: str, ipython) -> None:
     """Run the cell the way IPython does: ``%pip`` becomes ``get_ipython().run_line_magic(...)``."""
     from IPython.core.inputtransformer2 import TransformerManager
 
-    exec(compile(TransformerManager().transform_cell(source), "launch-cell", "exec"), {"get_ipython": lambda: ipython})
+    exec(
+        compile(TransformerManager().transform_cell(source), "launch-cell", "exec"),
+        {"get_ipython": lambda: ipython},
+    )
 
 
 class _FakeIPython:
@@ -92,7 +104,11 @@ def test_insertion_keeps_the_course_structure(tmp_path):
     assert alc.process(path, REPO)
     nb = nbformat.read(path, as_version=4)
     title = nb.cells[0]
-    assert title.cell_type == "markdown" and title.source.startswith("# 07 ·") and "Learning goals" in title.source
+    assert (
+        title.cell_type == "markdown"
+        and title.source.startswith("# 07 ·")
+        and "Learning goals" in title.source
+    )
     assert alc.BADGE_MARK in title.source.split("\n")[1], "badges on the title cell's second line"
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert code[0].startswith(alc.CELL_MARK), "the launch cell is the first code cell"
@@ -128,8 +144,18 @@ def test_badges_use_the_pyproject_url_and_open_this_notebook(tmp_path):
     line = nbformat.read(path, as_version=4).cells[0].source.split("\n")[1]
     targets = re.findall(r"\]\((https://[^)]+)\)", line)
     slug = REPO.removeprefix("https://github.com/")
-    assert [t for t in targets if t.startswith(f"https://colab.research.google.com/github/{slug}/blob/") and t.endswith("/notebooks/07_tiny.ipynb")], targets
-    assert [t for t in targets if t.startswith(f"https://mybinder.org/v2/gh/{slug}/") and t.endswith("notebooks%2F07_tiny.ipynb")], targets
+    assert [
+        t
+        for t in targets
+        if t.startswith(f"https://colab.research.google.com/github/{slug}/blob/")
+        and t.endswith("/notebooks/07_tiny.ipynb")
+    ], targets
+    assert [
+        t
+        for t in targets
+        if t.startswith(f"https://mybinder.org/v2/gh/{slug}/")
+        and t.endswith("notebooks%2F07_tiny.ipynb")
+    ], targets
 
 
 def test_launch_cell_does_nothing_off_colab(monkeypatch):
@@ -159,25 +185,40 @@ def test_notebook_without_code_gets_badges_only(tmp_path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_course_notebooks_launch_cells_are_current(path):
-    """A notebook that has launch cells has them as the tool writes them now (run the tool after changing the URL)."""
+    """A notebook that has launch cells has them as the tool writes them now (run the tool after
+    changing the URL)."""
     text = path.read_text()
     if alc.BADGE_MARK not in text and alc.CELL_MARK not in text:
         pytest.skip("no launch cells yet (tools/add_launch_cells.py adds them)")
-    assert not alc.process(path, REPO, write=False), "out of date: run .venv/bin/python tools/add_launch_cells.py"
+    assert not alc.process(path, REPO, write=False), (
+        "out of date: run .venv/bin/python tools/add_launch_cells.py"
+    )
 
 
 def test_readme_generated_blocks_are_current():
     readme = (ROOT / "README.md").read_text()
     for name in alc.readme_blocks(REPO):
-        assert f"<!-- BEGIN generated: {name} " in readme and f"<!-- END generated: {name} -->" in readme, name
-    assert not alc.update_readme(ROOT / "README.md", REPO, write=False), "out of date: run .venv/bin/python tools/add_launch_cells.py"
+        assert (
+            f"<!-- BEGIN generated: {name} " in readme
+            and f"<!-- END generated: {name} -->" in readme
+        ), name
+    assert not alc.update_readme(ROOT / "README.md", REPO, write=False), (
+        "out of date: run .venv/bin/python tools/add_launch_cells.py"
+    )
 
 
 def test_readme_blocks_are_filled_at_their_indentation(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text("# x\n1. item\n   <!-- BEGIN generated: nbgitpuller (note) -->\n   old\n   <!-- END generated: nbgitpuller -->\nend\n")
+    readme.write_text(
+        "# x\n1. item\n   <!-- BEGIN generated: nbgitpuller (note) -->\n   old\n   <!-- "
+        "END generated: nbgitpuller -->\nend\n"
+    )
     assert alc.update_readme(readme, "https://github.com/someone/elsewhere")
     text = readme.read_text()
     assert "old" not in text and text.endswith("   <!-- END generated: nbgitpuller -->\nend\n")
-    assert "   https://HUB.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fsomeone%2Felsewhere&" in text
+    assert (
+        "   "
+        "https://HUB.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fsomeone%2Felsewhere&"
+        in text
+    )
     assert not alc.update_readme(readme, "https://github.com/someone/elsewhere")

@@ -7,8 +7,8 @@ import hashlib
 import pytest
 import torch
 
-from xai_helpers import models
-from xai_helpers.data import imagenet_preprocess, load_photo
+from xai_helpers import checkpoints, models
+from xai_helpers.data import imagenet_preprocess, lighting, load_photo
 
 
 def test_mnist_cnn_shape_and_layers():
@@ -22,44 +22,54 @@ def test_shipped_checkpoint_accuracy(mnist, mnist_cnn):
     acc = models.accuracy(mnist_cnn, mnist.X_test, mnist.y_test)
     assert acc >= 0.97
     with pytest.raises(ValueError, match="one label per sample"):
-        models.accuracy(mnist_cnn, mnist.X_test, mnist.y_test[:, None])  # would broadcast to (N, N) unchecked
+        models.accuracy(
+            mnist_cnn, mnist.X_test, mnist.y_test[:, None]
+        )  # would broadcast to (N, N) unchecked
     # recorded on the machine that trained it: another CPU or thread count may round a near-tie the
     # other way, so allow one of the 1000 test digits (1e-3) plus float slack
-    assert models.checkpoint_meta("mnist_cnn")["test_accuracy"] == pytest.approx(acc, abs=1.5e-3)
+    assert checkpoints.checkpoint_meta("mnist_cnn")["test_accuracy"] == pytest.approx(
+        acc, abs=1.5e-3
+    )
     assert not mnist_cnn.training
 
 
 def test_checkpoint_roundtrip_and_sha_refusal(tmp_path):
     m = models.MnistCNN(c1=4, c2=8, hidden=8)
-    models.save_checkpoint(m, "tiny", kwargs={"c1": 4, "c2": 8, "hidden": 8}, meta={"note": "test"}, directory=tmp_path)
+    checkpoints.save_checkpoint(
+        m, "tiny", kwargs={"c1": 4, "c2": 8, "hidden": 8}, meta={"note": "test"}, directory=tmp_path
+    )
     loaded = models.load_pretrained("tiny", directory=tmp_path)
     x = torch.rand(2, 1, 28, 28)
-    assert torch.equal(loaded(x), m.eval()(x))  # the same weights on the same batch: the same computation, bit for bit
-    assert models.checkpoint_meta("tiny", directory=tmp_path) == {"note": "test"}
+    assert torch.equal(
+        loaded(x), m.eval()(x)
+    )  # the same weights on the same batch: the same computation, bit for bit
+    assert checkpoints.checkpoint_meta("tiny", directory=tmp_path) == {"note": "test"}
     # tamper with one byte: refused, with a message saying what to do
     path = tmp_path / "tiny.pt"
     raw = bytearray(path.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     path.write_bytes(bytes(raw))
-    with pytest.raises(models.ChecksumError, match="SHA-256.*git checkout"):
+    with pytest.raises(checkpoints.ChecksumError, match="SHA-256.*git checkout"):
         models.load_pretrained("tiny", directory=tmp_path)
 
 
 def test_checkpoint_without_recorded_hash_is_refused(tmp_path):
-    (tmp_path / "mnist_cnn.pt").write_bytes((models.CHECKPOINT_DIR / "mnist_cnn.pt").read_bytes())
-    with pytest.raises(models.ChecksumError, match="no SHA-256"):
+    (tmp_path / "mnist_cnn.pt").write_bytes(
+        (checkpoints.CHECKPOINT_DIR / "mnist_cnn.pt").read_bytes()
+    )
+    with pytest.raises(checkpoints.ChecksumError, match="no SHA-256"):
         models.load_pretrained("mnist_cnn", directory=tmp_path)
     with pytest.raises(FileNotFoundError, match="available: mnist_cnn"):
         models.load_pretrained("nope", directory=tmp_path)
 
 
 def test_every_shipped_checkpoint_matches_its_hash_and_is_small():
-    sums = (models.CHECKPOINT_DIR / "SHA256SUMS").read_text().split()
+    sums = (checkpoints.CHECKPOINT_DIR / "SHA256SUMS").read_text().split()
     recorded = dict(zip(sums[1::2], sums[0::2]))
-    files = [f"{name}.pt" for name in models.checkpoint_names()]
+    files = [f"{name}.pt" for name in checkpoints.checkpoint_names()]
     assert files and set(files) == set(recorded)
     for name in files:
-        raw = (models.CHECKPOINT_DIR / name).read_bytes()
+        raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
         assert hashlib.sha256(raw).hexdigest() == recorded[name]
         assert len(raw) < 5 * 2**20, f"{name} is over 5 MB: shrink the model"
 
@@ -67,13 +77,13 @@ def test_every_shipped_checkpoint_matches_its_hash_and_is_small():
 def test_every_checkpoint_has_a_recipe():
     from xai_helpers.train import RECIPES
 
-    for name in models.checkpoint_names():
+    for name in checkpoints.checkpoint_names():
         assert name in RECIPES, f"{name}.pt has no recipe in xai_helpers.train.RECIPES"
 
 
 def test_save_checkpoint_refuses_foreign_architecture(tmp_path):
     with pytest.raises(ValueError, match="xai_helpers"):
-        models.save_checkpoint(torch.nn.Linear(2, 2), "x", directory=tmp_path)
+        checkpoints.save_checkpoint(torch.nn.Linear(2, 2), "x", directory=tmp_path)
 
 
 def test_imagenet_model_recognises_the_cat():
@@ -95,7 +105,9 @@ def test_untrained_imagenet_model_is_the_same_architecture_with_seeded_random_we
     assert all(torch.equal(sa[k], sb[k]) for k in sa)  # seeded: the same random network
     assert not torch.equal(sa["conv_stem.weight"], st["conv_stem.weight"])
     p = models.predict_proba(a, imagenet_preprocess(load_photo("chelsea")))[0]
-    assert p[281:286].sum() < 0.05  # no cat class (the trained network gives them most of its probability)
+    assert (
+        p[281:286].sum() < 0.05
+    )  # no cat class (the trained network gives them most of its probability)
     with pytest.raises(TypeError, match="pretrained"):
         models.imagenet_model(pretrained="no")
 
@@ -115,10 +127,19 @@ def test_predict_topk_and_proba(mnist_cnn, digits):
 
 def test_monster_cnn_architecture():
     net = models.MonsterCNN()
-    assert [n for n, m in net.named_children() if isinstance(m, torch.nn.Conv2d)] == [f"conv{i}" for i in range(1, 7)]
+    assert [n for n, m in net.named_children() if isinstance(m, torch.nn.Conv2d)] == [
+        f"conv{i}" for i in range(1, 7)
+    ]
     assert net(torch.rand(2, 3, 48, 48)).shape == (2, 2)
     lecture = models.MonsterCNN((32, 32, 64, 64, 256, 256), 1024, 120)
-    assert [m.out_channels for m in lecture if isinstance(m, torch.nn.Conv2d)] == [32, 32, 64, 64, 256, 256]
+    assert [m.out_channels for m in lecture if isinstance(m, torch.nn.Conv2d)] == [
+        32,
+        32,
+        64,
+        64,
+        256,
+        256,
+    ]
     assert lecture.fc1.out_features == 1024 and lecture.fc1.in_features == 256 * 13 * 13
     with pytest.raises(ValueError, match="widths"):
         models.MonsterCNN(widths=(8, 8))
@@ -128,7 +149,7 @@ def test_monster_cnn_architecture():
 def test_monster_checkpoints_load(name):
     net = models.load_pretrained(name)
     assert isinstance(net, models.MonsterCNN)
-    meta = models.checkpoint_meta(name)
+    meta = checkpoints.checkpoint_meta(name)
     assert meta["loader"] == name.split("_")[1] and 0.5 < meta["test_accuracy"] <= 1.0
 
 
@@ -147,25 +168,23 @@ def test_shipped_parabola_nets():
     from xai_helpers.data import make_parabola
 
     nets = models.load_pretrained("parabola_nets")
-    meta = models.checkpoint_meta("parabola_nets")
+    meta = checkpoints.checkpoint_meta("parabola_nets")
     X, y = make_parabola(1000, noise=0.0, seed=1)
     for name in ("plain", "treereg"):
         pred = getattr(nets, name)(torch.as_tensor(X)).argmax(1).numpy()
-        # recorded where the nets were trained: allow one of the 1000 points to round the other way (1e-3) plus float slack
+        # recorded where the nets were trained: allow one of the 1000 points to round the other way
+        # (1e-3) plus float slack
         assert float((pred == y).mean()) == pytest.approx(meta[f"{name}_test_accuracy"], abs=1.5e-3)
     assert meta["treereg_apl"] < meta["plain_apl"]
 
 
-def test_checkpoints_recorded_under_an_old_module_load_as_the_moved_class():
-    """The shipped files record where each class lived when they were trained (SHA-256 checked, so unchanged)."""
-    for name, cls in (("monsters_leaky", models.MonsterCNN), ("mnist_gan", models.DCGANGenerator), ("parabola_nets", models.ParabolaNets)):
-        assert isinstance(models.load_pretrained(name), cls)
-    import torch as _t
-
-    for old, new in models._MOVED_ARCHS.items():
-        module, cls = new.split(":")
-        assert module == "xai_helpers.models" and hasattr(models, cls), old
-    assert _t.load(models.CHECKPOINT_DIR / "monsters_fixed.pt", weights_only=True)["arch"] in models._MOVED_ARCHS
+def test_every_shipped_checkpoint_records_its_current_class_path():
+    """A checkpoint names its architecture by where the class lives now: no table of old names."""
+    for name in checkpoints.checkpoint_names():
+        module, cls = checkpoints.load_checkpoint(name)["arch"].split(":")
+        assert module == "xai_helpers.models" and isinstance(
+            models.load_pretrained(name), getattr(models, cls)
+        ), name
 
 
 def test_elephant_rejects_bad_input():
@@ -181,16 +200,20 @@ def test_layer_decoders_shapes_and_shipped_quality(mnist, mnist_cnn):
 
     dec = models.load_pretrained("mnist_layer_decoders")
     assert dec.layers == ("pool1", "pool2", "relu3", "fc2")
-    writer = R.assign_writers(200, seed=5)
-    x = R.add_lighting(mnist.X_test[:200], writer)
+    writer = lighting.assign_writers(200, seed=5)
+    x = lighting.add_lighting(mnist.X_test[:200], writer)
     reps = R.collect_representations(mnist_cnn, x, layers=dec.layers)
-    null = R.collect_representations(untrained_copy(mnist_cnn, seed=dec.untrained_seed), x, layers=dec.layers)
+    null = R.collect_representations(
+        untrained_copy(mnist_cnn, seed=dec.untrained_seed), x, layers=dec.layers
+    )
     img = dec.decode(torch.as_tensor(reps["pool1"]), "pool1")
     assert img.shape == (200, 1, 28, 28) and 0 <= img.min() and img.max() <= 1
     assert ((img - x) ** 2).mean() < 0.01  # pool1 keeps nearly everything
     y = mnist.y_test[:200]
     trained = models.accuracy(mnist_cnn, dec.decode(torch.as_tensor(reps["relu3"]), "relu3"), y)
-    untrained = models.accuracy(mnist_cnn, dec.decode(torch.as_tensor(null["relu3"]), "relu3", "untrained"), y)
+    untrained = models.accuracy(
+        mnist_cnn, dec.decode(torch.as_tensor(null["relu3"]), "relu3", "untrained"), y
+    )
     assert trained > untrained + 0.2
     with pytest.raises(ValueError, match="no decoder"):
         dec.decode(torch.zeros(1, 64), "conv1")
@@ -199,12 +222,17 @@ def test_layer_decoders_shapes_and_shipped_quality(mnist, mnist_cnn):
 
 
 def test_mnist_cnn_lit_reads_lit_digits_and_records_its_recipe(mnist, mnist_cnn):
-    from xai_helpers import representations as R
 
     lit = models.load_pretrained("mnist_cnn_lit")
-    meta = models.checkpoint_meta("mnist_cnn_lit")
+    meta = checkpoints.checkpoint_meta("mnist_cnn_lit")
     assert {"lit_test_accuracy", "test_accuracy", "amplitude", "writer_seed"} <= set(meta)
-    x = R.add_lighting(mnist.X_test, R.assign_writers(len(mnist.X_test), seed=0), amplitude=meta["amplitude"])
+    x = lighting.add_lighting(
+        mnist.X_test,
+        lighting.assign_writers(len(mnist.X_test), seed=0),
+        amplitude=meta["amplitude"],
+    )
     acc = models.accuracy(lit, x, mnist.y_test)
     assert abs(acc - meta["lit_test_accuracy"]) < 1e-3  # the record is what this file measures
-    assert acc > models.accuracy(mnist_cnn, x, mnist.y_test) + 0.03  # trained on lamps, it reads lit digits better
+    assert (
+        acc > models.accuracy(mnist_cnn, x, mnist.y_test) + 0.03
+    )  # trained on lamps, it reads lit digits better

@@ -1,4 +1,5 @@
-"""xai_helpers.monsters: the generated files reproduce the leak in torchvision's real loader, the fix removes it."""
+"""xai_helpers.data.monsters: the generated files reproduce the leak in torchvision's real loader,
+the fix removes it."""
 
 from __future__ import annotations
 
@@ -7,12 +8,18 @@ import pytest
 import torch
 from PIL import Image
 
-from xai_helpers import monsters as M
+from xai_helpers.data import monsters as M
 
 
 @pytest.fixture(scope="module")
 def small_root(tmp_path_factory):
-    return M.make_monsters(tmp_path_factory.mktemp("monsters"), n_per_class=12, seed=3, test_fraction=0.25, digimon_png_fraction=0.2)
+    return M.make_monsters(
+        tmp_path_factory.mktemp("monsters"),
+        n_per_class=12,
+        seed=3,
+        test_fraction=0.25,
+        digimon_png_fraction=0.2,
+    )
 
 
 def _files(root, split, cls):
@@ -70,7 +77,7 @@ def test_fixed_loader_composites_onto_one_background(small_root):
     leaky = M.load_split(small_root, "train", fixed=False)
     pk = leaky.y == 1
     assert (leaky.X[pk][:, :, 0, 0] == 0).all()  # Pokémon on black after the default loader
-    jpg = torch.tensor([q.endswith('.jpg') for q in leaky.paths])
+    jpg = torch.tensor([q.endswith(".jpg") for q in leaky.paths])
     assert (leaky.X[jpg][:, :, 0, 0] > 0.95).all()  # JPEG Digimon on white
     # on the creature the two loaders agree (up to JPEG/antialiasing at the outline)
     inner = split.masks & leaky.masks
@@ -98,15 +105,19 @@ def test_masks_match_alpha(small_root):
 
 
 def test_lookalikes_are_listed_and_drawn_in_the_other_style(tmp_path):
-    """lookalike_fraction of each class is drawn in the other class's style; the file keeps its class's format."""
-    root = M.make_monsters(tmp_path / "l", n_per_class=40, seed=5, test_fraction=0.25, lookalike_fraction=0.5)
+    """lookalike_fraction of each class is drawn in the other class's style; the file keeps its
+    class's format."""
+    root = M.make_monsters(
+        tmp_path / "l", n_per_class=40, seed=5, test_fraction=0.25, lookalike_fraction=0.5
+    )
     listed = (root / M.LOOKALIKES).read_text().split()
     assert 10 <= len(listed) <= 70  # about half of 80
     assert all((root / f).is_file() for f in listed)
     s = M.load_split(root, "train")
     assert s.lookalike.dtype == torch.bool and s.lookalike.shape == s.y.shape
     assert int(s.lookalike.sum()) == sum(f.startswith("train/") for f in listed)
-    # the same random stream, with the style drawn: a look-alike is the other class's drawing of the same state
+    # the same random stream, with the style drawn: a look-alike is the other class's drawing of the
+    # same state
     none = M.make_monsters(tmp_path / "n", n_per_class=4, seed=5, lookalike_fraction=0.0)
     assert (none / M.LOOKALIKES).read_text() == ""
     assert M.load_split(none, "train").lookalike.sum() == 0
@@ -115,12 +126,19 @@ def test_lookalikes_are_listed_and_drawn_in_the_other_style(tmp_path):
 
 
 def test_lookalikes_differ_in_style(tmp_path):
-    """Drawn in the other style, a creature takes that style's brightness: Pokémon look-alikes are darker than
-    typical Pokémon, Digimon look-alikes brighter than typical Digimon (style by drawing, not by label)."""
-    root = M.make_monsters(tmp_path, n_per_class=100, seed=2, test_fraction=0.1, lookalike_fraction=0.3)
+    """Drawn in the other style, a creature takes that style's brightness: Pokémon look-alikes are
+    darker than typical Pokémon, Digimon look-alikes brighter than typical Digimon (style by
+    drawing, not by label)."""
+    root = M.make_monsters(
+        tmp_path, n_per_class=100, seed=2, test_fraction=0.1, lookalike_fraction=0.3
+    )
     s = M.load_split(root, "train", fixed=True)
     bright = (s.X * s.masks[:, None]).sum((1, 2, 3)) / s.masks.sum((1, 2)) / 3
-    mean = {(k, look): bright[(s.y == k) & (s.lookalike == look)].mean() for k in (0, 1) for look in (False, True)}
+    mean = {
+        (k, look): bright[(s.y == k) & (s.lookalike == look)].mean()
+        for k in (0, 1)
+        for look in (False, True)
+    }
     assert mean[1, False] > mean[0, False] + 0.04  # typical Pokémon brighter than typical Digimon
     assert mean[1, True] < mean[1, False] and mean[0, True] > mean[0, False]
 
@@ -129,7 +147,9 @@ def test_image_groups(small_root):
     s = M.load_split(small_root, "test")
     groups = M.image_groups(s)
     by_type = [g for name, g in groups.items() if "look-alike" not in name]
-    assert sorted(i for g in by_type for i in g) == list(range(len(s.y)))  # every image in exactly one class · type group
+    assert sorted(i for g in by_type for i in g) == list(
+        range(len(s.y))
+    )  # every image in exactly one class · type group
     for name, g in groups.items():
         cls = name.split(" · ")[0]
         assert all(M.CLASSES[int(s.y[i])] == cls for i in g)
@@ -143,7 +163,8 @@ def test_image_groups(small_root):
 
 
 def test_real_folder_layout(tmp_path, small_root):
-    """Flat folders like the downloaded Kaggle / GitHub images → the course's layout, masks derived."""
+    """Flat folders like the downloaded Kaggle / GitHub images → the course's layout, masks
+    derived."""
     pk_dir, dg_dir = tmp_path / "pokemon_png", tmp_path / "digimon_raw"
     pk_dir.mkdir()
     dg_dir.mkdir()
@@ -157,7 +178,9 @@ def test_real_folder_layout(tmp_path, small_root):
     assert len(s.y) == 3 + 3 and s.y.tolist().count(1) == 3
     assert not (root / "masks").exists()
     frac = s.masks.float().mean((1, 2))
-    assert ((frac > 0.05) & (frac < 0.8)).all()  # derived masks find the creature (alpha, or border colour)
+    assert (
+        (frac > 0.05) & (frac < 0.8)
+    ).all()  # derived masks find the creature (alpha, or border colour)
     tr = M.load_split(root, "train", fixed=True)
     assert len(tr.y) == 12
 

@@ -1,4 +1,5 @@
-"""A plain (non-editable) ``pip install`` works: checkpoints are package data, generated data goes to a cache."""
+"""A plain (non-editable) ``pip install`` works: checkpoints are package data, generated data goes
+to a cache."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from xai_helpers import models, monsters, train
-from xai_helpers.data import cache_dir
+from xai_helpers import checkpoints
+from xai_helpers.data import cache_dir, monsters
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "xai_helpers"
@@ -31,23 +32,38 @@ def test_every_checkpoint_is_found_through_importlib_resources():
     for fname in recorded:
         resource = files("xai_helpers").joinpath("checkpoints", fname)
         assert resource.is_file(), f"{fname} is listed in SHA256SUMS but is not package data"
-    assert [f"{n}.pt" for n in models.checkpoint_names()] == sorted(recorded)
+    assert [f"{n}.pt" for n in checkpoints.checkpoint_names()] == sorted(recorded)
 
 
 def test_no_checkpoint_or_data_outside_the_package():
-    assert not (ROOT / "data" / "checkpoints").exists(), "checkpoints live in xai_helpers/checkpoints/"
+    assert not (ROOT / "data" / "checkpoints").exists(), (
+        "checkpoints live in xai_helpers/checkpoints/"
+    )
 
 
 def _path_escapes(source: str) -> list[str]:
-    """Expressions in ``source`` that reach outside the package folder: ``.parent.parent``, ``parents[...]``,
-    ``".."`` / ``os.pardir``, or a path built from ``__file__`` that leaves it."""
+    """Expressions in ``source`` that reach outside the package folder: ``.parent.parent``,
+    ``parents[...]``, ``".."`` / ``os.pardir``, or a path built from ``__file__`` that leaves it."""
     found = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Attribute) and node.attr == "parent" and isinstance(node.value, ast.Attribute) and node.value.attr == "parent":
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "parent"
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "parent"
+        ):
             found.append(ast.unparse(node))
-        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "parents":
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "parents"
+        ):
             found.append(ast.unparse(node))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and re.search(r"(^|[/\\])\.\.([/\\]|$)", node.value):
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and re.search(r"(^|[/\\])\.\.([/\\]|$)", node.value)
+        ):
             found.append(repr(node.value))
         elif isinstance(node, ast.Attribute) and node.attr == "pardir":
             found.append(ast.unparse(node))
@@ -64,7 +80,9 @@ def test_the_path_check_catches_escapes():
     assert _path_escapes("ROOT = Path(__file__).resolve().parents[1]")
     assert _path_escapes('p = os.path.join(here, "..", "data")')
     assert _path_escapes('p = here / "../data"')
-    assert not _path_escapes('p = files(__package__) / "checkpoints"; q = Path(__file__).parent / "x"')
+    assert not _path_escapes(
+        'p = files(__package__) / "checkpoints"; q = Path(__file__).parent / "x"'
+    )
 
 
 def test_generated_data_goes_to_the_cache_folder(monkeypatch, tmp_path):
@@ -91,11 +109,11 @@ def test_ensure_monsters_refuses_a_folder_with_other_files(tmp_path):
 def test_train_writes_to_the_package_folder_when_writable_else_the_cache(monkeypatch, tmp_path):
     writable = tmp_path / "pkg" / "checkpoints"
     writable.mkdir(parents=True)
-    monkeypatch.setattr(models, "CHECKPOINT_DIR", writable)
-    assert train.default_directory() == writable
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", writable)
+    assert checkpoints.default_directory() == writable
     monkeypatch.setenv("XAI_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(train.os, "access", lambda path, mode: False)
-    assert train.default_directory() == tmp_path / "cache" / "checkpoints"
+    monkeypatch.setattr(checkpoints.os, "access", lambda path, mode: False)
+    assert checkpoints.default_directory() == tmp_path / "cache" / "checkpoints"
 
 
 def _setuptools_major() -> int:
@@ -107,20 +125,44 @@ def _setuptools_major() -> int:
         return 0
 
 
-@pytest.mark.skipif(_setuptools_major() < 77, reason="building without isolation needs setuptools >= 77 (pyproject's build requirement)")
+@pytest.mark.skipif(
+    _setuptools_major() < 77,
+    reason="building without isolation needs setuptools >= 77 (pyproject's build requirement)",
+)
 def test_the_wheel_holds_the_package_and_every_checkpoint(tmp_path):
-    """Build the wheel from a copy of the files a build needs (a few seconds, offline, no build isolation)."""
+    """Build the wheel from a copy of the files a build needs (a few seconds, offline, no build
+    isolation)."""
     src = tmp_path / "src"
     src.mkdir()
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, src / name)
     shutil.copytree(PACKAGE, src / "xai_helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-                          "-w", str(tmp_path / "dist"), str(src)], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     (wheel,) = (tmp_path / "dist").glob("xai_helpers-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"xai_helpers/{p.name}" for p in PACKAGE.glob("*.py")} <= names
-    assert {f"xai_helpers/checkpoints/{f}" for f in _recorded()} | {"xai_helpers/checkpoints/SHA256SUMS"} <= names
-    assert {f"xai_helpers/checkpoints/{p.name}" for p in (PACKAGE / "checkpoints").glob("*.json")} <= names  # notebook 02's seed table
+    assert {f"xai_helpers/checkpoints/{f}" for f in _recorded()} | {
+        "xai_helpers/checkpoints/SHA256SUMS"
+    } <= names
+    assert {
+        f"xai_helpers/checkpoints/{p.name}" for p in (PACKAGE / "checkpoints").glob("*.json")
+    } <= names  # notebook 02's seed table
     assert not any(n.startswith(("data/", "tests/", "notebooks/", "tools/")) for n in names)

@@ -54,7 +54,9 @@ def test_overlay_extent_matches_image():
 
 
 def test_image_grid_and_bar_chart():
-    fig = plotting.image_grid(torch.rand(7, 1, 28, 28), titles=list("abcdefg"), ncols=4, suptitle="digits")
+    fig = plotting.image_grid(
+        torch.rand(7, 1, 28, 28), titles=list("abcdefg"), ncols=4, suptitle="digits"
+    )
     assert len(fig.axes) == 7 and fig.axes[6].get_title() == "g"
     with pytest.raises(ValueError, match="titles"):
         plotting.image_grid(torch.rand(2, 1, 5, 5), titles=["a"])
@@ -72,13 +74,18 @@ def test_image_grid_and_bar_chart():
 
 
 def test_signed_bars_colours_each_sign_and_rejects_mismatch():
-    ax = plotting.signed_bars(["a", "b", "c"], [0.5, -1.0, 2.0], positive="→ benign", negative="→ malignant")
+    ax = plotting.signed_bars(
+        ["a", "b", "c"], [0.5, -1.0, 2.0], positive="→ benign", negative="→ malignant"
+    )
     bars = ax.patches
     colours = [b.get_facecolor() for b in bars]
     assert colours[0] == colours[2] != colours[1]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]  # first label at the top
     assert bars[0].get_y() > bars[2].get_y()
-    legend = {t.get_text(): p.get_facecolor() for t, p in zip(ax.get_legend().get_texts(), ax.get_legend().get_patches())}
+    legend = {
+        t.get_text(): p.get_facecolor()
+        for t, p in zip(ax.get_legend().get_texts(), ax.get_legend().get_patches())
+    }
     assert legend["→ benign"] == colours[0] and legend["→ malignant"] == colours[1]
     with pytest.raises(ValueError, match="one label per value"):
         plotting.signed_bars(["a"], [1.0, 2.0])
@@ -87,7 +94,9 @@ def test_signed_bars_colours_each_sign_and_rejects_mismatch():
 
 
 def test_interval_chart_draws_each_interval():
-    ax = plotting.interval_chart({"a": (0.9, 0.85, 0.94), "b": (0.7, 0.6, 0.8)}, reference=0.5, reference_label="chance")
+    ax = plotting.interval_chart(
+        {"a": (0.9, 0.85, 0.94), "b": (0.7, 0.6, 0.8)}, reference=0.5, reference_label="chance"
+    )
     eb = ax.containers[0]
     xs, ys = eb.lines[0].get_data()
     assert list(xs) == [0.9, 0.7] and ys[0] > ys[1]
@@ -101,7 +110,9 @@ def test_interval_chart_draws_each_interval():
 
 
 def test_interval_curve_error_bars_and_highlight():
-    ax = plotting.interval_curve([2, 4, 8], [(0.8, 0.7, 0.9), (0.9, 0.8, 0.95), (0.85, 0.75, 0.9)], highlight=1, label="tree")
+    ax = plotting.interval_curve(
+        [2, 4, 8], [(0.8, 0.7, 0.9), (0.9, 0.8, 0.95), (0.85, 0.75, 0.9)], highlight=1, label="tree"
+    )
     eb = ax.containers[0]
     segments = eb.lines[2][0].get_segments()
     assert np.allclose([s[:, 1] for s in segments], [[0.7, 0.9], [0.8, 0.95], [0.75, 0.9]])
@@ -121,7 +132,10 @@ def test_show_outline_follows_the_mask():
     (cs,) = ax.collections
     (path,) = [p for seg in cs.allsegs for p in seg]
     # the 0.5 contour runs half a pixel outside the mask's pixel centres
-    assert np.allclose([path[:, 0].min(), path[:, 0].max(), path[:, 1].min(), path[:, 1].max()], [1.5, 4.5, 2.5, 6.5])
+    assert np.allclose(
+        [path[:, 0].min(), path[:, 0].max(), path[:, 1].min(), path[:, 1].max()],
+        [1.5, 4.5, 2.5, 6.5],
+    )
     with pytest.raises(ValueError, match="boolean"):
         plotting.show_outline(mask.float(), ax=ax)
     with pytest.raises(ValueError, match="no outline"):
@@ -149,11 +163,15 @@ def test_show_explanation_side_by_side_scales_each_map():
     sal = torch.zeros(28, 28)
     sal[0, 0] = 100.0  # one extreme pixel
     sal[5:10, 5:10] = 1.0
-    fig = plotting.show_explanation(img, {"saliency": sal, "signed": sal - 0.5}, signed=[False, True], quantile=0.99)
+    fig = plotting.show_explanation(
+        img, {"saliency": sal, "signed": sal - 0.5}, signed=[False, True], quantile=0.99
+    )
     map_axes = [ax for ax in fig.axes if ax.get_title()]
     assert [ax.get_title() for ax in map_axes] == ["input", "saliency", "signed"]
     lo, hi = map_axes[1].images[0].get_clim()
-    assert hi == pytest.approx(float(np.quantile(sal.numpy(), 0.99)))  # the outlier does not set the scale
+    assert hi == pytest.approx(
+        float(np.quantile(sal.numpy(), 0.99))
+    )  # the outlier does not set the scale
     lo, hi = map_axes[2].images[0].get_clim()
     assert lo == pytest.approx(-hi) and map_axes[2].images[0].get_cmap().name == "RdBu_r"
     assert map_axes[1].images[0].colorbar is not None
@@ -163,19 +181,37 @@ def test_show_explanation_shared_scale_shows_a_weak_map_as_weak():
     img, weak = torch.rand(1, 8, 8), torch.rand(8, 8) * 0.05
     strong = weak * 20
     own = plotting.show_explanation(img, [weak, strong], signed=True)
-    assert own.axes[1].images[0].get_clim()[1] == pytest.approx(float(weak.abs().max()))  # default: each its own range
+    assert own.axes[1].images[0].get_clim()[1] == pytest.approx(
+        float(weak.abs().max())
+    )  # default: each its own range
     fig = plotting.show_explanation(img, [weak, strong], signed=True, shared_scale=True)
-    clims = [ax.images[0].get_clim() for ax in fig.axes[1:] if ax.get_images() and ax is not fig.axes[0]][:2]
-    assert clims[0] == pytest.approx(clims[1]) and clims[0][1] == pytest.approx(float(strong.abs().max()))
-    fig = plotting.show_explanation(img, [weak, strong], shared_scale=True)  # unsigned: from the lowest value to the largest
-    clims = [ax.images[0].get_clim() for ax in fig.axes if ax.get_title() != "input" and ax.get_images()]
-    assert clims[0] == pytest.approx(clims[1]) and clims[0] == pytest.approx((float(weak.min()), float(strong.max())))
+    clims = [
+        ax.images[0].get_clim() for ax in fig.axes[1:] if ax.get_images() and ax is not fig.axes[0]
+    ][:2]
+    assert clims[0] == pytest.approx(clims[1]) and clims[0][1] == pytest.approx(
+        float(strong.abs().max())
+    )
+    fig = plotting.show_explanation(
+        img, [weak, strong], shared_scale=True
+    )  # unsigned: from the lowest value to the largest
+    clims = [
+        ax.images[0].get_clim() for ax in fig.axes if ax.get_title() != "input" and ax.get_images()
+    ]
+    assert clims[0] == pytest.approx(clims[1]) and clims[0] == pytest.approx(
+        (float(weak.min()), float(strong.max()))
+    )
     plt.close("all")
 
 
 def test_show_explanation_overlay_uses_given_axes_and_refuses_mismatches():
     fig, axes = plt.subplots(1, 2)
-    out = plotting.show_explanation(torch.rand(3, 32, 32), [torch.rand(4, 4), torch.rand(4, 4)], overlay=True, titles=["a", "b"], axes=axes)
+    out = plotting.show_explanation(
+        torch.rand(3, 32, 32),
+        [torch.rand(4, 4), torch.rand(4, 4)],
+        overlay=True,
+        titles=["a", "b"],
+        axes=axes,
+    )
     assert out is fig and [ax.get_title() for ax in axes] == ["a", "b"]
     assert len(axes[0].images) == 2  # the grey image and the map over it
     with pytest.raises(ValueError, match="need 3 axes"):
@@ -201,11 +237,11 @@ def test_moved_evaluation_figures_return_their_axes():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["trained", "+ fc2", "+ fc1"]
 
 
-# --------------------------------------------------------------------------- figures moved from lime/trees/activation_maximization/monsters/toys
+# ------------------------------ figures moved from lime/trees/activation_maximization/monsters/toys
 
 
 def test_monster_figures(tmp_path):
-    from xai_helpers import monsters
+    from xai_helpers.data import monsters
     from xai_helpers.models import MonsterCNN
 
     root = monsters.make_monsters(tmp_path, n_per_class=3, seed=1)
@@ -216,7 +252,10 @@ def test_monster_figures(tmp_path):
     fig = plotting.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8), ["a", "b", "c"])
     assert len(fig.axes) == 7
     _, axes = plt.subplots(2, 3)
-    assert plotting.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8), axes=axes) is axes[0, 0].figure
+    assert (
+        plotting.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8), axes=axes)
+        is axes[0, 0].figure
+    )
     with pytest.raises(ValueError, match="images"):
         plotting.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(2, 8, 8))
     s = monsters.load_split(root, "test")
@@ -230,17 +269,24 @@ def test_monster_figures(tmp_path):
     fig = plotting.explain_one(net, s.X[0], s.masks[0], name="untrained")
     k = int(net(s.X[:1]).argmax())
     expected = float(region_density(saliency(net, s.X[:1], target=k), ~s.masks[:1])[0])
-    assert f"{expected:.2f} (uniform map: 1)" in fig.texts[0].get_text()  # the number shown is the density of the map drawn
+    assert (
+        f"{expected:.2f} (uniform map: 1)" in fig.texts[0].get_text()
+    )  # the number shown is the density of the map drawn
 
 
 def test_lime_and_tree_figures_return_their_axes():
     from xai_helpers.data import make_parabola
-    from xai_helpers.lime import lime_tabular_from_scratch
+    from xai_helpers.local_surrogates import lime_tabular_from_scratch
 
     seg = np.array([[0, 1], [0, 1]])
     _, ax = plt.subplots()
-    assert plotting.show_segment_weights(np.zeros((2, 2, 3)), seg, np.array([2.0, -1.0]), ax=ax) is ax
-    assert ax.images[-1].get_clim() == (-2.0, 2.0)  # centred on 0: the colour of a weight is its sign
+    assert (
+        plotting.show_segment_weights(np.zeros((2, 2, 3)), seg, np.array([2.0, -1.0]), ax=ax) is ax
+    )
+    assert ax.images[-1].get_clim() == (
+        -2.0,
+        2.0,
+    )  # centred on 0: the colour of a weight is its sign
     f = lambda X: np.sin(X[:, 0])
     fit = lime_tabular_from_scratch(f, np.array([1.0]), kernel_width=0.5, n_samples=200)
     ax = plotting.show_local_line(f, 1.0, fit)
@@ -254,26 +300,43 @@ def test_lime_and_tree_figures_return_their_axes():
 def test_filters_patches_and_elephant():
     from xai_helpers.models import ElephantScore
 
-    fig = plotting.show_filters_and_patches(torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], ncols=2)
+    fig = plotting.show_filters_and_patches(
+        torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], ncols=2
+    )
     assert len(fig.axes) == 8
     with pytest.raises(ValueError, match="must match"):
-        plotting.show_filters_and_patches(torch.rand(3, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1])
-    fig = plotting.show_filters_and_patches({"post": torch.rand(2, 1, 28, 28), "pre": torch.zeros(2, 1, 28, 28)},
-                                            torch.rand(2, 3, 1, 8, 8), [4, 7], ncols=1, dead=[7])
+        plotting.show_filters_and_patches(
+            torch.rand(3, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1]
+        )
+    fig = plotting.show_filters_and_patches(
+        {"post": torch.rand(2, 1, 28, 28), "pre": torch.zeros(2, 1, 28, 28)},
+        torch.rand(2, 3, 1, 8, 8),
+        [4, 7],
+        ncols=1,
+        dead=[7],
+    )
     titles = [ax.get_title() for ax in fig.axes]
-    assert len(fig.axes) == 10 and titles[:2] == ["post #4", "pre #4"] and titles[5:7] == ["post #7 (dead)", "pre #7"]
+    assert (
+        len(fig.axes) == 10
+        and titles[:2] == ["post #4", "pre #4"]
+        and titles[5:7] == ["post #7 (dead)", "pre #7"]
+    )
     with pytest.raises(ValueError, match="dead"):
-        plotting.show_filters_and_patches(torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], dead=[5])
+        plotting.show_filters_and_patches(
+            torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], dead=[5]
+        )
     ax = plotting.plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002)
     assert ax.lines[0].get_xdata().max() == pytest.approx(3.0) and len(ax.lines) == 3
-
 
 
 def test_grouped_bars_draws_every_value_and_checks_its_input():
     import matplotlib.pyplot as plt
 
-    ax = plotting.grouped_bars({"linear": {"digit": 0.96, "control": 0.36}, "MLP": {"digit": 0.95, "control": 0.53}},
-                               reference=0.12, reference_label="majority")
+    ax = plotting.grouped_bars(
+        {"linear": {"digit": 0.96, "control": 0.36}, "MLP": {"digit": 0.95, "control": 0.53}},
+        reference=0.12,
+        reference_label="majority",
+    )
     heights = sorted(round(p.get_height(), 2) for p in ax.patches)
     assert heights == [0.36, 0.53, 0.95, 0.96]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["digit", "control"]
@@ -291,8 +354,14 @@ def test_image_columns_puts_item_i_in_row_i():
     fig = plotting.image_columns({"a": batch, "b": batch * 0.5})
     axes = np.array(fig.axes).reshape(3, 2)
     assert axes[0, 0].get_title() == "a" and axes[0, 1].get_title() == "b"
-    assert axes[1, 0].images[0].get_array().mean() == 1.0 and axes[1, 1].images[0].get_array().mean() == 0.5
-    assert axes[1, 0].images[0].get_clim() == (0.0, 1.0)  # one fixed scale: decoded images compare by brightness
+    assert (
+        axes[1, 0].images[0].get_array().mean() == 1.0
+        and axes[1, 1].images[0].get_array().mean() == 0.5
+    )
+    assert axes[1, 0].images[0].get_clim() == (
+        0.0,
+        1.0,
+    )  # one fixed scale: decoded images compare by brightness
     with pytest.raises(ValueError, match="same number"):
         plotting.image_columns({"a": batch, "b": batch[:2]})
     plt.close("all")
@@ -303,15 +372,29 @@ def test_plot_embedding_uses_the_colour_blind_palette_for_digits():
     from matplotlib.colors import to_hex
 
     ax = plotting.plot_embedding(np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 10)
-    palette = {c.lower() for c in plt.style.library["tableau-colorblind10"]["axes.prop_cycle"].by_key()["color"]}
-    used = {(to_hex(coll.get_facecolors()[0]), coll.get_paths()[0].vertices.tobytes()) for coll in ax.collections}
+    palette = {
+        c.lower()
+        for c in plt.style.library["tableau-colorblind10"]["axes.prop_cycle"].by_key()["color"]
+    }
+    used = {
+        (to_hex(coll.get_facecolors()[0]), coll.get_paths()[0].vertices.tobytes())
+        for coll in ax.collections
+    }
     assert {c for c, _ in used} <= palette and len(used) == 10
-    assert len({m for _, m in used}) == 10  # a marker per digit too: the palette's greys and blues are hard to tell apart
+    assert (
+        len({m for _, m in used}) == 10
+    )  # a marker per digit too: the palette's greys and blues are hard to tell apart
     plt.close("all")
 
 
 def test_image_grid_titles_of_a_lower_row_stay_clear_of_the_row_above():
-    fig = plotting.image_grid(torch.rand(20, 1, 28, 28), titles=[f"CNN: {i}" for i in range(20)], ncols=10, size=1.8, suptitle="s")
+    fig = plotting.image_grid(
+        torch.rand(20, 1, 28, 28),
+        titles=[f"CNN: {i}" for i in range(20)],
+        ncols=10,
+        size=1.8,
+        suptitle="s",
+    )
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     upper, lower = fig.axes[0], fig.axes[10]

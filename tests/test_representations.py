@@ -1,4 +1,5 @@
-"""xai_helpers.representations: hooks, slant, the lighting nuisance, projections, silhouettes, probes, control task, floor."""
+"""xai_helpers.representations: hooks, slant, the lighting nuisance, projections, silhouettes,
+probes, control task, floor."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import pytest
 import torch
 
 from xai_helpers import representations as R
+from xai_helpers.data import lighting
 
 
 def test_collect_matches_manual_forward(mnist_cnn, digits):
     x, _ = digits
-    reps = R.collect_representations(mnist_cnn, x, layers=("input", "pool1", "relu3", "fc2"), batch_size=3)
+    reps = R.collect_representations(
+        mnist_cnn, x, layers=("input", "pool1", "relu3", "fc2"), batch_size=3
+    )
     assert list(reps) == ["input", "pool1", "relu3", "fc2"]
     with torch.no_grad():
         logits = mnist_cnn(x)
@@ -57,7 +61,8 @@ def test_nuisance_groups():
 
 
 def _silhouette_by_hand(a, labels):
-    """Rousseeuw's definition, written out: s_i = (b_i - a_i) / max(a_i, b_i), averaged over points."""
+    """Rousseeuw's definition, written out: s_i = (b_i - a_i) / max(a_i, b_i), averaged over
+    points."""
     d = np.sqrt(((a[:, None, :] - a[None, :, :]) ** 2).sum(-1))  # the distance matrix
     s = []
     for i in range(len(a)):
@@ -69,11 +74,13 @@ def _silhouette_by_hand(a, labels):
 
 
 def test_silhouette_known_values_and_definition():
-    # two pairs on a line, {0, 1} and {10, 11}: s = 9.5/10.5 for the outer points, 8.5/9.5 for the inner ones
+    # two pairs on a line, {0, 1} and {10, 11}: s = 9.5/10.5 for the outer points, 8.5/9.5 for the
+    # inner ones
     line = np.array([[0.0], [1.0], [10.0], [11.0]])
     two = np.array([0, 0, 1, 1])
     expected = (9.5 / 10.5 + 8.5 / 9.5) / 2
-    # the same labels on a layer that mixes the groups, {0, 10} and {1, 11}: a_i = 10, b_i = 6 or 5, s = -0.45
+    # the same labels on a layer that mixes the groups, {0, 10} and {1, 11}: a_i = 10, b_i = 6 or 5,
+    # s = -0.45
     s = R.silhouette_per_layer({"separated": line, "mixed": line[[0, 2, 1, 3]]}, two)
     assert list(s) == ["separated", "mixed"]
     assert s["separated"] == pytest.approx(expected, rel=1e-12)
@@ -82,7 +89,9 @@ def test_silhouette_known_values_and_definition():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(40, 6))
     labels = rng.integers(0, 3, 40)
-    assert R.silhouette_per_layer({"a": a}, labels)["a"] == pytest.approx(_silhouette_by_hand(a, labels), rel=1e-9)
+    assert R.silhouette_per_layer({"a": a}, labels)["a"] == pytest.approx(
+        _silhouette_by_hand(a, labels), rel=1e-9
+    )
     with pytest.raises(ValueError, match="one label per sample"):
         R.silhouette_per_layer({"a": a}, labels[:10])
     with pytest.raises(TypeError, match="integers"):
@@ -93,7 +102,10 @@ def test_project_shapes_and_determinism():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(60, 80))
     assert R.project(a, "pca").shape == (60, 2)
-    e1, e2 = R.project(a, "tsne", perplexity=10, seed=0, max_iter=250), R.project(a, "tsne", perplexity=10, seed=0, max_iter=250)
+    e1, e2 = (
+        R.project(a, "tsne", perplexity=10, seed=0, max_iter=250),
+        R.project(a, "tsne", perplexity=10, seed=0, max_iter=250),
+    )
     assert e1.shape == (60, 2) and np.array_equal(e1, e2)
     with pytest.raises(ValueError, match="perplexity"):
         R.project(a, "tsne", perplexity=100)
@@ -113,7 +125,9 @@ def test_linear_probe_reads_linear_property_and_mlp_memorises():
     y = (a[:, 0] + a[:, 1] > 0).astype(int)
     train, test = R.linear_probe(a[:300], y[:300], a[300:], y[300:])
     assert test > 0.9
-    control = np.random.default_rng(0).integers(0, 10, 300)  # a random label per input: only memorising fits it
+    control = np.random.default_rng(0).integers(
+        0, 10, 300
+    )  # a random label per input: only memorising fits it
     lin_ctrl = R.linear_probe(a[:300], control)[0]
     mlp_ctrl = R.mlp_probe(a[:300], control, hidden=256, max_iter=300)[0]
     assert lin_ctrl < 0.35 < 0.9 < mlp_ctrl
@@ -133,50 +147,69 @@ def test_plots_return_their_axes():
     matplotlib.use("Agg")
     from xai_helpers import plotting
 
-    ax = plotting.plot_embedding(np.zeros((4, 2)), np.array([0, 1, 0, 1]), title="t", names=["a", "b"])
+    ax = plotting.plot_embedding(
+        np.zeros((4, 2)), np.array([0, 1, 0, 1]), title="t", names=["a", "b"]
+    )
     assert ax.get_title() == "t" and len(ax.collections) == 2  # one scatter per group
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     ax = plotting.plot_against_depth({"d": {"input": 0.1, "fc2": 0.3}}, chance=0.1)
-    assert [list(line.get_ydata()) for line in ax.lines] == [[0.1, 0.3], [0.1, 0.1]]  # the curve, then chance
+    assert [list(line.get_ydata()) for line in ax.lines] == [
+        [0.1, 0.3],
+        [0.1, 0.1],
+    ]  # the curve, then chance
 
 
 def test_lighting_changes_background_not_ink():
     x = torch.zeros(3, 1, 28, 28)
     x[:, 0, 10:18, 13:15] = 1.0  # a stroke of full ink
-    lit = R.add_lighting(x, [0, 1, 2], amplitude=0.4)
+    lit = lighting.add_lighting(x, [0, 1, 2], amplitude=0.4)
     assert torch.equal(lit[:, 0, 10:18, 13:15], x[:, 0, 10:18, 13:15])  # ink stays on top
-    assert lit[0, 0, 5, 0] == pytest.approx(0.4) and lit[0, 0, 5, -1] == pytest.approx(0.0)  # lamp left
-    assert lit[1, 0, 0, 5] == pytest.approx(0.4) and lit[1, 0, -1, 5] == pytest.approx(0.0)  # lamp top
-    assert lit[2, 0, 5, -1] == pytest.approx(0.4) and lit[2, 0, 5, 0] == pytest.approx(0.0)  # lamp right
-    assert torch.equal(R.add_lighting(x, [0, 1, 2], amplitude=0.0), x)
+    assert lit[0, 0, 5, 0] == pytest.approx(0.4) and lit[0, 0, 5, -1] == pytest.approx(
+        0.0
+    )  # lamp left
+    assert lit[1, 0, 0, 5] == pytest.approx(0.4) and lit[1, 0, -1, 5] == pytest.approx(
+        0.0
+    )  # lamp top
+    assert lit[2, 0, 5, -1] == pytest.approx(0.4) and lit[2, 0, 5, 0] == pytest.approx(
+        0.0
+    )  # lamp right
+    assert torch.equal(lighting.add_lighting(x, [0, 1, 2], amplitude=0.0), x)
     with pytest.raises(ValueError, match="writer"):
-        R.add_lighting(x, [0, 1, 3])
+        lighting.add_lighting(x, [0, 1, 3])
     with pytest.raises(ValueError, match="writer"):
-        R.add_lighting(x, [0, 1])
+        lighting.add_lighting(x, [0, 1])
     with pytest.raises(ValueError, match="amplitude"):
-        R.add_lighting(x, [0, 1, 2], amplitude=1.5)
+        lighting.add_lighting(x, [0, 1, 2], amplitude=1.5)
 
 
 def test_read_lighting_reads_lit_digits_and_guesses_on_clean_ones(mnist):
-    writer = R.assign_writers(300, seed=0)
-    assert (R.read_lighting(R.add_lighting(mnist.X_test[:300], writer)) == writer).mean() > 0.99
-    clean = (R.read_lighting(mnist.X_test[:300]) == writer).mean()
+    writer = lighting.assign_writers(300, seed=0)
+    assert (
+        lighting.read_lighting(lighting.add_lighting(mnist.X_test[:300], writer)) == writer
+    ).mean() > 0.99
+    clean = (lighting.read_lighting(mnist.X_test[:300]) == writer).mean()
     assert 0.2 < clean < 0.47  # chance 1/3: the rule has nothing to read
 
 
 def test_assign_writers_deterministic_and_balanced():
-    w = R.assign_writers(3000, seed=1)
-    assert np.array_equal(w, R.assign_writers(3000, seed=1)) and not np.array_equal(w, R.assign_writers(3000, seed=2))
+    w = lighting.assign_writers(3000, seed=1)
+    assert np.array_equal(w, lighting.assign_writers(3000, seed=1)) and not np.array_equal(
+        w, lighting.assign_writers(3000, seed=2)
+    )
     assert set(np.unique(w)) == {0, 1, 2} and np.bincount(w).min() > 900
 
 
 def test_lighting_dominates_the_pixels_of_real_digits(mnist):
-    """The lesson's premise: lit digits group by lamp at the input far more than by digit (shuffled lamps: ~0)."""
-    writer = R.assign_writers(400, seed=0)
-    reps = {"input": R.add_lighting(mnist.X_test[:400], writer).flatten(1).numpy()}
+    """The lesson's premise: lit digits group by lamp at the input far more than by digit (shuffled
+    lamps: ~0)."""
+    writer = lighting.assign_writers(400, seed=0)
+    reps = {"input": lighting.add_lighting(mnist.X_test[:400], writer).flatten(1).numpy()}
     by_lamp = R.silhouette_per_layer(reps, writer)["input"]
     assert by_lamp > 3 * R.silhouette_per_layer(reps, mnist.y_test[:400].numpy())["input"]
-    assert by_lamp > R.silhouette_per_layer(reps, np.random.default_rng(0).permutation(writer))["input"] + 0.05
+    assert (
+        by_lamp
+        > R.silhouette_per_layer(reps, np.random.default_rng(0).permutation(writer))["input"] + 0.05
+    )
 
 
 def test_kmeans_types_assign_test_points_to_nearest_centre():
@@ -198,14 +231,17 @@ def test_control_task_is_per_type_and_follows_the_label_distribution():
     for t in range(0, 4000, 97):
         assert len(np.unique(tr[types == t])) == 1
     assert np.array_equal(te, tr[:50])  # a test item carries its type's label
-    assert set(np.unique(tr)) == {0, 7} and 0.77 < np.mean(tr[:4000] == 0) < 0.83  # drawn from y's distribution (0.8)
+    assert (
+        set(np.unique(tr)) == {0, 7} and 0.77 < np.mean(tr[:4000] == 0) < 0.83
+    )  # drawn from y's distribution (0.8)
     assert not np.array_equal(R.control_task(types, types[:50], y, seed=1)[0], tr)
     with pytest.raises(ValueError, match="train_types"):
         R.control_task(types[:10], types[:5], y)
 
 
 def test_control_task_separates_linear_and_mlp_probes():
-    """Held-out types: per-type random labels are learnable only by recognising the type (H&L's control task)."""
+    """Held-out types: per-type random labels are learnable only by recognising the type (H&L's
+    control task)."""
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(30, 8)) * 3
     types_train, types_test = np.repeat(np.arange(30), 20), np.repeat(np.arange(30), 5)
@@ -222,6 +258,14 @@ def test_label_floor_uses_the_digit_only():
     g = np.array([2, 2, 1, 0, 0, 1])
     assert R.label_floor(y, g, np.array([0, 1, 1]), np.array([2, 0, 1])) == pytest.approx(2 / 3)
     rng = np.random.default_rng(0)
-    assert R.label_floor(rng.integers(0, 10, 3000), rng.integers(0, 3, 3000), rng.integers(0, 10, 3000), rng.integers(0, 3, 3000)) < 0.38
+    assert (
+        R.label_floor(
+            rng.integers(0, 10, 3000),
+            rng.integers(0, 3, 3000),
+            rng.integers(0, 10, 3000),
+            rng.integers(0, 3, 3000),
+        )
+        < 0.38
+    )
     with pytest.raises(ValueError, match="train_nuisance"):
         R.label_floor(y, g[:3], y, g)

@@ -1,8 +1,8 @@
 """tools/build_site.py: the course site built by Jupyter Book 2 (``make html``).
 
-Building the whole site executes all nine notebooks (minutes), so ``make test`` builds a site from the
-index and one small notebook with a figure and a slider (about half a minute), and checks the full
-site in ``build/html`` when ``make html`` has built it.
+Building the whole site executes all nine notebooks (minutes), so ``make test`` builds a site from
+the index and one small notebook with a figure and a slider (about half a minute), and checks the
+full site in ``build/html`` when ``make html`` has built it.
 """
 
 from __future__ import annotations
@@ -47,9 +47,15 @@ interactive_panel(draw, k=int_slider("k", 3, 1, 5))"""
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("site")
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = nbformat.v4.new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        }
+    )
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# 99 · A tiny notebook\nBack to the [index](index.ipynb), with $x^2$ and `code`."),
+        nbformat.v4.new_markdown_cell(
+            "# 99 · A tiny notebook\nBack to the [index](index.ipynb), with $x^2$ and `code`."
+        ),
         nbformat.v4.new_code_cell(FIGURE_CELL),
         nbformat.v4.new_markdown_cell("A slider:"),
         nbformat.v4.new_code_cell(SLIDER_CELL),
@@ -58,7 +64,9 @@ def site(tmp_path_factory):
     nbformat.write(nb, tiny)
     before = tiny.read_text()
     out, work = tmp / "html", tmp / "book"
-    problems = build_site.build([ROOT / "notebooks" / "index.ipynb", tiny], out, work, timeout=300, log=lambda _: None)
+    problems = build_site.build(
+        [ROOT / "notebooks" / "index.ipynb", tiny], out, work, timeout=300, log=lambda _: None
+    )
     assert tiny.read_text() == before, "building the site must not write to the notebook"
     return out, work, problems
 
@@ -69,7 +77,9 @@ def test_every_page_exists_and_shows_its_figures(site):
     assert problems == []
     pages = build_site.pages_by_notebook(work)
     assert set(pages) == {"index.ipynb", "99_tiny.ipynb"}
-    assert (out / f"{pages['index.ipynb']}.html").exists() and (out / f"{pages['99_tiny.ipynb']}.html").exists()
+    assert (out / f"{pages['index.ipynb']}.html").exists() and (
+        out / f"{pages['99_tiny.ipynb']}.html"
+    ).exists()
 
 
 @needs_jupyter_book
@@ -79,7 +89,9 @@ def test_the_figure_and_the_widgets_last_state_are_in_the_page(site):
     images = build_site.LOCAL_IMG.findall(page)
     assert len(images) == 2, images  # the plain figure and the slider's figure
     assert (out / images[0]).stat().st_size > 1000, "the figure is a file Jupyter Book wrote"
-    assert images[1].startswith("data:image/png;base64,") and len(images[1]) > 1000, "the slider's figure, from the widget state"
+    assert images[1].startswith("data:image/png;base64,") and len(images[1]) > 1000, (
+        "the slider's figure, from the widget state"
+    )
     assert re.search(r"<code>k = 3</code>", page), "the slider is shown with its value"
     assert "A tiny notebook" in page and "<math" in page
 
@@ -101,11 +113,17 @@ def test_check_site_reports_missing_pages_and_figures(tmp_path):
     (book / "_build" / "site" / "content").mkdir(parents=True)
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("plot()")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+        )
+    ]
     nb.cells = [cell]
     for name, slug in (("a.ipynb", "a"), ("b.ipynb", "b")):
         nbformat.write(nb, book / "notebooks" / name)
-        (book / "_build" / "site" / "content" / f"{slug}.json").write_text(f'{{"location": "/notebooks/{name}", "slug": "{slug}"}}')
+        (book / "_build" / "site" / "content" / f"{slug}.json").write_text(
+            f'{{"location": "/notebooks/{name}", "slug": "{slug}"}}'
+        )
     out = tmp_path / "html"
     out.mkdir()
     (out / "a.html").write_text('<p>no figure</p><img src="https://example.org/badge.svg">')
@@ -119,29 +137,50 @@ def test_check_site_reports_missing_pages_and_figures(tmp_path):
 def test_figures_drawn_counts_figures_inside_widgets():
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("panel")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={build_site.WIDGET_VIEW: {"model_id": "box"}, "text/plain": "VBox()"})]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={build_site.WIDGET_VIEW: {"model_id": "box"}, "text/plain": "VBox()"},
+        )
+    ]
     nb.cells = [cell]
     png = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo="}, "metadata": {}}
-    nb.metadata["widgets"] = {build_site.WIDGET_STATE: {"state": {
-        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_o"]}},
-        "s": {"model_name": "IntSliderModel", "state": {"value": 3}},
-        "o": {"model_name": "OutputModel", "state": {"outputs": [png]}},
-    }}}
+    nb.metadata["widgets"] = {
+        build_site.WIDGET_STATE: {
+            "state": {
+                "box": {
+                    "model_name": "VBoxModel",
+                    "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_o"]},
+                },
+                "s": {"model_name": "IntSliderModel", "state": {"value": 3}},
+                "o": {"model_name": "OutputModel", "state": {"outputs": [png]}},
+            }
+        }
+    }
     assert build_site.figures_drawn(nb) == 1
 
 
 BUILT = ROOT / "build" / "book"
 
 
-@pytest.mark.skipif(not (BUILT / "_build" / "site" / "content").is_dir() or not (ROOT / "build" / "html").is_dir(),
-                    reason="no built site: run `make html`")
+@pytest.mark.skipif(
+    not (BUILT / "_build" / "site" / "content").is_dir() or not (ROOT / "build" / "html").is_dir(),
+    reason="no built site: run `make html`",
+)
 def test_the_built_course_site_has_every_page_and_figure():
-    """The site ``make html`` built: every notebook of myst.yml has its page, with every figure it drew."""
+    """The site ``make html`` built: every notebook of myst.yml has its page, with every figure it
+    drew."""
     import yaml
 
-    toc = [Path(e["file"]).name for e in yaml.safe_load((ROOT / "myst.yml").read_text())["project"]["toc"]]
+    toc = [
+        Path(e["file"]).name
+        for e in yaml.safe_load((ROOT / "myst.yml").read_text())["project"]["toc"]
+    ]
     assert sorted(p.name for p in (BUILT / "notebooks").glob("*.ipynb")) == sorted(toc)
     assert build_site.check_site(ROOT / "build" / "html", BUILT) == []
     for name in toc:
         if name != "index.ipynb":
-            assert build_site.figures_drawn(nbformat.read(BUILT / "notebooks" / name, as_version=4)) > 0, name
+            assert (
+                build_site.figures_drawn(nbformat.read(BUILT / "notebooks" / name, as_version=4))
+                > 0
+            ), name

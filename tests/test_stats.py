@@ -15,10 +15,16 @@ def test_accuracy_interval_matches_wilson_and_covers_the_truth():
     # coverage: a 95% interval contains the true accuracy about 95% of the time
     rng = np.random.default_rng(0)
     draws = rng.random((2000, 171)) < 0.9
-    covered = np.mean([(lambda e: e.low <= 0.9 <= e.high)(stats.accuracy_interval(d)) for d in draws])
+    covered = np.mean(
+        [(lambda e: e.low <= 0.9 <= e.high)(stats.accuracy_interval(d)) for d in draws]
+    )
     assert 0.92 < covered < 0.98
     # a wider level gives a wider interval; all-right still has a lower end below 1
-    assert stats.accuracy_interval([1] * 50, level=0.99).low < stats.accuracy_interval([1] * 50).low < 1.0
+    assert (
+        stats.accuracy_interval([1] * 50, level=0.99).low
+        < stats.accuracy_interval([1] * 50).low
+        < 1.0
+    )
 
 
 def test_paired_difference_sign_width_and_errors():

@@ -16,13 +16,16 @@ from xai_helpers._text_data import (
     read_reviews_file,
     tokenize,
 )
-from xai_helpers.models import checkpoint_meta, load_pretrained
+from xai_helpers.checkpoints import checkpoint_meta
+from xai_helpers.models import load_pretrained
 
 
 @pytest.fixture(scope="module")
 def net():
     torch.manual_seed(0)
-    return T.SentimentTransformer(["good", "bad", "film", "the", "not", "so", "very", "is", "it", "."]).eval()
+    return T.SentimentTransformer(
+        ["good", "bad", "film", "the", "not", "so", "very", "is", "it", "."]
+    ).eval()
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +131,16 @@ def test_integrated_gradients_match_captum(trained):
         return torch.where(t == 1, out[:, 1] - out[:, 0], out[:, 0] - out[:, 1])
 
     lig = LayerIntegratedGradients(log_odds_fn, trained.embedding)
-    theirs = lig.attribute(ids, baselines=torch.zeros_like(ids), additional_forward_args=(ids, target), n_steps=40,
-                           method="riemann_middle").sum(-1)
-    assert torch.allclose(ours, theirs * (ids != 0), atol=1e-4)  # same Riemann sum, float32 rounding
+    theirs = lig.attribute(
+        ids,
+        baselines=torch.zeros_like(ids),
+        additional_forward_args=(ids, target),
+        n_steps=40,
+        method="riemann_middle",
+    ).sum(-1)
+    assert torch.allclose(
+        ours, theirs * (ids != 0), atol=1e-4
+    )  # same Riemann sum, float32 rounding
 
 
 def test_integrated_gradients_completeness(trained):
@@ -154,12 +164,22 @@ def test_leave_one_out_by_hand(trained):
     ids = trained.vocab.encode([tokens])
     with torch.no_grad():
         full = T.log_odds(trained, ids, 1).item()
-        deleted = [T.log_odds(trained, trained.vocab.encode([tokens[:i] + tokens[i + 1:]]), 1).item()
-                   for i in range(len(tokens))]
-        filled = [T.log_odds(trained, trained.vocab.encode([tokens[:i] + ["<unk>"] + tokens[i + 1:]]), 1).item()
-                  for i in range(len(tokens))]
-    assert np.allclose(T.leave_one_out(trained, ids, 1)[0].numpy(), full - np.array(deleted), atol=1e-5)
-    assert np.allclose(T.leave_one_out(trained, ids, 1, fill=1)[0].numpy(), full - np.array(filled), atol=1e-5)
+        deleted = [
+            T.log_odds(trained, trained.vocab.encode([tokens[:i] + tokens[i + 1 :]]), 1).item()
+            for i in range(len(tokens))
+        ]
+        filled = [
+            T.log_odds(
+                trained, trained.vocab.encode([tokens[:i] + ["<unk>"] + tokens[i + 1 :]]), 1
+            ).item()
+            for i in range(len(tokens))
+        ]
+    assert np.allclose(
+        T.leave_one_out(trained, ids, 1)[0].numpy(), full - np.array(deleted), atol=1e-5
+    )
+    assert np.allclose(
+        T.leave_one_out(trained, ids, 1, fill=1)[0].numpy(), full - np.array(filled), atol=1e-5
+    )
 
 
 def test_leave_one_out_pads_and_single_words(net):
@@ -207,11 +227,15 @@ def test_permuted_attention_only_reorders_the_weights(trained):
     for w in weights:
         assert torch.allclose(w.sort(1).values, alpha.sort(1).values)
         assert (w[1, 1:] == 0).all()
-    assert torch.allclose(out[1], T.log_odds(trained, ids[1:], 1).detach().expand(4))  # one word: nothing to shuffle
+    assert torch.allclose(
+        out[1], T.log_odds(trained, ids[1:], 1).detach().expand(4)
+    )  # one word: nothing to shuffle
 
 
 def test_adversarial_attention_keeps_the_output(trained):
-    ids = trained.vocab.encode(["not the best film of the year , but a charming one", "a dull , lifeless mess"])
+    ids = trained.vocab.encode(
+        ["not the best film of the year , but a charming one", "a dull , lifeless mess"]
+    )
     adv, jsd = T.adversarial_attention(trained, ids, tolerance=0.1)
     with torch.no_grad():
         delta = (T.log_odds(trained, ids, 1, attention=adv) - T.log_odds(trained, ids, 1)).abs()
@@ -223,7 +247,11 @@ def test_states_and_context_distances(trained):
     states = T.collect_token_states(trained, trained.vocab.encode(["good film"]))
     assert set(states) == set(T.LAYERS)
     d = T.context_distances(trained, ["good", "bad", "dull"])
-    assert np.allclose(d["embeddings"], 0) and np.allclose(d["blocks.1"][:, 0], 0) and (d["blocks.1"][:, 2] > 0).all()
+    assert (
+        np.allclose(d["embeddings"], 0)
+        and np.allclose(d["blocks.1"][:, 0], 0)
+        and (d["blocks.1"][:, 2] > 0).all()
+    )
 
 
 def test_token_states_at_keeps_the_order(trained):
@@ -285,4 +313,6 @@ def test_batched_log_odds_equal_one_pass(trained):
     ids = trained.vocab.encode(["a charming film", "dull", "not the best , but fun"])
     with torch.no_grad():
         full = T.log_odds(trained, ids, torch.tensor([1, 0, 1]))
-    assert torch.allclose(T.log_odds(trained, ids, torch.tensor([1, 0, 1]), batch_size=2), full, atol=1e-5)
+    assert torch.allclose(
+        T.log_odds(trained, ids, torch.tensor([1, 0, 1]), batch_size=2), full, atol=1e-5
+    )

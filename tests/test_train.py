@@ -1,8 +1,8 @@
 """xai_helpers.train: every recipe goes through one wrapper, and the reproducibility promise holds.
 
-The promise (README, CONTRIBUTING): the same recipe run twice on the same machine with the same thread
-count gives the same file, bit for bit; anywhere, the metrics land within ``train.TOLERANCES`` of those
-recorded in the shipped checkpoint.
+The promise (README, CONTRIBUTING): the same recipe run twice on the same machine with the same
+thread count gives the same file, bit for bit; anywhere, the metrics land within
+``train.TOLERANCES`` of those recorded in the shipped checkpoint.
 """
 
 from __future__ import annotations
@@ -13,31 +13,41 @@ import numpy as np
 import pytest
 import torch
 
-from xai_helpers import models, train
+from xai_helpers import checkpoints, models, train
 
 
 def test_every_recipe_is_a_pinned_function():
-    assert set(train.RECIPES) == {p.stem for p in models.CHECKPOINT_DIR.glob("*.pt")} == set(train.TOLERANCES)
+    assert (
+        set(train.RECIPES)
+        == {p.stem for p in checkpoints.CHECKPOINT_DIR.glob("*.pt")}
+        == set(train.TOLERANCES)
+    )
     for name, recipe in train.RECIPES.items():
         assert callable(recipe), name
         assert recipe.threads == 1, name  # set by train.training_recipe
         params = inspect.signature(recipe).parameters
         assert "directory" in params and "seed" in params, name
-        assert set(train.TOLERANCES[name]) <= set(models.checkpoint_meta(name)), name
+        assert set(train.TOLERANCES[name]) <= set(checkpoints.checkpoint_meta(name)), name
 
 
 def test_retrain_repeats_bit_for_bit_and_matches_the_record(tmp_path, capsys):
-    """parabola_nets, the cheapest recipe (~3 s on one thread): twice, once through the command line."""
+    """parabola_nets, the cheapest recipe (~3 s on one thread): twice, once through the command
+    line."""
     threads, det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
     train.main(["parabola_nets", "--directory", str(tmp_path / "a")])
     meta = train.RECIPES["parabola_nets"](directory=tmp_path / "b")
     assert "parabola_nets.pt" in capsys.readouterr().out
     a, b = (tmp_path / d / "parabola_nets.pt" for d in "ab")
     assert a.read_bytes() == b.read_bytes()  # the same computation repeated: the same bits
-    shipped = torch.load(models.CHECKPOINT_DIR / "parabola_nets.pt", weights_only=True)
-    assert torch.load(a, weights_only=True)["arch"] == shipped["arch"]  # the class moved; the record did not
-    assert (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()) == (threads, det)  # restored
-    recorded = models.checkpoint_meta("parabola_nets")
+    shipped = torch.load(checkpoints.CHECKPOINT_DIR / "parabola_nets.pt", weights_only=True)
+    assert (
+        torch.load(a, weights_only=True)["arch"] == shipped["arch"]
+    )  # the class moved; the record did not
+    assert (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()) == (
+        threads,
+        det,
+    )  # restored
+    recorded = checkpoints.checkpoint_meta("parabola_nets")
     for key, tol in train.TOLERANCES["parabola_nets"].items():
         assert abs(meta[key] - recorded[key]) <= tol, (key, meta[key], recorded[key])
 
@@ -49,12 +59,15 @@ def test_cli_rejects_unknown_recipe(capsys):
 
 
 def test_mnist_cnn_retrain_within_tolerance_of_the_shipped_one(tmp_path):
-    """The notebooks' main model (~20 s on one thread): its test accuracy within the stated tolerance."""
+    """The notebooks' main model (~20 s on one thread): its test accuracy within the stated
+    tolerance."""
     meta = train.RECIPES["mnist_cnn"](directory=tmp_path)
-    recorded = models.checkpoint_meta("mnist_cnn")
+    recorded = checkpoints.checkpoint_meta("mnist_cnn")
     for key, tol in train.TOLERANCES["mnist_cnn"].items():
         assert abs(meta[key] - recorded[key]) <= tol, (key, meta[key], recorded[key])
-    assert models.checkpoint_meta("mnist_cnn", directory=tmp_path) == meta  # the file records what was measured
+    assert (
+        checkpoints.checkpoint_meta("mnist_cnn", directory=tmp_path) == meta
+    )  # the file records what was measured
 
 
 def test_recipes_registered():
@@ -75,7 +88,9 @@ def test_fit_is_deterministic_and_learns(mnist):
 
     (m1, l1), (m2, l2) = run(), run()
     assert l1 == l2
-    assert all(torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values())
+    )
     assert l1[-1] < l1[0]
 
 
@@ -84,7 +99,9 @@ def test_fit_validates_input():
     with pytest.raises(ValueError, match="int64"):
         train.fit(m, torch.rand(4, 1, 28, 28), torch.zeros(4), progress=False)
     with pytest.raises(ValueError, match="epochs"):
-        train.fit(m, torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.long), epochs=0, progress=False)
+        train.fit(
+            m, torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.long), epochs=0, progress=False
+        )
 
 
 def test_random_flip_deterministic():
@@ -101,7 +118,9 @@ def test_train_gan_is_deterministic():
     G1, h1 = train.train_gan(X, **kw)
     G2, h2 = train.train_gan(X, **kw)
     assert h1 == h2
-    assert all(torch.equal(a, b) for a, b in zip(G1.state_dict().values(), G2.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(G1.state_dict().values(), G2.state_dict().values())
+    )
     with pytest.raises(ValueError, match="28x28"):
         train.train_gan(torch.rand(4, 1, 16, 16), epochs=1, progress=False)
 
@@ -111,8 +130,12 @@ def test_tree_regularized_training_runs_and_is_deterministic():
     from xai_helpers.trees import param_vector
 
     X, y = make_parabola(120, seed=0)
-    a, ha = train.train_tree_regularized(X, y, 0.5, epochs=8, refresh=4, n_jitter=3, warmup=4, surrogate_epochs=30, progress=False)
-    b, hb = train.train_tree_regularized(X, y, 0.5, epochs=8, refresh=4, n_jitter=3, warmup=4, surrogate_epochs=30, progress=False)
+    a, ha = train.train_tree_regularized(
+        X, y, 0.5, epochs=8, refresh=4, n_jitter=3, warmup=4, surrogate_epochs=30, progress=False
+    )
+    b, hb = train.train_tree_regularized(
+        X, y, 0.5, epochs=8, refresh=4, n_jitter=3, warmup=4, surrogate_epochs=30, progress=False
+    )
     assert torch.equal(param_vector(a), param_vector(b))
     assert ha["apl"] == hb["apl"] and len(ha["apl_hat"]) >= 1
     with pytest.raises(ValueError, match="lam"):
@@ -125,10 +148,14 @@ def test_tree_regularized_records_the_surrogate_before_its_refit():
     from xai_helpers.data import make_parabola
 
     X, y = make_parabola(120, seed=0)
-    _, h = train.train_tree_regularized(X, y, 0.5, epochs=12, refresh=4, n_jitter=3, warmup=4, surrogate_epochs=30, progress=False)
+    _, h = train.train_tree_regularized(
+        X, y, 0.5, epochs=12, refresh=4, n_jitter=3, warmup=4, surrogate_epochs=30, progress=False
+    )
     prior = np.array(h["apl_hat_prior"])
     assert len(prior) == len(h["epoch"]) == len(h["apl"])
-    assert np.isnan(prior[:2]).all()  # no Ω̂ yet at epoch 0; the first one is fitted at epoch 4 (warmup), after its estimate
+    assert np.isnan(
+        prior[:2]
+    ).all()  # no Ω̂ yet at epoch 0; the first one is fitted at epoch 4 (warmup), after its estimate
     assert np.isfinite(prior[2:]).all()
     _, h0 = train.train_tree_regularized(X, y, 0.0, epochs=8, refresh=4, progress=False)
     assert np.isnan(h0["apl_hat_prior"]).all()  # λ = 0: no surrogate at all
@@ -139,8 +166,10 @@ def test_shipped_parabola_sweep_matches_its_record():
     from xai_helpers.trees import tree_complexity
 
     sweep = models.load_pretrained("parabola_sweep")
-    meta = models.checkpoint_meta("parabola_sweep")
-    assert [(r["lam"], r["seed"]) for r in meta["runs"]] == [(lam, s) for lam in meta["lams"] for s in meta["seeds"]]
+    meta = checkpoints.checkpoint_meta("parabola_sweep")
+    assert [(r["lam"], r["seed"]) for r in meta["runs"]] == [
+        (lam, s) for lam in meta["lams"] for s in meta["seeds"]
+    ]
     X, _ = make_parabola(500, noise=0.1, seed=0)
     X_te, y_te = make_parabola(1000, noise=0.0, seed=1)
     for r in meta["runs"][:: len(meta["seeds"]) + 1]:  # a few networks across the sweep

@@ -1,4 +1,5 @@
-"""Tests of xai_helpers.trees: tree surrogates (fidelity, path length) and tree regularization's surrogate Ω̂."""
+"""Tests of xai_helpers.trees: tree surrogates (fidelity, path length) and tree regularization's
+surrogate Ω̂."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from xai_helpers import trees as T
 
 
 def test_average_path_length_by_hand():
-    # y = [0, 1, 1, 1] on x = 0..3: root splits at 0.5 (leaf for x=0), the right side is pure -> depth 1 everywhere.
+    # y = [0, 1, 1, 1] on x = 0..3: root splits at 0.5 (leaf for x=0), the right side is pure ->
+    # depth 1 everywhere.
     X = np.array([[0.0], [1.0], [2.0], [3.0]])
     tree = DecisionTreeClassifier(random_state=0).fit(X, [0, 1, 1, 1])
     assert T.average_path_length(tree, X) == 1.0
-    # y = [0, 1, 0, 0]: the root splits at 1.5 (Gini 0.25 beats 0.33 at 0.5), the left side {0, 1} again
-    # at 0.5 -> paths 2, 2, 1, 1 -> mean 1.5; on the two left points alone -> 2.
+    # y = [0, 1, 0, 0]: the root splits at 1.5 (Gini 0.25 beats 0.33 at 0.5), the left side {0, 1}
+    # again at 0.5 -> paths 2, 2, 1, 1 -> mean 1.5; on the two left points alone -> 2.
     tree2 = DecisionTreeClassifier(random_state=0).fit(X, [0, 1, 0, 0])
     assert tree2.tree_.threshold[0] == 1.5 and tree2.get_depth() == 2
     assert T.average_path_length(tree2, X) == pytest.approx(1.5)
@@ -56,7 +58,10 @@ def test_fidelity_curve_queries_the_black_box_once_per_data_set():
     curve = T.fidelity_curve(bb, X, X_holdout, [1, 2, 4, 8], features=lambda A: A * 2)
     assert sorted(calls) == [100, 300]  # X once and X_holdout once, not once per depth
     calls.clear()
-    alone = [T.tree_surrogate(bb, X, d, X_holdout=X_holdout, features=lambda A: A * 2) for d in [1, 2, 4, 8]]
+    alone = [
+        T.tree_surrogate(bb, X, d, X_holdout=X_holdout, features=lambda A: A * 2)
+        for d in [1, 2, 4, 8]
+    ]
     assert len(calls) == 8
     # the shared answers give the same trees as fitting each depth on its own
     assert curve["fidelity"].tolist() == [s.fidelity for s in alone]
@@ -72,13 +77,13 @@ def test_tree_surrogate_bad_input():
         T.tree_surrogate(bb, X, 2, X_holdout=np.zeros((3, 5)))
     with pytest.raises(ValueError, match="non-integer"):
         T.tree_surrogate(lambda A: A[:, 0] + 0.5, X, 2)
-    with pytest.raises(TypeError, match="black_box"):
+    with pytest.raises(TypeError, match="predict_fn"):
         T.tree_surrogate("model", X, 2)
     with pytest.raises(ValueError, match="8 rows"):
         T.tree_surrogate(bb, X[:4], 2)
 
 
-# --------------------------------------------------------------------------- tree regularization: the surrogate Ω̂
+# ------------------------------------------------------------ tree regularization: the surrogate Ω̂
 
 
 def test_apl_surrogate_learns_a_function_of_parameters():
@@ -98,13 +103,16 @@ def test_tree_frontier_direct_and_distilled():
     Xt, yt = make_parabola(400, noise=0.0, seed=1)
     f = T.tree_frontier(X, y, Xt, yt, depths=[1, 2, 4])
     assert f["depth"].tolist() == [0, 1, 2, 4] and f["apl"][0] == 0.0 and f["leaves"][0] == 1
-    assert f["accuracy"][0] == pytest.approx(float((yt == np.bincount(y).argmax()).mean()))  # depth 0: the majority class
+    assert f["accuracy"][0] == pytest.approx(
+        float((yt == np.bincount(y).argmax()).mean())
+    )  # depth 0: the majority class
     assert np.all(np.diff(f["apl"]) > 0) and f["accuracy"][-1] > f["accuracy"][0] + 0.2
     # a tree of depth 1 asks exactly one question of every row
     assert f["apl"][1] == 1.0
-    # distilled from a black box that *is* an axis-aligned rule: a depth-1 tree copies it, accuracy = the rule's
+    # distilled from a black box that *is* an axis-aligned rule: a depth-1 tree copies it, accuracy
+    # = the rule's
     rule = lambda A: (A[:, 1] > 0.0).astype(int)
-    d = T.tree_frontier(X, y, Xt, yt, depths=[1], black_box=rule)
+    d = T.tree_frontier(X, y, Xt, yt, depths=[1], predict_fn=rule)
     assert d["accuracy"][1] == pytest.approx(float((rule(Xt) == yt).mean()), abs=0.01)
     with pytest.raises(ValueError):
         T.tree_frontier(X, y[:-1], Xt, yt)

@@ -1,4 +1,5 @@
-"""xai_helpers.validation: each check accepts what it should and refuses the rest with a clear message."""
+"""xai_helpers.validation: each check accepts what it should and refuses the rest with a clear
+message."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from xai_helpers import _torch as T
 from xai_helpers import validation as V
 
 
@@ -84,7 +86,9 @@ def test_check_array():
 
 def test_check_labels():
     assert V.check_labels(torch.tensor([0, 2]), 2, num_classes=3).tolist() == [0, 2]
-    with pytest.raises(ValueError, match=r"y must hold one label per sample, shape \(3,\), got \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"y must hold one label per sample, shape \(3,\), got \(2,\)"
+    ):
         V.check_labels([0, 1], 3, "y")
     with pytest.raises(TypeError, match="must be integers"):
         V.check_labels([0.0, 1.0], 2)
@@ -112,15 +116,17 @@ def test_check_image_batch_and_target():
 
 def test_check_classes_and_prepare_batch():
     V.check_classes(torch.tensor([0, 1]), torch.zeros(2, 2))
-    with pytest.raises(ValueError, match=r"target class 2 is out of range: the model has 2 classes \(0..1\)"):
+    with pytest.raises(
+        ValueError, match=r"target class 2 is out of range: the model has 2 classes \(0..1\)"
+    ):
         V.check_classes(torch.tensor([0, 2]), torch.zeros(2, 2))
     with pytest.raises(ValueError, match=r"logits of shape \(N, K\)"):
         V.check_classes(torch.tensor([0]), torch.zeros(2))
     net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2)).train()
-    x, t, dev = V.prepare_batch(net, torch.zeros(3, 1, 2, 2), [0, 1, 1])
+    x, t, dev = T.prepare_batch(net, torch.zeros(3, 1, 2, 2), [0, 1, 1])
     assert t.tolist() == [0, 1, 1] and dev == torch.device("cpu") and not net.training
     with pytest.raises(ValueError, match="class indices start at 0"):
-        V.prepare_batch(net, torch.zeros(3, 1, 2, 2), -1)
+        T.prepare_batch(net, torch.zeros(3, 1, 2, 2), -1)
 
 
 def test_check_layer():
@@ -135,21 +141,3 @@ def test_check_layer():
         V.check_layer(net, net)
     with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
         V.check_layer("net", "0")
-
-
-def test_forward_hook_records_and_removes_its_hook():
-    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
-    with V.forward_hook(net, "0") as rec:
-        assert rec.output is None
-        out = net(torch.ones(4, 2))
-        assert rec.output.shape == (4, 3) and len(net[0]._forward_hooks) == 1
-        assert rec.output.requires_grad  # kept in the graph: gradients w.r.t. it can be taken
-        torch.autograd.grad(out.sum(), rec.output)
-    assert len(net[0]._forward_hooks) == 0
-    with pytest.raises(RuntimeError, match="boom"):
-        with V.forward_hook(net, net[1]):
-            raise RuntimeError("boom")
-    assert len(net[1]._forward_hooks) == 0
-    with pytest.raises(ValueError, match="no layer"):
-        with V.forward_hook(net, "fc"):
-            pass

@@ -42,7 +42,9 @@ def test_interactive_panel_calls_update_with_current_values_and_times_it(monkeyp
     box.value = 6
     fill.value = "black"
     assert calls[1:] == [(6, "grey"), (6, "black")]
-    assert panel.timings == pytest.approx([0.4, 0.6, 0.6])  # each entry is the time its own update took
+    assert panel.timings == pytest.approx(
+        [0.4, 0.6, 0.6]
+    )  # each entry is the time its own update took
     label = panel.children[0].children[-1]
     assert "updated in 0.60 s" in label.value
 
@@ -68,7 +70,10 @@ def test_interactive_panel_sets_its_first_output_itself_without_capturing():
     open_before = plt.get_fignums()
     panel = widgets.interactive_panel(update, k=widgets.int_slider("k", 1, 0, 3))
     out = panel.children[1]
-    assert [o["output_type"] for o in out.outputs] == ["display_data", "stream"] and out.msg_id == ""
+    assert [o["output_type"] for o in out.outputs] == [
+        "display_data",
+        "stream",
+    ] and out.msg_id == ""
     assert base64.b64decode(out.outputs[0]["data"]["image/png"]).startswith(b"\x89PNG")
     assert out.outputs[1]["text"] == "drawn\nk=1\n"
     assert plt.get_fignums() == open_before  # the figure went into the panel, none is left open

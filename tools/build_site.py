@@ -1,18 +1,26 @@
-"""The course site (``make html``): Jupyter Book 2 builds ``build/html/`` from the executed notebooks.
+"""The course site (``make html``): Jupyter Book 2 builds ``build/html/`` from the executed
+notebooks.
 
-    .venv/bin/python tools/build_site.py [notebooks/00_why_explain.ipynb ...] [--out build/html] [--timeout 600]
+    .venv/bin/python tools/build_site.py [notebooks/00_why_explain.ipynb ...] [--out build/html]
+    [--timeout 600]
 
-1. **Execute** every notebook top to bottom (nbclient, kernel ``python3``, in its own folder; the notebook
-   files are never written to) into ``build/book/notebooks/``. This step is ours because Jupyter Book's
-   own execution (``--execute``) does not save the widgets' state, and without it no page could show a
-   widget in its last state; nbclient saves it in the notebook as JupyterLab does.
-2. **Build** with Jupyter Book: ``jupyter-book build --html`` in ``build/book/``, with ``myst.yml`` (its
-   table of contents restricted to the notebooks given) and the site template ``tools/site_template``,
-   which lays Jupyter Book's content out as static pages and draws each widget in its last state.
-3. **Check** the site in ``--out``: every notebook has its page, and every page shows as many figures as
-   its notebook drew (image outputs, those in widget output areas included), each image file present.
+1. **Execute** every notebook top to bottom (nbclient, kernel ``python3``, in its own folder; the
+notebook
+   files are never written to) into ``build/book/notebooks/``. This step is ours because Jupyter
+   Book's own execution (``--execute``) does not save the widgets' state, and without it no page
+   could show a widget in its last state; nbclient saves it in the notebook as JupyterLab does.
+2. **Build** with Jupyter Book: ``jupyter-book build --html`` in ``build/book/``, with ``myst.yml``
+(its
+   table of contents restricted to the notebooks given) and the site template
+   ``tools/site_template``, which lays Jupyter Book's content out as static pages and draws each
+   widget in its last state.
+3. **Check** the site in ``--out``: every notebook has its page, and every page shows as many
+figures as
+   its notebook drew (image outputs, those in widget output areas included), each image file
+   present.
 
-Runs offline. The build takes as long as running every notebook, plus some 15 s for Jupyter Book itself.
+Runs offline. The build takes as long as running every notebook, plus some 15 s for Jupyter Book
+itself.
 """
 
 from __future__ import annotations
@@ -38,19 +46,26 @@ LOCAL_IMG = re.compile(r'<img src="(?!https?://)([^"]+)"')
 
 
 def execute(path: Path, out_dir: Path, timeout: float) -> Path:
-    """Run ``path`` in its folder and write the executed copy, widget state included, to ``out_dir``."""
+    """Run ``path`` in its folder and write the executed copy, widget state included, to
+    ``out_dir``."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        store_widget_state=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     out = out_dir / path.name
     nbformat.write(nb, out)
     return out
 
 
 def figures_drawn(nb: nbformat.NotebookNode) -> int:
-    """How many figures the executed ``nb`` shows: image outputs, and images in the output areas of its widgets."""
+    """How many figures the executed ``nb`` shows: image outputs, and images in the output areas of
+    its widgets."""
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
 
     def in_widget(model_id: str, seen: set[str]) -> int:
@@ -58,8 +73,12 @@ def figures_drawn(nb: nbformat.NotebookNode) -> int:
             return 0
         seen.add(model_id)
         st = state[model_id].get("state", {})
-        n = sum(1 for o in st.get("outputs", []) if any(m in o.get("data", {}) for m in IMAGE_MIMES))
-        return n + sum(in_widget(str(ref).removeprefix("IPY_MODEL_"), seen) for ref in st.get("children", []))
+        n = sum(
+            1 for o in st.get("outputs", []) if any(m in o.get("data", {}) for m in IMAGE_MIMES)
+        )
+        return n + sum(
+            in_widget(str(ref).removeprefix("IPY_MODEL_"), seen) for ref in st.get("children", [])
+        )
 
     count = 0
     for cell in nb.cells:
@@ -73,7 +92,8 @@ def figures_drawn(nb: nbformat.NotebookNode) -> int:
 
 
 def write_config(notebooks: list[Path], book: Path) -> None:
-    """``myst.yml`` for ``book``: the course's, with its table of contents restricted to ``notebooks`` (in that order)."""
+    """``myst.yml`` for ``book``: the course's, with its table of contents restricted to
+    ``notebooks`` (in that order)."""
     config = yaml.safe_load((ROOT / "myst.yml").read_text())
     order = {Path(e["file"]).name: i for i, e in enumerate(config["project"]["toc"])}
     names = sorted((p.name for p in notebooks), key=lambda n: (order.get(n, len(order)), n))
@@ -87,12 +107,16 @@ def jupyter_book(book: Path, log=print) -> None:
     cmd = [sys.executable, "-m", "jupyter_book", "build", "--html", "--ci"]
     run = subprocess.run(cmd, cwd=book, capture_output=True, text=True)
     if run.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({run.returncode}):\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}")
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed "
+            f"({run.returncode}):\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
+        )
     log(run.stdout.strip().splitlines()[-1] if run.stdout.strip() else "jupyter-book done")
 
 
 def pages_by_notebook(book: Path) -> dict[str, str]:
-    """Notebook file name -> page slug, from Jupyter Book's content (``_build/site/content/*.json``)."""
+    """Notebook file name -> page slug, from Jupyter Book's content
+    (``_build/site/content/*.json``)."""
     out = {}
     for f in (book / "_build" / "site" / "content").glob("*.json"):
         content = json.loads(f.read_text())
@@ -101,7 +125,8 @@ def pages_by_notebook(book: Path) -> dict[str, str]:
 
 
 def check_site(out_dir: Path, book: Path) -> list[str]:
-    """Problems with the site in ``out_dir`` built from the executed notebooks in ``book/notebooks``."""
+    """Problems with the site in ``out_dir`` built from the executed notebooks in
+    ``book/notebooks``."""
     problems = []
     slugs = pages_by_notebook(book)
     for nb_path in sorted((book / "notebooks").glob("*.ipynb")):
@@ -111,7 +136,9 @@ def check_site(out_dir: Path, book: Path) -> list[str]:
             problems.append(f"{nb_path.name} has no page")
             continue
         images = LOCAL_IMG.findall(page.read_text(encoding="utf-8"))
-        missing = [src for src in images if not src.startswith("data:") and not (out_dir / src).is_file()]
+        missing = [
+            src for src in images if not src.startswith("data:") and not (out_dir / src).is_file()
+        ]
         if missing:
             problems.append(f"{page.name}: image files missing: {', '.join(missing[:3])}")
         wanted = figures_drawn(nbformat.read(nb_path, as_version=4))
@@ -120,8 +147,11 @@ def check_site(out_dir: Path, book: Path) -> list[str]:
     return problems
 
 
-def build(notebooks: list[Path], out_dir: Path, work: Path, timeout: float = 600, log=print) -> list[str]:
-    """Execute ``notebooks``, build the site with Jupyter Book into ``out_dir``; return the problems found."""
+def build(
+    notebooks: list[Path], out_dir: Path, work: Path, timeout: float = 600, log=print
+) -> list[str]:
+    """Execute ``notebooks``, build the site with Jupyter Book into ``out_dir``; return the problems
+    found."""
     shutil.rmtree(work, ignore_errors=True)
     (work / "notebooks").mkdir(parents=True)
     for path in notebooks:
@@ -139,9 +169,19 @@ def build(notebooks: list[Path], out_dir: Path, work: Path, timeout: float = 600
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("notebooks", nargs="*", type=Path, help="default: the notebooks in myst.yml's table of contents")
+    ap.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        help="default: the notebooks in myst.yml's table of contents",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "html")
-    ap.add_argument("--work", type=Path, default=ROOT / "build" / "book", help="executed notebooks and Jupyter Book's _build/")
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / "build" / "book",
+        help="executed notebooks and Jupyter Book's _build/",
+    )
     ap.add_argument("--timeout", type=float, default=600, help="seconds per cell")
     args = ap.parse_args(argv)
     toc = yaml.safe_load((ROOT / "myst.yml").read_text())["project"]["toc"]
@@ -150,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     problems = build(notebooks, args.out, args.work, args.timeout)
     for p in problems:
         print(f"PROBLEM: {p}")
-    print(f"{len(notebooks)} pages in {args.out} ({time.perf_counter() - t0:.0f} s); "
-          f"{'every page exists and shows every figure its notebook drew' if not problems else f'{len(problems)} problem(s)'}")
+    print(
+        f"{len(notebooks)} pages in {args.out} ({time.perf_counter() - t0:.0f} s); "
+        f"{'every page exists and shows every figure its notebook drew' if not problems else f'{len(problems)} problem(s)'}"  # noqa: E501
+    )
     return 1 if problems else 0
 
 

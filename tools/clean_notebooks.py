@@ -1,8 +1,9 @@
-"""Store notebooks clean: no outputs or execution counts, the standard `python3` kernel, no editor metadata.
+"""Store notebooks clean: no outputs or execution counts, the standard `python3` kernel, no editor
+metadata.
 
-The course notebooks (``NN_*.ipynb``) also get their nbgrader cell metadata, generated from the exercise
-markers by ``tools/homework.py`` (so the metadata is never edited by hand, and cleaning never strips it).
-A misplaced marker stops the cleaner with the notebook, cell and line.
+The course notebooks (``NN_*.ipynb``) also get their nbgrader cell metadata, generated from the
+exercise markers by ``tools/homework.py`` (so the metadata is never edited by hand, and cleaning
+never strips it). A misplaced marker stops the cleaner with the notebook, cell and line.
 
 Usage: python tools/clean_notebooks.py [notebooks/*.ipynb]
 """

@@ -1,33 +1,36 @@
 """Homework with nbgrader: metadata from the course's markers, and the student release.
 
-The notebooks in ``notebooks/`` are the instructor's *source* version. Their exercises are written with
-nbgrader's own delimiters plus two header lines, and this tool turns them into nbgrader's cell metadata:
+The notebooks in ``notebooks/`` are the instructor's *source* version. Their exercises are written
+with nbgrader's own delimiters plus two header lines, and this tool turns them into nbgrader's cell
+metadata:
 
-- a code cell with a ``### BEGIN SOLUTION`` … ``### END SOLUTION`` region is a **solution cell** (autograded
-  by the check cell after it);
-- a code cell whose first line is ``# Check exercise N (P points)`` is an **autograded test cell** worth
-  ``P`` points; reference comparisons inside it go between ``### BEGIN HIDDEN TESTS`` and
+- a code cell with a ``### BEGIN SOLUTION`` … ``### END SOLUTION`` region is a **solution cell**
+  (autograded by the check cell after it);
+- a code cell whose first line is ``# Check exercise N (P points)`` is an **autograded test cell**
+  worth ``P`` points; reference comparisons inside it go between ``### BEGIN HIDDEN TESTS`` and
   ``### END HIDDEN TESTS`` (removed from what students get, restored when grading);
 - a markdown cell whose first line is ``**Answer to exercise N** (P points, graded by hand)`` is a
   **manually graded answer**; its model answer sits between the solution delimiters;
 - every other cell is **locked** (read-only), so a student cannot delete or edit a check.
 
-Like nbgrader, any line *containing* ``BEGIN SOLUTION`` (with any number of ``#``) is a delimiter, so what
-this tool recognizes is exactly what nbgrader removes. A delimiter anywhere else (in a locked cell, nested,
-unbalanced) is an error that names the notebook, the cell and the line.
+Like nbgrader, any line *containing* ``BEGIN SOLUTION`` (with any number of ``#``) is a delimiter,
+so what this tool recognizes is exactly what nbgrader removes. A delimiter anywhere else (in a
+locked cell, nested, unbalanced) is an error that names the notebook, the cell and the line.
 
-``tools/clean_notebooks.py`` writes this metadata into every notebook it cleans, so it is generated from the
-markers, never edited by hand, and it survives the cleaner.
+``tools/clean_notebooks.py`` writes this metadata into every notebook it cleans, so it is generated
+from the markers, never edited by hand, and it survives the cleaner.
 
-The **student release** is built by nbgrader itself (``nbgrader generate_assignment``: solutions and hidden
-tests removed, checksums added, so the copies can be collected and autograded), one assignment per notebook:
+The **student release** is built by nbgrader itself (``nbgrader generate_assignment``: solutions and
+hidden tests removed, checksums added, so the copies can be collected and autograded), one
+assignment per notebook:
 
     .venv/bin/python tools/homework.py release build/student       # make student
-    .venv/bin/python tools/homework.py check build/student         # no solution, no hidden test left
+    .venv/bin/python tools/homework.py check build/student         # no solution, no hidden test
+    left
 
-``build/student/`` is the tree students get (the released notebooks, the package, the environment files); it is
-what goes on the ``student`` branch that the badges, the Colab cell and the hub image point to
-(``tools/homework.py publish`` commits it there).
+``build/student/`` is the tree students get (the released notebooks, the package, the environment
+files); it is what goes on the ``student`` branch that the badges, the Colab cell and the hub image
+point to (``tools/homework.py publish`` commits it there).
 """
 
 from __future__ import annotations
@@ -67,19 +70,31 @@ ROOT = Path(__file__).resolve().parent.parent
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 CHECK_RE = re.compile(r"^#\s*Check exercise\s+(\d+)\s*\((\d+(?:\.\d+)?)\s+points?\)\s*$")
-ANSWER_RE = re.compile(r"^\*\*Answer to exercise\s+(\d+)\*\*\s*\((\d+(?:\.\d+)?)\s+points?,\s*graded by hand\)\s*$")
+ANSWER_RE = re.compile(
+    r"^\*\*Answer to exercise\s+(\d+)\*\*\s*\((\d+(?:\.\d+)?)\s+points?,\s*graded by hand\)\s*$"
+)
 EXERCISE_RE = re.compile(r"\*\*Exercise\s+(\d+)\.?\*\*")
-# What students get besides the released notebooks (no tests: they hold reference solutions for grading).
-STUDENT_FILES = ("xai_helpers", "binder", "environment.yml", "requirements.txt", "pyproject.toml", "LICENSE", "data")
+# What students get besides the released notebooks (no tests: they hold reference solutions for
+# grading).
+STUDENT_FILES = (
+    "xai_helpers",
+    "binder",
+    "environment.yml",
+    "requirements.txt",
+    "pyproject.toml",
+    "LICENSE",
+    "data",
+)
 
-# nbgrader configuration the course needs (written into the course folder): the notebooks' slowest cells take
-# seconds on a laptop but longer on a loaded grading machine, so the per-cell timeout is raised from 30 s.
+# nbgrader configuration the course needs (written into the course folder): the notebooks' slowest
+# cells take seconds on a laptop but longer on a loaded grading machine, so the per-cell timeout is
+# raised from 30 s.
 NBGRADER_CONFIG = """\
 c = get_config()
 c.CourseDirectory.root = {root!r}
-c.Execute.timeout = 300          # seconds per cell (nbgrader's default, 30 s, is too short on a loaded grader)
-c.Execute.allow_errors = True    # a failing cell costs its points, not the whole notebook
-c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+c.Execute.timeout = 300          # seconds per cell (nbgrader's default, 30 s, is too short on a
+loaded grader) c.Execute.allow_errors = True    # a failing cell costs its points, not the whole
+notebook c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 """
 
@@ -102,16 +117,19 @@ def regions(source: str, begin: str, end: str, where: str = "cell") -> list[tupl
     --------
     >>> regions("a\\n## BEGIN SOLUTION\\nb\\n## END SOLUTION", BEGIN_SOLUTION, END_SOLUTION)
     [(2, 4)]
-    >>> regions("### END SOLUTION", BEGIN_SOLUTION, END_SOLUTION, "00.ipynb, cell 3")
+    >>> where = "00.ipynb, cell 3"
+    >>> regions("### END SOLUTION", BEGIN_SOLUTION, END_SOLUTION, where)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    homework.MarkerError: 00.ipynb, cell 3, line 1: 'END SOLUTION' without a 'BEGIN SOLUTION' before it
+    homework.MarkerError: 00.ipynb, cell 3, line 1: 'END SOLUTION' without a 'BEGIN SOLUTION' ...
     """
     found, start = [], None
     for i, line in enumerate(source.split("\n"), start=1):
         if begin in line:
             if start is not None:
-                raise MarkerError(f"{where}, line {i}: '{begin}' inside the region opened on line {start}")
+                raise MarkerError(
+                    f"{where}, line {i}: '{begin}' inside the region opened on line {start}"
+                )
             start = i
         elif end in line:
             if start is None:
@@ -123,8 +141,17 @@ def regions(source: str, begin: str, end: str, where: str = "cell") -> list[tupl
     return found
 
 
-def _meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: float | None = None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution, "task": False}
+def _meta(
+    grade_id: str, *, grade: bool, solution: bool, locked: bool, points: float | None = None
+) -> dict:
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if grade:
         meta["points"] = int(points) if float(points).is_integer() else float(points)
     return meta
@@ -133,9 +160,9 @@ def _meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: f
 def nbgrader_metadata(nb: nbformat.NotebookNode, name: str = "") -> nbformat.NotebookNode:
     """A copy of ``nb`` whose cells carry nbgrader's metadata, generated from the markers.
 
-    Raises :class:`MarkerError` (with notebook, cell and line) for a solution region outside a solution
-    cell or an answer cell, hidden tests outside a check cell, unbalanced or nested delimiters, and two
-    cells with the same grade id.
+    Raises :class:`MarkerError` (with notebook, cell and line) for a solution region outside a
+    solution cell or an answer cell, hidden tests outside a check cell, unbalanced or nested
+    delimiters, and two cells with the same grade id.
 
     Examples
     --------
@@ -163,21 +190,43 @@ def nbgrader_metadata(nb: nbformat.NotebookNode, name: str = "") -> nbformat.Not
             if m and not answer:
                 exercise = int(m.group(1))
         if hidden and not check:
-            raise MarkerError(f"{where}, line {hidden[0][0]}: hidden tests outside a check cell "
-                              "(its first line must be '# Check exercise N (P points)')")
+            raise MarkerError(
+                f"{where}, line {hidden[0][0]}: hidden tests outside a check cell "
+                "(its first line must be '# Check exercise N (P points)')"
+            )
         if check:
             if sol:
-                raise MarkerError(f"{where}, line {sol[0][0]}: a check cell must not hold a solution region")
-            meta = _meta(f"ex{check.group(1)}-check", grade=True, solution=False, locked=True, points=float(check.group(2)))
+                raise MarkerError(
+                    f"{where}, line {sol[0][0]}: a check cell must not hold a solution region"
+                )
+            meta = _meta(
+                f"ex{check.group(1)}-check",
+                grade=True,
+                solution=False,
+                locked=True,
+                points=float(check.group(2)),
+            )
         elif answer:
             if not sol:
-                raise MarkerError(f"{where}: an answer cell needs its model answer between '### {BEGIN_SOLUTION}' "
-                                  f"and '### {END_SOLUTION}' lines")
-            meta = _meta(f"ex{answer.group(1)}-answer", grade=True, solution=True, locked=False, points=float(answer.group(2)))
+                raise MarkerError(
+                    f"{where}: an answer cell needs its model answer between '### "
+                    f"{BEGIN_SOLUTION}' "
+                    f"and '### {END_SOLUTION}' lines"
+                )
+            meta = _meta(
+                f"ex{answer.group(1)}-answer",
+                grade=True,
+                solution=True,
+                locked=False,
+                points=float(answer.group(2)),
+            )
         elif sol:
             if cell.cell_type != "code":
-                raise MarkerError(f"{where}, line {sol[0][0]}: a solution region in a markdown cell that is not an answer "
-                                  "cell (first line '**Answer to exercise N** (P points, graded by hand)')")
+                raise MarkerError(
+                    f"{where}, line {sol[0][0]}: a solution region in a markdown cell that "
+                    "is not an answer "
+                    "cell (first line '**Answer to exercise N** (P points, graded by hand)')"
+                )
             if exercise is None:
                 raise MarkerError(f"{where}: a solution cell before any '**Exercise N**' statement")
             meta = _meta(f"ex{exercise}-solution", grade=False, solution=True, locked=False)
@@ -197,12 +246,18 @@ def nbgrader_metadata(nb: nbformat.NotebookNode, name: str = "") -> nbformat.Not
 
 
 def total_points(nb: nbformat.NotebookNode) -> float:
-    """The points of a notebook whose cells carry nbgrader metadata (autograded plus graded by hand)."""
-    return sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    """The points of a notebook whose cells carry nbgrader metadata (autograded plus graded by
+    hand)."""
+    return sum(
+        c.metadata.get("nbgrader", {}).get("points", 0)
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    )
 
 
 def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """What nbgrader's own preprocessors give students: solutions and hidden tests removed, outputs cleared.
+    """What nbgrader's own preprocessors give students: solutions and hidden tests removed, outputs
+    cleared.
 
     Uses nbgrader's ``ClearSolutions``, ``ClearHiddenTests`` and ``ClearOutput``, so it matches
     ``nbgrader generate_assignment`` except for the checksums (use :func:`build_release` for those).
@@ -228,7 +283,8 @@ def _notebooks(src: Path) -> list[Path]:
 
 
 def make_course(course: Path, notebooks: Iterable[Path]) -> list[str]:
-    """An nbgrader course folder at ``course``: config plus ``source/<stem>/<stem>.ipynb`` per notebook."""
+    """An nbgrader course folder at ``course``: config plus ``source/<stem>/<stem>.ipynb`` per
+    notebook."""
     course.mkdir(parents=True, exist_ok=True)
     (course / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(root=str(course.resolve())))
     names = []
@@ -243,21 +299,27 @@ def make_course(course: Path, notebooks: Iterable[Path]) -> list[str]:
 
 def nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run the ``nbgrader`` command line inside ``course`` (raises with its output if it fails)."""
-    bindir = Path(sys.executable).parent  # nbgrader calls `alembic` and the kernel from PATH: use this environment's
+    bindir = Path(
+        sys.executable
+    ).parent  # nbgrader calls `alembic` and the kernel from PATH: use this environment's
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
     exe = bindir / "nbgrader"
     cmd = [str(exe) if exe.exists() else "nbgrader", *args]
     res = subprocess.run(cmd, cwd=course, capture_output=True, text=True, timeout=timeout, env=env)
     if res.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(args)} failed "
+            f"({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
+        )
     return res
 
 
 def build_release(dest: str | Path = "build/student", src: str | Path = ROOT / "notebooks") -> Path:
-    """The student tree at ``dest``: nbgrader's released notebooks (with checksums) plus the package.
+    """The student tree at ``dest``: nbgrader's released notebooks (with checksums) plus the
+    package.
 
-    Each notebook is its own nbgrader assignment; ``dest/notebooks/`` holds the released copies (what
-    ``nbgrader release_assignment`` hands out), ``dest/`` the files in :data:`STUDENT_FILES`.
+    Each notebook is its own nbgrader assignment; ``dest/notebooks/`` holds the released copies
+    (what ``nbgrader release_assignment`` hands out), ``dest/`` the files in :data:`STUDENT_FILES`.
     """
     dest = Path(dest)
     notebooks = _notebooks(Path(src))
@@ -270,14 +332,18 @@ def build_release(dest: str | Path = "build/student", src: str | Path = ROOT / "
             shutil.rmtree(dest)
         (dest / "notebooks").mkdir(parents=True)
         for name in names:
-            shutil.copy2(course / "release" / name / f"{name}.ipynb", dest / "notebooks" / f"{name}.ipynb")
+            shutil.copy2(
+                course / "release" / name / f"{name}.ipynb", dest / "notebooks" / f"{name}.ipynb"
+            )
     index = Path(src) / "index.ipynb"
     if index.exists():
         shutil.copy2(index, dest / "notebooks" / "index.ipynb")
     for item in STUDENT_FILES:
         path = ROOT / item
         if path.is_dir():
-            shutil.copytree(path, dest / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                path, dest / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
         elif path.exists():
             shutil.copy2(path, dest / item)
     (dest / "README.md").write_text(STUDENT_README)
@@ -287,22 +353,31 @@ def build_release(dest: str | Path = "build/student", src: str | Path = ROOT / "
 STUDENT_README = """\
 # Explainable ML, the course: student release
 
-The notebooks in `notebooks/` are your homework: each exercise has a cell with `# YOUR CODE HERE` (or
-`YOUR ANSWER HERE` for a written answer) and a check cell after it. The checks you see test the shape and the
-obvious; your instructor grades with further tests. Install with `pip install -r requirements.txt && pip
-install -e .`, then open `notebooks/index.ipynb` in JupyterLab.
+The notebooks in `notebooks/` are your homework: each exercise has a cell with `# YOUR CODE HERE`
+(or `YOUR ANSWER HERE` for a written answer) and a check cell after it. The checks you see test the
+shape and the obvious; your instructor grades with further tests. Install with `pip install -r
+requirements.txt && pip install -e .`, then open `notebooks/index.ipynb` in JupyterLab.
 """
 
 
 def check_release(dest: str | Path) -> list[str]:
-    """Problems in a student tree: any solution or hidden test left, or a notebook nbgrader cannot grade.
+    """Problems in a student tree: any solution or hidden test left, or a notebook nbgrader cannot
+    grade.
 
     Returns a list of messages (empty when the release is clean).
     """
     dest = Path(dest)
     problems = []
     for path in sorted(dest.rglob("*")):
-        if not path.is_file() or path.suffix not in {".ipynb", ".py", ".md", ".txt", ".yml", ".toml", ".cfg"}:
+        if not path.is_file() or path.suffix not in {
+            ".ipynb",
+            ".py",
+            ".md",
+            ".txt",
+            ".yml",
+            ".toml",
+            ".cfg",
+        }:
             continue
         text = path.read_text(errors="replace")
         for marker in (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN):
@@ -315,36 +390,66 @@ def check_release(dest: str | Path) -> list[str]:
             problems.append(f"{path.name}: no graded cell (nbgrader would score it 0/0)")
         for c in graded:
             if "checksum" not in c.metadata["nbgrader"]:
-                problems.append(f"{path.name}: graded cell {c.metadata['nbgrader']['grade_id']} has no checksum")
+                problems.append(
+                    f"{path.name}: graded cell {c.metadata['nbgrader']['grade_id']} has no checksum"
+                )
     return problems
 
 
 def publish(dest: str | Path, branch: str = "student") -> str:
-    """Commit the student tree ``dest`` as the whole content of ``branch`` (created if missing); returns the commit."""
+    """Commit the student tree ``dest`` as the whole content of ``branch`` (created if missing);
+    returns the commit."""
     dest = Path(dest).resolve()
     problems = check_release(dest)
     if problems:
         raise RuntimeError("refusing to publish a release with problems:\n" + "\n".join(problems))
     with tempfile.TemporaryDirectory(prefix="xai-student-") as tmp:
         wt = Path(tmp) / "wt"
-        exists = subprocess.run(["git", "rev-parse", "--verify", "--quiet", branch], cwd=ROOT, capture_output=True).returncode == 0
+        exists = (
+            subprocess.run(
+                ["git", "rev-parse", "--verify", "--quiet", branch], cwd=ROOT, capture_output=True
+            ).returncode
+            == 0
+        )
         if exists:
-            subprocess.run(["git", "worktree", "add", str(wt), branch], cwd=ROOT, check=True, capture_output=True)
+            subprocess.run(
+                ["git", "worktree", "add", str(wt), branch],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
         else:
-            subprocess.run(["git", "worktree", "add", "--detach", str(wt)], cwd=ROOT, check=True, capture_output=True)
-            subprocess.run(["git", "checkout", "--orphan", branch], cwd=wt, check=True, capture_output=True)
+            subprocess.run(
+                ["git", "worktree", "add", "--detach", str(wt)],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+            subprocess.run(
+                ["git", "checkout", "--orphan", branch], cwd=wt, check=True, capture_output=True
+            )
         try:
-            subprocess.run(["git", "rm", "-rqf", "--ignore-unmatch", "."], cwd=wt, check=True, capture_output=True)
+            subprocess.run(
+                ["git", "rm", "-rqf", "--ignore-unmatch", "."],
+                cwd=wt,
+                check=True,
+                capture_output=True,
+            )
             shutil.copytree(dest, wt, dirs_exist_ok=True)
             subprocess.run(["git", "add", "-A"], cwd=wt, check=True)
             subprocess.run(["git", "commit", "-qm", "Student release"], cwd=wt, check=True)
-            return subprocess.run(["git", "rev-parse", "HEAD"], cwd=wt, check=True, capture_output=True, text=True).stdout.strip()
+            return subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=wt, check=True, capture_output=True, text=True
+            ).stdout.strip()
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, capture_output=True)
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, capture_output=True
+            )
 
 
 def exercises(nb: nbformat.NotebookNode, name: str = "") -> list[tuple[int, str, float, bool]]:
-    """``(N, first sentence of the statement, points, graded by hand?)`` for each exercise of ``nb``."""
+    """``(N, first sentence of the statement, points, graded by hand?)`` for each exercise of
+    ``nb``."""
     nb = nbgrader_metadata(nb, name)
     statements: dict[int, str] = {}
     points: dict[int, float] = {}
@@ -354,15 +459,22 @@ def exercises(nb: nbformat.NotebookNode, name: str = "") -> list[tuple[int, str,
         if cell.cell_type == "markdown" and not meta["grade"]:
             m = EXERCISE_RE.search(cell.source)
             if m:
-                rest = cell.source[m.end():]
-                rest = re.sub(r"^\s*\(\d+(?:\.\d+)?\s+points?[^)]*\)\.?\s*", "", rest).strip().replace("\n", " ")
+                rest = cell.source[m.end() :]
+                rest = (
+                    re.sub(r"^\s*\(\d+(?:\.\d+)?\s+points?[^)]*\)\.?\s*", "", rest)
+                    .strip()
+                    .replace("\n", " ")
+                )
                 statements[int(m.group(1))] = re.split(r"(?<=[.?!:])\s", rest, maxsplit=1)[0]
         if meta["grade"]:
             n = int(meta["grade_id"][2:].split("-")[0])
             points[n] = points.get(n, 0) + meta["points"]
             if meta["solution"]:
                 by_hand.add(n)
-    return [(n, statements.get(n, ""), points.get(n, 0), n in by_hand) for n in sorted(set(statements) | set(points))]
+    return [
+        (n, statements.get(n, ""), points.get(n, 0), n in by_hand)
+        for n in sorted(set(statements) | set(points))
+    ]
 
 
 def exercise_table(paths: Iterable[Path]) -> str:
@@ -370,34 +482,46 @@ def exercise_table(paths: Iterable[Path]) -> str:
     lines = ["| notebook | exercise | points |", "|---|---|---|"]
     for p in paths:
         for n, text, pts, hand in exercises(nbformat.read(p, as_version=4), p.name):
-            lines.append(f"| {p.name[:2]} | {n}. {text}{' *(graded by hand)*' if hand else ''} | {pts:g} |")
+            lines.append(
+                f"| {p.name[:2]} | {n}. {text}{' *(graded by hand)*' if hand else ''} | {pts:g} |"
+            )
     return "\n".join(lines)
 
 
-README_BLOCK = re.compile(r"(<!-- BEGIN generated: exercises[^\n]*-->\n).*?(<!-- END generated: exercises -->)", re.S)
+README_BLOCK = re.compile(
+    r"(<!-- BEGIN generated: exercises[^\n]*-->\n).*?(<!-- END generated: exercises -->)", re.S
+)
 
 
 def update_readme(readme: Path = ROOT / "README.md", src: Path = ROOT / "notebooks") -> bool:
     """Rewrite the README's generated exercise table; returns whether it changed."""
     text = readme.read_text()
-    new = README_BLOCK.sub(lambda m: m.group(1) + exercise_table(_notebooks(src)) + "\n" + m.group(2), text)
+    new = README_BLOCK.sub(
+        lambda m: m.group(1) + exercise_table(_notebooks(src)) + "\n" + m.group(2), text
+    )
     if new != text:
         readme.write_text(new)
     return new != text
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="nbgrader homework: metadata from markers, the student release.")
+    parser = argparse.ArgumentParser(
+        description="nbgrader homework: metadata from markers, the student release."
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("release", help="build the student tree with nbgrader generate_assignment")
     r.add_argument("dest", nargs="?", default="build/student")
     r.add_argument("--src", default=str(ROOT / "notebooks"))
     c = sub.add_parser("check", help="fail if a student tree holds a solution or hidden test")
     c.add_argument("dest", nargs="?", default="build/student")
-    k = sub.add_parser("course", help="write an nbgrader course folder (config with the raised timeout, source/)")
+    k = sub.add_parser(
+        "course", help="write an nbgrader course folder (config with the raised timeout, source/)"
+    )
     k.add_argument("dest", nargs="?", default="course")
     k.add_argument("--src", default=str(ROOT / "notebooks"))
-    sub.add_parser("exercise-table", help="rewrite the README's table of exercises from the notebooks")
+    sub.add_parser(
+        "exercise-table", help="rewrite the README's table of exercises from the notebooks"
+    )
     p = sub.add_parser("publish", help="commit a checked student tree to the student branch")
     p.add_argument("dest", nargs="?", default="build/student")
     p.add_argument("--branch", default="student")
@@ -409,7 +533,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     if args.cmd == "check":
         problems = check_release(args.dest)
-        print("\n".join(problems) or f"{args.dest}: no solution or hidden test; every graded cell has a checksum")
+        print(
+            "\n".join(problems)
+            or f"{args.dest}: no solution or hidden test; every graded cell has a checksum"
+        )
         return 1 if problems else 0
     if args.cmd == "course":
         names = make_course(Path(args.dest), _notebooks(Path(args.src)))

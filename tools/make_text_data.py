@@ -27,7 +27,10 @@ OUT = Path(__file__).resolve().parents[1] / "xai_helpers" / "corpora"
 
 
 def _write_gz(path: Path, text: str) -> None:
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz,
+    ):
         gz.write(text.encode("utf-8"))
 
 
@@ -40,7 +43,9 @@ def main(src: str) -> None:
     out.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     _write_gz(OUT / "rotten_tomatoes.csv.gz", buf.getvalue())
     rows = []
-    for line in (src_dir / "vaderSentiment" / "vader_lexicon.txt").read_text(encoding="utf-8").splitlines():
+    for line in (
+        (src_dir / "vaderSentiment" / "vader_lexicon.txt").read_text(encoding="utf-8").splitlines()
+    ):
         parts = line.split("\t")
         if len(parts) >= 2 and re.fullmatch(r"[a-z][a-z'\-]*", parts[0]):
             rows.append(f"{parts[0]}\t{float(parts[1]):.2f}\n")

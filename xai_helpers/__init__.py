@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import importlib
 
-from ._setup import COURSE_CMAP, COURSE_DIVERGING_CMAP, get_device, model_device, seed_everything, setup
+from ._runtime import COURSE_CMAP, COURSE_DIVERGING_CMAP, get_device, seed_everything, setup
+from ._torch import model_device
 
 __version__ = "0.1.0"
 
@@ -29,12 +30,12 @@ __all__ = [
 _SUBMODULES = {
     "activation_maximization",
     "attribution",
+    "checkpoints",
     "data",
     "evaluation",
     "generative",
-    "lime",
+    "local_surrogates",
     "models",
-    "monsters",
     "plotting",
     "representations",
     "attacks",

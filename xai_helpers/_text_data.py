@@ -57,7 +57,9 @@ def tokenize(sentence: str) -> list[str]:
         raise TypeError(f"sentence must be a str, got {type(sentence).__name__}")
     tokens = _TOKEN.findall(sentence.lower())
     if not tokens:
-        raise ValueError(f"the sentence {sentence!r} is empty: it holds no word or punctuation mark")
+        raise ValueError(
+            f"the sentence {sentence!r} is empty: it holds no word or punctuation mark"
+        )
     return tokens
 
 
@@ -74,7 +76,9 @@ class Vocabulary:
     def __init__(self, words: Sequence[str]):
         words = list(words)
         if len(set(words)) != len(words) or PAD in words or UNK in words:
-            raise ValueError("the words of a vocabulary must be distinct and exclude <pad> and <unk>")
+            raise ValueError(
+                "the words of a vocabulary must be distinct and exclude <pad> and <unk>"
+            )
         self.itos = [PAD, UNK, *words]
         self.stoi = {w: i for i, w in enumerate(self.itos)}
 
@@ -85,13 +89,17 @@ class Vocabulary:
     def build(cls, sentences: Iterable[Sequence[str]], min_count: int = 2) -> Vocabulary:
         """The words seen at least ``min_count`` times in tokenized ``sentences``, most frequent first."""
         counts = Counter(w for s in sentences for w in s)
-        return cls(sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w)))
+        return cls(
+            sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+        )
 
     def unknown(self, tokens: Sequence[str]) -> list[str]:
         """The tokens this vocabulary maps to ``<unk>``."""
         return [t for t in tokens if t not in self.stoi]
 
-    def encode(self, sentences: str | Sequence[str] | Sequence[Sequence[str]], max_len: int = MAX_LEN) -> torch.Tensor:
+    def encode(
+        self, sentences: str | Sequence[str] | Sequence[Sequence[str]], max_len: int = MAX_LEN
+    ) -> torch.Tensor:
         """Ids of one sentence (a string) or several (a list of strings or of token lists), padded with 0: ``(N, L)``.
 
         Words outside the vocabulary become ``<unk>`` (id 1), as rare words did in training; list them with
@@ -110,7 +118,9 @@ class Vocabulary:
             if not tokens:
                 raise ValueError("an empty sentence has no word to explain")
             if len(tokens) > max_len:
-                raise ValueError(f"the sentence has {len(tokens)} tokens; the model takes at most {max_len}")
+                raise ValueError(
+                    f"the sentence has {len(tokens)} tokens; the model takes at most {max_len}"
+                )
             rows.append([self.stoi.get(t, 1) for t in tokens])
         if not rows:
             raise ValueError("no sentence given")
@@ -121,7 +131,10 @@ class Vocabulary:
 
     def decode(self, ids: torch.Tensor) -> list[list[str]]:
         """The tokens of each row of ``ids``, padding dropped."""
-        return [[self.itos[int(i)] for i in row if int(i) != 0] for row in torch.as_tensor(ids).reshape(-1, ids.shape[-1])]
+        return [
+            [self.itos[int(i)] for i in row if int(i) != 0]
+            for row in torch.as_tensor(ids).reshape(-1, ids.shape[-1])
+        ]
 
 
 @dataclass
@@ -163,7 +176,9 @@ def read_reviews_file(raw: bytes) -> tuple[list[str], np.ndarray, np.ndarray]:
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, pd.errors.ParserError) as e:
         raise ValueError(f"the review corpus is corrupt (expected gzip-compressed CSV): {e}") from e
     if list(df.columns) != ["label", "text", "movie"]:
-        raise ValueError(f"the review corpus must have columns label,text,movie; got {list(df.columns)}")
+        raise ValueError(
+            f"the review corpus must have columns label,text,movie; got {list(df.columns)}"
+        )
     bad = sorted(set(df["label"]) - {"fresh", "rotten"})
     if bad:
         raise ValueError(f"labels must be 'fresh' or 'rotten', got {bad[:3]}")
@@ -210,7 +225,9 @@ def load_reviews(test_size: float = 0.2, seed: int = 0, raw: bytes | None = None
     texts, y, movie = read_reviews_file(raw)
     tokens = [tokenize(t)[:MAX_LEN] for t in texts]
     movies = np.array(sorted(set(movie)))
-    held = set(np.random.default_rng(seed).permutation(movies)[: int(round(test_size * len(movies)))])
+    held = set(
+        np.random.default_rng(seed).permutation(movies)[: int(round(test_size * len(movies)))]
+    )
     test = np.array([m in held for m in movie])
     pick = lambda mask: [tokens[i] for i in np.flatnonzero(mask)]  # noqa: E731
     return ReviewSplit(pick(~test), y[~test], movie[~test], pick(test), y[test], movie[test])
@@ -229,12 +246,18 @@ def load_valence_lexicon(raw: bytes | None = None) -> dict[str, float]:
         try:
             raw = _read_bytes("vader_valence.tsv.gz")
         except FileNotFoundError as e:
-            raise FileNotFoundError("xai_helpers/corpora/vader_valence.tsv.gz is missing: reinstall xai_helpers") from e
+            raise FileNotFoundError(
+                "xai_helpers/corpora/vader_valence.tsv.gz is missing: reinstall xai_helpers"
+            ) from e
     try:
         lines = gzip.decompress(raw).decode("utf-8").splitlines()
         out = {w: float(v) for w, v in (line.split("\t") for line in lines[1:])}
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as e:
-        raise ValueError(f"the valence lexicon is corrupt (expected gzip-compressed word<TAB>rating lines): {e}") from e
+        raise ValueError(
+            f"the valence lexicon is corrupt (expected gzip-compressed word<TAB>rating lines): {e}"
+        ) from e
     if lines[0] != "word\tvalence" or not out:
-        raise ValueError("the valence lexicon is corrupt: expected a header 'word<TAB>valence' and at least one row")
+        raise ValueError(
+            "the valence lexicon is corrupt: expected a header 'word<TAB>valence' and at least one row"
+        )
     return out

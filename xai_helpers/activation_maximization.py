@@ -31,7 +31,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ._setup import model_device
+from ._torch import forward_hook, model_device
 from .evaluation import total_variation
 from .validation import (
     check_image_batch,
@@ -41,7 +41,6 @@ from .validation import (
     check_nonnegative,
     check_positive,
     check_seed,
-    forward_hook,
 )
 
 __all__ = [
@@ -66,7 +65,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Objective:
-    """What to maximize: a filter's summed feature map (``kind="filter"``) or a class score (``kind="class"``).
+    """What to maximize: a filter's summed feature map (``kind="filter"``) or a class score
+    (``kind="class"``).
 
     Build it with :func:`filter_objective` or :func:`class_objective`; one image is optimized
     per entry of ``indices`` (a channel of ``layer``, or a class).
@@ -86,16 +86,26 @@ class Objective:
         if self.kind == "class":
             out = model(x)
             if idx.max() >= out.shape[1]:
-                raise ValueError(f"class {int(idx.max())} is out of range: the model has {out.shape[1]} classes (0..{out.shape[1] - 1})")
+                raise ValueError(
+                    f"class {int(idx.max())} is out of range: the model has {out.shape[1]} "
+                    f"classes (0..{out.shape[1] - 1})"
+                )
             if self.score == "log_prob":
                 out = out.log_softmax(1)
             return out.gather(1, idx[:, None])[:, 0]
         act = layer_activations(model, x, self.layer)
         if act.ndim != 4:
-            raise ValueError(f"layer {self.layer!r} outputs shape {tuple(act.shape)}; a filter objective needs a conv feature map (N, C, H, W)")
+            raise ValueError(
+                f"layer {self.layer!r} outputs shape {tuple(act.shape)}; a filter "
+                "objective needs a conv feature map (N, C, H, W)"
+            )
         if idx.max() >= act.shape[1]:
-            raise ValueError(f"channel {int(idx.max())} is out of range: layer {self.layer!r} has {act.shape[1]} filters (0..{act.shape[1] - 1})")
+            raise ValueError(
+                f"channel {int(idx.max())} is out of range: layer {self.layer!r} has "
+                f"{act.shape[1]} filters (0..{act.shape[1] - 1})"
+            )
         return act[torch.arange(len(x), device=x.device), idx].sum((1, 2))
+
 
 def filter_objective(layer: str, channels: int | Sequence[int]) -> Objective:
     """Maximize ``Σ_i Σ_j a_ij``, the summed feature map of filter ``channel`` of ``layer``.
@@ -117,8 +127,10 @@ def filter_objective(layer: str, channels: int | Sequence[int]) -> Objective:
     chans = check_indices(channels, "channels")
     return Objective("filter", tuple(chans), layer=layer)
 
+
 def class_objective(classes: int | Sequence[int], score: str = "logit") -> Objective:
-    """Maximize the class score ``y_i`` (the logit, or its log-probability) of each class in ``classes``.
+    """Maximize the class score ``y_i`` (the logit, or its log-probability) of each class in
+    ``classes``.
 
     Examples
     --------
@@ -130,8 +142,10 @@ def class_objective(classes: int | Sequence[int], score: str = "logit") -> Objec
         raise ValueError(f"score must be 'logit' or 'log_prob', got {score!r}")
     return Objective("class", tuple(cls), score=score)
 
+
 def layer_activations(model: nn.Module, x: torch.Tensor, layer: str | nn.Module) -> torch.Tensor:
-    """The output of ``layer`` (a name or the submodule) when ``model`` runs on ``x`` (gradients flow).
+    """The output of ``layer`` (a name or the submodule) when ``model`` runs on ``x`` (gradients
+    flow).
 
     Examples
     --------
@@ -145,8 +159,15 @@ def layer_activations(model: nn.Module, x: torch.Tensor, layer: str | nn.Module)
 
 
 @torch.no_grad()
-def filter_scores(model: nn.Module, x: torch.Tensor, layer: str | nn.Module, reduce: str = "sum", batch_size: int = 500) -> torch.Tensor:
-    """Each filter's response to each image: ``Σ_i Σ_j a_ij`` (``reduce="sum"``) or its strongest unit (``"max"``).
+def filter_scores(
+    model: nn.Module,
+    x: torch.Tensor,
+    layer: str | nn.Module,
+    reduce: str = "sum",
+    batch_size: int = 500,
+) -> torch.Tensor:
+    """Each filter's response to each image: ``Σ_i Σ_j a_ij`` (``reduce="sum"``) or its strongest
+    unit (``"max"``).
 
     The lecture's objective for filter *k* is the sum of its feature map ``a_ij``; its strongest
     unit is what the top-activating patches show. Computed in batches, without gradients.
@@ -191,7 +212,10 @@ def filter_scores(model: nn.Module, x: torch.Tensor, layer: str | nn.Module, red
     for s in range(0, len(x), batch_size):
         act = layer_activations(model, x[s : s + batch_size].to(device), layer)
         if act.ndim != 4:
-            raise ValueError(f"layer {layer!r} outputs shape {tuple(act.shape)}; filter scores need a feature map (N, F, h, w)")
+            raise ValueError(
+                f"layer {layer!r} outputs shape {tuple(act.shape)}; filter scores need a "
+                "feature map (N, F, h, w)"
+            )
         out.append((act.sum((2, 3)) if reduce == "sum" else act.amax((2, 3))).cpu())
     return torch.cat(out)
 
@@ -214,6 +238,7 @@ class L1:
     def penalty(self, x: torch.Tensor) -> torch.Tensor:
         return self.weight * x.abs().sum((1, 2, 3))
 
+
 @dataclass(frozen=True)
 class L2:
     """``λ Σ_ij X_ij²``: small pixel values overall.
@@ -229,6 +254,7 @@ class L2:
     def penalty(self, x: torch.Tensor) -> torch.Tensor:
         return self.weight * x.pow(2).sum((1, 2, 3))
 
+
 @dataclass(frozen=True)
 class TotalVariation:
     """``λ Σ |X_{i+1,j} − X_ij| + |X_{i,j+1} − X_ij|``: neighbouring pixels alike (smooth strokes).
@@ -243,6 +269,7 @@ class TotalVariation:
 
     def penalty(self, x: torch.Tensor) -> torch.Tensor:
         return self.weight * total_variation(x, normalize=False)  # the one copy, in evaluation
+
 
 @dataclass(frozen=True)
 class Jitter:
@@ -264,11 +291,20 @@ class Jitter:
         h, w = x.shape[-2:]
         return nn.functional.pad(x, (p, p, p, p))[..., dy : dy + h, dx : dx + w]
 
+
 def _affine(x: torch.Tensor, scale: float, angle_deg: float) -> torch.Tensor:
     a = math.radians(angle_deg)
-    theta = torch.tensor([[math.cos(a) / scale, -math.sin(a) / scale, 0.0], [math.sin(a) / scale, math.cos(a) / scale, 0.0]], dtype=x.dtype, device=x.device)
+    theta = torch.tensor(
+        [
+            [math.cos(a) / scale, -math.sin(a) / scale, 0.0],
+            [math.sin(a) / scale, math.cos(a) / scale, 0.0],
+        ],
+        dtype=x.dtype,
+        device=x.device,
+    )
     grid = nn.functional.affine_grid(theta.expand(len(x), 2, 3), list(x.shape), align_corners=False)
     return nn.functional.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
+
 
 @dataclass(frozen=True)
 class RandomScale:
@@ -276,7 +312,8 @@ class RandomScale:
 
     Examples
     --------
-    >>> RandomScale(0.9, 1.1).transform(torch.ones(2, 1, 8, 8), torch.Generator().manual_seed(0)).shape
+    >>> RandomScale(0.9, 1.1).transform(torch.ones(2, 1, 8, 8),
+    ... torch.Generator().manual_seed(0)).shape
     torch.Size([2, 1, 8, 8])
     """
 
@@ -286,6 +323,7 @@ class RandomScale:
     def transform(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         s = self.low + (self.high - self.low) * torch.rand((), generator=gen).item()
         return _affine(x, s, 0.0)
+
 
 @dataclass(frozen=True)
 class RandomRotate:
@@ -303,9 +341,11 @@ class RandomRotate:
         angle = (2 * torch.rand((), generator=gen).item() - 1) * self.degrees
         return _affine(x, 1.0, angle)
 
+
 @dataclass(frozen=True)
 class Blur:
-    """Gaussian blur of width ``sigma`` (pixels) before each step: the model sees no high-frequency noise.
+    """Gaussian blur of width ``sigma`` (pixels) before each step: the model sees no high-frequency
+    noise.
 
     Examples
     --------
@@ -323,11 +363,15 @@ class Blur:
         k = 2 * math.ceil(2 * self.sigma) + 1
         return gaussian_blur(x, [k, k], [self.sigma, self.sigma])
 
+
 def _check_regularizers(regularizers: object) -> tuple[list, list]:
     if regularizers is None:
         return [], []
     if not isinstance(regularizers, Sequence):
-        raise TypeError(f"regularizers must be a list (e.g. [L1(0.05), Jitter(1)]), got {type(regularizers).__name__}")
+        raise TypeError(
+            "regularizers must be a list (e.g. [L1(0.05), Jitter(1)]), got "
+            f"{type(regularizers).__name__}"
+        )
     penalties, transforms = [], []
     for r in regularizers:
         if hasattr(r, "penalty"):
@@ -336,18 +380,23 @@ def _check_regularizers(regularizers: object) -> tuple[list, list]:
         elif hasattr(r, "transform"):
             transforms.append(r)
         else:
-            raise TypeError(f"{r!r} is not a regularizer: expected L1, L2, TotalVariation, Jitter, RandomScale, RandomRotate or Blur")
+            raise TypeError(
+                f"{r!r} is not a regularizer: expected L1, L2, TotalVariation, Jitter, "
+                "RandomScale, RandomRotate or Blur"
+            )
     return penalties, transforms
 
 
-# --------------------------------------------------------------------------- activation maximization
+# -------------------------------------------------------------------------- activation maximization
 
 
 class AMResult(NamedTuple):
-    """What :func:`activation_maximization` returns: ``images`` (N, C, H, W) and ``history`` (steps, N), on the CPU."""
+    """What :func:`activation_maximization` returns: ``images`` (N, C, H, W) and ``history`` (steps,
+    N), on the CPU."""
 
     images: torch.Tensor
     history: torch.Tensor
+
 
 def activation_maximization(
     model: nn.Module,
@@ -363,14 +412,15 @@ def activation_maximization(
     progress: bool = False,
     clip: bool = True,
 ) -> AMResult:
-    """Gradient ascent on the input, the network frozen: ``X* = argmax_X objective(X) − Σ penalties``.
+    """Gradient ascent on the input, the network frozen: ``X* = argmax_X objective(X) − Σ
+    penalties``.
 
     One image per index of ``objective`` is optimized (all in one batch) with Adam, starting from
     faint uniform noise; after each step the pixels are clipped to ``value_range`` (the valid
     range of the model's inputs). Each of these choices is a constraint on X*: ``optimizer="sgd"``,
     ``clip=False`` and ``init_scale=1`` (uniform noise in ``value_range``) give the unconstrained
-    ascent of the lecture, ``X ← X + lr·∇``. Transformation regularizers (jitter, scale, rotation, blur)
-    change the image the model sees at each step, not the image that is kept.
+    ascent of the lecture, ``X ← X + lr·∇``. Transformation regularizers (jitter, scale, rotation,
+    blur) change the image the model sees at each step, not the image that is kept.
 
     Parameters
     ----------
@@ -409,7 +459,8 @@ def activation_maximization(
     >>> res = activation_maximization(MnistCNN().eval(), filter_objective("conv2", 0), steps=20)
     >>> bool(res.history[-1, 0] > res.history[0, 0])
     True
-    >>> free = activation_maximization(MnistCNN().eval(), class_objective(3), steps=5, lr=1.0, optimizer="sgd", init_scale=1.0, clip=False)
+    >>> free = activation_maximization(MnistCNN().eval(), class_objective(3), steps=5, lr=1.0,
+    ... optimizer="sgd", init_scale=1.0, clip=False)
     >>> free.images.shape
     torch.Size([1, 1, 28, 28])
     """
@@ -418,7 +469,10 @@ def activation_maximization(
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
     if not isinstance(objective, Objective):
-        raise TypeError(f"objective must come from filter_objective(...) or class_objective(...), got {type(objective).__name__}")
+        raise TypeError(
+            "objective must come from filter_objective(...) or class_objective(...), got "
+            f"{type(objective).__name__}"
+        )
     steps = check_int(steps, "steps", minimum=1)
     lr = check_positive(lr, "lr")
     if not isinstance(clip, bool):
@@ -465,8 +519,11 @@ def activation_maximization(
 # --------------------------------------------------------------------------- real patches
 
 
-def receptive_field(model: nn.Module, layer: str, shape: tuple[int, int, int] = (1, 28, 28)) -> tuple[int, int]:
-    """Height and width of the input region one unit of ``layer`` sees (measured from the gradient's support).
+def receptive_field(
+    model: nn.Module, layer: str, shape: tuple[int, int, int] = (1, 28, 28)
+) -> tuple[int, int]:
+    """Height and width of the input region one unit of ``layer`` sees (measured from the gradient's
+    support).
 
     Examples
     --------
@@ -477,24 +534,45 @@ def receptive_field(model: nn.Module, layer: str, shape: tuple[int, int, int] = 
     box = _unit_box(model, layer, shape)[0]
     return box[1] - box[0], box[3] - box[2]
 
-def _unit_box(model: nn.Module, layer: str, shape: tuple[int, int, int]) -> tuple[tuple[int, int, int, int], tuple[int, int], tuple[int, int]]:
-    """Input box (r0, r1, c0, c1) of the centre unit of ``layer``, that unit's position, and the layer's grid size."""
+
+def _unit_box(
+    model: nn.Module, layer: str, shape: tuple[int, int, int]
+) -> tuple[tuple[int, int, int, int], tuple[int, int], tuple[int, int]]:
+    """Input box (r0, r1, c0, c1) of the centre unit of ``layer``, that unit's position, and the
+    layer's grid size."""
     device = model_device(model)
-    x = torch.rand((1, *shape), generator=torch.Generator().manual_seed(0)).to(device).requires_grad_(True)
+    x = (
+        torch.rand((1, *shape), generator=torch.Generator().manual_seed(0))
+        .to(device)
+        .requires_grad_(True)
+    )
     act = layer_activations(model, x, layer)
     if act.ndim != 4:
-        raise ValueError(f"layer {layer!r} outputs shape {tuple(act.shape)}; patches need a conv feature map (N, C, H, W)")
+        raise ValueError(
+            f"layer {layer!r} outputs shape {tuple(act.shape)}; patches need a conv "
+            "feature map (N, C, H, W)"
+        )
     h, w = act.shape[-2:]
     i, j = h // 2, w // 2
     act[0, :, i, j].sum().backward()
     support = x.grad[0].abs().sum(0) > 0
     rows = torch.nonzero(support.any(1))[:, 0]
     cols = torch.nonzero(support.any(0))[:, 0]
-    return (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1), (i, j), (h, w)
+    return (
+        (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1),
+        (i, j),
+        (h, w),
+    )
+
 
 @torch.no_grad()
 def top_activating_patches(
-    model: nn.Module, x: torch.Tensor, layer: str, channels: int | Sequence[int], k: int = 4, batch_size: int = 500
+    model: nn.Module,
+    x: torch.Tensor,
+    layer: str,
+    channels: int | Sequence[int],
+    k: int = 4,
+    batch_size: int = 500,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` real image patches that activate each filter most (one patch per image at most).
 
@@ -504,12 +582,14 @@ def top_activating_patches(
     Returns
     -------
     (torch.Tensor, torch.Tensor)
-        ``patches`` (len(channels), k, C, ph, pw) and the activations they reached (len(channels), k).
+        ``patches`` (len(channels), k, C, ph, pw) and the activations they reached (len(channels),
+        k).
 
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
-    >>> patches, acts = top_activating_patches(MnistCNN(), torch.rand(6, 1, 28, 28), "conv2", [0, 1], k=2)
+    >>> patches, acts = top_activating_patches(MnistCNN(), torch.rand(6, 1, 28, 28), "conv2", [0,
+    ... 1], k=2)
     >>> patches.shape, acts.shape
     (torch.Size([2, 2, 1, 8, 8]), torch.Size([2, 2]))
     """
@@ -522,9 +602,17 @@ def top_activating_patches(
         (r0, r1, c0, c1), (i0, j0), (h, w) = _unit_box(model, layer, tuple(x.shape[1:]))
     device = model_device(model)
     model.eval()
-    acts = torch.cat([layer_activations(model, x[s : s + batch_size].to(device), layer).to(x.device) for s in range(0, len(x), batch_size)])
+    acts = torch.cat(
+        [
+            layer_activations(model, x[s : s + batch_size].to(device), layer).to(x.device)
+            for s in range(0, len(x), batch_size)
+        ]
+    )
     if max(chans) >= acts.shape[1] or min(chans) < 0:
-        raise ValueError(f"channel {max(chans)} is out of range: layer {layer!r} has {acts.shape[1]} filters (0..{acts.shape[1] - 1})")
+        raise ValueError(
+            f"channel {max(chans)} is out of range: layer {layer!r} has {acts.shape[1]} "
+            f"filters (0..{acts.shape[1] - 1})"
+        )
     sy, sx = x.shape[-2] / h, x.shape[-1] / w
     ph, pw = r1 - r0, c1 - c0
     pad = max(ph, pw)

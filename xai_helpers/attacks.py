@@ -1,4 +1,5 @@
-"""Attacking an explanation: Ghorbani, Abid & Zou, "Interpretation of Neural Networks is Fragile" (AAAI 2019; lecture §11).
+"""Attacking an explanation: Ghorbani, Abid & Zou, "Interpretation of Neural Networks is Fragile"
+(AAAI 2019; lecture §11).
 
 The paper's attacks look for a perturbation δ with ‖δ‖∞ ≤ ε that keeps the model's label but
 changes the explanation: the *top-k attack* lowers the share of the map on the k features that
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._setup import model_device
+from ._torch import model_device
 from .attribution import integrated_gradients, reduce_channels, saliency, smoothgrad
 from .validation import (
     check_fraction,
@@ -49,6 +50,7 @@ __all__ = [
     "explanation_map",
     "METHODS",
     "AttackResult",
+    "AttackSettings",
     "topk_attack",
     "center_of_mass_attack",
     "random_sign_attack",
@@ -59,7 +61,8 @@ METHODS = ("saliency", "smoothgrad", "integrated_gradients")
 
 
 class SoftplusReLU6(nn.Module):
-    """A smooth ReLU6: softplus_β(z) − softplus_β(z − 6), which tends to min(max(z, 0), 6) as β grows.
+    """A smooth ReLU6: softplus_β(z) − softplus_β(z − 6), which tends to min(max(z, 0), 6) as β
+    grows.
 
     EfficientNet-Lite0 (the course's ImageNet model) uses ReLU6; :func:`softplus_copy` swaps each
     ``nn.ReLU6`` for this module, the ReLU6 analogue of the paper's softplus.
@@ -113,14 +116,20 @@ def softplus_copy(model: nn.Module, beta: float = 10.0) -> nn.Module:
                 setattr(parent, name, nn.Softplus(beta=float(beta)))
                 replaced += 1
     if replaced == 0:
-        raise ValueError("model has no nn.ReLU or nn.ReLU6 module to replace (functional relu calls cannot be swapped)")
+        raise ValueError(
+            "model has no nn.ReLU or nn.ReLU6 module to replace (functional relu calls "
+            "cannot be swapped)"
+        )
     for p in smooth.parameters():
         p.requires_grad_(False)
     return smooth
 
 
-def differentiable_saliency(model: nn.Module, x: torch.Tensor, target: torch.Tensor, normalize: bool = True) -> torch.Tensor:
-    """The saliency map max_c |∂y_k/∂x| as a differentiable function of ``x`` (``create_graph=True``).
+def differentiable_saliency(
+    model: nn.Module, x: torch.Tensor, target: torch.Tensor, normalize: bool = True
+) -> torch.Tensor:
+    """The saliency map max_c |∂y_k/∂x| as a differentiable function of ``x``
+    (``create_graph=True``).
 
     Parameters
     ----------
@@ -147,7 +156,9 @@ def differentiable_saliency(model: nn.Module, x: torch.Tensor, target: torch.Ten
     (torch.Size([2, 784]), True)
     """
     if not x.requires_grad:
-        raise ValueError("x must require grad (x.requires_grad_(True)) so the map can be differentiated")
+        raise ValueError(
+            "x must require grad (x.requires_grad_(True)) so the map can be differentiated"
+        )
     score = model(x).gather(1, target[:, None]).sum()
     (g,) = torch.autograd.grad(score, x, create_graph=True)
     s = g.abs().amax(1).flatten(1)
@@ -170,12 +181,12 @@ def differentiable_smoothgrad(
     generator: torch.Generator | None = None,
     normalize: bool = True,
 ) -> torch.Tensor:
-    """SmoothGrad (Smilkov et al. 2017) as a differentiable function of ``x``: the mean of |∂y_k/∂x| over
-    ``n_samples`` noisy copies (noise σ × each image's value range, as :func:`xai_helpers.attribution.smoothgrad`),
-    then the largest over colour channels.
+    """SmoothGrad (Smilkov et al. 2017) as a differentiable function of ``x``: the mean of |∂y_k/∂x|
+    over ``n_samples`` noisy copies (noise σ × each image's value range, as
+    :func:`xai_helpers.attribution.smoothgrad`), then the largest over colour channels.
 
-    The noise is drawn from ``generator`` (a CPU ``torch.Generator``; fresh global draws when None) and
-    kept fixed while differentiating: the map is differentiated for one draw of the noise.
+    The noise is drawn from ``generator`` (a CPU ``torch.Generator``; fresh global draws when None)
+    and kept fixed while differentiating: the map is differentiated for one draw of the noise.
     All ``n_samples × N`` copies go through the model at once (meant for small images).
 
     Returns
@@ -187,16 +198,21 @@ def differentiable_smoothgrad(
     --------
     >>> from xai_helpers.models import MnistCNN
     >>> x = torch.rand(2, 1, 28, 28, requires_grad=True)
-    >>> s = differentiable_smoothgrad(softplus_copy(MnistCNN()), x, torch.tensor([1, 2]), n_samples=4)
+    >>> s = differentiable_smoothgrad(softplus_copy(MnistCNN()), x, torch.tensor([1, 2]),
+    ... n_samples=4)
     >>> s.shape, s.requires_grad
     (torch.Size([2, 784]), True)
     """
     if not x.requires_grad:
-        raise ValueError("x must require grad (x.requires_grad_(True)) so the map can be differentiated")
+        raise ValueError(
+            "x must require grad (x.requires_grad_(True)) so the map can be differentiated"
+        )
     sigma = check_fraction(sigma, "sigma")
     n_samples = check_positive_int(n_samples, "n_samples")
     stdev = sigma * (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3))).detach()
-    noise = torch.randn((n_samples, *x.shape), generator=generator, dtype=x.dtype).to(x.device) * stdev.view(1, -1, 1, 1, 1)
+    noise = torch.randn((n_samples, *x.shape), generator=generator, dtype=x.dtype).to(
+        x.device
+    ) * stdev.view(1, -1, 1, 1, 1)
     xs = (x.unsqueeze(0) + noise).reshape(-1, *x.shape[1:])
     score = model(xs).gather(1, target.repeat(n_samples)[:, None]).sum()
     (g,) = torch.autograd.grad(score, xs, create_graph=True)
@@ -227,23 +243,33 @@ def differentiable_integrated_gradients(
     --------
     >>> from xai_helpers.models import MnistCNN
     >>> x = torch.rand(2, 1, 28, 28, requires_grad=True)
-    >>> s = differentiable_integrated_gradients(softplus_copy(MnistCNN()), x, torch.tensor([1, 2]), n_steps=4)
+    >>> s = differentiable_integrated_gradients(softplus_copy(MnistCNN()), x, torch.tensor([1, 2]),
+    ... n_steps=4)
     >>> s.shape, bool(torch.allclose(s.sum(1), torch.ones(2)))
     (torch.Size([2, 784]), True)
     """
     if not x.requires_grad:
-        raise ValueError("x must require grad (x.requires_grad_(True)) so the map can be differentiated")
+        raise ValueError(
+            "x must require grad (x.requires_grad_(True)) so the map can be differentiated"
+        )
     n_steps = check_positive_int(n_steps, "n_steps")
-    base = torch.zeros_like(x) if baseline is None else baseline.to(device=x.device, dtype=x.dtype).expand_as(x)
+    base = (
+        torch.zeros_like(x)
+        if baseline is None
+        else baseline.to(device=x.device, dtype=x.dtype).expand_as(x)
+    )
     alphas = (torch.arange(n_steps, device=x.device, dtype=x.dtype) + 0.5) / n_steps
-    path = (base.unsqueeze(0) + alphas.view(-1, 1, 1, 1, 1) * (x - base).unsqueeze(0)).reshape(-1, *x.shape[1:])
+    path = (base.unsqueeze(0) + alphas.view(-1, 1, 1, 1, 1) * (x - base).unsqueeze(0)).reshape(
+        -1, *x.shape[1:]
+    )
     score = model(path).gather(1, target.repeat(n_steps)[:, None]).sum()
     (g,) = torch.autograd.grad(score, path, create_graph=True)
     return _normalized(((x - base) * g.view(n_steps, *x.shape).mean(0)).abs().sum(1), normalize)
 
 
 def topk_mask(maps: torch.Tensor, k: int) -> torch.Tensor:
-    """Boolean mask (N, P) of the ``k`` largest entries of each flattened map (ties broken by torch.topk).
+    """Boolean mask (N, P) of the ``k`` largest entries of each flattened map (ties broken by
+    torch.topk).
 
     Examples
     --------
@@ -251,7 +277,10 @@ def topk_mask(maps: torch.Tensor, k: int) -> torch.Tensor:
     [[False, True, True]]
     """
     if not isinstance(maps, torch.Tensor) or maps.ndim < 2:
-        raise ValueError(f"maps must be a tensor (N, ...) of attribution maps, got {getattr(maps, 'shape', type(maps))}")
+        raise ValueError(
+            "maps must be a tensor (N, ...) of attribution maps, got "
+            f"{getattr(maps, 'shape', type(maps))}"
+        )
     flat = maps.detach().flatten(1)
     k = check_positive_int(k, "k")
     if k > flat.shape[1]:
@@ -259,8 +288,11 @@ def topk_mask(maps: torch.Tensor, k: int) -> torch.Tensor:
     return torch.zeros_like(flat, dtype=torch.bool).scatter_(1, flat.topk(k, dim=1).indices, True)
 
 
-def topk_intersection(before: torch.Tensor, after: torch.Tensor, k: int | None = None, fraction: float = 0.1) -> torch.Tensor:
-    """Fraction of the ``k`` most important pixels of ``before`` that are still among the top ``k`` of ``after``.
+def topk_intersection(
+    before: torch.Tensor, after: torch.Tensor, k: int | None = None, fraction: float = 0.1
+) -> torch.Tensor:
+    """Fraction of the ``k`` most important pixels of ``before`` that are still among the top ``k``
+    of ``after``.
 
     The paper's measure of how far an attack moved an explanation: 1 = the same top-k pixels,
     0 = none in common. Attributions are compared by magnitude (pass |IG| for signed maps).
@@ -290,7 +322,10 @@ def topk_intersection(before: torch.Tensor, after: torch.Tensor, k: int | None =
     if not isinstance(before, torch.Tensor) or not isinstance(after, torch.Tensor):
         raise TypeError("before and after must be torch tensors of attribution maps")
     if before.shape != after.shape:
-        raise ValueError(f"before and after must have the same shape, got {tuple(before.shape)} and {tuple(after.shape)}")
+        raise ValueError(
+            f"before and after must have the same shape, got {tuple(before.shape)} and "
+            f"{tuple(after.shape)}"
+        )
     if k is None:
         fraction = check_fraction(fraction, "fraction")
         k = max(1, round(fraction * before[0].numel()))
@@ -299,7 +334,8 @@ def topk_intersection(before: torch.Tensor, after: torch.Tensor, k: int | None =
 
 
 def center_of_mass(maps: torch.Tensor) -> torch.Tensor:
-    """Centre of mass (row, column), in pixels, of each non-negative map (N, H, W): Σ_ij m_ij · (i, j) / Σ_ij m_ij.
+    """Centre of mass (row, column), in pixels, of each non-negative map (N, H, W): Σ_ij m_ij · (i,
+    j) / Σ_ij m_ij.
 
     The paper's second measure: how far an attack moved an explanation is
     ‖center_of_mass(after) − center_of_mass(before)‖ (the "centre-of-mass dislocation"). A map
@@ -315,7 +351,10 @@ def center_of_mass(maps: torch.Tensor) -> torch.Tensor:
     [[1.0, 1.0]]
     """
     if not isinstance(maps, torch.Tensor) or maps.ndim != 3:
-        raise ValueError(f"maps must be a tensor (N, H, W) of non-negative maps, got {getattr(maps, 'shape', type(maps))}")
+        raise ValueError(
+            "maps must be a tensor (N, H, W) of non-negative maps, got "
+            f"{getattr(maps, 'shape', type(maps))}"
+        )
     if bool((maps < 0).any()):
         raise ValueError("maps must be non-negative (pass |attribution| for signed maps)")
     _, h, w = maps.shape
@@ -330,7 +369,8 @@ def center_of_mass(maps: torch.Tensor) -> torch.Tensor:
 def random_sign_perturbation(
     x: torch.Tensor, epsilon: float, clip: tuple[float, float] = (0.0, 1.0), seed: int = 0
 ) -> torch.Tensor:
-    """Ghorbani et al.'s baseline: every input value moved by +ε or −ε at random, then clipped to ``clip``.
+    """Ghorbani et al.'s baseline: every input value moved by +ε or −ε at random, then clipped to
+    ``clip``.
 
     The null of an attack with the same L∞ budget: what a perturbation of the same size does without
     aiming. The signs come from a CPU generator seeded with ``seed`` (the same on every device).
@@ -348,7 +388,13 @@ def random_sign_perturbation(
     epsilon = check_nonnegative(epsilon, "epsilon")
     seed = check_seed(seed)
     lo, hi = _check_clip(clip)
-    signs = torch.randint(0, 2, x.shape, generator=torch.Generator().manual_seed(seed)).to(device=x.device, dtype=x.dtype) * 2 - 1
+    signs = (
+        torch.randint(0, 2, x.shape, generator=torch.Generator().manual_seed(seed)).to(
+            device=x.device, dtype=x.dtype
+        )
+        * 2
+        - 1
+    )
     return (x.detach() + epsilon * signs).clamp(lo, hi)
 
 
@@ -369,7 +415,8 @@ def explanation_map(
     n_steps: int = 16,
     seed: int = 0,
 ) -> torch.Tensor:
-    """The (N, H, W) map an attack is judged on, computed on the real network by :mod:`xai_helpers.attribution`.
+    """The (N, H, W) map an attack is judged on, computed on the real network by
+    :mod:`xai_helpers.attribution`.
 
     ``"saliency"``: max_c |∂y_k/∂x|; ``"smoothgrad"``: :func:`~xai_helpers.attribution.smoothgrad`
     (``sigma``, ``n_samples``, noise ``seed``); ``"integrated_gradients"``: |IG| from the black
@@ -378,7 +425,8 @@ def explanation_map(
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
-    >>> explanation_map(MnistCNN(), torch.rand(2, 1, 28, 28), 3, "integrated_gradients", n_steps=4).shape
+    >>> explanation_map(MnistCNN(), torch.rand(2, 1, 28, 28), 3, "integrated_gradients",
+    ... n_steps=4).shape
     torch.Size([2, 28, 28])
     """
     if method not in METHODS:
@@ -387,12 +435,15 @@ def explanation_map(
         return saliency(model, x, target)
     if method == "smoothgrad":
         return smoothgrad(model, x, target, sigma=sigma, n_samples=n_samples, seed=seed)
-    return reduce_channels(integrated_gradients(model, x, target, baseline="black", n_steps=n_steps), "abs_sum")
+    return reduce_channels(
+        integrated_gradients(model, x, target, baseline="black", n_steps=n_steps), "abs_sum"
+    )
 
 
 @dataclass
 class AttackResult:
-    """What an attack (or its random null) found, one entry per image (all on the device of the attacked ``x``).
+    """What an attack (or its random null) found, one entry per image (all on the device of the
+    attacked ``x``).
 
     Attributes
     ----------
@@ -404,7 +455,8 @@ class AttackResult:
         (N,) bool: the real network's predicted label is unchanged.
     history : torch.Tensor
         (steps + 1,) mean over images of the best value so far of the attack's criterion (the
-        intersection for the top-k attack, the shift for the centre-of-mass attack), after each step.
+        intersection for the top-k attack, the shift for the centre-of-mass attack), after each
+        step.
     shift : torch.Tensor
         (N,) distance in pixels between the centres of mass of the maps before and after.
     before, after : torch.Tensor
@@ -420,23 +472,96 @@ class AttackResult:
     after: torch.Tensor
 
 
-def _search(model, x, target, epsilon, steps, step_size, clip, objective, method, beta, k, fraction,
-            sigma, n_samples, n_steps, seed, progress, aim: bool, desc: str, attack_n_samples=None) -> AttackResult:
-    """The loop shared by the attacks (``aim=True``: signed gradient steps through the softplus copy)
-    and their random null (``aim=False``: fresh random ±ε perturbations). After every step an image
-    keeps its new perturbation only if the real network keeps its label and the criterion improved."""
+@dataclass(frozen=True)
+class AttackSettings:
+    """The settings of one attack (or of its random null): everything but the model, the images and
+    the target.
+
+    Attributes
+    ----------
+    epsilon : float
+        L∞ budget, in the units of ``x``.
+    steps : int
+        Number of iterations (of random draws, for the null).
+    step_size : float, optional
+        Per-step change of each pixel; default ``epsilon / 8``.
+    clip : (float, float)
+        Valid pixel range.
+    objective : {"topk", "center"}
+        What the attack pushes: the top-k intersection down, or the centre of mass away.
+    method : {"saliency", "smoothgrad", "integrated_gradients"}
+        The explanation attacked and judged (see :func:`explanation_map`); ``sigma`` and
+        ``n_samples`` for SmoothGrad, ``n_steps`` for IG.
+    beta : float
+        Softplus sharpness of the differentiated copy.
+    k, fraction : int or None, float
+        Size of the top-k set for the reported intersection (default 10 % of the pixels).
+    sigma, n_samples, n_steps : float, int, int
+        SmoothGrad's noise level and sample count, IG's path points (the judge's map).
+    seed : int
+        Seed of the judge's SmoothGrad noise; the attacker draws fresh noise from ``seed + 1``.
+    attack_n_samples : int, optional
+        Noisy copies in the attacker's differentiated SmoothGrad (default ``n_samples``); the judge,
+        the real network's SmoothGrad, always uses ``n_samples``. A cheaper attacker may be judged
+        on a better-converged map.
+    """
+
+    epsilon: float
+    steps: int
+    step_size: float | None
+    clip: tuple[float, float]
+    objective: str
+    method: str
+    beta: float
+    k: int | None
+    fraction: float
+    sigma: float
+    n_samples: int
+    n_steps: int
+    seed: int
+    attack_n_samples: int | None = None
+
+
+def _search(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor | None,
+    settings: AttackSettings,
+    aim: bool,
+    progress: bool = False,
+    desc: str = "",
+) -> AttackResult:
+    """The loop shared by the attacks (``aim=True``: signed gradient steps through the softplus
+    copy) and their random null (``aim=False``: fresh random ±ε perturbations). After every step an
+    image keeps its new perturbation only if the real network keeps its label and the criterion
+    improved."""
     from tqdm.auto import tqdm
 
     check_image_batch(x)
-    epsilon = check_nonnegative(epsilon, "epsilon")
-    steps = check_positive_int(steps, "steps")
-    step_size = epsilon / 8 if step_size is None else check_nonnegative(step_size, "step_size")
-    lo, hi = _check_clip(clip)
-    seed = check_seed(seed)
+    objective, method, k, fraction = (
+        settings.objective,
+        settings.method,
+        settings.k,
+        settings.fraction,
+    )
+    sigma, n_samples, n_steps = settings.sigma, settings.n_samples, settings.n_steps
+    epsilon = check_nonnegative(settings.epsilon, "epsilon")
+    steps = check_positive_int(settings.steps, "steps")
+    step_size = (
+        epsilon / 8
+        if settings.step_size is None
+        else check_nonnegative(settings.step_size, "step_size")
+    )
+    lo, hi = _check_clip(settings.clip)
+    seed = check_seed(settings.seed)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     n_samples = check_positive_int(n_samples, "n_samples")
-    attack_n_samples = n_samples if attack_n_samples is None else check_positive_int(attack_n_samples, "attack_n_samples")
+    attack_n_samples = (
+        n_samples
+        if settings.attack_n_samples is None
+        else check_positive_int(settings.attack_n_samples, "attack_n_samples")
+    )
     model.eval()
     dev, x_dev = model_device(model), x.device
     x = x.detach().to(dev)
@@ -459,9 +584,11 @@ def _search(model, x, target, epsilon, steps, step_size, clip, objective, method
         return -(center_of_mass(m) - c0).norm(dim=1)
 
     if aim:
-        smooth = softplus_copy(model, beta)
+        smooth = softplus_copy(model, settings.beta)
         top0 = topk_mask(s0, k).to(dev)
-        gen = torch.Generator().manual_seed(seed + 1)  # the attacker's SmoothGrad noise, not the judge's
+        gen = torch.Generator().manual_seed(
+            seed + 1
+        )  # the attacker's SmoothGrad noise, not the judge's
 
         def smooth_map(z):
             if method == "saliency":
@@ -501,47 +628,12 @@ def _search(model, x, target, epsilon, steps, step_size, clip, objective, method
     s1 = real_map(best)
     inter = topk_intersection(s0, s1, k=k)
     shift = (center_of_mass(s1) - c0).norm(dim=1)
-    return AttackResult(*(v.to(x_dev) for v in (best, inter, label_kept, torch.tensor(history, device=dev), shift, s0, s1)))
-
-
-_PARAMS = """
-    Parameters
-    ----------
-    model : nn.Module
-        The network under attack, images (N, C, H, W) → logits; its ReLU/ReLU6 modules are swapped
-        for softplus in the differentiated copy.
-    x : torch.Tensor
-        Images to perturb, in the units of ``clip`` (pixels in [0, 1]: wrap a normalising model first).
-    target : int or sequence of int, optional
-        Class whose map is attacked; default: the model's prediction for each image.
-    epsilon : float
-        L∞ budget, in the units of ``x``.
-    steps : int
-        Number of iterations.
-    step_size : float, optional
-        Per-step change of each pixel; default ``epsilon / 8``.
-    method : {"saliency", "smoothgrad", "integrated_gradients"}
-        The explanation attacked and judged (see :func:`explanation_map`); ``sigma`` and ``n_samples``
-        for SmoothGrad, ``n_steps`` for IG.
-    attack_n_samples : int, optional
-        Noisy copies in the attacker's differentiated SmoothGrad (default ``n_samples``); the judge,
-        the real network's SmoothGrad, always uses ``n_samples``. A cheaper attacker may be judged
-        on a better-converged map.
-    seed : int
-        Seed of the judge's SmoothGrad noise; the attacker draws fresh noise from ``seed + 1``.
-    beta : float
-        Softplus sharpness of the differentiated copy.
-    k, fraction : int or None, float
-        Size of the top-k set for the reported intersection (default 10 % of the pixels).
-    clip : (float, float)
-        Valid pixel range.
-    progress : bool
-        Show a ``tqdm.auto`` progress bar over the steps.
-
-    Returns
-    -------
-    AttackResult
-"""
+    return AttackResult(
+        *(
+            v.to(x_dev)
+            for v in (best, inter, label_kept, torch.tensor(history, device=dev), shift, s0, s1)
+        )
+    )
 
 
 def topk_attack(
@@ -571,22 +663,54 @@ def topk_attack(
     network is checked: an image's perturbation is kept only when its label is unchanged and its
     top-k intersection (real maps) is the lowest seen so far.
 
-    {params}
+    Parameters
+    ----------
+    model : nn.Module
+        The network under attack, images (N, C, H, W) → logits; its ReLU/ReLU6 modules are swapped
+        for softplus in the differentiated copy.
+    x : torch.Tensor
+        Images to perturb, in the units of ``clip`` (pixels in [0, 1]: wrap a normalising model
+        first).
+    target : int or sequence of int, optional
+        Class whose map is attacked; default: the model's prediction for each image.
+    epsilon, k, fraction, steps, step_size, beta, clip, method, sigma, n_samples, n_steps, seed,
+    attack_n_samples
+        The attack's settings, each described in :class:`AttackSettings`.
+    progress : bool
+        Show a ``tqdm.auto`` progress bar over the steps.
+
+    Returns
+    -------
+    AttackResult
 
     Examples
     --------
     >>> from xai_helpers.models import load_pretrained
     >>> from xai_helpers.data import load_mnist
-    >>> res = topk_attack(load_pretrained("mnist_cnn"), load_mnist().X_test[:2], epsilon=0.05, steps=3)
+    >>> res = topk_attack(load_pretrained("mnist_cnn"), load_mnist().X_test[:2], epsilon=0.05,
+    ... steps=3)
     >>> res.x_adv.shape, bool((res.x_adv - load_mnist().X_test[:2]).abs().max() <= 0.05 + 1e-6)
     (torch.Size([2, 1, 28, 28]), True)
     """
-    return _search(model, x, target, epsilon, steps, step_size, clip, "topk", method, beta, k, fraction,
-                   sigma, n_samples, n_steps, seed, progress, aim=True, desc=f"top-k attack ε={epsilon:g}",
-                   attack_n_samples=attack_n_samples)
-
-
-topk_attack.__doc__ = topk_attack.__doc__.replace("{params}", _PARAMS.strip())
+    settings = AttackSettings(
+        epsilon,
+        steps,
+        step_size,
+        clip,
+        "topk",
+        method,
+        beta,
+        k,
+        fraction,
+        sigma,
+        n_samples,
+        n_steps,
+        seed,
+        attack_n_samples,
+    )
+    return _search(
+        model, x, target, settings, aim=True, progress=progress, desc=f"top-k attack ε={epsilon:g}"
+    )
 
 
 def center_of_mass_attack(
@@ -608,29 +732,69 @@ def center_of_mass_attack(
     progress: bool = False,
     attack_n_samples: int | None = None,
 ) -> AttackResult:
-    """Ghorbani, Abid & Zou's centre-of-mass attack: move the map's centre of mass as far as it goes.
+    """Ghorbani, Abid & Zou's centre-of-mass attack: move the map's centre of mass as far as it
+    goes.
 
     Each step follows the sign of the gradient of ‖C(S̃(x_t)) − C₀‖² (C: :func:`center_of_mass`
     of the softplus copy's map; C₀: that of the real network's map of ``x``), then projects into
     the ε-box and ``clip``. An image keeps a step only when the real network keeps its label and
-    the real map's centre moved further than before. ``result.shift`` is the distance moved (pixels).
+    the real map's centre moved further than before. ``result.shift`` is the distance moved
+    (pixels).
 
-    {params}
+    Parameters
+    ----------
+    model : nn.Module
+        The network under attack, images (N, C, H, W) → logits; its ReLU/ReLU6 modules are swapped
+        for softplus in the differentiated copy.
+    x : torch.Tensor
+        Images to perturb, in the units of ``clip`` (pixels in [0, 1]: wrap a normalising model
+        first).
+    target : int or sequence of int, optional
+        Class whose map is attacked; default: the model's prediction for each image.
+    epsilon, k, fraction, steps, step_size, beta, clip, method, sigma, n_samples, n_steps, seed,
+    attack_n_samples
+        The attack's settings, each described in :class:`AttackSettings`.
+    progress : bool
+        Show a ``tqdm.auto`` progress bar over the steps.
+
+    Returns
+    -------
+    AttackResult
 
     Examples
     --------
     >>> from xai_helpers.models import load_pretrained
     >>> from xai_helpers.data import load_mnist
-    >>> res = center_of_mass_attack(load_pretrained("mnist_cnn"), load_mnist().X_test[:2], epsilon=0.1, steps=3)
+    >>> res = center_of_mass_attack(load_pretrained("mnist_cnn"), load_mnist().X_test[:2],
+    ... epsilon=0.1, steps=3)
     >>> res.shift.shape, bool((res.shift > 0).all())
     (torch.Size([2]), True)
     """
-    return _search(model, x, target, epsilon, steps, step_size, clip, "center", method, beta, k, fraction,
-                   sigma, n_samples, n_steps, seed, progress, aim=True, desc=f"centre-of-mass attack ε={epsilon:g}",
-                   attack_n_samples=attack_n_samples)
-
-
-center_of_mass_attack.__doc__ = center_of_mass_attack.__doc__.replace("{params}", _PARAMS.strip())
+    settings = AttackSettings(
+        epsilon,
+        steps,
+        step_size,
+        clip,
+        "center",
+        method,
+        beta,
+        k,
+        fraction,
+        sigma,
+        n_samples,
+        n_steps,
+        seed,
+        attack_n_samples,
+    )
+    return _search(
+        model,
+        x,
+        target,
+        settings,
+        aim=True,
+        progress=progress,
+        desc=f"centre-of-mass attack ε={epsilon:g}",
+    )
 
 
 def random_sign_attack(
@@ -649,12 +813,13 @@ def random_sign_attack(
     k: int | None = None,
     fraction: float = 0.1,
 ) -> AttackResult:
-    """The null of the attacks: random ±ε sign perturbations (:func:`random_sign_perturbation`), no aim.
+    """The null of the attacks: random ±ε sign perturbations (:func:`random_sign_perturbation`), no
+    aim.
 
-    ``steps=1`` is the paper's baseline (one random draw per image). With ``steps=n`` each image keeps,
-    of ``n`` independent draws, the one that moved its map most by ``objective`` (``"topk"``: lowest
-    intersection; ``"center"``: largest shift) among those that keep the label: the attacks' own
-    search and selection, without the gradient. Draw ``j`` uses seed ``1000 · seed + j``.
+    ``steps=1`` is the paper's baseline (one random draw per image). With ``steps=n`` each image
+    keeps, of ``n`` independent draws, the one that moved its map most by ``objective`` (``"topk"``:
+    lowest intersection; ``"center"``: largest shift) among those that keep the label: the attacks'
+    own search and selection, without the gradient. Draw ``j`` uses seed ``1000 · seed + j``.
 
     Examples
     --------
@@ -667,5 +832,19 @@ def random_sign_attack(
     """
     if objective not in ("topk", "center"):
         raise ValueError(f"objective must be 'topk' or 'center', got {objective!r}")
-    return _search(model, x, target, epsilon, steps, None, clip, objective, method, 10.0, k, fraction,
-                   sigma, n_samples, n_steps, seed, False, aim=False, desc="random")
+    settings = AttackSettings(
+        epsilon,
+        steps,
+        None,
+        clip,
+        objective,
+        method,
+        10.0,
+        k,
+        fraction,
+        sigma,
+        n_samples,
+        n_steps,
+        seed,
+    )
+    return _search(model, x, target, settings, aim=False, desc="random")

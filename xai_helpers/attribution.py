@@ -4,8 +4,8 @@ Every method takes a model mapping (N, C, H, W) images to (N, K) logits, a batch
 ``target`` class (one int, or one per image). Models are put in eval mode, inputs are moved to the
 model's device, work is done in chunks of at most ``batch_size`` images (and at most
 ``MAX_CHUNK_VALUES`` input values: 2 ImageNet images), and results come back on the device of ``x``
-(every tensor a helper makes is made there). The course writes these because writing them is the lesson; ``tests/test_attribution.py``
-checks each against Captum's implementation.
+(every tensor a helper makes is made there). The course writes these because writing them is the
+lesson; ``tests/test_attribution.py`` checks each against Captum's implementation.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ._torch import forward_hook, prepare_batch
 from .validation import (
     check_classes,
     check_fraction,
@@ -26,8 +27,6 @@ from .validation import (
     check_positive,
     check_positive_int,
     check_seed,
-    forward_hook,
-    prepare_batch,
 )
 
 __all__ = [
@@ -75,8 +74,8 @@ def class_score(logits: torch.Tensor, target: torch.Tensor, of: str = "score") -
 
 
 def reduce_channels(grad: torch.Tensor, reduce: str | None = "max") -> torch.Tensor:
-    """Reduce (N, C, H, W) attributions to (N, H, W): ``"max"`` of |·| over channels (Simonyan et al.),
-    ``"sum"`` of the signed values, ``"abs_sum"``, or ``None`` to keep the channels."""
+    """Reduce (N, C, H, W) attributions to (N, H, W): ``"max"`` of |·| over channels (Simonyan et
+    al.), ``"sum"`` of the signed values, ``"abs_sum"``, or ``None`` to keep the channels."""
     if reduce is None:
         return grad
     if reduce == "max":
@@ -89,14 +88,16 @@ def reduce_channels(grad: torch.Tensor, reduce: str | None = "max") -> torch.Ten
 
 
 #: Most input values (images × C × H × W) sent through a model at once: 64 monsters (3×48×48), so 64
-#: MNIST digits or monsters but 2 ImageNet images (3×224×224). The backward pass of EfficientNet-Lite0
-#: keeps ~90 MB of activations per image: the gradients of 32 cat images took 2.6 GB more memory in one
-#: chunk, 0.79 GB in chunks of 8, 0.25 GB in chunks of 2 (issue 18: Binder gives a notebook ~1 GB).
+#: MNIST digits or monsters but 2 ImageNet images (3×224×224). The backward pass of
+#: EfficientNet-Lite0 keeps ~90 MB of activations per image: the gradients of 32 cat images took 2.6
+#: GB more memory in one chunk, 0.79 GB in chunks of 8, 0.25 GB in chunks of 2 (issue 18: Binder
+#: gives a notebook ~1 GB).
 MAX_CHUNK_VALUES = 64 * 3 * 48 * 48
 
 
 def _chunk_size(batch_size: int, x: torch.Tensor) -> int:
-    """``batch_size``, lowered so that one chunk of images like ``x[0]`` holds at most ``MAX_CHUNK_VALUES``."""
+    """``batch_size``, lowered so that one chunk of images like ``x[0]`` holds at most
+    ``MAX_CHUNK_VALUES``."""
     return max(1, min(batch_size, MAX_CHUNK_VALUES // max(1, x[0].numel())))
 
 
@@ -121,7 +122,8 @@ def saliency(
     reduce: str | None = "max",
     batch_size: int = 64,
 ) -> torch.Tensor:
-    """Saliency map (显著图): |∂y_k/∂x_n| for every input component (Simonyan, Vedaldi & Zisserman 2014).
+    """Saliency map (显著图): |∂y_k/∂x_n| for every input component (Simonyan, Vedaldi & Zisserman
+    2014).
 
     Parameters
     ----------
@@ -156,13 +158,15 @@ def saliency(
 # --------------------------------------------------------------------------- occlusion
 
 
-def resolve_fill(fill: str | float | Sequence[float] | torch.Tensor, x: torch.Tensor, normalization=None) -> torch.Tensor:
+def resolve_fill(
+    fill: str | float | Sequence[float] | torch.Tensor, x: torch.Tensor, normalization=None
+) -> torch.Tensor:
     """The value a box is painted with, shaped (N, C, 1, 1).
 
-    ``fill`` is ``"grey"`` (0.5), ``"black"`` (0.0) or ``"white"`` (1.0) in *pixel* units, ``"mean"``
-    (each image's per-channel mean), a number, or one number per channel (in the units of ``x``).
-    ``normalization=(mean, std)`` says how ``x`` was normalised, so that ``"grey"`` etc. become
-    the normalised values (e.g. :data:`xai_helpers.data.IMAGENET_MEAN` / ``IMAGENET_STD``).
+    ``fill`` is ``"grey"`` (0.5), ``"black"`` (0.0) or ``"white"`` (1.0) in *pixel* units,
+    ``"mean"`` (each image's per-channel mean), a number, or one number per channel (in the units of
+    ``x``). ``normalization=(mean, std)`` says how ``x`` was normalised, so that ``"grey"`` etc.
+    become the normalised values (e.g. :data:`xai_helpers.data.IMAGENET_MEAN` / ``IMAGENET_STD``).
     """
     n, c = x.shape[:2]
     named = {"grey": 0.5, "gray": 0.5, "black": 0.0, "white": 1.0}
@@ -170,7 +174,10 @@ def resolve_fill(fill: str | float | Sequence[float] | torch.Tensor, x: torch.Te
         if fill == "mean":
             return x.mean(dim=(2, 3), keepdim=True)
         if fill not in named:
-            raise ValueError(f"fill must be 'grey', 'black', 'white', 'mean', a number or one number per channel; got {fill!r}")
+            raise ValueError(
+                "fill must be 'grey', 'black', 'white', 'mean', a number or one number "
+                f"per channel; got {fill!r}"
+            )
         value = torch.full((c,), named[fill], dtype=x.dtype, device=x.device)
         if normalization is not None:
             mean, std = (torch.as_tensor(v, dtype=x.dtype, device=x.device) for v in normalization)
@@ -182,7 +189,9 @@ def resolve_fill(fill: str | float | Sequence[float] | torch.Tensor, x: torch.Te
         if value.numel() == 1:
             value = value.expand(c)
         if value.numel() != c:
-            raise ValueError(f"fill must be one number or {c} (one per channel), got {value.numel()}")
+            raise ValueError(
+                f"fill must be one number or {c} (one per channel), got {value.numel()}"
+            )
         if not torch.isfinite(value).all():
             raise ValueError("fill contains NaN or infinite values")
     return value.view(1, c, 1, 1).expand(n, c, 1, 1)
@@ -224,7 +233,8 @@ def occlusion(
     Returns
     -------
     torch.Tensor
-        (N, rows, cols): the probability of ``target`` with the box at each position, on the device of ``x``.
+        (N, rows, cols): the probability of ``target`` with the box at each position, on the device
+        of ``x``.
 
     Examples
     --------
@@ -264,9 +274,12 @@ def occlusion(
     return out
 
 
-def occlusion_pixel_map(prob_map: torch.Tensor, p_clean: torch.Tensor, box: int, stride: int, size: tuple[int, int]) -> torch.Tensor:
+def occlusion_pixel_map(
+    prob_map: torch.Tensor, p_clean: torch.Tensor, box: int, stride: int, size: tuple[int, int]
+) -> torch.Tensor:
     """Spread an occlusion map back onto pixels: each pixel gets the mean probability *drop*
-    ``p_clean − p_occluded`` over all box positions that cover it (what Captum's ``Occlusion`` returns).
+    ``p_clean − p_occluded`` over all box positions that cover it (what Captum's ``Occlusion``
+    returns).
 
     Parameters
     ----------
@@ -301,7 +314,8 @@ def smoothgrad(
     batch_size: int = 64,
     progress: bool = False,
 ) -> torch.Tensor:
-    """SmoothGrad (Smilkov et al. 2017): average the saliency maps of ``n_samples`` noisy copies of the input.
+    """SmoothGrad (Smilkov et al. 2017): average the saliency maps of ``n_samples`` noisy copies of
+    the input.
 
     Parameters
     ----------
@@ -325,7 +339,9 @@ def smoothgrad(
     torch.Size([2, 28, 28])
     """
     total = None
-    for g in _noisy_gradient_chunks(model, x, target, sigma, n_samples, of, seed, batch_size, progress):
+    for g in _noisy_gradient_chunks(
+        model, x, target, sigma, n_samples, of, seed, batch_size, progress
+    ):
         total = g.sum(0) if total is None else total + g.sum(0)
     return reduce_channels(total / n_samples, reduce)
 
@@ -345,8 +361,11 @@ def _noisy_gradient_chunks(model, x, target, sigma, n_samples, of, seed, batch_s
     with tqdm(total=n, desc="SmoothGrad", disable=not progress) as bar:
         for s in range(0, n, per):
             k = min(per, n - s)
-            # drawn by a CPU generator, then moved: the same seed gives the same noise on every device
-            noise = torch.randn((k, *x.shape), generator=gen).to(x.device) * stdev.view(1, -1, 1, 1, 1)
+            # drawn by a CPU generator, then moved: the same seed gives the same noise on every
+            # device
+            noise = torch.randn((k, *x.shape), generator=gen).to(x.device) * stdev.view(
+                1, -1, 1, 1, 1
+            )
             xs = (x.unsqueeze(0) + noise).reshape(-1, *x.shape[1:])
             g = _input_gradients(model, xs, t.repeat(k), dev, of, batch_size).abs()
             bar.update(k)
@@ -377,10 +396,17 @@ def smoothgrad_samples(
     >>> s = smoothgrad_samples(m, x, target=1, n_samples=4)
     >>> s.shape
     torch.Size([4, 1, 1, 28, 28])
-    >>> bool(torch.allclose(reduce_channels(s.mean(0)), smoothgrad(m, x, 1, n_samples=4), atol=1e-6))
+    >>> bool(torch.allclose(reduce_channels(s.mean(0)), smoothgrad(m, x, 1, n_samples=4),
+    ... atol=1e-6))
     True
     """
-    return torch.cat(list(_noisy_gradient_chunks(model, x, target, sigma, n_samples, of, seed, batch_size, progress)))
+    return torch.cat(
+        list(
+            _noisy_gradient_chunks(
+                model, x, target, sigma, n_samples, of, seed, batch_size, progress
+            )
+        )
+    )
 
 
 # --------------------------------------------------------------------------- Integrated Gradients
@@ -388,9 +414,11 @@ def smoothgrad_samples(
 _RULES = ("left", "right", "middle", "trapezoid")
 
 
-def ig_alphas(n_steps: int, rule: str = "middle", device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Points α on the path and their weights for a Riemann sum over [0, 1] (Captum's ``riemann_*`` rules),
-    on ``device`` (default: the CPU).
+def ig_alphas(
+    n_steps: int, rule: str = "middle", device: torch.device | str | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Points α on the path and their weights for a Riemann sum over [0, 1] (Captum's ``riemann_*``
+    rules), on ``device`` (default: the CPU).
 
     Examples
     --------
@@ -400,11 +428,17 @@ def ig_alphas(n_steps: int, rule: str = "middle", device: torch.device | str | N
     """
     steps = check_positive_int(n_steps, "n_steps", minimum=2 if rule == "trapezoid" else 1)
     if rule == "left":
-        return torch.linspace(0, 1 - 1 / steps, steps, device=device), torch.full((steps,), 1 / steps, device=device)
+        return torch.linspace(0, 1 - 1 / steps, steps, device=device), torch.full(
+            (steps,), 1 / steps, device=device
+        )
     if rule == "right":
-        return torch.linspace(1 / steps, 1, steps, device=device), torch.full((steps,), 1 / steps, device=device)
+        return torch.linspace(1 / steps, 1, steps, device=device), torch.full(
+            (steps,), 1 / steps, device=device
+        )
     if rule == "middle":
-        return torch.linspace(1 / (2 * steps), 1 - 1 / (2 * steps), steps, device=device), torch.full((steps,), 1 / steps, device=device)
+        return torch.linspace(
+            1 / (2 * steps), 1 - 1 / (2 * steps), steps, device=device
+        ), torch.full((steps,), 1 / steps, device=device)
     if rule == "trapezoid":
         w = torch.full((steps,), 1 / (steps - 1), device=device)
         w[0] = w[-1] = 1 / (2 * (steps - 1))
@@ -457,14 +491,16 @@ def integrated_gradients(
     attributions : torch.Tensor
         (N, C, H, W), signed, on the device of ``x``.
     gap : torch.Tensor, only with ``return_delta=True``
-        (N,) relative completeness gap |Σ attributions − (f(x) − f(x'))| / |f(x) − f(x')|, on the device of ``x``.
+        (N,) relative completeness gap |Σ attributions − (f(x) − f(x'))| / |f(x) − f(x')|, on the
+        device of ``x``.
 
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
     >>> integrated_gradients(MnistCNN(), torch.rand(1, 1, 28, 28), target=2, n_steps=8).shape
     torch.Size([1, 1, 28, 28])
-    >>> attr, gap = integrated_gradients(MnistCNN(), torch.rand(1, 1, 28, 28), target=2, n_steps=8, return_delta=True)
+    >>> attr, gap = integrated_gradients(MnistCNN(), torch.rand(1, 1, 28, 28), target=2, n_steps=8,
+    ... return_delta=True)
     >>> gap.shape
     torch.Size([1])
     """
@@ -504,14 +540,16 @@ def grad_cam(
     upsample: bool = True,
     batch_size: int = 64,
 ) -> torch.Tensor:
-    """Grad-CAM (Selvaraju et al. 2017): the feature maps A of ``layer`` weighted by their mean gradient.
+    """Grad-CAM (Selvaraju et al. 2017): the feature maps A of ``layer`` weighted by their mean
+    gradient.
 
     map = ReLU(Σ_c mean_ij(∂y_k/∂A_cij) · A_c), bilinearly upsampled to the input size.
 
     Parameters
     ----------
     layer : str or nn.Module
-        A convolutional layer (or block) of ``model``, by name (``"conv2"``) or itself (``model.conv2``).
+        A convolutional layer (or block) of ``model``, by name (``"conv2"``) or itself
+        (``model.conv2``).
     relu : bool
         Keep only positive evidence (as the paper and Captum's ``relu_attributions=True``).
     upsample : bool
@@ -540,18 +578,22 @@ def grad_cam(
         score = class_score(logits, t[i : i + batch_size].to(dev), "score")
         a = rec.output
         if a.ndim != 4:
-            raise ValueError(f"layer output must be (N, C, h, w) feature maps, got shape {tuple(a.shape)}")
+            raise ValueError(
+                f"layer output must be (N, C, h, w) feature maps, got shape {tuple(a.shape)}"
+            )
         (g,) = torch.autograd.grad(score.sum(), a)
         cam = (g.mean(dim=(2, 3), keepdim=True) * a).sum(1, keepdim=True)
         if relu:
             cam = cam.clamp(min=0)
         if upsample:
-            cam = nn.functional.interpolate(cam, size=x.shape[2:], mode="bilinear", align_corners=False)
+            cam = nn.functional.interpolate(
+                cam, size=x.shape[2:], mode="bilinear", align_corners=False
+            )
         maps.append(cam[:, 0].detach().to(x.device))
     return torch.cat(maps)
 
 
-# --------------------------------------------------------------------------- relatives that change the backward rule
+# ---------------------------------------------------------- relatives that change the backward rule
 
 
 def guided_backprop(
@@ -562,11 +604,11 @@ def guided_backprop(
 ) -> torch.Tensor:
     """Guided backpropagation (Springenberg, Dosovitskiy, Brox & Riedmiller 2015, arXiv 1412.6806).
 
-    The gradient of the class score (the logit) with respect to the input, except that every ReLU passes
-    back only the *positive* part of the gradient it receives, and only where its input was positive
-    (where the ordinary ReLU gradient also passes). The model's ReLUs must be ``nn.ReLU`` modules: a
-    backward hook on each clamps the gradient it passes back at 0. The hooks are removed afterwards,
-    also on an error.
+    The gradient of the class score (the logit) with respect to the input, except that every ReLU
+    passes back only the *positive* part of the gradient it receives, and only where its input was
+    positive (where the ordinary ReLU gradient also passes). The model's ReLUs must be ``nn.ReLU``
+    modules: a backward hook on each clamps the gradient it passes back at 0. The hooks are removed
+    afterwards, also on an error.
 
     Parameters
     ----------
@@ -592,10 +634,17 @@ def guided_backprop(
     x, t, dev = prepare_batch(model, x, target)
     relus = [m for m in model.modules() if isinstance(m, nn.ReLU)]
     if not relus:
-        raise ValueError("guided_backprop needs a model whose ReLUs are nn.ReLU modules; this one has none")
+        raise ValueError(
+            "guided_backprop needs a model whose ReLUs are nn.ReLU modules; this one has none"
+        )
     if any(m.inplace for m in relus):
-        raise ValueError("guided_backprop cannot hook in-place ReLUs (nn.ReLU(inplace=True)); use inplace=False")
-    handles = [m.register_full_backward_hook(lambda _m, grad_in, _out: (grad_in[0].clamp(min=0),)) for m in relus]
+        raise ValueError(
+            "guided_backprop cannot hook in-place ReLUs (nn.ReLU(inplace=True)); use inplace=False"
+        )
+    handles = [
+        m.register_full_backward_hook(lambda _m, grad_in, _out: (grad_in[0].clamp(min=0),))
+        for m in relus
+    ]
     try:
         return _input_gradients(model, x, t, dev, "score", batch_size)
     finally:
@@ -610,18 +659,20 @@ def deeplift(
     baseline: str | float | torch.Tensor = "black",
     normalization: tuple[Sequence[float], Sequence[float]] | None = None,
 ) -> torch.Tensor:
-    """DeepLIFT (Shrikumar, Greenside & Kundaje 2017, arXiv 1704.02685), Rescale rule, as Captum implements it.
+    """DeepLIFT (Shrikumar, Greenside & Kundaje 2017, arXiv 1704.02685), Rescale rule, as Captum
+    implements it.
 
-    Every neuron's difference from its value on a reference input (``baseline``) is passed back to the
-    input differences that caused it, in proportion to them; the attributions of the class score (the
-    logit) add up to f(x) − f(x'), as IG's do. Captum's notices that do not concern the result (inputs
-    made to require gradients, hooks set on non-linearities, max-unpooling not deterministic) are
-    silenced here; any other warning still shows.
+    Every neuron's difference from its value on a reference input (``baseline``) is passed back to
+    the input differences that caused it, in proportion to them; the attributions of the class score
+    (the logit) add up to f(x) − f(x'), as IG's do. Captum's notices that do not concern the result
+    (inputs made to require gradients, hooks set on non-linearities, max-unpooling not
+    deterministic) are silenced here; any other warning still shows.
 
     Parameters
     ----------
     baseline : str, float or tensor
-        The reference input, as for :func:`integrated_gradients` (``"black"``, ``"grey"``, a number, a tensor).
+        The reference input, as for :func:`integrated_gradients` (``"black"``, ``"grey"``, a number,
+        a tensor).
     normalization : (mean, std), optional
         How ``x`` was normalised, so that named baselines are in pixel units.
 
@@ -641,10 +692,15 @@ def deeplift(
     x, t, dev = prepare_batch(model, x, target)
     base = _baseline(baseline, x, normalization)
     with warnings.catch_warnings():
-        for msg in ("Input Tensor .* did not already require gradients", "Setting forward, backward hooks",
-                    "max_unpooling2d_forward_out does not have a deterministic implementation"):
+        for msg in (
+            "Input Tensor .* did not already require gradients",
+            "Setting forward, backward hooks",
+            "max_unpooling2d_forward_out does not have a deterministic implementation",
+        ):
             warnings.filterwarnings("ignore", message=msg)
-        attr = DeepLift(model).attribute(x.to(dev).detach().requires_grad_(True), baselines=base.to(dev), target=t.to(dev))
+        attr = DeepLift(model).attribute(
+            x.to(dev).detach().requires_grad_(True), baselines=base.to(dev), target=t.to(dev)
+        )
     return attr.detach().to(x.device)
 
 
@@ -681,13 +737,15 @@ def integrated_gradients_sweep(
     batch_size: int = 64,
     progress: bool = False,
 ) -> IGSweep:
-    """Integrated Gradients with the left Riemann rule at every step count in ``n_steps``, for the price of the largest.
+    """Integrated Gradients with the left Riemann rule at every step count in ``n_steps``, for the
+    price of the largest.
 
-    The points α = k / n of a left Riemann sum with n steps are among those of any multiple of n, so the
-    gradients at the ``max(n_steps)`` points of the finest sum give every coarser one too: one pass of
-    the model per point of the finest sum, instead of one per point of every sum. Each entry equals
-    ``integrated_gradients(model, x, target, baseline, n_steps=n, rule="left")``. Memory: the gradients
-    at every point are kept, ``max(n_steps)`` copies of ``x`` (77 MB for one 224×224 photo and 128 steps).
+    The points α = k / n of a left Riemann sum with n steps are among those of any multiple of n, so
+    the gradients at the ``max(n_steps)`` points of the finest sum give every coarser one too: one
+    pass of the model per point of the finest sum, instead of one per point of every sum. Each entry
+    equals ``integrated_gradients(model, x, target, baseline, n_steps=n, rule="left")``. Memory: the
+    gradients at every point are kept, ``max(n_steps)`` copies of ``x`` (77 MB for one 224×224 photo
+    and 128 steps).
 
     Parameters
     ----------
@@ -722,15 +780,24 @@ def integrated_gradients_sweep(
     check_image_batch(base, "baseline")
     alphas = torch.arange(top, device=x.device, dtype=x.dtype) / top
     chunk = _chunk_size(batch_size, x)
-    g = torch.empty(len(x), top, *x.shape[1:], dtype=x.dtype, device=x.device)  # gradients at every path point
+    g = torch.empty(
+        len(x), top, *x.shape[1:], dtype=x.dtype, device=x.device
+    )  # gradients at every path point
     with tqdm(total=len(x) * top, desc="IG path gradients", disable=not progress) as bar:
         for i in range(len(x)):
             for j in range(0, top, chunk):
-                path = base[i : i + 1] + alphas[j : j + chunk].view(-1, 1, 1, 1) * (x[i : i + 1] - base[i : i + 1])
-                g[i, j : j + chunk] = _input_gradients(model, path, t[i].repeat(len(path)), dev, of, batch_size)
+                path = base[i : i + 1] + alphas[j : j + chunk].view(-1, 1, 1, 1) * (
+                    x[i : i + 1] - base[i : i + 1]
+                )
+                g[i, j : j + chunk] = _input_gradients(
+                    model, path, t[i].repeat(len(path)), dev, of, batch_size
+                )
                 bar.update(len(path))
     with torch.no_grad():
-        diff = (class_score(model(x.to(dev)), t.to(dev), of) - class_score(model(base.to(dev)), t.to(dev), of)).to(x.device)
+        diff = (
+            class_score(model(x.to(dev)), t.to(dev), of)
+            - class_score(model(base.to(dev)), t.to(dev), of)
+        ).to(x.device)
     attributions, gaps = {}, {}
     for n in steps:
         a = (x - base) * g[:, :: top // n].mean(1)
@@ -740,7 +807,7 @@ def integrated_gradients_sweep(
     return IGSweep(tuple(steps), attributions, gaps, path_derivative)
 
 
-# --------------------------------------------------------------------------- helpers for the notebooks
+# ------------------------------------------------------------------------ helpers for the notebooks
 
 _BASELINES = ("black", "white", "blurred", "noise")
 
@@ -778,20 +845,26 @@ def ig_baseline(
         return gaussian_blur(x, [k, k], [s, s])
     if kind == "noise":
         # drawn by a CPU generator, then moved: the same seed gives the same noise on every device
-        u = torch.rand(x.shape, generator=torch.Generator().manual_seed(check_seed(seed)), dtype=x.dtype).to(x.device)
+        u = torch.rand(
+            x.shape, generator=torch.Generator().manual_seed(check_seed(seed)), dtype=x.dtype
+        ).to(x.device)
         if normalization is not None:
-            mean, std = (torch.as_tensor(v, dtype=x.dtype, device=x.device).view(1, -1, 1, 1) for v in normalization)
+            mean, std = (
+                torch.as_tensor(v, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+                for v in normalization
+            )
             u = (u - mean) / std
         return u
     raise ValueError(f"kind must be one of {_BASELINES}, got {kind!r}")
 
 
 class SmoothGradCache:
-    """The noisy gradients of one image, kept per noise level, so a slider only computes new samples.
+    """The noisy gradients of one image, kept per noise level, so a slider only computes new
+    samples.
 
-    ``cache.map(sigma, n_samples)`` returns SmoothGrad (H, W) with ``n_samples`` samples at noise ``sigma``; samples
-    already drawn for that ``sigma`` are reused and only the missing ones are computed (with a
-    ``tqdm.auto`` progress bar when ``progress``).
+    ``cache.map(sigma, n_samples)`` returns SmoothGrad (H, W) with ``n_samples`` samples at noise
+    ``sigma``; samples already drawn for that ``sigma`` are reused and only the missing ones are
+    computed (with a ``tqdm.auto`` progress bar when ``progress``).
 
     Examples
     --------
@@ -801,10 +874,20 @@ class SmoothGradCache:
     (torch.Size([28, 28]), 3)
     """
 
-    def __init__(self, model: nn.Module, x: torch.Tensor, target: int, seed: int = 0, batch_size: int = 64, progress: bool = True):
+    def __init__(
+        self,
+        model: nn.Module,
+        x: torch.Tensor,
+        target: int,
+        seed: int = 0,
+        batch_size: int = 64,
+        progress: bool = True,
+    ):
         check_image_batch(x)
         if x.shape[0] != 1:
-            raise ValueError(f"SmoothGradCache explains one image: x must be (1, C, H, W), got {tuple(x.shape)}")
+            raise ValueError(
+                f"SmoothGradCache explains one image: x must be (1, C, H, W), got {tuple(x.shape)}"
+            )
         self.model, self.x, self.target = model, x, target
         self.seed, self.batch_size, self.progress = seed, batch_size, progress
         self._samples: dict[float, torch.Tensor] = {}
@@ -815,12 +898,21 @@ class SmoothGradCache:
         return 0 if s is None else len(s)
 
     def map(self, sigma: float, n_samples: int) -> torch.Tensor:
-        """SmoothGrad of the image with ``n_samples`` samples at noise ``sigma``, channels reduced by max: (H, W)."""
+        """SmoothGrad of the image with ``n_samples`` samples at noise ``sigma``, channels reduced
+        by max: (H, W)."""
         n = check_positive_int(n_samples, "n_samples")
         key = round(check_fraction(sigma, "sigma"), 6)
         have = self.count(key)
         if have < n:
-            new = smoothgrad_samples(self.model, self.x, self.target, key, n - have, seed=self.seed + 1000 * have,
-                                     batch_size=self.batch_size, progress=self.progress)[:, 0]
+            new = smoothgrad_samples(
+                self.model,
+                self.x,
+                self.target,
+                key,
+                n - have,
+                seed=self.seed + 1000 * have,
+                batch_size=self.batch_size,
+                progress=self.progress,
+            )[:, 0]
             self._samples[key] = new if have == 0 else torch.cat([self._samples[key], new])
         return reduce_channels(self._samples[key][:n].mean(0, keepdim=True), "max")[0]

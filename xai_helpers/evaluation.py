@@ -19,8 +19,18 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ._torch import predict_proba, prepare_batch, randomizable_layers, untrained_copy
 from .attribution import reduce_channels, resolve_fill, smoothgrad_samples
-from .validation import check_classes, check_image_batch, check_layer, check_positive_int, check_seed, prepare_batch
+from .validation import (
+    check_classes,
+    check_image_batch,
+    check_int,
+    check_labels,
+    check_layer,
+    check_positive_int,
+    check_seed,
+    check_target,
+)
 
 __all__ = [
     "DeletionCurve",
@@ -39,6 +49,11 @@ __all__ = [
     "cascading_randomization",
     "randomization_check",
     "untrained_copy",
+    "judge_probabilities",
+    "judge_labels",
+    "judge_agreement",
+    "pixel_knn_judge",
+    "agreement_table",
 ]
 
 
@@ -67,17 +82,23 @@ class DeletionCurve:
         return self.probs.mean(0)
 
 
-def _pixel_scores(attribution: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    if not isinstance(attribution, torch.Tensor):
-        raise TypeError(f"attribution must be a torch.Tensor shaped (N, H, W) or (N, C, H, W), got {type(attribution).__name__}")
+def _pixel_scores(maps: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    if not isinstance(maps, torch.Tensor):
+        raise TypeError(
+            "maps must be a torch.Tensor shaped (N, H, W) or (N, C, H, W), got "
+            f"{type(maps).__name__}"
+        )
     n, c, h, w = x.shape
-    a = attribution.detach().to(device=x.device, dtype=torch.float32)
+    a = maps.detach().to(device=x.device, dtype=torch.float32)
     if a.shape == (n, c, h, w):
         a = a.sum(1)
     if a.shape != (n, h, w):
-        raise ValueError(f"attribution must have shape ({n}, {h}, {w}) or ({n}, {c}, {h}, {w}) like x, got {tuple(attribution.shape)}")
+        raise ValueError(
+            f"maps must have shape ({n}, {h}, {w}) or ({n}, {c}, {h}, {w}) like x, got "
+            f"{tuple(maps.shape)}"
+        )
     if not torch.isfinite(a).all():
-        raise ValueError("attribution contains NaN or infinite values")
+        raise ValueError("maps contains NaN or infinite values")
     return a
 
 
@@ -85,7 +106,7 @@ def deletion_curve(
     model: nn.Module,
     x: torch.Tensor,
     target: int | Sequence[int] | torch.Tensor,
-    attribution: torch.Tensor,
+    maps: torch.Tensor,
     steps: int = 20,
     fill: str | float | Sequence[float] = "black",
     normalization: tuple[Sequence[float], Sequence[float]] | None = None,
@@ -93,7 +114,7 @@ def deletion_curve(
 ) -> DeletionCurve:
     """Remove pixels from the most to the least important and record the class probability.
 
-    Pixels are ranked by ``attribution`` (largest first; ties broken by position, so the result is
+    Pixels are ranked by ``maps`` (largest first; ties broken by position, so the result is
     deterministic). After removing a fraction i/``steps`` of them (all channels of a pixel set to
     ``fill``), the model's softmax probability of ``target`` is recorded.
 
@@ -105,39 +126,43 @@ def deletion_curve(
         Float images (N, C, H, W).
     target : int or sequence of int
         The class whose probability is tracked.
-    attribution : torch.Tensor
+    maps : torch.Tensor
         (N, H, W) importance of each pixel, or (N, C, H, W) (summed over channels). Pass
         ``attr.abs()`` to rank by magnitude, or signed values to remove positive evidence first.
     steps : int
         Number of deletion steps (the curve has ``steps + 1`` points, 0 % … 100 % removed).
     fill : str, float or per-channel values
-        What a removed pixel becomes (see :func:`xai_helpers.attribution.resolve_fill`); default black.
+        What a removed pixel becomes (see :func:`xai_helpers.attribution.resolve_fill`); default
+        black.
     normalization : (mean, std), optional
         How ``x`` was normalised, so that named fills are in pixel units.
 
     Returns
     -------
     DeletionCurve
-        ``fractions`` (steps + 1,), ``probs`` (N, steps + 1) and ``auc`` (N,), on the device of ``x``.
+        ``fractions`` (steps + 1,), ``probs`` (N, steps + 1) and ``auc`` (N,), on the device of
+        ``x``.
 
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
     >>> x = torch.rand(2, 1, 28, 28)
-    >>> curve = deletion_curve(MnistCNN(), x, 3, attribution=torch.rand(2, 28, 28), steps=10)
+    >>> curve = deletion_curve(MnistCNN(), x, 3, maps=torch.rand(2, 28, 28), steps=10)
     >>> curve.probs.shape, curve.auc.shape
     (torch.Size([2, 11]), torch.Size([2]))
     """
     steps = check_positive_int(steps, "steps")
     batch_size = check_positive_int(batch_size, "batch_size")
     x, t, dev = prepare_batch(model, x, target)
-    scores = _pixel_scores(attribution, x)
+    scores = _pixel_scores(maps, x)
     n, c, h, w = x.shape
     fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
     order = torch.argsort(scores.view(n, -1), dim=1, descending=True, stable=True)
     rank = torch.empty_like(order)
     rank.scatter_(1, order, torch.arange(h * w, device=x.device).expand(n, -1).contiguous())
-    counts = torch.round(torch.linspace(0, 1, steps + 1, device=x.device) * h * w).long()  # pixels removed at each step
+    counts = torch.round(
+        torch.linspace(0, 1, steps + 1, device=x.device) * h * w
+    ).long()  # pixels removed at each step
     probs = torch.empty(n, steps + 1, device=x.device)
     per = max(1, batch_size // (steps + 1))
     with torch.no_grad():
@@ -149,7 +174,9 @@ def deletion_curve(
             logits = model(xs.reshape(-1, c, h, w).to(dev)).float()
             check_classes(t, logits)
             p = logits.softmax(1).view(j - i, steps + 1, -1)
-            probs[i:j] = p.gather(2, t[i:j].to(dev).view(-1, 1, 1).expand(-1, steps + 1, 1))[..., 0].to(x.device)
+            probs[i:j] = p.gather(2, t[i:j].to(dev).view(-1, 1, 1).expand(-1, steps + 1, 1))[
+                ..., 0
+            ].to(x.device)
     return DeletionCurve(counts.float() / (h * w), probs)
 
 
@@ -162,7 +189,9 @@ def deletion_auc(curve: DeletionCurve) -> torch.Tensor:
     tensor([0.2500])
     """
     if not isinstance(curve, DeletionCurve):
-        raise TypeError(f"curve must be a DeletionCurve (from deletion_curve), got {type(curve).__name__}")
+        raise TypeError(
+            f"curve must be a DeletionCurve (from deletion_curve), got {type(curve).__name__}"
+        )
     return torch.trapezoid(curve.probs, curve.fractions, dim=1)
 
 
@@ -177,21 +206,23 @@ def random_attribution(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
     check_image_batch(x)
     n, _, h, w = x.shape
     # drawn by a CPU generator, then moved: the same seed gives the same map on every device
-    return torch.rand(n, h, w, generator=torch.Generator().manual_seed(check_seed(seed))).to(x.device)
+    return torch.rand(n, h, w, generator=torch.Generator().manual_seed(check_seed(seed))).to(
+        x.device
+    )
 
 
 def top_k_deletion(
     model: nn.Module,
     x: torch.Tensor,
     target: int | Sequence[int] | torch.Tensor,
-    attribution: torch.Tensor,
+    maps: torch.Tensor,
     k: int,
     fill: str | float | Sequence[float] = "black",
     normalization: tuple[Sequence[float], Sequence[float]] | None = None,
 ) -> torch.Tensor:
     """Drop of the target probability when each map's ``k`` top pixels are removed, (N,).
 
-    One point of the deletion curve: the ``k`` pixels with the largest ``attribution`` (ties broken
+    One point of the deletion curve: the ``k`` pixels with the largest ``maps`` (ties broken
     by position) are set to ``fill`` in all channels, and the result is P(target | x) minus
     P(target | x with those pixels removed). A faithful map makes it large; the reference to
     beat is the same number for a map that knows nothing about the model (random pixels, or the
@@ -199,7 +230,7 @@ def top_k_deletion(
 
     Parameters
     ----------
-    model, x, target, attribution, fill, normalization
+    model, x, target, maps, fill, normalization
         As in :func:`deletion_curve`.
     k : int
         How many pixels to remove, 1 ≤ k ≤ H·W.
@@ -208,18 +239,22 @@ def top_k_deletion(
     --------
     >>> from xai_helpers.models import MnistCNN
     >>> x = torch.rand(2, 1, 28, 28)
-    >>> top_k_deletion(MnistCNN(), x, 3, attribution=torch.rand(2, 28, 28), k=40).shape
+    >>> top_k_deletion(MnistCNN(), x, 3, maps=torch.rand(2, 28, 28), k=40).shape
     torch.Size([2])
     """
     k = check_positive_int(k, "k")
     x, t, dev = prepare_batch(model, x, target)
-    scores = _pixel_scores(attribution, x)
+    scores = _pixel_scores(maps, x)
     n, c, h, w = x.shape
     if k > h * w:
         raise ValueError(f"k must be at most H*W = {h * w}, got {k}")
     fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
     order = torch.argsort(scores.view(n, -1), dim=1, descending=True, stable=True)[:, :k]
-    removed = torch.zeros(n, h * w, dtype=torch.bool, device=x.device).scatter_(1, order, True).view(n, 1, h, w)
+    removed = (
+        torch.zeros(n, h * w, dtype=torch.bool, device=x.device)
+        .scatter_(1, order, True)
+        .view(n, 1, h, w)
+    )
     with torch.no_grad():
         logits = model(torch.cat([x, torch.where(removed, fills, x)]).to(dev)).float()
         check_classes(torch.cat([t, t]), logits)
@@ -227,19 +262,28 @@ def top_k_deletion(
     return p[:n] - p[n:]
 
 
-def _check_maps_and_mask(attribution: torch.Tensor, mask: torch.Tensor) -> None:
-    """Check a batch of finite maps (N, H, W) and a boolean region (N, H, W) or (H, W) (top-k and region shares)."""
-    if not isinstance(attribution, torch.Tensor) or attribution.ndim != 3:
-        raise ValueError(f"attribution must be a tensor of shape (N, H, W), got {getattr(attribution, 'shape', type(attribution).__name__)}")
+def _check_maps_and_mask(maps: torch.Tensor, mask: torch.Tensor) -> None:
+    """Check a batch of finite maps (N, H, W) and a boolean region (N, H, W) or (H, W) (top-k and
+    region shares)."""
+    if not isinstance(maps, torch.Tensor) or maps.ndim != 3:
+        raise ValueError(
+            "maps must be a tensor of shape (N, H, W), got "
+            f"{getattr(maps, 'shape', type(maps).__name__)}"
+        )
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError(f"mask must be a boolean tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-    if mask.shape not in (attribution.shape, attribution.shape[1:]):
-        raise ValueError(f"mask must have shape {tuple(attribution.shape)} or {tuple(attribution.shape[1:])}, got {tuple(mask.shape)}")
-    if not torch.isfinite(attribution.detach()).all():
-        raise ValueError("attribution contains NaN or infinite values")
+        raise TypeError(
+            f"mask must be a boolean tensor, got {getattr(mask, 'dtype', type(mask).__name__)}"
+        )
+    if mask.shape not in (maps.shape, maps.shape[1:]):
+        raise ValueError(
+            f"mask must have shape {tuple(maps.shape)} or {tuple(maps.shape[1:])}, got "
+            f"{tuple(mask.shape)}"
+        )
+    if not torch.isfinite(maps.detach()).all():
+        raise ValueError("maps contains NaN or infinite values")
 
 
-def top_k_share(attribution: torch.Tensor, mask: torch.Tensor, k: int) -> torch.Tensor:
+def top_k_share(maps: torch.Tensor, mask: torch.Tensor, k: int) -> torch.Tensor:
     """Fraction of each map's ``k`` highest pixels that lie inside ``mask``, (N,).
 
     The null to compare it with is the mask's share of the area, ``mask.float().mean((1, 2))``:
@@ -248,7 +292,7 @@ def top_k_share(attribution: torch.Tensor, mask: torch.Tensor, k: int) -> torch.
 
     Parameters
     ----------
-    attribution : torch.Tensor
+    maps : torch.Tensor
         (N, H, W) importance of each pixel (larger = more important).
     mask : torch.Tensor
         (N, H, W) or (H, W) boolean: the region (ink, object) to count.
@@ -262,18 +306,20 @@ def top_k_share(attribution: torch.Tensor, mask: torch.Tensor, k: int) -> torch.
     >>> top_k_share(a, m, k=2)
     tensor([0.5000])
     """
-    _check_maps_and_mask(attribution, mask)
-    n, h, w = attribution.shape
+    _check_maps_and_mask(maps, mask)
+    n, h, w = maps.shape
     k = check_positive_int(k, "k")
     if k > h * w:
         raise ValueError(f"k = {k} is larger than the number of pixels ({h * w})")
-    a = attribution.detach()
+    a = maps.detach()
     order = torch.argsort(a.reshape(n, -1), dim=1, descending=True, stable=True)[:, :k]
     m = mask.to(a.device).expand(n, h, w).reshape(n, -1)
     return m.gather(1, order).float().mean(1)
 
 
-def rank_correlation(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+def rank_correlation(
+    a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
     """Spearman rank correlation between two batches of maps, one value per image (N,).
 
     Ties get their average rank (as :func:`scipy.stats.spearmanr`). A constant map has no
@@ -301,22 +347,34 @@ def rank_correlation(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor | None
 
     for name, v in (("a", a), ("b", b)):
         if not isinstance(v, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor of maps (N, ...), got {type(v).__name__}")
+            raise TypeError(
+                f"{name} must be a torch.Tensor of maps (N, ...), got {type(v).__name__}"
+            )
     if a.shape != b.shape or a.ndim < 2:
-        raise ValueError(f"a and b must be batches of maps with the same shape (N, ...), got {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            "a and b must be batches of maps with the same shape (N, ...), got "
+            f"{tuple(a.shape)} and {tuple(b.shape)}"
+        )
     if mask is not None:
         if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.shape != a.shape:
-            raise ValueError(f"mask must be a bool tensor shaped like the maps {tuple(a.shape)}, got "
-                             f"{getattr(mask, 'dtype', type(mask).__name__)} {tuple(getattr(mask, 'shape', ()))}")
+            raise ValueError(
+                f"mask must be a bool tensor shaped like the maps {tuple(a.shape)}, got "
+                f"{getattr(mask, 'dtype', type(mask).__name__)} {tuple(getattr(mask, 'shape', ()))}"
+            )
         counts = mask.reshape(len(mask), -1).sum(1)
         if (counts < 2).any():
-            raise ValueError(f"mask must keep at least 2 pixels of every map; image {int((counts < 2).nonzero()[0])} keeps {int(counts.min())}")
+            raise ValueError(
+                "mask must keep at least 2 pixels of every map; image "
+                f"{int((counts < 2).nonzero()[0])} keeps {int(counts.min())}"
+            )
         m = mask.to(a.device)
-        return torch.cat([rank_correlation(a[i][m[i]][None], b[i][m[i]][None]) for i in range(len(a))])
+        return torch.cat(
+            [rank_correlation(a[i][m[i]][None], b[i][m[i]][None]) for i in range(len(a))]
+        )
     ra = torch.from_numpy(rankdata(a.detach().cpu().double().reshape(len(a), -1).numpy(), axis=1))
     rb = torch.from_numpy(rankdata(b.detach().cpu().double().reshape(len(b), -1).numpy(), axis=1))
     ra, rb = ra - ra.mean(1, keepdim=True), rb - rb.mean(1, keepdim=True)
-    denom = (ra.norm(dim=1) * rb.norm(dim=1))
+    denom = ra.norm(dim=1) * rb.norm(dim=1)
     rho = (ra * rb).sum(1) / denom.clamp(min=1e-12)
     return torch.where(denom > 0, rho, torch.zeros_like(rho)).float().to(a.device)
 
@@ -334,7 +392,8 @@ def total_variation(maps: torch.Tensor, normalize: bool = True) -> torch.Tensor:
 
     Examples
     --------
-    >>> flat, noisy = torch.ones(1, 8, 8), torch.rand(1, 8, 8, generator=torch.Generator().manual_seed(0))
+    >>> flat, noisy = torch.ones(1, 8, 8), torch.rand(1, 8, 8,
+    ... generator=torch.Generator().manual_seed(0))
     >>> float(total_variation(flat)), float(total_variation(noisy)) > 0.3
     (0.0, True)
     >>> total_variation(torch.tensor([[[[0.0, 1.0], [0.0, 1.0]]]]), normalize=False)
@@ -343,7 +402,10 @@ def total_variation(maps: torch.Tensor, normalize: bool = True) -> torch.Tensor:
     ndims = (3,) if normalize else (3, 4)
     if not isinstance(maps, torch.Tensor) or maps.ndim not in ndims:
         shapes = "(N, H, W)" if normalize else "(N, H, W) or (N, C, H, W)"
-        raise ValueError(f"maps must be a tensor of shape {shapes}, got {getattr(maps, 'shape', type(maps).__name__)}")
+        raise ValueError(
+            f"maps must be a tensor of shape {shapes}, got "
+            f"{getattr(maps, 'shape', type(maps).__name__)}"
+        )
     if not normalize:
         dy = (maps[..., 1:, :] - maps[..., :-1, :]).abs().flatten(1).sum(1)
         dx = (maps[..., :, 1:] - maps[..., :, :-1]).abs().flatten(1).sum(1)
@@ -355,12 +417,13 @@ def total_variation(maps: torch.Tensor, normalize: bool = True) -> torch.Tensor:
 
 
 def neighbour_correlation(maps: torch.Tensor) -> torch.Tensor:
-    """Smoothness of each map, (N,): the correlation of every pixel with its right and lower neighbours.
+    """Smoothness of each map, (N,): the correlation of every pixel with its right and lower
+    neighbours.
 
     Pearson correlation between the map and the map shifted by one pixel, averaged over the two
-    directions. Scale-free; about 0 for pixel noise, *also after averaging many noise maps* (unlike a
-    total variation divided by the mean, which averaging noise drives towards 0); close to 1 for a map
-    that varies smoothly. A constant map has no correlation; it is reported as 0.
+    directions. Scale-free; about 0 for pixel noise, *also after averaging many noise maps* (unlike
+    a total variation divided by the mean, which averaging noise drives towards 0); close to 1 for a
+    map that varies smoothly. A constant map has no correlation; it is reported as 0.
 
     Examples
     --------
@@ -371,7 +434,10 @@ def neighbour_correlation(maps: torch.Tensor) -> torch.Tensor:
     (True, True)
     """
     if not isinstance(maps, torch.Tensor) or maps.ndim != 3:
-        raise ValueError(f"maps must be a tensor of shape (N, H, W), got {getattr(maps, 'shape', type(maps).__name__)}")
+        raise ValueError(
+            "maps must be a tensor of shape (N, H, W), got "
+            f"{getattr(maps, 'shape', type(maps).__name__)}"
+        )
     if min(maps.shape[1:]) < 2:
         raise ValueError(f"maps must be at least 2×2 pixels, got {tuple(maps.shape[1:])}")
     m = maps.detach().double()
@@ -382,29 +448,39 @@ def neighbour_correlation(maps: torch.Tensor) -> torch.Tensor:
         a = a.flatten(1) - a.flatten(1).mean(1, keepdim=True)
         b = b.flatten(1) - b.flatten(1).mean(1, keepdim=True)
         denom = a.norm(dim=1) * b.norm(dim=1)
-        out.append(torch.where(denom > 0, (a * b).sum(1) / denom.clamp(min=1e-300), torch.zeros_like(denom)))
+        out.append(
+            torch.where(
+                denom > 0, (a * b).sum(1) / denom.clamp(min=1e-300), torch.zeros_like(denom)
+            )
+        )
     return ((out[0] + out[1]) / 2).float().to(maps.device)
 
 
-def _region(attribution: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Check a batch of maps (N, H, W) and a boolean region (N, H, W) or (H, W); return both as (N, H·W)."""
-    _check_maps_and_mask(attribution, mask)
-    a = attribution.detach().double()
+def _region(maps: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check a batch of maps (N, H, W) and a boolean region (N, H, W) or (H, W); return both as (N,
+    H·W)."""
+    _check_maps_and_mask(maps, mask)
+    a = maps.detach().double()
     if (a < 0).any():
-        raise ValueError("attribution must be non-negative (a share of mass): pass attr.abs() for signed maps")
+        raise ValueError(
+            "maps must be non-negative (a share of mass): pass attr.abs() for signed maps"
+        )
     n = a.shape[0]
     m = mask.to(a.device).expand(a.shape).reshape(n, -1)
     if not m.any(1).all() or m.all(1).any():
-        raise ValueError("mask must hold some pixels inside and some outside the region in every image")
+        raise ValueError(
+            "mask must hold some pixels inside and some outside the region in every image"
+        )
     return a.reshape(n, -1), m
 
 
-def region_share(attribution: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Share of each map's attribution mass that lies inside a region (background, object, ink), (N,).
+def region_share(maps: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Share of each map's attribution mass that lies inside a region (background, object, ink),
+    (N,).
 
     Σ_{i ∈ mask} a_i / Σ_i a_i for non-negative maps (pass ``attr.abs()`` for signed ones). The null
-    is the region's share of the area, ``mask.float().mean()``: what a uniform map scores. A map with
-    no mass at all has no share; it is reported as the area share.
+    is the region's share of the area, ``mask.float().mean()``: what a uniform map scores. A map
+    with no mass at all has no share; it is reported as the area share.
 
     Examples
     --------
@@ -415,19 +491,21 @@ def region_share(attribution: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     >>> region_share(torch.ones(1, 2, 2), m)  # uniform map: the area share
     tensor([0.2500])
     """
-    a, m = _region(attribution, mask)
+    a, m = _region(maps, mask)
     total = a.sum(1)
     inside = (a * m).sum(1)
     area = m.double().mean(1)
     return torch.where(total > 0, inside / total.clamp(min=1e-300), area).float()
 
 
-def region_density(attribution: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Attribution density inside a region relative to outside it, (N,): mean a inside ÷ mean a outside.
+def region_density(maps: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Attribution density inside a region relative to outside it, (N,): mean a inside ÷ mean a
+    outside.
 
     1 means the map is as dense in the region as elsewhere (the null of a uniform or random map);
     above 1, the region draws more attribution per pixel than the rest. Unlike :func:`region_share`
-    it does not grow with the region's area. A map with no mass outside gives ``inf``; no mass at all, ``nan``.
+    it does not grow with the region's area. A map with no mass outside gives ``inf``; no mass at
+    all, ``nan``.
 
     Examples
     --------
@@ -438,7 +516,7 @@ def region_density(attribution: torch.Tensor, mask: torch.Tensor) -> torch.Tenso
     >>> region_density(torch.ones(1, 2, 2), m)
     tensor([1.])
     """
-    a, m = _region(attribution, mask)
+    a, m = _region(maps, mask)
     inside = (a * m).sum(1) / m.sum(1)
     outside = (a * ~m).sum(1) / (~m).sum(1)
     return (inside / outside).float()
@@ -471,29 +549,23 @@ def smoothgrad_stability(
     torch.Size([2])
     """
     ns = [check_positive_int(k, "n_samples") for k in ns]
-    runs = [smoothgrad_samples(model, x, target, sigma, max(ns), seed=s, batch_size=batch_size) for s in seeds]
+    runs = [
+        smoothgrad_samples(model, x, target, sigma, max(ns), seed=s, batch_size=batch_size)
+        for s in seeds
+    ]
     out = []
     for k in ns:
         a, b = (reduce_channels(r[:k].mean(0), "max").flatten(1).double() for r in runs)
         a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
-        out.append(float(((a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1)).clamp(min=1e-12)).mean()))
+        out.append(
+            float(((a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1)).clamp(min=1e-12)).mean())
+        )
     return torch.tensor(out, device=x.device)
 
 
-def randomizable_layers(model: nn.Module) -> list[str]:
-    """Names of the layers with their own parameters, from the output back to the input (top down).
-
-    Examples
-    --------
-    >>> from xai_helpers.models import MnistCNN
-    >>> randomizable_layers(MnistCNN())
-    ['fc2', 'fc1', 'conv2', 'conv1']
-    """
-    names = [name for name, m in model.named_modules() if name and any(True for _ in m.parameters(recurse=False)) and hasattr(m, "reset_parameters")]
-    return names[::-1]
-
-
-def cascading_randomization(model: nn.Module, layers: Sequence[str] | None = None, seed: int = 0) -> Iterator[tuple[str, nn.Module]]:
+def cascading_randomization(
+    model: nn.Module, layers: Sequence[str] | None = None, seed: int = 0
+) -> Iterator[tuple[str, nn.Module]]:
     """Yield ``(layer, model copy)`` with that layer and every layer above it re-initialised.
 
     Adebayo et al.'s *cascading* randomization: the first copy has only the top layer random,
@@ -516,41 +588,16 @@ def cascading_randomization(model: nn.Module, layers: Sequence[str] | None = Non
     seed = check_seed(seed)
     for name in names:
         if not isinstance(name, str) or not hasattr(check_layer(model, name), "reset_parameters"):
-            raise ValueError(f"layer {name!r} is not a re-initialisable layer of the model; choose from {randomizable_layers(model)}")
+            raise ValueError(
+                f"layer {name!r} is not a re-initialisable layer of the model; choose from "
+                f"{randomizable_layers(model)}"
+            )
     rand = copy.deepcopy(model).eval()
     for i, name in enumerate(names):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed + i)
             check_layer(rand, name).reset_parameters()
         yield name, copy.deepcopy(rand)
-
-
-
-def untrained_copy(model: nn.Module, seed: int = 0) -> nn.Module:
-    """The same architecture with random weights: the *untrained network*, the null of "the network learned …".
-
-    Every layer with its own parameters is re-initialised with its ``reset_parameters()`` under
-    ``torch.manual_seed(seed + i)``, i counting the layers from the top, exactly as the last copy of
-    :func:`cascading_randomization`. The model itself is not changed. Random convolutions, pooling and
-    ReLUs already change distances and make some properties readable by a probe (the *random
-    representation* baseline of probing, Zhang & Bowman 2018), so a claim about what training did is
-    measured against this copy.
-
-    Examples
-    --------
-    >>> from xai_helpers.models import MnistCNN
-    >>> net = MnistCNN()
-    >>> rand = untrained_copy(net, seed=0)
-    >>> bool(torch.equal(rand.fc2.weight, untrained_copy(net, seed=0).fc2.weight)), bool(torch.equal(rand.fc2.weight, net.fc2.weight))
-    (True, False)
-    """
-    seed = check_seed(seed)
-    rand = copy.deepcopy(model).eval()
-    for i, name in enumerate(randomizable_layers(model)):
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed + i)
-            check_layer(rand, name).reset_parameters()
-    return rand
 
 
 def randomization_check(
@@ -598,8 +645,6 @@ def randomization_check(
 # Moved here from the old ``visualization`` module: does an image made for class i show an i?
 # Ask an independent classifier (notebooks 06-07). Kept as one section at the end of the module.
 
-__all__ += ["judge_probabilities", "judge_labels", "judge_agreement", "pixel_knn_judge", "agreement_table"]
-
 
 @torch.no_grad()
 def judge_probabilities(judge, x: torch.Tensor) -> torch.Tensor:
@@ -615,17 +660,25 @@ def judge_probabilities(judge, x: torch.Tensor) -> torch.Tensor:
     >>> p.shape, bool(torch.allclose(p.sum(1), torch.ones(2)))
     (torch.Size([2, 10]), True)
     """
-    from .models import predict_proba
-
     check_image_batch(x, "x")
     if isinstance(judge, nn.Module):
         return predict_proba(judge, x).cpu()
     if hasattr(judge, "predict_proba"):  # a fitted scikit-learn classifier on flattened pixels
         classes = [int(c) for c in getattr(judge, "classes_", [])]
-        if classes != list(range(len(classes))):  # its probability columns follow classes_, not the class index
-            raise ValueError(f"a scikit-learn judge must be fitted on the classes 0..K-1 (its columns are its classes_), got classes {classes[:12]}")
-        return torch.as_tensor(judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32, device="cpu")  # on the CPU, like predict_proba
-    raise TypeError(f"judge must be a torch classifier or a fitted scikit-learn classifier, got {type(judge).__name__}")
+        if classes != list(
+            range(len(classes))
+        ):  # its probability columns follow classes_, not the class index
+            raise ValueError(
+                "a scikit-learn judge must be fitted on the classes 0..K-1 (its columns "
+                f"are its classes_), got classes {classes[:12]}"
+            )
+        return torch.as_tensor(
+            judge.predict_proba(x.flatten(1).cpu().numpy()), dtype=torch.float32, device="cpu"
+        )  # on the CPU, like predict_proba
+    raise TypeError(
+        "judge must be a torch classifier or a fitted scikit-learn classifier, got "
+        f"{type(judge).__name__}"
+    )
 
 
 def judge_labels(judge, x: torch.Tensor) -> torch.Tensor:
@@ -641,8 +694,11 @@ def judge_labels(judge, x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def judge_agreement(judge, x: torch.Tensor, target: int | Sequence[int]) -> tuple[float, torch.Tensor]:
-    """Ask an independent classifier what each image shows: the fraction it calls the ``target`` class.
+def judge_agreement(
+    judge, x: torch.Tensor, target: int | Sequence[int]
+) -> tuple[float, torch.Tensor]:
+    """Ask an independent classifier what each image shows: the fraction it calls the ``target``
+    class.
 
     ``judge`` is a torch classifier (logits) or a fitted scikit-learn classifier of flattened
     pixels (e.g. :func:`pixel_knn_judge`); ``x`` the images (N, C, H, W); ``target`` the class each
@@ -661,15 +717,15 @@ def judge_agreement(judge, x: torch.Tensor, target: int | Sequence[int]) -> tupl
     >>> 0.0 <= frac <= 1.0, p.shape
     (True, torch.Size([3]))
     """
-    from .validation import check_target
-
     probs = judge_probabilities(judge, x)
     t = check_target(list(target) if isinstance(target, range) else target, len(x), probs.shape[1])
     agree = (probs.argmax(1) == t.to(probs.device)).float().mean().item()
     return agree, probs.gather(1, t[:, None].to(probs.device))[:, 0].to(x.device)
 
+
 def pixel_knn_judge(x: torch.Tensor, y: torch.Tensor, k: int = 5):
-    """A judge that knows only what real digits look like: k nearest neighbours in pixel space (scikit-learn).
+    """A judge that knows only what real digits look like: k nearest neighbours in pixel space
+    (scikit-learn).
 
     It calls an image digit ``i`` when its closest training digits (Euclidean distance between
     pixels) are mostly ``i`` — a judge with no convolutions and no gradients to be fooled by. It is
@@ -687,12 +743,11 @@ def pixel_knn_judge(x: torch.Tensor, y: torch.Tensor, k: int = 5):
     """
     from sklearn.neighbors import KNeighborsClassifier
 
-    from .validation import check_image_batch, check_int, check_labels
-
     check_image_batch(x, "x")
     k = check_int(k, "k", minimum=1)
     y = check_labels(y, len(x), "y")
     return KNeighborsClassifier(n_neighbors=k).fit(x.flatten(1).cpu().numpy(), y)
+
 
 def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple[dict, str]:
     """Agreement of each judge with the targets, for each set of images; and the table as text.
@@ -709,12 +764,19 @@ def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
-    >>> table, text = agreement_table({"blank": torch.zeros(2, 1, 28, 28)}, {"cnn": MnistCNN()}, [0, 1])
+    >>> table, text = agreement_table({"blank": torch.zeros(2, 1, 28, 28)}, {"cnn": MnistCNN()}, [0,
+    ... 1])
     >>> list(table["blank"])
     ['cnn']
     """
-    table = {row: {name: judge_agreement(j, imgs, target)[0] for name, j in judges.items()} for row, imgs in results.items()}
+    table = {
+        row: {name: judge_agreement(j, imgs, target)[0] for name, j in judges.items()}
+        for row, imgs in results.items()
+    }
     width = max(len(r) for r in table) + 2
     lines = ["".ljust(width) + "".join(f"{name:>14s}" for name in judges)]
-    lines += [row.ljust(width) + "".join(f"{v:>14.2f}" for v in cols.values()) for row, cols in table.items()]
+    lines += [
+        row.ljust(width) + "".join(f"{v:>14.2f}" for v in cols.values())
+        for row, cols in table.items()
+    ]
     return table, "\n".join(lines)

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ._setup import model_device
+from ._torch import model_device
 from .validation import check_indices, check_int, check_nonnegative, check_positive
 
 __all__ = ["sample_latent", "generate", "LatentResult", "latent_search"]
@@ -45,7 +45,8 @@ def sample_latent(n_samples: int, latent_dim: int, seed: int = 0) -> torch.Tenso
 
 @torch.no_grad()
 def generate(generator: nn.Module, z: torch.Tensor | int, seed: int = 0) -> torch.Tensor:
-    """Images ``G(z)`` on the device of ``z`` (the CPU when ``z`` is a number of random samples from :func:`sample_latent`).
+    """Images ``G(z)`` on the device of ``z`` (the CPU when ``z`` is a number of random samples from
+    :func:`sample_latent`).
 
     Examples
     --------
@@ -54,7 +55,10 @@ def generate(generator: nn.Module, z: torch.Tensor | int, seed: int = 0) -> torc
     torch.Size([5, 1, 28, 28])
     """
     if not isinstance(generator, nn.Module) or not hasattr(generator, "latent_dim"):
-        raise TypeError(f"generator must be a DCGANGenerator (an nn.Module with latent_dim), got {type(generator).__name__}")
+        raise TypeError(
+            "generator must be a DCGANGenerator (an nn.Module with latent_dim), got "
+            f"{type(generator).__name__}"
+        )
     if isinstance(z, int) and not isinstance(z, bool):
         z = sample_latent(z, generator.latent_dim, seed)
     if not isinstance(z, torch.Tensor):
@@ -63,15 +67,17 @@ def generate(generator: nn.Module, z: torch.Tensor | int, seed: int = 0) -> torc
     return generator(z.to(model_device(generator))).to(z.device)
 
 
-# --------------------------------------------------------------------------- constraint from a generator
+# ---------------------------------------------------------------------- constraint from a generator
 
 
 class LatentResult(NamedTuple):
-    """What :func:`latent_search` returns: ``z`` (N, latent_dim), ``images`` = G(z) and ``history`` (steps, N), on the CPU."""
+    """What :func:`latent_search` returns: ``z`` (N, latent_dim), ``images`` = G(z) and ``history``
+    (steps, N), on the CPU."""
 
     z: torch.Tensor
     images: torch.Tensor
     history: torch.Tensor
+
 
 def latent_search(
     generator: nn.Module,
@@ -84,7 +90,8 @@ def latent_search(
     z0: torch.Tensor | None = None,
     progress: bool = False,
 ) -> LatentResult:
-    """Search the generator's latent space: ``z* = argmax_z y_i(G(z)) − λ‖z‖²``, and return ``G(z*)``.
+    """Search the generator's latent space: ``z* = argmax_z y_i(G(z)) − λ‖z‖²``, and return
+    ``G(z*)``.
 
     Both networks are frozen; only ``z`` moves (Adam). The prior ``λ‖z‖²`` (the Gaussian's
     log-density up to a constant, for ``λ = 1/2``) keeps ``z`` where the generator was trained,
@@ -133,7 +140,10 @@ def latent_search(
     if z0 is None:
         z0 = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
     elif not isinstance(z0, torch.Tensor) or tuple(z0.shape) != (n, latent_dim):
-        raise ValueError(f"z0 must be a tensor of shape ({n}, {latent_dim}), got {tuple(getattr(z0, 'shape', ()))}")
+        raise ValueError(
+            f"z0 must be a tensor of shape ({n}, {latent_dim}), got "
+            f"{tuple(getattr(z0, 'shape', ()))}"
+        )
     generator.eval()
     classifier.eval()
     dev_g, dev_c = model_device(generator), model_device(classifier)
@@ -149,7 +159,10 @@ def latent_search(
         with torch.no_grad():
             n_classes = classifier(generator(z[:1]).to(dev_c)).shape[1]
         if max(targets) >= n_classes:
-            raise ValueError(f"target class {max(targets)} is out of range: the classifier has {n_classes} classes (0..{n_classes - 1})")
+            raise ValueError(
+                f"target class {max(targets)} is out of range: the classifier has "
+                f"{n_classes} classes (0..{n_classes - 1})"
+            )
         for t in tqdm(range(steps), desc="latent search", disable=not progress):
             y = classifier(generator(z).to(dev_c)).gather(1, idx[:, None])[:, 0]
             loss = -y.sum() + prior_weight * z.pow(2).sum().to(dev_c)

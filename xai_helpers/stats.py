@@ -36,9 +36,14 @@ class Estimate(NamedTuple):
 def _correct(correct, name: str) -> np.ndarray:
     a = np.asarray(correct)
     if a.ndim != 1 or a.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of per-case outcomes, got shape {a.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array of per-case outcomes, got shape {a.shape}"
+        )
     if not np.isin(a, (0, 1)).all():
-        raise ValueError(f"{name} must hold booleans or 0/1 (was each case right?), got values {np.unique(a)[:5]}")
+        raise ValueError(
+            f"{name} must hold booleans or 0/1 (was each case right?), got values "
+            f"{np.unique(a)[:5]}"
+        )
     return a.astype(float)
 
 
@@ -94,7 +99,9 @@ def paired_difference(correct_a, correct_b, level: float = 0.95) -> Estimate:
     """
     a, b = _correct(correct_a, "correct_a"), _correct(correct_b, "correct_b")
     if a.shape != b.shape:
-        raise ValueError(f"correct_a and correct_b must cover the same cases, got {a.size} and {b.size}")
+        raise ValueError(
+            f"correct_a and correct_b must cover the same cases, got {a.size} and {b.size}"
+        )
     if a.size < 2:
         raise ValueError("paired_difference needs at least 2 cases")
     d = a - b

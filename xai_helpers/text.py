@@ -21,8 +21,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._setup import training_recipe
 from ._text_data import MAX_LEN, UNK, Vocabulary, load_reviews, tokenize
+from .train import training_recipe
 from .validation import check_int, check_positive_int, check_seed
 
 __all__ = [
@@ -107,8 +107,16 @@ class SentimentTransformer(nn.Module):
     (torch.Size([2, 2]), 0.0)
     """
 
-    def __init__(self, vocab: Sequence[str], d_model: int = 64, n_heads: int = 2, n_layers: int = 2, d_ff: int = 128,
-                 pooling: str = "attention", dropout: float = 0.2):
+    def __init__(
+        self,
+        vocab: Sequence[str],
+        d_model: int = 64,
+        n_heads: int = 2,
+        n_layers: int = 2,
+        d_ff: int = 128,
+        pooling: str = "attention",
+        dropout: float = 0.2,
+    ):
         super().__init__()
         if pooling not in ("attention", "uniform"):
             raise ValueError(f"pooling must be 'attention' or 'uniform', got {pooling!r}")
@@ -118,7 +126,9 @@ class SentimentTransformer(nn.Module):
         self.position = nn.Embedding(MAX_LEN, d_model)
         self.embeddings = nn.Identity()  # word + position, a named layer for hooks
         self.drop = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(_Block(d_model, n_heads, d_ff, dropout) for _ in range(n_layers))
+        self.blocks = nn.ModuleList(
+            _Block(d_model, n_heads, d_ff, dropout) for _ in range(n_layers)
+        )
         self.norm = nn.LayerNorm(d_model)
         self.attn_proj = nn.Linear(d_model, d_model)
         self.attn_v = nn.Linear(d_model, 1, bias=False)
@@ -126,11 +136,15 @@ class SentimentTransformer(nn.Module):
 
     def _check(self, ids: torch.Tensor) -> torch.Tensor:
         if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
-            raise TypeError(f"ids must be a LongTensor (N, L) of word ids, got {getattr(ids, 'dtype', type(ids))}")
+            raise TypeError(
+                f"ids must be a LongTensor (N, L) of word ids, got {getattr(ids, 'dtype', type(ids))}"
+            )
         if ids.shape[1] > MAX_LEN:
             raise ValueError(f"sentences have at most {MAX_LEN} tokens, got {ids.shape[1]}")
         if ids.numel() and (ids.min() < 0 or ids.max() >= len(self.vocab)):
-            raise ValueError(f"word ids must lie in [0, {len(self.vocab)}), got [{ids.min()}, {ids.max()}]")
+            raise ValueError(
+                f"word ids must lie in [0, {len(self.vocab)}), got [{ids.min()}, {ids.max()}]"
+            )
         return ids
 
     def states(self, ids: torch.Tensor, inputs_embeds: torch.Tensor | None = None) -> torch.Tensor:
@@ -152,8 +166,12 @@ class SentimentTransformer(nn.Module):
         score = self.attn_v(torch.tanh(self.attn_proj(h))).squeeze(-1)
         return torch.softmax(score.masked_fill(~real, -1e9), dim=1) * real
 
-    def forward(self, ids: torch.Tensor, attention: torch.Tensor | None = None,
-                inputs_embeds: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        ids: torch.Tensor,
+        attention: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Logits ``(N, 2)``; ``attention`` ``(N, L)`` replaces the pooling weights (permuted/adversarial tests)."""
         h = self.states(ids, inputs_embeds)
         alpha = self._alpha(h, ids) if attention is None else attention
@@ -181,11 +199,15 @@ def _target(target, n: int, device) -> torch.Tensor:
     if t.numel() == 1:
         t = t.expand(n)
     if t.numel() != n or ((t != 0) & (t != 1)).any():
-        raise ValueError(f"target must be 0 (rotten) or 1 (fresh), one or one per sentence ({n}); got {target}")
+        raise ValueError(
+            f"target must be 0 (rotten) or 1 (fresh), one or one per sentence ({n}); got {target}"
+        )
     return t
 
 
-def log_odds(model: nn.Module, ids: torch.Tensor, target=1, batch_size: int | None = None, **kwargs) -> torch.Tensor:
+def log_odds(
+    model: nn.Module, ids: torch.Tensor, target=1, batch_size: int | None = None, **kwargs
+) -> torch.Tensor:
     """``logit[target] − logit[other]`` for each sentence, ``(N,)`` (kwargs go to the model's forward).
 
     With ``batch_size``, the sentences go through the model in batches of that size, without gradients
@@ -202,8 +224,12 @@ def log_odds(model: nn.Module, ids: torch.Tensor, target=1, batch_size: int | No
     if batch_size is not None:
         batch_size = check_positive_int(batch_size, "batch_size")
         with torch.no_grad():
-            return torch.cat([log_odds(model, ids[k : k + batch_size], t[k : k + batch_size], **kwargs)
-                              for k in range(0, len(ids), batch_size)])
+            return torch.cat(
+                [
+                    log_odds(model, ids[k : k + batch_size], t[k : k + batch_size], **kwargs)
+                    for k in range(0, len(ids), batch_size)
+                ]
+            )
     logits = model(ids, **kwargs)
     sign = (2 * t - 1).to(logits.dtype)
     return sign * (logits[:, 1] - logits[:, 0])
@@ -215,7 +241,11 @@ def _delete_rows(ids: torch.Tensor, fill: str | int) -> torch.Tensor:
     n, length = ids.shape
     if fill == "delete":
         keep = ~torch.eye(length, dtype=torch.bool, device=ids.device)
-        idx = torch.arange(length, device=ids.device).expand(length, length)[keep].reshape(length, length - 1)
+        idx = (
+            torch.arange(length, device=ids.device)
+            .expand(length, length)[keep]
+            .reshape(length, length - 1)
+        )
         out = ids[:, idx]  # (N, L, L-1)
         return torch.cat([out, ids.new_zeros(n, length, 1)], 2)
     out = ids[:, None, :].repeat(1, length, 1)
@@ -225,7 +255,9 @@ def _delete_rows(ids: torch.Tensor, fill: str | int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def leave_one_out(model: nn.Module, ids: torch.Tensor, target=1, fill: str | int = "delete") -> torch.Tensor:
+def leave_one_out(
+    model: nn.Module, ids: torch.Tensor, target=1, fill: str | int = "delete"
+) -> torch.Tensor:
     """Leave-one-word-out (occlusion for text): log-odds of the sentence minus those without word ``i``.
 
     Parameters
@@ -247,8 +279,15 @@ def leave_one_out(model: nn.Module, ids: torch.Tensor, target=1, fill: str | int
     t = _target(target, n, ids.device)
     full = log_odds(model, ids, t)
     variants = _delete_rows(ids, fill).reshape(n * length, length)
-    variants[:, 0] = torch.where((variants != 0).any(1), variants[:, 0], 1)  # nothing left: <unk> alone
-    out = torch.cat([log_odds(model, v, tt) for v, tt in zip(variants.split(2048), t.repeat_interleave(length).split(2048))])
+    variants[:, 0] = torch.where(
+        (variants != 0).any(1), variants[:, 0], 1
+    )  # nothing left: <unk> alone
+    out = torch.cat(
+        [
+            log_odds(model, v, tt)
+            for v, tt in zip(variants.split(2048), t.repeat_interleave(length).split(2048))
+        ]
+    )
     return (full[:, None] - out.reshape(n, length)) * (ids != 0)
 
 
@@ -267,8 +306,9 @@ def grad_x_embedding(model: nn.Module, ids: torch.Tensor, target=1) -> torch.Ten
     return (grad * emb).sum(-1).detach() * (ids != 0)
 
 
-def integrated_gradients_text(model: nn.Module, ids: torch.Tensor, target=1, n_steps: int = 50,
-                              return_delta: bool = False):
+def integrated_gradients_text(
+    model: nn.Module, ids: torch.Tensor, target=1, n_steps: int = 50, return_delta: bool = False
+):
     """Integrated Gradients (Sundararajan et al. 2017) on the word embeddings, from the all-zero embedding
     (the ``<pad>`` vector) to the sentence's, positions and attention mask kept; midpoint Riemann sum.
 
@@ -288,9 +328,15 @@ def integrated_gradients_text(model: nn.Module, ids: torch.Tensor, target=1, n_s
     emb = model.embedding(ids).detach()
     alphas = (torch.arange(n_steps, device=ids.device, dtype=emb.dtype) + 0.5) / n_steps
     total = torch.zeros_like(emb)
-    chunk = max(1, 256 // n)  # path points per pass: at most ~256 sentences through the network at once
+    chunk = max(
+        1, 256 // n
+    )  # path points per pass: at most ~256 sentences through the network at once
     for a in alphas.split(chunk):
-        path = (a[:, None, None, None] * emb[None]).reshape(len(a) * n, *emb.shape[1:]).requires_grad_(True)
+        path = (
+            (a[:, None, None, None] * emb[None])
+            .reshape(len(a) * n, *emb.shape[1:])
+            .requires_grad_(True)
+        )
         out = log_odds(model, ids.repeat(len(a), 1), t.repeat(len(a)), inputs_embeds=path).sum()
         (g,) = torch.autograd.grad(out, path)
         total += g.reshape(len(a), *emb.shape).sum(0)
@@ -298,11 +344,15 @@ def integrated_gradients_text(model: nn.Module, ids: torch.Tensor, target=1, n_s
     if not return_delta:
         return attr
     with torch.no_grad():
-        gap = attr.sum(1) - (log_odds(model, ids, t) - log_odds(model, ids, t, inputs_embeds=torch.zeros_like(emb)))
+        gap = attr.sum(1) - (
+            log_odds(model, ids, t) - log_odds(model, ids, t, inputs_embeds=torch.zeros_like(emb))
+        )
     return attr, gap
 
 
-def lime_text(model: nn.Module, tokens: Sequence[str], target=1, n_samples: int = 500, seed: int = 0) -> np.ndarray:
+def lime_text(
+    model: nn.Module, tokens: Sequence[str], target=1, n_samples: int = 500, seed: int = 0
+) -> np.ndarray:
     """LIME (Ribeiro et al. 2016) on one sentence with ``lime.lime_text``: a weight per token position.
 
     Words are removed by position (``bow=False``: LIME puts an unknown word in their place, which the model
@@ -329,10 +379,12 @@ def lime_text(model: nn.Module, tokens: Sequence[str], target=1, n_samples: int 
             lo = log_odds(model, ids, 1).cpu().numpy()
         return np.stack([-lo, lo], 1)
 
-    explainer = LimeTextExplainer(split_expression=lambda s: s.split(" "), bow=False, mask_string=UNK,
-                                  random_state=seed)
-    exp = explainer.explain_instance(" ".join(tokens), predict, labels=(t,), num_features=len(tokens),
-                                     num_samples=n_samples)
+    explainer = LimeTextExplainer(
+        split_expression=lambda s: s.split(" "), bow=False, mask_string=UNK, random_state=seed
+    )
+    exp = explainer.explain_instance(
+        " ".join(tokens), predict, labels=(t,), num_features=len(tokens), num_samples=n_samples
+    )
     weights = np.zeros(len(tokens))
     for pos, w in exp.local_exp[t]:
         weights[pos] = w
@@ -343,8 +395,14 @@ def lime_text(model: nn.Module, tokens: Sequence[str], target=1, n_samples: int 
 
 
 @torch.no_grad()
-def word_deletion_curve(model: nn.Module, ids: torch.Tensor, target, attribution: torch.Tensor | None,
-                        steps: int = 5, seed: int = 0) -> torch.Tensor:
+def word_deletion_curve(
+    model: nn.Module,
+    ids: torch.Tensor,
+    target,
+    attribution: torch.Tensor | None,
+    steps: int = 5,
+    seed: int = 0,
+) -> torch.Tensor:
     """Log-odds of ``target`` as the most important words are deleted one by one, ``(N, steps + 1)``.
 
     Words are ranked by ``attribution`` (largest first; ties broken at random with ``seed``); ``None``
@@ -368,7 +426,7 @@ def word_deletion_curve(model: nn.Module, ids: torch.Tensor, target, attribution
     keep = ids != 0
     lengths = keep.sum(1)
     for k in range(steps):
-        drop = (k < lengths - 1)  # never delete the last word
+        drop = k < lengths - 1  # never delete the last word
         keep = keep.clone()
         keep[torch.arange(n)[drop], order[drop, k]] = False
         rows = [ids[i][keep[i]] for i in range(n)]
@@ -396,7 +454,9 @@ def kendall_tau(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if np.isnan(tau) else float(tau)
 
 
-def random_rank_tau(a: np.ndarray, b: np.ndarray, n_samples: int = 200, seed: int = 0) -> np.ndarray:
+def random_rank_tau(
+    a: np.ndarray, b: np.ndarray, n_samples: int = 200, seed: int = 0
+) -> np.ndarray:
     """The null of :func:`kendall_tau`: τ between ``a`` and ``b`` shuffled over the tokens, ``n_samples`` times.
 
     Examples
@@ -405,12 +465,22 @@ def random_rank_tau(a: np.ndarray, b: np.ndarray, n_samples: int = 200, seed: in
     True
     """
     rng = np.random.default_rng(check_seed(seed))
-    return np.array([kendall_tau(a, rng.permutation(np.asarray(b))) for _ in range(check_positive_int(n_samples, "n_samples"))])
+    return np.array(
+        [
+            kendall_tau(a, rng.permutation(np.asarray(b)))
+            for _ in range(check_positive_int(n_samples, "n_samples"))
+        ]
+    )
 
 
 @torch.no_grad()
-def permuted_attention(model: SentimentTransformer, ids: torch.Tensor, n_samples: int = 20, seed: int = 0,
-                       return_weights: bool = False):
+def permuted_attention(
+    model: SentimentTransformer,
+    ids: torch.Tensor,
+    n_samples: int = 20,
+    seed: int = 0,
+    return_weights: bool = False,
+):
     """Log-odds of *fresh* with the pooling weights shuffled over each sentence's tokens, ``(N, n_samples)``
     (Jain & Wallace 2019, §4.2). The token states are untouched: only which state gets which weight changes.
     ``return_weights=True`` also returns the shuffled weights, ``(n_samples, N, L)``.
@@ -436,8 +506,14 @@ def permuted_attention(model: SentimentTransformer, ids: torch.Tensor, n_samples
     return (out, torch.stack(weights)) if return_weights else out
 
 
-def adversarial_attention(model: SentimentTransformer, ids: torch.Tensor, tolerance: float = 0.1, steps: int = 200,
-                          lr: float = 0.1, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def adversarial_attention(
+    model: SentimentTransformer,
+    ids: torch.Tensor,
+    tolerance: float = 0.1,
+    steps: int = 200,
+    lr: float = 0.1,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Pooling weights as far as possible from the model's (Jensen–Shannon divergence) whose log-odds stay
     within ``tolerance`` of the model's (Jain & Wallace 2019, §4.3), found by gradient ascent on
     ``JSD − λ·max(0, |Δ log-odds| − tolerance)²`` over each sentence's tokens.
@@ -485,14 +561,17 @@ def _jsd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     m = (p + q) / 2
 
     def kl(a, b):
-        return torch.where(a > 0, a * (torch.log(a.clamp(min=1e-12)) - torch.log(b.clamp(min=1e-12))), 0.0).sum(1)
+        return torch.where(
+            a > 0, a * (torch.log(a.clamp(min=1e-12)) - torch.log(b.clamp(min=1e-12))), 0.0
+        ).sum(1)
 
     return (kl(p, m) + kl(q, m)) / 2
 
 
 @torch.no_grad()
-def collect_token_states(model: SentimentTransformer, ids: torch.Tensor, layers: Sequence[str] = LAYERS
-                         ) -> dict[str, torch.Tensor]:
+def collect_token_states(
+    model: SentimentTransformer, ids: torch.Tensor, layers: Sequence[str] = LAYERS
+) -> dict[str, torch.Tensor]:
     """Each layer's output at every token, ``{layer: (N, L, d)}``, by forward hooks.
 
     Examples
@@ -503,7 +582,7 @@ def collect_token_states(model: SentimentTransformer, ids: torch.Tensor, layers:
     """
     import contextlib
 
-    from .validation import forward_hook
+    from ._torch import forward_hook
 
     with contextlib.ExitStack() as stack:
         recs = {layer: stack.enter_context(forward_hook(model, layer)) for layer in layers}
@@ -514,8 +593,9 @@ def collect_token_states(model: SentimentTransformer, ids: torch.Tensor, layers:
 # --------------------------------------------------------------------------- training
 
 
-def plant_shortcut(tokens: list[list[str]], y: np.ndarray, rate: float = 0.5, label: int = 1, seed: int = 0
-                   ) -> list[list[str]]:
+def plant_shortcut(
+    tokens: list[list[str]], y: np.ndarray, rate: float = 0.5, label: int = 1, seed: int = 0
+) -> list[list[str]]:
     """Append :data:`SHORTCUT_TOKEN` to a share ``rate`` of the sentences with label ``label`` (a signature
     only one kind of review carries): the spurious cue of the shortcut model.
 
@@ -527,12 +607,22 @@ def plant_shortcut(tokens: list[list[str]], y: np.ndarray, rate: float = 0.5, la
     """
     rng = np.random.default_rng(check_seed(seed))
     pick = (np.asarray(y) == label) & (rng.random(len(tokens)) < rate)
-    return [list(t[: MAX_LEN - 1]) + [SHORTCUT_TOKEN] if p else list(t) for t, p in zip(tokens, pick)]
+    return [
+        list(t[: MAX_LEN - 1]) + [SHORTCUT_TOKEN] if p else list(t) for t, p in zip(tokens, pick)
+    ]
 
 
-def train_text_classifier(tokens: list[list[str]], y: np.ndarray, vocab: list[str], pooling: str = "attention",
-                          epochs: int = 6, lr: float = 2e-3, batch_size: int = 64, seed: int = 0,
-                          weight_decay: float = 0.01) -> SentimentTransformer:
+def train_text_classifier(
+    tokens: list[list[str]],
+    y: np.ndarray,
+    vocab: list[str],
+    pooling: str = "attention",
+    epochs: int = 6,
+    lr: float = 2e-3,
+    batch_size: int = 64,
+    seed: int = 0,
+    weight_decay: float = 0.01,
+) -> SentimentTransformer:
     """Train a :class:`SentimentTransformer` with AdamW (cross-entropy), sentences shuffled by ``seed``."""
     model = SentimentTransformer(vocab, pooling=pooling)
     ids = model.vocab.encode(tokens)
@@ -565,22 +655,32 @@ def _accuracy(model: SentimentTransformer, tokens, y) -> float:
 
 
 def _recipe(name: str, pooling: str, shortcut: bool, directory, seed: int, epochs: int) -> dict:
-    from .models import save_checkpoint
+    from .checkpoints import save_checkpoint
 
     reviews = load_reviews(seed=0)
     tokens = reviews.tokens_train
     if shortcut:
         tokens = plant_shortcut(tokens, reviews.y_train, rate=0.5, label=1, seed=seed)
     vocab = Vocabulary.build(tokens, min_count=2).itos[2:]
-    model = train_text_classifier(tokens, reviews.y_train, vocab, pooling=pooling, epochs=epochs, seed=seed)
-    meta = {"seed": seed, "epochs": epochs, "pooling": pooling,
-            "train_accuracy": round(_accuracy(model, tokens, reviews.y_train), 4),
-            "test_accuracy": round(_accuracy(model, reviews.tokens_test, reviews.y_test), 4)}
+    model = train_text_classifier(
+        tokens, reviews.y_train, vocab, pooling=pooling, epochs=epochs, seed=seed
+    )
+    meta = {
+        "seed": seed,
+        "epochs": epochs,
+        "pooling": pooling,
+        "train_accuracy": round(_accuracy(model, tokens, reviews.y_train), 4),
+        "test_accuracy": round(_accuracy(model, reviews.tokens_test, reviews.y_test), 4),
+    }
     if shortcut:
         meta["shortcut_token"] = SHORTCUT_TOKEN
         meta["shortcut_rate"] = 0.5
-    path = save_checkpoint(model, name, kwargs={"vocab": vocab, "pooling": pooling}, meta=meta, directory=directory)
-    print(f"{name}: test accuracy {meta['test_accuracy']:.4f} (train {meta['train_accuracy']:.4f}) -> {path}")
+    path = save_checkpoint(
+        model, name, kwargs={"vocab": vocab, "pooling": pooling}, meta=meta, directory=directory
+    )
+    print(
+        f"{name}: test accuracy {meta['test_accuracy']:.4f} (train {meta['train_accuracy']:.4f}) -> {path}"
+    )
     return meta
 
 
@@ -614,8 +714,12 @@ TEXT_RECIPES: dict[str, Callable[..., dict]] = {
 # --------------------------------------------------------------------------- probing
 
 
-def lexicon_tokens(tokens: Sequence[Sequence[str]], lexicon: dict[str, float], vocab: Vocabulary,
-                   threshold: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def lexicon_tokens(
+    tokens: Sequence[Sequence[str]],
+    lexicon: dict[str, float],
+    vocab: Vocabulary,
+    threshold: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every occurrence of a lexicon word rated at least ``threshold`` away from 0 (and known to ``vocab``).
 
     Returns
@@ -629,8 +733,12 @@ def lexicon_tokens(tokens: Sequence[Sequence[str]], lexicon: dict[str, float], v
     >>> s.tolist(), p.tolist(), w.tolist(), y.tolist()
     ([0], [1], ['good'], [1])
     """
-    rows = [(i, j, w, int(lexicon[w] > 0)) for i, sent in enumerate(tokens) for j, w in enumerate(sent)
-            if w in lexicon and abs(lexicon[w]) >= threshold and w in vocab.stoi]
+    rows = [
+        (i, j, w, int(lexicon[w] > 0))
+        for i, sent in enumerate(tokens)
+        for j, w in enumerate(sent)
+        if w in lexicon and abs(lexicon[w]) >= threshold and w in vocab.stoi
+    ]
     if not rows:
         raise ValueError("no lexicon word at that threshold occurs in these sentences")
     s, p, w, y = zip(*rows)
@@ -638,8 +746,14 @@ def lexicon_tokens(tokens: Sequence[Sequence[str]], lexicon: dict[str, float], v
 
 
 @torch.no_grad()
-def token_states_at(model: SentimentTransformer, ids: torch.Tensor, sentence: np.ndarray, position: np.ndarray,
-                    layers: Sequence[str] = LAYERS, batch_size: int = 512) -> dict[str, np.ndarray]:
+def token_states_at(
+    model: SentimentTransformer,
+    ids: torch.Tensor,
+    sentence: np.ndarray,
+    position: np.ndarray,
+    layers: Sequence[str] = LAYERS,
+    batch_size: int = 512,
+) -> dict[str, np.ndarray]:
     """Each layer's state of the tokens at (``sentence``, ``position``) of ``ids``: ``{layer: (n, d)}``.
 
     Examples
@@ -679,9 +793,13 @@ def word_split(words: np.ndarray, test_share: float = 0.5, seed: int = 0) -> np.
 
 
 @torch.no_grad()
-def context_distances(model: SentimentTransformer, words: Sequence[str], template: str = "the film is {} {} .",
-                      modifiers: Sequence[str] = ("so", "very", "not"), layers: Sequence[str] = LAYERS
-                      ) -> dict[str, np.ndarray]:
+def context_distances(
+    model: SentimentTransformer,
+    words: Sequence[str],
+    template: str = "the film is {} {} .",
+    modifiers: Sequence[str] = ("so", "very", "not"),
+    layers: Sequence[str] = LAYERS,
+) -> dict[str, np.ndarray]:
     """One word in several contexts: ``template.format(modifier, word)`` for each modifier.
 
     Returns, per layer, an array ``(len(words), len(modifiers))``: the Euclidean distance between the word's
@@ -732,8 +850,13 @@ def kendall_tau_fast(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if denom == 0 else float((sa * sb).sum() / denom)
 
 
-def tau_per_sentence(a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray, lengths: Sequence[int],
-                     n_null: int = 0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def tau_per_sentence(
+    a: torch.Tensor | np.ndarray,
+    b: torch.Tensor | np.ndarray,
+    lengths: Sequence[int],
+    n_null: int = 0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """τ-b between two scores of each sentence's tokens, and (``n_null`` > 0) the random-ranking null:
     τ with ``b`` shuffled over the sentence's tokens, ``n_null`` times per sentence.
 
@@ -751,8 +874,12 @@ def tau_per_sentence(a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray,
     a, b = np.asarray(torch.as_tensor(a).cpu()), np.asarray(torch.as_tensor(b).cpu())
     rng = np.random.default_rng(check_seed(seed))
     tau = np.array([kendall_tau_fast(a[i, :m], b[i, :m]) for i, m in enumerate(lengths)])
-    null = np.array([[kendall_tau_fast(a[i, :m], rng.permutation(b[i, :m])) for i, m in enumerate(lengths)]
-                     for _ in range(n_null)]).reshape(n_null, len(lengths))
+    null = np.array(
+        [
+            [kendall_tau_fast(a[i, :m], rng.permutation(b[i, :m])) for i, m in enumerate(lengths)]
+            for _ in range(n_null)
+        ]
+    ).reshape(n_null, len(lengths))
     return tau, null
 
 
@@ -777,8 +904,14 @@ def bootstrap_mean(values: np.ndarray, n_samples: int = 2000, level: float = 0.9
     return Estimate(float(v.mean()), float(lo), float(hi))
 
 
-def explain_sentence(model: SentimentTransformer, sentence: str, target: int | None = None, n_samples: int = 300,
-                     n_steps: int = 32, seed: int = 0) -> tuple[list[str], int, dict[str, np.ndarray]]:
+def explain_sentence(
+    model: SentimentTransformer,
+    sentence: str,
+    target: int | None = None,
+    n_samples: int = 300,
+    n_steps: int = 32,
+    seed: int = 0,
+) -> tuple[list[str], int, dict[str, np.ndarray]]:
     """Every method of the notebook on one sentence: ``(tokens, target, {method: weights per token})``.
 
     ``target`` defaults to the class the model predicts. Methods: leave-one-out (delete and ``<unk>``
@@ -809,7 +942,9 @@ def explain_sentence(model: SentimentTransformer, sentence: str, target: int | N
     return tokens, target, out
 
 
-def plot_word_attributions(tokens: Sequence[str], maps: dict[str, np.ndarray], title: str = "", ax=None):
+def plot_word_attributions(
+    tokens: Sequence[str], maps: dict[str, np.ndarray], title: str = "", ax=None
+):
     """One row per method, one column per word, each row scaled to its own largest |weight| (RdBu_r, red =
     for the explained class). Returns the Axes.
 
@@ -858,7 +993,9 @@ def jsd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     return _jsd(p, q)
 
 
-def plot_layer_pca(states: dict[str, np.ndarray], y: np.ndarray, class_names=("negative", "positive"), axes=None):
+def plot_layer_pca(
+    states: dict[str, np.ndarray], y: np.ndarray, class_names=("negative", "positive"), axes=None
+):
     """PCA of each layer's token states, coloured by ``y`` (one panel per layer). Returns the Figure.
 
     Examples
@@ -883,8 +1020,14 @@ def plot_layer_pca(states: dict[str, np.ndarray], y: np.ndarray, class_names=("n
     return axes[0].figure
 
 
-def balanced_probe(rep: np.ndarray, y: np.ndarray, n_splits: int = 10, kind: str = "linear", seed: int = 0,
-                   C: float = 0.05) -> float:
+def balanced_probe(
+    rep: np.ndarray,
+    y: np.ndarray,
+    n_splits: int = 10,
+    kind: str = "linear",
+    seed: int = 0,
+    C: float = 0.05,
+) -> float:
     """Held-out accuracy of a probe reading binary ``y`` off ``rep`` (one row per word type), averaged over
     ``n_splits`` random halves of a class-balanced subsample (so chance is 0.5).
 
@@ -902,7 +1045,9 @@ def balanced_probe(rep: np.ndarray, y: np.ndarray, n_splits: int = 10, kind: str
 
     rep, y = np.asarray(rep), np.asarray(y)
     if rep.ndim != 2 or len(rep) != len(y) or set(np.unique(y)) != {0, 1}:
-        raise ValueError("rep must be (n, d) and y binary 0/1 with both classes, one per row of rep")
+        raise ValueError(
+            "rep must be (n, d) and y binary 0/1 with both classes, one per row of rep"
+        )
     if kind not in ("linear", "mlp"):
         raise ValueError(f"kind must be 'linear' or 'mlp', got {kind!r}")
     rng = np.random.default_rng(check_seed(seed))
@@ -916,7 +1061,17 @@ def balanced_probe(rep: np.ndarray, y: np.ndarray, n_splits: int = 10, kind: str
         if kind == "linear":
             accs.append(linear_probe(rep[tr], y[tr], rep[te], y[te], C=C)[1])
         else:
-            accs.append(mlp_probe(rep[tr], y[tr], rep[te], y[te], hidden=64, max_iter=100, seed=int(rng.integers(1 << 30)))[1])
+            accs.append(
+                mlp_probe(
+                    rep[tr],
+                    y[tr],
+                    rep[te],
+                    y[te],
+                    hidden=64,
+                    max_iter=100,
+                    seed=int(rng.integers(1 << 30)),
+                )[1]
+            )
     return float(np.mean(accs))
 
 
@@ -930,7 +1085,9 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description="Retrain one of notebook 09's text checkpoints.")
     parser.add_argument("name", choices=sorted(TEXT_RECIPES))
-    parser.add_argument("--directory", default=None, help="default: the package's checkpoints/ if writable")
+    parser.add_argument(
+        "--directory", default=None, help="default: the package's checkpoints/ if writable"
+    )
     args = parser.parse_args(argv)
     TEXT_RECIPES[args.name](directory=args.directory)
 

@@ -1,14 +1,15 @@
-"""Training: the generic fit loop (:func:`fit`), every training function, and the recipes of the shipped checkpoints.
+"""Training: the generic fit loop (:func:`fit`), every training function, and the recipes of the
+shipped checkpoints.
 
 Reproduce a shipped checkpoint with ``python -m xai_helpers.train NAME``; :data:`RECIPES` maps each
 checkpoint name to its recipe function.
 
 Each recipe trains from a fixed seed, prints what it measured, and writes ``NAME.pt`` with its
-SHA-256 in ``SHA256SUMS`` into ``--directory``, by default :func:`default_directory`: the package's own
-``checkpoints/`` folder when it is writable (a clone, an editable install or your own virtual
-environment; retraining then replaces the file the notebooks load, bit for bit), else
-``<cache>/checkpoints`` (:func:`xai_helpers.data.cache_dir`), from which
-``load_pretrained(NAME, directory=...)`` loads it.
+SHA-256 in ``SHA256SUMS`` into ``--directory``, by default
+:func:`xai_helpers.checkpoints.default_directory`: the package's own ``checkpoints/`` folder when it
+is writable (a clone, an editable install or your own virtual environment; retraining then replaces
+the file the notebooks load, bit for bit), else ``<cache>/checkpoints``
+(:func:`xai_helpers.data.cache_dir`), from which ``load_pretrained(NAME, directory=...)`` loads it.
 Every recipe is wrapped in
 :func:`training_recipe`, which seeds, pins the thread count (one thread) and turns on torch's
 deterministic algorithms, and restores the previous state afterwards.
@@ -26,24 +27,47 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
+import inspect
 import os
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from ._setup import model_device, seed_everything, training_recipe
-from .trees import TREE_REG_LAMBDA
+from ._runtime import POOL_ENV, seed_everything, set_num_threads
+from ._torch import model_device, predict_proba, untrained_copy
+from .checkpoints import CHECKPOINT_DIR, default_directory, save_checkpoint
+from .data import load_mnist, make_parabola
+from .data.lighting import add_lighting, assign_writers, read_lighting
+from .data.monsters import ensure_monsters, load_split
+from .generative import generate
+from .models import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MnistCNN,
+    MnistJudge,
+    MnistLayerDecoders,
+    MonsterCNN,
+    ParabolaNets,
+    ParabolaSweep,
+    TreeRegNet,
+    accuracy,
+    load_pretrained,
+)
+from .representations import collect_representations
+from .trees import TREE_REG_LAMBDA, fit_apl_surrogate, param_vector, tree_complexity
 from .validation import check_array, check_image_batch, check_int, check_nonnegative, check_seed
 
 __all__ = [
     "RECIPES",
     "TOLERANCES",
     "training_recipe",
-    "default_directory",
     "fit",
     "random_shift",
     "random_flip",
@@ -65,22 +89,72 @@ __all__ = [
     "main",
 ]
 
+F = TypeVar("F", bound=Callable[..., dict])
 
-def default_directory() -> Path:
-    """Where a recipe writes when given no directory: the package's ``checkpoints/`` folder if it is a
-    writable folder, else ``<cache_dir()>/checkpoints``.
+
+def training_recipe(threads: int = 1) -> Callable[[F], F]:
+    """Decorator for every recipe that trains a shipped checkpoint: the one place reproducibility is
+    set.
+
+    While the recipe runs: Python/NumPy/torch are seeded with the recipe's ``seed`` argument, every
+    thread pool has ``threads`` threads (:func:`set_num_threads`; the reduction order of a float
+    sum depends on it), and torch uses deterministic algorithms (errors, not warnings). Afterwards
+    the previous thread counts, determinism setting and random states are restored. The pins are
+    kept on the wrapped function as ``recipe.threads``.
 
     Examples
     --------
-    >>> default_directory().name
-    'checkpoints'
+    >>> @training_recipe(threads=1)
+    ... def recipe(directory=None, seed: int = 0) -> dict:
+    ...     return {"threads": torch.get_num_threads(), "x": torch.rand(1).item()}
+    >>> recipe()["threads"], recipe()["x"] == recipe()["x"], recipe.threads
+    (1, True, 1)
     """
-    from .data import cache_dir
-    from .models import CHECKPOINT_DIR
+    threads = check_int(threads, "threads", minimum=1)
 
-    if isinstance(CHECKPOINT_DIR, Path) and CHECKPOINT_DIR.is_dir() and os.access(CHECKPOINT_DIR, os.W_OK):
-        return CHECKPOINT_DIR
-    return cache_dir() / "checkpoints"
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func)
+        if "seed" not in signature.parameters:
+            raise TypeError(f"recipe {func.__name__} needs a `seed` parameter")
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            torch_threads, env = (
+                torch.get_num_threads(),
+                {var: os.environ.get(var) for var in POOL_ENV},
+            )
+            det, warn_only = (
+                torch.are_deterministic_algorithms_enabled(),
+                torch.is_deterministic_algorithms_warn_only_enabled(),
+            )
+            benchmark = torch.backends.cudnn.benchmark
+            py_state, np_state = random.getstate(), np.random.get_state()
+            with torch.random.fork_rng(devices=[]):
+                limiter = set_num_threads(threads)
+                try:
+                    seed_everything(bound.arguments["seed"])
+                    torch.use_deterministic_algorithms(True)
+                    torch.backends.cudnn.benchmark = False
+                    return func(*bound.args, **bound.kwargs)
+                finally:
+                    limiter.restore_original_limits()
+                    torch.set_num_threads(torch_threads)
+                    for var, value in env.items():
+                        if value is None:
+                            os.environ.pop(var, None)
+                        else:
+                            os.environ[var] = value
+                    torch.use_deterministic_algorithms(det, warn_only=warn_only)
+                    torch.backends.cudnn.benchmark = benchmark
+                    random.setstate(py_state)
+                    np.random.set_state(np_state)
+
+        wrapper.threads = threads  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def random_shift(batch: torch.Tensor, gen: torch.Generator, max_shift: int = 2) -> torch.Tensor:
@@ -95,7 +169,9 @@ def random_shift(batch: torch.Tensor, gen: torch.Generator, max_shift: int = 2) 
     n, _, h, w = batch.shape
     padded = torch.nn.functional.pad(batch, (max_shift,) * 4)
     shifts = torch.randint(0, 2 * max_shift + 1, (n, 2), generator=gen)
-    return torch.stack([padded[i, :, dy : dy + h, dx : dx + w] for i, (dy, dx) in enumerate(shifts.tolist())])
+    return torch.stack(
+        [padded[i, :, dy : dy + h, dx : dx + w] for i, (dy, dx) in enumerate(shifts.tolist())]
+    )
 
 
 def fit(
@@ -133,7 +209,8 @@ def fit(
     --------
     >>> from xai_helpers.models import MnistCNN
     >>> m = MnistCNN()
-    >>> losses = fit(m, torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,)), epochs=1, progress=False)
+    >>> losses = fit(m, torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,)), epochs=1,
+    ... progress=False)
     >>> len(losses)
     1
     """
@@ -141,7 +218,10 @@ def fit(
 
     check_image_batch(x, "x")
     if not isinstance(y, torch.Tensor) or y.dtype != torch.long or y.shape != (x.shape[0],):
-        raise ValueError(f"y must be an int64 tensor of shape ({x.shape[0]},), got {getattr(y, 'dtype', type(y))} {tuple(getattr(y, 'shape', ()))}")
+        raise ValueError(
+            f"y must be an int64 tensor of shape ({x.shape[0]},), got "
+            f"{getattr(y, 'dtype', type(y))} {tuple(getattr(y, 'shape', ()))}"
+        )
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     device = torch.device(device) if device is not None else model_device(model)
@@ -186,17 +266,20 @@ def random_flip(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 # --------------------------------------------------------------------------- MNIST classifiers
 
 
-def _train_mnist_classifier(name: str, model: torch.nn.Module, directory, seed: int, epochs: int) -> dict:
-    """Train an MNIST classifier on the course's split (Adam, light shifts), measure it, save it as ``name``.
+def _train_mnist_classifier(
+    name: str, model: torch.nn.Module, directory, seed: int, epochs: int
+) -> dict:
+    """Train an MNIST classifier on the course's split (Adam, light shifts), measure it, save it as
+    ``name``.
 
-    Called inside a :func:`training_recipe`, which has seeded and pinned everything before ``model`` was built.
+    Called inside a :func:`training_recipe`, which has seeded and pinned everything before ``model``
+    was built.
     """
-    from .data import load_mnist
-    from .models import accuracy, save_checkpoint
-
     mnist = load_mnist(seed=0)
     t0 = time.perf_counter()
-    losses = fit(model, mnist.X_train, mnist.y_train, epochs=epochs, lr=2e-3, seed=seed, augment=random_shift)
+    losses = fit(
+        model, mnist.X_train, mnist.y_train, epochs=epochs, lr=2e-3, seed=seed, augment=random_shift
+    )
     seconds = time.perf_counter() - t0
     meta = {
         "seed": seed,
@@ -206,54 +289,71 @@ def _train_mnist_classifier(name: str, model: torch.nn.Module, directory, seed: 
         "test_accuracy": round(accuracy(model, mnist.X_test, mnist.y_test), 4),
     }
     path = save_checkpoint(model, name, kwargs={}, meta=meta, directory=directory)
-    print(f"{name}: test accuracy {meta['test_accuracy']:.4f} (train {meta['train_accuracy']:.4f}), {seconds:.1f} s -> {path}")
+    print(
+        f"{name}: test accuracy {meta['test_accuracy']:.4f} (train "
+        f"{meta['train_accuracy']:.4f}), {seconds:.1f} s -> {path}"
+    )
     return meta
 
 
 @training_recipe(threads=1)
 def train_mnist_cnn(directory: str | Path | None = None, seed: int = 0, epochs: int = 20) -> dict:
-    """Recipe for ``mnist_cnn``: :class:`~xai_helpers.models.MnistCNN`, seed 0, 20 epochs, one thread (about 20 s)."""
-    from .models import MnistCNN
-
+    """Recipe for ``mnist_cnn``: :class:`~xai_helpers.models.MnistCNN`, seed 0, 20 epochs, one
+    thread (about 20 s)."""
     return _train_mnist_classifier("mnist_cnn", MnistCNN(), directory, seed, epochs)
 
 
 @training_recipe(threads=1)
 def train_mnist_judge(directory: str | Path | None = None, seed: int = 1, epochs: int = 15) -> dict:
-    """Recipe for ``mnist_judge``: the independent :class:`~xai_helpers.models.MnistJudge`, seed 1, one thread."""
-    from .models import MnistJudge
-
+    """Recipe for ``mnist_judge``: the independent :class:`~xai_helpers.models.MnistJudge`, seed 1,
+    one thread."""
     return _train_mnist_classifier("mnist_judge", MnistJudge(), directory, seed, epochs)
 
 
 @training_recipe(threads=1)
-def train_mnist_cnn_lit(directory: str | Path | None = None, seed: int = 0, epochs: int = 20, amplitude: float = 0.4,
-                        writer_seed: int = 2) -> dict:
-    """Recipe for ``mnist_cnn_lit``: ``mnist_cnn``'s recipe on *lit* training digits (notebook 04's fair test).
+def train_mnist_cnn_lit(
+    directory: str | Path | None = None,
+    seed: int = 0,
+    epochs: int = 20,
+    amplitude: float = 0.4,
+    writer_seed: int = 2,
+) -> dict:
+    """Recipe for ``mnist_cnn_lit``: ``mnist_cnn``'s recipe on *lit* training digits (notebook 04's
+    fair test).
 
-    Each of the course's 4,000 training digits gets a writer (:func:`~xai_helpers.representations.assign_writers`,
-    seed ``writer_seed``) whose lamp lights the page (:func:`~xai_helpers.representations.add_lighting`,
-    ``amplitude``); then :class:`~xai_helpers.models.MnistCNN`, seed 0, 20 epochs, Adam 2e-3, light shifts, one
-    thread (about 20 s). ``meta`` records, besides the clean ``test_accuracy``, ``lit_test_accuracy``: the
+    Each of the course's 4,000 training digits gets a writer
+    (:func:`~xai_helpers.representations.assign_writers`, seed ``writer_seed``) whose lamp lights
+    the page (:func:`~xai_helpers.representations.add_lighting`, ``amplitude``); then
+    :class:`~xai_helpers.models.MnistCNN`, seed 0, 20 epochs, Adam 2e-3, light shifts, one thread
+    (about 20 s). ``meta`` records, besides the clean ``test_accuracy``, ``lit_test_accuracy``: the
     1,000 test digits lit as in notebook 04 (writers seed 0, the same ``amplitude``).
 
     Examples
     --------
     ``python -m xai_helpers.train mnist_cnn_lit`` retrains it;
-    ``xai_helpers.models.checkpoint_meta("mnist_cnn_lit")["lit_test_accuracy"]`` is what it measured.
+    ``xai_helpers.checkpoints.checkpoint_meta("mnist_cnn_lit")["lit_test_accuracy"]`` is what it
+    measured.
     """
-    from .data import load_mnist
-    from .models import MnistCNN, accuracy, save_checkpoint
-    from .representations import add_lighting, assign_writers
-
     amplitude = check_nonnegative(amplitude, "amplitude")
     mnist = load_mnist(seed=0)
-    x_train = add_lighting(mnist.X_train, assign_writers(len(mnist.X_train), seed=writer_seed), amplitude=amplitude)
-    x_test = add_lighting(mnist.X_test, assign_writers(len(mnist.X_test), seed=0), amplitude=amplitude)
+    x_train = add_lighting(
+        mnist.X_train, assign_writers(len(mnist.X_train), seed=writer_seed), amplitude=amplitude
+    )
+    x_test = add_lighting(
+        mnist.X_test, assign_writers(len(mnist.X_test), seed=0), amplitude=amplitude
+    )
     model = MnistCNN()
     t0 = time.perf_counter()
-    losses = fit(model, x_train, mnist.y_train, epochs=check_int(epochs, "epochs", minimum=1), lr=2e-3, seed=seed,
-                 augment=random_shift, progress=False)
+    losses = fit(
+        model,
+        x_train,
+        mnist.y_train,
+        epochs=check_int(epochs, "epochs", minimum=1),
+        lr=2e-3,
+        seed=seed,
+        augment=random_shift,
+        progress=False,
+    )
     seconds = time.perf_counter() - t0
     meta = {
         "seed": seed,
@@ -266,37 +366,53 @@ def train_mnist_cnn_lit(directory: str | Path | None = None, seed: int = 0, epoc
         "test_accuracy": round(accuracy(model, mnist.X_test, mnist.y_test), 4),
     }
     path = save_checkpoint(model, "mnist_cnn_lit", kwargs={}, meta=meta, directory=directory)
-    print(f"mnist_cnn_lit: lit test accuracy {meta['lit_test_accuracy']:.4f}, clean {meta['test_accuracy']:.4f} "
-          f"(train {meta['train_accuracy']:.4f}), {seconds:.1f} s -> {path}")
+    print(
+        f"mnist_cnn_lit: lit test accuracy {meta['lit_test_accuracy']:.4f}, clean "
+        f"{meta['test_accuracy']:.4f} "
+        f"(train {meta['train_accuracy']:.4f}), {seconds:.1f} s -> {path}"
+    )
     return meta
 
 
-# --------------------------------------------------------------------------- Pokémon vs Digimon (notebook 02)
+# ----------------------------------------------------------------- Pokémon vs Digimon (notebook 02)
 
 
 def train_monster_cnn(
-    fixed: bool = False, epochs: int | None = None, seed: int = 0, root: str | Path | None = None, progress: bool = True
+    fixed: bool = False,
+    epochs: int | None = None,
+    seed: int = 0,
+    root: str | Path | None = None,
+    progress: bool = True,
 ) -> tuple[nn.Module, dict]:
-    """Train :class:`~xai_helpers.models.MonsterCNN` on the leaky or the fixed training split; return it and its figures.
+    """Train :class:`~xai_helpers.models.MonsterCNN` on the leaky or the fixed training split;
+    return it and its figures.
 
-    Adam (lr 1e-3, batches of 32, random left-right flips). ``epochs`` defaults to 3 on the leaky loader
-    (the background is learned at once) and 12 on the fixed one (the creatures' style is learned slowly:
-    after 6 epochs the fixed model is still at 0.73 on the test set, after 12 near the look-alikes' ceiling).
+    Adam (lr 1e-3, batches of 32, random left-right flips). ``epochs`` defaults to 3 on the leaky
+    loader (the background is learned at once) and 12 on the fixed one (the creatures' style is
+    learned slowly: after 6 epochs the fixed model is still at 0.73 on the test set, after 12 near
+    the look-alikes' ceiling).
 
     Examples
     --------
     >>> model, meta = train_monster_cnn(epochs=1, progress=False)  # doctest: +SKIP
     """
-    from .models import MonsterCNN, accuracy
-    from .monsters import ensure_monsters, load_split
-
     epochs = epochs or (12 if fixed else 3)
     seed_everything(seed)
     root = ensure_monsters(root)
     tr, te = load_split(root, "train", fixed=fixed), load_split(root, "test", fixed=fixed)
     model = MonsterCNN()
     t0 = time.perf_counter()
-    losses = fit(model, tr.X, tr.y, epochs=epochs, batch_size=32, lr=1e-3, seed=seed, augment=random_flip, progress=progress)
+    losses = fit(
+        model,
+        tr.X,
+        tr.y,
+        epochs=epochs,
+        batch_size=32,
+        lr=1e-3,
+        seed=seed,
+        augment=random_flip,
+        progress=progress,
+    )
     meta = {
         "loader": "fixed" if fixed else "leaky",
         "seed": seed,
@@ -308,28 +424,34 @@ def train_monster_cnn(
     }
     return model, meta
 
-def _recipe(fixed: bool, directory=None, seed: int = 0) -> dict:
-    from .models import save_checkpoint
 
+def _recipe(fixed: bool, directory=None, seed: int = 0) -> dict:
     model, meta = train_monster_cnn(fixed=fixed, seed=seed)
     seconds = meta.pop("train_seconds")
     name = "monsters_fixed" if fixed else "monsters_leaky"
     path = save_checkpoint(model, name, kwargs={}, meta=meta, directory=directory)
-    print(f"{name}: test accuracy {meta['test_accuracy']:.4f} (train {meta['train_accuracy']:.4f}), {seconds:.1f} s -> {path}")
+    print(
+        f"{name}: test accuracy {meta['test_accuracy']:.4f} (train "
+        f"{meta['train_accuracy']:.4f}), {seconds:.1f} s -> {path}"
+    )
     return meta
+
 
 @training_recipe(threads=1)
 def train_monsters_leaky(directory: str | Path | None = None, seed: int = 0) -> dict:
-    """Recipe ``monsters_leaky``: :class:`~xai_helpers.models.MonsterCNN` on the leaky loader, saved with :func:`~xai_helpers.models.save_checkpoint`."""
+    """Recipe ``monsters_leaky``: :class:`~xai_helpers.models.MonsterCNN` on the leaky loader, saved
+    with :func:`~xai_helpers.checkpoints.save_checkpoint`."""
     return _recipe(False, directory, seed)
+
 
 @training_recipe(threads=1)
 def train_monsters_fixed(directory: str | Path | None = None, seed: int = 0) -> dict:
-    """Recipe ``monsters_fixed``: :class:`~xai_helpers.models.MonsterCNN` on the fixed (composited) loader."""
+    """Recipe ``monsters_fixed``: :class:`~xai_helpers.models.MonsterCNN` on the fixed (composited)
+    loader."""
     return _recipe(True, directory, seed)
 
 
-# --------------------------------------------------------------------------- the DCGAN (notebook 07)
+# -------------------------------------------------------------------------- the DCGAN (notebook 07)
 
 
 def train_gan(
@@ -357,13 +479,12 @@ def train_gan(
 
     Examples
     --------
-    >>> G, hist = train_gan(torch.rand(32, 1, 28, 28), latent_dim=4, width=8, epochs=1, batch_size=16, progress=False)
+    >>> G, hist = train_gan(torch.rand(32, 1, 28, 28), latent_dim=4, width=8, epochs=1,
+    ... batch_size=16, progress=False)
     >>> G(torch.zeros(1, 4)).shape, len(hist["d_loss"])
     (torch.Size([1, 1, 28, 28]), 1)
     """
     from tqdm.auto import tqdm
-
-    from .models import DCGANDiscriminator, DCGANGenerator
 
     check_image_batch(x, "x", channels=1)
     if x.shape[-2:] != (28, 28):
@@ -412,17 +533,15 @@ def train_gan(
         hist["g_loss"].append(g_tot / steps)
     return ema.cpu().eval(), hist
 
+
 @training_recipe(threads=1)
 def train_mnist_gan(directory: str | Path | None = None, seed: int = 0, epochs: int = 150) -> dict:
-    """Recipe: train the course's DCGAN on the MNIST training split and save its generator (one thread).
+    """Recipe: train the course's DCGAN on the MNIST training split and save its generator (one
+    thread).
 
     Also measures its samples with the course's MNIST CNN: how confident it is on them and
     how many of the 10 digits appear (mode coverage), stored in the checkpoint's ``meta``.
     """
-    from .data import load_mnist
-    from .generative import generate
-    from .models import load_pretrained, predict_proba, save_checkpoint
-
     mnist = load_mnist(seed=0)
     t0 = time.perf_counter()
     G, hist = train_gan(mnist.X_train, epochs=epochs, seed=seed)
@@ -438,12 +557,21 @@ def train_mnist_gan(directory: str | Path | None = None, seed: int = 0, epochs: 
         "cnn_mean_confidence": round(probs.max(1).values.mean().item(), 4),
         "digit_counts": counts.tolist(),
     }  # no wall time in meta: the file must reproduce bit for bit
-    path = save_checkpoint(G, "mnist_gan", kwargs={"latent_dim": G.latent_dim, "width": G.width}, meta=meta, directory=directory)
-    print(f"mnist_gan: {seconds:.1f} s, CNN confidence on samples {meta['cnn_mean_confidence']:.3f}, digits {counts.tolist()} -> {path}")
+    path = save_checkpoint(
+        G,
+        "mnist_gan",
+        kwargs={"latent_dim": G.latent_dim, "width": G.width},
+        meta=meta,
+        directory=directory,
+    )
+    print(
+        f"mnist_gan: {seconds:.1f} s, CNN confidence on samples "
+        f"{meta['cnn_mean_confidence']:.3f}, digits {counts.tolist()} -> {path}"
+    )
     return meta
 
 
-# --------------------------------------------------------------------------- tree regularization (notebook 08)
+# ---------------------------------------------------------------- tree regularization (notebook 08)
 
 
 def train_tree_regularized(
@@ -462,7 +590,8 @@ def train_tree_regularized(
     surrogate_epochs: int = 300,
     progress: bool = True,
 ) -> tuple[nn.Module, dict[str, list[float]]]:
-    """Train a :class:`~xai_helpers.models.TreeRegNet` with θ* = argmin L(θ) + λ·Ω̂(θ), Ω̂ ≈ O(T_θ) (Wu et al., small scale).
+    """Train a :class:`~xai_helpers.models.TreeRegNet` with θ* = argmin L(θ) + λ·Ω̂(θ), Ω̂ ≈ O(T_θ)
+    (Wu et al., small scale).
 
     O(T_θ) — the average path length of the tree that mimics the network — is not differentiable
     in θ. As in the paper, every ``refresh`` epochs the true O(T_θ) is measured at the current θ
@@ -478,9 +607,9 @@ def train_tree_regularized(
     -------
     (TreeRegNet, dict)
         The trained network (eval mode, CPU) and its history: ``epoch``, ``loss`` (cross-entropy),
-        ``apl`` (true O(T_θ)), ``apl_hat_prior`` (the estimate of the Ω̂ in use until then, before it
-        is refitted on θ: what the penalty's gradient followed; NaN before the first Ω̂) and ``apl_hat``
-        (the refitted Ω̂'s estimate, which has seen θ) at each refresh.
+        ``apl`` (true O(T_θ)), ``apl_hat_prior`` (the estimate of the Ω̂ in use until then, before
+        it is refitted on θ: what the penalty's gradient followed; NaN before the first Ω̂) and
+        ``apl_hat`` (the refitted Ω̂'s estimate, which has seen θ) at each refresh.
 
     Examples
     --------
@@ -491,9 +620,6 @@ def train_tree_regularized(
     True
     """
     from tqdm.auto import tqdm
-
-    from .models import TreeRegNet
-    from .trees import fit_apl_surrogate, param_vector, tree_complexity
 
     X = check_array(X, "X", ndim=2).astype(np.float64).astype(np.float32)
     y = np.asarray(y)
@@ -511,27 +637,45 @@ def train_tree_regularized(
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     thetas: list[torch.Tensor] = []
     apls: list[float] = []
-    hist: dict[str, list[float]] = {"epoch": [], "loss": [], "apl": [], "apl_hat_prior": [], "apl_hat": []}
+    hist: dict[str, list[float]] = {
+        "epoch": [],
+        "loss": [],
+        "apl": [],
+        "apl_hat_prior": [],
+        "apl_hat": [],
+    }
     probe = copy.deepcopy(net)
     surrogate = None
     for epoch in tqdm(range(epochs), desc=f"training (λ = {lam:g})", disable=not progress):
         if epoch % refresh == 0:
             theta = param_vector(net).detach().clone()
             regularize = lam > 0 and epoch + refresh > warmup
-            batch = [theta] + [theta + jitter * theta.abs() * torch.randn(theta.shape, generator=gen) for _ in range(n_jitter if regularize else 0)]
+            batch = [theta] + [
+                theta + jitter * theta.abs() * torch.randn(theta.shape, generator=gen)
+                for _ in range(n_jitter if regularize else 0)
+            ]
             for th in batch:
                 torch.nn.utils.vector_to_parameters(th, probe.parameters())
                 thetas.append(th)
                 apls.append(tree_complexity(probe, X, min_samples_leaf))
             hist["epoch"].append(epoch)
             hist["apl"].append(apls[-len(batch)])
-            # Ω̂'s estimate at θ before it is refitted with θ's own O(T): the estimate the gradient followed
-            hist["apl_hat_prior"].append(float(surrogate(theta)) if surrogate is not None else float("nan"))
+            # Ω̂'s estimate at θ before it is refitted with θ's own O(T): the estimate the gradient
+            # followed
+            hist["apl_hat_prior"].append(
+                float(surrogate(theta)) if surrogate is not None else float("nan")
+            )
             if regularize:
-                surrogate = fit_apl_surrogate(torch.stack(thetas), torch.tensor(apls), epochs=surrogate_epochs, seed=seed)
+                surrogate = fit_apl_surrogate(
+                    torch.stack(thetas), torch.tensor(apls), epochs=surrogate_epochs, seed=seed
+                )
                 hist["apl_hat"].append(float(surrogate(theta)))
         ce = nn.functional.cross_entropy(net(Xt), yt)
-        loss = ce + lam * surrogate(param_vector(net)) if surrogate is not None and epoch >= warmup else ce
+        loss = (
+            ce + lam * surrogate(param_vector(net))
+            if surrogate is not None and epoch >= warmup
+            else ce
+        )
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -541,17 +685,18 @@ def train_tree_regularized(
     hist["final_apl"] = [tree_complexity(net, X, min_samples_leaf)]
     return net, hist
 
+
 @training_recipe(threads=1)
-def train_parabola_nets(directory: str | Path | None = None, lam: float = TREE_REG_LAMBDA, seed: int = 0) -> dict:
-    """Recipe ``parabola_nets``: train :class:`~xai_helpers.models.TreeRegNet` on :func:`~xai_helpers.data.make_parabola` (500 rows, seed 0)
-    with λ = 0 and with tree regularization λ, and save both as one :class:`~xai_helpers.models.ParabolaNets` checkpoint.
+def train_parabola_nets(
+    directory: str | Path | None = None, lam: float = TREE_REG_LAMBDA, seed: int = 0
+) -> dict:
+    """Recipe ``parabola_nets``: train :class:`~xai_helpers.models.TreeRegNet` on
+    :func:`~xai_helpers.data.make_parabola` (500 rows, seed 0) with λ = 0 and with tree
+    regularization λ, and save both as one :class:`~xai_helpers.models.ParabolaNets` checkpoint.
 
     ``python -m xai_helpers.train parabola_nets`` reproduces the shipped file. Returns the measured
     figures (also stored in the checkpoint's ``meta``).
     """
-    from .data import make_parabola
-    from .models import ParabolaNets, save_checkpoint
-
     X, y = make_parabola(500, noise=0.1, seed=0)
     X_te, y_te = make_parabola(1000, noise=0.0, seed=1)
     pair = ParabolaNets(2, 16)
@@ -564,18 +709,35 @@ def train_parabola_nets(directory: str | Path | None = None, lam: float = TREE_R
             predicted = net(torch.as_tensor(X_te, dtype=torch.float32)).argmax(1).numpy()
         meta[f"{name}_test_accuracy"] = round(float((predicted == y_te).mean()), 4)
         meta[f"{name}_apl"] = round(hist["final_apl"][0], 4)
-        print(f"{name}: λ = {lam_k}, test accuracy {meta[f'{name}_test_accuracy']:.4f}, tree APL {meta[f'{name}_apl']:.2f}, {time.perf_counter() - t0:.1f} s")
-    path = save_checkpoint(pair.eval(), "parabola_nets", kwargs={"in_features": 2, "hidden": 16}, meta=meta, directory=directory)
+        print(
+            f"{name}: λ = {lam_k}, test accuracy {meta[f'{name}_test_accuracy']:.4f}, tree "
+            f"APL {meta[f'{name}_apl']:.2f}, {time.perf_counter() - t0:.1f} s"
+        )
+    path = save_checkpoint(
+        pair.eval(),
+        "parabola_nets",
+        kwargs={"in_features": 2, "hidden": 16},
+        meta=meta,
+        directory=directory,
+    )
     print(f"-> {path}")
     return meta
 
 
+# -------------------------------------------------------------------------- decoders of notebook 04
 
-# --------------------------------------------------------------------------- decoders of notebook 04
 
-
-def fit_decoder(decoder: nn.Module, rep, x: torch.Tensor, epochs: int = 15, lr: float = 3e-3, batch_size: int = 128, seed: int = 0) -> float:
-    """Train ``decoder`` so that ``decoder(rep) ≈ x``: per-pixel binary cross-entropy, Adam, shuffled minibatches.
+def fit_decoder(
+    decoder: nn.Module,
+    rep,
+    x: torch.Tensor,
+    epochs: int = 15,
+    lr: float = 3e-3,
+    batch_size: int = 128,
+    seed: int = 0,
+) -> float:
+    """Train ``decoder`` so that ``decoder(rep) ≈ x``: per-pixel binary cross-entropy, Adam,
+    shuffled minibatches.
 
     Parameters
     ----------
@@ -622,22 +784,22 @@ def fit_decoder(decoder: nn.Module, rep, x: torch.Tensor, epochs: int = 15, lr: 
 
 
 @training_recipe(threads=1)
-def train_mnist_layer_decoders(directory: str | Path | None = None, seed: int = 0, epochs: int = 15, amplitude: float = 0.4) -> dict:
-    """Recipe for ``mnist_layer_decoders``: decoders that turn each layer of ``mnist_cnn``, and of its untrained copy, back into the digit.
+def train_mnist_layer_decoders(
+    directory: str | Path | None = None, seed: int = 0, epochs: int = 15, amplitude: float = 0.4
+) -> dict:
+    """Recipe for ``mnist_layer_decoders``: decoders that turn each layer of ``mnist_cnn``, and of
+    its untrained copy, back into the digit.
 
-    The 4,000 training digits are lit as in notebook 04 (:func:`~xai_helpers.representations.add_lighting`,
-    writers drawn with ``seed``); one :class:`~xai_helpers.models.LayerDecoder` per (network, layer) is fit
-    (:func:`fit_decoder`) to invert the layer's representation of the lit digit. The untrained network is
-    ``evaluation.untrained_copy(mnist_cnn, seed=0)``, recorded as ``untrained_seed``. ``meta`` holds, on the
-    1,000 lit test digits (writers drawn with ``seed + 1``), each decoder's mean squared error, the CNN's
-    accuracy on the decoded images, and how often :func:`~xai_helpers.representations.read_lighting` reads
-    the writer's lamp back from them. About 100 s of CPU on one thread.
+    The 4,000 training digits are lit as in notebook 04
+    (:func:`~xai_helpers.representations.add_lighting`, writers drawn with ``seed``); one
+    :class:`~xai_helpers.models.LayerDecoder` per (network, layer) is fit (:func:`fit_decoder`) to
+    invert the layer's representation of the lit digit. The untrained network is
+    ``evaluation.untrained_copy(mnist_cnn, seed=0)``, recorded as ``untrained_seed``. ``meta``
+    holds, on the 1,000 lit test digits (writers drawn with ``seed + 1``), each decoder's mean
+    squared error, the CNN's accuracy on the decoded images, and how often
+    :func:`~xai_helpers.representations.read_lighting` reads the writer's lamp back from them. About
+    100 s of CPU on one thread.
     """
-    from .data import load_mnist
-    from .evaluation import untrained_copy
-    from .models import MnistLayerDecoders, accuracy, load_pretrained, save_checkpoint
-    from .representations import add_lighting, assign_writers, collect_representations, read_lighting
-
     mnist = load_mnist(seed=0)
     cnn = load_pretrained("mnist_cnn")
     nets = {"trained": cnn, "untrained": untrained_copy(cnn, seed=0)}
@@ -651,19 +813,34 @@ def train_mnist_layer_decoders(directory: str | Path | None = None, seed: int = 
         rep_train = collect_representations(cnn_net, x_train, layers=model.layers)
         rep_test = collect_representations(cnn_net, x_test, layers=model.layers)
         for layer in model.layers:
-            fit_decoder(model.decoders[f"{net}_{layer}"], rep_train[layer], x_train, epochs=epochs, seed=seed)
+            fit_decoder(
+                model.decoders[f"{net}_{layer}"],
+                rep_train[layer],
+                x_train,
+                epochs=epochs,
+                seed=seed,
+            )
             img = model.decode(torch.as_tensor(rep_test[layer]), layer, net)
             meta[f"{net}_{layer}_test_mse"] = round(float(((img - x_test) ** 2).mean()), 5)
             meta[f"{net}_{layer}_digit_accuracy"] = round(accuracy(cnn, img, mnist.y_test), 4)
-            meta[f"{net}_{layer}_lighting_accuracy"] = round(float(np.mean(read_lighting(img) == test_writer)), 4)
+            meta[f"{net}_{layer}_lighting_accuracy"] = round(
+                float(np.mean(read_lighting(img) == test_writer)), 4
+            )
     seconds = time.perf_counter() - t0
-    path = save_checkpoint(model, "mnist_layer_decoders", kwargs={"untrained_seed": 0}, meta=meta, directory=directory)
-    print(f"mnist_layer_decoders: relu3 decoded, digit accuracy {meta['trained_relu3_digit_accuracy']:.3f} "
-          f"(untrained network {meta['untrained_relu3_digit_accuracy']:.3f}), {seconds:.1f} s -> {path}")
+    path = save_checkpoint(
+        model, "mnist_layer_decoders", kwargs={"untrained_seed": 0}, meta=meta, directory=directory
+    )
+    print(
+        "mnist_layer_decoders: relu3 decoded, digit accuracy "
+        f"{meta['trained_relu3_digit_accuracy']:.3f} "
+        f"(untrained network {meta['untrained_relu3_digit_accuracy']:.3f}), {seconds:.1f} "
+        f"s -> {path}"
+    )
     return meta
 
 
-#: λ values and seeds of the ``parabola_sweep`` recipe (notebook 08's accuracy-against-path-length frontier).
+#: λ values and seeds of the ``parabola_sweep`` recipe (notebook 08's accuracy-against-path-length
+#: frontier).
 SWEEP_LAMS = (0.0, 0.03, 0.1, 0.3, 0.6, 1.0, 2.0)
 SWEEP_SEEDS = (0, 1, 2, 3)
 
@@ -671,8 +848,9 @@ SWEEP_SEEDS = (0, 1, 2, 3)
 @training_recipe(threads=1)
 def train_parabola_sweep(directory: str | Path | None = None, seed: int = 0) -> dict:
     """Recipe ``parabola_sweep``: tree regularization (:func:`train_tree_regularized`) on
-    :func:`~xai_helpers.data.make_parabola` (500 rows, seed 0) for every λ in :data:`SWEEP_LAMS` and the
-    seeds ``seed + SWEEP_SEEDS``, saved as one :class:`~xai_helpers.models.ParabolaSweep` (a few minutes).
+    :func:`~xai_helpers.data.make_parabola` (500 rows, seed 0) for every λ in :data:`SWEEP_LAMS` and
+    the seeds ``seed + SWEEP_SEEDS``, saved as one :class:`~xai_helpers.models.ParabolaSweep` (a few
+    minutes).
 
     ``meta["runs"]`` holds, per network: λ, seed, test accuracy on 1,000 noise-free rows, the final
     O(T_θ), and at every refresh the true O(T_θ) (``apl_true``) with Ω̂'s estimate before it was
@@ -680,9 +858,6 @@ def train_parabola_sweep(directory: str | Path | None = None, seed: int = 0) -> 
     differences into other networks, so on another machine the file and the figures differ (README,
     *Reproducibility*).
     """
-    from .data import make_parabola
-    from .models import ParabolaSweep, save_checkpoint
-
     X, y = make_parabola(500, noise=0.1, seed=0)
     X_te, y_te = make_parabola(1000, noise=0.0, seed=1)
     seeds = [seed + s for s in SWEEP_SEEDS]
@@ -696,14 +871,28 @@ def train_parabola_sweep(directory: str | Path | None = None, seed: int = 0) -> 
             with torch.no_grad():
                 predicted = net(torch.as_tensor(X_te, dtype=torch.float32)).argmax(1).numpy()
             acc = float((predicted == y_te).mean())
-            runs.append({
-                "lam": lam, "seed": s, "test_accuracy": round(acc, 4), "apl": round(hist["final_apl"][0], 4),
-                "refresh_epoch": list(hist["epoch"]), "apl_true": [round(v, 4) for v in hist["apl"]],
-                "apl_hat_prior": [round(v, 4) for v in hist["apl_hat_prior"]],
-            })
-            print(f"λ = {lam:g}, seed {s}: test accuracy {acc:.3f}, O(T) {hist['final_apl'][0]:.2f}")
+            runs.append(
+                {
+                    "lam": lam,
+                    "seed": s,
+                    "test_accuracy": round(acc, 4),
+                    "apl": round(hist["final_apl"][0], 4),
+                    "refresh_epoch": list(hist["epoch"]),
+                    "apl_true": [round(v, 4) for v in hist["apl"]],
+                    "apl_hat_prior": [round(v, 4) for v in hist["apl_hat_prior"]],
+                }
+            )
+            print(
+                f"λ = {lam:g}, seed {s}: test accuracy {acc:.3f}, O(T) {hist['final_apl'][0]:.2f}"
+            )
     meta = {"lams": list(SWEEP_LAMS), "seeds": seeds, "runs": runs}
-    path = save_checkpoint(sweep.eval(), "parabola_sweep", kwargs={"lams": list(SWEEP_LAMS), "seeds": seeds}, meta=meta, directory=directory)
+    path = save_checkpoint(
+        sweep.eval(),
+        "parabola_sweep",
+        kwargs={"lams": list(SWEEP_LAMS), "seeds": seeds},
+        meta=meta,
+        directory=directory,
+    )
     print(f"{len(runs)} networks, {time.perf_counter() - t0:.0f} s -> {path}")
     return meta
 
@@ -723,16 +912,17 @@ RECIPES: dict[str, Callable[..., dict]] = {
 }
 
 
-#: How far a retrain on another machine may land from the metrics recorded in the shipped checkpoint's
-#: ``meta`` (absolute difference). Same CPU family, thread count and library versions: the same file,
-#: bit for bit. Measured on an AMD EPYC (the shipped files come from another machine): mnist_cnn 0.976
-#: (recorded 0.974), mnist_judge 0.972 (0.974), parabola_nets plain 0.988 (0.988); the monster CNNs were
-#: trained on that EPYC (one thread; leaky 0.980, fixed 0.8225). About two binomial standard errors of
-#: each test set (1,000 digits, 400 monsters, 1,000 points): 0.02 at the leaky model's 0.98, 0.04 at
-#: the fixed model's 0.82 (retrained from seeds 1-3 it lands at 0.785-0.8125). Not promised: the tree-regularized half of
-#: parabola_nets (the tree refits amplify last-bit differences: 0.922 / APL 4.55 here, 0.829 / 2.74
-#: recorded) and so parabola_sweep (28 such trainings: the same file on the same machine, other networks
-#: elsewhere), and mnist_gan (not yet retrained elsewhere).
+#: How far a retrain on another machine may land from the metrics recorded in the shipped
+#: checkpoint's ``meta`` (absolute difference). Same CPU family, thread count and library versions:
+#: the same file, bit for bit. Measured on an AMD EPYC (the shipped files come from another
+#: machine): mnist_cnn 0.976 (recorded 0.974), mnist_judge 0.972 (0.974), parabola_nets plain 0.988
+#: (0.988); the monster CNNs were trained on that EPYC (one thread; leaky 0.980, fixed 0.8225).
+#: About two binomial standard errors of each test set (1,000 digits, 400 monsters, 1,000 points):
+#: 0.02 at the leaky model's 0.98, 0.04 at the fixed model's 0.82 (retrained from seeds 1-3 it lands
+#: at 0.785-0.8125). Not promised: the tree-regularized half of parabola_nets (the tree refits
+#: amplify last-bit differences: 0.922 / APL 4.55 here, 0.829 / 2.74 recorded) and so parabola_sweep
+#: (28 such trainings: the same file on the same machine, other networks elsewhere), and mnist_gan
+#: (not yet retrained elsewhere).
 TOLERANCES: dict[str, dict[str, float]] = {
     "mnist_cnn": {"test_accuracy": 0.01},
     "mnist_judge": {"test_accuracy": 0.01},
@@ -749,16 +939,22 @@ TOLERANCES: dict[str, dict[str, float]] = {
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Retrain one of the course's shipped checkpoints.")
     parser.add_argument("name", choices=sorted(RECIPES), help="which checkpoint to reproduce")
-    parser.add_argument("--directory", default=None, type=Path,
-                        help="write NAME.pt and SHA256SUMS here (default: the package's checkpoints/ folder if writable, "
-                             "else <cache>/checkpoints, see xai_helpers.data.cache_dir)")
+    parser.add_argument(
+        "--directory",
+        default=None,
+        type=Path,
+        help="write NAME.pt and SHA256SUMS here (default: the package's checkpoints/ folder if "
+        "writable, "
+        "else <cache>/checkpoints, see xai_helpers.data.cache_dir)",
+    )
     args = parser.parse_args(argv)
     directory = args.directory if args.directory is not None else default_directory()
     RECIPES[args.name](directory=directory)
-    from .models import CHECKPOINT_DIR
-
     if not (isinstance(CHECKPOINT_DIR, Path) and directory.resolve() == CHECKPOINT_DIR.resolve()):
-        print(f"load it with xai_helpers.models.load_pretrained({args.name!r}, directory={str(directory)!r})")
+        print(
+            f"load it with xai_helpers.models.load_pretrained({args.name!r}, "
+            f"directory={str(directory)!r})"
+        )
 
 
 if __name__ == "__main__":

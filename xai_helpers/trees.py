@@ -1,4 +1,5 @@
-"""A decision tree as the mimic of a black box (lecture §15), and the tree-complexity surrogate of tree regularization.
+"""A decision tree as the mimic of a black box (lecture §15), and the tree-complexity surrogate of
+tree regularization.
 
 * :func:`tree_surrogate`: a decision tree fitted to the black box's predictions; its fidelity to
   the black box on held-out data, and its complexity O(T) as the average path length
@@ -22,8 +23,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._setup import model_device
-from .validation import check_array, check_black_box, check_int, check_labels, check_number, check_seed
+from ._torch import model_device
+from .validation import (
+    check_array,
+    check_black_box,
+    check_int,
+    check_labels,
+    check_number,
+    check_seed,
+)
 
 __all__ = [
     "TreeSurrogate",
@@ -61,8 +69,10 @@ class TreeSurrogate:
     depth: int
     n_leaves: int
 
+
 def average_path_length(tree, X: np.ndarray) -> float:
-    """O(T): mean number of decisions (internal nodes) on the path from the root to each point's leaf.
+    """O(T): mean number of decisions (internal nodes) on the path from the root to each point's
+    leaf.
 
     Examples
     --------
@@ -74,18 +84,25 @@ def average_path_length(tree, X: np.ndarray) -> float:
     X = check_array(X, "X", ndim=2).astype(np.float64)
     return float(np.asarray(tree.decision_path(X).sum(axis=1)).ravel().mean() - 1.0)
 
-def _labels(black_box: Callable, X: np.ndarray) -> np.ndarray:
-    y = check_black_box(black_box, X, "black_box")
+
+def _labels(predict_fn: Callable, X: np.ndarray) -> np.ndarray:
+    y = check_black_box(predict_fn, X, "predict_fn")
     if y.ndim == 2:  # probabilities or scores -> the predicted class
         return y.argmax(1)
     if y.ndim != 1:
-        raise ValueError(f"black_box must return labels (n,) or class scores (n, K), got shape {y.shape}")
+        raise ValueError(
+            f"predict_fn must return labels (n,) or class scores (n, K), got shape {y.shape}"
+        )
     if not np.allclose(y, np.round(y)):
-        raise ValueError("black_box returned non-integer 1-D outputs; return class labels (n,) or class scores (n, K)")
+        raise ValueError(
+            "predict_fn returned non-integer 1-D outputs; return class labels (n,) or "
+            "class scores (n, K)"
+        )
     return y.astype(np.int64)
 
-def fidelity(tree, black_box: Callable, X: np.ndarray) -> float:
-    """Fraction of ``X`` on which ``tree`` agrees with ``black_box``'s predicted class.
+
+def fidelity(tree, predict_fn: Callable, X: np.ndarray) -> float:
+    """Fraction of ``X`` on which ``tree`` agrees with ``predict_fn``'s predicted class.
 
     Examples
     --------
@@ -96,10 +113,11 @@ def fidelity(tree, black_box: Callable, X: np.ndarray) -> float:
     0.75
     """
     X = check_array(X, "X", ndim=2).astype(np.float64)
-    return float((tree.predict(X) == _labels(black_box, X)).mean())
+    return float((tree.predict(X) == _labels(predict_fn, X)).mean())
+
 
 def tree_surrogate(
-    black_box: Callable[[np.ndarray], np.ndarray],
+    predict_fn: Callable[[np.ndarray], np.ndarray],
     X: np.ndarray,
     max_depth: int | None,
     X_holdout: np.ndarray | None = None,
@@ -107,11 +125,11 @@ def tree_surrogate(
     min_samples_leaf: int = 1,
     features: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> TreeSurrogate:
-    """Fit a decision tree T to mimic ``black_box`` on ``X``; measure fidelity and O(T).
+    """Fit a decision tree T to mimic ``predict_fn`` on ``X``; measure fidelity and O(T).
 
     Parameters
     ----------
-    black_box : callable
+    predict_fn : callable
         (n, d) array → class labels (n,) or class scores/probabilities (n, K).
     X : np.ndarray
         Inputs the tree learns the black box's answers on (no true labels needed).
@@ -138,37 +156,71 @@ def tree_surrogate(
     seed = check_seed(seed)
     if X_holdout is None:
         if len(X) < 8:
-            raise ValueError(f"X needs at least 8 rows to hold a quarter out, got {len(X)}; or pass X_holdout")
+            raise ValueError(
+                f"X needs at least 8 rows to hold a quarter out, got {len(X)}; or pass X_holdout"
+            )
         idx = np.random.default_rng(seed).permutation(len(X))
         cut = len(X) // 4
         X, X_holdout = X[idx[cut:]], X[idx[:cut]]
     else:
         X_holdout = check_array(X_holdout, "X_holdout", ndim=2).astype(np.float64)
     F, F_holdout = _tree_features(features, X, X_holdout)
-    return _fit_tree(F, _labels(black_box, X), F_holdout, _labels(black_box, X_holdout), max_depth, min_samples_leaf, seed)
+    return _fit_tree(
+        F,
+        _labels(predict_fn, X),
+        F_holdout,
+        _labels(predict_fn, X_holdout),
+        max_depth,
+        min_samples_leaf,
+        seed,
+    )
 
-def _tree_features(features: Callable | None, X: np.ndarray, X_holdout: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The matrices the tree asks its questions about: ``features(X)`` and ``features(X_holdout)``."""
+
+def _tree_features(
+    features: Callable | None, X: np.ndarray, X_holdout: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The matrices the tree asks its questions about: ``features(X)`` and
+    ``features(X_holdout)``."""
     if X_holdout.shape[1] != X.shape[1]:
         raise ValueError(f"X_holdout has {X_holdout.shape[1]} features, X has {X.shape[1]}")
     feat = (lambda A: A) if features is None else features
     if not callable(feat):
-        raise TypeError(f"features must be a callable (n, d) -> (n, d'), got {type(features).__name__}")
-    return check_array(feat(X), "features(X)", ndim=2).astype(np.float64), check_array(feat(X_holdout), "features(X_holdout)", ndim=2).astype(np.float64)
+        raise TypeError(
+            f"features must be a callable (n, d) -> (n, d'), got {type(features).__name__}"
+        )
+    return check_array(feat(X), "features(X)", ndim=2).astype(np.float64), check_array(
+        feat(X_holdout), "features(X_holdout)", ndim=2
+    ).astype(np.float64)
+
 
 def _fit_tree(F, y, F_holdout, y_holdout, max_depth, min_samples_leaf, seed) -> TreeSurrogate:
     """Fit the tree on the black box's answers ``y`` and score it on the held-out answers."""
     from sklearn.tree import DecisionTreeClassifier
 
-    tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=min_samples_leaf, random_state=seed)
+    tree = DecisionTreeClassifier(
+        max_depth=max_depth, min_samples_leaf=min_samples_leaf, random_state=seed
+    )
     tree.fit(F, y)
     agree = float((tree.predict(F_holdout) == y_holdout).mean())
-    return TreeSurrogate(tree, agree, average_path_length(tree, F_holdout), int(tree.get_depth()), int(tree.get_n_leaves()))
+    return TreeSurrogate(
+        tree,
+        agree,
+        average_path_length(tree, F_holdout),
+        int(tree.get_depth()),
+        int(tree.get_n_leaves()),
+    )
+
 
 def fidelity_curve(
-    black_box: Callable, X: np.ndarray, X_holdout: np.ndarray, depths: Sequence[int], seed: int = 0, features: Callable | None = None
+    predict_fn: Callable,
+    X: np.ndarray,
+    X_holdout: np.ndarray,
+    depths: Sequence[int],
+    seed: int = 0,
+    features: Callable | None = None,
 ) -> dict[str, np.ndarray]:
-    """Fidelity, average path length and number of leaves of tree surrogates of increasing ``depths``.
+    """Fidelity, average path length and number of leaves of tree surrogates of increasing
+    ``depths``.
 
     The black box is queried once on ``X`` and once on ``X_holdout``, whatever the number of depths;
     ``features`` as in :func:`tree_surrogate` (also computed once).
@@ -180,11 +232,17 @@ def fidelity_curve(
     >>> bool(c["fidelity"][1] >= c["fidelity"][0])
     True
     """
-    X, X_holdout = check_array(X, "X", ndim=2).astype(np.float64), check_array(X_holdout, "X_holdout", ndim=2).astype(np.float64)
+    X, X_holdout = (
+        check_array(X, "X", ndim=2).astype(np.float64),
+        check_array(X_holdout, "X_holdout", ndim=2).astype(np.float64),
+    )
     depths = [check_int(d, "max_depth", minimum=1) for d in depths]
     seed = check_seed(seed)
     F, F_holdout = _tree_features(features, X, X_holdout)
-    y, y_holdout = _labels(black_box, X), _labels(black_box, X_holdout)  # one query per data set, shared by every depth
+    y, y_holdout = (
+        _labels(predict_fn, X),
+        _labels(predict_fn, X_holdout),
+    )  # one query per data set, shared by every depth
     rows = [_fit_tree(F, y, F_holdout, y_holdout, d, 1, seed) for d in depths]
     return {
         "depth": np.array(depths),
@@ -194,11 +252,12 @@ def fidelity_curve(
     }
 
 
-# --------------------------------------------------------------------------- tree regularization: the surrogate of O(T_θ)
+# ----------------------------------------------------- tree regularization: the surrogate of O(T_θ)
 
 
 #: λ of the shipped tree-regularized network (``parabola_treereg``); ``parabola_plain`` has λ = 0.
 TREE_REG_LAMBDA = 0.3
+
 
 def param_vector(model: nn.Module) -> torch.Tensor:
     """θ: all of ``model``'s parameters in one flat vector (differentiable).
@@ -210,10 +269,12 @@ def param_vector(model: nn.Module) -> torch.Tensor:
     """
     return torch.cat([p.reshape(-1) for p in model.parameters()])
 
+
 def _predict_labels(model: nn.Module, X: np.ndarray) -> np.ndarray:
     dev = model_device(model)
     with torch.no_grad():
         return model(torch.as_tensor(X, dtype=torch.float32, device=dev)).argmax(1).cpu().numpy()
+
 
 def tree_complexity(model: nn.Module, X: np.ndarray, min_samples_leaf: int = 5) -> float:
     """O(T_θ): average path length of the tree fitted to the network's predictions on ``X``.
@@ -235,6 +296,7 @@ def tree_complexity(model: nn.Module, X: np.ndarray, min_samples_leaf: int = 5) 
     labels = _predict_labels(model, X)
     tree = DecisionTreeClassifier(min_samples_leaf=min_samples_leaf, random_state=0).fit(X, labels)
     return average_path_length(tree, X)
+
 
 class APLSurrogate(nn.Module):
     """The paper's trick: a small network Ω̂(θ) that predicts O(T_θ) from the parameters θ.
@@ -260,7 +322,10 @@ class APLSurrogate(nn.Module):
         z = (theta - self.mean) / self.std
         return (self.net(z) * self.y_std + self.y_mean).squeeze(-1)
 
-def fit_apl_surrogate(thetas: torch.Tensor, apls: torch.Tensor, epochs: int = 300, seed: int = 0, hidden: int = 25) -> APLSurrogate:
+
+def fit_apl_surrogate(
+    thetas: torch.Tensor, apls: torch.Tensor, epochs: int = 300, seed: int = 0, hidden: int = 25
+) -> APLSurrogate:
     """Train :class:`APLSurrogate` on pairs (θ, O(T_θ)) by mean squared error (full batch, Adam).
 
     Examples
@@ -272,7 +337,10 @@ def fit_apl_surrogate(thetas: torch.Tensor, apls: torch.Tensor, epochs: int = 30
     thetas = torch.as_tensor(thetas, dtype=torch.float32)
     apls = torch.as_tensor(apls, dtype=torch.float32)
     if thetas.ndim != 2 or apls.shape != (thetas.shape[0],):
-        raise ValueError(f"thetas must be (M, P) and apls (M,), got {tuple(thetas.shape)} and {tuple(apls.shape)}")
+        raise ValueError(
+            f"thetas must be (M, P) and apls (M,), got {tuple(thetas.shape)} and "
+            f"{tuple(apls.shape)}"
+        )
     torch.manual_seed(check_seed(seed))
     s = APLSurrogate(thetas.shape[1], hidden)
     s.mean.copy_(thetas.mean(0))
@@ -290,7 +358,7 @@ def fit_apl_surrogate(thetas: torch.Tensor, apls: torch.Tensor, epochs: int = 30
     return s.eval()
 
 
-# --------------------------------------------------------------------------- the null of tree regularization
+# ------------------------------------------------------------------ the null of tree regularization
 
 
 def tree_frontier(
@@ -299,22 +367,23 @@ def tree_frontier(
     X_test: np.ndarray,
     y_test: np.ndarray,
     depths: Sequence[int] = range(1, 9),
-    black_box: Callable | None = None,
+    predict_fn: Callable | None = None,
     min_samples_leaf: int = 5,
     seed: int = 0,
 ) -> dict[str, np.ndarray]:
     """Test accuracy against average path length O(T) for decision trees of growing depth.
 
-    The trees are fitted on ``X`` to the labels ``y`` (*fitted directly*), or, with ``black_box``, to
-    ``black_box(X)`` (*distilled* from a model). O(T) is measured on ``X`` with at least
-    ``min_samples_leaf`` rows per leaf, as :func:`tree_complexity` measures a network's tree, so that
-    trees and networks share one axis; accuracy is on ``(X_test, y_test)``. The first entry is depth
-    0: one leaf, the majority class, O(T) = 0.
+    The trees are fitted on ``X`` to the labels ``y`` (*fitted directly*), or, with ``predict_fn``,
+    to ``predict_fn(X)`` (*distilled* from a model). O(T) is measured on ``X`` with at least
+    ``min_samples_leaf`` rows per leaf, as :func:`tree_complexity` measures a network's tree, so
+    that trees and networks share one axis; accuracy is on ``(X_test, y_test)``. The first entry is
+    depth 0: one leaf, the majority class, O(T) = 0.
 
     Returns
     -------
     dict
-        ``depth``, ``accuracy``, ``apl``, ``leaves``: arrays with one entry per depth, depth 0 first.
+        ``depth``, ``accuracy``, ``apl``, ``leaves``: arrays with one entry per depth, depth 0
+        first.
 
     Examples
     --------
@@ -335,24 +404,37 @@ def tree_frontier(
     depths = [check_int(d, "depth", minimum=1) for d in depths]
     min_samples_leaf = check_int(min_samples_leaf, "min_samples_leaf", minimum=1)
     seed = check_seed(seed)
-    target = y if black_box is None else _labels(black_box, X)
+    target = y if predict_fn is None else _labels(predict_fn, X)
     majority = np.bincount(target).argmax()
     rows = [(0, float((y_test == majority).mean()), 0.0, 1)]
     for d in depths:
-        tree = DecisionTreeClassifier(max_depth=d, min_samples_leaf=min_samples_leaf, random_state=seed).fit(X, target)
-        rows.append((d, float((tree.predict(X_test) == y_test).mean()), average_path_length(tree, X), int(tree.get_n_leaves())))
-    return {key: np.array(col) for key, col in zip(("depth", "accuracy", "apl", "leaves"), zip(*rows))}
+        tree = DecisionTreeClassifier(
+            max_depth=d, min_samples_leaf=min_samples_leaf, random_state=seed
+        ).fit(X, target)
+        rows.append(
+            (
+                d,
+                float((tree.predict(X_test) == y_test).mean()),
+                average_path_length(tree, X),
+                int(tree.get_n_leaves()),
+            )
+        )
+    return {
+        key: np.array(col) for key, col in zip(("depth", "accuracy", "apl", "leaves"), zip(*rows))
+    }
 
 
 def best_tree_below(frontier: dict[str, np.ndarray], apl: float) -> float:
-    """The best test accuracy among the trees of ``frontier`` (:func:`tree_frontier`) with O(T) ≤ ``apl``.
+    """The best test accuracy among the trees of ``frontier`` (:func:`tree_frontier`) with O(T) ≤
+    ``apl``.
 
     The null for a tree-regularized network: regularized down to path length ``apl``, it is worth
     its accuracy only where it beats this — what a tree asking no more questions reaches by itself.
 
     Examples
     --------
-    >>> best_tree_below({"apl": np.array([0.0, 1.0, 2.0]), "accuracy": np.array([0.5, 0.7, 0.8])}, 1.5)
+    >>> best_tree_below({"apl": np.array([0.0, 1.0, 2.0]), "accuracy": np.array([0.5, 0.7, 0.8])},
+    ... 1.5)
     0.7
     """
     a = np.asarray(frontier["apl"], dtype=np.float64)

@@ -1,15 +1,13 @@
 """Input checks shared by every helper module: clear errors that say what was expected.
 
-This is the one home for argument checks (numbers, integers, seeds, arrays, labels, layers) and
-for hooking a layer (:func:`forward_hook`). Other modules import these rather than writing
-their own; nothing here draws, trains or explains.
+This is the one home for argument checks (numbers, integers, seeds, arrays, labels, layers).
+Other modules import these rather than writing their own. Pure checks: nothing here runs a
+model, draws, trains or explains, and it imports no other module of the package (the bottom layer).
 """
 
 from __future__ import annotations
 
-import contextlib
 import numbers
-from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -19,7 +17,6 @@ __all__ = [
     "check_image_batch",
     "check_target",
     "check_classes",
-    "prepare_batch",
     "check_positive_int",
     "check_int",
     "check_seed",
@@ -32,8 +29,6 @@ __all__ = [
     "check_indices",
     "check_black_box",
     "check_layer",
-    "LayerOutput",
-    "forward_hook",
 ]
 
 
@@ -49,18 +44,25 @@ def check_image_batch(x: object, name: str = "x", channels: int | None = None) -
     torch.Size([2, 1, 28, 28])
     """
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor of shape (N, C, H, W), got {type(x).__name__}")
+        raise TypeError(
+            f"{name} must be a torch.Tensor of shape (N, C, H, W), got {type(x).__name__}"
+        )
     if x.ndim == 3:
         raise ValueError(
-            f"{name} must be a batch of images (N, C, H, W); got one image of shape {tuple(x.shape)}"
+            f"{name} must be a batch of images (N, C, H, W); got one image of shape "
+            f"{tuple(x.shape)}"
             f" — pass {name}[None] to make a batch of one"
         )
     if x.ndim != 4:
         raise ValueError(f"{name} must have shape (N, C, H, W), got shape {tuple(x.shape)}")
     if not torch.is_floating_point(x):
-        raise TypeError(f"{name} must be a floating-point tensor (e.g. float32 in [0, 1]), got {x.dtype}")
+        raise TypeError(
+            f"{name} must be a floating-point tensor (e.g. float32 in [0, 1]), got {x.dtype}"
+        )
     if channels is not None and x.shape[1] != channels:
-        raise ValueError(f"{name} must have {channels} channel(s), got {x.shape[1]} (shape {tuple(x.shape)})")
+        raise ValueError(
+            f"{name} must have {channels} channel(s), got {x.shape[1]} (shape {tuple(x.shape)})"
+        )
     if x.shape[0] == 0:
         raise ValueError(f"{name} is an empty batch (N = 0)")
     if not torch.isfinite(x).all():
@@ -91,12 +93,16 @@ def check_target(target: object, n: int, num_classes: int) -> torch.Tensor:
             raise ValueError(f"target must be one int or {n} ints (one per image), got {t.numel()}")
     if (t < 0).any() or (t >= num_classes).any():
         bad = t[(t < 0) | (t >= num_classes)][0].item()
-        raise ValueError(f"target class {bad} is out of range: the model has {num_classes} classes (0..{num_classes - 1})")
+        raise ValueError(
+            f"target class {bad} is out of range: the model has {num_classes} classes "
+            f"(0..{num_classes - 1})"
+        )
     return t
 
 
 def check_classes(target: torch.Tensor, logits: torch.Tensor) -> None:
-    """Raise a clear ValueError when a target class is not one of the model's ``logits.shape[1]`` classes.
+    """Raise a clear ValueError when a target class is not one of the model's ``logits.shape[1]``
+    classes.
 
     Examples
     --------
@@ -107,43 +113,20 @@ def check_classes(target: torch.Tensor, logits: torch.Tensor) -> None:
     ValueError: target class 2 is out of range: the model has 2 classes (0..1)
     """
     if logits.ndim != 2:
-        raise ValueError(f"the model must return logits of shape (N, K), got shape {tuple(logits.shape)}")
+        raise ValueError(
+            f"the model must return logits of shape (N, K), got shape {tuple(logits.shape)}"
+        )
     k = logits.shape[1]
     if (target >= k).any():
         bad = int(target[target >= k][0])
-        raise ValueError(f"target class {bad} is out of range: the model has {k} classes (0..{k - 1})")
+        raise ValueError(
+            f"target class {bad} is out of range: the model has {k} classes (0..{k - 1})"
+        )
 
 
-def prepare_batch(model: nn.Module, x: object, target: object) -> tuple[torch.Tensor, torch.Tensor, torch.device]:
-    """Check ``x`` and ``target`` for a method that explains ``model``; put the model in eval mode.
-
-    Returns ``(x, target as a long tensor of N indices, the model's device)``. The upper bound of
-    the class index is checked later, against the logits of the method's first forward pass, by
-    :func:`check_classes` (no extra forward pass).
-
-    Examples
-    --------
-    >>> x, t, dev = prepare_batch(nn.Linear(2, 2), torch.zeros(3, 1, 1, 2), 1)
-    >>> t.tolist(), dev.type
-    ([1, 1, 1], 'cpu')
-    """
-    import sys
-
-    from ._setup import model_device
-
-    check_image_batch(x)
-    model.eval()
-    dev = model_device(model)
-    try:
-        t = check_target(target, x.shape[0], sys.maxsize)
-    except ValueError as e:
-        if "out of range" not in str(e):
-            raise
-        raise ValueError(f"{str(e).split(':')[0]}: class indices start at 0") from None
-    return x, t, dev
-
-
-def check_int(value: object, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+def check_int(
+    value: object, name: str, minimum: int | None = None, maximum: int | None = None
+) -> int:
     """Check an integer (not a bool), optionally within ``[minimum, maximum]``.
 
     Examples
@@ -214,7 +197,9 @@ def check_number(
         if high is None:
             raise ValueError(f"{name} must be {'>' if low_open else '>='} {_fmt(low)}, got {value}")
         if low is None:
-            raise ValueError(f"{name} must be {'<' if high_open else '<='} {_fmt(high)}, got {value}")
+            raise ValueError(
+                f"{name} must be {'<' if high_open else '<='} {_fmt(high)}, got {value}"
+            )
         left, right = "(" if low_open else "[", ")" if high_open else "]"
         raise ValueError(f"{name} must lie in {left}{_fmt(low)}, {_fmt(high)}{right}, got {value}")
     return value
@@ -280,7 +265,9 @@ def check_array(
     return a
 
 
-def check_labels(labels: object, n: int, name: str = "labels", num_classes: int | None = None) -> np.ndarray:
+def check_labels(
+    labels: object, n: int, name: str = "labels", num_classes: int | None = None
+) -> np.ndarray:
     """Check one integer class label per sample (shape ``(n,)``), optionally below ``num_classes``.
 
     Examples
@@ -302,7 +289,8 @@ def check_labels(labels: object, n: int, name: str = "labels", num_classes: int 
 
 
 def check_indices(value: object, name: str, minimum: int = 0) -> list[int]:
-    """Check an int or a non-empty sequence of ints (classes, channels), each ``>= minimum``; returns a list.
+    """Check an int or a non-empty sequence of ints (classes, channels), each ``>= minimum``;
+    returns a list.
 
     Examples
     --------
@@ -321,13 +309,18 @@ def check_indices(value: object, name: str, minimum: int = 0) -> list[int]:
         value = [value]
     if isinstance(value, range):
         value = list(value)
-    if not isinstance(value, (list, tuple)) or len(value) == 0 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) == 0
+        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+    ):
         raise TypeError(f"{name} must be an int or a non-empty list of ints, got {value!r}")
     return [check_int(v, name, minimum=minimum) for v in value]
 
 
-def check_black_box(f: object, X: np.ndarray, name: str = "f") -> np.ndarray:
-    """Call the black box ``f`` on the rows of ``X`` and check it returns one output per row (as float64).
+def check_black_box(predict_fn: object, X: np.ndarray, name: str = "predict_fn") -> np.ndarray:
+    """Call the black box ``predict_fn`` on the rows of ``X`` and check it returns one output per
+    row (as float64).
 
     Examples
     --------
@@ -336,16 +329,21 @@ def check_black_box(f: object, X: np.ndarray, name: str = "f") -> np.ndarray:
     >>> check_black_box(lambda A: A[:1], np.ones((3, 2)))
     Traceback (most recent call last):
     ...
-    ValueError: f must return one output per row: got shape (1, 2) for 3 rows
+    ValueError: predict_fn must return one output per row: got shape (1, 2) for 3 rows
     """
-    if not callable(f):
-        raise TypeError(f"{name} must be a callable mapping an (n, d) array to n outputs, got {type(f).__name__}")
-    y = f(X)
+    if not callable(predict_fn):
+        raise TypeError(
+            f"{name} must be a callable mapping an (n, d) array to n outputs, got "
+            f"{type(predict_fn).__name__}"
+        )
+    y = predict_fn(X)
     if isinstance(y, torch.Tensor):
         y = y.detach().cpu().numpy()
     y = np.asarray(y, dtype=np.float64)
     if y.ndim == 0 or y.shape[0] != X.shape[0]:
-        raise ValueError(f"{name} must return one output per row: got shape {y.shape} for {X.shape[0]} rows")
+        raise ValueError(
+            f"{name} must return one output per row: got shape {y.shape} for {X.shape[0]} rows"
+        )
     return y
 
 
@@ -373,44 +371,3 @@ def check_layer(model: nn.Module, layer: object) -> nn.Module:
         names = [n for n in modules if n]
         raise ValueError(f"the model has no layer {layer!r}; its layers are: {', '.join(names)}")
     return modules[layer]
-
-
-class LayerOutput:
-    """What :func:`forward_hook` recorded: ``output`` is the layer's latest output (``None`` before a forward pass)."""
-
-    def __init__(self) -> None:
-        self.output: torch.Tensor | None = None
-
-    def __repr__(self) -> str:
-        shape = None if self.output is None else tuple(self.output.shape)
-        return f"LayerOutput(shape={shape})"
-
-
-@contextlib.contextmanager
-def forward_hook(model: nn.Module, layer: str | nn.Module) -> Iterator[LayerOutput]:
-    """Record ``layer``'s output during forward passes of ``model``; the hook is removed on exit.
-
-    The recorded tensor is kept in the graph (not detached), so gradients with respect to it
-    can be taken (Grad-CAM, activation maximization).
-
-    Examples
-    --------
-    >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
-    >>> with forward_hook(net, "0") as rec:
-    ...     _ = net(torch.zeros(4, 2))
-    >>> tuple(rec.output.shape)
-    (4, 3)
-    >>> len(net[0]._forward_hooks)
-    0
-    """
-    module = check_layer(model, layer)
-    record = LayerOutput()
-
-    def hook(_module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
-        record.output = output
-
-    handle = module.register_forward_hook(hook)
-    try:
-        yield record
-    finally:
-        handle.remove()

@@ -30,10 +30,25 @@ def int_slider(description: str, value: int, min: int, max: int, step: int = 1):
 
     if not min <= value <= max:
         raise ValueError(f"value {value} is outside [{min}, {max}]")
-    return w.IntSlider(value=value, min=min, max=max, step=step, description=description, continuous_update=False, style=_STYLE)
+    return w.IntSlider(
+        value=value,
+        min=min,
+        max=max,
+        step=step,
+        description=description,
+        continuous_update=False,
+        style=_STYLE,
+    )
 
 
-def float_slider(description: str, value: float, min: float, max: float, step: float = 0.01, readout_format: str = ".2f"):  # noqa: A002
+def float_slider(
+    description: str,
+    value: float,
+    min: float,
+    max: float,
+    step: float = 0.01,
+    readout_format: str = ".2f",
+):  # noqa: A002
     """A ``FloatSlider`` that updates on release.
 
     Examples
@@ -46,7 +61,14 @@ def float_slider(description: str, value: float, min: float, max: float, step: f
     if not min <= value <= max:
         raise ValueError(f"value {value} is outside [{min}, {max}]")
     return w.FloatSlider(
-        value=value, min=min, max=max, step=step, description=description, continuous_update=False, readout_format=readout_format, style=_STYLE
+        value=value,
+        min=min,
+        max=max,
+        step=step,
+        description=description,
+        continuous_update=False,
+        readout_format=readout_format,
+        style=_STYLE,
     )
 
 
@@ -60,7 +82,14 @@ def dropdown(description: str, options, value=None):
     """
     import ipywidgets as w
 
-    return w.Dropdown(options=options, value=value if value is not None else (list(options.values())[0] if isinstance(options, dict) else list(options)[0]), description=description, style=_STYLE)
+    return w.Dropdown(
+        options=options,
+        value=value
+        if value is not None
+        else (list(options.values())[0] if isinstance(options, dict) else list(options)[0]),
+        description=description,
+        style=_STYLE,
+    )
 
 
 @contextmanager
@@ -97,8 +126,8 @@ def _drawing_quietly() -> Iterator[Callable[[], list]]:
 
 
 def _show(fig) -> None:
-    """Display ``fig`` in the running notebook; outside IPython (tests, benchmarks) render it to PNG and drop it,
-    so that an update's time includes the drawing, as in the notebook."""
+    """Display ``fig`` in the running notebook; outside IPython (tests, benchmarks) render it to PNG
+    and drop it, so that an update's time includes the drawing, as in the notebook."""
     from IPython import get_ipython
 
     if get_ipython() is None:
@@ -127,8 +156,14 @@ def _draw(update, values) -> tuple[dict, ...]:
     with _drawing_quietly() as new_figures, contextlib.redirect_stdout(printed):
         text = update(**values)
         outputs = [
-            {"output_type": "display_data", "metadata": {},
-             "data": {"image/png": print_figure(fig, "png", base64=True), "text/plain": repr(fig)}}
+            {
+                "output_type": "display_data",
+                "metadata": {},
+                "data": {
+                    "image/png": print_figure(fig, "png", base64=True),
+                    "text/plain": repr(fig),
+                },
+            }
             for fig in new_figures()
         ]
     printed = printed.getvalue() + (f"{text}\n" if text else "")
@@ -154,7 +189,8 @@ def interactive_panel(update: Callable[..., object], **controls):
     Examples
     --------
     >>> import contextlib, io
-    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a notebook, clearing the output prints ANSI codes
+    >>> # outside a notebook, clearing the output prints ANSI codes
+    >>> with contextlib.redirect_stdout(io.StringIO()):
     ...     panel = interactive_panel(lambda k: None, k=int_slider("k", 1, 0, 3))
     >>> len(panel.timings)
     1
@@ -169,7 +205,9 @@ def interactive_panel(update: Callable[..., object], **controls):
 
     def run(**values):
         t0 = time.perf_counter()
-        if timings:  # a slider moved (in a browser): draw inside the Output widget, progress bars included
+        if (
+            timings
+        ):  # a slider moved (in a browser): draw inside the Output widget, progress bars included
             with out, _drawing_quietly() as new_figures:
                 out.clear_output(wait=True)
                 text = update(**values)
@@ -177,7 +215,9 @@ def interactive_panel(update: Callable[..., object], **controls):
                     print(text)
                 for fig in new_figures():
                     _show(fig)
-        else:  # the first drawing, while the cell runs: set the Output widget's contents, no capture (issue 17)
+        # the first drawing, while the cell runs: set the Output widget's contents, no capture
+        # (issue 17)
+        else:
             out.outputs = _draw(update, values)
         dt = time.perf_counter() - t0
         timings.append(dt)
@@ -188,7 +228,9 @@ def interactive_panel(update: Callable[..., object], **controls):
 
     for c in controls.values():
         c.observe(on_change, names="value")
-    panel = w.VBox([w.HBox([*controls.values(), timing], layout=w.Layout(flex_flow="row wrap")), out])
+    panel = w.VBox(
+        [w.HBox([*controls.values(), timing], layout=w.Layout(flex_flow="row wrap")), out]
+    )
     panel.timings = timings
     on_change()
     return panel

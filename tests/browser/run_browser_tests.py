@@ -53,7 +53,10 @@ PLAYWRIGHT = "playwright==1.65.2"
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
 }
 
 # JavaScript run in the page. `jupyterapp` is exposed by --LabApp.expose_app_in_browser.
@@ -124,7 +127,12 @@ def ensure_chromium() -> None:
     log("installing Debian's chromium (apt-get)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-qq", "chromium"],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def ensure_playwright() -> None:
@@ -163,22 +171,43 @@ class Lab:
             (workdir / d).mkdir()
         jupyter = Path(sys.executable).with_name("jupyter")
         cmd = [
-            str(jupyter if jupyter.exists() else "jupyter"), "lab", "--no-browser",
-            f"--IdentityProvider.token={self.token}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
-            "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
-            f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
-            "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            str(jupyter if jupyter.exists() else "jupyter"),
+            "lab",
+            "--no-browser",
+            f"--IdentityProvider.token={self.token}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--ServerApp.root_dir={self.root}",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ] + (["--ServerApp.allow_root=True"] if os.geteuid() == 0 else [])  # CI runs as root
-        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(workdir / "config"), "JUPYTER_RUNTIME_DIR": str(workdir / "runtime")}
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(workdir / "config"),
+            "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"),
+        }
         env.pop("JUPYTER_TOKEN", None)
         self.log_path = ROOT / "build" / "browser-jupyter.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")
         # its own process group, so that stopping it reaches whatever it started in that group
-        self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=self.root,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def api(self, path: str, method: str = "GET"):
-        req = urllib.request.Request(self.base + path, method=method, headers={"Authorization": f"token {self.token}"})
+        req = urllib.request.Request(
+            self.base + path, method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(req, timeout=10) as r:
             body = r.read()
         return json.loads(body) if body else None
@@ -187,7 +216,9 @@ class Lab:
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {self.proc.returncode}; see {self.log_path}")
+                raise RuntimeError(
+                    f"jupyter lab exited with {self.proc.returncode}; see {self.log_path}"
+                )
             try:
                 self.api("/api/status")
                 return
@@ -279,7 +310,9 @@ def broken_figures(before: tuple[str, ...], after: tuple[str, ...]) -> list[str]
     for src in set(after) - set(before):
         share = transparent_share(src)
         if share is not None and share > reference + 0.02:
-            problems.append(f"a new figure is blank or partly drawn ({share:.0%} of it transparent, before: {reference:.0%})")
+            problems.append(
+                f"a new figure is blank or partly drawn ({share:.0%} of it transparent, before: {reference:.0%})"
+            )
     return problems
 
 
@@ -290,12 +323,18 @@ def wait_kernel_done(page, busy_before: int, timeout: float, need_busy: bool = T
         st = page.evaluate(JS_STATE)
         if st["status"] in ("dead", "autorestarting", "none"):
             raise RuntimeError(f"the kernel died (status {st['status']}): out of memory?")
-        done = st["status"] == "idle" and st["queued"] == 0 and (st["busy"] > busy_before or not need_busy)
+        done = (
+            st["status"] == "idle"
+            and st["queued"] == 0
+            and (st["busy"] > busy_before or not need_busy)
+        )
         stable = stable + 1 if done else 0
         if stable >= 3:  # idle with nothing queued for three polls in a row
             return st
         page.wait_for_timeout(250)
-    raise TimeoutError(f"kernel not done after {timeout:.0f} s (status {st['status']}, {st['queued']} cells queued)")
+    raise TimeoutError(
+        f"kernel not done after {timeout:.0f} s (status {st['status']}, {st['queued']} cells queued)"
+    )
 
 
 def run_all(page) -> None:
@@ -323,7 +362,9 @@ def wait_for_update(page, cell, before: str, timeout: float, settle: float = 1.5
         if errors:
             raise AssertionError(f"error output: {errors[0][:300]}")
         cur = cell.evaluate(JS_SIGNATURE)
-        ready = cur["sig"] != before and cur["loaded"] and not cur["running"] and st["status"] == "idle"
+        ready = (
+            cur["sig"] != before and cur["loaded"] and not cur["running"] and st["status"] == "idle"
+        )
         if ready and last == cur["sig"]:
             if time.monotonic() - since >= settle:
                 return True
@@ -342,15 +383,23 @@ def move_slider(page, k: int, stem: str, timeout: float) -> str:
     slider = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-slider").nth(k)
     handle = slider.locator(".noUi-handle").first
     label = (slider.locator(".widget-label").first.inner_text() or f"slider {k}").strip()
-    cell = slider.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' jp-CodeCell ')][1]")
+    cell = slider.locator(
+        "xpath=ancestor::div[contains(concat(' ', @class, ' '), ' jp-CodeCell ')][1]"
+    )
     slider.scroll_into_view_if_needed()
     before = outputs_state(page)
     before_sig = cell.evaluate(JS_SIGNATURE)["sig"]
-    n_before = cell.locator(".widget-output img").count()  # an update replaces its figures: never doubled, never none
+    n_before = cell.locator(
+        ".widget-output img"
+    ).count()  # an update replaces its figures: never doubled, never none
     pressed = 0
     for presses, wait in ((1, min(timeout, 120)), (4, timeout)):
         raw = handle.get_attribute("aria-valuenow")
-        key = "ArrowLeft" if float(raw) >= float(handle.get_attribute("aria-valuemax")) else "ArrowRight"
+        key = (
+            "ArrowLeft"
+            if float(raw) >= float(handle.get_attribute("aria-valuemax"))
+            else "ArrowRight"
+        )
         handle.focus()
         for _ in range(presses):
             page.keyboard.press(key)
@@ -363,12 +412,16 @@ def move_slider(page, k: int, stem: str, timeout: float) -> str:
             raise AssertionError(f"slider {label!r} ({key}): {broken[0]}")
         n_after = cell.locator(".widget-output img").count()
         if n_after != n_before:
-            raise AssertionError(f"slider {label!r} ({key}): the panel showed {n_before} figure(s) before the move and {n_after} after")
+            raise AssertionError(
+                f"slider {label!r} ({key}): the panel showed {n_before} figure(s) before the move and {n_after} after"
+            )
         page.wait_for_timeout(300)  # let the new figure be painted before the screenshot
         cell.screenshot(path=str(SCREENS / f"{stem}-slider{k}.png"))
         what = "figure" if after[0] != before[0] else "output text"
         return f"{label} ({pressed}× {key}, {what} changed, value {handle.get_attribute('aria-valuenow')})"
-    raise AssertionError(f"slider {label!r}: {pressed} key presses moved it, but no figure or output changed")
+    raise AssertionError(
+        f"slider {label!r}: {pressed} key presses moved it, but no figure or output changed"
+    )
 
 
 def check_notebook(context, lab: Lab, nb: Path, i: int, timeout: float) -> tuple[bool, str]:
@@ -376,7 +429,9 @@ def check_notebook(context, lab: Lab, nb: Path, i: int, timeout: float) -> tuple
     page = context.new_page()
     t0 = time.monotonic()
     try:
-        page.goto(f"{lab.base}/lab/workspaces/run{i}/tree/notebooks/{nb.name}?reset&token={lab.token}")
+        page.goto(
+            f"{lab.base}/lab/workspaces/run{i}/tree/notebooks/{nb.name}?reset&token={lab.token}"
+        )
         page.wait_for_function(JS_KERNEL_READY, timeout=120_000, polling=250)
         t_open = time.monotonic() - t0
         page.evaluate(JS_TRACK_BUSY)
@@ -387,7 +442,9 @@ def check_notebook(context, lab: Lab, nb: Path, i: int, timeout: float) -> tuple
         st = wait_kernel_done(page, 0, timeout, need_busy=n_code > 0)
         t_run = time.monotonic() - t1
         page.screenshot(path=str(SCREENS / f"{stem}.png"))
-        errors = [f"cell {c['index']}: {e}" for c in st["cells"] if not c["raises"] for e in c["errors"]]
+        errors = [
+            f"cell {c['index']}: {e}" for c in st["cells"] if not c["raises"] for e in c["errors"]
+        ]
         assert not errors, "error output: " + "; ".join(errors)[:600]
         assert not st["shown"], f"error shown in an output: {st['shown'][0]}"
         skipped = [c["index"] for c in st["cells"] if c["count"] is None]
@@ -402,7 +459,10 @@ def check_notebook(context, lab: Lab, nb: Path, i: int, timeout: float) -> tuple
             page.screenshot(path=str(SCREENS / f"{stem}-FAILED.png"))
         except Exception:
             pass
-        return False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (after {time.monotonic() - t0:.1f} s)"
+        return (
+            False,
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (after {time.monotonic() - t0:.1f} s)",
+        )
     finally:
         try:
             page.evaluate(f"() => {JS_PANEL} && {JS_PANEL}.sessionContext.shutdown()")
@@ -416,9 +476,16 @@ def check_notebook(context, lab: Lab, nb: Path, i: int, timeout: float) -> tuple
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
-    ap.add_argument("--timeout", type=float, default=600, help="seconds for Run All of one notebook, and for one slider update")
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds for Run All of one notebook, and for one slider update",
+    )
     args = ap.parse_args(argv)
-    notebooks = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    notebooks = [p.resolve() for p in args.notebooks] or sorted(
+        (ROOT / "notebooks").glob("*.ipynb")
+    )
     if not notebooks:
         sys.exit("no notebooks")
 
@@ -440,14 +507,18 @@ def main(argv: list[str] | None = None) -> int:
         lab.wait_ready()
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(60_000)
-        log(f"JupyterLab {lab.base} and chromium {browser.version} ready in {time.monotonic() - t_start:.1f} s")
+        log(
+            f"JupyterLab {lab.base} and chromium {browser.version} ready in {time.monotonic() - t_start:.1f} s"
+        )
         for i, nb in enumerate(notebooks):
             ok, detail = check_notebook(context, lab, nb, i, args.timeout)
             results.append((nb.name, ok))
             log(f"{'PASS' if ok else 'FAIL'} {nb.name}: {detail}")
         context.close()
     finally:
-        pids = descendants(os.getpid())  # the server, its kernels, Playwright's driver and the browser
+        pids = descendants(
+            os.getpid()
+        )  # the server, its kernels, Playwright's driver and the browser
         if lab is not None:
             lab.shutdown_kernels()
         for closer in (browser.close if browser else None, pw.stop if pw else None):
@@ -462,7 +533,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     passed = sum(ok for _, ok in results)
     failed = len(notebooks) - passed
-    log(f"browser run: {time.monotonic() - t_start:.1f} s wall, screenshots in {SCREENS.relative_to(ROOT)}/")
+    log(
+        f"browser run: {time.monotonic() - t_start:.1f} s wall, screenshots in {SCREENS.relative_to(ROOT)}/"
+    )
     log(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

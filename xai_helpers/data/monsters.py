@@ -1,8 +1,9 @@
 """The monsters data set: a faithful, redistributable stand-in for the lecture's Pokémon vs Digimon.
 
 This module holds only the data (drawing, files, loaders, splits). The model is
-:class:`xai_helpers.models.MonsterCNN`, its training :func:`xai_helpers.train.train_monster_cnn`, and its
-figures (``show_file``, ``show_saliency_rows``, ``explain_one``) are in :mod:`xai_helpers.plotting`.
+:class:`xai_helpers.models.MonsterCNN`, its training :func:`xai_helpers.train.train_monster_cnn`,
+and its figures (``show_file``, ``show_saliency_rows``, ``explain_one``) are in
+:mod:`xai_helpers.plotting`.
 
 The lecture's classifier reached 98.4 % test accuracy by looking at the *background*: every
 Pokémon image is a PNG with a transparent background, most Digimon images are JPEGs on a light
@@ -27,11 +28,13 @@ it). :func:`fixed_dataset` composites every image onto one white background (the
 Stable names (other notebooks rely on them)
 -------------------------------------------
 * ``xai_helpers.models.load_pretrained("monsters_leaky")`` — :class:`xai_helpers.models.MonsterCNN`
-  trained on the leaky loader (recipe :func:`xai_helpers.train.train_monsters_leaky`); ``load_pretrained("monsters_fixed")`` — the same net trained on the fixed loader.
-  Both take (N, 3, 48, 48) float images in [0, 1] (:data:`IMAGE_SIZE`); classes :data:`CLASSES`
-  = ``("digimon", "pokemon")`` (``ImageFolder``'s alphabetical order: digimon 0, pokemon 1).
-* :func:`ensure_monsters` — generate the default data set into :func:`default_root` (``<cache>/monsters``,
-  see :func:`xai_helpers.data.cache_dir`; set ``XAI_CACHE_DIR`` to move it) if missing; returns its root.
+  trained on the leaky loader (recipe :func:`xai_helpers.train.train_monsters_leaky`);
+  ``load_pretrained("monsters_fixed")`` — the same net trained on the fixed loader. Both take (N, 3,
+  48, 48) float images in [0, 1] (:data:`IMAGE_SIZE`); classes :data:`CLASSES` = ``("digimon",
+  "pokemon")`` (``ImageFolder``'s alphabetical order: digimon 0, pokemon 1).
+* :func:`ensure_monsters` — generate the default data set into :func:`default_root`
+  (``<cache>/monsters``, see :func:`xai_helpers.data.cache_dir`; set ``XAI_CACHE_DIR`` to move it)
+  if missing; returns its root.
 * :func:`load_test_set` — the test split as tensors plus the foreground (alpha) masks:
   ``MonsterSplit(X, y, masks, paths)``.
 
@@ -42,13 +45,15 @@ Folder layout (generated, or the real images)
     <root>/train/pokemon/*.png   <root>/train/digimon/*.jpg|*.png
     <root>/test/pokemon/*.png    <root>/test/digimon/*.jpg|*.png
     <root>/masks/<split>/<class>/<stem>.png     (optional: foreground masks, 8-bit)
-    <root>/lookalikes.txt                         (generated data only: the files drawn in the other class's style)
+    <root>/lookalikes.txt                         (generated data only: the files drawn in the other
+    class's style)
 
 To run the course on the real images, download Kaggle's ``kvpratama/pokemon-images-dataset``
 (its PNG folder) and the images of ``DeathReaper0965/Digimon-Generator-GAN``, put them in two flat
 folders and call :func:`split_real_folders` (``pokemon_dir``, ``digimon_dir`` → ``<root>``), then
 set the environment variable ``XAI_MONSTERS_ROOT=<root>`` before starting the notebook. Without mask
-files, masks are derived from the alpha channel (PNG) or from the colour of the image's border (JPEG).
+files, masks are derived from the alpha channel (PNG) or from the colour of the image's border
+(JPEG).
 """
 
 from __future__ import annotations
@@ -65,7 +70,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .validation import check_fraction, check_positive_int
+from .._runtime import cache_dir
+from ..validation import check_fraction, check_positive_int
 
 __all__ = [
     "CLASSES",
@@ -93,10 +99,17 @@ CLASSES = ("digimon", "pokemon")
 IMAGE_SIZE = 48
 #: The one background of the fixed loader (and of the Digimon JPEGs): white.
 BACKGROUND = (255, 255, 255)
-#: The file in a generated data set's root that lists (one ``<split>/<class>/<file>`` a line) the creatures
-#: drawn in the other class's style.
+#: The file in a generated data set's root that lists (one ``<split>/<class>/<file>`` a line) the
+#: creatures drawn in the other class's style.
 LOOKALIKES = "lookalikes.txt"
-_DEFAULTS = {"n_per_class": 1000, "seed": 0, "test_fraction": 0.2, "digimon_png_fraction": 0.03, "lookalike_fraction": 0.15, "version": 2}
+_DEFAULTS = {
+    "n_per_class": 1000,
+    "seed": 0,
+    "test_fraction": 0.2,
+    "digimon_png_fraction": 0.03,
+    "lookalike_fraction": 0.15,
+    "version": 2,
+}
 _IMG_EXT = (".png", ".jpg", ".jpeg")
 
 
@@ -150,7 +163,11 @@ def draw_monster(rng: np.random.Generator, kind: str, size: int) -> tuple[np.nda
     ow = max(2, round(S * 0.018))  # outline width
 
     hue = rng.random()
-    body_c = _rgb(hue, rng.uniform(0.5, 0.95) if poke else rng.uniform(0.3, 0.8), rng.uniform(0.75, 1.0) if poke else rng.uniform(0.45, 0.9))
+    body_c = _rgb(
+        hue,
+        rng.uniform(0.5, 0.95) if poke else rng.uniform(0.3, 0.8),
+        rng.uniform(0.75, 1.0) if poke else rng.uniform(0.45, 0.9),
+    )
     line_c = _shade(body_c, 0.35)
     accent_c = _rgb(hue + rng.uniform(0.3, 0.7), rng.uniform(0.4, 0.9), rng.uniform(0.6, 1.0))
 
@@ -173,7 +190,7 @@ def draw_monster(rng: np.random.Generator, kind: str, size: int) -> tuple[np.nda
         di.line(a + b, fill=line_c, width=int(w * S) + 2 * ow)
         di.line(a + b, fill=body_c, width=int(w * S))
         dm.line(a + b, fill=255, width=int(w * S) + 2 * ow)
-        for (x, y) in ((x0, y0), (x1, y1)):
+        for x, y in ((x0, y0), (x1, y1)):
             r = w / 2 + ow / S
             dm.ellipse(u(x - r, y - r, x + r, y + r), fill=255)
             di.ellipse(u(x - r, y - r, x + r, y + r), fill=line_c)
@@ -187,7 +204,14 @@ def draw_monster(rng: np.random.Generator, kind: str, size: int) -> tuple[np.nda
             limb(cx + side * rx * 0.6, cy + ry * 0.3, tx, ty, rng.uniform(0.03, 0.06))
             ellipse(tx - 0.05, ty - 0.05, tx + 0.05, ty + 0.05, accent_c)
         else:
-            polygon([(cx + side * rx * 0.7, cy + ry * 0.1), (cx + side * rx * 0.7, cy + ry * 0.6), (tx, ty)], body_c)
+            polygon(
+                [
+                    (cx + side * rx * 0.7, cy + ry * 0.1),
+                    (cx + side * rx * 0.7, cy + ry * 0.6),
+                    (tx, ty),
+                ],
+                body_c,
+            )
     # legs and arms
     n_legs = int(rng.choice([2, 4], p=[0.7, 0.3] if poke else [0.5, 0.5]))
     leg_len, leg_w = rng.uniform(0.08, 0.16), rng.uniform(0.05, 0.08)
@@ -212,7 +236,14 @@ def draw_monster(rng: np.random.Generator, kind: str, size: int) -> tuple[np.nda
             ellipse(bx - ew, top - eh, bx + ew, top + eh * 0.6, body_c)
         elif horns:
             hw, hh = rng.uniform(0.025, 0.05), rng.uniform(0.08, 0.16)
-            polygon([(bx - hw, top + 0.04), (bx + hw, top + 0.04), (bx + side * rng.uniform(0, 0.06), top - hh)], accent_c)
+            polygon(
+                [
+                    (bx - hw, top + 0.04),
+                    (bx + hw, top + 0.04),
+                    (bx + side * rng.uniform(0, 0.06), top - hh),
+                ],
+                accent_c,
+            )
     # body
     if rng.random() < (0.75 if poke else 0.35):
         ellipse(cx - rx, cy - ry, cx + rx, cy + ry, body_c)
@@ -226,7 +257,14 @@ def draw_monster(rng: np.random.Generator, kind: str, size: int) -> tuple[np.nda
             pts.append((cx + rx * j * math.cos(t), cy + ry * j * math.sin(t)))
         polygon(pts, body_c)
     if rng.random() < 0.6:  # belly
-        ellipse(cx - rx * 0.55, cy - ry * 0.05, cx + rx * 0.55, cy + ry * 0.8, _shade(body_c, 1.25) if poke else _shade(body_c, 0.8), outline=False)
+        ellipse(
+            cx - rx * 0.55,
+            cy - ry * 0.05,
+            cx + rx * 0.55,
+            cy + ry * 0.8,
+            _shade(body_c, 1.25) if poke else _shade(body_c, 0.8),
+            outline=False,
+        )
     # eyes
     n_eyes = int(rng.choice([1, 2, 3], p=[0.1, 0.85, 0.05]))
     er = rng.uniform(0.045, 0.075) if poke else rng.uniform(0.028, 0.055)
@@ -236,15 +274,27 @@ def draw_monster(rng: np.random.Generator, kind: str, size: int) -> tuple[np.nda
         ellipse(ex - er, ey - er * 1.1, ex + er, ey + er * 1.1, (255, 255, 255))
         pr = er * (0.6 if poke else 0.45)
         px = ex + rng.uniform(-0.3, 0.3) * er
-        di.ellipse(u(px - pr, ey - pr, px + pr, ey + pr), fill=(20, 20, 30) if poke else (150, 20, 20) if rng.random() < 0.4 else (20, 20, 30))
-        di.ellipse(u(px - pr * 0.35, ey - pr * 0.6, px + pr * 0.05, ey - pr * 0.2), fill=(255, 255, 255))
+        di.ellipse(
+            u(px - pr, ey - pr, px + pr, ey + pr),
+            fill=(20, 20, 30) if poke else (150, 20, 20) if rng.random() < 0.4 else (20, 20, 30),
+        )
+        di.ellipse(
+            u(px - pr * 0.35, ey - pr * 0.6, px + pr * 0.05, ey - pr * 0.2), fill=(255, 255, 255)
+        )
     # mouth (and fangs)
     my, mw = cy + ry * rng.uniform(0.1, 0.35), rx * rng.uniform(0.25, 0.5)
     di.arc(u(cx - mw, my - mw * 0.6, cx + mw, my + mw * 0.6), 10, 170, fill=line_c, width=ow)
     if rng.random() < (0.15 if poke else 0.55):
         for side in (-1, 1):
             fx = cx + side * mw * 0.45
-            di.polygon([tuple(u(fx - 0.015, my + mw * 0.45)), tuple(u(fx + 0.015, my + mw * 0.45)), tuple(u(fx, my + mw * 0.45 + 0.04))], fill=(255, 255, 255))
+            di.polygon(
+                [
+                    tuple(u(fx - 0.015, my + mw * 0.45)),
+                    tuple(u(fx + 0.015, my + mw * 0.45)),
+                    tuple(u(fx, my + mw * 0.45 + 0.04)),
+                ],
+                fill=(255, 255, 255),
+            )
 
     # pose: rotate (nearest at 2×, antialiased by the 2×2 average below)
     angle = rng.uniform(-25, 25)
@@ -280,7 +330,8 @@ def make_monsters(
     on a white background, except a fraction ``digimon_png_fraction`` saved like the Pokémon.
     Each image is 64–128 px square. The foreground masks go to ``<root>/masks/``. A fraction
     ``lookalike_fraction`` of each class is drawn in the other class's style (listed in
-    ``<root>/lookalikes.txt``, :data:`LOOKALIKES`); the label and the file format stay those of the class.
+    ``<root>/lookalikes.txt``, :data:`LOOKALIKES`); the label and the file format stay those of the
+    class.
 
     Parameters
     ----------
@@ -295,7 +346,8 @@ def make_monsters(
     digimon_png_fraction : float
         Fraction of the Digimon saved as PNGs with transparency (on black after the leaky loader).
     lookalike_fraction : float
-        Fraction of each class drawn in the other class's style (0: none; 0.5: no honest difference left).
+        Fraction of each class drawn in the other class's style (0: none; 0.5: no honest difference
+        left).
 
     Returns
     -------
@@ -354,19 +406,19 @@ def default_root() -> Path:
     >>> default_root().name
     'monsters'
     """
-    from .data import cache_dir
-
     return cache_dir() / "monsters"
 
 
 def monsters_root() -> Path:
-    """The data set the notebooks use: ``$XAI_MONSTERS_ROOT`` if set (e.g. the real images), else :func:`default_root`."""
+    """The data set the notebooks use: ``$XAI_MONSTERS_ROOT`` if set (e.g. the real images), else
+    :func:`default_root`."""
     env = os.environ.get("XAI_MONSTERS_ROOT")
     return Path(env) if env else default_root()
 
 
 def ensure_monsters(root: str | Path | None = None) -> Path:
-    """Generate the default monsters data set into ``root`` (default :func:`default_root`) if missing; return the root.
+    """Generate the default monsters data set into ``root`` (default :func:`default_root`) if
+    missing; return the root.
 
     A folder named by ``$XAI_MONSTERS_ROOT`` (the real images) is returned as it is.
     Generation takes a few seconds and is deterministic; a ``MANIFEST.json`` records its settings.
@@ -382,14 +434,27 @@ def ensure_monsters(root: str | Path | None = None) -> Path:
     if root is None and os.environ.get("XAI_MONSTERS_ROOT"):
         root = Path(os.environ["XAI_MONSTERS_ROOT"])
         if not (root / "train").is_dir() or not (root / "test").is_dir():
-            raise FileNotFoundError(f"XAI_MONSTERS_ROOT={root} has no train/ and test/ folders; see split_real_folders")
+            raise FileNotFoundError(
+                f"XAI_MONSTERS_ROOT={root} has no train/ and test/ folders; see split_real_folders"
+            )
         return root
     root = Path(root) if root is not None else default_root()
     if _is_current(root):
         return root
-    foreign = sorted(p.name for p in root.iterdir() if p.name not in {"train", "test", "masks", "MANIFEST.json", LOOKALIKES}) if root.is_dir() else []
+    foreign = (
+        sorted(
+            p.name
+            for p in root.iterdir()
+            if p.name not in {"train", "test", "masks", "MANIFEST.json", LOOKALIKES}
+        )
+        if root.is_dir()
+        else []
+    )
     if foreign:
-        raise FileExistsError(f"{root} holds other files ({', '.join(foreign[:5])}); give ensure_monsters an empty or new folder")
+        raise FileExistsError(
+            f"{root} holds other files ({', '.join(foreign[:5])}); give ensure_monsters an "
+            "empty or new folder"
+        )
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
     try:
@@ -454,7 +519,8 @@ def _transform(size: int):
 
 
 def leaky_dataset(root: str | Path, split: str = "train", size: int = IMAGE_SIZE):
-    """``torchvision.datasets.ImageFolder`` with its **default loader** — the loading the lecture's model got.
+    """``torchvision.datasets.ImageFolder`` with its **default loader** — the loading the lecture's
+    model got.
 
     PIL's ``convert("RGB")`` drops the alpha channel of the Pokémon PNGs and keeps the black RGB
     that lay under the transparency.
@@ -470,8 +536,14 @@ def leaky_dataset(root: str | Path, split: str = "train", size: int = IMAGE_SIZE
     return ImageFolder(str(_split_dir(root, split)), transform=_transform(size))
 
 
-def fixed_dataset(root: str | Path, split: str = "train", size: int = IMAGE_SIZE, background: tuple[int, int, int] = BACKGROUND):
-    """``ImageFolder`` whose loader composites every image onto one background (:func:`composite_loader`).
+def fixed_dataset(
+    root: str | Path,
+    split: str = "train",
+    size: int = IMAGE_SIZE,
+    background: tuple[int, int, int] = BACKGROUND,
+):
+    """``ImageFolder`` whose loader composites every image onto one background
+    (:func:`composite_loader`).
 
     Examples
     --------
@@ -481,7 +553,11 @@ def fixed_dataset(root: str | Path, split: str = "train", size: int = IMAGE_SIZE
     """
     from torchvision.datasets import ImageFolder
 
-    return ImageFolder(str(_split_dir(root, split)), loader=lambda p: composite_loader(p, background), transform=_transform(size))
+    return ImageFolder(
+        str(_split_dir(root, split)),
+        loader=lambda p: composite_loader(p, background),
+        transform=_transform(size),
+    )
 
 
 def _split_dir(root, split: str) -> Path:
@@ -489,7 +565,10 @@ def _split_dir(root, split: str) -> Path:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     d = Path(root) / split
     if not d.is_dir():
-        raise FileNotFoundError(f"{d} does not exist: expected <root>/{split}/pokemon and <root>/{split}/digimon (see ensure_monsters)")
+        raise FileNotFoundError(
+            f"{d} does not exist: expected <root>/{split}/pokemon and "
+            f"<root>/{split}/digimon (see ensure_monsters)"
+        )
     found = sorted(p.name for p in d.iterdir() if p.is_dir())
     if found != list(CLASSES):
         raise ValueError(f"{d} must hold exactly the class folders {list(CLASSES)}, found {found}")
@@ -497,7 +576,8 @@ def _split_dir(root, split: str) -> Path:
 
 
 def _derive_mask(path: Path):
-    """Foreground mask of an image without a mask file: alpha if it has one, else 'differs from the border colour'."""
+    """Foreground mask of an image without a mask file: alpha if it has one, else 'differs from the
+    border colour'."""
     from PIL import Image
 
     img = Image.open(path)
@@ -511,10 +591,10 @@ def _derive_mask(path: Path):
 
 @dataclass(frozen=True)
 class MonsterSplit:
-    """A split as tensors: ``X`` (N, 3, S, S) float in [0, 1], ``y`` (N,) int64 (0 digimon, 1 pokemon),
-    ``masks`` (N, S, S) bool (True on the creature), ``paths`` the files, ``lookalike`` (N,) bool (True
-    where the creature was drawn in the other class's style; ``None`` when the data set does not say,
-    e.g. the real images)."""
+    """A split as tensors: ``X`` (N, 3, S, S) float in [0, 1], ``y`` (N,) int64 (0 digimon, 1
+    pokemon), ``masks`` (N, S, S) bool (True on the creature), ``paths`` the files, ``lookalike``
+    (N,) bool (True where the creature was drawn in the other class's style; ``None`` when the data
+    set does not say, e.g. the real images)."""
 
     X: torch.Tensor
     y: torch.Tensor
@@ -524,15 +604,21 @@ class MonsterSplit:
 
     def __repr__(self) -> str:
         n_p = int(self.y.sum())
-        return f"MonsterSplit({len(self.y)} images: {n_p} pokemon, {len(self.y) - n_p} digimon; shape {tuple(self.X.shape[1:])})"
+        return (
+            f"MonsterSplit({len(self.y)} images: {n_p} pokemon, {len(self.y) - n_p} digimon; "
+            f"shape {tuple(self.X.shape[1:])})"
+        )
 
 
-def load_split(root: str | Path, split: str = "test", fixed: bool = False, size: int = IMAGE_SIZE) -> MonsterSplit:
+def load_split(
+    root: str | Path, split: str = "test", fixed: bool = False, size: int = IMAGE_SIZE
+) -> MonsterSplit:
     """Load a split through the leaky (default) or the fixed loader, with the foreground masks.
 
     Masks come from ``<root>/masks/<split>/<class>/<stem>.png`` (resized like the images,
     foreground where ≥ 50 %), or are derived when missing (alpha channel, else border colour).
-    ``lookalike`` comes from ``<root>/lookalikes.txt`` (:data:`LOOKALIKES`) when the data set has one.
+    ``lookalike`` comes from ``<root>/lookalikes.txt`` (:data:`LOOKALIKES`) when the data set has
+    one.
 
     Examples
     --------
@@ -557,16 +643,22 @@ def load_split(root: str | Path, split: str = "test", fixed: bool = False, size:
     lookalike = None
     if listed.is_file():
         names = set(listed.read_text().split())
-        lookalike = torch.tensor([f"{split}/{CLASSES[label]}/{Path(p).name}" in names for p, label in ds.samples])
-    return MonsterSplit(torch.stack(xs), y, torch.stack(masks), tuple(p for p, _ in ds.samples), lookalike)
+        lookalike = torch.tensor(
+            [f"{split}/{CLASSES[label]}/{Path(p).name}" in names for p, label in ds.samples]
+        )
+    return MonsterSplit(
+        torch.stack(xs), y, torch.stack(masks), tuple(p for p, _ in ds.samples), lookalike
+    )
 
 
 def image_groups(split: MonsterSplit) -> dict[str, list[int]]:
-    """Indices of a split's images by class and file type, and by look-alike when the data set lists them.
+    """Indices of a split's images by class and file type, and by look-alike when the data set lists
+    them.
 
-    Keys like ``"pokemon · PNG"``, ``"digimon · JPEG"``, ``"digimon · PNG"`` (the few Digimon stored like
-    the Pokémon) and, for the generated data, ``"pokemon · look-alike"`` and ``"digimon · look-alike"``
-    (drawn in the other class's style). Empty groups are left out. Used by notebook 02's explorer.
+    Keys like ``"pokemon · PNG"``, ``"digimon · JPEG"``, ``"digimon · PNG"`` (the few Digimon stored
+    like the Pokémon) and, for the generated data, ``"pokemon · look-alike"`` and ``"digimon ·
+    look-alike"`` (drawn in the other class's style). Empty groups are left out. Used by notebook
+    02's explorer.
 
     Parameters
     ----------
@@ -587,11 +679,15 @@ def image_groups(split: MonsterSplit) -> dict[str, list[int]]:
     200
     """
     if not isinstance(split, MonsterSplit):
-        raise TypeError(f"split must be a MonsterSplit (from load_split), got {type(split).__name__}")
+        raise TypeError(
+            f"split must be a MonsterSplit (from load_split), got {type(split).__name__}"
+        )
     kinds = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
     groups: dict[str, list[int]] = {}
     for i, (path, label) in enumerate(zip(split.paths, split.y.tolist())):
-        groups.setdefault(f"{CLASSES[label]} · {kinds.get(Path(path).suffix.lower(), Path(path).suffix)}", []).append(i)
+        groups.setdefault(
+            f"{CLASSES[label]} · {kinds.get(Path(path).suffix.lower(), Path(path).suffix)}", []
+        ).append(i)
     if split.lookalike is not None:
         for k, cls in enumerate(CLASSES):
             found = torch.nonzero((split.y == k) & split.lookalike).flatten().tolist()
@@ -600,7 +696,9 @@ def image_groups(split: MonsterSplit) -> dict[str, list[int]]:
     return groups
 
 
-def load_test_set(fixed: bool = False, root: str | Path | None = None, size: int = IMAGE_SIZE) -> MonsterSplit:
+def load_test_set(
+    fixed: bool = False, root: str | Path | None = None, size: int = IMAGE_SIZE
+) -> MonsterSplit:
     """The test split of the course's data set (generated on first use) with its foreground masks.
 
     ``fixed=False``: as the leaky model saw it (Pokémon on black); ``True``: composited on white.
@@ -614,8 +712,15 @@ def load_test_set(fixed: bool = False, root: str | Path | None = None, size: int
     return load_split(ensure_monsters(root), "test", fixed=fixed, size=size)
 
 
-def split_real_folders(pokemon_dir: str | Path, digimon_dir: str | Path, root: str | Path, test_fraction: float = 0.2, seed: int = 0) -> Path:
-    """Copy two flat folders of real images into the course's layout ``<root>/{train,test}/{pokemon,digimon}``.
+def split_real_folders(
+    pokemon_dir: str | Path,
+    digimon_dir: str | Path,
+    root: str | Path,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+) -> Path:
+    """Copy two flat folders of real images into the course's layout
+    ``<root>/{train,test}/{pokemon,digimon}``.
 
     The split is random (seeded) and stratified by class. Masks are derived at load time.
 
@@ -629,7 +734,9 @@ def split_real_folders(pokemon_dir: str | Path, digimon_dir: str | Path, root: s
     """
     test_fraction = check_fraction(test_fraction, "test_fraction", 0.0, 0.9)
     root = Path(root)
-    for ci, (kind, src) in enumerate((("pokemon", Path(pokemon_dir)), ("digimon", Path(digimon_dir)))):
+    for ci, (kind, src) in enumerate(
+        (("pokemon", Path(pokemon_dir)), ("digimon", Path(digimon_dir)))
+    ):
         if not src.is_dir():
             raise FileNotFoundError(f"{kind} folder {src} does not exist")
         files = sorted(p for p in src.iterdir() if p.suffix.lower() in _IMG_EXT)

@@ -2,14 +2,16 @@
 
 LIME (Ribeiro et al. 2016) in the lecture's four steps — take the point, sample nearby, fit a
 linear model to the black box's outputs weighted by proximity, read the weights — written out
-for tables (:func:`lime_tabular_from_scratch`) and for images (:func:`segment`, :func:`sample_masks`,
+for tables (:func:`lime_tabular_from_scratch`) and for images (:func:`segment`,
+:func:`sample_masks`,
 :func:`query_masked`, :func:`cosine_kernel`, :func:`fit_local_linear`), and the ``lime`` package's
 explainers behind thin wrappers (:func:`lime_tabular_weights`, :func:`lime_image`) so the two can be
-compared. Its figures are in :mod:`xai_helpers.plotting` (``show_segment_weights``, ``show_local_line``).
+compared. Its figures are in :mod:`xai_helpers.plotting` (``show_segment_weights``,
+``show_local_line``).
 
-Black boxes are plain callables: ``f(X) -> outputs`` on NumPy arrays, so any model fits; LIME
-works on NumPy arrays and returns arrays or small dataclasses. Everything random takes a ``seed``;
-the same seed gives the same numbers. The ``lime`` package is imported by absolute name
+Black boxes are plain callables: ``predict_fn(X) -> outputs`` on NumPy arrays, so any model fits;
+LIME works on NumPy arrays and returns arrays or small dataclasses. Everything random takes a
+``seed``; the same seed gives the same numbers. The ``lime`` package is imported by absolute name
 (``lime.lime_image``), so this module's own name does not shadow it.
 """
 
@@ -22,9 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._setup import model_device
+from ._torch import model_device, predict_proba
 from .evaluation import region_share
-from .models import predict_proba
 from .validation import (
     check_array,
     check_black_box,
@@ -85,8 +86,12 @@ class LocalLinear:
         """The line's output on features ``Z`` (n, d)."""
         return np.asarray(Z, dtype=np.float64) @ self.coef + self.intercept
 
-def fit_local_linear(Z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None, alpha: float = 1.0) -> LocalLinear:
-    """Step 3 of LIME: a (ridge) linear model fitted to the black box's outputs, weighted by proximity.
+
+def fit_local_linear(
+    Z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None, alpha: float = 1.0
+) -> LocalLinear:
+    """Step 3 of LIME: a (ridge) linear model fitted to the black box's outputs, weighted by
+    proximity.
 
     Parameters
     ----------
@@ -111,7 +116,9 @@ def fit_local_linear(Z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | N
     Z = check_array(Z, "Z", ndim=2).astype(np.float64)
     y = np.asarray(y, dtype=np.float64)
     if y.shape != (Z.shape[0],):
-        raise ValueError(f"y must have one output per neighbour, shape ({Z.shape[0]},), got {y.shape}")
+        raise ValueError(
+            f"y must have one output per neighbour, shape ({Z.shape[0]},), got {y.shape}"
+        )
     if not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinite values")
     w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
@@ -119,7 +126,15 @@ def fit_local_linear(Z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | N
         raise ValueError(f"sample_weight must be {len(y)} non-negative numbers, not all zero")
     alpha = check_nonnegative(alpha, "alpha")
     model = Ridge(alpha=alpha, fit_intercept=True).fit(Z, y, sample_weight=w)
-    return LocalLinear(model.coef_.copy(), float(model.intercept_), float(model.score(Z, y, sample_weight=w)), Z, y, w)
+    return LocalLinear(
+        model.coef_.copy(),
+        float(model.intercept_),
+        float(model.score(Z, y, sample_weight=w)),
+        Z,
+        y,
+        w,
+    )
+
 
 def gaussian_kernel(d: np.ndarray, kernel_width: float) -> np.ndarray:
     """Proximity weight exp(−d² / (2·width²)); the ``lime`` package's sqrt(exp(−d²/width²)).
@@ -130,10 +145,11 @@ def gaussian_kernel(d: np.ndarray, kernel_width: float) -> np.ndarray:
     [1.0, 0.607]
     """
     kernel_width = check_positive(kernel_width, "kernel_width")
-    return np.exp(-np.asarray(d, dtype=np.float64) ** 2 / (2 * kernel_width**2))
+    return np.exp(-(np.asarray(d, dtype=np.float64) ** 2) / (2 * kernel_width**2))
+
 
 def lime_tabular_from_scratch(
-    f: Callable[[np.ndarray], np.ndarray],
+    predict_fn: Callable[[np.ndarray], np.ndarray],
     x: np.ndarray,
     kernel_width: float | None = None,
     n_samples: int = 5000,
@@ -145,25 +161,28 @@ def lime_tabular_from_scratch(
     """LIME for a table, in the lecture's four steps.
 
     1. the point ``x``; 2. sample nearby: ``x + sample_std · scale · N(0, 1)``; 3. query the black
-    box ``f`` and weight each neighbour by its proximity (a Gaussian of the distance measured in
-    units of ``scale``, width ``kernel_width``); 4. fit a weighted linear model and read its weights.
+    box ``predict_fn`` and weight each neighbour by its proximity (a Gaussian of the distance
+    measured in units of ``scale``, width ``kernel_width``); 4. fit a weighted linear model and read
+    its weights.
 
     Parameters
     ----------
-    f : callable
-        The black box: an (n, d) array to n outputs (e.g. ``lambda X: forest.predict_proba(X)[:, 1]``).
+    predict_fn : callable
+        The black box: an (n, d) array to n outputs (e.g. ``lambda X: forest.predict_proba(X)[:,
+        1]``).
     x : np.ndarray
         The point to explain, (d,).
     kernel_width : float, optional
-        Width of the proximity kernel, in units of ``scale``: what "nearby" means — a hyperparameter.
-        Default ``0.75·sqrt(d)``, the ``lime`` package's.
+        Width of the proximity kernel, in units of ``scale``: what "nearby" means — a
+        hyperparameter. Default ``0.75·sqrt(d)``, the ``lime`` package's.
     n_samples : int
         Number of neighbours (the point itself is the first).
     seed : int
         Seed of the sampling.
     scale : np.ndarray, optional
         Per-feature unit (e.g. the training data's standard deviation; default 1). The weights are
-        per unit of ``scale``, so features measured in different units can be compared, as in ``lime``.
+        per unit of ``scale``, so features measured in different units can be compared, as in
+        ``lime``.
     sample_std : float
         Spread of the sampling, in units of ``scale`` (``lime`` uses 1).
     alpha : float
@@ -184,22 +203,32 @@ def lime_tabular_from_scratch(
     x = check_array(x, "x", ndim=1).astype(np.float64)
     d = x.shape[0]
     n_samples = check_int(n_samples, "n_samples", minimum=d + 2)
-    kernel_width = 0.75 * np.sqrt(d) if kernel_width is None else check_positive(kernel_width, "kernel_width")
+    kernel_width = (
+        0.75 * np.sqrt(d) if kernel_width is None else check_positive(kernel_width, "kernel_width")
+    )
     sample_std = check_positive(sample_std, "sample_std")
     scale = np.ones(d) if scale is None else check_array(scale, "scale", ndim=1).astype(np.float64)
     if scale.shape != (d,) or (scale <= 0).any():
-        raise ValueError(f"scale must hold {d} positive numbers (one per feature), got shape {scale.shape}")
+        raise ValueError(
+            f"scale must hold {d} positive numbers (one per feature), got shape {scale.shape}"
+        )
     rng = np.random.default_rng(check_seed(seed))
-    Z = rng.normal(0.0, sample_std, size=(n_samples, d))  # step 2: sample nearby (in units of scale)
+    Z = rng.normal(
+        0.0, sample_std, size=(n_samples, d)
+    )  # step 2: sample nearby (in units of scale)
     Z[0] = 0.0  # the point itself
-    y = check_black_box(f, x + Z * scale)  # step 3: ask the black box
+    y = check_black_box(predict_fn, x + Z * scale)  # step 3: ask the black box
     if y.ndim != 1:
-        raise ValueError(f"f must return one number per row (e.g. one class's probability), got shape {y.shape}")
+        raise ValueError(
+            "predict_fn must return one number per row (e.g. one class's probability), "
+            f"got shape {y.shape}"
+        )
     w = gaussian_kernel(np.linalg.norm(Z, axis=1), kernel_width)  # "nearby": proximity weights
     return fit_local_linear(Z, y, sample_weight=w, alpha=alpha)  # step 4: the line to read
 
+
 def lime_tabular_weights(
-    predict_proba: Callable[[np.ndarray], np.ndarray],
+    predict_fn: Callable[[np.ndarray], np.ndarray],
     X_train: np.ndarray,
     x: np.ndarray,
     target: int = 1,
@@ -244,7 +273,9 @@ def lime_tabular_weights(
         feature_selection="none",
         random_state=check_seed(seed),
     )
-    exp = explainer.explain_instance(x, predict_proba, labels=(target,), num_features=X_train.shape[1], num_samples=n_samples)
+    exp = explainer.explain_instance(
+        x, predict_fn, labels=(target,), num_features=X_train.shape[1], num_samples=n_samples
+    )
     w = np.zeros(X_train.shape[1])
     for i, v in exp.as_map()[target]:
         w[i] = v
@@ -254,15 +285,17 @@ def lime_tabular_weights(
 # --------------------------------------------------------------------------- LIME on images
 
 
-def segment(image: np.ndarray, method: str = "slic", n_segments: int | None = None, seed: int = 0) -> np.ndarray:
+def segment(
+    image: np.ndarray, method: str = "slic", n_segments: int | None = None, seed: int = 0
+) -> np.ndarray:
     """Step 1 on an image: cut it into superpixels (segments), labelled 0..S−1.
 
     * ``"slic"`` (default): ``skimage.segmentation.slic`` with ``n_segments`` (default one per
       ~1,250 pixels, so ≈ 40 on a 224×224 image and at least 8), ``compactness=10``, ``sigma=1``.
       SLIC makes compact segments of similar size, so a deleted segment is a similar-sized hole
       at any image size.
-    * ``"quickshift"``: ``kernel_size = max(2, min(H, W) // 56)`` (4 at 224×224, ``lime``'s default),
-      ``max_dist=200``, ``ratio=0.2``; the number of segments follows the image's content.
+    * ``"quickshift"``: ``kernel_size = max(2, min(H, W) // 56)`` (4 at 224×224, ``lime``'s
+      default), ``max_dist=200``, ``ratio=0.2``; the number of segments follows the image's content.
     * ``"grid"``: square cells, ``n_segments`` of them (rounded to a square number).
 
     Parameters
@@ -285,15 +318,22 @@ def segment(image: np.ndarray, method: str = "slic", n_segments: int | None = No
     if img.dtype != np.uint8:
         img = img.astype(np.float64)
         if not np.isfinite(img).all() or img.min() < 0 or img.max() > 1:
-            raise ValueError("a float image must lie in [0, 1] (pass the displayable image, not the normalised input)")
+            raise ValueError(
+                "a float image must lie in [0, 1] (pass the displayable image, not the "
+                "normalised input)"
+            )
     h, w = img.shape[:2]
     if n_segments is None:
         n_segments = max(8, h * w // 1250)
     n_segments = check_int(n_segments, "n_segments", minimum=2)
     if method == "slic":
-        seg = slic(img, n_segments=n_segments, compactness=10, sigma=1, start_label=0, channel_axis=-1)
+        seg = slic(
+            img, n_segments=n_segments, compactness=10, sigma=1, start_label=0, channel_axis=-1
+        )
     elif method == "quickshift":
-        seg = quickshift(img, kernel_size=max(2, min(h, w) // 56), max_dist=200, ratio=0.2, rng=check_seed(seed))
+        seg = quickshift(
+            img, kernel_size=max(2, min(h, w) // 56), max_dist=200, ratio=0.2, rng=check_seed(seed)
+        )
     elif method == "grid":
         k = max(1, round(np.sqrt(n_segments)))
         rows = np.minimum(np.arange(h) * k // h, k - 1)
@@ -304,7 +344,10 @@ def segment(image: np.ndarray, method: str = "slic", n_segments: int | None = No
     _, seg = np.unique(seg, return_inverse=True)  # labels 0..S-1 without gaps
     return seg.reshape(h, w).astype(np.int64)
 
-def sample_masks(n_segments: int, n_samples: int, seed: int = 0, keep: float = 0.5, scheme: str = "keep") -> np.ndarray:
+
+def sample_masks(
+    n_segments: int, n_samples: int, seed: int = 0, keep: float = 0.5, scheme: str = "keep"
+) -> np.ndarray:
     """Step 2 on an image: neighbours as random on/off patterns over the segments (1 = kept).
 
     The first row is all ones: the image itself. Two samplers:
@@ -330,14 +373,21 @@ def sample_masks(n_segments: int, n_samples: int, seed: int = 0, keep: float = 0
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     keep = check_number(keep, "keep", 0, 1, low_open=True, high_open=True)
     if scheme not in ("keep", "count"):
-        raise ValueError(f"scheme must be 'keep' (each segment kept with probability keep) or 'count' (the number of deletions uniform), got {scheme!r}")
+        raise ValueError(
+            "scheme must be 'keep' (each segment kept with probability keep) or 'count' "
+            f"(the number of deletions uniform), got {scheme!r}"
+        )
     rng = np.random.default_rng(check_seed(seed))
     if scheme == "keep":
         masks = (rng.random((n_samples, n_segments)) < keep).astype(np.int64)
     else:
         deleted = rng.integers(1, n_segments + 1, size=n_samples)
-        order = rng.random((n_samples, n_segments)).argsort(1).argsort(1)  # a random order of the segments, per row
-        masks = (order >= deleted[:, None]).astype(np.int64)  # the first `deleted` of that order are deleted
+        order = (
+            rng.random((n_samples, n_segments)).argsort(1).argsort(1)
+        )  # a random order of the segments, per row
+        masks = (order >= deleted[:, None]).astype(
+            np.int64
+        )  # the first `deleted` of that order are deleted
     masks[0] = 1
     return masks
 
@@ -352,7 +402,10 @@ def _check_segments(segments: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         raise ValueError("segment labels must be >= 0")
     return seg
 
-def perturb(x: torch.Tensor, segments: np.ndarray, masks: np.ndarray, fill: float | Sequence[float] = 0.0) -> torch.Tensor:
+
+def perturb(
+    x: torch.Tensor, segments: np.ndarray, masks: np.ndarray, fill: float | Sequence[float] = 0.0
+) -> torch.Tensor:
     """Delete segments: where ``masks[i, s] == 0``, segment ``s`` of image ``x`` becomes ``fill``.
 
     Parameters
@@ -384,10 +437,14 @@ def perturb(x: torch.Tensor, segments: np.ndarray, masks: np.ndarray, fill: floa
     seg = torch.as_tensor(_check_segments(segments, x.shape[2:]), device=x.device)
     m = np.asarray(masks)
     if m.ndim != 2 or m.shape[1] <= int(seg.max()):
-        raise ValueError(f"masks must have shape (n, {int(seg.max()) + 1}) (one column per segment), got {m.shape}")
+        raise ValueError(
+            f"masks must have shape (n, {int(seg.max()) + 1}) (one column per segment), "
+            f"got {m.shape}"
+        )
     keep = torch.as_tensor(m, dtype=x.dtype, device=x.device)[:, seg][:, None]  # (n, 1, H, W)
     fill_t = torch.as_tensor(fill, dtype=x.dtype, device=x.device).reshape(1, -1, 1, 1)
     return x * keep + fill_t * (1 - keep)
+
 
 @torch.no_grad()
 def query_masked(
@@ -409,7 +466,8 @@ def query_masked(
     Examples
     --------
     >>> model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
-    >>> p = query_masked(model, torch.ones(1, 1, 2, 2), np.array([[0, 1], [0, 1]]), sample_masks(2, 5), progress=False)
+    >>> p = query_masked(model, torch.ones(1, 1, 2, 2), np.array([[0, 1], [0, 1]]), sample_masks(2,
+    ... 5), progress=False)
     >>> p.shape
     (5, 3)
     """
@@ -421,12 +479,20 @@ def query_masked(
     x = x.to(dev)
     masks = np.asarray(masks)
     out = []
-    for i in tqdm(range(0, len(masks), batch_size), desc="querying the black box", disable=not progress):
-        out.append(predict_proba(model, perturb(x, segments, masks[i : i + batch_size], fill), batch_size=batch_size))
+    for i in tqdm(
+        range(0, len(masks), batch_size), desc="querying the black box", disable=not progress
+    ):
+        out.append(
+            predict_proba(
+                model, perturb(x, segments, masks[i : i + batch_size], fill), batch_size=batch_size
+            )
+        )
     return torch.cat(out).double().numpy()
 
+
 def cosine_kernel(masks: np.ndarray, kernel_width: float = 0.25) -> np.ndarray:
-    """Proximity of each neighbour to the image: ``lime``'s kernel on the cosine distance to all-ones.
+    """Proximity of each neighbour to the image: ``lime``'s kernel on the cosine distance to
+    all-ones.
 
     Examples
     --------
@@ -440,8 +506,10 @@ def cosine_kernel(masks: np.ndarray, kernel_width: float = 0.25) -> np.ndarray:
     cos = np.divide(m.sum(1), norms, out=np.zeros(len(m)), where=norms > 0)
     return gaussian_kernel(1.0 - cos, kernel_width)
 
+
 def classifier_fn(model: nn.Module, batch_size: int = 32) -> Callable[[np.ndarray], np.ndarray]:
-    """Wrap a torch classifier as the ``lime`` package wants it: (N, H, W, C) arrays → (N, K) probabilities.
+    """Wrap a torch classifier as the ``lime`` package wants it: (N, H, W, C) arrays → (N, K)
+    probabilities.
 
     The arrays are in the model's input space (already normalised); they are run in batches of
     ``batch_size`` on the model's device, and the probabilities come back as a NumPy array.
@@ -453,7 +521,9 @@ def classifier_fn(model: nn.Module, batch_size: int = 32) -> Callable[[np.ndarra
     (5, 3)
     """
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    dtype = next(model.parameters()).dtype if any(True for _ in model.parameters()) else torch.float32
+    dtype = (
+        next(model.parameters()).dtype if any(True for _ in model.parameters()) else torch.float32
+    )
 
     @torch.no_grad()
     def fn(images: np.ndarray) -> np.ndarray:
@@ -462,6 +532,7 @@ def classifier_fn(model: nn.Module, batch_size: int = 32) -> Callable[[np.ndarra
         return predict_proba(model, t, batch_size=batch_size).double().numpy()
 
     return fn
+
 
 def lime_image(
     model: nn.Module,
@@ -475,7 +546,8 @@ def lime_image(
     kernel_width: float = 0.25,
     progress: bool = True,
 ):
-    """Explain ``model``'s decision for class(es) ``target`` on image ``x`` with the ``lime`` package's ``LimeImageExplainer``.
+    """Explain ``model``'s decision for class(es) ``target`` on image ``x`` with the ``lime``
+    package's ``LimeImageExplainer``.
 
     The segmentation is given (from :func:`segment` on the displayable image, since SLIC needs RGB
     in [0, 1] while the model takes a normalised tensor); deleted segments are set to ``fill`` (a
@@ -520,12 +592,21 @@ def lime_image(
         li.tqdm = lambda it, **kw: it
     try:
         return explainer.explain_instance(
-            image, fn, labels=target, top_labels=None, hide_color=fill, num_features=int(seg.max()) + 1,
-            num_samples=n_samples, batch_size=batch_size, segmentation_fn=lambda _img: seg, random_seed=seed,
+            image,
+            fn,
+            labels=target,
+            top_labels=None,
+            hide_color=fill,
+            num_features=int(seg.max()) + 1,
+            num_samples=n_samples,
+            batch_size=batch_size,
+            segmentation_fn=lambda _img: seg,
+            random_seed=seed,
         )
     finally:
         if not progress:
             li.tqdm = real_tqdm
+
 
 def explanation_weights(explanation, target: int) -> np.ndarray:
     """One weight per segment (0..S−1) for class ``target`` from a ``lime`` image explanation.
@@ -537,11 +618,14 @@ def explanation_weights(explanation, target: int) -> np.ndarray:
     [-0.2, 0.5]
     """
     if target not in explanation.local_exp:
-        raise ValueError(f"the explanation has no class {target}; it explains {sorted(explanation.local_exp)}")
+        raise ValueError(
+            f"the explanation has no class {target}; it explains {sorted(explanation.local_exp)}"
+        )
     w = np.zeros(int(np.max(explanation.segments)) + 1)
     for s, v in explanation.local_exp[target]:
         w[s] = v
     return w
+
 
 def weights_to_map(segments: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Paint each segment with its weight: an (H, W) map.
@@ -554,11 +638,17 @@ def weights_to_map(segments: np.ndarray, weights: np.ndarray) -> np.ndarray:
     seg = np.asarray(segments)
     w = np.asarray(weights, dtype=np.float64)
     if w.ndim != 1 or w.shape[0] <= seg.max():
-        raise ValueError(f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}")
+        raise ValueError(
+            f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}"
+        )
     return w[seg]
 
-def segment_density(segments: np.ndarray, weights: np.ndarray, sign: str = "positive") -> np.ndarray:
-    """A LIME explanation as a per-pixel map: each segment's weight spread evenly over its pixels, (H, W).
+
+def segment_density(
+    segments: np.ndarray, weights: np.ndarray, sign: str = "positive"
+) -> np.ndarray:
+    """A LIME explanation as a per-pixel map: each segment's weight spread evenly over its pixels,
+    (H, W).
 
     A LIME weight belongs to a whole segment (the change of the output when the segment is deleted),
     so each pixel carries weight / |segment|: the map sums to the total weight, and
@@ -575,10 +665,15 @@ def segment_density(segments: np.ndarray, weights: np.ndarray, sign: str = "posi
     """
     seg = np.asarray(segments)
     if not np.issubdtype(seg.dtype, np.integer) or seg.ndim != 2 or seg.min() < 0:
-        raise ValueError(f"segments must be a 2-D label image of integers >= 0, got dtype {seg.dtype}, shape {seg.shape}")
+        raise ValueError(
+            f"segments must be a 2-D label image of integers >= 0, got dtype {seg.dtype}, "
+            f"shape {seg.shape}"
+        )
     w = check_array(weights, "weights", ndim=1)
     if w.shape[0] <= seg.max():
-        raise ValueError(f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}")
+        raise ValueError(
+            f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}"
+        )
     if sign not in ("positive", "abs"):
         raise ValueError(f"sign must be 'positive' or 'abs', got {sign!r}")
     v = np.clip(w, 0, None) if sign == "positive" else np.abs(w)
@@ -586,13 +681,15 @@ def segment_density(segments: np.ndarray, weights: np.ndarray, sign: str = "posi
     return (v / np.maximum(size, 1))[seg]
 
 
-def weight_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray, sign: str = "positive") -> float:
+def weight_share(
+    segments: np.ndarray, weights: np.ndarray, region: np.ndarray, sign: str = "positive"
+) -> float:
     """Share of a LIME explanation's weight that lies inside ``region`` (a boolean mask).
 
     Each segment's weight is spread evenly over its pixels and the share is
     :func:`xai_helpers.evaluation.region_share` of that map (the one background share), so each
-    segment counts with the fraction of its pixels inside ``region``. ``sign="positive"`` counts only
-    the weight that supports the class; ``"abs"`` counts |weight|. No weight at all gives 0.
+    segment counts with the fraction of its pixels inside ``region``. ``sign="positive"`` counts
+    only the weight that supports the class; ``"abs"`` counts |weight|. No weight at all gives 0.
 
     Examples
     --------
@@ -608,19 +705,27 @@ def weight_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray, 
         raise ValueError(f"sign must be 'positive' or 'abs', got {sign!r}")
     w = np.asarray(weights, dtype=np.float64)
     if w.ndim != 1 or w.shape[0] <= seg.max():
-        raise ValueError(f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}")
+        raise ValueError(
+            f"weights must hold one number per segment ({seg.max() + 1}), got shape {w.shape}"
+        )
     size = np.bincount(seg.ravel(), minlength=len(w))
     v = np.clip(w, 0, None) if sign == "positive" else np.abs(w)
     if ((size == 0) & (v > 0)).any():
         s = int(np.flatnonzero((size == 0) & (v > 0))[0])
-        raise ValueError(f"weights give segment {s} a weight, but no pixel of segments has label {s}")
+        raise ValueError(
+            f"weights give segment {s} a weight, but no pixel of segments has label {s}"
+        )
     if v.sum() <= 0:
         return 0.0
     per_pixel = (v / np.maximum(size, 1))[seg]  # the segment's weight spread over its pixels
     return float(region_share(torch.from_numpy(per_pixel)[None], torch.from_numpy(region)))
 
-def segment_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray, top: int = 5, by: str = "abs") -> float:
-    """Fraction of the ``top`` top-weighted segments' area that lies inside ``region`` (a boolean mask).
+
+def segment_share(
+    segments: np.ndarray, weights: np.ndarray, region: np.ndarray, top: int = 5, by: str = "abs"
+) -> float:
+    """Fraction of the ``top`` top-weighted segments' area that lies inside ``region`` (a boolean
+    mask).
 
     ``by="abs"`` ranks segments by |weight| (whatever matters most, for or against the class);
     ``by="positive"`` by the signed weight (what supports the class most).
@@ -628,7 +733,8 @@ def segment_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray,
     Examples
     --------
     >>> seg = np.array([[0, 1], [2, 3]])
-    >>> segment_share(seg, np.array([0.9, 0.1, 0.8, 0.0]), np.array([[True, False], [False, False]]), top=2)
+    >>> segment_share(seg, np.array([0.9, 0.1, 0.8, 0.0]), np.array([[True, False], [False,
+    ... False]]), top=2)
     0.5
     """
     seg = np.asarray(segments)

@@ -1,4 +1,5 @@
-"""Tests of xai_helpers.lime: LIME from scratch vs the lime package, for tables and images."""
+"""Tests of xai_helpers.local_surrogates: LIME from scratch vs the lime package, for tables and
+images."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from xai_helpers import lime as L
+from xai_helpers import local_surrogates as L
 
 
 def _cos(a, b):
@@ -17,7 +18,9 @@ def _cos(a, b):
 def test_lime_from_scratch_recovers_linear_coefficients():
     coef = np.array([1.5, -2.0, 0.3, 0.0, 4.0])
     f = lambda X: X @ coef + 0.7
-    fit = L.lime_tabular_from_scratch(f, np.array([0.5, -1.0, 2.0, 0.0, 1.0]), n_samples=2000, seed=0)
+    fit = L.lime_tabular_from_scratch(
+        f, np.array([0.5, -1.0, 2.0, 0.0, 1.0]), n_samples=2000, seed=0
+    )
     assert _cos(fit.coef, coef) >= 0.99
     assert fit.r2 > 0.99
 
@@ -25,7 +28,9 @@ def test_lime_from_scratch_recovers_linear_coefficients():
 def test_lime_from_scratch_weights_are_per_unit_of_scale():
     coef = np.array([1.0, -1.0])
     scale = np.array([10.0, 0.1])
-    fit = L.lime_tabular_from_scratch(lambda X: X @ coef, np.zeros(2), n_samples=2000, seed=0, scale=scale, alpha=0.0)
+    fit = L.lime_tabular_from_scratch(
+        lambda X: X @ coef, np.zeros(2), n_samples=2000, seed=0, scale=scale, alpha=0.0
+    )
     np.testing.assert_allclose(fit.coef, coef * scale, rtol=1e-6)
 
 
@@ -49,7 +54,9 @@ def test_lime_from_scratch_ranking_agrees_with_lime_tabular():
         return np.c_[1 - p, p]
 
     x = X_train[3]
-    ours = L.lime_tabular_from_scratch(lambda X: proba(X)[:, 1], x, n_samples=5000, seed=0, scale=X_train.std(0))
+    ours = L.lime_tabular_from_scratch(
+        lambda X: proba(X)[:, 1], x, n_samples=5000, seed=0, scale=X_train.std(0)
+    )
     theirs, r2 = L.lime_tabular_weights(proba, X_train, x, target=1, n_samples=5000, seed=0)
     assert list(np.argsort(-np.abs(ours.coef))[:3]) == list(np.argsort(-np.abs(theirs))[:3])
     assert _cos(ours.coef, theirs) > 0.98
@@ -85,12 +92,12 @@ def test_fit_local_linear_matches_lime_base():
         ({"n_samples": 10.5}, TypeError),
         ({"seed": -1}, ValueError),
         ({"scale": np.array([1.0, 0.0])}, ValueError),
-        ({"f": "not callable"}, TypeError),
-        ({"f": lambda X: X}, ValueError),  # two outputs per row
+        ({"predict_fn": "not callable"}, TypeError),
+        ({"predict_fn": lambda X: X}, ValueError),  # two outputs per row
     ],
 )
 def test_lime_from_scratch_bad_input(kwargs, err):
-    args = {"f": lambda X: X.sum(1), "x": np.zeros(2)} | kwargs
+    args = {"predict_fn": lambda X: X.sum(1), "x": np.zeros(2)} | kwargs
     with pytest.raises(err):
         L.lime_tabular_from_scratch(**args)
 
@@ -101,7 +108,9 @@ def test_lime_from_scratch_bad_input(kwargs, err):
 @pytest.fixture
 def tiny_image_model():
     torch.manual_seed(0)
-    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 16 * 16, 3)).eval()
+    return nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 16 * 16, 3)
+    ).eval()
 
 
 def test_segment_methods_label_from_zero():
@@ -172,7 +181,9 @@ def test_segment_share_and_kernel():
     assert L.segment_share(seg, np.array([1.0, 0.0, -2.0]), region, top=1) == 0.0
     # segment 0 lies wholly in the region, segment 1 half, segment 2 not at all
     w = np.array([0.2, 0.4, -1.0])
-    assert L.weight_share(seg, w, np.array([[True, True, True], [False, False, False]])) == pytest.approx((0.2 + 0.2) / 0.6)
+    assert L.weight_share(
+        seg, w, np.array([[True, True, True], [False, False, False]])
+    ) == pytest.approx((0.2 + 0.2) / 0.6)
     assert L.weight_share(seg, w, region, sign="abs") == pytest.approx(0.2 / 1.6)
     with pytest.raises(ValueError, match="sign"):
         L.weight_share(seg, w, region, sign="negative")
@@ -191,7 +202,9 @@ def test_weight_share_is_the_region_share_of_the_weights_spread_over_their_segme
     size = np.bincount(seg.ravel())
     inside = np.bincount(seg.ravel(), weights=region.ravel().astype(float))
     for v, sign in ((np.clip(w, 0, None), "positive"), (np.abs(w), "abs")):
-        assert L.weight_share(seg, w, region, sign=sign) == pytest.approx((v * inside / size).sum() / v.sum(), rel=1e-6)
+        assert L.weight_share(seg, w, region, sign=sign) == pytest.approx(
+            (v * inside / size).sum() / v.sum(), rel=1e-6
+        )
     k = L.cosine_kernel(np.array([[1, 1, 1], [0, 0, 0], [1, 0, 0]]))
     assert k[0] == 1.0 and 0 < k[2] < 1 and k[1] < k[2]
 
@@ -237,14 +250,18 @@ def test_segment_density_spreads_weight_over_pixels_and_matches_weight_share():
 
 
 def test_lime_image_fill_none_is_the_segment_mean_and_misses_a_uniform_segment(tiny_image_model):
-    # lime's default fill (None: each segment's mean colour) leaves a uniform segment unchanged, so deleting
-    # it never moves the output and its weight is ~0; a grey fill does delete it.
+    # lime's default fill (None: each segment's mean colour) leaves a uniform segment unchanged, so
+    # deleting it never moves the output and its weight is ~0; a grey fill does delete it.
     x = torch.rand(1, 3, 16, 16)
     x[..., :8] = 0.0  # the left half: one uniform black segment
     seg = np.zeros((16, 16), np.int64)
     seg[:8, 8:], seg[8:, 8:] = 1, 2
-    w_mean = L.explanation_weights(L.lime_image(tiny_image_model, x, [1], seg, n_samples=80, fill=None, progress=False), 1)
-    w_grey = L.explanation_weights(L.lime_image(tiny_image_model, x, [1], seg, n_samples=80, fill=0.5, progress=False), 1)
+    w_mean = L.explanation_weights(
+        L.lime_image(tiny_image_model, x, [1], seg, n_samples=80, fill=None, progress=False), 1
+    )
+    w_grey = L.explanation_weights(
+        L.lime_image(tiny_image_model, x, [1], seg, n_samples=80, fill=0.5, progress=False), 1
+    )
     assert abs(w_mean[0]) < 0.05 * np.abs(w_mean[1:]).max()
     assert abs(w_grey[0]) > 0.2 * np.abs(w_grey[1:]).max()
     with pytest.raises(TypeError, match="fill"):

@@ -1,0 +1,268 @@
+"""Reproducibility and plot style: :func:`setup`, the one call every notebook starts with.
+
+A leaf module: seeding, the device, the thread pools, the plot style, the cache folder, and the
+IPython hook that shows figures a cell left open. It imports torch, numpy and
+:mod:`xai_helpers.validation` only.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from .validation import check_int, check_seed
+
+__all__ = [
+    "setup",
+    "get_device",
+    "seed_everything",
+    "choose_num_threads",
+    "set_num_threads",
+    "DEFAULT_THREADS",
+    "THREADS_ENV",
+    "POOL_ENV",
+    "cache_dir",
+    "COURSE_CMAP",
+    "COURSE_DIVERGING_CMAP",
+]
+
+#: Sequential colour map for attributions (perceptually uniform, colour-blind safe).
+COURSE_CMAP = "viridis"
+
+
+#: Diverging colour map for signed attributions (blue = negative, red = positive; colour-blind
+#: safe).
+COURSE_DIVERGING_CMAP = "RdBu_r"
+
+
+def get_device(prefer: str | None = None) -> torch.device:
+    """Return the device the course computes on: CUDA when present, else the CPU.
+
+    Parameters
+    ----------
+    prefer : str, optional
+        ``"cpu"`` or ``"cuda"`` to force a device; ``None`` picks CUDA when available.
+        The environment variable ``XAI_DEVICE`` overrides the automatic choice.
+
+    Examples
+    --------
+    >>> get_device("cpu")
+    device(type='cpu')
+    """
+    choice = prefer or os.environ.get("XAI_DEVICE")
+    if choice is None:
+        choice = "cuda" if torch.cuda.is_available() else "cpu"
+    if choice not in {"cpu", "cuda"}:
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {choice!r}")
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but torch sees no CUDA device")
+    return torch.device(choice)
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python's, NumPy's and torch's random generators."""
+    seed = check_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+#: Environment variable that overrides the thread count :func:`setup` chooses.
+THREADS_ENV = "XAI_NUM_THREADS"
+#: The thread count :func:`setup` uses unless ``XAI_NUM_THREADS`` says otherwise. Measured with
+#: ``benchmarks/bench_threads.py`` on a 2-core CPU (README, *Threads*): alone, one thread ran the
+#: nine notebooks as fast as two (122 s against 151 s in all; one thread faster on 5 of 9), and
+#: beside a CPU-heavy process one thread was 1.07-1.57x slower than alone, two threads 1.33-8.3x
+#: (threads that wait for each other at every parallel region lose a lot when another process holds
+#: a core).
+DEFAULT_THREADS = 1
+
+
+def choose_num_threads(environ: dict[str, str] | None = None) -> tuple[int, str]:
+    """The thread count the course uses, and why: ``XAI_NUM_THREADS`` if set, else
+    :data:`DEFAULT_THREADS`.
+
+    Returns
+    -------
+    (int, str)
+        The thread count and a short reason.
+
+    Examples
+    --------
+    >>> choose_num_threads({"XAI_NUM_THREADS": "3"})
+    (3, 'XAI_NUM_THREADS=3')
+    >>> choose_num_threads({})
+    (1, 'the course default; XAI_NUM_THREADS=N for more')
+    >>> choose_num_threads({"XAI_NUM_THREADS": "two"})
+    Traceback (most recent call last):
+    ...
+    ValueError: XAI_NUM_THREADS must be a positive integer (a thread count), got 'two'
+    """
+    environ = os.environ if environ is None else environ
+    raw = environ.get(THREADS_ENV, "").strip()
+    if raw == "":
+        return DEFAULT_THREADS, f"the course default; {THREADS_ENV}=N for more"
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(
+            f"{THREADS_ENV} must be a positive integer (a thread count), got "
+            f"{environ[THREADS_ENV]!r}"
+        )
+    return n, f"{THREADS_ENV}={n}"
+
+
+#: Environment variables read by OpenMP/BLAS libraries that are loaded *after* setup() (e.g.
+#: scikit-learn's).
+POOL_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def set_num_threads(n: int):
+    """Size every thread pool to ``n``: torch's intra-op pool and the OpenMP/BLAS pools
+    (threadpoolctl).
+
+    Libraries loaded later (scikit-learn's OpenMP, SciPy's BLAS) read ``OMP_NUM_THREADS`` and
+    friends, which this sets too. Returns threadpoolctl's limiter (``.restore_original_limits()``
+    undoes its part).
+
+    Examples
+    --------
+    >>> before = torch.get_num_threads()
+    >>> _ = set_num_threads(1); torch.get_num_threads()
+    1
+    >>> _ = set_num_threads(before)
+    """
+    n = check_int(n, "thread count", minimum=1)
+    limiter = threadpool_limits(
+        limits=n
+    )  # first: it records the original limits (torch's libgomp among them)
+    torch.set_num_threads(n)
+    for var in POOL_ENV:
+        os.environ[var] = str(n)
+    return limiter
+
+
+def _plot_style() -> None:
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    plt.style.use("tableau-colorblind10")
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 90,
+            "figure.figsize": (6.0, 4.0),
+            "image.cmap": COURSE_CMAP,
+            "image.interpolation": "nearest",
+            "axes.titlesize": "medium",
+            "axes.grid": False,
+            "font.size": 10,
+        }
+    )
+    _show_leftover_figures_after_each_cell()
+
+
+def _show_leftover_figures_after_each_cell() -> None:
+    """In a Jupyter kernel, show at the end of every cell the pyplot figures it left open.
+
+    The inline backend shows a cell's figures only while interactive mode is on; after a stray
+    ``plt.ioff()`` the figures would stay open and turn up in some later cell (or never). This
+    hook runs after the inline backend's own one (``post_run_cell`` follows ``post_execute``),
+    so in the usual case it finds nothing left to do. Registered once; does nothing outside a
+    kernel or with another backend (``%matplotlib widget`` figures are meant to stay open).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None or getattr(ip, "kernel", None) is None:
+        return
+    if not any(
+        getattr(cb, "__name__", "") == _show_leftover_figures.__name__
+        for cb in ip.events.callbacks["post_run_cell"]
+    ):
+        ip.events.register("post_run_cell", _show_leftover_figures)
+
+
+def _show_leftover_figures(_result=None) -> None:
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None or not plt.get_fignums() or "inline" not in plt.get_backend():
+        return
+    from matplotlib_inline.backend_inline import show
+
+    show(close=True)
+
+
+def setup(seed: int = 0, device: str | None = None, deterministic: bool = True) -> torch.device:
+    """Seed everything, make torch deterministic, size the thread pools, set the plot style, pick
+    the device.
+
+    Call it once at the top of a notebook. Importing :mod:`xai_helpers` does none of this.
+    It prints one line: the device and the thread count it chose (see :func:`choose_num_threads`;
+    ``XAI_NUM_THREADS=N`` overrides it).
+
+    Parameters
+    ----------
+    seed : int
+        Seed for Python's ``random``, NumPy and torch.
+    device : str, optional
+        ``"cpu"`` or ``"cuda"``; default: CUDA when present, else CPU.
+    deterministic : bool
+        Ask torch for deterministic algorithms (same numbers on every run).
+
+    Returns
+    -------
+    torch.device
+        The device the notebook should put its models and tensors on.
+
+    Examples
+    --------
+    >>> import xai_helpers
+    >>> dev = xai_helpers.setup(seed=0, device="cpu")  # doctest: +ELLIPSIS
+    xai_helpers.setup: seed 0, device cpu, ... thread... (...)
+    >>> dev.type
+    'cpu'
+    """
+    seed_everything(seed)
+    if deterministic:
+        # cuBLAS needs this to be deterministic; harmless on the CPU.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+    _plot_style()
+    dev = get_device(device)
+    threads, why = choose_num_threads()
+    set_num_threads(threads)
+    print(
+        f"xai_helpers.setup: seed {seed}, device {dev.type}, {threads} "
+        f"thread{'s' if threads > 1 else ''} ({why})"
+    )
+    return dev
+
+
+def cache_dir() -> Path:
+    """The folder for data the course generates: ``$XAI_CACHE_DIR`` if set, else
+    ``$XDG_CACHE_HOME/xai-course``, else ``~/.cache/xai-course``. Not created here; deleting it is
+    always safe (its content is regenerated).
+
+    Examples
+    --------
+    >>> import os
+    >>> env = os.environ.get("XAI_CACHE_DIR")
+    >>> cache_dir() == Path(env) if env else cache_dir().name == "xai-course"
+    True
+    """
+    env = os.environ.get("XAI_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "xai-course"

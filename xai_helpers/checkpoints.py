@@ -1,0 +1,202 @@
+"""The shipped checkpoints: where they live, how they are saved, loaded and verified.
+
+Checkpoints ship inside the package (the data folder ``xai_helpers/checkpoints/``, read through
+:mod:`importlib.resources`, so a plain ``pip install`` has them) with their SHA-256 in
+``SHA256SUMS``; they are loaded with ``torch.load(..., weights_only=True)`` and refused when the
+hash differs. Each is a dict ``{"arch": "xai_helpers.models:Class", "kwargs": {...}, "state_dict":
+..., "meta": {...}}`` written by :func:`save_checkpoint` from a recipe in :mod:`xai_helpers.train`;
+the model is rebuilt from it by :func:`xai_helpers.models.load_pretrained`. This module names model
+classes by the path it records, so it does not import :mod:`xai_helpers.models`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from importlib.resources import files
+from pathlib import Path
+
+import torch
+from torch import nn
+
+try:
+    from importlib.resources.abc import Traversable
+except ImportError:  # Python 3.10
+    from importlib.abc import Traversable
+
+from ._runtime import cache_dir
+
+__all__ = [
+    "CHECKPOINT_DIR",
+    "ChecksumError",
+    "sha256",
+    "checkpoint_names",
+    "default_directory",
+    "save_checkpoint",
+    "load_checkpoint",
+    "checkpoint_meta",
+]
+
+#: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
+#: ``xai_helpers/checkpoints`` as :func:`importlib.resources.files` finds it (a ``pathlib.Path`` for
+#: an ordinary install, editable or not).
+CHECKPOINT_DIR: Traversable = files(__package__) / "checkpoints"
+
+
+class ChecksumError(RuntimeError):
+    """A checkpoint's SHA-256 is not the one recorded in ``SHA256SUMS``."""
+
+
+def sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(delete=False) as f:
+    ...     _ = f.write(b"abc")
+    >>> sha256(f.name)[:16]
+    'ba7816bf8f01cfea'
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _as_dir(directory: str | os.PathLike | Traversable | None) -> Traversable:
+    if directory is None:
+        return CHECKPOINT_DIR
+    return Path(directory) if isinstance(directory, (str, os.PathLike)) else directory
+
+
+def _read_sums(directory: Traversable) -> dict[str, str]:
+    sums_file = directory / "SHA256SUMS"
+    if not sums_file.is_file():
+        return {}
+    sums = {}
+    for line in sums_file.read_text().splitlines():
+        if line.strip():
+            digest, fname = line.split(maxsplit=1)
+            sums[fname.strip().lstrip("*")] = digest
+    return sums
+
+
+def checkpoint_names(directory: str | Path | Traversable | None = None) -> list[str]:
+    """Names of the checkpoints in ``directory`` (default: the shipped ones), sorted.
+
+    Examples
+    --------
+    >>> "mnist_cnn" in checkpoint_names()
+    True
+    """
+    directory = _as_dir(directory)
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p.name[:-3] for p in directory.iterdir() if p.name.endswith(".pt") and p.is_file()
+    )
+
+
+def save_checkpoint(
+    model: nn.Module,
+    name: str,
+    kwargs: dict | None = None,
+    meta: dict | None = None,
+    directory: str | Path | None = None,
+) -> Path:
+    """Save ``model`` as ``<directory>/<name>.pt`` and record its SHA-256 in ``SHA256SUMS``.
+
+    The architecture is stored as its current ``"module:Class"`` path (it must live in
+    ``xai_helpers``), so that :func:`xai_helpers.models.load_pretrained` can rebuild it with
+    ``kwargs``.
+    """
+    if directory is None:
+        directory = default_directory()
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    cls = type(model)
+    if not cls.__module__.startswith("xai_helpers."):
+        raise ValueError(
+            f"the architecture must be defined in xai_helpers, got {cls.__module__}.{cls.__name__}"
+        )
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    path = directory / f"{name}.pt"
+    arch = f"{cls.__module__}:{cls.__name__}"
+    torch.save(
+        {"arch": arch, "kwargs": dict(kwargs or {}), "state_dict": state, "meta": dict(meta or {})},
+        path,
+    )
+    sums = _read_sums(directory)
+    sums[path.name] = sha256(path)
+    (directory / "SHA256SUMS").write_text("".join(f"{d}  {f}\n" for f, d in sorted(sums.items())))
+    return path
+
+
+def load_checkpoint(name: str, directory: str | Path | Traversable | None = None) -> dict:
+    """The checkpoint dict ``{"arch", "kwargs", "state_dict", "meta"}`` of ``name``, verified
+    against ``SHA256SUMS``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no such checkpoint.
+    ChecksumError
+        When its SHA-256 is missing from ``SHA256SUMS`` or differs from the one recorded there.
+
+    Examples
+    --------
+    >>> load_checkpoint("mnist_cnn")["arch"]
+    'xai_helpers.models:MnistCNN'
+    """
+    directory = _as_dir(directory)
+    path = directory / f"{name}.pt"
+    if not path.is_file():
+        available = checkpoint_names(directory)
+        raise FileNotFoundError(
+            f"no checkpoint {name!r} in {directory}; available: {', '.join(available) or 'none'}"
+        )
+    expected = _read_sums(directory).get(path.name)
+    if expected is None:
+        raise ChecksumError(
+            f"{path.name} has no SHA-256 in {directory / 'SHA256SUMS'}; refusing to load "
+            "an unchecked file"
+        )
+    raw = path.read_bytes()
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != expected:
+        raise ChecksumError(
+            f"{path} has SHA-256 {actual}, but SHA256SUMS records {expected}: the file is "
+            "corrupt or was changed. "
+            f"Restore it from git (git checkout -- {path.name}), reinstall xai_helpers, "
+            f"or retrain it with `python -m xai_helpers.train {name}`."
+        )
+    try:
+        return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    except Exception as e:  # a corrupt file that somehow matches its recorded hash
+        raise ChecksumError(f"{path} could not be read as a checkpoint: {e}") from e
+
+
+def checkpoint_meta(name: str, directory: str | Path | Traversable | None = None) -> dict:
+    """The ``meta`` dict stored with a checkpoint (e.g. its measured test accuracy)."""
+    return dict(load_checkpoint(name, directory)["meta"])
+
+
+def default_directory() -> Path:
+    """Where a recipe writes when given no directory: the package's ``checkpoints/`` folder if it is
+    a writable folder, else ``<cache_dir()>/checkpoints``.
+
+    Examples
+    --------
+    >>> default_directory().name
+    'checkpoints'
+    """
+    if (
+        isinstance(CHECKPOINT_DIR, Path)
+        and CHECKPOINT_DIR.is_dir()
+        and os.access(CHECKPOINT_DIR, os.W_OK)
+    ):
+        return CHECKPOINT_DIR
+    return cache_dir() / "checkpoints"

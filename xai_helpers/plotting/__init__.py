@@ -1,0 +1,66 @@
+"""Figures: images, heatmaps and overlays with colour bars, in a colour-blind-safe style.
+
+A small core (:mod:`~xai_helpers.plotting._core`: images, heatmaps, overlays, grids, charts) and one
+module per topic (attribution, evaluation, representations, surrogates, activation maximization).
+Every helper takes ``ax=None`` (one panel; a new figure when omitted) or ``axes=None`` (several
+panels) and returns what it drew. Every public helper is re-exported here, so ``from
+xai_helpers.plotting import show_image`` works.
+"""
+
+from __future__ import annotations
+
+from ._core import (
+    bar_chart,
+    checkerboard,
+    grouped_bars,
+    image_columns,
+    image_grid,
+    overlay,
+    show_file,
+    show_heatmap,
+    show_image,
+    show_outline,
+    signed_bars,
+    to_numpy_image,
+)
+from .activation_maximization import show_filters_and_patches
+from .attribution import (
+    explain_one,
+    plot_elephant,
+    show_explanation,
+    show_occlusion,
+    show_saliency_rows,
+)
+from .evaluation import interval_chart, interval_curve, plot_deletion_curves, plot_randomization
+from .representations import plot_against_depth, plot_embedding
+from .surrogates import show_decision_regions, show_local_line, show_segment_weights
+
+__all__ = [
+    "to_numpy_image",
+    "show_image",
+    "show_heatmap",
+    "show_outline",
+    "overlay",
+    "image_grid",
+    "image_columns",
+    "checkerboard",
+    "show_file",
+    "bar_chart",
+    "signed_bars",
+    "grouped_bars",
+    "show_explanation",
+    "show_occlusion",
+    "show_saliency_rows",
+    "explain_one",
+    "plot_elephant",
+    "plot_deletion_curves",
+    "plot_randomization",
+    "interval_chart",
+    "interval_curve",
+    "plot_embedding",
+    "plot_against_depth",
+    "show_segment_weights",
+    "show_local_line",
+    "show_decision_regions",
+    "show_filters_and_patches",
+]

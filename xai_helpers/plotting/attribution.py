@@ -1,0 +1,394 @@
+"""Figures of attribution maps: an image beside its explanations, occlusion maps, saliency rows.
+
+Every helper takes ``ax=None`` (one panel) or ``axes=None`` (several) and returns what it drew."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from .._runtime import COURSE_CMAP, COURSE_DIVERGING_CMAP
+from .._torch import predict_proba
+from ..attribution import saliency
+from ..data.monsters import CLASSES
+from ..evaluation import region_density
+from ..models import ELEPHANT_FEATURES
+from ..validation import check_number
+from ._core import _ax, _draw_overlay, show_heatmap, show_image, show_outline, to_numpy_image
+
+__all__ = [
+    "show_explanation",
+    "show_occlusion",
+    "show_saliency_rows",
+    "explain_one",
+    "plot_elephant",
+]
+
+
+def show_occlusion(
+    prob_map,
+    box: int,
+    stride: int,
+    size: tuple[int, int],
+    ax=None,
+    title: str | None = None,
+    label: str = "P(class) with the box here",
+    **kwargs,
+):
+    """Show an occlusion map (one value per box position) on the image's pixel grid; returns the
+    ``Axes``.
+
+    Each value is drawn as a ``stride``×``stride`` cell centred on its box's centre, and the axes
+    span the image (``size`` = (H, W)), so an outline or the image can be drawn on top. The colour
+    scale is the map's own range unless ``vmin`` / ``vmax`` are given; the border no box centre
+    reaches is mid-grey.
+
+    Examples
+    --------
+    >>> ax = show_occlusion(torch.rand(6, 6), box=8, stride=4, size=(28, 28), title="occlusion")
+    >>> [float(v) for v in ax.get_xlim()]
+    [-0.5, 27.5]
+    """
+    ax = _ax(ax)
+    p = to_numpy_image(prob_map)
+    if p.ndim != 2:
+        raise ValueError(f"an occlusion map must be 2-D (rows, cols), got shape {p.shape}")
+    h, w = size
+    lo = box / 2 - 0.5 - stride / 2
+    extent = (lo, lo + stride * p.shape[1], lo + stride * p.shape[0], lo)
+    show_heatmap(p, ax=ax, title=title, label=label, extent=extent, **kwargs)
+    ax.set_facecolor("0.5")
+    ax.set_xlim(-0.5, w - 0.5)
+    ax.set_ylim(h - 0.5, -0.5)
+    return ax
+
+
+def show_explanation(
+    image,
+    maps,
+    *,
+    titles: Sequence[str] | None = None,
+    overlay: bool = False,
+    cmap: str | None = None,
+    signed: bool | Sequence[bool] = False,
+    quantile: float | None | Sequence[float | None] = None,
+    image_title: str | None = None,
+    label: str | Sequence[str] = "importance",
+    outline=None,
+    axes=None,
+    size: float = 3.0,
+    shared_scale: bool = False,
+):
+    """Show an image beside its explanation maps (or the maps overlaid on it); returns the
+    ``Figure``.
+
+    Parameters
+    ----------
+    image : tensor or array
+        The input, (C, H, W), (1, C, H, W), (H, W) or (H, W, 3).
+    maps : tensor, array, sequence or dict
+        One 2-D map, a sequence of 2-D maps, or a dict {title: map}. A map may be smaller than the
+        image in overlay mode (Grad-CAM); it is stretched over it.
+    titles : sequence of str, optional
+        One title per map (taken from the dict's keys when ``maps`` is a dict).
+    overlay : bool
+        ``False``: the image in the first panel, one panel per map. ``True``: one panel per map,
+        the map drawn semi-transparently over a grey copy of the image.
+    cmap : str, optional
+        Colour map; defaults to the course's colour-blind-safe maps (``COURSE_CMAP``, or
+        ``COURSE_DIVERGING_CMAP`` for signed maps).
+    signed : bool or sequence of bool
+        Centre the colour scale on 0 (per map or for all).
+    quantile : float in (0, 1], or one per map (``None`` for a map's full range), optional
+        Scale the colour bar to this quantile of ``|map|`` instead of its maximum, so that a few
+        extreme pixels do not wash out the map's variation.
+    image_title, label : str
+        The image panel's title; the colour bar's label (one, or one per map).
+    outline : boolean mask (H, W), optional
+        Drawn (with :func:`show_outline`) on every map panel, to put the input on its explanation.
+    axes : sequence of Axes, optional
+        Where to draw (``len(maps) + 1`` axes, or ``len(maps)`` with ``overlay=True``); a new row of
+        panels, ``size`` inches each, when omitted.
+    shared_scale : bool
+        ``True``: one colour scale for all maps (the largest of their scales), so that a weak map
+        looks weak beside a strong one; ``False`` (default): each map is scaled to its own range.
+
+    Examples
+    --------
+    >>> img, sal = torch.rand(1, 28, 28), torch.rand(28, 28)
+    >>> fig = show_explanation(img, {"saliency": sal, "signed": sal - 0.5}, signed=[False, True],
+    ... quantile=0.99)
+    >>> [ax.get_title() for ax in fig.axes[:3]]
+    ['input', 'saliency', 'signed']
+    >>> fig = show_explanation(img, torch.rand(7, 7), overlay=True, titles=["Grad-CAM"])
+    >>> fig.axes[0].get_title()
+    'Grad-CAM'
+    >>> fig = show_explanation(img, [sal, 10 * sal], shared_scale=True)
+    >>> [float(ax.images[-1].get_clim()[1]) == float(10 * sal.max()) for ax in fig.axes[1:3]]
+    [True, True]
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(maps, dict):
+        if titles is not None:
+            raise ValueError("give titles either as the dict's keys or as titles=, not both")
+        titles, maps = list(maps.keys()), list(maps.values())
+    elif isinstance(maps, (torch.Tensor, np.ndarray)) and np.ndim(maps) == 2:
+        maps = [maps]
+    else:
+        maps = list(maps)
+    n = len(maps)
+    if n == 0:
+        raise ValueError("show_explanation needs at least one map")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"got {len(titles)} titles for {n} maps")
+    signs = [bool(signed)] * n if isinstance(signed, (bool, np.bool_)) else list(signed)
+    labels = [label] * n if isinstance(label, str) else list(label)
+    quantiles = list(quantile) if isinstance(quantile, (list, tuple)) else [quantile] * n
+    if len(signs) != n or len(labels) != n or len(quantiles) != n:
+        raise ValueError(
+            f"signed, label and quantile must be one value or one per map ({n}), got "
+            f"{len(signs)}, {len(labels)} and {len(quantiles)}"
+        )
+    quantiles = [
+        None if q is None else check_number(q, "quantile", 0, 1, low_open=True) for q in quantiles
+    ]
+    n_panels = n if overlay else n + 1
+    if axes is None:
+        fig, axes = plt.subplots(1, n_panels, figsize=(size * n_panels, size), squeeze=False)
+        axes = list(axes.flat)
+    else:
+        axes = list(np.ravel(axes))
+        if len(axes) != n_panels:
+            raise ValueError(
+                f"need {n_panels} axes for {n} maps (overlay={overlay}), got {len(axes)}"
+            )
+        fig = axes[0].figure
+    if not overlay:
+        show_image(image, ax=axes[0], title=image_title or "input")
+    heats, scales = [], []
+    for i, m in enumerate(maps):
+        h = to_numpy_image(m).astype(float)
+        if h.ndim != 2:
+            raise ValueError(f"map {i} must be 2-D, got shape {h.shape}")
+        q = quantiles[i]
+        heats.append(h)
+        scales.append(
+            (float(np.quantile(np.abs(h), q)) if q is not None else float(np.abs(h).max())) or 1.0
+        )
+    if shared_scale:
+        scales = [max(scales)] * n
+    for i, (h, scale, ax) in enumerate(zip(heats, scales, axes if overlay else axes[1:])):
+        q = quantiles[i]
+        if signs[i]:
+            kw = {"vmin": -scale, "vmax": scale}
+        elif shared_scale:
+            kw = {"vmin": min(float(hh.min()) for hh in heats), "vmax": scale}
+        else:
+            kw = {"vmax": scale} if q is not None else {}
+        cm = cmap or (COURSE_DIVERGING_CMAP if signs[i] else COURSE_CMAP)
+        title = titles[i] if titles is not None else None
+        if overlay:
+            _draw_overlay(image, h, ax, title=title, cmap=cm, label=labels[i], **kw)
+        else:
+            show_heatmap(h, ax=ax, title=title, cmap=cm, label=labels[i], **kw)
+        if outline is not None:
+            show_outline(outline, ax=ax, color="black" if signs[i] else "white")
+    return fig
+
+
+def show_saliency_rows(
+    images: torch.Tensor,
+    maps: torch.Tensor,
+    titles=None,
+    row_labels=("image", "saliency"),
+    suptitle: str | None = None,
+    axes=None,
+    outlines: torch.Tensor | None = None,
+    quantile: float | None = 0.995,
+):
+    """Images (top row) over their saliency maps (bottom row, one shared colour bar). Returns the
+    ``Figure``.
+
+    Column ``i`` is image ``i`` above its map (what ``show_explanation`` draws for one image);
+    ``axes``, if given, is a (2, N) grid of Axes.
+
+    Parameters
+    ----------
+    images : torch.Tensor
+        (N, C, H, W) images.
+    maps : torch.Tensor
+        (N, H, W) non-negative maps, drawn on one colour scale.
+    titles : sequence of str, optional
+        One title per column.
+    outlines : torch.Tensor, optional
+        (N, H, W) boolean masks (the object); their outline is drawn in white on each map, so that
+        the input stands on its explanation.
+    quantile : float in (0, 1] or None
+        The colour scale ends at this quantile of all the maps' values (a few peak pixels would
+        otherwise wash the maps out; the colour bar's arrow marks the clipped values); ``None``: at
+        the maximum.
+
+    Examples
+    --------
+    >>> fig = show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8))
+    >>> len(fig.axes)
+    7
+    >>> m = torch.zeros(3, 8, 8, dtype=torch.bool); m[:, 2:6, 2:6] = True
+    >>> fig = show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(3, 8, 8), outlines=m,
+    ... quantile=None)
+    >>> len(fig.axes[3].collections)  # the first map (after the 3 images) carries the outline
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    if len(images) != len(maps):
+        raise ValueError(f"got {len(images)} images and {len(maps)} maps")
+    if outlines is not None and (
+        not isinstance(outlines, torch.Tensor)
+        or outlines.dtype != torch.bool
+        or outlines.shape != maps.shape
+    ):
+        raise ValueError(
+            f"outlines must be a boolean tensor of the maps' shape {tuple(maps.shape)}, "
+            f"got {getattr(outlines, 'shape', type(outlines).__name__)}"
+        )
+    if quantile is not None:
+        quantile = check_number(quantile, "quantile", 0.0, 1.0, low_open=True)
+    n = len(images)
+    if axes is None:
+        fig, axes = plt.subplots(2, n, figsize=(1.5 * n + 1.0, 3.4), squeeze=False)
+    else:
+        axes = np.asarray(axes).reshape(2, -1)
+        if axes.shape[1] != n:
+            raise ValueError(f"axes must be a 2 x {n} grid, got {axes.shape}")
+        fig = axes[0, 0].figure
+    values = maps.detach().float().flatten()
+    vmax = float(values.max() if quantile is None else values.quantile(quantile)) or 1.0
+    for i in range(n):
+        show_image(images[i], ax=axes[0, i], title=titles[i] if titles else None)
+        im = axes[1, i].imshow(maps[i].detach().numpy(), cmap=COURSE_CMAP, vmin=0, vmax=vmax)
+        if outlines is not None and outlines[i].any() and not outlines[i].all():
+            show_outline(outlines[i], ax=axes[1, i], linewidth=0.8)
+        axes[1, i].set_xticks([])
+        axes[1, i].set_yticks([])
+    axes[0, 0].set_ylabel(row_labels[0])
+    axes[1, 0].set_ylabel(row_labels[1])
+    fig.colorbar(
+        im,
+        ax=axes[1, :].tolist(),
+        fraction=0.02,
+        pad=0.01,
+        label="|∂y/∂x| (max over RGB)",
+        extend="max" if vmax < float(values.max()) else "neither",
+    )
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def explain_one(
+    model,
+    x: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    y: int | None = None,
+    name: str = "model",
+    axes=None,
+):
+    """Draw one monster, its saliency map for the predicted class, and the prediction; returns the
+    ``Figure``.
+
+    Used by notebook 02's widget. ``x`` is one image (3, H, W); ``mask`` its foreground (H, W);
+    ``y`` its true class. The prediction (and, with ``mask``, the saliency's density on the
+    background relative to the creature, :func:`xai_helpers.evaluation.region_density`: 1 for a
+    uniform map) is the figure's title. ``axes``: two Axes (image, map).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MonsterCNN
+    >>> fig = explain_one(MonsterCNN(), torch.rand(3, 48, 48))
+    >>> fig.texts[0].get_text().startswith("model:")
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(6.4, 3.4))
+    p = predict_proba(model, x[None])[0]
+    k = int(p.argmax())
+    sal = saliency(model, x[None], target=k)[0]
+    truth = f" (true: {CLASSES[y]})" if y is not None else ""
+    fig = show_explanation(
+        x,
+        sal,
+        titles=[f"saliency of '{CLASSES[k]}'"],
+        image_title=f"input{truth}",
+        label="|∂y/∂x|",
+        outline=None if mask is None else mask.numpy(),
+        axes=axes,
+    )
+    text = f"{name}: {CLASSES[k]} with probability {p[k]:.3f}{truth}"
+    if mask is not None:
+        text += (
+            "\nsaliency density on the background / on the creature: "
+            f"{float(region_density(sal[None], ~mask[None])[0]):.2f} (uniform map: 1)"
+        )
+    fig.suptitle(text, fontsize="medium")
+    fig.tight_layout()
+    return fig
+
+
+def plot_elephant(
+    model, trunk: float, ear: float, grad: float | None = None, ax=None, max_trunk: float = 3.0
+):
+    """Draw p(elephant) against the trunk length, the current animal, and the gradient's tangent.
+
+    Parameters
+    ----------
+    trunk, ear : float
+        The animal being explained.
+    grad : float, optional
+        ∂p/∂trunk at that point; drawn as the tangent line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn in; its first line is the score curve.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import ElephantScore
+    >>> ax = plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002)
+    >>> ax.lines[0].get_xdata().max()
+    np.float64(3.0)
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    dev = (
+        model.weight.device
+    )  # the model's buffers' device, so that a model moved to a GPU can be drawn
+    ts = torch.linspace(0, max_trunk, 200, dtype=torch.float64, device=dev)
+    with torch.no_grad():
+        ps = model(torch.stack([ts, torch.full_like(ts, ear)], 1))
+        p = float(model(torch.tensor([[trunk, ear]], dtype=torch.float64, device=dev))[0])
+    ax.plot(ts.cpu().numpy(), ps.cpu().numpy(), color="C0", label="p(elephant)")
+    ax.plot([trunk], [p], "o", color="C1", label=f"this animal: p = {p:.3f}")
+    if grad is not None:
+        dt = 0.35
+        ax.plot(
+            [trunk - dt, trunk + dt],
+            [p - grad * dt, p + grad * dt],
+            color="C1",
+            lw=2,
+            label=f"gradient ∂p/∂trunk = {grad:.4f}",
+        )
+    ax.set_xlabel(ELEPHANT_FEATURES[0])
+    ax.set_ylabel("p(elephant)")
+    ax.set_ylim(-0.05, 1.1)
+    ax.set_title(f"The elephant detector (ear size {ear:.2f} m)")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax

@@ -1,0 +1,186 @@
+"""Figures of evaluation: deletion curves, the randomization check, intervals.
+
+Every helper takes ``ax=None`` (one panel) or ``axes=None`` (several) and returns what it drew."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._core import _ax
+
+__all__ = [
+    "plot_deletion_curves",
+    "plot_randomization",
+    "interval_chart",
+    "interval_curve",
+]
+
+
+def plot_deletion_curves(
+    curves: dict, ax=None, title: str = "Deletion curves (lower = more faithful)"
+):
+    """Mean deletion curve of each method (:class:`xai_helpers.evaluation.DeletionCurve`), with its
+    mean AUC in the legend; returns the ``Axes``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from xai_helpers.evaluation import DeletionCurve
+    >>> c = DeletionCurve(torch.linspace(0, 1, 3), torch.tensor([[0.9, 0.5, 0.1]]))
+    >>> len(plot_deletion_curves({"saliency": c}).lines)
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    for i, (name, curve) in enumerate(curves.items()):
+        ax.plot(
+            curve.fractions.cpu().numpy(),
+            curve.mean().cpu().numpy(),
+            color=f"C{i}",
+            marker=".",
+            label=f"{name} (AUC {float(curve.auc.mean()):.3f})",
+        )
+    ax.set_xlabel("fraction of pixels removed (most important first)")
+    ax.set_ylabel("probability of the class")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def plot_randomization(
+    results: dict[str, dict[str, float]], ax=None, title: str = "Randomization sanity check"
+):
+    """Rank correlation with the trained model's map as layers are randomised; returns the ``Axes``.
+
+    ``results`` maps a method's name to the output of
+    :func:`xai_helpers.evaluation.randomization_check`.
+
+    Examples
+    --------
+    >>> len(plot_randomization({"saliency": {"trained": 1.0, "fc2": 0.6, "fc1": 0.2}}).lines)
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    for i, (name, rhos) in enumerate(results.items()):
+        ax.plot(np.arange(len(rhos)), list(rhos.values()), color=f"C{i}", marker="o", label=name)
+    first = next(iter(results.values()))
+    ax.set_xticks(np.arange(len(first)), ["trained"] + [f"+ {s}" for s in list(first)[1:]])
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("layers re-initialised (cascading, from the top)")
+    ax.set_ylabel("Spearman rank correlation\nwith the trained model's map")
+    ax.set_ylim(-0.2, 1.05)
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def interval_chart(
+    estimates: dict,
+    ax=None,
+    title: str | None = None,
+    xlabel: str = "test accuracy",
+    reference: float | None = None,
+    reference_label: str | None = None,
+):
+    """Estimates with their confidence intervals (e.g. :func:`xai_helpers.stats.accuracy_interval`),
+    one row each.
+
+    ``estimates`` maps a name to ``(value, low, high)``; the first is drawn at the top, with its
+    value written beside it. ``reference`` draws a dashed vertical line (a chance level, a
+    majority-class baseline). Returns the ``Axes``.
+
+    Examples
+    --------
+    >>> ax = interval_chart({"a": (0.9, 0.85, 0.94), "b": (0.7, 0.6, 0.8)}, reference=0.5,
+    ... reference_label="chance")
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['a', 'b']
+    """
+    if not estimates:
+        raise ValueError("interval_chart needs at least one estimate")
+    rows = np.array([tuple(map(float, e)) for e in estimates.values()])
+    if (
+        rows.ndim != 2
+        or rows.shape[1] != 3
+        or not (rows[:, 1] <= rows[:, 0]).all()
+        or not (rows[:, 0] <= rows[:, 2]).all()
+    ):
+        raise ValueError("each estimate must be (value, low, high) with low <= value <= high")
+    ax = _ax(ax)
+    y = np.arange(len(rows))[::-1]
+    ax.errorbar(
+        rows[:, 0],
+        y,
+        xerr=[rows[:, 0] - rows[:, 1], rows[:, 2] - rows[:, 0]],
+        fmt="o",
+        color="C0",
+        capsize=4,
+    )
+    for yi, (v, _, hi) in zip(y, rows):
+        ax.annotate(
+            f"{v:.3f}", (hi, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8
+        )
+    ax.set_yticks(y, list(estimates))
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    if reference is not None:
+        ax.axvline(reference, ls="--", color="C3", label=reference_label)
+        if reference_label:
+            ax.legend(loc="center left", fontsize=8)
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def interval_curve(
+    x: Sequence[float],
+    estimates: Sequence,
+    ax=None,
+    highlight: int | None = None,
+    label: str | None = None,
+):
+    """A curve of estimates ``(value, low, high)`` against ``x`` with error bars; ``highlight``
+    rings one point.
+
+    Returns the ``Axes`` (the curve is ``ax.lines[0]``). Axis labels, scales and limits are left to
+    the caller.
+
+    Examples
+    --------
+    >>> ax = interval_curve([2, 4, 8], [(0.8, 0.7, 0.9), (0.9, 0.8, 0.95), (0.85, 0.75, 0.9)],
+    ... highlight=1)
+    >>> [float(v) for v in ax.lines[0].get_ydata()]
+    [0.8, 0.9, 0.85]
+    """
+    rows = np.array([tuple(map(float, e)) for e in estimates])
+    x = np.asarray(x, dtype=float)
+    if rows.ndim != 2 or rows.shape[1] != 3 or len(x) != len(rows):
+        raise ValueError(
+            f"need one (value, low, high) estimate per x, got {len(x)} x and estimates of "
+            f"shape {rows.shape}"
+        )
+    if not ((rows[:, 1] <= rows[:, 0]) & (rows[:, 0] <= rows[:, 2])).all():
+        raise ValueError("each estimate must be (value, low, high) with low <= value <= high")
+    if highlight is not None and not 0 <= highlight < len(x):
+        raise ValueError(f"highlight must index one of the {len(x)} points, got {highlight}")
+    ax = _ax(ax)
+    ax.errorbar(
+        x,
+        rows[:, 0],
+        yerr=[rows[:, 0] - rows[:, 1], rows[:, 2] - rows[:, 0]],
+        fmt="o-",
+        color="C0",
+        capsize=3,
+        label=label,
+    )
+    if highlight is not None:
+        ax.plot(x[highlight], rows[highlight, 0], "s", ms=13, mfc="none", mec="C1", mew=2.5)
+    return ax
