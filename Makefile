@@ -1,6 +1,7 @@
 # Explainable ML, the course — two commands: `make lab` and `make test`.
 # Everything installs into .venv (created if missing); a second run only re-installs when
-# requirements.txt or pyproject.toml changed.
+# requirements.txt or pyproject.toml changed. `--no-compile`: pip would byte-compile every installed module
+# (some 15,000 files, ~45 s of CPU here); Python compiles the few thousand the course imports on first import.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,13 +9,22 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 KERNEL := xai-course
 
-.PHONY: lab test install student benchmark clean help html test-browser layers
+.PHONY: lab test lint install student publish benchmark seeds bench-sliders bench-attribution bench-autograde \
+        monsters-seeds repro-lost-reply clean help html test-browser layers
 
 help:
 	@echo "make lab        install (first time) and open JupyterLab on notebooks/index.ipynb"
-	@echo "make test       install (first time), then ruff, unit tests, every notebook (nbval) and the doctests"
+	@echo "make test       install (first time), then make lint, and the doctests, unit tests and every notebook (nbval) on 2 workers"
+	@echo "make lint       ruff on the code and notebooks, actionlint on .github/workflows"
 	@echo "make student    build/student/: the student release (nbgrader generate_assignment: no solutions, no hidden tests, checksums)"
-	@echo "make benchmark  time every notebook (wall time and peak memory)"
+	@echo "make publish    check build/student and commit it as the whole content of the student branch (CI pushes it)"
+	@echo "make benchmark  run every notebook (papermill): wall time, peak memory, slowest cells"
+	@echo "make seeds      run every notebook with SEED = 0, 1, 2, 3 (papermill -p SEED k): every lesson check on every seed"
+	@echo "make bench-sliders      time every slider update of every notebook"
+	@echo "make bench-attribution  the course's saliency, SmoothGrad and IG against Captum's"
+	@echo "make bench-autograde    the instructor's nbgrader workflow, timed per notebook (README, Grading)"
+	@echo "make monsters-seeds     retrain notebook 02's monster CNNs on seeds 0-3 and measure its claims (minutes)"
+	@echo "make repro-lost-reply   the jupyter_client lost-reply race, reproduced without notebooks"
 	@echo "make html       build/html/: the course site, built by Jupyter Book 2 from the executed notebooks (needs Node.js)"
 	@echo "make layers     redraw the layer diagram of xai_helpers in CONTRIBUTING.md from the import graph"
 	@echo "make test-browser  every notebook in JupyterLab in headless chromium: Run All, no errors, every slider moves its figure"
@@ -22,7 +32,7 @@ help:
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-compile -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --user --name $(KERNEL) --display-name "Python (xai-course)" > /dev/null
 	@touch $(STAMP)
@@ -32,17 +42,43 @@ install: $(STAMP)
 lab: install
 	$(VENV)/bin/jupyter lab notebooks/index.ipynb
 
-test: install
+# One pytest run on two workers (pytest-xdist; a notebook's cells stay together on one worker: --dist loadfile):
+# the doctests of xai_helpers, the unit tests and every notebook (nbval). The notebooks' kernels use one thread.
+test: install lint
+	$(VENV)/bin/pytest -n 2 --dist loadfile --doctest-modules xai_helpers tests notebooks --ignore=tests/browser \
+		--nbval-lax --nbval-cell-timeout=120 -p no:cacheprovider
+
+lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest --doctest-modules xai_helpers -p no:cacheprovider
-	$(VENV)/bin/pytest tests notebooks --nbval-lax --nbval-cell-timeout=120 -p no:cacheprovider
+	$(VENV)/bin/actionlint -no-color
 
 student: install
 	$(PY) tools/homework.py release build/student
 
+publish: install
+	$(PY) tools/homework.py publish build/student
+
 benchmark: install
 	$(PY) benchmarks/run_notebooks.py
+
+seeds: install
+	$(PY) benchmarks/run_notebooks.py --seeds 0 1 2 3 --top 0
+
+bench-sliders: install
+	$(PY) benchmarks/bench_sliders.py
+
+bench-attribution: install
+	$(PY) benchmarks/bench_attribution.py
+
+bench-autograde: install
+	$(PY) benchmarks/bench_autograde.py --jobs 2
+
+monsters-seeds: install
+	$(PY) benchmarks/monsters_seeds.py --seeds 0 1 2 3
+
+repro-lost-reply: install
+	$(PY) benchmarks/repro_lost_reply.py 200
 
 clean:
 	rm -rf build _build .pytest_cache .ruff_cache

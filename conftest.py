@@ -49,18 +49,17 @@ def _install_figure_probe():
         if "matplotlib.pyplot" in sys.modules:
             from matplotlib._pylab_helpers import Gcf
             open_now = [(m.num, m.canvas.figure) for m in Gcf.get_all_fig_managers()]
-        # Images an Output widget holds in its kernel-side state (a panel's first drawing is put
-        there, # not captured: issue 17); counted as shown, since the widget displays them in this
-        cell. widget_images = 0
+        # Images an Output widget holds in its kernel-side state (a panel's first drawing is put there,
+        # not captured: issue 17); counted as shown, since the widget displays them in this cell.
+        widget_images = 0
         if "ipywidgets" in sys.modules:
             from ipywidgets.widgets import widget as _w
             from ipywidgets import Output
             for inst in list(getattr(_w, "_instances", {}).values()):
                 if isinstance(inst, Output):
-                    widget_images += sum(1 for o in inst.outputs if any(k.startswith("image/") for k
-                    in o.get("data", {})))
-        new_widget_images, probe.widget_images = max(widget_images - probe.widget_images, 0),
-        widget_images return json.dumps({
+                    widget_images += sum(1 for o in inst.outputs if any(k.startswith("image/") for k in o.get("data", {})))
+        new_widget_images, probe.widget_images = max(widget_images - probe.widget_images, 0), widget_images
+        return json.dumps({
             "created": len(created),
             "left_open": sorted(num for num, fig in open_now if any(fig is c for c in created)),
             "widget_images": new_widget_images,

@@ -1,21 +1,25 @@
-"""The cause of the notebook stall of issue 17, without notebooks or widgets.
+"""jupyter_client can miss an ``execute_reply`` that arrives while it sends on the same shell socket.
 
-An ``AsyncKernelClient`` (what nbclient, nbconvert and nbgrader use) waits for an
-``execute_reply`` on the shell channel while it sends other messages on that same channel, as
-nbclient does when it mirrors an Output widget (it sends the widget's new state back to the kernel
-as a ``comm_msg``). jupyter_client's ``Session.send`` writes through a plain (synchronous) shadow of
-the ``zmq.asyncio`` socket; that write can consume the socket's wake-up for a reply that has just
-arrived, without the asyncio socket re-checking ``ZMQ_EVENTS``. The pending ``get_msg`` then sleeps
-until its timeout, whose final ``poll(0)`` finds the reply that had been waiting all along: a cell
-"sits idle" for exactly the cell timeout, with the kernel idle.
+For the jupyter_client maintainers (jupyter_client 8.10.0, pyzmq 27.3.0 / libzmq 4.3.5, ipykernel 6.31.0,
+Python 3.11, Linux): ``Session.send`` (session.py, ``if isinstance(stream, zmq.asyncio.Socket): stream =
+zmq.Socket.shadow(stream.underlying)``) writes an ``zmq.asyncio`` socket through a synchronous shadow. That
+write reads the socket's ``ZMQ_EVENTS`` and so consumes the edge-triggered wake-up of a reply that has just
+arrived, and the asyncio socket is never told to re-check. A pending ``await shell_channel.get_msg(timeout=T)``
+then sleeps the full T, and its final ``poll(0)`` finds the reply that had been waiting all along. nbclient
+(hence nbconvert, papermill, nbgrader) sends ``comm_msg`` on shell while it awaits a reply whenever an Output
+widget changes, so a notebook cell "hangs" for exactly the cell timeout with the kernel idle. Expected: the
+reply is returned when it arrives. A fix to try: send through the asyncio socket itself, or re-check
+``socket.get(zmq.EVENTS)`` on the asyncio socket after each shadow send (``--rearm`` below does exactly
+that and makes the late replies disappear).
 
     python benchmarks/repro_lost_reply.py 200           # counts replies read > 2 s after they were sent
     python benchmarks/repro_lost_reply.py 200 --rearm   # re-check the socket after each send: none
 
-Measured on the 2-core course machine (shared with other jobs, load average 15-30): without
-``--rearm`` 9 late replies in 610 requests (batches of 100, 10, 200, 300: 2, 1, 0, 6), each read
-at the 5 s timeout although the kernel had sent it ~5 s before; with ``--rearm`` 0 in 500 (200 + 300).
-A benchmark, not a test: the race is timing-dependent.
+Measured on a 2-core machine shared with other jobs (load average 15-30): without ``--rearm`` 9 late
+replies in 610 requests, each read at the 5 s timeout although the kernel had sent it ~5 s before; with
+``--rearm`` 0 in 500. The race depends on timing: a quiet machine may need thousands of requests. Needs only
+jupyter_client and a ``python3`` kernel (``make repro-lost-reply``); the course's notebooks avoid the trigger
+(their panels do not make nbclient send mid-cell).
 """
 
 from __future__ import annotations
@@ -43,7 +47,9 @@ async def main(n: int, rearm: bool, timeout: float, kernel: str) -> int:
                 # like nbclient's OutputWidget.sync_state: comm messages on shell while the reply is awaited
                 for _ in range(30):
                     await asyncio.sleep(0.001)
-                    kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": "none", "data": {}}))
+                    kc.shell_channel.send(
+                        kc.session.msg("comm_msg", {"comm_id": "none", "data": {}})
+                    )
                     if rearm:
                         kc.shell_channel.socket.get(zmq.EVENTS)  # zmq.asyncio re-checks and re-arms
 
@@ -58,7 +64,10 @@ async def main(n: int, rearm: bool, timeout: float, kernel: str) -> int:
             if waited > 2:
                 late += 1
                 sent_ago = time.time() - reply["header"]["date"].timestamp()
-                print(f"request {i}: reply read after {waited:.2f} s; the kernel had sent it {sent_ago:.2f} s before", flush=True)
+                print(
+                    f"request {i}: reply read after {waited:.2f} s; the kernel had sent it {sent_ago:.2f} s before",
+                    flush=True,
+                )
     finally:
         kc.stop_channels()
         await km.shutdown_kernel(now=True)
@@ -69,8 +78,12 @@ async def main(n: int, rearm: bool, timeout: float, kernel: str) -> int:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("n", type=int, nargs="?", default=200, help="execute requests (default 200)")
-    ap.add_argument("--rearm", action="store_true", help="re-check the shell socket after each send")
-    ap.add_argument("--timeout", type=float, default=5.0, help="get_msg timeout in seconds (default 5)")
-    ap.add_argument("--kernel", default="xai-course")
+    ap.add_argument(
+        "--rearm", action="store_true", help="re-check the shell socket after each send"
+    )
+    ap.add_argument(
+        "--timeout", type=float, default=5.0, help="get_msg timeout in seconds (default 5)"
+    )
+    ap.add_argument("--kernel", default="python3")
     args = ap.parse_args()
     raise SystemExit(1 if asyncio.run(main(args.n, args.rearm, args.timeout, args.kernel)) else 0)

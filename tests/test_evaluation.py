@@ -492,3 +492,20 @@ def test_neighbour_correlation_of_a_constant_map_is_zero_and_bad_input_is_refuse
         E.neighbour_correlation(torch.rand(1, 1, 5))
     with pytest.raises(ValueError, match="NaN"):
         E.neighbour_correlation(torch.full((1, 3, 3), float("nan")))
+
+
+def test_mean_rank_agreement_within_and_across_runs():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=20)
+    runs = [base + 0.01 * rng.normal(size=20) for _ in range(3)]
+    reversed_runs = [-r for r in runs]
+    assert E.mean_rank_agreement(runs) > 0.99
+    assert E.mean_rank_agreement(runs, reversed_runs) < -0.99
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    expected = np.mean([spearmanr(runs[i], runs[j])[0] for i, j in pairs])
+    assert E.mean_rank_agreement(runs) == pytest.approx(expected, abs=1e-12)
+
+
+def test_mean_rank_agreement_needs_a_pair():
+    with pytest.raises(ValueError, match="at least two"):
+        E.mean_rank_agreement([np.arange(3.0)])

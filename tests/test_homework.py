@@ -318,77 +318,61 @@ def test_readme_exercise_table_is_generated_from_the_notebooks():
     )
 
 
-# Solutions that call the course's own helper, or give an answer that only passes the visible check.
+# The smallest course notebook with exercises whose helper can be called under another name: its
+# solutions that call the course's own helper. Grading it end to end costs three runs of the
+# notebook (one per student).
+E2E_NOTEBOOK = "01_local_explanation"
 CHEATS = {
-    "00_why_explain": {
-        "ex3-solution": "most_malignant_share = {table.feature_names[0]: 1.0}  # passes the visible check, "  # noqa: E501
-        "not the hidden one"
-    },
-    "01_local_explanation": {
-        "ex1-solution": "def finite_difference_map(net, img, k, eps=1e-6):\n    return saliency(net, img, "  # noqa: E501
-        "target=k, of='score')[0]\n\n\nfd_map = finite_difference_map(model64, x64, y)",
-        "ex3-solution": "def my_top_k_share(maps, masks, k):\n    return top_k_share(maps, masks, k)",  # noqa: E501
-    },
-    "08_lime_and_surrogates": {
-        "ex1-solution": "def my_cosine_kernel(masks, width=0.25):\n    return "
-        "xai_lime.cosine_kernel(masks, kernel_width=width)",
-        "ex2-solution": "def my_average_path_length(tree, X):\n    return trees.average_path_length(tree, "  # noqa: E501
-        "X)",
-        "ex3-solution": "fill_hidden, density_hidden = 0.5, 0.0  # passes the visible check, not the "  # noqa: E501
-        "hidden one",
-    },
+    "ex1-solution": "def finite_difference_map(net, img, k, eps=1e-6):\n    return saliency(net, "
+    "img, target=k, of='score')[0]\n\n\nfd_map = finite_difference_map(model64, x64, y)",
+    "ex3-solution": "def my_top_k_share(maps, masks, k):\n    return top_k_share(maps, masks, k)",
 }
-CHEAT_POINTS = {
-    "00_why_explain": 2,
-    "01_local_explanation": 4,
-    "08_lime_and_surrogates": 5,
-}  # the points of the exercises replaced above
+CHEAT_POINTS = 4  # the points of the exercises replaced above
 
 
-def test_course_notebooks_grade_end_to_end_with_nbgrader(tmp_path):
-    """Two course notebooks through nbgrader: generate_assignment, then autograde three students.
-    The solved copy gets every autograded point, the untouched release 0, and a copy whose solutions
-    call the course's helper (or only satisfy the visible check) loses exactly those exercises'
-    points."""
+def test_course_notebook_grades_end_to_end_with_nbgrader(tmp_path):
+    """A course notebook through nbgrader: generate_assignment, then autograde three students. The
+    solved copy
+    gets every autograded point, the untouched release 0, and a copy whose solutions call the
+    course's helper
+    loses exactly those exercises' points (the hidden tests refuse the helper)."""
     pytest.importorskip("nbgrader")
-    paths = [ROOT / "notebooks" / f"{name}.ipynb" for name in CHEATS]
     course = tmp_path / "course"
-    names = homework.make_course(course, paths)
+    (name,) = homework.make_course(course, [ROOT / "notebooks" / f"{E2E_NOTEBOOK}.ipynb"])
     students = ("solved", "untouched", "cheat")
     for s in students:
         homework.nbgrader(course, "db", "student", "add", s)
-    for name in names:
-        homework.nbgrader(course, "generate_assignment", name, "--force")
-        released = nbformat.read(course / "release" / name / f"{name}.ipynb", 4)
-        cheat = nbformat.read(course / "source" / name / f"{name}.ipynb", 4)
-        for cell in cheat.cells:
-            replacement = CHEATS[name].get(cell.metadata["nbgrader"]["grade_id"])
-            if replacement:
-                cell.source = replacement
-        subs = {
-            "solved": nbformat.read(course / "source" / name / f"{name}.ipynb", 4),
-            "untouched": released,
-            "cheat": cheat,
-        }
-        for s in students:
-            d = course / "submitted" / s / name
-            d.mkdir(parents=True)
-            nbformat.write(subs[s], d / f"{name}.ipynb")
-        homework.nbgrader(course, "autograde", name, "--force")
+    homework.nbgrader(course, "generate_assignment", name, "--force")
+    released = nbformat.read(course / "release" / name / f"{name}.ipynb", 4)
+    cheat = nbformat.read(course / "source" / name / f"{name}.ipynb", 4)
+    replaced = 0
+    for cell in cheat.cells:
+        if cell.metadata["nbgrader"]["grade_id"] in CHEATS:
+            cell.source, replaced = CHEATS[cell.metadata["nbgrader"]["grade_id"]], replaced + 1
+    assert replaced == len(CHEATS), f"{name} lost an exercise this test replaces: {sorted(CHEATS)}"
+    subs = {
+        "solved": nbformat.read(course / "source" / name / f"{name}.ipynb", 4),
+        "untouched": released,
+        "cheat": cheat,
+    }
+    for s in students:
+        d = course / "submitted" / s / name
+        d.mkdir(parents=True)
+        nbformat.write(subs[s], d / f"{name}.ipynb")
+    homework.nbgrader(course, "autograde", name, "--force")
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
-        for name in names:
-            score = {s: gb.find_submission(name, s).score for s in students}
-            auto = sum(
-                c.metadata["nbgrader"].get("points", 0)
-                for c in nbformat.read(course / "source" / name / f"{name}.ipynb", 4).cells
-                if c.metadata["nbgrader"].get("grade")
-                and not c.metadata["nbgrader"].get("solution")
-            )
-            assert score["solved"] == auto, (name, score)
-            assert score["untouched"] == 0, (name, score)
-            assert score["cheat"] == auto - CHEAT_POINTS[name], (name, score)
+        score = {s: gb.find_submission(name, s).score for s in students}
+    auto = sum(
+        c.metadata["nbgrader"].get("points", 0)
+        for c in nbformat.read(course / "source" / name / f"{name}.ipynb", 4).cells
+        if c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution")
+    )
+    assert auto > CHEAT_POINTS, (name, auto)
+    assert score["solved"] == auto, (name, score)
+    assert score["untouched"] == 0, (name, score)
+    assert score["cheat"] == auto - CHEAT_POINTS, (name, score)
 
 
 def test_student_release_holds_no_solution(tmp_path):

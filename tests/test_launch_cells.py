@@ -185,14 +185,34 @@ def test_notebook_without_code_gets_badges_only(tmp_path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_course_notebooks_launch_cells_are_current(path):
-    """A notebook that has launch cells has them as the tool writes them now (run the tool after
-    changing the URL)."""
-    text = path.read_text()
-    if alc.BADGE_MARK not in text and alc.CELL_MARK not in text:
-        pytest.skip("no launch cells yet (tools/add_launch_cells.py adds them)")
+    """Every notebook has its badges (and every lesson its Colab cell) as the tool writes them now:
+    a deleted or
+    stale launch cell fails (run the tool after changing the URL or the ref)."""
+    nb = nbformat.read(path, as_version=4)
+    assert alc.BADGE_MARK in nb.cells[0].source, (
+        f"{path.name}: no badges under the title: run .venv/bin/python tools/add_launch_cells.py"
+    )
+    if any(c.cell_type == "code" for c in nb.cells):
+        assert any(
+            c.cell_type == "code" and c.source.startswith(alc.CELL_MARK) for c in nb.cells
+        ), f"{path.name}: no Colab launch cell: run .venv/bin/python tools/add_launch_cells.py"
     assert not alc.process(path, REPO, write=False), (
         "out of date: run .venv/bin/python tools/add_launch_cells.py"
     )
+
+
+def test_a_deleted_launch_cell_fails_the_check(tmp_path):
+    """The check above on a copy of a course notebook whose launch cell was deleted: it fails."""
+    lesson = next(p for p in NOTEBOOKS if p.name[:2].isdigit())
+    nb = nbformat.read(lesson, as_version=4)
+    nb.cells = [
+        c for c in nb.cells if not (c.cell_type == "code" and c.source.startswith(alc.CELL_MARK))
+    ]
+    copy = tmp_path / lesson.name
+    nbformat.write(nb, copy)
+    with pytest.raises(AssertionError, match="no Colab launch cell"):
+        test_course_notebooks_launch_cells_are_current(copy)
+    assert alc.process(copy, REPO, write=False), "the tool would put the cell back"
 
 
 def test_readme_generated_blocks_are_current():

@@ -63,3 +63,18 @@ def test_the_layer_diagram_in_contributing_matches_the_import_graph():
     diagram = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(diagram)
     assert diagram.current() == diagram.render(), "run `make layers` and commit CONTRIBUTING.md"
+
+
+def test_every_module_lists_its_names_once_in_one_all():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        alls = [
+            node
+            for node in tree.body
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+            and "__all__"
+            in ast.unparse(node.targets[0] if isinstance(node, ast.Assign) else node.target)
+        ]
+        if path.name == "__main__.py":
+            continue
+        assert len(alls) == 1 and isinstance(alls[0], ast.Assign), f"{path}: one `__all__ = [...]`"

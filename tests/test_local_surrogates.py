@@ -266,3 +266,30 @@ def test_lime_image_fill_none_is_the_segment_mean_and_misses_a_uniform_segment(t
     assert abs(w_grey[0]) > 0.2 * np.abs(w_grey[1:]).max()
     with pytest.raises(TypeError, match="fill"):
         L.lime_image(tiny_image_model, x, [1], seg, n_samples=10, fill="grey", progress=False)
+
+
+def test_background_density_ratio_is_one_for_equal_weights_and_follows_the_weight():
+    seg = np.array([[0, 0, 1, 1], [0, 0, 1, 1]])
+    back = np.array([[True, True, False, False], [True, True, False, False]])
+    assert L.background_density_ratio(seg, np.array([1.0, 1.0]), back) == pytest.approx(1.0)
+    assert L.background_density_ratio(seg, np.array([1.0, 0.2]), back) > 1
+    assert L.background_density_ratio(seg, np.array([0.2, 1.0]), back) < 1
+
+
+def test_background_density_ratio_refuses_a_mask_of_another_shape():
+    with pytest.raises(ValueError, match="shape"):
+        L.background_density_ratio(np.zeros((2, 2), int), np.ones(1), np.ones((3, 2), bool))
+
+
+def test_background_density_scores_null_shuffles_the_weights_reproducibly():
+    seg = np.array([[0, 0, 1, 1, 2, 2]])
+    masks = [np.array([[False, False, True, True, True, True]])] * 2  # segment 0 is background
+    expl = {0: (seg, np.array([3.0, 0.0, 0.0])), 1: (seg, np.array([2.0, 0.5, 0.0]))}
+    med, own, null = L.background_density_scores(
+        expl, masks, n_perm=50, rng=np.random.default_rng(1)
+    )
+    again = L.background_density_scores(expl, masks, n_perm=50, rng=np.random.default_rng(1))
+    assert own.shape == (2,) and null.shape == (50,)
+    assert med == pytest.approx(np.median(own))
+    assert med > np.percentile(null, 95) or med >= null.max()  # all weight on the background
+    np.testing.assert_array_equal(null, again[2])

@@ -33,12 +33,12 @@ def test_to_numpy_image_shapes():
 def test_show_image_uses_given_ax():
     fig, ax = plt.subplots()
     out = plotting.show_image(torch.rand(1, 28, 28), ax=ax, title="t")
-    assert out is ax and ax.get_title() == "t" and len(ax.images) == 1
+    assert out is ax.figure and ax.get_title() == "t" and len(ax.images) == 1
 
 
 def test_show_heatmap_colorbar_and_signed_limits():
     h = torch.tensor([[-2.0, 1.0], [0.5, 0.0]])
-    ax = plotting.show_heatmap(h, signed=True, label="attribution")
+    ax = plotting.show_heatmap(h, signed=True, label="attribution").axes[0]
     im = ax.images[-1]
     assert im.get_clim() == (-2.0, 2.0)
     assert im.colorbar is not None and im.colorbar.ax.get_ylabel() == "attribution"
@@ -48,7 +48,7 @@ def test_show_heatmap_colorbar_and_signed_limits():
 
 
 def test_overlay_extent_matches_image():
-    ax = plotting.overlay(torch.rand(3, 32, 40), torch.rand(4, 5), vmax=2.0)
+    ax = plotting.overlay(torch.rand(3, 32, 40), torch.rand(4, 5), vmax=2.0).axes[0]
     im = ax.images[-1]
     assert im.get_extent() == [-0.5, 39.5, 31.5, -0.5] and im.get_clim()[1] == 2.0
 
@@ -68,7 +68,7 @@ def test_image_grid_and_bar_chart():
     with pytest.raises(ValueError, match="need at least 5 axes"):
         plotting.image_grid(torch.rand(5, 1, 8, 8), axes=axes[0])
     plt.close("all")
-    ax = plotting.bar_chart(["a", "b", "c"], [60, 94, 93], fmt="{:.0f}%")
+    ax = plotting.bar_chart(["a", "b", "c"], [60, 94, 93], fmt="{:.0f}%").axes[0]
     assert [b.get_height() for b in ax.patches] == [60, 94, 93]
     assert [t.get_text() for t in ax.texts] == ["60%", "94%", "93%"]
 
@@ -76,7 +76,7 @@ def test_image_grid_and_bar_chart():
 def test_signed_bars_colours_each_sign_and_rejects_mismatch():
     ax = plotting.signed_bars(
         ["a", "b", "c"], [0.5, -1.0, 2.0], positive="→ benign", negative="→ malignant"
-    )
+    ).axes[0]
     bars = ax.patches
     colours = [b.get_facecolor() for b in bars]
     assert colours[0] == colours[2] != colours[1]
@@ -96,7 +96,7 @@ def test_signed_bars_colours_each_sign_and_rejects_mismatch():
 def test_interval_chart_draws_each_interval():
     ax = plotting.interval_chart(
         {"a": (0.9, 0.85, 0.94), "b": (0.7, 0.6, 0.8)}, reference=0.5, reference_label="chance"
-    )
+    ).axes[0]
     eb = ax.containers[0]
     xs, ys = eb.lines[0].get_data()
     assert list(xs) == [0.9, 0.7] and ys[0] > ys[1]
@@ -112,7 +112,7 @@ def test_interval_chart_draws_each_interval():
 def test_interval_curve_error_bars_and_highlight():
     ax = plotting.interval_curve(
         [2, 4, 8], [(0.8, 0.7, 0.9), (0.9, 0.8, 0.95), (0.85, 0.75, 0.9)], highlight=1, label="tree"
-    )
+    ).axes[0]
     eb = ax.containers[0]
     segments = eb.lines[2][0].get_segments()
     assert np.allclose([s[:, 1] for s in segments], [[0.7, 0.9], [0.8, 0.95], [0.75, 0.9]])
@@ -128,7 +128,7 @@ def test_show_outline_follows_the_mask():
     mask = torch.zeros(10, 10, dtype=torch.bool)
     mask[3:7, 2:5] = True
     fig, ax = plt.subplots()
-    assert plotting.show_outline(mask, ax=ax, color="black") is ax
+    assert plotting.show_outline(mask, ax=ax, color="black") is ax.figure
     (cs,) = ax.collections
     (path,) = [p for seg in cs.allsegs for p in seg]
     # the 0.5 contour runs half a pixel outside the mask's pixel centres
@@ -146,7 +146,7 @@ def test_show_outline_follows_the_mask():
 def test_show_occlusion_puts_each_value_over_its_box_centre():
     pmap = torch.arange(9.0).view(3, 3)
     fig, ax = plt.subplots()
-    assert plotting.show_occlusion(pmap, box=4, stride=3, size=(10, 10), ax=ax) is ax
+    assert plotting.show_occlusion(pmap, box=4, stride=3, size=(10, 10), ax=ax) is ax.figure
     im = ax.images[-1]
     left, right, bottom, top = im.get_extent()
     # box positions 0, 3, 6: centres at 1.5, 4.5, 7.5; cells are 3 wide
@@ -229,10 +229,10 @@ def test_moved_evaluation_figures_return_their_axes():
 
     fig, ax = plt.subplots()
     c = DeletionCurve(torch.linspace(0, 1, 3), torch.tensor([[0.9, 0.5, 0.1], [0.7, 0.3, 0.1]]))
-    assert plotting.plot_deletion_curves({"saliency": c}, ax=ax) is ax
+    assert plotting.plot_deletion_curves({"saliency": c}, ax=ax) is ax.figure
     assert list(ax.lines[0].get_ydata()) == pytest.approx([0.8, 0.4, 0.1])  # the mean curve
     assert ax.get_legend().get_texts()[0].get_text() == f"saliency (AUC {float(c.auc.mean()):.3f})"
-    ax = plotting.plot_randomization({"saliency": {"trained": 1.0, "fc2": 0.6, "fc1": 0.2}})
+    ax = plotting.plot_randomization({"saliency": {"trained": 1.0, "fc2": 0.6, "fc1": 0.2}}).axes[0]
     assert list(ax.lines[0].get_ydata()) == [1.0, 0.6, 0.2]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["trained", "+ fc2", "+ fc1"]
 
@@ -245,7 +245,9 @@ def test_monster_figures(tmp_path):
     from xai_helpers.models import MonsterCNN
 
     root = monsters.make_monsters(tmp_path, n_per_class=3, seed=1)
-    ax = plotting.show_file(next((root / "train" / "pokemon").glob("*.png")), title="a file")
+    ax = plotting.show_file(next((root / "train" / "pokemon").glob("*.png")), title="a file").axes[
+        0
+    ]
     shown = ax.images[0].get_array()
     assert shown.shape[-1] == 3 and ax.get_title() == "a file"
     assert shown[0, 0].min() >= 0.8  # transparency drawn as the light checkerboard, not black
@@ -259,14 +261,19 @@ def test_monster_figures(tmp_path):
     with pytest.raises(ValueError, match="images"):
         plotting.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(2, 8, 8))
     s = monsters.load_split(root, "test")
-    fig = plotting.explain_one(MonsterCNN(), s.X[0], s.masks[0], int(s.y[0]), name="untrained")
+    from xai_helpers.evaluation import explain_prediction
+
+    pred = explain_prediction(MonsterCNN(), s.X[0], s.masks[0])
+    fig = plotting.show_prediction(s.X[0], pred, s.masks[0], int(s.y[0]), name="untrained")
     text = fig.texts[0].get_text()
     assert text.startswith("untrained: ") and "density on the background" in text
     from xai_helpers.attribution import saliency
     from xai_helpers.evaluation import region_density
 
     net = MonsterCNN()
-    fig = plotting.explain_one(net, s.X[0], s.masks[0], name="untrained")
+    fig = plotting.show_prediction(
+        s.X[0], explain_prediction(net, s.X[0], s.masks[0]), s.masks[0], name="untrained"
+    )
     k = int(net(s.X[:1]).argmax())
     expected = float(region_density(saliency(net, s.X[:1], target=k), ~s.masks[:1])[0])
     assert (
@@ -281,7 +288,8 @@ def test_lime_and_tree_figures_return_their_axes():
     seg = np.array([[0, 1], [0, 1]])
     _, ax = plt.subplots()
     assert (
-        plotting.show_segment_weights(np.zeros((2, 2, 3)), seg, np.array([2.0, -1.0]), ax=ax) is ax
+        plotting.show_segment_weights(np.zeros((2, 2, 3)), seg, np.array([2.0, -1.0]), ax=ax)
+        is ax.figure
     )
     assert ax.images[-1].get_clim() == (
         -2.0,
@@ -289,11 +297,11 @@ def test_lime_and_tree_figures_return_their_axes():
     )  # centred on 0: the colour of a weight is its sign
     f = lambda X: np.sin(X[:, 0])
     fit = lime_tabular_from_scratch(f, np.array([1.0]), kernel_width=0.5, n_samples=200)
-    ax = plotting.show_local_line(f, 1.0, fit)
+    ax = plotting.show_local_line(f, 1.0, fit).axes[0]
     slope = np.diff(ax.lines[1].get_ydata()[:2]) / np.diff(ax.lines[1].get_xdata()[:2])
     assert slope[0] == pytest.approx(fit.coef[0])
     X, y = make_parabola(60, seed=0)
-    ax = plotting.show_decision_regions(lambda A: (A[:, 1] > 0).astype(int), X, y)
+    ax = plotting.show_decision_regions(lambda A: (A[:, 1] > 0).astype(int), X, y).axes[0]
     assert len(ax.collections) >= 3  # the regions and one scatter per class
 
 
@@ -325,7 +333,7 @@ def test_filters_patches_and_elephant():
         plotting.show_filters_and_patches(
             torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], dead=[5]
         )
-    ax = plotting.plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002)
+    ax = plotting.plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002).axes[0]
     assert ax.lines[0].get_xdata().max() == pytest.approx(3.0) and len(ax.lines) == 3
 
 
@@ -336,7 +344,7 @@ def test_grouped_bars_draws_every_value_and_checks_its_input():
         {"linear": {"digit": 0.96, "control": 0.36}, "MLP": {"digit": 0.95, "control": 0.53}},
         reference=0.12,
         reference_label="majority",
-    )
+    ).axes[0]
     heights = sorted(round(p.get_height(), 2) for p in ax.patches)
     assert heights == [0.36, 0.53, 0.95, 0.96]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["digit", "control"]
@@ -371,7 +379,9 @@ def test_plot_embedding_uses_the_colour_blind_palette_for_digits():
     import matplotlib.pyplot as plt
     from matplotlib.colors import to_hex
 
-    ax = plotting.plot_embedding(np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 10)
+    ax = plotting.plot_embedding(
+        np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 10
+    ).axes[0]
     palette = {
         c.lower()
         for c in plt.style.library["tableau-colorblind10"]["axes.prop_cycle"].by_key()["color"]
@@ -399,4 +409,42 @@ def test_image_grid_titles_of_a_lower_row_stay_clear_of_the_row_above():
     renderer = fig.canvas.get_renderer()
     upper, lower = fig.axes[0], fig.axes[10]
     assert lower.title.get_window_extent(renderer).y1 <= upper.get_window_extent(renderer).y0 + 0.5
+    plt.close(fig)
+
+
+def test_every_figure_helper_takes_ax_or_axes_is_typed_and_returns_its_figure():
+    """The one convention (CONTRIBUTING): ``ax=None`` (one panel) or ``axes=None`` (several) in,
+    the ``Figure`` drawn on out, every parameter typed."""
+    import inspect
+
+    not_figures = {"ImageLike", "to_numpy_image", "checkerboard"}
+    helpers = [n for n in plotting.__all__ if n not in not_figures]
+    assert len(helpers) >= 20
+    for name in helpers:
+        sig = inspect.signature(getattr(plotting, name))
+        params = sig.parameters
+        assert ("ax" in params) != ("axes" in params), f"{name} takes neither or both of ax/axes"
+        assert (params.get("ax") or params["axes"]).default is None, name
+        assert sig.return_annotation == "Figure", f"{name} returns {sig.return_annotation}"
+        untyped = [
+            p.name
+            for p in params.values()
+            if p.annotation is inspect.Parameter.empty and p.kind is not p.VAR_KEYWORD
+        ]
+        assert not untyped, f"{name}: untyped {untyped}"
+
+
+@pytest.mark.parametrize(
+    ("helper", "args"),
+    [
+        ("show_image", (torch.rand(1, 8, 8),)),
+        ("show_heatmap", (torch.rand(8, 8),)),
+        ("bar_chart", (["a"], [1.0])),
+        ("plot_against_depth", ({"d": {"input": 0.1, "fc2": 0.3}},)),
+    ],
+)
+def test_a_one_panel_helper_returns_the_figure_of_the_axes_it_was_given(helper, args):
+    fig, (left, right) = plt.subplots(1, 2)
+    assert getattr(plotting, helper)(*args, ax=right) is fig
+    assert right.has_data() and not left.has_data()
     plt.close(fig)

@@ -149,10 +149,10 @@ def test_plots_return_their_axes():
 
     ax = plotting.plot_embedding(
         np.zeros((4, 2)), np.array([0, 1, 0, 1]), title="t", names=["a", "b"]
-    )
+    ).axes[0]
     assert ax.get_title() == "t" and len(ax.collections) == 2  # one scatter per group
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
-    ax = plotting.plot_against_depth({"d": {"input": 0.1, "fc2": 0.3}}, chance=0.1)
+    ax = plotting.plot_against_depth({"d": {"input": 0.1, "fc2": 0.3}}, chance=0.1).axes[0]
     assert [list(line.get_ydata()) for line in ax.lines] == [
         [0.1, 0.3],
         [0.1, 0.1],
@@ -269,3 +269,37 @@ def test_label_floor_uses_the_digit_only():
     )
     with pytest.raises(ValueError, match="train_nuisance"):
         R.label_floor(y, g[:3], y, g)
+
+
+def test_neighbour_label_agreement_separates_grouped_from_mixed_labels():
+    rng = np.random.default_rng(0)
+    centres = np.repeat(np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]), 100, axis=0)
+    emb = centres + rng.normal(size=(300, 2))
+    grouped = np.repeat(np.arange(3), 100)
+    mixed = rng.integers(0, 3, 300)
+    assert R.neighbour_label_agreement(emb, grouped) > 0.99
+    assert abs(R.neighbour_label_agreement(emb, mixed) - 1 / 3) < 0.1  # about 1/L when mixed
+
+
+def test_neighbour_label_agreement_within_groups_counts_only_neighbours_of_the_same_group():
+    # two groups far apart; inside each, labels sit on two sides: within-group agreement is high,
+    # and it ignores the neighbours of the other group
+    emb = np.array([[0.0], [0.1], [1.0], [1.1], [100.0], [100.1], [101.0], [101.1]])
+    labels = np.array([0, 0, 1, 1, 1, 1, 0, 0])
+    groups = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    assert R.neighbour_label_agreement(emb, labels, k=1, groups=groups) == 1.0
+    assert R.neighbour_label_agreement(emb, labels, k=3, groups=groups) == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(
+    "emb, labels, k, err",
+    [
+        (np.zeros(5), np.zeros(5, int), 2, ValueError),  # not 2-D
+        (np.zeros((5, 2)), np.zeros(4, int), 2, ValueError),  # one label per point
+        (np.zeros((5, 2)), np.zeros(5), 2, TypeError),  # labels must be integers
+        (np.zeros((5, 2)), np.zeros(5, int), 5, ValueError),  # k below the number of points
+    ],
+)
+def test_neighbour_label_agreement_refuses_bad_input(emb, labels, k, err):
+    with pytest.raises(err):
+        R.neighbour_label_agreement(emb, labels, k=k)

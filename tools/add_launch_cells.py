@@ -45,12 +45,14 @@ BADGE_MARK = "colab-badge.svg"  # a title line containing this is the badge line
 CELL_MARK = "# Colab only:"  # the launch cell's first line starts with this
 CELL_ID = "colab-launch"
 
-LAUNCH_CELL = '''\
-# Colab only: install the course's package (xai_helpers, with its checkpoints). Elsewhere this does
-nothing. import sys
-
-if "google.colab" in sys.modules:
-    %pip install --quiet "{requirement}"'''
+LAUNCH_CELL = (
+    "# Colab only: install the course's package (xai_helpers, with its checkpoints).\n"
+    "# Elsewhere this does nothing.\n"
+    "import sys\n"
+    "\n"
+    'if "google.colab" in sys.modules:\n'
+    '    %pip install --quiet "{requirement}"'
+)
 
 
 def _toml_value(pyproject: Path, table: str, key: str) -> str:

@@ -1,31 +1,32 @@
-"""The course site (``make html``): Jupyter Book 2 builds ``build/html/`` from the executed
-notebooks.
+"""The course site (``make html``): Jupyter Book 2 builds ``build/html/`` from executed notebooks.
 
     .venv/bin/python tools/build_site.py [notebooks/00_why_explain.ipynb ...] [--out build/html]
-    [--timeout 600]
 
-1. **Execute** every notebook top to bottom (nbclient, kernel ``python3``, in its own folder; the
-notebook
-   files are never written to) into ``build/book/notebooks/``. This step is ours because Jupyter
-   Book's own execution (``--execute``) does not save the widgets' state, and without it no page
-   could show a widget in its last state; nbclient saves it in the notebook as JupyterLab does.
-2. **Build** with Jupyter Book: ``jupyter-book build --html`` in ``build/book/``, with ``myst.yml``
-(its
-   table of contents restricted to the notebooks given) and the site template
+1. **Execute** every notebook top to bottom (papermill, the course's one way of running a notebook
+   outside the browser; kernel ``python3``, in its own folder; the notebook files are never written
+   to) into ``build/book/notebooks/``. This step is ours because Jupyter Book's own execution
+   (``--execute``) does not save the widgets' state, and without it no page could show a widget in
+   its last state; papermill's nbclient saves it (``store_widget_state``) as JupyterLab does.
+2. **Leave the answers out**: the site is public, the notebooks are the instructor's. Every
+   exercise's solution, model answer and hidden test is replaced as in the student release
+   (nbgrader's preprocessors, ``tools/homework.py``), and those cells' outputs dropped; every other
+   cell keeps its outputs.
+3. **Build** with Jupyter Book: ``jupyter-book build --html`` in ``build/book/``, with ``myst.yml``
+   (its table of contents restricted to the notebooks given) and the site template
    ``tools/site_template``, which lays Jupyter Book's content out as static pages and draws each
    widget in its last state.
-3. **Check** the site in ``--out``: every notebook has its page, and every page shows as many
-figures as
-   its notebook drew (image outputs, those in widget output areas included), each image file
-   present.
+4. **Check** the site in ``--out``: every notebook has its page, every lesson drew a figure, and
+   every page shows as many figures as its notebook drew (image outputs, those in widget output
+   areas included), each image file present. ``make html`` fails otherwise: this is the full
+   site's test, run where the site is built (``.ci/run`` and the GitHub workflow run it).
 
-Runs offline. The build takes as long as running every notebook, plus some 15 s for Jupyter Book
-itself.
+Runs offline. The build takes as long as running every notebook, plus some 15 s for Jupyter Book.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import shutil
@@ -46,21 +47,46 @@ LOCAL_IMG = re.compile(r'<img src="(?!https?://)([^"]+)"')
 
 
 def execute(path: Path, out_dir: Path, timeout: float) -> Path:
-    """Run ``path`` in its folder and write the executed copy, widget state included, to
+    """Run ``path`` in its folder (papermill) and write the executed copy, widget state included, to
     ``out_dir``."""
-    from nbclient import NotebookClient
+    import papermill
 
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        store_widget_state=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute()
     out = out_dir / path.name
-    nbformat.write(nb, out)
+    papermill.execute_notebook(
+        str(path),
+        str(out),
+        kernel_name="python3",
+        cwd=str(path.parent),
+        execution_timeout=timeout,
+        progress_bar=False,
+        store_widget_state=True,
+    )
     return out
+
+
+def without_answers(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The executed ``nb`` with every solution, model answer and hidden test replaced as in the
+    student release.
+
+    A cell whose source the student release changes loses its outputs; every other cell keeps them.
+    """
+    homework = _homework()
+    student = homework.student_notebook(nbformat.from_dict(nb))
+    if len(student.cells) != len(nb.cells):
+        raise RuntimeError("the student copy of a notebook has a different number of cells")
+    for cell, shown in zip(nb.cells, student.cells):
+        if cell.source != shown.source:
+            cell.source = shown.source
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def _homework():
+    spec = importlib.util.spec_from_file_location("homework", ROOT / "tools" / "homework.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def figures_drawn(nb: nbformat.NotebookNode) -> int:
@@ -142,6 +168,8 @@ def check_site(out_dir: Path, book: Path) -> list[str]:
         if missing:
             problems.append(f"{page.name}: image files missing: {', '.join(missing[:3])}")
         wanted = figures_drawn(nbformat.read(nb_path, as_version=4))
+        if wanted == 0 and nb_path.name[:2].isdigit():
+            problems.append(f"{nb_path.name} drew no figure")
         if len(images) < wanted:
             problems.append(f"{page.name} shows {len(images)} figures, its notebook drew {wanted}")
     return problems
@@ -156,7 +184,8 @@ def build(
     (work / "notebooks").mkdir(parents=True)
     for path in notebooks:
         t0 = time.perf_counter()
-        execute(path, work / "notebooks", timeout)
+        out = execute(path, work / "notebooks", timeout)
+        nbformat.write(without_answers(nbformat.read(out, as_version=4)), out)
         log(f"{path.name:40s} executed in {time.perf_counter() - t0:5.1f} s")
     write_config(notebooks, work)
     t0 = time.perf_counter()

@@ -92,9 +92,9 @@ STUDENT_FILES = (
 NBGRADER_CONFIG = """\
 c = get_config()
 c.CourseDirectory.root = {root!r}
-c.Execute.timeout = 300          # seconds per cell (nbgrader's default, 30 s, is too short on a
-loaded grader) c.Execute.allow_errors = True    # a failing cell costs its points, not the whole
-notebook c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+c.Execute.timeout = 300          # seconds per cell (nbgrader's default, 30 s, is too short on a loaded grader)
+c.Execute.allow_errors = True    # a failing cell costs its points, not the whole notebook
+c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 """
 
@@ -117,11 +117,10 @@ def regions(source: str, begin: str, end: str, where: str = "cell") -> list[tupl
     --------
     >>> regions("a\\n## BEGIN SOLUTION\\nb\\n## END SOLUTION", BEGIN_SOLUTION, END_SOLUTION)
     [(2, 4)]
-    >>> where = "00.ipynb, cell 3"
-    >>> regions("### END SOLUTION", BEGIN_SOLUTION, END_SOLUTION, where)  # doctest: +ELLIPSIS
+    >>> regions("### END SOLUTION", BEGIN_SOLUTION, END_SOLUTION, "00.ipynb, cell 3")
     Traceback (most recent call last):
     ...
-    homework.MarkerError: 00.ipynb, cell 3, line 1: 'END SOLUTION' without a 'BEGIN SOLUTION' ...
+    homework.MarkerError: 00.ipynb, cell 3, line 1: 'END SOLUTION' without a 'BEGIN SOLUTION' before it
     """
     found, start = [], None
     for i, line in enumerate(source.split("\n"), start=1):
@@ -353,10 +352,10 @@ def build_release(dest: str | Path = "build/student", src: str | Path = ROOT / "
 STUDENT_README = """\
 # Explainable ML, the course: student release
 
-The notebooks in `notebooks/` are your homework: each exercise has a cell with `# YOUR CODE HERE`
-(or `YOUR ANSWER HERE` for a written answer) and a check cell after it. The checks you see test the
-shape and the obvious; your instructor grades with further tests. Install with `pip install -r
-requirements.txt && pip install -e .`, then open `notebooks/index.ipynb` in JupyterLab.
+The notebooks in `notebooks/` are your homework: each exercise has a cell with `# YOUR CODE HERE` (or
+`YOUR ANSWER HERE` for a written answer) and a check cell after it. The checks you see test the shape and the
+obvious; your instructor grades with further tests. Install with `pip install -r requirements.txt && pip
+install -e .`, then open `notebooks/index.ipynb` in JupyterLab.
 """
 
 

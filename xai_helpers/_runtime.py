@@ -75,11 +75,11 @@ def seed_everything(seed: int = 0) -> None:
 #: Environment variable that overrides the thread count :func:`setup` chooses.
 THREADS_ENV = "XAI_NUM_THREADS"
 #: The thread count :func:`setup` uses unless ``XAI_NUM_THREADS`` says otherwise. Measured with
-#: ``benchmarks/bench_threads.py`` on a 2-core CPU (README, *Threads*): alone, one thread ran the
-#: nine notebooks as fast as two (122 s against 151 s in all; one thread faster on 5 of 9), and
-#: beside a CPU-heavy process one thread was 1.07-1.57x slower than alone, two threads 1.33-8.3x
-#: (threads that wait for each other at every parallel region lose a lot when another process holds
-#: a core).
+#: ``benchmarks/bench_threads.py`` (now in the history) on a 2-core CPU (README, *Threads*): alone,
+#: one thread ran the nine notebooks as fast as two (122 s against 151 s in all; one thread faster
+#: on 5 of 9), and beside a CPU-heavy process one thread was 1.07-1.57x slower than alone, two
+#: threads 1.33-8.3x (threads that wait for each other at every parallel region lose a lot when
+#: another process holds a core).
 DEFAULT_THREADS = 1
 
 

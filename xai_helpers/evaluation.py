@@ -16,11 +16,12 @@ import copy
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
 from ._torch import predict_proba, prepare_batch, randomizable_layers, untrained_copy
-from .attribution import reduce_channels, resolve_fill, smoothgrad_samples
+from .attribution import reduce_channels, resolve_fill, saliency, smoothgrad_samples
 from .validation import (
     check_classes,
     check_image_batch,
@@ -44,6 +45,8 @@ __all__ = [
     "neighbour_correlation",
     "region_share",
     "region_density",
+    "Prediction",
+    "explain_prediction",
     "smoothgrad_stability",
     "randomizable_layers",
     "cascading_randomization",
@@ -54,6 +57,7 @@ __all__ = [
     "judge_agreement",
     "pixel_knn_judge",
     "agreement_table",
+    "mean_rank_agreement",
 ]
 
 
@@ -522,6 +526,66 @@ def region_density(maps: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (inside / outside).float()
 
 
+@dataclass(frozen=True)
+class Prediction:
+    """One image's prediction and the saliency map of the predicted class
+    (:func:`explain_prediction`; drawn by :func:`xai_helpers.plotting.show_prediction`).
+
+    Attributes
+    ----------
+    probs : torch.Tensor
+        (K,) class probabilities.
+    predicted : int
+        The most probable class.
+    saliency : torch.Tensor
+        (H, W) saliency map of ``predicted`` (max over channels).
+    background_density : float or None
+        :func:`region_density` of the saliency on the background (outside the mask) relative to the
+        foreground; 1 for a uniform map. ``None`` without a mask.
+    """
+
+    probs: torch.Tensor
+    predicted: int
+    saliency: torch.Tensor
+    background_density: float | None
+
+
+def explain_prediction(
+    model: nn.Module, x: torch.Tensor, mask: torch.Tensor | None = None
+) -> Prediction:
+    """Predict one image ``x`` (C, H, W), take the saliency of the predicted class and, given the
+    foreground ``mask`` (H, W), its density on the background relative to the foreground.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MonsterCNN
+    >>> x, mask = torch.rand(3, 48, 48), torch.zeros(48, 48, dtype=torch.bool)
+    >>> mask[12:36, 12:36] = True
+    >>> pred = explain_prediction(MonsterCNN(), x, mask)
+    >>> pred.saliency.shape, pred.predicted == int(pred.probs.argmax())
+    (torch.Size([48, 48]), True)
+    >>> sal = pred.saliency
+    >>> inside, outside = float(sal[mask].mean()), float(sal[~mask].mean())
+    >>> abs(pred.background_density - outside / inside) < 1e-5
+    True
+    """
+    if not isinstance(x, torch.Tensor) or x.ndim != 3:
+        raise ValueError(f"x must be one image (C, H, W), got {getattr(x, 'shape', type(x))}")
+    probs = predict_proba(model, x[None])[0]
+    k = int(probs.argmax())
+    sal = saliency(model, x[None], target=k)[0]
+    density = None
+    if mask is not None:
+        if (
+            not isinstance(mask, torch.Tensor)
+            or mask.dtype != torch.bool
+            or mask.shape != sal.shape
+        ):
+            raise ValueError(f"mask must be a boolean tensor of shape {tuple(sal.shape)}")
+        density = float(region_density(sal[None], ~mask[None].to(sal.device))[0])
+    return Prediction(probs, k, sal, density)
+
+
 def smoothgrad_stability(
     model: nn.Module,
     x: torch.Tensor,
@@ -712,10 +776,14 @@ def judge_agreement(
 
     Examples
     --------
-    >>> from xai_helpers.models import MnistJudge
-    >>> frac, p = judge_agreement(MnistJudge(), torch.zeros(3, 1, 28, 28), [0, 1, 2])
-    >>> 0.0 <= frac <= 1.0, p.shape
-    (True, torch.Size([3]))
+    The shipped judge on 200 real test digits, asked "is this the digit it is labelled?":
+
+    >>> from xai_helpers.data import load_mnist
+    >>> from xai_helpers.models import load_pretrained
+    >>> m = load_mnist()
+    >>> frac, p = judge_agreement(load_pretrained("mnist_judge"), m.X_test[:200], m.y_test[:200])
+    >>> round(frac, 3), p.shape
+    (0.985, torch.Size([200]))
     """
     probs = judge_probabilities(judge, x)
     t = check_target(list(target) if isinstance(target, range) else target, len(x), probs.shape[1])
@@ -780,3 +848,44 @@ def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple
         for row, cols in table.items()
     ]
     return table, "\n".join(lines)
+
+
+def mean_rank_agreement(
+    runs: Sequence[np.ndarray], others: Sequence[np.ndarray] | None = None
+) -> float:
+    """Mean Spearman rank correlation between explanations: every pair within ``runs``, or every
+    run against every one of ``others``.
+
+    How stable is a random explanation (LIME, SmoothGrad) across seeds, and do two variants agree
+    as well as two seeds of one do? 1 = the same ranking every time.
+
+    Parameters
+    ----------
+    runs : sequence of np.ndarray
+        Explanations of one input (each a 1-D array of weights, the same length), e.g. one per seed.
+    others : sequence of np.ndarray, optional
+        A second set; if given, the pairs are (run, other) across the two sets.
+
+    Returns
+    -------
+    float
+        The mean correlation over the pairs.
+
+    Examples
+    --------
+    >>> a, b = np.array([1.0, 2.0, 3.0]), np.array([3.0, 2.0, 1.0])
+    >>> mean_rank_agreement([a, a, a])
+    1.0
+    >>> mean_rank_agreement([a], [b])
+    -1.0
+    """
+    from scipy.stats import spearmanr  # SciPy: imported only when needed
+
+    runs = list(runs)
+    if others is not None:
+        pairs = [(a, b) for a in runs for b in others]
+    else:
+        pairs = [(runs[i], b) for i in range(len(runs)) for b in runs[i + 1 :]]
+    if not pairs:
+        raise ValueError("need at least two runs (or one run and one other) to compare")
+    return float(np.mean([spearmanr(a, b)[0] for a, b in pairs]))

@@ -17,7 +17,7 @@ LIME works on NumPy arrays and returns arrays or small dataclasses. Everything r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ._torch import model_device, predict_proba
-from .evaluation import region_share
+from .evaluation import region_density, region_share
 from .validation import (
     check_array,
     check_black_box,
@@ -35,6 +35,7 @@ from .validation import (
     check_nonnegative,
     check_number,
     check_positive,
+    check_positive_int,
     check_seed,
 )
 
@@ -56,6 +57,8 @@ __all__ = [
     "segment_share",
     "weight_share",
     "segment_density",
+    "background_density_ratio",
+    "background_density_scores",
 ]
 
 
@@ -748,3 +751,104 @@ def segment_share(
     chosen = np.argsort(-(np.abs(w) if by == "abs" else w), kind="stable")[:top]
     area = np.isin(seg, chosen)
     return float((area & region).sum() / max(area.sum(), 1))
+
+
+def background_density_ratio(
+    segments: np.ndarray, weights: np.ndarray, background: np.ndarray
+) -> float:
+    """Where does a LIME explanation's supporting weight sit? Background density ÷ uniform.
+
+    Each segment's positive weight is spread over its pixels (:func:`segment_density`), and
+    :func:`~xai_helpers.evaluation.region_density` gives the weight per background pixel relative
+    to the weight per other pixel. The same ratio for an explanation that gives every segment the
+    same weight divides it, so 1 means no preference for the background, above 1 a preference.
+
+    Parameters
+    ----------
+    segments : np.ndarray
+        Segment index of each pixel, (H, W) integers.
+    weights : np.ndarray
+        One LIME weight per segment, (S,).
+    background : np.ndarray
+        Boolean mask of the background pixels, (H, W).
+
+    Returns
+    -------
+    float
+        The explanation's background density divided by the uniform explanation's; NaN when the
+        explanation puts no positive weight anywhere.
+
+    Examples
+    --------
+    >>> seg = np.array([[0, 0, 1, 1]])
+    >>> back = np.array([[True, True, False, False]])
+    >>> background_density_ratio(seg, np.array([1.0, 0.0]), back) > 1
+    True
+    >>> round(background_density_ratio(seg, np.array([1.0, 1.0]), back), 6)
+    1.0
+    """
+    segments = check_array(segments, "segments", ndim=2)
+    background = check_array(background, "background", ndim=2)
+    if background.shape != segments.shape:
+        raise ValueError(
+            f"background must have the shape of segments {segments.shape}, got {background.shape}"
+        )
+    uniform = np.ones_like(weights)
+    maps = torch.as_tensor(np.stack([segment_density(segments, w) for w in (weights, uniform)]))
+    density, density_uniform = region_density(maps, torch.as_tensor(background)).tolist()
+    return density / density_uniform
+
+
+def background_density_scores(
+    explanations: Mapping[int, tuple[np.ndarray, np.ndarray]],
+    masks: Sequence[np.ndarray] | torch.Tensor,
+    n_perm: int = 200,
+    rng: np.random.Generator | None = None,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """:func:`background_density_ratio` of many explanations, with its shuffled-weights null.
+
+    The null keeps each image's own weights but shuffles them across its segments ``n_perm``
+    times: the same numbers, no relation to where they sit. Compare the median over the images
+    with, e.g., the 95th percentile of the null medians.
+
+    Parameters
+    ----------
+    explanations : Mapping[int, tuple[np.ndarray, np.ndarray]]
+        Image index → ``(segments, weights)``, as ``lime_image`` + :func:`explanation_weights` give.
+    masks : sequence of np.ndarray or torch.Tensor
+        The object (foreground) mask of every image, indexed like ``explanations``; the background
+        is its complement.
+    n_perm : int
+        Shuffles per image.
+    rng : np.random.Generator, optional
+        Where the shuffles come from (default: ``np.random.default_rng(0)``); pass one generator to
+        several calls to continue its stream.
+
+    Returns
+    -------
+    tuple[float, np.ndarray, np.ndarray]
+        The median ratio over the images (NaNs ignored), the ratio of each image (in the order of
+        ``explanations``), and the ``n_perm`` medians over the images of the shuffled ratios.
+
+    Examples
+    --------
+    >>> seg = np.array([[0, 0, 1, 1]])
+    >>> masks = [np.array([[False, False, True, True]])] * 2
+    >>> med, own, null = background_density_scores(
+    ...     {0: (seg, np.array([1.0, 0.0])), 1: (seg, np.array([2.0, 0.5]))}, masks, n_perm=5
+    ... )
+    >>> own.shape, null.shape, med > 1
+    ((2,), (5,), True)
+    """
+    n_perm = check_positive_int(n_perm, "n_perm")
+    rng = np.random.default_rng(0) if rng is None else rng
+    own, perm = [], []
+    for i, (seg, w) in explanations.items():
+        m = masks[i]
+        background = ~(m.numpy() if isinstance(m, torch.Tensor) else np.asarray(m, dtype=bool))
+        own.append(background_density_ratio(seg, w, background))
+        perm.append(
+            [background_density_ratio(seg, rng.permutation(w), background) for _ in range(n_perm)]
+        )
+    own = np.array(own)
+    return float(np.nanmedian(own)), own, np.nanmedian(np.array(perm), axis=0)

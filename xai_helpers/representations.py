@@ -49,6 +49,7 @@ __all__ = [
     "kmeans_types",
     "control_task",
     "label_floor",
+    "neighbour_label_agreement",
 ]
 
 #: The MNIST CNN's representations the course looks at, from the input to the logits.
@@ -490,3 +491,53 @@ def label_floor(train_y, train_nuisance, test_y, test_nuisance) -> float:
     best = {c: np.bincount(g[y == c]).argmax() for c in np.unique(y)}
     pred = np.array([best.get(c, overall) for c in yt])
     return float((pred == gt).mean())
+
+
+def neighbour_label_agreement(
+    embedding: np.ndarray, labels: np.ndarray, k: int = 10, groups: np.ndarray | None = None
+) -> float:
+    """Share of each point's ``k`` nearest neighbours in an embedding that carry its label.
+
+    Turns "the colours still sit apart in the picture" into a number: with ``L`` labels mixed at
+    random the share is about 1/L; with the labels forming their own groups it is 1. With ``groups``
+    (e.g. the digit), only neighbours of the point's own group count: do the labels sit apart
+    *inside* a group's cluster?
+
+    Parameters
+    ----------
+    embedding : np.ndarray
+        The points, (N, D) (a 2-D picture or a whole representation).
+    labels : np.ndarray
+        One label per point, (N,) (e.g. each digit's lamp).
+    k : int
+        Neighbours per point (the point itself is not counted).
+    groups : np.ndarray, optional
+        One group per point, (N,); if given, only neighbours in the point's group are counted.
+
+    Returns
+    -------
+    float
+        The share, over all counted (point, neighbour) pairs, of neighbours with the point's label.
+
+    Examples
+    --------
+    >>> emb = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]])
+    >>> neighbour_label_agreement(emb, np.array([0, 0, 0, 1, 1, 1]), k=2)
+    1.0
+    >>> round(neighbour_label_agreement(emb, np.array([0, 1, 0, 1, 0, 1]), k=2), 3)
+    0.333
+    """
+    from sklearn.neighbors import NearestNeighbors  # scikit-learn: imported only when needed
+
+    embedding = check_array(embedding, "embedding", ndim=2)
+    labels = check_labels(labels, len(embedding), "labels")
+    k = check_positive_int(k, "k")
+    if k >= len(embedding):
+        raise ValueError(f"k must be below the number of points ({len(embedding)}), got {k}")
+    nn_idx = NearestNeighbors(n_neighbors=k + 1).fit(embedding)
+    idx = nn_idx.kneighbors(embedding, return_distance=False)[:, 1:]
+    same = labels[idx] == labels[:, None]
+    if groups is None:
+        return float(same.mean())
+    groups = check_labels(groups, len(embedding), "groups")
+    return float(same[groups[idx] == groups[:, None]].mean())

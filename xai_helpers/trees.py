@@ -10,6 +10,14 @@ tree regularization.
   (:func:`param_vector`). The network it regularizes is :class:`xai_helpers.models.TreeRegNet`;
   the training loop is :func:`xai_helpers.train.train_tree_regularized`.
 
+* Choosing a tree's depth by cross-validation, cheaply (lecture §2, "a tree can still be terrible"):
+  a depth-first tree limited to ``max_depth = d`` makes the same splits as the unrestricted tree
+  down to depth d (up to ties between equally good splits), so one unrestricted tree per fold
+  answers for every depth. :func:`predict_at_depth` stops each case at depth d and predicts the
+  majority class of the training cases in that node; :func:`leaves_at_depth` counts the leaves of
+  the cut tree; :func:`cv_depth_accuracy` runs k-fold cross-validation on the training set only,
+  so the test set stays untouched until the depth is chosen (notebook 00).
+
 Black boxes are plain callables: ``f(X) -> labels or class scores`` on NumPy arrays. Everything
 random takes a ``seed``.
 """
@@ -46,6 +54,9 @@ __all__ = [
     "fit_apl_surrogate",
     "tree_frontier",
     "best_tree_below",
+    "predict_at_depth",
+    "leaves_at_depth",
+    "cv_depth_accuracy",
 ]
 
 
@@ -284,11 +295,19 @@ def tree_complexity(model: nn.Module, X: np.ndarray, min_samples_leaf: int = 5) 
 
     Examples
     --------
+    A network whose answer is the sign of the first feature needs one question (path length 1);
+    one that always answers class 0 needs none:
+
     >>> from xai_helpers.data import make_parabola
-    >>> from xai_helpers.models import TreeRegNet
     >>> X, _ = make_parabola(200, seed=0)
-    >>> tree_complexity(TreeRegNet(2), X) >= 0.0
-    True
+    >>> by_sign = nn.Linear(2, 2)
+    >>> _ = by_sign.weight.data.copy_(torch.tensor([[1.0, 0.0], [-1.0, 0.0]]))
+    >>> _ = by_sign.bias.data.zero_()
+    >>> tree_complexity(by_sign, X)
+    1.0
+    >>> _ = by_sign.weight.data.zero_(), by_sign.bias.data.copy_(torch.tensor([1.0, 0.0]))
+    >>> tree_complexity(by_sign, X)
+    0.0
     """
     from sklearn.tree import DecisionTreeClassifier
 
@@ -444,3 +463,113 @@ def best_tree_below(frontier: dict[str, np.ndarray], apl: float) -> float:
     if not ok.any():
         raise ValueError(f"no tree in the frontier has O(T) <= {apl}; the smallest is {a.min()}")
     return float(acc[ok].max())
+
+
+def _node_depth(tree) -> np.ndarray:
+    inner = tree.tree_
+    node_depth = np.zeros(inner.node_count, int)
+    for node in range(inner.node_count):  # children have larger ids than their parent
+        for child in (inner.children_left[node], inner.children_right[node]):
+            if child >= 0:
+                node_depth[child] = node_depth[node] + 1
+    return node_depth
+
+
+def leaves_at_depth(tree, depth: int) -> int:
+    """Number of leaves of a fitted tree cut at ``depth``: the nodes at that depth and the
+    shallower leaves.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> t = DecisionTreeClassifier(random_state=0).fit(X, [0, 1, 0, 0])
+    >>> [leaves_at_depth(t, d) for d in (0, 1, 2, 9)]
+    [1, 2, 3, 3]
+    """
+    depth = check_int(depth, "depth", minimum=0)
+    node_depth, leaf = _node_depth(tree), tree.tree_.children_left < 0
+    return int(np.sum(node_depth == depth) + np.sum(leaf & (node_depth < depth)))
+
+
+def predict_at_depth(tree, X: np.ndarray, depth: int) -> np.ndarray:
+    """Predict with a fitted tree cut at ``depth``: each case stops at the node of that depth on
+    its path.
+
+    Parameters
+    ----------
+    tree : DecisionTreeClassifier
+        A fitted tree.
+    X : np.ndarray
+        Cases, shape (n, n_features).
+    depth : int
+        The depth to cut at (0 = the root: the majority class); beyond the tree's depth, its leaves.
+
+    Returns
+    -------
+    np.ndarray
+        Predicted class labels, shape (n,).
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> t = DecisionTreeClassifier(random_state=0).fit(X, [0, 1, 0, 0])
+    >>> predict_at_depth(t, X, 0).tolist(), predict_at_depth(t, X, 2).tolist()
+    ([0, 0, 0, 0], [0, 1, 0, 0])
+    """
+    X = check_array(X, "X", ndim=2)
+    depth = check_int(depth, "depth", minimum=0)
+    inner, node_depth = tree.tree_, _node_depth(tree)
+    paths = tree.decision_path(X.astype(np.float32)).tocsr()
+    stop = np.empty(len(X), int)
+    for i in range(len(X)):
+        nodes = paths.indices[paths.indptr[i] : paths.indptr[i + 1]]
+        shallow = nodes[node_depth[nodes] <= depth]
+        stop[i] = shallow[np.argmax(node_depth[shallow])]
+    return tree.classes_[inner.value[stop, 0].argmax(1)]
+
+
+def cv_depth_accuracy(
+    X: np.ndarray, y: np.ndarray, depths: Sequence[int], folds: int = 5, seed: int = 0
+) -> np.ndarray:
+    """Cross-validated accuracy of a tree cut at each depth: one unrestricted tree per fold.
+
+    Parameters
+    ----------
+    X, y : np.ndarray
+        Training cases (n, n_features) and labels (n,); the test set is not passed.
+    depths : sequence of int
+        Depths to score.
+    folds : int
+        Number of stratified folds (default 5).
+    seed : int
+        Seed of the fold split and of the trees.
+
+    Returns
+    -------
+    np.ndarray
+        Accuracy on each held-out fold, shape (folds, len(depths)).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> cv_depth_accuracy(X, y, [0, 1], folds=4).mean(0).round(1).tolist()
+    [0.5, 1.0]
+    """
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.tree import DecisionTreeClassifier
+
+    X = check_array(X, "X", ndim=2)
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} cases but y has {len(y)} labels")
+    folds, seed = check_int(folds, "folds", minimum=2), check_seed(seed)
+    split = StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y)
+    scores = np.zeros((folds, len(depths)))
+    for f, (fit, held) in enumerate(split):
+        tree = DecisionTreeClassifier(random_state=seed).fit(X[fit], y[fit])
+        for k, d in enumerate(depths):
+            scores[f, k] = np.mean(predict_at_depth(tree, X[held], d) == y[held])
+    return scores

@@ -39,14 +39,13 @@ CONTROLS = (
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:0;display:flex;color:#222;line-height:1.5}
-nav.xai-nav{width:16rem;flex:none;padding:1rem;background:#f6f6f6;border-right:1px solid
-#ddd;min-height:100vh;font-size:.9rem} nav.xai-nav li{margin:.3rem 0} nav.xai-nav
-.current{font-weight:bold} main{max-width:60rem;padding:1rem 2rem;overflow-x:auto}
+nav.xai-nav{width:16rem;flex:none;padding:1rem;background:#f6f6f6;border-right:1px solid #ddd;min-height:100vh;font-size:.9rem}
+nav.xai-nav li{margin:.3rem 0} nav.xai-nav .current{font-weight:bold}
+main{max-width:60rem;padding:1rem 2rem;overflow-x:auto}
 pre{background:#f4f4f4;padding:.6rem;overflow-x:auto;font-size:.85rem}
 pre.xai-code{border-left:3px solid #4c72b0} pre.xai-error{background:#fdecec}
-.xai-output img{max-width:100%} table{border-collapse:collapse} td,th{border:1px solid
-#ccc;padding:.2rem .5rem} .katex-html{display:none} .xai-control{font-family:monospace;margin:.2rem
-0}
+.xai-output img{max-width:100%} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.2rem .5rem}
+.katex-html{display:none} .xai-control{font-family:monospace;margin:.2rem 0}
 """
 
 
@@ -145,7 +144,7 @@ class Renderer:
             return f'<img src="{esc(src, quote=True)}" alt="{esc(n.get("alt", "") or "")}">'
         if t == "list":
             tag = "ol" if n.get("ordered") else "ul"
-            return f"<{tag}>{''.join(f'<li>{self.children(c)}</li>' for c in n.get('children', []))}</{tag}>"  # noqa: E501
+            return f"<{tag}>{''.join(f'<li>{self.children(c)}</li>' for c in n.get('children', []))}</{tag}>"
         if t == "table":
             return f"<table>{kids(n)}</table>"
         if t == "tableCell":
@@ -207,7 +206,7 @@ class Renderer:
         if "text/plain" in data:
             return (
                 "<pre "
-                f'class="xai-output">{html.escape(ANSI.sub("", self.text(data["text/plain"])))}</pre>'  # noqa: E501
+                f'class="xai-output">{html.escape(ANSI.sub("", self.text(data["text/plain"])))}</pre>'
             )
         return ""
 
@@ -286,7 +285,7 @@ def render_site(cdn: str, out: Path) -> list[Path]:
             '<meta name="viewport" content="width=device-width, '
             f'initial-scale=1"><style>{STYLE}</style></head>\n'
             "<body><nav "
-            f'class="xai-nav"><strong>{html.escape(project.get("title", ""))}</strong><ul>{nav}</ul></nav>\n'  # noqa: E501
+            f'class="xai-nav"><strong>{html.escape(project.get("title", ""))}</strong><ul>{nav}</ul></nav>\n'
             f"<main><h1>{title}</h1>\n{body}\n</main></body></html>\n"
         )
         path = out / f"{slug}.html"

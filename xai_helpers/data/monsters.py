@@ -2,7 +2,7 @@
 
 This module holds only the data (drawing, files, loaders, splits). The model is
 :class:`xai_helpers.models.MonsterCNN`, its training :func:`xai_helpers.train.train_monster_cnn`,
-and its figures (``show_file``, ``show_saliency_rows``, ``explain_one``) are in
+and its figures (``show_file``, ``show_saliency_rows``, ``show_prediction``) are in
 :mod:`xai_helpers.plotting`.
 
 The lecture's classifier reached 98.4 % test accuracy by looking at the *background*: every

@@ -10,6 +10,7 @@ xai_helpers.plotting import show_image`` works.
 from __future__ import annotations
 
 from ._core import (
+    ImageLike,
     bar_chart,
     checkerboard,
     grouped_bars,
@@ -25,10 +26,10 @@ from ._core import (
 )
 from .activation_maximization import show_filters_and_patches
 from .attribution import (
-    explain_one,
     plot_elephant,
     show_explanation,
     show_occlusion,
+    show_prediction,
     show_saliency_rows,
 )
 from .evaluation import interval_chart, interval_curve, plot_deletion_curves, plot_randomization
@@ -36,6 +37,7 @@ from .representations import plot_against_depth, plot_embedding
 from .surrogates import show_decision_regions, show_local_line, show_segment_weights
 
 __all__ = [
+    "ImageLike",
     "to_numpy_image",
     "show_image",
     "show_heatmap",
@@ -51,7 +53,7 @@ __all__ = [
     "show_explanation",
     "show_occlusion",
     "show_saliency_rows",
-    "explain_one",
+    "show_prediction",
     "plot_elephant",
     "plot_deletion_curves",
     "plot_randomization",

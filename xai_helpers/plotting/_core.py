@@ -7,13 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 import torch
 
 from .._runtime import COURSE_CMAP, COURSE_DIVERGING_CMAP
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: What a figure helper takes as an image or a map: a tensor or an array (any of the shapes
+#: :func:`to_numpy_image` accepts).
+ImageLike: TypeAlias = torch.Tensor | np.ndarray
+
 __all__ = [
+    "ImageLike",
     "to_numpy_image",
     "show_image",
     "show_heatmap",
@@ -29,7 +39,7 @@ __all__ = [
 ]
 
 
-def to_numpy_image(img) -> np.ndarray:
+def to_numpy_image(img: ImageLike) -> np.ndarray:
     """Turn a tensor (C, H, W) / (1, C, H, W) / (H, W) or an array into (H, W) or (H, W, 3) for
     ``imshow``.
 
@@ -54,7 +64,7 @@ def to_numpy_image(img) -> np.ndarray:
     return a
 
 
-def _ax(ax):
+def _ax(ax: Axes | None) -> Axes:
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -62,12 +72,14 @@ def _ax(ax):
     return ax
 
 
-def show_image(img, ax=None, title: str | None = None, cmap: str = "gray", **kwargs):
-    """Show an image (grey or RGB) without axes ticks; returns the ``Axes``.
+def show_image(
+    img: ImageLike, ax: Axes | None = None, title: str | None = None, cmap: str = "gray", **kwargs
+) -> Figure:
+    """Show an image (grey or RGB) without axes ticks; returns the ``Figure``.
 
     Examples
     --------
-    >>> ax = show_image(torch.rand(1, 28, 28), title="a digit")
+    >>> ax = show_image(torch.rand(1, 28, 28), title="a digit").axes[0]
     >>> ax.get_title(), len(ax.images)
     ('a digit', 1)
     """
@@ -78,27 +90,27 @@ def show_image(img, ax=None, title: str | None = None, cmap: str = "gray", **kwa
     ax.set_yticks([])
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def show_heatmap(
-    heat,
-    ax=None,
+    heat: ImageLike,
+    ax: Axes | None = None,
     title: str | None = None,
     cmap: str | None = None,
     signed: bool = False,
     colorbar: bool = True,
     label: str = "importance",
     **kwargs,
-):
-    """Show a 2-D attribution map with a colour bar; returns the ``Axes`` (the map is
-    ``ax.images[-1]``).
+) -> Figure:
+    """Show a 2-D attribution map with a colour bar; returns the ``Figure`` (the map is
+    ``ax.images[-1]`` of the Axes drawn in).
 
     ``signed=True`` centres a diverging map on 0 (blue negative, red positive).
 
     Examples
     --------
-    >>> ax = show_heatmap(torch.rand(28, 28), title="saliency")
+    >>> ax = show_heatmap(torch.rand(28, 28), title="saliency").axes[0]
     >>> ax.images[-1].colorbar is not None
     True
     """
@@ -117,12 +129,14 @@ def show_heatmap(
         ax.set_title(title)
     if colorbar:
         ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=label)
-    return ax
+    return ax.figure
 
 
-def show_outline(mask, ax=None, color: str = "white", linewidth: float = 1.0, **kwargs):
+def show_outline(
+    mask: ImageLike, ax: Axes | None = None, color: str = "white", linewidth: float = 1.0, **kwargs
+) -> Figure:
     """Draw the outline of a boolean mask (H, W) (ink, an object) over what ``ax`` shows; returns
-    the ``Axes``.
+    the ``Figure``.
 
     Use it to put the input on top of its explanation: the outline follows pixel centres, so it
     lines up with an ``imshow`` of the same size.
@@ -131,7 +145,7 @@ def show_outline(mask, ax=None, color: str = "white", linewidth: float = 1.0, **
     --------
     >>> mask = torch.zeros(8, 8, dtype=torch.bool)
     >>> mask[2:6, 2:6] = True
-    >>> ax = show_outline(mask, color="black")
+    >>> ax = show_outline(mask, color="black").axes[0]
     >>> [len(c.levels) for c in ax.collections]
     [1]
     """
@@ -144,28 +158,28 @@ def show_outline(mask, ax=None, color: str = "white", linewidth: float = 1.0, **
     if not m.any() or m.all():
         raise ValueError("mask has no outline: it is all False or all True")
     ax.contour(m.astype(float), levels=[0.5], colors=[color], linewidths=linewidth, **kwargs)
-    return ax
+    return ax.figure
 
 
 def overlay(
-    img,
-    heat,
-    ax=None,
+    img: ImageLike,
+    heat: ImageLike,
+    ax: Axes | None = None,
     title: str | None = None,
     alpha: float = 0.55,
     cmap: str | None = None,
     colorbar: bool = True,
     label: str = "importance",
     **kwargs,
-):
+) -> Figure:
     """Draw ``heat`` (resized to the image) semi-transparently over a greyed copy of ``img``.
 
-    ``kwargs`` (``vmin``, ``vmax``, ...) go to the heatmap's ``imshow``. Returns the ``Axes``
-    (the heatmap is ``ax.images[-1]``).
+    ``kwargs`` (``vmin``, ``vmax``, ...) go to the heatmap's ``imshow``. Returns the ``Figure``
+    (the heatmap is ``ax.images[-1]`` of the Axes drawn in).
 
     Examples
     --------
-    >>> ax = overlay(torch.rand(3, 32, 32), torch.rand(8, 8))
+    >>> ax = overlay(torch.rand(3, 32, 32), torch.rand(8, 8)).axes[0]
     >>> ax.images[-1].get_alpha()
     0.55
     """
@@ -184,23 +198,23 @@ def overlay(
         ax.set_title(title)
     if colorbar:
         ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=label)
-    return ax
+    return ax.figure
 
 
-def _draw_overlay(img, heat, ax, **kwargs):
+def _draw_overlay(img: ImageLike, heat: ImageLike, ax: Axes, **kwargs) -> Figure:
     return overlay(img, heat, ax=ax, **kwargs)
 
 
 def image_grid(
-    images,
+    images: torch.Tensor | Sequence[ImageLike],
     titles: Sequence[str] | None = None,
     ncols: int = 8,
     cmap: str = "gray",
     size: float = 1.4,
     suptitle: str | None = None,
-    axes=None,
+    axes: Axes | Sequence[Axes] | np.ndarray | None = None,
     **kwargs,
-):
+) -> Figure:
     """Show many images in a grid; returns the ``Figure``.
 
     ``axes``, if given, holds at least one Axes per image (any shape; drawn in order, the unused
@@ -251,16 +265,16 @@ def image_grid(
 def bar_chart(
     labels: Sequence[str],
     values: Sequence[float],
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
     ylabel: str | None = None,
     fmt: str = "{:.0f}",
-):
-    """A labelled bar chart with the values written on the bars; returns the ``Axes``.
+) -> Figure:
+    """A labelled bar chart with the values written on the bars; returns the ``Figure``.
 
     Examples
     --------
-    >>> ax = bar_chart(["a", "b"], [1, 2])
+    >>> ax = bar_chart(["a", "b"], [1, 2]).axes[0]
     >>> len(ax.patches)
     2
     """
@@ -271,27 +285,27 @@ def bar_chart(
         ax.set_title(title)
     if ylabel:
         ax.set_ylabel(ylabel)
-    return ax
+    return ax.figure
 
 
 def signed_bars(
     labels: Sequence[str],
     values: Sequence[float],
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
     xlabel: str | None = None,
     positive: str = "positive",
     negative: str = "negative",
-):
+) -> Figure:
     """Horizontal bars for signed values (weights), one colour per sign, both named in a legend.
 
     The bars are drawn in the order given, the first at the top. Positive bars are blue (``C0``),
-    negative ones orange (``C1``) in the course's colour-blind-safe style. Returns the ``Axes``.
+    negative ones orange (``C1``) in the course's colour-blind-safe style. Returns the ``Figure``.
 
     Examples
     --------
     >>> ax = signed_bars(["a", "b", "c"], [0.5, -1.0, 2.0], positive="→ benign",
-    ... negative="→ malignant")
+    ... negative="→ malignant").axes[0]
     >>> [float(b.get_width()) for b in ax.patches]
     [0.5, -1.0, 2.0]
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
@@ -318,7 +332,7 @@ def signed_bars(
         ax.set_title(title)
     if xlabel:
         ax.set_xlabel(xlabel)
-    return ax
+    return ax.figure
 
 
 def checkerboard(size: int, square: int = 6) -> np.ndarray:
@@ -334,14 +348,14 @@ def checkerboard(size: int, square: int = 6) -> np.ndarray:
     return np.repeat((0.8 + 0.15 * board)[..., None], 3, axis=-1)
 
 
-def show_file(path: str | Path, ax=None, title: str | None = None):
+def show_file(path: str | Path, ax: Axes | None = None, title: str | None = None) -> Figure:
     """Show an image file as a viewer does: transparency drawn as a checkerboard. Returns the
-    ``Axes``.
+    ``Figure``.
 
     Examples
     --------
     >>> from xai_helpers.data.monsters import ensure_monsters
-    >>> ax = show_file(next((ensure_monsters() / "test" / "pokemon").glob("*.png")))
+    >>> ax = show_file(next((ensure_monsters() / "test" / "pokemon").glob("*.png"))).axes[0]
     >>> ax.images[0].get_array().shape[-1]
     3
     """
@@ -357,20 +371,20 @@ def show_file(path: str | Path, ax=None, title: str | None = None):
 
 def grouped_bars(
     values: Mapping[str, Mapping[str, float]],
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
     ylabel: str | None = None,
     reference: float | None = None,
     reference_label: str | None = None,
     fmt: str = "{:.2f}",
-):
+) -> Figure:
     """Bars grouped by metric, one colour per group: ``values[group][metric]``; each bar labelled
-    with its value. Returns the ``Axes``.
+    with its value. Returns the ``Figure``.
 
     Examples
     --------
     >>> ax = grouped_bars({"linear": {"digit": 0.96, "control": 0.36}, "MLP": {"digit": 0.96,
-    ... "control": 0.54}}, reference=0.12)
+    ... "control": 0.54}}, reference=0.12).axes[0]
     >>> len(ax.patches), [t.get_text() for t in ax.get_xticklabels()]
     (4, ['digit', 'control'])
     """
@@ -399,12 +413,15 @@ def grouped_bars(
     if title:
         ax.set_title(title)
     ax.legend(fontsize=8, loc="upper right")
-    return ax
+    return ax.figure
 
 
 def image_columns(
-    columns: Mapping[str, object], suptitle: str | None = None, size: float = 1.35, axes=None
-):
+    columns: Mapping[str, object],
+    suptitle: str | None = None,
+    size: float = 1.35,
+    axes: Axes | Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
     """Show images in labelled columns: ``columns[title]`` is a batch ``(N, 1, H, W)``, the same N
     in each; row i shows item i everywhere.
 

@@ -5,9 +5,14 @@ Every helper takes ``ax=None`` (one panel) or ``axes=None`` (several) and return
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "show_filters_and_patches",
@@ -20,9 +25,9 @@ def show_filters_and_patches(
     channels: Sequence[int],
     ncols: int = 4,
     size: float = 1.0,
-    axes=None,
+    axes: Axes | Sequence[Axes] | np.ndarray | None = None,
     dead: Sequence[int] = (),
-):
+) -> Figure:
     """Each filter's X* (one or several versions) beside the real patches that activate it most;
     returns the ``Figure``.
 

@@ -4,41 +4,53 @@ Every helper takes ``ax=None`` (one panel) or ``axes=None`` (several) and return
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+from torch import nn
 
 from .._runtime import COURSE_CMAP, COURSE_DIVERGING_CMAP
-from .._torch import predict_proba
-from ..attribution import saliency
 from ..data.monsters import CLASSES
-from ..evaluation import region_density
+from ..evaluation import Prediction
 from ..models import ELEPHANT_FEATURES
 from ..validation import check_number
-from ._core import _ax, _draw_overlay, show_heatmap, show_image, show_outline, to_numpy_image
+from ._core import (
+    ImageLike,
+    _ax,
+    _draw_overlay,
+    show_heatmap,
+    show_image,
+    show_outline,
+    to_numpy_image,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "show_explanation",
     "show_occlusion",
     "show_saliency_rows",
-    "explain_one",
+    "show_prediction",
     "plot_elephant",
 ]
 
 
 def show_occlusion(
-    prob_map,
+    prob_map: ImageLike,
     box: int,
     stride: int,
     size: tuple[int, int],
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
     label: str = "P(class) with the box here",
     **kwargs,
-):
+) -> Figure:
     """Show an occlusion map (one value per box position) on the image's pixel grid; returns the
-    ``Axes``.
+    ``Figure``.
 
     Each value is drawn as a ``stride``×``stride`` cell centred on its box's centre, and the axes
     span the image (``size`` = (H, W)), so an outline or the image can be drawn on top. The colour
@@ -47,7 +59,8 @@ def show_occlusion(
 
     Examples
     --------
-    >>> ax = show_occlusion(torch.rand(6, 6), box=8, stride=4, size=(28, 28), title="occlusion")
+    >>> ax = show_occlusion(torch.rand(6, 6), box=8, stride=4, size=(28, 28),
+    ... title="occlusion").axes[0]
     >>> [float(v) for v in ax.get_xlim()]
     [-0.5, 27.5]
     """
@@ -62,12 +75,12 @@ def show_occlusion(
     ax.set_facecolor("0.5")
     ax.set_xlim(-0.5, w - 0.5)
     ax.set_ylim(h - 0.5, -0.5)
-    return ax
+    return ax.figure
 
 
 def show_explanation(
-    image,
-    maps,
+    image: ImageLike,
+    maps: ImageLike | Sequence[ImageLike] | Mapping[str, ImageLike],
     *,
     titles: Sequence[str] | None = None,
     overlay: bool = False,
@@ -76,11 +89,11 @@ def show_explanation(
     quantile: float | None | Sequence[float | None] = None,
     image_title: str | None = None,
     label: str | Sequence[str] = "importance",
-    outline=None,
-    axes=None,
+    outline: ImageLike | None = None,
+    axes: Axes | Sequence[Axes] | np.ndarray | None = None,
     size: float = 3.0,
     shared_scale: bool = False,
-):
+) -> Figure:
     """Show an image beside its explanation maps (or the maps overlaid on it); returns the
     ``Figure``.
 
@@ -202,13 +215,13 @@ def show_explanation(
 def show_saliency_rows(
     images: torch.Tensor,
     maps: torch.Tensor,
-    titles=None,
-    row_labels=("image", "saliency"),
+    titles: Sequence[str] | None = None,
+    row_labels: tuple[str, str] = ("image", "saliency"),
     suptitle: str | None = None,
-    axes=None,
+    axes: Axes | Sequence[Axes] | np.ndarray | None = None,
     outlines: torch.Tensor | None = None,
     quantile: float | None = 0.995,
-):
+) -> Figure:
     """Images (top row) over their saliency maps (bottom row, one shared colour bar). Returns the
     ``Figure``.
 
@@ -289,51 +302,52 @@ def show_saliency_rows(
     return fig
 
 
-def explain_one(
-    model,
+def show_prediction(
     x: torch.Tensor,
+    prediction: Prediction,
     mask: torch.Tensor | None = None,
     y: int | None = None,
+    class_names: Sequence[str] = CLASSES,
     name: str = "model",
-    axes=None,
-):
-    """Draw one monster, its saliency map for the predicted class, and the prediction; returns the
-    ``Figure``.
+    axes: Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
+    """Draw one image beside the saliency map of its predicted class, the prediction as the title;
+    returns the ``Figure``.
 
-    Used by notebook 02's widget. ``x`` is one image (3, H, W); ``mask`` its foreground (H, W);
-    ``y`` its true class. The prediction (and, with ``mask``, the saliency's density on the
-    background relative to the creature, :func:`xai_helpers.evaluation.region_density`: 1 for a
-    uniform map) is the figure's title. ``axes``: two Axes (image, map).
+    ``prediction`` comes from :func:`xai_helpers.evaluation.explain_prediction`. ``mask`` (H, W),
+    the foreground, is outlined on the map, and the saliency's density on the background relative
+    to the foreground (1 for a uniform map) is written in the title; ``y`` is the true class.
+    ``axes``: two Axes (image, map). Used by notebook 02's widget.
 
     Examples
     --------
+    >>> from xai_helpers.evaluation import explain_prediction
     >>> from xai_helpers.models import MonsterCNN
-    >>> fig = explain_one(MonsterCNN(), torch.rand(3, 48, 48))
-    >>> fig.texts[0].get_text().startswith("model:")
+    >>> x = torch.rand(3, 48, 48)
+    >>> fig = show_prediction(x, explain_prediction(MonsterCNN(), x), y=1)
+    >>> fig.texts[0].get_text().split(" with ")[0] in {"model: digimon", "model: pokemon"}
     True
     """
     import matplotlib.pyplot as plt
 
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(6.4, 3.4))
-    p = predict_proba(model, x[None])[0]
-    k = int(p.argmax())
-    sal = saliency(model, x[None], target=k)[0]
-    truth = f" (true: {CLASSES[y]})" if y is not None else ""
+    k = prediction.predicted
+    truth = f" (true: {class_names[y]})" if y is not None else ""
     fig = show_explanation(
         x,
-        sal,
-        titles=[f"saliency of '{CLASSES[k]}'"],
+        prediction.saliency,
+        titles=[f"saliency of '{class_names[k]}'"],
         image_title=f"input{truth}",
         label="|∂y/∂x|",
-        outline=None if mask is None else mask.numpy(),
+        outline=None if mask is None else mask.cpu().numpy(),
         axes=axes,
     )
-    text = f"{name}: {CLASSES[k]} with probability {p[k]:.3f}{truth}"
-    if mask is not None:
+    text = f"{name}: {class_names[k]} with probability {float(prediction.probs[k]):.3f}{truth}"
+    if prediction.background_density is not None:
         text += (
             "\nsaliency density on the background / on the creature: "
-            f"{float(region_density(sal[None], ~mask[None])[0]):.2f} (uniform map: 1)"
+            f"{prediction.background_density:.2f} (uniform map: 1)"
         )
     fig.suptitle(text, fontsize="medium")
     fig.tight_layout()
@@ -341,8 +355,13 @@ def explain_one(
 
 
 def plot_elephant(
-    model, trunk: float, ear: float, grad: float | None = None, ax=None, max_trunk: float = 3.0
-):
+    model: nn.Module,
+    trunk: float,
+    ear: float,
+    grad: float | None = None,
+    ax: Axes | None = None,
+    max_trunk: float = 3.0,
+) -> Figure:
     """Draw p(elephant) against the trunk length, the current animal, and the gradient's tangent.
 
     Parameters
@@ -354,13 +373,13 @@ def plot_elephant(
 
     Returns
     -------
-    matplotlib.axes.Axes
-        The Axes drawn in; its first line is the score curve.
+    matplotlib.figure.Figure
+        The Figure drawn on; the first line of the Axes drawn in is the score curve.
 
     Examples
     --------
     >>> from xai_helpers.models import ElephantScore
-    >>> ax = plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002)
+    >>> ax = plot_elephant(ElephantScore(), trunk=2.5, ear=0.5, grad=0.002).axes[0]
     >>> ax.lines[0].get_xdata().max()
     np.float64(3.0)
     """
@@ -391,4 +410,4 @@ def plot_elephant(
     ax.set_ylim(-0.05, 1.1)
     ax.set_title(f"The elephant detector (ear size {ear:.2f} m)")
     ax.legend(loc="lower right", fontsize="small")
-    return ax
+    return ax.figure

@@ -5,10 +5,15 @@ Every helper takes ``ax=None`` (one panel) or ``axes=None`` (several) and return
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._core import _ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "plot_deletion_curves",
@@ -19,17 +24,17 @@ __all__ = [
 
 
 def plot_deletion_curves(
-    curves: dict, ax=None, title: str = "Deletion curves (lower = more faithful)"
-):
+    curves: dict, ax: Axes | None = None, title: str = "Deletion curves (lower = more faithful)"
+) -> Figure:
     """Mean deletion curve of each method (:class:`xai_helpers.evaluation.DeletionCurve`), with its
-    mean AUC in the legend; returns the ``Axes``.
+    mean AUC in the legend; returns the ``Figure``.
 
     Examples
     --------
     >>> import torch
     >>> from xai_helpers.evaluation import DeletionCurve
     >>> c = DeletionCurve(torch.linspace(0, 1, 3), torch.tensor([[0.9, 0.5, 0.1]]))
-    >>> len(plot_deletion_curves({"saliency": c}).lines)
+    >>> len(plot_deletion_curves({"saliency": c}).axes[0].lines)
     1
     """
     import matplotlib.pyplot as plt
@@ -49,20 +54,24 @@ def plot_deletion_curves(
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
     ax.legend()
-    return ax
+    return ax.figure
 
 
 def plot_randomization(
-    results: dict[str, dict[str, float]], ax=None, title: str = "Randomization sanity check"
-):
-    """Rank correlation with the trained model's map as layers are randomised; returns the ``Axes``.
+    results: dict[str, dict[str, float]],
+    ax: Axes | None = None,
+    title: str = "Randomization sanity check",
+) -> Figure:
+    """Rank correlation with the trained model's map as layers are randomised; returns the
+    ``Figure``.
 
     ``results`` maps a method's name to the output of
     :func:`xai_helpers.evaluation.randomization_check`.
 
     Examples
     --------
-    >>> len(plot_randomization({"saliency": {"trained": 1.0, "fc2": 0.6, "fc1": 0.2}}).lines)
+    >>> len(plot_randomization({"saliency": {"trained": 1.0, "fc2": 0.6,
+    ... "fc1": 0.2}}).axes[0].lines)
     2
     """
     import matplotlib.pyplot as plt
@@ -79,28 +88,28 @@ def plot_randomization(
     ax.set_ylim(-0.2, 1.05)
     ax.set_title(title)
     ax.legend()
-    return ax
+    return ax.figure
 
 
 def interval_chart(
     estimates: dict,
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
     xlabel: str = "test accuracy",
     reference: float | None = None,
     reference_label: str | None = None,
-):
+) -> Figure:
     """Estimates with their confidence intervals (e.g. :func:`xai_helpers.stats.accuracy_interval`),
     one row each.
 
     ``estimates`` maps a name to ``(value, low, high)``; the first is drawn at the top, with its
     value written beside it. ``reference`` draws a dashed vertical line (a chance level, a
-    majority-class baseline). Returns the ``Axes``.
+    majority-class baseline). Returns the ``Figure``.
 
     Examples
     --------
     >>> ax = interval_chart({"a": (0.9, 0.85, 0.94), "b": (0.7, 0.6, 0.8)}, reference=0.5,
-    ... reference_label="chance")
+    ... reference_label="chance").axes[0]
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['a', 'b']
     """
@@ -137,26 +146,26 @@ def interval_chart(
     ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def interval_curve(
     x: Sequence[float],
     estimates: Sequence,
-    ax=None,
+    ax: Axes | None = None,
     highlight: int | None = None,
     label: str | None = None,
-):
+) -> Figure:
     """A curve of estimates ``(value, low, high)`` against ``x`` with error bars; ``highlight``
     rings one point.
 
-    Returns the ``Axes`` (the curve is ``ax.lines[0]``). Axis labels, scales and limits are left to
-    the caller.
+    Returns the ``Figure`` (the curve is ``fig.axes[0].lines[0]``). Axis labels, scales and limits
+    are left to the caller.
 
     Examples
     --------
     >>> ax = interval_curve([2, 4, 8], [(0.8, 0.7, 0.9), (0.9, 0.8, 0.95), (0.85, 0.75, 0.9)],
-    ... highlight=1)
+    ... highlight=1).axes[0]
     >>> [float(v) for v in ax.lines[0].get_ydata()]
     [0.8, 0.9, 0.85]
     """
@@ -183,4 +192,4 @@ def interval_curve(
     )
     if highlight is not None:
         ax.plot(x[highlight], rows[highlight, 0], "s", ms=13, mfc="none", mec="C1", mew=2.5)
-    return ax
+    return ax.figure

@@ -4,11 +4,16 @@ Every helper takes ``ax=None`` (one panel) or ``axes=None`` (several) and return
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..validation import check_array, check_labels
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "plot_embedding",
@@ -17,15 +22,15 @@ __all__ = [
 
 
 def plot_embedding(
-    emb,
-    y,
-    ax=None,
+    emb: np.ndarray,
+    y: np.ndarray | Sequence[int],
+    ax: Axes | None = None,
     title: str | None = None,
     label_name: str = "digit",
     names: Sequence[str] | None = None,
-):
+) -> Figure:
     """Scatter a 2-D embedding (N, 2) coloured by integer labels ``y``, with a legend; returns the
-    ``Axes``.
+    ``Figure``.
 
     More than three groups get the colour-blind-safe qualitative palette and one marker each (two
     cues per group); up to three get viridis colours.
@@ -33,7 +38,7 @@ def plot_embedding(
     Examples
     --------
     >>> ax = plot_embedding(np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2,
-    ... title="t")
+    ... title="t").axes[0]
     >>> ax.get_title()
     't'
     """
@@ -87,18 +92,22 @@ def plot_embedding(
     ax.set_ylabel("component 2")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def plot_against_depth(
-    curves, ax=None, title: str | None = None, ylabel: str = "score", chance: float | None = None
-):
+    curves: Mapping[str, Mapping[str, float]],
+    ax: Axes | None = None,
+    title: str | None = None,
+    ylabel: str = "score",
+    chance: float | None = None,
+) -> Figure:
     """Plot one line per curve (``name -> {layer: value}``) against the layers in order; returns the
-    ``Axes``.
+    ``Figure``.
 
     Examples
     --------
-    >>> ax = plot_against_depth({"digit": {"input": 0.1, "fc2": 0.4}}, ylabel="silhouette")
+    >>> ax = plot_against_depth({"digit": {"input": 0.1, "fc2": 0.4}}, ylabel="silhouette").axes[0]
     >>> len(ax.lines)
     1
     """
@@ -119,4 +128,4 @@ def plot_against_depth(
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure

@@ -5,13 +5,18 @@ Every helper takes ``ax=None`` (one panel) or ``axes=None`` (several) and return
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._runtime import COURSE_DIVERGING_CMAP
-from ..local_surrogates import weights_to_map
+from ..local_surrogates import LocalLinear, weights_to_map
 from ..validation import check_array, check_black_box
-from ._core import _ax, to_numpy_image
+from ._core import ImageLike, _ax, to_numpy_image
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "show_segment_weights",
@@ -21,26 +26,27 @@ __all__ = [
 
 
 def show_segment_weights(
-    image,
+    image: ImageLike,
     segments: np.ndarray,
     weights: np.ndarray,
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
     alpha: float = 0.6,
     colorbar: bool = True,
-):
+) -> Figure:
     """The lecture's picture: each segment painted with its LIME weight (red supports, blue
     opposes).
 
     The image is drawn in light grey under the weights, with the segments' boundaries in yellow
     (images of 100 px or more; on smaller ones the boundaries would hide the image).
 
-    The weights are drawn in a diverging map centred on 0, with a colour bar. Returns the ``Axes``.
+    The weights are drawn in a diverging map centred on 0, with a colour bar. Returns the
+    ``Figure``.
 
     Examples
     --------
     >>> ax = show_segment_weights(np.zeros((2, 2, 3)), np.array([[0, 1], [0, 1]]), np.array([1.0,
-    ... -1.0]), title="w")
+    ... -1.0]), title="w").axes[0]
     >>> ax.images[-1].get_clim()
     (-1.0, 1.0)
     """
@@ -65,29 +71,29 @@ def show_segment_weights(
         ax.set_title(title)
     if colorbar:
         ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="LIME weight")
-    return ax
+    return ax.figure
 
 
 def show_local_line(
     predict_fn: Callable[[np.ndarray], np.ndarray],
     x0: float,
-    fit,
+    fit: LocalLinear,
     span: float = 4.0,
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
-):
+) -> Figure:
     """The lecture's 1-D picture: the black-box curve, the point, its neighbours (shade = proximity
     weight) and the local line.
 
     ``fit`` is a :class:`xai_helpers.local_surrogates.LocalLinear` fitted on offsets
-    ``samples = x − x0`` (one column). Returns the ``Axes``.
+    ``samples = x − x0`` (one column). Returns the ``Figure``.
 
     Examples
     --------
     >>> from xai_helpers.local_surrogates import lime_tabular_from_scratch
     >>> f = lambda X: np.sin(X[:, 0])
     >>> fit = lime_tabular_from_scratch(f, np.array([1.0]), kernel_width=0.5, n_samples=200)
-    >>> show_local_line(f, 1.0, fit).lines[1].get_linestyle()
+    >>> show_local_line(f, 1.0, fit).axes[0].lines[1].get_linestyle()
     '--'
     """
     ax = _ax(ax)
@@ -131,26 +137,26 @@ def show_local_line(
     ax.figure.colorbar(pts, ax=ax, fraction=0.046, pad=0.04, label="proximity weight")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
 
 
 def show_decision_regions(
     predict_fn: Callable[[np.ndarray], np.ndarray],
     X: np.ndarray,
     y: np.ndarray | None = None,
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
     lim: float = 2.0,
-):
+) -> Figure:
     """Shade the plane by a 2-feature classifier's predicted class, with the points on top.
 
-    ``predict_fn`` maps (n, 2) to class labels. Returns the ``Axes``.
+    ``predict_fn`` maps (n, 2) to class labels. Returns the ``Figure``.
 
     Examples
     --------
     >>> from xai_helpers.data import make_parabola
     >>> X, y = make_parabola(50, seed=0)
-    >>> show_decision_regions(lambda A: (A[:, 1] > 0).astype(int), X, y).get_xlabel()
+    >>> show_decision_regions(lambda A: (A[:, 1] > 0).astype(int), X, y).axes[0].get_xlabel()
     'x₁'
     """
     ax = _ax(ax)
@@ -169,4 +175,4 @@ def show_decision_regions(
     ax.set_aspect("equal")
     if title:
         ax.set_title(title)
-    return ax
+    return ax.figure
