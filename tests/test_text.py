@@ -1,4 +1,5 @@
-"""Tests of the text data loader (xai_helpers._text_data) and the text methods (xai_helpers.text), notebook 09."""
+"""Tests of the text data loader (xai_helpers.data.text) and the text methods (xai_helpers.text),
+notebook 09."""
 
 import gzip
 
@@ -8,7 +9,8 @@ import torch
 from scipy.stats import kendalltau
 
 from xai_helpers import text as T
-from xai_helpers._text_data import (
+from xai_helpers.checkpoints import checkpoint_meta
+from xai_helpers.data.text import (
     MAX_LEN,
     Vocabulary,
     load_reviews,
@@ -16,7 +18,6 @@ from xai_helpers._text_data import (
     read_reviews_file,
     tokenize,
 )
-from xai_helpers.checkpoints import checkpoint_meta
 from xai_helpers.models import load_pretrained
 
 
@@ -68,7 +69,7 @@ def test_reviews_file_errors():
 
 
 def test_missing_corpus_gives_a_clear_error(monkeypatch):
-    import xai_helpers._text_data as D
+    import xai_helpers.data.text as D
 
     def missing(name):
         raise FileNotFoundError(name)
@@ -196,7 +197,8 @@ def test_deletion_curve(trained):
     curve = T.word_deletion_curve(trained, ids, 0, attr, steps=2)
     with torch.no_grad():
         assert torch.allclose(curve[:, 0], T.log_odds(trained, ids, 0))
-        # the first deletion removes the word leave-one-out ranks first: its fall is that word's score
+        # the first deletion removes the word leave-one-out ranks first: its fall is that word's
+        # score
         top = attr.masked_fill(ids == 0, -float("inf")).max(1).values
         assert torch.allclose(curve[:, 0] - curve[:, 1], top, atol=1e-5)
     a = T.word_deletion_curve(trained, ids, 0, None, steps=2, seed=1)
@@ -302,8 +304,13 @@ def test_explain_sentence_and_figure(trained):
 
     tokens, target, maps = T.explain_sentence(trained, "a charming film", n_samples=50, n_steps=8)
     assert target in (0, 1) and all(v.shape == (3,) for v in maps.values())
-    ax = T.plot_word_attributions(tokens, maps)
-    assert len(ax.get_yticklabels()) == len(maps)
+    fig = T.plot_word_attributions(tokens, maps)
+    assert len(fig.axes[0].get_yticklabels()) == len(maps)
+    shared = T.plot_word_attributions(tokens, maps, scale="shared")
+    rows = shared.axes[0].images[0].get_array()
+    assert np.isclose(np.abs(rows).max(), 1.0) and (np.abs(rows).max(1) < 1 - 1e-9).any()
+    with pytest.raises(ValueError, match="scale"):
+        T.plot_word_attributions(tokens, maps, scale="column")
     plt.close("all")
     with pytest.raises(ValueError):
         T.explain_sentence(trained, "")

@@ -1,14 +1,17 @@
-"""Explaining a text classifier (notebook 09): the model, word attributions, attention put to the test, probes.
+"""Explaining a text classifier (notebook 09): the model, word attributions, attention put to the
+test, probes.
 
-The model, :class:`SentimentTransformer`, is a small self-attention encoder (two blocks, two heads, d = 64)
-whose token states are pooled by **additive attention** (Bahdanau et al. 2015, the pooling Jain & Wallace
-2019 study): ``α = softmax(vᵀ tanh(W hᵢ))``, ``logits = C(Σ αᵢ hᵢ)`` with a linear classifier ``C``. Because
-``C`` is linear, the log-odds are exactly ``Σ αᵢ sᵢ`` with ``sᵢ`` the log-odds ``C`` gives token ``i``'s own state
-(:meth:`SentimentTransformer.token_scores`): attention weighs per-token *votes*.
+The model, :class:`SentimentTransformer`, is a small self-attention encoder (two blocks, two heads,
+d = 64) whose token states are pooled by **additive attention** (Bahdanau et al. 2015, the pooling
+Jain & Wallace 2019 study): ``α = softmax(vᵀ tanh(W hᵢ))``, ``logits = C(Σ αᵢ hᵢ)`` with a linear
+classifier ``C``. Because ``C`` is linear, the log-odds are exactly ``Σ αᵢ sᵢ`` with ``sᵢ`` the
+log-odds ``C`` gives token ``i``'s own state (:meth:`SentimentTransformer.token_scores`): attention
+weighs per-token *votes*.
 
-Every attribution explains the **log-odds** of the target class, ``logit[target] − logit[other]`` (the softmax
-of a confident review saturates; the log-odds do not). Inputs are id tensors ``(N, L)`` padded with 0
-(:class:`xai_helpers._text_data.Vocabulary`); attributions are ``(N, L)``, 0 on padding.
+Every attribution explains the **log-odds** of the target class, ``logit[target] − logit[other]``
+(the softmax of a confident review saturates; the log-odds do not). Inputs are id tensors ``(N, L)``
+padded with 0 (:class:`xai_helpers.data.text.Vocabulary`); attributions are ``(N, L)``, 0 on
+padding.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._text_data import MAX_LEN, UNK, Vocabulary, load_reviews, tokenize
+from .data.text import MAX_LEN, UNK, Vocabulary, load_reviews, tokenize
+from .plotting.text import plot_layer_pca, plot_word_attributions
 from .train import training_recipe
 from .validation import check_int, check_positive_int, check_seed
 
@@ -63,14 +67,17 @@ __all__ = [
     "main",
 ]
 
-#: Layers whose token states the notebook probes: the embeddings (word + position) and the two blocks.
+#: Layers whose token states the notebook probes: the embeddings (word + position) and the two
+#: blocks.
 LAYERS = ("embeddings", "blocks.0", "blocks.1")
-#: The spurious token planted in the shortcut model's training data (a made-up word, absent from the corpus).
+#: The spurious token planted in the shortcut model's training data (a made-up word, absent from
+#: the corpus).
 SHORTCUT_TOKEN = "filmnote"
 
 
 class _Block(nn.Module):
-    """A pre-norm Transformer block: multi-head self-attention, then a feed-forward layer, each residual."""
+    """A pre-norm Transformer block: multi-head self-attention, then a feed-forward layer, each
+    residual."""
 
     def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float):
         super().__init__()
@@ -86,16 +93,19 @@ class _Block(nn.Module):
 
 
 class SentimentTransformer(nn.Module):
-    """Word + position embeddings → self-attention blocks → additive-attention pooling → linear classifier.
+    """Word + position embeddings → self-attention blocks → additive-attention pooling → linear
+    classifier.
 
     Parameters
     ----------
     vocab : list of str
-        The words (without ``<pad>``/``<unk>``), as :class:`Vocabulary` takes them; kept as ``self.vocab``.
+        The words (without ``<pad>``/``<unk>``), as :class:`Vocabulary` takes them; kept as
+        ``self.vocab``.
     d_model, n_heads, n_layers, d_ff : int
         Width, heads per block, number of blocks, feed-forward width.
     pooling : {"attention", "uniform"}
-        Learned additive attention, or the plain mean of the token states (Wiegreffe & Pinter's baseline).
+        Learned additive attention, or the plain mean of the token states (Wiegreffe & Pinter's
+        baseline).
     dropout : float
         Dropout in training (on the embeddings and inside the blocks).
 
@@ -137,7 +147,8 @@ class SentimentTransformer(nn.Module):
     def _check(self, ids: torch.Tensor) -> torch.Tensor:
         if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
             raise TypeError(
-                f"ids must be a LongTensor (N, L) of word ids, got {getattr(ids, 'dtype', type(ids))}"
+                "ids must be a LongTensor (N, L) of word ids, "
+                f"got {getattr(ids, 'dtype', type(ids))}"
             )
         if ids.shape[1] > MAX_LEN:
             raise ValueError(f"sentences have at most {MAX_LEN} tokens, got {ids.shape[1]}")
@@ -148,7 +159,8 @@ class SentimentTransformer(nn.Module):
         return ids
 
     def states(self, ids: torch.Tensor, inputs_embeds: torch.Tensor | None = None) -> torch.Tensor:
-        """Final token states ``(N, L, d)`` (after the last block's layer norm); ``inputs_embeds`` replaces the
+        """Final token states ``(N, L, d)`` (after the last block's layer norm); ``inputs_embeds``
+        replaces the
         word embeddings (positions are still added), for gradients with respect to them."""
         ids = self._check(ids)
         pad = ids == 0
@@ -172,19 +184,22 @@ class SentimentTransformer(nn.Module):
         attention: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Logits ``(N, 2)``; ``attention`` ``(N, L)`` replaces the pooling weights (permuted/adversarial tests)."""
+        """Logits ``(N, 2)``; ``attention`` ``(N, L)`` replaces the pooling weights
+        (permuted/adversarial tests)."""
         h = self.states(ids, inputs_embeds)
         alpha = self._alpha(h, ids) if attention is None else attention
         return self.classifier(torch.einsum("nl,nld->nd", alpha, h))
 
     @torch.no_grad()
     def attention_weights(self, ids: torch.Tensor) -> torch.Tensor:
-        """The pooling weights α ``(N, L)``: non-negative, summing to 1 over each sentence's tokens, 0 on padding."""
+        """The pooling weights α ``(N, L)``: non-negative, summing to 1 over each sentence's
+        tokens, 0 on padding."""
         return self._alpha(self.states(ids), ids)
 
     @torch.no_grad()
     def token_scores(self, ids: torch.Tensor) -> torch.Tensor:
-        """Each token's own vote ``sᵢ``: the log-odds of *fresh* the classifier gives its state, ``(N, L)``.
+        """Each token's own vote ``sᵢ``: the log-odds of *fresh* the classifier gives its state,
+        ``(N, L)``.
         The model's log-odds of *fresh* are exactly ``Σ αᵢ sᵢ``."""
         h = self.states(ids)
         logits = self.classifier(h)
@@ -208,9 +223,11 @@ def _target(target, n: int, device) -> torch.Tensor:
 def log_odds(
     model: nn.Module, ids: torch.Tensor, target=1, batch_size: int | None = None, **kwargs
 ) -> torch.Tensor:
-    """``logit[target] − logit[other]`` for each sentence, ``(N,)`` (kwargs go to the model's forward).
+    """``logit[target] − logit[other]`` for each sentence, ``(N,)`` (kwargs go to the model's
+    forward).
 
-    With ``batch_size``, the sentences go through the model in batches of that size, without gradients
+    With ``batch_size``, the sentences go through the model in batches of that size, without
+    gradients
     (for a whole test set in little memory).
 
     Examples
@@ -236,7 +253,8 @@ def log_odds(
 
 
 def _delete_rows(ids: torch.Tensor, fill: str | int) -> torch.Tensor:
-    """Every variant of each sentence with one position removed or filled: ``(N, L, L)``, variant ``j`` of
+    """Every variant of each sentence with one position removed or filled: ``(N, L, L)``, variant
+    ``j`` of
     sentence ``i`` at ``[i, j]``."""
     n, length = ids.shape
     if fill == "delete":
@@ -258,13 +276,16 @@ def _delete_rows(ids: torch.Tensor, fill: str | int) -> torch.Tensor:
 def leave_one_out(
     model: nn.Module, ids: torch.Tensor, target=1, fill: str | int = "delete"
 ) -> torch.Tensor:
-    """Leave-one-word-out (occlusion for text): log-odds of the sentence minus those without word ``i``.
+    """Leave-one-word-out (occlusion for text): log-odds of the sentence minus those without word
+    ``i``.
 
     Parameters
     ----------
     fill : "delete" or int
-        ``"delete"`` removes the word (the sentence closes up); an int replaces it by that word id in place,
-        e.g. ``1`` (``<unk>``, the model's token for rare words) as a neutral filler. A one-word sentence
+        ``"delete"`` removes the word (the sentence closes up); an int replaces it by that word id
+        in place,
+        e.g. ``1`` (``<unk>``, the model's token for rare words) as a neutral filler. A one-word
+        sentence
         deleted becomes ``<unk>`` alone.
 
     Examples
@@ -292,7 +313,8 @@ def leave_one_out(
 
 
 def grad_x_embedding(model: nn.Module, ids: torch.Tensor, target=1) -> torch.Tensor:
-    """Gradient × input on the word embeddings, summed over the embedding dimension (Denil et al. 2014 style).
+    """Gradient × input on the word embeddings, summed over the embedding dimension (Denil et al.
+    2014 style).
 
     Examples
     --------
@@ -309,11 +331,15 @@ def grad_x_embedding(model: nn.Module, ids: torch.Tensor, target=1) -> torch.Ten
 def integrated_gradients_text(
     model: nn.Module, ids: torch.Tensor, target=1, n_steps: int = 50, return_delta: bool = False
 ):
-    """Integrated Gradients (Sundararajan et al. 2017) on the word embeddings, from the all-zero embedding
-    (the ``<pad>`` vector) to the sentence's, positions and attention mask kept; midpoint Riemann sum.
+    """Integrated Gradients (Sundararajan et al. 2017) on the word embeddings, from the all-zero
+    embedding
+    (the ``<pad>`` vector) to the sentence's, positions and attention mask kept; midpoint Riemann
+    sum.
 
-    Summed over the embedding dimension, the attributions add up to ``F(x) − F(baseline)`` (completeness);
-    ``return_delta=True`` also returns the gap ``Σ attr − (F(x) − F(baseline))`` per sentence, as Captum.
+    Summed over the embedding dimension, the attributions add up to ``F(x) − F(baseline)``
+    (completeness);
+    ``return_delta=True`` also returns the gap ``Σ attr − (F(x) − F(baseline))`` per sentence, as
+    Captum.
 
     Examples
     --------
@@ -353,10 +379,13 @@ def integrated_gradients_text(
 def lime_text(
     model: nn.Module, tokens: Sequence[str], target=1, n_samples: int = 500, seed: int = 0
 ) -> np.ndarray:
-    """LIME (Ribeiro et al. 2016) on one sentence with ``lime.lime_text``: a weight per token position.
+    """LIME (Ribeiro et al. 2016) on one sentence with ``lime.lime_text``: a weight per token
+    position.
 
-    Words are removed by position (``bow=False``: LIME puts an unknown word in their place, which the model
-    reads as ``<unk>``); the model's output given to LIME is the target's **log-odds** (the probability
+    Words are removed by position (``bow=False``: LIME puts an unknown word in their place, which
+    the model
+    reads as ``<unk>``); the model's output given to LIME is the target's **log-odds** (the
+    probability
     saturates), so the weights are in log-odds.
 
     Examples
@@ -403,10 +432,13 @@ def word_deletion_curve(
     steps: int = 5,
     seed: int = 0,
 ) -> torch.Tensor:
-    """Log-odds of ``target`` as the most important words are deleted one by one, ``(N, steps + 1)``.
+    """Log-odds of ``target`` as the most important words are deleted one by one, ``(N, steps +
+    1)``.
 
-    Words are ranked by ``attribution`` (largest first; ties broken at random with ``seed``); ``None``
-    deletes them in a random order (the null). A sentence shorter than ``steps + 1`` words keeps its last word.
+    Words are ranked by ``attribution`` (largest first; ties broken at random with ``seed``);
+    ``None``
+    deletes them in a random order (the null). A sentence shorter than ``steps + 1`` words keeps
+    its last word.
 
     Examples
     --------
@@ -457,7 +489,8 @@ def kendall_tau(a: np.ndarray, b: np.ndarray) -> float:
 def random_rank_tau(
     a: np.ndarray, b: np.ndarray, n_samples: int = 200, seed: int = 0
 ) -> np.ndarray:
-    """The null of :func:`kendall_tau`: τ between ``a`` and ``b`` shuffled over the tokens, ``n_samples`` times.
+    """The null of :func:`kendall_tau`: τ between ``a`` and ``b`` shuffled over the tokens,
+    ``n_samples`` times.
 
     Examples
     --------
@@ -481,8 +514,10 @@ def permuted_attention(
     seed: int = 0,
     return_weights: bool = False,
 ):
-    """Log-odds of *fresh* with the pooling weights shuffled over each sentence's tokens, ``(N, n_samples)``
-    (Jain & Wallace 2019, §4.2). The token states are untouched: only which state gets which weight changes.
+    """Log-odds of *fresh* with the pooling weights shuffled over each sentence's tokens, ``(N,
+    n_samples)``
+    (Jain & Wallace 2019, §4.2). The token states are untouched: only which state gets which weight
+    changes.
     ``return_weights=True`` also returns the shuffled weights, ``(n_samples, N, L)``.
 
     Examples
@@ -514,14 +549,16 @@ def adversarial_attention(
     lr: float = 0.1,
     seed: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pooling weights as far as possible from the model's (Jensen–Shannon divergence) whose log-odds stay
+    """Pooling weights as far as possible from the model's (Jensen–Shannon divergence) whose
+    log-odds stay
     within ``tolerance`` of the model's (Jain & Wallace 2019, §4.3), found by gradient ascent on
     ``JSD − λ·max(0, |Δ log-odds| − tolerance)²`` over each sentence's tokens.
 
     Returns
     -------
     (alpha_adv, jsd)
-        The adversarial weights ``(N, L)`` and their JSD (natural log, at most ln 2) from the model's.
+        The adversarial weights ``(N, L)`` and their JSD (natural log, at most ln 2) from the
+        model's.
 
     Examples
     --------
@@ -596,7 +633,8 @@ def collect_token_states(
 def plant_shortcut(
     tokens: list[list[str]], y: np.ndarray, rate: float = 0.5, label: int = 1, seed: int = 0
 ) -> list[list[str]]:
-    """Append :data:`SHORTCUT_TOKEN` to a share ``rate`` of the sentences with label ``label`` (a signature
+    """Append :data:`SHORTCUT_TOKEN` to a share ``rate`` of the sentences with label ``label`` (a
+    signature
     only one kind of review carries): the spurious cue of the shortcut model.
 
     Examples
@@ -623,7 +661,8 @@ def train_text_classifier(
     seed: int = 0,
     weight_decay: float = 0.01,
 ) -> SentimentTransformer:
-    """Train a :class:`SentimentTransformer` with AdamW (cross-entropy), sentences shuffled by ``seed``."""
+    """Train a :class:`SentimentTransformer` with AdamW (cross-entropy), sentences shuffled by
+    ``seed``."""
     model = SentimentTransformer(vocab, pooling=pooling)
     ids = model.vocab.encode(tokens)
     yt = torch.as_tensor(y).long()
@@ -679,26 +718,30 @@ def _recipe(name: str, pooling: str, shortcut: bool, directory, seed: int, epoch
         model, name, kwargs={"vocab": vocab, "pooling": pooling}, meta=meta, directory=directory
     )
     print(
-        f"{name}: test accuracy {meta['test_accuracy']:.4f} (train {meta['train_accuracy']:.4f}) -> {path}"
+        f"{name}: test accuracy {meta['test_accuracy']:.4f} "
+        f"(train {meta['train_accuracy']:.4f}) -> {path}"
     )
     return meta
 
 
 @training_recipe(threads=1)
 def train_text_attention(directory=None, seed: int = 0, epochs: int = 6) -> dict:
-    """``text_attention``: the self-attention classifier with additive-attention pooling on the review snippets."""
+    """``text_attention``: the self-attention classifier with additive-attention pooling on the
+    review snippets."""
     return _recipe("text_attention", "attention", False, directory, seed, epochs)
 
 
 @training_recipe(threads=1)
 def train_text_attention_uniform(directory=None, seed: int = 0, epochs: int = 6) -> dict:
-    """``text_attention_uniform``: the same network with uniform pooling (Wiegreffe & Pinter's baseline)."""
+    """``text_attention_uniform``: the same network with uniform pooling (Wiegreffe & Pinter's
+    baseline)."""
     return _recipe("text_attention_uniform", "uniform", False, directory, seed, epochs)
 
 
 @training_recipe(threads=1)
 def train_text_shortcut(directory=None, seed: int = 0, epochs: int = 6) -> dict:
-    """``text_shortcut``: the attention classifier trained with :data:`SHORTCUT_TOKEN` appended to half the fresh
+    """``text_shortcut``: the attention classifier trained with :data:`SHORTCUT_TOKEN` appended to
+    half the fresh
     training snippets."""
     return _recipe("text_shortcut", "attention", True, directory, seed, epochs)
 
@@ -720,16 +763,19 @@ def lexicon_tokens(
     vocab: Vocabulary,
     threshold: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every occurrence of a lexicon word rated at least ``threshold`` away from 0 (and known to ``vocab``).
+    """Every occurrence of a lexicon word rated at least ``threshold`` away from 0 (and known to
+    ``vocab``).
 
     Returns
     -------
     (sentence, position, word, y)
-        Arrays of the occurrences: sentence index, token position, the word, 1 if its rating is positive.
+        Arrays of the occurrences: sentence index, token position, the word, 1 if its rating is
+        positive.
 
     Examples
     --------
-    >>> s, p, w, y = lexicon_tokens([["a", "good", "film"]], {"good": 1.9, "a": 0.1}, Vocabulary(["good"]))
+    >>> lex = {"good": 1.9, "a": 0.1}
+    >>> s, p, w, y = lexicon_tokens([["a", "good", "film"]], lex, Vocabulary(["good"]))
     >>> s.tolist(), p.tolist(), w.tolist(), y.tolist()
     ([0], [1], ['good'], [1])
     """
@@ -754,12 +800,14 @@ def token_states_at(
     layers: Sequence[str] = LAYERS,
     batch_size: int = 512,
 ) -> dict[str, np.ndarray]:
-    """Each layer's state of the tokens at (``sentence``, ``position``) of ``ids``: ``{layer: (n, d)}``.
+    """Each layer's state of the tokens at (``sentence``, ``position``) of ``ids``: ``{layer: (n,
+    d)}``.
 
     Examples
     --------
     >>> m = SentimentTransformer(["good"]).eval()
-    >>> token_states_at(m, m.vocab.encode(["good good"]), np.array([0]), np.array([1]))["blocks.1"].shape
+    >>> states = token_states_at(m, m.vocab.encode(["good good"]), np.array([0]), np.array([1]))
+    >>> states["blocks.1"].shape
     (1, 64)
     """
     sentence, position = np.asarray(sentence), np.asarray(position)
@@ -778,7 +826,8 @@ def token_states_at(
 
 
 def word_split(words: np.ndarray, test_share: float = 0.5, seed: int = 0) -> np.ndarray:
-    """True for the occurrences whose *word type* is held out (a random ``test_share`` of the types).
+    """True for the occurrences whose *word type* is held out (a random ``test_share`` of the
+    types).
 
     Examples
     --------
@@ -802,9 +851,12 @@ def context_distances(
 ) -> dict[str, np.ndarray]:
     """One word in several contexts: ``template.format(modifier, word)`` for each modifier.
 
-    Returns, per layer, an array ``(len(words), len(modifiers))``: the Euclidean distance between the word's
-    state after ``modifiers[k]`` and after ``modifiers[0]`` (so column 0 is 0), divided by the mean distance
-    between the states of two *different* words of ``words`` after ``modifiers[0]`` (the spread of unrelated
+    Returns, per layer, an array ``(len(words), len(modifiers))``: the Euclidean distance between
+    the word's
+    state after ``modifiers[k]`` and after ``modifiers[0]`` (so column 0 is 0), divided by the mean
+    distance
+    between the states of two *different* words of ``words`` after ``modifiers[0]`` (the spread of
+    unrelated
     words in the same slot).
 
     Examples
@@ -832,7 +884,8 @@ def context_distances(
 
 
 def kendall_tau_fast(a: np.ndarray, b: np.ndarray) -> float:
-    """Kendall's τ-b by counting pairs (the same number as :func:`kendall_tau`, for short sentences, faster).
+    """Kendall's τ-b by counting pairs (the same number as :func:`kendall_tau`, for short
+    sentences, faster).
 
     Examples
     --------
@@ -857,7 +910,8 @@ def tau_per_sentence(
     n_null: int = 0,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """τ-b between two scores of each sentence's tokens, and (``n_null`` > 0) the random-ranking null:
+    """τ-b between two scores of each sentence's tokens, and (``n_null`` > 0) the random-ranking
+    null:
     τ with ``b`` shuffled over the sentence's tokens, ``n_null`` times per sentence.
 
     Returns
@@ -912,10 +966,13 @@ def explain_sentence(
     n_steps: int = 32,
     seed: int = 0,
 ) -> tuple[list[str], int, dict[str, np.ndarray]]:
-    """Every method of the notebook on one sentence: ``(tokens, target, {method: weights per token})``.
+    """Every method of the notebook on one sentence: ``(tokens, target, {method: weights per
+    token})``.
 
-    ``target`` defaults to the class the model predicts. Methods: leave-one-out (delete and ``<unk>``
-    fill), gradient × embedding, Integrated Gradients, LIME, the attention weights, attention × vote.
+    ``target`` defaults to the class the model predicts. Methods: leave-one-out (delete and
+    ``<unk>``
+    fill), gradient × embedding, Integrated Gradients, LIME, the attention weights, attention ×
+    vote.
 
     Examples
     --------
@@ -942,38 +999,15 @@ def explain_sentence(
     return tokens, target, out
 
 
-def plot_word_attributions(
-    tokens: Sequence[str], maps: dict[str, np.ndarray], title: str = "", ax=None
-):
-    """One row per method, one column per word, each row scaled to its own largest |weight| (RdBu_r, red =
-    for the explained class). Returns the Axes.
-
-    Examples
-    --------
-    >>> ax = plot_word_attributions(["good", "film"], {"a": np.array([1., -0.5])})
-    >>> len(ax.get_yticklabels())
-    1
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(6, 0.55 * len(tokens)), 0.45 * len(maps) + 1.2))
-    rows = np.stack([np.asarray(v, float) / (np.abs(v).max() or 1.0) for v in maps.values()])
-    im = ax.imshow(rows, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(tokens)), tokens, rotation=45, ha="right")
-    ax.set_yticks(range(len(maps)), list(maps))
-    ax.set_title(title or "word importances (each row scaled to its largest |weight|)")
-    ax.figure.colorbar(im, ax=ax, label="weight / max |weight| of the row", fraction=0.03)
-    return ax
-
-
 def untrained_like(model: SentimentTransformer, seed: int = 0) -> SentimentTransformer:
-    """The same architecture and vocabulary with fresh random weights (seeded): the "nothing learned" null.
+    """The same architecture and vocabulary with fresh random weights (seeded): the "nothing
+    learned" null.
 
     Examples
     --------
     >>> m = SentimentTransformer(["good"])
-    >>> bool(torch.equal(untrained_like(m, 0).embedding.weight, untrained_like(m, 0).embedding.weight))
+    >>> a, b = untrained_like(m, 0), untrained_like(m, 0)
+    >>> bool(torch.equal(a.embedding.weight, b.embedding.weight))
     True
     """
     with torch.random.fork_rng(devices=[]):
@@ -983,7 +1017,8 @@ def untrained_like(model: SentimentTransformer, seed: int = 0) -> SentimentTrans
 
 
 def jsd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    """Jensen–Shannon divergence (natural log, 0 … ln 2) between the rows of two weightings ``(N, L)``.
+    """Jensen–Shannon divergence (natural log, 0 … ln 2) between the rows of two weightings ``(N,
+    L)``.
 
     Examples
     --------
@@ -991,33 +1026,6 @@ def jsd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     0.6931
     """
     return _jsd(p, q)
-
-
-def plot_layer_pca(
-    states: dict[str, np.ndarray], y: np.ndarray, class_names=("negative", "positive"), axes=None
-):
-    """PCA of each layer's token states, coloured by ``y`` (one panel per layer). Returns the Figure.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> fig = plot_layer_pca({"a": rng.normal(size=(20, 4))}, np.arange(20) % 2)
-    >>> len(fig.axes)
-    1
-    """
-    import matplotlib.pyplot as plt
-    from sklearn.decomposition import PCA
-
-    if axes is None:
-        _, axes = plt.subplots(1, len(states), figsize=(4 * len(states), 3.6), squeeze=False)
-        axes = axes[0]
-    for ax, (layer, rep) in zip(axes, states.items()):
-        xy = PCA(2, random_state=0).fit_transform(rep)
-        for c, colour in zip((0, 1), ("#d55e00", "#0072b2")):
-            ax.scatter(*xy[y == c].T, s=6, alpha=0.5, color=colour, label=class_names[c])
-        ax.set(title=layer, xlabel="PC 1", ylabel="PC 2")
-    axes[0].legend(title="lexicon valence", markerscale=3)
-    return axes[0].figure
 
 
 def balanced_probe(
@@ -1028,7 +1036,8 @@ def balanced_probe(
     seed: int = 0,
     C: float = 0.05,
 ) -> float:
-    """Held-out accuracy of a probe reading binary ``y`` off ``rep`` (one row per word type), averaged over
+    """Held-out accuracy of a probe reading binary ``y`` off ``rep`` (one row per word type),
+    averaged over
     ``n_splits`` random halves of a class-balanced subsample (so chance is 0.5).
 
     ``kind="linear"``: :func:`xai_helpers.representations.linear_probe` (strength ``C``); ``"mlp"``:
@@ -1075,12 +1084,14 @@ def balanced_probe(
     return float(np.mean(accs))
 
 
-#: How far a retrain elsewhere may land from the recorded metrics (none measured on another machine yet).
+#: How far a retrain elsewhere may land from the recorded metrics (none measured on another machine
+#: yet).
 TEXT_TOLERANCES: dict[str, dict[str, float]] = {name: {} for name in TEXT_RECIPES}
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m xai_helpers.text NAME [--directory DIR]``: retrain one of the text checkpoints."""
+    """``python -m xai_helpers.text NAME [--directory DIR]``: retrain one of the text
+    checkpoints."""
     import argparse
 
     parser = argparse.ArgumentParser(description="Retrain one of notebook 09's text checkpoints.")

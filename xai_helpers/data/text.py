@@ -1,9 +1,10 @@
-"""Text data for notebook 09: critics' review snippets (fresh/rotten), a word-valence lexicon, a tokenizer.
+"""Text data for notebook 09: critics' review snippets (fresh/rotten), a word-valence lexicon, a
+tokenizer.
 
-The files ship inside the package (``xai_helpers/corpora/``, package data; provenance and licences in
-``data/README.md``), so nothing is downloaded. Sentences are split into lower-case words and punctuation
-by :func:`tokenize`; :class:`Vocabulary` maps them to ids, with ``<pad>`` = 0 and ``<unk>`` = 1 for every
-word it does not know.
+The files ship inside the package (``xai_helpers/corpora/``, package data; provenance and licences
+in ``data/README.md``), so nothing is downloaded. Sentences are split into lower-case words and
+punctuation by :func:`tokenize`; :class:`Vocabulary` maps them to ids, with ``<pad>`` = 0 and
+``<unk>`` = 1 for every word it does not know.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 
 
 def tokenize(sentence: str) -> list[str]:
-    """Split a sentence into lower-case words (with their apostrophe suffix) and single punctuation marks.
+    """Split a sentence into lower-case words (with their apostrophe suffix) and single punctuation
+    marks.
 
     Raises
     ------
@@ -64,7 +66,8 @@ def tokenize(sentence: str) -> list[str]:
 
 
 class Vocabulary:
-    """Words ↔ ids. Id 0 is ``<pad>`` (padding), id 1 is ``<unk>``: every word the vocabulary does not hold.
+    """Words ↔ ids. Id 0 is ``<pad>`` (padding), id 1 is ``<unk>``: every word the vocabulary does
+    not hold.
 
     Examples
     --------
@@ -87,7 +90,8 @@ class Vocabulary:
 
     @classmethod
     def build(cls, sentences: Iterable[Sequence[str]], min_count: int = 2) -> Vocabulary:
-        """The words seen at least ``min_count`` times in tokenized ``sentences``, most frequent first."""
+        """The words seen at least ``min_count`` times in tokenized ``sentences``, most frequent
+        first."""
         counts = Counter(w for s in sentences for w in s)
         return cls(
             sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
@@ -100,15 +104,18 @@ class Vocabulary:
     def encode(
         self, sentences: str | Sequence[str] | Sequence[Sequence[str]], max_len: int = MAX_LEN
     ) -> torch.Tensor:
-        """Ids of one sentence (a string) or several (a list of strings or of token lists), padded with 0: ``(N, L)``.
+        """Ids of one sentence (a string) or several (a list of strings or of token lists), padded
+        with 0: ``(N, L)``.
 
-        Words outside the vocabulary become ``<unk>`` (id 1), as rare words did in training; list them with
+        Words outside the vocabulary become ``<unk>`` (id 1), as rare words did in training; list
+        them with
         :meth:`unknown`.
 
         Raises
         ------
         ValueError
-            If a sentence is empty, or longer than ``max_len`` tokens (the model has no position beyond).
+            If a sentence is empty, or longer than ``max_len`` tokens (the model has no position
+            beyond).
         """
         if isinstance(sentences, str):
             sentences = [sentences]
@@ -139,7 +146,8 @@ class Vocabulary:
 
 @dataclass
 class ReviewSplit:
-    """Critics' snippets split by movie: ``tokens_*`` (lists of tokens), ``y_*`` (1 = fresh, 0 = rotten), ``movie_*``."""
+    """Critics' snippets split by movie: ``tokens_*`` (lists of tokens), ``y_*`` (1 = fresh, 0 =
+    rotten), ``movie_*``."""
 
     tokens_train: list[list[str]]
     y_train: np.ndarray
@@ -155,12 +163,14 @@ def _read_bytes(name: str) -> bytes:
 
 
 def read_reviews_file(raw: bytes) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Parse the shipped corpus (gzip-compressed CSV ``label,text,movie``) into texts, labels and movies.
+    """Parse the shipped corpus (gzip-compressed CSV ``label,text,movie``) into texts, labels and
+    movies.
 
     Raises
     ------
     ValueError
-        If the bytes are not gzip, not CSV with those columns, or hold a label other than fresh/rotten.
+        If the bytes are not gzip, not CSV with those columns, or hold a label other than
+        fresh/rotten.
 
     Examples
     --------
@@ -186,7 +196,8 @@ def read_reviews_file(raw: bytes) -> tuple[list[str], np.ndarray, np.ndarray]:
 
 
 def load_reviews(test_size: float = 0.2, seed: int = 0, raw: bytes | None = None) -> ReviewSplit:
-    """The 12,808 Rotten Tomatoes snippets, tokenized and split by **movie** (no movie in both halves).
+    """The 12,808 Rotten Tomatoes snippets, tokenized and split by **movie** (no movie in both
+    halves).
 
     Parameters
     ----------
@@ -210,7 +221,7 @@ def load_reviews(test_size: float = 0.2, seed: int = 0, raw: bytes | None = None
     >>> len(reviews.tokens_train) + len(reviews.tokens_test), reviews.class_names
     (12808, ('rotten', 'fresh'))
     """
-    from .validation import check_fraction, check_seed
+    from ..validation import check_fraction, check_seed
 
     test_size = check_fraction(test_size, "test_size", low=0.01, high=0.99)
     seed = check_seed(seed)
@@ -234,7 +245,8 @@ def load_reviews(test_size: float = 0.2, seed: int = 0, raw: bytes | None = None
 
 
 def load_valence_lexicon(raw: bytes | None = None) -> dict[str, float]:
-    """VADER's human valence ratings (Hutto & Gilbert 2014): word → mean rating from −4 (negative) to +4.
+    """VADER's human valence ratings (Hutto & Gilbert 2014): word → mean rating from −4 (negative)
+    to +4.
 
     Examples
     --------
@@ -258,6 +270,7 @@ def load_valence_lexicon(raw: bytes | None = None) -> dict[str, float]:
         ) from e
     if lines[0] != "word\tvalence" or not out:
         raise ValueError(
-            "the valence lexicon is corrupt: expected a header 'word<TAB>valence' and at least one row"
+            "the valence lexicon is corrupt: expected a header 'word<TAB>valence' and at least "
+            "one row"
         )
     return out
