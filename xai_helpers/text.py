@@ -298,17 +298,18 @@ def leave_one_out(
         fill = check_int(fill, "fill", minimum=1, maximum=len(model.vocab) - 1)
     n, length = ids.shape
     t = _target(target, n, ids.device)
-    full = log_odds(model, ids, t)
     variants = _delete_rows(ids, fill).reshape(n * length, length)
     variants[:, 0] = torch.where(
         (variants != 0).any(1), variants[:, 0], 1
     )  # nothing left: <unk> alone
-    out = torch.cat(
-        [
-            log_odds(model, v, tt)
-            for v, tt in zip(variants.split(2048), t.repeat_interleave(length).split(2048))
-        ]
-    )
+    with torch.no_grad():  # forward passes only: no graph kept across the chunks
+        full = log_odds(model, ids, t)
+        out = torch.cat(
+            [
+                log_odds(model, v, tt)
+                for v, tt in zip(variants.split(512), t.repeat_interleave(length).split(512))
+            ]
+        )
     return (full[:, None] - out.reshape(n, length)) * (ids != 0)
 
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_word_attributions", "plot_layer_pca"]
 
@@ -13,9 +18,9 @@ def plot_word_attributions(
     tokens: Sequence[str],
     maps: dict[str, np.ndarray],
     title: str = "",
-    ax=None,
+    ax: Axes | None = None,
     scale: str = "row",
-):
+) -> Figure:
     """One row per method, one column per word (RdBu_r, red = for the explained class).
 
     Parameters
@@ -67,8 +72,11 @@ def plot_word_attributions(
 
 
 def plot_layer_pca(
-    states: dict[str, np.ndarray], y: np.ndarray, class_names=("negative", "positive"), axes=None
-):
+    states: dict[str, np.ndarray],
+    y: np.ndarray,
+    class_names: Sequence[str] = ("negative", "positive"),
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
     """PCA of each layer's token states, coloured by ``y`` (one panel per layer), every panel on the
     same axis limits so the spread of the layers can be compared. Returns the Figure.
 
