@@ -971,9 +971,9 @@ def explain_sentence(
     token})``.
 
     ``target`` defaults to the class the model predicts. Methods: leave-one-out (delete and
-    ``<unk>``
-    fill), gradient × embedding, Integrated Gradients, LIME, the attention weights, attention ×
-    vote.
+    ``<unk>`` fill), gradient × embedding, Integrated Gradients, LIME, the attention weights, and
+    attention × vote, where the vote is the classifier's log-odds of each position's contextual
+    state (after the self-attention blocks), not of the word alone.
 
     Examples
     --------
@@ -993,7 +993,8 @@ def explain_sentence(
         "gradient × embedding": grad_x_embedding(model, ids, target)[0],
         "IG": integrated_gradients_text(model, ids, target, n_steps=n_steps)[0],
         "attention α": model.attention_weights(ids)[0],
-        "α × vote": sign * (model.attention_weights(ids) * model.token_scores(ids))[0],
+        "α × vote (contextual state)": sign
+        * (model.attention_weights(ids) * model.token_scores(ids))[0],
     }
     out = {k: v.detach().cpu().numpy() for k, v in maps.items()}
     out["LIME"] = lime_text(model, tokens, target, n_samples=n_samples, seed=seed)
