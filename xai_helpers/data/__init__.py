@@ -7,6 +7,8 @@ source.
   regularization.
 * :mod:`~xai_helpers.data.monsters`: the generated Pokémon-vs-Digimon stand-in of notebook 02.
 * :mod:`~xai_helpers.data.lighting`: MNIST digits lit from one side (the nuisance of notebook 04).
+* :mod:`~xai_helpers.data.text`: critics' review snippets, a valence lexicon, a tokenizer (notebook
+  09).
 
 What the course generates (the monsters) goes to :func:`cache_dir`, never into the package. The
 public loaders are re-exported here, so ``from xai_helpers.data import load_mnist`` works.

@@ -1,9 +1,9 @@
 """Figures: images, heatmaps and overlays with colour bars, in a colour-blind-safe style.
 
 A small core (:mod:`~xai_helpers.plotting._core`: images, heatmaps, overlays, grids, charts) and one
-module per topic (attribution, evaluation, representations, surrogates, activation maximization).
-Every helper takes ``ax=None`` (one panel; a new figure when omitted) or ``axes=None`` (several
-panels) and returns what it drew. Every public helper is re-exported here, so ``from
+module per topic (attribution, evaluation, representations, surrogates, activation maximization,
+text). Every helper takes ``ax=None`` (one panel; a new figure when omitted) or ``axes=None``
+(several panels) and returns what it drew. Every public helper is re-exported here, so ``from
 xai_helpers.plotting import show_image`` works.
 """
 
@@ -35,8 +35,11 @@ from .attribution import (
 from .evaluation import interval_chart, interval_curve, plot_deletion_curves, plot_randomization
 from .representations import plot_against_depth, plot_embedding
 from .surrogates import show_decision_regions, show_local_line, show_segment_weights
+from .text import plot_layer_pca, plot_word_attributions
 
 __all__ = [
+    "plot_word_attributions",
+    "plot_layer_pca",
     "ImageLike",
     "to_numpy_image",
     "show_image",

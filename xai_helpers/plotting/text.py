@@ -1,0 +1,103 @@
+"""Figures of notebook 09 (a text classifier): word importances side by side, PCA of each layer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_word_attributions", "plot_layer_pca"]
+
+
+def plot_word_attributions(
+    tokens: Sequence[str],
+    maps: dict[str, np.ndarray],
+    title: str = "",
+    ax: Axes | None = None,
+    scale: str = "row",
+) -> Figure:
+    """One row per method, one column per word (RdBu_r, red = for the explained class).
+
+    Parameters
+    ----------
+    tokens : list of str
+        The words, one column each.
+    maps : dict
+        Method name → one weight per word.
+    title : str
+        The panel's title (a default names the scaling).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    scale : {"row", "shared"}
+        ``"row"``: each row divided by its own largest |weight| (compares orders, hides
+        magnitudes); ``"shared"``: every row divided by the largest |weight| of all rows (compares
+        magnitudes, for methods in the same unit, such as log-odds).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = plot_word_attributions(["good", "film"], {"a": np.array([1., -0.5])})
+    >>> len(fig.axes[0].get_yticklabels())
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    if scale not in ("row", "shared"):
+        raise ValueError(f"scale must be 'row' or 'shared', got {scale!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6, 0.55 * len(tokens)), 0.45 * len(maps) + 1.2))
+    rows = np.stack([np.asarray(v, float) for v in maps.values()])
+    if scale == "row":
+        rows = rows / np.where(
+            np.abs(rows).max(1, keepdims=True) > 0, np.abs(rows).max(1, keepdims=True), 1
+        )
+        label = "weight / max |weight| of the row"
+    else:
+        rows = rows / (np.abs(rows).max() or 1.0)
+        label = "weight / max |weight| of all rows"
+    im = ax.imshow(rows, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(tokens)), tokens, rotation=45, ha="right")
+    ax.set_yticks(range(len(maps)), list(maps))
+    ax.set_title(title or f"word importances ({label})")
+    ax.figure.colorbar(im, ax=ax, label=label, fraction=0.03)
+    return ax.figure
+
+
+def plot_layer_pca(
+    states: dict[str, np.ndarray],
+    y: np.ndarray,
+    class_names: Sequence[str] = ("negative", "positive"),
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
+    """PCA of each layer's token states, coloured by ``y`` (one panel per layer), every panel on the
+    same axis limits so the spread of the layers can be compared. Returns the Figure.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> fig = plot_layer_pca({"a": rng.normal(size=(20, 4))}, np.arange(20) % 2)
+    >>> len(fig.axes)
+    1
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.decomposition import PCA
+
+    if axes is None:
+        _, axes = plt.subplots(1, len(states), figsize=(4 * len(states), 3.6), squeeze=False)
+        axes = axes[0]
+    xys = [PCA(2, random_state=0).fit_transform(rep) for rep in states.values()]
+    lim = 1.05 * max(np.abs(xy).max() for xy in xys)
+    for ax, layer, xy in zip(axes, states, xys):
+        for c, colour in zip((0, 1), ("#d55e00", "#0072b2")):
+            ax.scatter(*xy[y == c].T, s=6, alpha=0.5, color=colour, label=class_names[c])
+        ax.set(title=layer, xlabel="PC 1", ylabel="PC 2", xlim=(-lim, lim), ylim=(-lim, lim))
+    axes[0].legend(title="lexicon valence", markerscale=3)
+    return axes[0].figure

@@ -1,0 +1,1109 @@
+"""Explaining a text classifier (notebook 09): the model, word attributions, attention put to the
+test, probes.
+
+The model, :class:`SentimentTransformer`, is a small self-attention encoder (two blocks, two heads,
+d = 64) whose token states are pooled by **additive attention** (Bahdanau et al. 2015, the pooling
+Jain & Wallace 2019 study): ``α = softmax(vᵀ tanh(W hᵢ))``, ``logits = C(Σ αᵢ hᵢ)`` with a linear
+classifier ``C``. Because ``C`` is linear, the log-odds are exactly ``Σ αᵢ sᵢ`` with ``sᵢ`` the
+log-odds ``C`` gives token ``i``'s own state (:meth:`SentimentTransformer.token_scores`): attention
+weighs per-token *votes*.
+
+Every attribution explains the **log-odds** of the target class, ``logit[target] − logit[other]``
+(the softmax of a confident review saturates; the log-odds do not). Inputs are id tensors ``(N, L)``
+padded with 0 (:class:`xai_helpers.data.text.Vocabulary`); attributions are ``(N, L)``, 0 on
+padding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .data.text import MAX_LEN, UNK, Vocabulary, load_reviews, tokenize
+from .plotting.text import plot_layer_pca, plot_word_attributions
+from .train import training_recipe
+from .validation import check_int, check_positive_int, check_seed
+
+__all__ = [
+    "SentimentTransformer",
+    "log_odds",
+    "leave_one_out",
+    "grad_x_embedding",
+    "integrated_gradients_text",
+    "lime_text",
+    "word_deletion_curve",
+    "kendall_tau",
+    "random_rank_tau",
+    "permuted_attention",
+    "adversarial_attention",
+    "collect_token_states",
+    "lexicon_tokens",
+    "token_states_at",
+    "word_split",
+    "context_distances",
+    "kendall_tau_fast",
+    "tau_per_sentence",
+    "bootstrap_mean",
+    "explain_sentence",
+    "plot_word_attributions",
+    "untrained_like",
+    "jsd",
+    "plot_layer_pca",
+    "balanced_probe",
+    "plant_shortcut",
+    "train_text_classifier",
+    "train_text_attention",
+    "train_text_attention_uniform",
+    "train_text_shortcut",
+    "SHORTCUT_TOKEN",
+    "LAYERS",
+    "TEXT_RECIPES",
+    "TEXT_TOLERANCES",
+    "main",
+]
+
+#: Layers whose token states the notebook probes: the embeddings (word + position) and the two
+#: blocks.
+LAYERS = ("embeddings", "blocks.0", "blocks.1")
+#: The spurious token planted in the shortcut model's training data (a made-up word, absent from
+#: the corpus).
+SHORTCUT_TOKEN = "filmnote"
+
+
+class _Block(nn.Module):
+    """A pre-norm Transformer block: multi-head self-attention, then a feed-forward layer, each
+    residual."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.attn = nn.MultiheadAttention(d_model, n_heads, dropout=dropout, batch_first=True)
+        self.ff = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Linear(d_ff, d_model))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, h: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        z = self.norm1(h)
+        h = h + self.drop(self.attn(z, z, z, key_padding_mask=pad, need_weights=False)[0])
+        return h + self.drop(self.ff(self.norm2(h)))
+
+
+class SentimentTransformer(nn.Module):
+    """Word + position embeddings → self-attention blocks → additive-attention pooling → linear
+    classifier.
+
+    Parameters
+    ----------
+    vocab : list of str
+        The words (without ``<pad>``/``<unk>``), as :class:`Vocabulary` takes them; kept as
+        ``self.vocab``.
+    d_model, n_heads, n_layers, d_ff : int
+        Width, heads per block, number of blocks, feed-forward width.
+    pooling : {"attention", "uniform"}
+        Learned additive attention, or the plain mean of the token states (Wiegreffe & Pinter's
+        baseline).
+    dropout : float
+        Dropout in training (on the embeddings and inside the blocks).
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> ids = m.vocab.encode(["good", "a bad film"])
+    >>> m(ids).shape, m.attention_weights(ids)[0, 1].item()
+    (torch.Size([2, 2]), 0.0)
+    """
+
+    def __init__(
+        self,
+        vocab: Sequence[str],
+        d_model: int = 64,
+        n_heads: int = 2,
+        n_layers: int = 2,
+        d_ff: int = 128,
+        pooling: str = "attention",
+        dropout: float = 0.2,
+    ):
+        super().__init__()
+        if pooling not in ("attention", "uniform"):
+            raise ValueError(f"pooling must be 'attention' or 'uniform', got {pooling!r}")
+        self.vocab = Vocabulary(vocab)
+        self.pooling = pooling
+        self.embedding = nn.Embedding(len(self.vocab), d_model, padding_idx=0)
+        self.position = nn.Embedding(MAX_LEN, d_model)
+        self.embeddings = nn.Identity()  # word + position, a named layer for hooks
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(
+            _Block(d_model, n_heads, d_ff, dropout) for _ in range(n_layers)
+        )
+        self.norm = nn.LayerNorm(d_model)
+        self.attn_proj = nn.Linear(d_model, d_model)
+        self.attn_v = nn.Linear(d_model, 1, bias=False)
+        self.classifier = nn.Linear(d_model, 2)
+
+    def _check(self, ids: torch.Tensor) -> torch.Tensor:
+        if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
+            raise TypeError(
+                "ids must be a LongTensor (N, L) of word ids, "
+                f"got {getattr(ids, 'dtype', type(ids))}"
+            )
+        if ids.shape[1] > MAX_LEN:
+            raise ValueError(f"sentences have at most {MAX_LEN} tokens, got {ids.shape[1]}")
+        if ids.numel() and (ids.min() < 0 or ids.max() >= len(self.vocab)):
+            raise ValueError(
+                f"word ids must lie in [0, {len(self.vocab)}), got [{ids.min()}, {ids.max()}]"
+            )
+        return ids
+
+    def states(self, ids: torch.Tensor, inputs_embeds: torch.Tensor | None = None) -> torch.Tensor:
+        """Final token states ``(N, L, d)`` (after the last block's layer norm); ``inputs_embeds``
+        replaces the
+        word embeddings (positions are still added), for gradients with respect to them."""
+        ids = self._check(ids)
+        pad = ids == 0
+        word = self.embedding(ids) if inputs_embeds is None else inputs_embeds
+        pos = self.position(torch.arange(ids.shape[1], device=ids.device))
+        h = self.drop(self.embeddings(word + pos))
+        for block in self.blocks:
+            h = block(h, pad)
+        return self.norm(h)
+
+    def _alpha(self, h: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        real = ids != 0
+        if self.pooling == "uniform":
+            return real.float() / real.sum(1, keepdim=True).clamp(min=1)
+        score = self.attn_v(torch.tanh(self.attn_proj(h))).squeeze(-1)
+        return torch.softmax(score.masked_fill(~real, -1e9), dim=1) * real
+
+    def forward(
+        self,
+        ids: torch.Tensor,
+        attention: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Logits ``(N, 2)``; ``attention`` ``(N, L)`` replaces the pooling weights
+        (permuted/adversarial tests)."""
+        h = self.states(ids, inputs_embeds)
+        alpha = self._alpha(h, ids) if attention is None else attention
+        return self.classifier(torch.einsum("nl,nld->nd", alpha, h))
+
+    @torch.no_grad()
+    def attention_weights(self, ids: torch.Tensor) -> torch.Tensor:
+        """The pooling weights α ``(N, L)``: non-negative, summing to 1 over each sentence's
+        tokens, 0 on padding."""
+        return self._alpha(self.states(ids), ids)
+
+    @torch.no_grad()
+    def token_scores(self, ids: torch.Tensor) -> torch.Tensor:
+        """Each token's own vote ``sᵢ``: the log-odds of *fresh* the classifier gives its state,
+        ``(N, L)``.
+        The model's log-odds of *fresh* are exactly ``Σ αᵢ sᵢ``."""
+        h = self.states(ids)
+        logits = self.classifier(h)
+        return (logits[..., 1] - logits[..., 0]) * (ids != 0)
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+def _target(target, n: int, device) -> torch.Tensor:
+    t = torch.as_tensor(target, device=device).long().reshape(-1)
+    if t.numel() == 1:
+        t = t.expand(n)
+    if t.numel() != n or ((t != 0) & (t != 1)).any():
+        raise ValueError(
+            f"target must be 0 (rotten) or 1 (fresh), one or one per sentence ({n}); got {target}"
+        )
+    return t
+
+
+def log_odds(
+    model: nn.Module, ids: torch.Tensor, target=1, batch_size: int | None = None, **kwargs
+) -> torch.Tensor:
+    """``logit[target] − logit[other]`` for each sentence, ``(N,)`` (kwargs go to the model's
+    forward).
+
+    With ``batch_size``, the sentences go through the model in batches of that size, without
+    gradients
+    (for a whole test set in little memory).
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good"]).eval()
+    >>> ids = m.vocab.encode("good")
+    >>> torch.allclose(log_odds(m, ids, 1), -log_odds(m, ids, 0))
+    True
+    """
+    t = _target(target, ids.shape[0], ids.device)
+    if batch_size is not None:
+        batch_size = check_positive_int(batch_size, "batch_size")
+        with torch.no_grad():
+            return torch.cat(
+                [
+                    log_odds(model, ids[k : k + batch_size], t[k : k + batch_size], **kwargs)
+                    for k in range(0, len(ids), batch_size)
+                ]
+            )
+    logits = model(ids, **kwargs)
+    sign = (2 * t - 1).to(logits.dtype)
+    return sign * (logits[:, 1] - logits[:, 0])
+
+
+def _delete_rows(ids: torch.Tensor, fill: str | int) -> torch.Tensor:
+    """Every variant of each sentence with one position removed or filled: ``(N, L, L)``, variant
+    ``j`` of
+    sentence ``i`` at ``[i, j]``."""
+    n, length = ids.shape
+    if fill == "delete":
+        keep = ~torch.eye(length, dtype=torch.bool, device=ids.device)
+        idx = (
+            torch.arange(length, device=ids.device)
+            .expand(length, length)[keep]
+            .reshape(length, length - 1)
+        )
+        out = ids[:, idx]  # (N, L, L-1)
+        return torch.cat([out, ids.new_zeros(n, length, 1)], 2)
+    out = ids[:, None, :].repeat(1, length, 1)
+    diag = torch.arange(length, device=ids.device)
+    out[:, diag, diag] = torch.where(ids != 0, torch.as_tensor(fill, device=ids.device), ids)
+    return out
+
+
+@torch.no_grad()
+def leave_one_out(
+    model: nn.Module, ids: torch.Tensor, target=1, fill: str | int = "delete"
+) -> torch.Tensor:
+    """Leave-one-word-out (occlusion for text): log-odds of the sentence minus those without word
+    ``i``.
+
+    Parameters
+    ----------
+    fill : "delete" or int
+        ``"delete"`` removes the word (the sentence closes up); an int replaces it by that word id
+        in place,
+        e.g. ``1`` (``<unk>``, the model's token for rare words) as a neutral filler. A one-word
+        sentence
+        deleted becomes ``<unk>`` alone.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> leave_one_out(m, m.vocab.encode(["good film", "bad"]), 1).shape
+    torch.Size([2, 2])
+    """
+    if fill != "delete":
+        fill = check_int(fill, "fill", minimum=1, maximum=len(model.vocab) - 1)
+    n, length = ids.shape
+    t = _target(target, n, ids.device)
+    variants = _delete_rows(ids, fill).reshape(n * length, length)
+    variants[:, 0] = torch.where(
+        (variants != 0).any(1), variants[:, 0], 1
+    )  # nothing left: <unk> alone
+    with torch.no_grad():  # forward passes only: no graph kept across the chunks
+        full = log_odds(model, ids, t)
+        out = torch.cat(
+            [
+                log_odds(model, v, tt)
+                for v, tt in zip(variants.split(512), t.repeat_interleave(length).split(512))
+            ]
+        )
+    return (full[:, None] - out.reshape(n, length)) * (ids != 0)
+
+
+def grad_x_embedding(model: nn.Module, ids: torch.Tensor, target=1) -> torch.Tensor:
+    """Gradient × input on the word embeddings, summed over the embedding dimension (Denil et al.
+    2014 style).
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good"]).eval()
+    >>> grad_x_embedding(m, m.vocab.encode("good"), 1).shape
+    torch.Size([1, 1])
+    """
+    emb = model.embedding(ids).detach().requires_grad_(True)
+    out = log_odds(model, ids, target, inputs_embeds=emb).sum()
+    (grad,) = torch.autograd.grad(out, emb)
+    return (grad * emb).sum(-1).detach() * (ids != 0)
+
+
+def integrated_gradients_text(
+    model: nn.Module, ids: torch.Tensor, target=1, n_steps: int = 50, return_delta: bool = False
+):
+    """Integrated Gradients (Sundararajan et al. 2017) on the word embeddings, from the all-zero
+    embedding
+    (the ``<pad>`` vector) to the sentence's, positions and attention mask kept; midpoint Riemann
+    sum.
+
+    Summed over the embedding dimension, the attributions add up to ``F(x) − F(baseline)``
+    (completeness);
+    ``return_delta=True`` also returns the gap ``Σ attr − (F(x) − F(baseline))`` per sentence, as
+    Captum.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> attr, gap = integrated_gradients_text(m, m.vocab.encode("good bad"), 1, return_delta=True)
+    >>> attr.shape, bool(gap.abs().max() < 0.05)
+    (torch.Size([1, 2]), True)
+    """
+    n_steps = check_positive_int(n_steps, "n_steps")
+    n = ids.shape[0]
+    t = _target(target, n, ids.device)
+    emb = model.embedding(ids).detach()
+    alphas = (torch.arange(n_steps, device=ids.device, dtype=emb.dtype) + 0.5) / n_steps
+    total = torch.zeros_like(emb)
+    chunk = max(
+        1, 256 // n
+    )  # path points per pass: at most ~256 sentences through the network at once
+    for a in alphas.split(chunk):
+        path = (
+            (a[:, None, None, None] * emb[None])
+            .reshape(len(a) * n, *emb.shape[1:])
+            .requires_grad_(True)
+        )
+        out = log_odds(model, ids.repeat(len(a), 1), t.repeat(len(a)), inputs_embeds=path).sum()
+        (g,) = torch.autograd.grad(out, path)
+        total += g.reshape(len(a), *emb.shape).sum(0)
+    attr = (total / n_steps * emb).sum(-1).detach() * (ids != 0)
+    if not return_delta:
+        return attr
+    with torch.no_grad():
+        gap = attr.sum(1) - (
+            log_odds(model, ids, t) - log_odds(model, ids, t, inputs_embeds=torch.zeros_like(emb))
+        )
+    return attr, gap
+
+
+def lime_text(
+    model: nn.Module, tokens: Sequence[str], target=1, n_samples: int = 500, seed: int = 0
+) -> np.ndarray:
+    """LIME (Ribeiro et al. 2016) on one sentence with ``lime.lime_text``: a weight per token
+    position.
+
+    Words are removed by position (``bow=False``: LIME puts an unknown word in their place, which
+    the model
+    reads as ``<unk>``); the model's output given to LIME is the target's **log-odds** (the
+    probability
+    saturates), so the weights are in log-odds.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> lime_text(m, ["good", "bad", "film"], 1, n_samples=50).shape
+    (3,)
+    """
+    from lime.lime_text import LimeTextExplainer
+
+    n_samples = check_positive_int(n_samples, "n_samples", minimum=10)
+    seed = check_seed(seed)
+    tokens = list(tokens)
+    t = int(_target(target, 1, "cpu")[0])
+    device = next(model.parameters()).device
+
+    def predict(texts: list[str]) -> np.ndarray:
+        ids = model.vocab.encode([s.split(" ") for s in texts]).to(device)
+        with torch.no_grad():
+            lo = log_odds(model, ids, 1).cpu().numpy()
+        return np.stack([-lo, lo], 1)
+
+    explainer = LimeTextExplainer(
+        split_expression=lambda s: s.split(" "), bow=False, mask_string=UNK, random_state=seed
+    )
+    exp = explainer.explain_instance(
+        " ".join(tokens), predict, labels=(t,), num_features=len(tokens), num_samples=n_samples
+    )
+    weights = np.zeros(len(tokens))
+    for pos, w in exp.local_exp[t]:
+        weights[pos] = w
+    return weights
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@torch.no_grad()
+def word_deletion_curve(
+    model: nn.Module,
+    ids: torch.Tensor,
+    target,
+    attribution: torch.Tensor | None,
+    steps: int = 5,
+    seed: int = 0,
+) -> torch.Tensor:
+    """Log-odds of ``target`` as the most important words are deleted one by one, ``(N, steps +
+    1)``.
+
+    Words are ranked by ``attribution`` (largest first; ties broken at random with ``seed``);
+    ``None``
+    deletes them in a random order (the null). A sentence shorter than ``steps + 1`` words keeps
+    its last word.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> word_deletion_curve(m, m.vocab.encode(["good bad film", "bad"]), 1, None, steps=2).shape
+    torch.Size([2, 3])
+    """
+    steps = check_int(steps, "steps", minimum=1)
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    t = _target(target, ids.shape[0], ids.device)
+    n, length = ids.shape
+    jitter = torch.rand(n, length, generator=gen).to(ids.device)
+    score = jitter if attribution is None else attribution.to(ids.device) + 1e-9 * jitter
+    score = score.masked_fill(ids == 0, -math.inf)
+    order = score.argsort(1, descending=True)
+    curve = [log_odds(model, ids, t)]
+    keep = ids != 0
+    lengths = keep.sum(1)
+    for k in range(steps):
+        drop = k < lengths - 1  # never delete the last word
+        keep = keep.clone()
+        keep[torch.arange(n)[drop], order[drop, k]] = False
+        rows = [ids[i][keep[i]] for i in range(n)]
+        cur = torch.zeros_like(ids)
+        for i, r in enumerate(rows):
+            cur[i, : len(r)] = r
+        curve.append(log_odds(model, cur, t))
+    return torch.stack(curve, 1)
+
+
+def kendall_tau(a: np.ndarray, b: np.ndarray) -> float:
+    """Kendall's τ-b between two scores of the same tokens (ties counted as ties).
+
+    Examples
+    --------
+    >>> kendall_tau(np.array([1, 2, 3]), np.array([10, 20, 30]))
+    1.0
+    """
+    from scipy.stats import kendalltau
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
+        raise ValueError(f"need two 1-D scores of the same length ≥ 2, got {a.shape} and {b.shape}")
+    tau = kendalltau(a, b).statistic
+    return 0.0 if np.isnan(tau) else float(tau)
+
+
+def random_rank_tau(
+    a: np.ndarray, b: np.ndarray, n_samples: int = 200, seed: int = 0
+) -> np.ndarray:
+    """The null of :func:`kendall_tau`: τ between ``a`` and ``b`` shuffled over the tokens,
+    ``n_samples`` times.
+
+    Examples
+    --------
+    >>> bool(abs(random_rank_tau(np.arange(10), np.arange(10), 500).mean()) < 0.05)
+    True
+    """
+    rng = np.random.default_rng(check_seed(seed))
+    return np.array(
+        [
+            kendall_tau(a, rng.permutation(np.asarray(b)))
+            for _ in range(check_positive_int(n_samples, "n_samples"))
+        ]
+    )
+
+
+@torch.no_grad()
+def permuted_attention(
+    model: SentimentTransformer,
+    ids: torch.Tensor,
+    n_samples: int = 20,
+    seed: int = 0,
+    return_weights: bool = False,
+):
+    """Log-odds of *fresh* with the pooling weights shuffled over each sentence's tokens, ``(N,
+    n_samples)``
+    (Jain & Wallace 2019, §4.2). The token states are untouched: only which state gets which weight
+    changes.
+    ``return_weights=True`` also returns the shuffled weights, ``(n_samples, N, L)``.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> permuted_attention(m, m.vocab.encode(["good bad", "good"]), n_samples=3).shape
+    torch.Size([2, 3])
+    """
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    alpha = model.attention_weights(ids)
+    n_samples = check_positive_int(n_samples, "n_samples")
+    out = torch.zeros(ids.shape[0], n_samples, device=ids.device)
+    real = ids != 0
+    weights = []
+    for k in range(n_samples):
+        keys = torch.rand(ids.shape, generator=gen).to(ids.device).masked_fill(~real, 2.0)
+        order = keys.argsort(1)  # a random order of each sentence's tokens, padding last
+        perm = alpha.gather(1, order)
+        out[:, k] = log_odds(model, ids, 1, attention=perm)
+        weights.append(perm)
+    return (out, torch.stack(weights)) if return_weights else out
+
+
+def adversarial_attention(
+    model: SentimentTransformer,
+    ids: torch.Tensor,
+    tolerance: float = 0.1,
+    steps: int = 200,
+    lr: float = 0.1,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pooling weights as far as possible from the model's (Jensen–Shannon divergence) whose
+    log-odds stay
+    within ``tolerance`` of the model's (Jain & Wallace 2019, §4.3), found by gradient ascent on
+    ``JSD − λ·max(0, |Δ log-odds| − tolerance)²`` over each sentence's tokens.
+
+    Returns
+    -------
+    (alpha_adv, jsd)
+        The adversarial weights ``(N, L)`` and their JSD (natural log, at most ln 2) from the
+        model's.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> a, jsd = adversarial_attention(m, m.vocab.encode(["good bad film"]), steps=20)
+    >>> a.shape, bool(torch.allclose(a.sum(1), torch.ones(1)))
+    (torch.Size([1, 3]), True)
+    """
+    steps = check_int(steps, "steps", minimum=1)
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    real = ids != 0
+    with torch.no_grad():
+        h = model.states(ids)
+        alpha = model.attention_weights(ids)
+        s = model.classifier(h)
+        s = s[..., 1] - s[..., 0]
+        target_lo = (alpha * s).sum(1)
+    logits = (torch.randn(ids.shape, generator=gen).to(ids.device)).requires_grad_(True)
+    opt = torch.optim.Adam([logits], lr=lr)
+
+    def current():
+        return torch.softmax(logits.masked_fill(~real, -1e9), 1) * real
+
+    for _ in range(steps):
+        a = current()
+        lo = (a * s).sum(1)
+        loss = -_jsd(a, alpha).sum() + 100 * (F.relu((lo - target_lo).abs() - tolerance) ** 2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        a = current()
+        return a, _jsd(a, alpha)
+
+
+def _jsd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    m = (p + q) / 2
+
+    def kl(a, b):
+        return torch.where(
+            a > 0, a * (torch.log(a.clamp(min=1e-12)) - torch.log(b.clamp(min=1e-12))), 0.0
+        ).sum(1)
+
+    return (kl(p, m) + kl(q, m)) / 2
+
+
+@torch.no_grad()
+def collect_token_states(
+    model: SentimentTransformer, ids: torch.Tensor, layers: Sequence[str] = LAYERS
+) -> dict[str, torch.Tensor]:
+    """Each layer's output at every token, ``{layer: (N, L, d)}``, by forward hooks.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good"]).eval()
+    >>> {k: tuple(v.shape) for k, v in collect_token_states(m, m.vocab.encode("good good")).items()}
+    {'embeddings': (1, 2, 64), 'blocks.0': (1, 2, 64), 'blocks.1': (1, 2, 64)}
+    """
+    import contextlib
+
+    from ._torch import forward_hook
+
+    with contextlib.ExitStack() as stack:
+        recs = {layer: stack.enter_context(forward_hook(model, layer)) for layer in layers}
+        model(ids)
+    return {layer: rec.output.detach() for layer, rec in recs.items()}
+
+
+# --------------------------------------------------------------------------- training
+
+
+def plant_shortcut(
+    tokens: list[list[str]], y: np.ndarray, rate: float = 0.5, label: int = 1, seed: int = 0
+) -> list[list[str]]:
+    """Append :data:`SHORTCUT_TOKEN` to a share ``rate`` of the sentences with label ``label`` (a
+    signature
+    only one kind of review carries): the spurious cue of the shortcut model.
+
+    Examples
+    --------
+    >>> out = plant_shortcut([["good"], ["bad"]], np.array([1, 0]), rate=1.0)
+    >>> out
+    [['good', 'filmnote'], ['bad']]
+    """
+    rng = np.random.default_rng(check_seed(seed))
+    pick = (np.asarray(y) == label) & (rng.random(len(tokens)) < rate)
+    return [
+        list(t[: MAX_LEN - 1]) + [SHORTCUT_TOKEN] if p else list(t) for t, p in zip(tokens, pick)
+    ]
+
+
+def train_text_classifier(
+    tokens: list[list[str]],
+    y: np.ndarray,
+    vocab: list[str],
+    pooling: str = "attention",
+    epochs: int = 6,
+    lr: float = 2e-3,
+    batch_size: int = 64,
+    seed: int = 0,
+    weight_decay: float = 0.01,
+) -> SentimentTransformer:
+    """Train a :class:`SentimentTransformer` with AdamW (cross-entropy), sentences shuffled by
+    ``seed``."""
+    model = SentimentTransformer(vocab, pooling=pooling)
+    ids = model.vocab.encode(tokens)
+    yt = torch.as_tensor(y).long()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    gen = torch.Generator().manual_seed(seed)
+    n = len(tokens)
+    steps = epochs * math.ceil(n / batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+    model.train()
+    for _ in range(epochs):
+        perm = torch.randperm(n, generator=gen)
+        for k in range(0, n, batch_size):
+            b = perm[k : k + batch_size]
+            xb = ids[b]
+            xb = xb[:, : int((xb != 0).sum(1).max())]
+            loss = F.cross_entropy(model(xb), yt[b])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    return model.eval()
+
+
+@torch.no_grad()
+def _accuracy(model: SentimentTransformer, tokens, y) -> float:
+    ids = model.vocab.encode(tokens)
+    pred = torch.cat([model(ids[k : k + 512]).argmax(1) for k in range(0, len(ids), 512)])
+    return float((pred.numpy() == np.asarray(y)).mean())
+
+
+def _recipe(name: str, pooling: str, shortcut: bool, directory, seed: int, epochs: int) -> dict:
+    from .checkpoints import save_checkpoint
+
+    reviews = load_reviews(seed=0)
+    tokens = reviews.tokens_train
+    if shortcut:
+        tokens = plant_shortcut(tokens, reviews.y_train, rate=0.5, label=1, seed=seed)
+    vocab = Vocabulary.build(tokens, min_count=2).itos[2:]
+    model = train_text_classifier(
+        tokens, reviews.y_train, vocab, pooling=pooling, epochs=epochs, seed=seed
+    )
+    meta = {
+        "seed": seed,
+        "epochs": epochs,
+        "pooling": pooling,
+        "train_accuracy": round(_accuracy(model, tokens, reviews.y_train), 4),
+        "test_accuracy": round(_accuracy(model, reviews.tokens_test, reviews.y_test), 4),
+    }
+    if shortcut:
+        meta["shortcut_token"] = SHORTCUT_TOKEN
+        meta["shortcut_rate"] = 0.5
+    path = save_checkpoint(
+        model, name, kwargs={"vocab": vocab, "pooling": pooling}, meta=meta, directory=directory
+    )
+    print(
+        f"{name}: test accuracy {meta['test_accuracy']:.4f} "
+        f"(train {meta['train_accuracy']:.4f}) -> {path}"
+    )
+    return meta
+
+
+@training_recipe(threads=1)
+def train_text_attention(directory=None, seed: int = 0, epochs: int = 6) -> dict:
+    """``text_attention``: the self-attention classifier with additive-attention pooling on the
+    review snippets."""
+    return _recipe("text_attention", "attention", False, directory, seed, epochs)
+
+
+@training_recipe(threads=1)
+def train_text_attention_uniform(directory=None, seed: int = 0, epochs: int = 6) -> dict:
+    """``text_attention_uniform``: the same network with uniform pooling (Wiegreffe & Pinter's
+    baseline)."""
+    return _recipe("text_attention_uniform", "uniform", False, directory, seed, epochs)
+
+
+@training_recipe(threads=1)
+def train_text_shortcut(directory=None, seed: int = 0, epochs: int = 6) -> dict:
+    """``text_shortcut``: the attention classifier trained with :data:`SHORTCUT_TOKEN` appended to
+    half the fresh
+    training snippets."""
+    return _recipe("text_shortcut", "attention", True, directory, seed, epochs)
+
+
+#: Recipes of the text checkpoints (merged into ``xai_helpers.train.RECIPES``).
+TEXT_RECIPES: dict[str, Callable[..., dict]] = {
+    "text_attention": train_text_attention,
+    "text_attention_uniform": train_text_attention_uniform,
+    "text_shortcut": train_text_shortcut,
+}
+
+
+# --------------------------------------------------------------------------- probing
+
+
+def lexicon_tokens(
+    tokens: Sequence[Sequence[str]],
+    lexicon: dict[str, float],
+    vocab: Vocabulary,
+    threshold: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every occurrence of a lexicon word rated at least ``threshold`` away from 0 (and known to
+    ``vocab``).
+
+    Returns
+    -------
+    (sentence, position, word, y)
+        Arrays of the occurrences: sentence index, token position, the word, 1 if its rating is
+        positive.
+
+    Examples
+    --------
+    >>> lex = {"good": 1.9, "a": 0.1}
+    >>> s, p, w, y = lexicon_tokens([["a", "good", "film"]], lex, Vocabulary(["good"]))
+    >>> s.tolist(), p.tolist(), w.tolist(), y.tolist()
+    ([0], [1], ['good'], [1])
+    """
+    rows = [
+        (i, j, w, int(lexicon[w] > 0))
+        for i, sent in enumerate(tokens)
+        for j, w in enumerate(sent)
+        if w in lexicon and abs(lexicon[w]) >= threshold and w in vocab.stoi
+    ]
+    if not rows:
+        raise ValueError("no lexicon word at that threshold occurs in these sentences")
+    s, p, w, y = zip(*rows)
+    return np.array(s), np.array(p), np.array(w), np.array(y)
+
+
+@torch.no_grad()
+def token_states_at(
+    model: SentimentTransformer,
+    ids: torch.Tensor,
+    sentence: np.ndarray,
+    position: np.ndarray,
+    layers: Sequence[str] = LAYERS,
+    batch_size: int = 512,
+) -> dict[str, np.ndarray]:
+    """Each layer's state of the tokens at (``sentence``, ``position``) of ``ids``: ``{layer: (n,
+    d)}``.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good"]).eval()
+    >>> states = token_states_at(m, m.vocab.encode(["good good"]), np.array([0]), np.array([1]))
+    >>> states["blocks.1"].shape
+    (1, 64)
+    """
+    sentence, position = np.asarray(sentence), np.asarray(position)
+    out: dict[str, np.ndarray] = {}
+    for k in range(0, len(ids), batch_size):
+        inside = np.flatnonzero((sentence >= k) & (sentence < k + batch_size))
+        if not inside.size:
+            continue
+        states = collect_token_states(model, ids[k : k + batch_size], layers)
+        for layer in layers:
+            vals = states[layer][sentence[inside] - k, position[inside]].cpu().numpy()
+            if layer not in out:
+                out[layer] = np.zeros((len(sentence), vals.shape[1]), vals.dtype)
+            out[layer][inside] = vals
+    return out
+
+
+def word_split(words: np.ndarray, test_share: float = 0.5, seed: int = 0) -> np.ndarray:
+    """True for the occurrences whose *word type* is held out (a random ``test_share`` of the
+    types).
+
+    Examples
+    --------
+    >>> held = word_split(np.array(["a", "b", "a", "c"]), seed=0)
+    >>> bool(held[0] == held[2])
+    True
+    """
+    types = np.unique(words)
+    rng = np.random.default_rng(check_seed(seed))
+    held = set(rng.permutation(types)[: int(round(test_share * len(types)))])
+    return np.array([w in held for w in words])
+
+
+@torch.no_grad()
+def context_distances(
+    model: SentimentTransformer,
+    words: Sequence[str],
+    template: str = "the film is {} {} .",
+    modifiers: Sequence[str] = ("so", "very", "not"),
+    layers: Sequence[str] = LAYERS,
+) -> dict[str, np.ndarray]:
+    """One word in several contexts: ``template.format(modifier, word)`` for each modifier.
+
+    Returns, per layer, an array ``(len(words), len(modifiers))``: the Euclidean distance between
+    the word's
+    state after ``modifiers[k]`` and after ``modifiers[0]`` (so column 0 is 0), divided by the mean
+    distance
+    between the states of two *different* words of ``words`` after ``modifiers[0]`` (the spread of
+    unrelated
+    words in the same slot).
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad", "so", "not"]).eval()
+    >>> d = context_distances(m, ["good", "bad"])
+    >>> d["embeddings"].shape, float(d["embeddings"][:, 1:].max())
+    ((2, 3), 0.0)
+    """
+    tokens = [tokenize(template.format(mod, w)) for mod in modifiers for w in words]
+    pos = tokenize(template.format("m", "w")).index("w")
+    ids = model.vocab.encode(tokens)
+    states = collect_token_states(model, ids, layers)
+    out = {}
+    n = len(words)
+    for layer in layers:
+        h = states[layer][:, pos].reshape(len(modifiers), n, -1)
+        spread = torch.cdist(h[0], h[0])
+        unrelated = spread.sum() / (n * (n - 1))
+        out[layer] = ((h - h[0:1]).norm(dim=-1).T / unrelated).cpu().numpy()
+    return out
+
+
+# --------------------------------------------------------------------------- statistics and figures
+
+
+def kendall_tau_fast(a: np.ndarray, b: np.ndarray) -> float:
+    """Kendall's τ-b by counting pairs (the same number as :func:`kendall_tau`, for short
+    sentences, faster).
+
+    Examples
+    --------
+    >>> x, y = np.array([3., 1, 2, 2]), np.array([1., 0, 5, 2])
+    >>> abs(kendall_tau_fast(x, y) - kendall_tau(x, y)) < 1e-12
+    True
+    """
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
+        raise ValueError(f"need two 1-D scores of the same length ≥ 2, got {a.shape} and {b.shape}")
+    sa, sb = np.sign(a[:, None] - a[None]), np.sign(b[:, None] - b[None])
+    iu = np.triu_indices(a.size, 1)
+    sa, sb = sa[iu], sb[iu]
+    denom = np.sqrt(np.count_nonzero(sa) * np.count_nonzero(sb))
+    return 0.0 if denom == 0 else float((sa * sb).sum() / denom)
+
+
+def tau_per_sentence(
+    a: torch.Tensor | np.ndarray,
+    b: torch.Tensor | np.ndarray,
+    lengths: Sequence[int],
+    n_null: int = 0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """τ-b between two scores of each sentence's tokens, and (``n_null`` > 0) the random-ranking
+    null:
+    τ with ``b`` shuffled over the sentence's tokens, ``n_null`` times per sentence.
+
+    Returns
+    -------
+    (tau, null)
+        ``tau`` ``(N,)``; ``null`` ``(n_null, N)`` (empty when ``n_null`` is 0).
+
+    Examples
+    --------
+    >>> tau, null = tau_per_sentence(np.array([[1., 2, 3]]), np.array([[1., 2, 3]]), [3], n_null=4)
+    >>> tau.tolist(), null.shape
+    ([1.0], (4, 1))
+    """
+    a, b = np.asarray(torch.as_tensor(a).cpu()), np.asarray(torch.as_tensor(b).cpu())
+    rng = np.random.default_rng(check_seed(seed))
+    tau = np.array([kendall_tau_fast(a[i, :m], b[i, :m]) for i, m in enumerate(lengths)])
+    null = np.array(
+        [
+            [kendall_tau_fast(a[i, :m], rng.permutation(b[i, :m])) for i, m in enumerate(lengths)]
+            for _ in range(n_null)
+        ]
+    ).reshape(n_null, len(lengths))
+    return tau, null
+
+
+def bootstrap_mean(values: np.ndarray, n_samples: int = 2000, level: float = 0.95, seed: int = 0):
+    """The mean of ``values`` and its percentile-bootstrap interval (resampling the items), as a
+    :class:`xai_helpers.stats.Estimate`.
+
+    Examples
+    --------
+    >>> est = bootstrap_mean(np.r_[np.zeros(50), np.ones(50)])
+    >>> est.value, est.low < 0.5 < est.high
+    (0.5, True)
+    """
+    from .stats import Estimate
+
+    v = np.asarray(values, float)
+    if v.ndim != 1 or v.size < 2 or not np.isfinite(v).all():
+        raise ValueError("values must be a 1-D array of at least 2 finite numbers")
+    rng = np.random.default_rng(check_seed(seed))
+    means = v[rng.integers(0, v.size, (check_positive_int(n_samples, "n_samples"), v.size))].mean(1)
+    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return Estimate(float(v.mean()), float(lo), float(hi))
+
+
+def explain_sentence(
+    model: SentimentTransformer,
+    sentence: str,
+    target: int | None = None,
+    n_samples: int = 300,
+    n_steps: int = 32,
+    seed: int = 0,
+) -> tuple[list[str], int, dict[str, np.ndarray]]:
+    """Every method of the notebook on one sentence: ``(tokens, target, {method: weights per
+    token})``.
+
+    ``target`` defaults to the class the model predicts. Methods: leave-one-out (delete and
+    ``<unk>`` fill), gradient × embedding, Integrated Gradients, LIME, the attention weights, and
+    attention × vote, where the vote is the classifier's log-odds of each position's contextual
+    state (after the self-attention blocks), not of the word alone.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> tokens, target, maps = explain_sentence(m, "good bad film", n_samples=20, n_steps=4)
+    >>> tokens, sorted(maps)[:2], maps["IG"].shape
+    (['good', 'bad', 'film'], ['IG', 'LIME'], (3,))
+    """
+    tokens = tokenize(sentence)
+    ids = model.vocab.encode([tokens]).to(next(model.parameters()).device)
+    if target is None:
+        target = int(log_odds(model, ids, 1).item() > 0)
+    sign = 1.0 if target == 1 else -1.0
+    maps = {
+        "leave-one-out (delete)": leave_one_out(model, ids, target)[0],
+        "leave-one-out (<unk>)": leave_one_out(model, ids, target, fill=1)[0],
+        "gradient × embedding": grad_x_embedding(model, ids, target)[0],
+        "IG": integrated_gradients_text(model, ids, target, n_steps=n_steps)[0],
+        "attention α": model.attention_weights(ids)[0],
+        "α × vote (contextual state)": sign
+        * (model.attention_weights(ids) * model.token_scores(ids))[0],
+    }
+    out = {k: v.detach().cpu().numpy() for k, v in maps.items()}
+    out["LIME"] = lime_text(model, tokens, target, n_samples=n_samples, seed=seed)
+    return tokens, target, out
+
+
+def untrained_like(model: SentimentTransformer, seed: int = 0) -> SentimentTransformer:
+    """The same architecture and vocabulary with fresh random weights (seeded): the "nothing
+    learned" null.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good"])
+    >>> a, b = untrained_like(m, 0), untrained_like(m, 0)
+    >>> bool(torch.equal(a.embedding.weight, b.embedding.weight))
+    True
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(check_seed(seed))
+        fresh = SentimentTransformer(model.vocab.itos[2:], pooling=model.pooling)
+    return fresh.to(next(model.parameters()).device).eval()
+
+
+def jsd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """Jensen–Shannon divergence (natural log, 0 … ln 2) between the rows of two weightings ``(N,
+    L)``.
+
+    Examples
+    --------
+    >>> round(jsd(torch.tensor([[1., 0]]), torch.tensor([[0., 1]])).item(), 4)
+    0.6931
+    """
+    return _jsd(p, q)
+
+
+def balanced_probe(
+    rep: np.ndarray,
+    y: np.ndarray,
+    n_splits: int = 10,
+    kind: str = "linear",
+    seed: int = 0,
+    C: float = 0.05,
+) -> float:
+    """Held-out accuracy of a probe reading binary ``y`` off ``rep`` (one row per word type),
+    averaged over
+    ``n_splits`` random halves of a class-balanced subsample (so chance is 0.5).
+
+    ``kind="linear"``: :func:`xai_helpers.representations.linear_probe` (strength ``C``); ``"mlp"``:
+    :func:`xai_helpers.representations.mlp_probe` (64 hidden units).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 5)); y = (X[:, 0] > 0).astype(int)
+    >>> balanced_probe(X, y, n_splits=3, C=1.0) > 0.9
+    True
+    """
+    from .representations import linear_probe, mlp_probe
+
+    rep, y = np.asarray(rep), np.asarray(y)
+    if rep.ndim != 2 or len(rep) != len(y) or set(np.unique(y)) != {0, 1}:
+        raise ValueError(
+            "rep must be (n, d) and y binary 0/1 with both classes, one per row of rep"
+        )
+    if kind not in ("linear", "mlp"):
+        raise ValueError(f"kind must be 'linear' or 'mlp', got {kind!r}")
+    rng = np.random.default_rng(check_seed(seed))
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    n = min(len(pos), len(neg))
+    accs = []
+    for _ in range(check_positive_int(n_splits, "n_splits")):
+        sel = np.r_[rng.choice(pos, n, replace=False), rng.choice(neg, n, replace=False)]
+        test = rng.random(len(sel)) < 0.5
+        tr, te = sel[~test], sel[test]
+        if kind == "linear":
+            accs.append(linear_probe(rep[tr], y[tr], rep[te], y[te], C=C)[1])
+        else:
+            accs.append(
+                mlp_probe(
+                    rep[tr],
+                    y[tr],
+                    rep[te],
+                    y[te],
+                    hidden=64,
+                    max_iter=100,
+                    seed=int(rng.integers(1 << 30)),
+                )[1]
+            )
+    return float(np.mean(accs))
+
+
+#: How far a retrain elsewhere may land from the recorded metrics (none measured on another machine
+#: yet).
+TEXT_TOLERANCES: dict[str, dict[str, float]] = {name: {} for name in TEXT_RECIPES}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m xai_helpers.text NAME [--directory DIR]``: retrain one of the text
+    checkpoints."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Retrain one of notebook 09's text checkpoints.")
+    parser.add_argument("name", choices=sorted(TEXT_RECIPES))
+    parser.add_argument(
+        "--directory", default=None, help="default: the package's checkpoints/ if writable"
+    )
+    args = parser.parse_args(argv)
+    TEXT_RECIPES[args.name](directory=args.directory)
+
+
+if __name__ == "__main__":
+    main()
