@@ -50,6 +50,7 @@ test: install lint
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check xai_helpers tests tools notebooks
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/actionlint -no-color
 
