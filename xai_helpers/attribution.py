@@ -976,7 +976,7 @@ def one_sided_derivatives(
         for start in range(0, h * w, batch_size):
             idx = torch.arange(start, min(start + batch_size, h * w), device=x.device)
             step = torch.zeros(len(idx), c, h * w, dtype=x.dtype, device=x.device)
-            step[torch.arange(len(idx)), 0, idx] = eps
+            step[torch.arange(len(idx), device=x.device), 0, idx] = eps
             step = step.view(len(idx), c, h, w)
             right.append((model((x + step).to(dev))[:, target] - y0) / eps)
             left.append((y0 - model((x - step).to(dev))[:, target]) / eps)

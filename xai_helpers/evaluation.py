@@ -941,7 +941,7 @@ def untie(maps: torch.Tensor, seed: int = 0) -> torch.Tensor:
     seed = check_int(seed, "seed", minimum=0)
     n, h, w = maps.shape
     g = torch.Generator().manual_seed(seed)
-    perm = torch.argsort(torch.rand(n, h * w, generator=g), dim=1).to(maps.device)
+    perm = torch.argsort(torch.rand(n, h * w, generator=g, device="cpu"), dim=1).to(maps.device)
     flat = maps.reshape(n, -1).gather(
         1, perm
     )  # shuffle, then a stable sort keeps the shuffle in ties
@@ -994,16 +994,18 @@ def ink_blobs(mask: torch.Tensor, k: int, n_draws: int, seed: int = 0) -> torch.
             f"{int((counts < k).nonzero()[0])} has {int(counts.min())}"
         )
     g = torch.Generator().manual_seed(seed)
-    rr, cc = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    rr, cc = torch.meshgrid(
+        torch.arange(h, device="cpu"), torch.arange(w, device="cpu"), indexing="ij"
+    )
     coords = torch.stack([rr.flatten(), cc.flatten()], 1).float()  # (H·W, 2)
     m = mask.cpu().reshape(n, -1)
-    out = torch.zeros(n_draws, n, h * w)
+    out = torch.zeros(n_draws, n, h * w, device="cpu")  # built on the CPU, moved at the end
     for i in range(n):
         inside = m[i].nonzero()[:, 0]
-        centres = inside[torch.randint(len(inside), (n_draws,), generator=g)]
+        centres = inside[torch.randint(len(inside), (n_draws,), generator=g, device="cpu")]
         d = torch.cdist(coords[centres], coords[inside])  # (n_draws, |inside|)
         d = d + 1e-3 * torch.rand(
-            d.shape, generator=g
+            d.shape, generator=g, device="cpu"
         )  # ties at random (distances differ by ≥ 0.01)
         out[:, i].scatter_(1, inside[d.topk(k, dim=1, largest=False).indices], 1.0)
     return out.view(n_draws, n, h, w).to(mask.device)
@@ -1091,7 +1093,7 @@ def phase_means(sal: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"sal and region must be (N, H, W), region bool; got {sal.shape}, {region.shape}"
         )
-    out = torch.zeros(2, 2)
+    out = torch.zeros(2, 2, device=sal.device)
     for i in range(2):
         for j in range(2):
             r = region[:, i::2, j::2]
@@ -1162,7 +1164,8 @@ def same_l2_noise(
             f"x and edited must be (N, 3, H, W) alike, masks (N, H, W) bool; got {tuple(x.shape)},"
             f" {tuple(edited.shape)}, {tuple(masks.shape)} {masks.dtype}"
         )
-    noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(int(seed)))
+    g = torch.Generator().manual_seed(int(seed))  # CPU noise, so a seed gives it on every device
+    noise = torch.randn(x.shape, generator=g, device="cpu").to(x.device)
     noise = noise * masks[:, None]
     dist = (edited - x).flatten(1).norm(dim=1) / noise.flatten(1).norm(dim=1).clamp_min(1e-12)
     return (x + noise * dist[:, None, None, None]).clamp(0, 1)
