@@ -18,13 +18,14 @@ from xai_helpers.data.text import (
     read_reviews_file,
     tokenize,
 )
-from xai_helpers.models import load_pretrained
+from xai_helpers.models import SentimentTransformer, load_pretrained
+from xai_helpers.plotting import plot_word_attributions
 
 
 @pytest.fixture(scope="module")
 def net():
     torch.manual_seed(0)
-    return T.SentimentTransformer(
+    return SentimentTransformer(
         ["good", "bad", "film", "the", "not", "so", "very", "is", "it", "."]
     ).eval()
 
@@ -304,13 +305,13 @@ def test_explain_sentence_and_figure(trained):
 
     tokens, target, maps = T.explain_sentence(trained, "a charming film", n_samples=50, n_steps=8)
     assert target in (0, 1) and all(v.shape == (3,) for v in maps.values())
-    fig = T.plot_word_attributions(tokens, maps)
+    fig = plot_word_attributions(tokens, maps)
     assert len(fig.axes[0].get_yticklabels()) == len(maps)
-    shared = T.plot_word_attributions(tokens, maps, scale="shared")
+    shared = plot_word_attributions(tokens, maps, scale="shared")
     rows = shared.axes[0].images[0].get_array()
     assert np.isclose(np.abs(rows).max(), 1.0) and (np.abs(rows).max(1) < 1 - 1e-9).any()
     with pytest.raises(ValueError, match="scale"):
-        T.plot_word_attributions(tokens, maps, scale="column")
+        plot_word_attributions(tokens, maps, scale="column")
     plt.close("all")
     with pytest.raises(ValueError):
         T.explain_sentence(trained, "")

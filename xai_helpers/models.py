@@ -28,9 +28,11 @@ from ._torch import predict_proba
 from .checkpoints import ChecksumError, Traversable, load_checkpoint
 from .data import IMAGENET_MEAN, IMAGENET_STD
 from .data.monsters import IMAGE_SIZE
+from .data.text import MAX_LEN, Vocabulary
 from .validation import check_image_batch, check_labels, check_positive_int
 
 __all__ = [
+    "SentimentTransformer",
     "MnistCNN",
     "MNIST_LAYER_SHAPES",
     "LayerDecoder",
@@ -679,3 +681,140 @@ def untrained_monster_cnn(seed: int) -> MonsterCNN:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed))
         return MonsterCNN().eval()
+
+
+# --------------------------------------------------------------------------- text (notebook 09)
+
+
+class _Block(nn.Module):
+    """A pre-norm Transformer block: multi-head self-attention, then a feed-forward layer, each
+    residual."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.attn = nn.MultiheadAttention(d_model, n_heads, dropout=dropout, batch_first=True)
+        self.ff = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Linear(d_ff, d_model))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, h: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        z = self.norm1(h)
+        h = h + self.drop(self.attn(z, z, z, key_padding_mask=pad, need_weights=False)[0])
+        return h + self.drop(self.ff(self.norm2(h)))
+
+
+class SentimentTransformer(nn.Module):
+    """Word + position embeddings → self-attention blocks → additive-attention pooling → linear
+    classifier.
+
+    Parameters
+    ----------
+    vocab : list of str
+        The words (without ``<pad>``/``<unk>``), as :class:`Vocabulary` takes them; kept as
+        ``self.vocab``.
+    d_model, n_heads, n_layers, d_ff : int
+        Width, heads per block, number of blocks, feed-forward width.
+    pooling : {"attention", "uniform"}
+        Learned additive attention, or the plain mean of the token states (Wiegreffe & Pinter's
+        baseline).
+    dropout : float
+        Dropout in training (on the embeddings and inside the blocks).
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> ids = m.vocab.encode(["good", "a bad film"])
+    >>> m(ids).shape, m.attention_weights(ids)[0, 1].item()
+    (torch.Size([2, 2]), 0.0)
+    """
+
+    def __init__(
+        self,
+        vocab: Sequence[str],
+        d_model: int = 64,
+        n_heads: int = 2,
+        n_layers: int = 2,
+        d_ff: int = 128,
+        pooling: str = "attention",
+        dropout: float = 0.2,
+    ):
+        super().__init__()
+        if pooling not in ("attention", "uniform"):
+            raise ValueError(f"pooling must be 'attention' or 'uniform', got {pooling!r}")
+        self.vocab = Vocabulary(vocab)
+        self.pooling = pooling
+        self.embedding = nn.Embedding(len(self.vocab), d_model, padding_idx=0)
+        self.position = nn.Embedding(MAX_LEN, d_model)
+        self.embeddings = nn.Identity()  # word + position, a named layer for hooks
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(
+            _Block(d_model, n_heads, d_ff, dropout) for _ in range(n_layers)
+        )
+        self.norm = nn.LayerNorm(d_model)
+        self.attn_proj = nn.Linear(d_model, d_model)
+        self.attn_v = nn.Linear(d_model, 1, bias=False)
+        self.classifier = nn.Linear(d_model, 2)
+
+    def _check(self, ids: torch.Tensor) -> torch.Tensor:
+        if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
+            raise TypeError(
+                "ids must be a LongTensor (N, L) of word ids, "
+                f"got {getattr(ids, 'dtype', type(ids))}"
+            )
+        if ids.shape[1] > MAX_LEN:
+            raise ValueError(f"sentences have at most {MAX_LEN} tokens, got {ids.shape[1]}")
+        if ids.numel() and (ids.min() < 0 or ids.max() >= len(self.vocab)):
+            raise ValueError(
+                f"word ids must lie in [0, {len(self.vocab)}), got [{ids.min()}, {ids.max()}]"
+            )
+        return ids
+
+    def states(self, ids: torch.Tensor, inputs_embeds: torch.Tensor | None = None) -> torch.Tensor:
+        """Final token states ``(N, L, d)`` (after the last block's layer norm); ``inputs_embeds``
+        replaces the
+        word embeddings (positions are still added), for gradients with respect to them."""
+        ids = self._check(ids)
+        pad = ids == 0
+        word = self.embedding(ids) if inputs_embeds is None else inputs_embeds
+        pos = self.position(torch.arange(ids.shape[1], device=ids.device))
+        h = self.drop(self.embeddings(word + pos))
+        for block in self.blocks:
+            h = block(h, pad)
+        return self.norm(h)
+
+    def _alpha(self, h: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        real = ids != 0
+        if self.pooling == "uniform":
+            return real.float() / real.sum(1, keepdim=True).clamp(min=1)
+        score = self.attn_v(torch.tanh(self.attn_proj(h))).squeeze(-1)
+        return torch.softmax(score.masked_fill(~real, -1e9), dim=1) * real
+
+    def forward(
+        self,
+        ids: torch.Tensor,
+        attention: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Logits ``(N, 2)``; ``attention`` ``(N, L)`` replaces the pooling weights
+        (permuted/adversarial tests)."""
+        h = self.states(ids, inputs_embeds)
+        alpha = self._alpha(h, ids) if attention is None else attention
+        return self.classifier(torch.einsum("nl,nld->nd", alpha, h))
+
+    @torch.no_grad()
+    def attention_weights(self, ids: torch.Tensor) -> torch.Tensor:
+        """The pooling weights α ``(N, L)``: non-negative, summing to 1 over each sentence's
+        tokens, 0 on padding."""
+        return self._alpha(self.states(ids), ids)
+
+    @torch.no_grad()
+    def token_scores(self, ids: torch.Tensor) -> torch.Tensor:
+        """Each token's own vote ``sᵢ``: the log-odds of *fresh* the classifier gives its state,
+        ``(N, L)``.
+        The model's log-odds of *fresh* are exactly ``Σ αᵢ sᵢ``."""
+        h = self.states(ids)
+        logits = self.classifier(h)
+        return (logits[..., 1] - logits[..., 0]) * (ids != 0)
+
+
+# --------------------------------------------------------------------------- attribution

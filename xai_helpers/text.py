@@ -17,20 +17,21 @@ padding.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .data.text import MAX_LEN, UNK, Vocabulary, load_reviews, tokenize
-from .plotting.text import plot_layer_pca, plot_word_attributions
-from .train import training_recipe
+from ._torch import forward_hook
+from .data.text import MAX_LEN, UNK, Vocabulary, tokenize
+from .models import SentimentTransformer
+from .representations import linear_probe, mlp_probe
+from .stats import Estimate
 from .validation import check_int, check_positive_int, check_seed
 
 __all__ = [
-    "SentimentTransformer",
     "log_odds",
     "leave_one_out",
     "grad_x_embedding",
@@ -50,21 +51,12 @@ __all__ = [
     "tau_per_sentence",
     "bootstrap_mean",
     "explain_sentence",
-    "plot_word_attributions",
     "untrained_like",
     "jsd",
-    "plot_layer_pca",
     "balanced_probe",
     "plant_shortcut",
-    "train_text_classifier",
-    "train_text_attention",
-    "train_text_attention_uniform",
-    "train_text_shortcut",
     "SHORTCUT_TOKEN",
     "LAYERS",
-    "TEXT_RECIPES",
-    "TEXT_TOLERANCES",
-    "main",
 ]
 
 #: Layers whose token states the notebook probes: the embeddings (word + position) and the two
@@ -73,140 +65,6 @@ LAYERS = ("embeddings", "blocks.0", "blocks.1")
 #: The spurious token planted in the shortcut model's training data (a made-up word, absent from
 #: the corpus).
 SHORTCUT_TOKEN = "filmnote"
-
-
-class _Block(nn.Module):
-    """A pre-norm Transformer block: multi-head self-attention, then a feed-forward layer, each
-    residual."""
-
-    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float):
-        super().__init__()
-        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
-        self.attn = nn.MultiheadAttention(d_model, n_heads, dropout=dropout, batch_first=True)
-        self.ff = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Linear(d_ff, d_model))
-        self.drop = nn.Dropout(dropout)
-
-    def forward(self, h: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
-        z = self.norm1(h)
-        h = h + self.drop(self.attn(z, z, z, key_padding_mask=pad, need_weights=False)[0])
-        return h + self.drop(self.ff(self.norm2(h)))
-
-
-class SentimentTransformer(nn.Module):
-    """Word + position embeddings → self-attention blocks → additive-attention pooling → linear
-    classifier.
-
-    Parameters
-    ----------
-    vocab : list of str
-        The words (without ``<pad>``/``<unk>``), as :class:`Vocabulary` takes them; kept as
-        ``self.vocab``.
-    d_model, n_heads, n_layers, d_ff : int
-        Width, heads per block, number of blocks, feed-forward width.
-    pooling : {"attention", "uniform"}
-        Learned additive attention, or the plain mean of the token states (Wiegreffe & Pinter's
-        baseline).
-    dropout : float
-        Dropout in training (on the embeddings and inside the blocks).
-
-    Examples
-    --------
-    >>> m = SentimentTransformer(["good", "bad"]).eval()
-    >>> ids = m.vocab.encode(["good", "a bad film"])
-    >>> m(ids).shape, m.attention_weights(ids)[0, 1].item()
-    (torch.Size([2, 2]), 0.0)
-    """
-
-    def __init__(
-        self,
-        vocab: Sequence[str],
-        d_model: int = 64,
-        n_heads: int = 2,
-        n_layers: int = 2,
-        d_ff: int = 128,
-        pooling: str = "attention",
-        dropout: float = 0.2,
-    ):
-        super().__init__()
-        if pooling not in ("attention", "uniform"):
-            raise ValueError(f"pooling must be 'attention' or 'uniform', got {pooling!r}")
-        self.vocab = Vocabulary(vocab)
-        self.pooling = pooling
-        self.embedding = nn.Embedding(len(self.vocab), d_model, padding_idx=0)
-        self.position = nn.Embedding(MAX_LEN, d_model)
-        self.embeddings = nn.Identity()  # word + position, a named layer for hooks
-        self.drop = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(
-            _Block(d_model, n_heads, d_ff, dropout) for _ in range(n_layers)
-        )
-        self.norm = nn.LayerNorm(d_model)
-        self.attn_proj = nn.Linear(d_model, d_model)
-        self.attn_v = nn.Linear(d_model, 1, bias=False)
-        self.classifier = nn.Linear(d_model, 2)
-
-    def _check(self, ids: torch.Tensor) -> torch.Tensor:
-        if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
-            raise TypeError(
-                "ids must be a LongTensor (N, L) of word ids, "
-                f"got {getattr(ids, 'dtype', type(ids))}"
-            )
-        if ids.shape[1] > MAX_LEN:
-            raise ValueError(f"sentences have at most {MAX_LEN} tokens, got {ids.shape[1]}")
-        if ids.numel() and (ids.min() < 0 or ids.max() >= len(self.vocab)):
-            raise ValueError(
-                f"word ids must lie in [0, {len(self.vocab)}), got [{ids.min()}, {ids.max()}]"
-            )
-        return ids
-
-    def states(self, ids: torch.Tensor, inputs_embeds: torch.Tensor | None = None) -> torch.Tensor:
-        """Final token states ``(N, L, d)`` (after the last block's layer norm); ``inputs_embeds``
-        replaces the
-        word embeddings (positions are still added), for gradients with respect to them."""
-        ids = self._check(ids)
-        pad = ids == 0
-        word = self.embedding(ids) if inputs_embeds is None else inputs_embeds
-        pos = self.position(torch.arange(ids.shape[1], device=ids.device))
-        h = self.drop(self.embeddings(word + pos))
-        for block in self.blocks:
-            h = block(h, pad)
-        return self.norm(h)
-
-    def _alpha(self, h: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-        real = ids != 0
-        if self.pooling == "uniform":
-            return real.float() / real.sum(1, keepdim=True).clamp(min=1)
-        score = self.attn_v(torch.tanh(self.attn_proj(h))).squeeze(-1)
-        return torch.softmax(score.masked_fill(~real, -1e9), dim=1) * real
-
-    def forward(
-        self,
-        ids: torch.Tensor,
-        attention: torch.Tensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Logits ``(N, 2)``; ``attention`` ``(N, L)`` replaces the pooling weights
-        (permuted/adversarial tests)."""
-        h = self.states(ids, inputs_embeds)
-        alpha = self._alpha(h, ids) if attention is None else attention
-        return self.classifier(torch.einsum("nl,nld->nd", alpha, h))
-
-    @torch.no_grad()
-    def attention_weights(self, ids: torch.Tensor) -> torch.Tensor:
-        """The pooling weights α ``(N, L)``: non-negative, summing to 1 over each sentence's
-        tokens, 0 on padding."""
-        return self._alpha(self.states(ids), ids)
-
-    @torch.no_grad()
-    def token_scores(self, ids: torch.Tensor) -> torch.Tensor:
-        """Each token's own vote ``sᵢ``: the log-odds of *fresh* the classifier gives its state,
-        ``(N, L)``.
-        The model's log-odds of *fresh* are exactly ``Σ αᵢ sᵢ``."""
-        h = self.states(ids)
-        logits = self.classifier(h)
-        return (logits[..., 1] - logits[..., 0]) * (ids != 0)
-
-
-# --------------------------------------------------------------------------- attribution
 
 
 def _target(target, n: int, device) -> torch.Tensor:
@@ -620,8 +478,6 @@ def collect_token_states(
     """
     import contextlib
 
-    from ._torch import forward_hook
-
     with contextlib.ExitStack() as stack:
         recs = {layer: stack.enter_context(forward_hook(model, layer)) for layer in layers}
         model(ids)
@@ -649,110 +505,6 @@ def plant_shortcut(
     return [
         list(t[: MAX_LEN - 1]) + [SHORTCUT_TOKEN] if p else list(t) for t, p in zip(tokens, pick)
     ]
-
-
-def train_text_classifier(
-    tokens: list[list[str]],
-    y: np.ndarray,
-    vocab: list[str],
-    pooling: str = "attention",
-    epochs: int = 6,
-    lr: float = 2e-3,
-    batch_size: int = 64,
-    seed: int = 0,
-    weight_decay: float = 0.01,
-) -> SentimentTransformer:
-    """Train a :class:`SentimentTransformer` with AdamW (cross-entropy), sentences shuffled by
-    ``seed``."""
-    model = SentimentTransformer(vocab, pooling=pooling)
-    ids = model.vocab.encode(tokens)
-    yt = torch.as_tensor(y).long()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    gen = torch.Generator().manual_seed(seed)
-    n = len(tokens)
-    steps = epochs * math.ceil(n / batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
-    model.train()
-    for _ in range(epochs):
-        perm = torch.randperm(n, generator=gen)
-        for k in range(0, n, batch_size):
-            b = perm[k : k + batch_size]
-            xb = ids[b]
-            xb = xb[:, : int((xb != 0).sum(1).max())]
-            loss = F.cross_entropy(model(xb), yt[b])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-    return model.eval()
-
-
-@torch.no_grad()
-def _accuracy(model: SentimentTransformer, tokens, y) -> float:
-    ids = model.vocab.encode(tokens)
-    pred = torch.cat([model(ids[k : k + 512]).argmax(1) for k in range(0, len(ids), 512)])
-    return float((pred.numpy() == np.asarray(y)).mean())
-
-
-def _recipe(name: str, pooling: str, shortcut: bool, directory, seed: int, epochs: int) -> dict:
-    from .checkpoints import save_checkpoint
-
-    reviews = load_reviews(seed=0)
-    tokens = reviews.tokens_train
-    if shortcut:
-        tokens = plant_shortcut(tokens, reviews.y_train, rate=0.5, label=1, seed=seed)
-    vocab = Vocabulary.build(tokens, min_count=2).itos[2:]
-    model = train_text_classifier(
-        tokens, reviews.y_train, vocab, pooling=pooling, epochs=epochs, seed=seed
-    )
-    meta = {
-        "seed": seed,
-        "epochs": epochs,
-        "pooling": pooling,
-        "train_accuracy": round(_accuracy(model, tokens, reviews.y_train), 4),
-        "test_accuracy": round(_accuracy(model, reviews.tokens_test, reviews.y_test), 4),
-    }
-    if shortcut:
-        meta["shortcut_token"] = SHORTCUT_TOKEN
-        meta["shortcut_rate"] = 0.5
-    path = save_checkpoint(
-        model, name, kwargs={"vocab": vocab, "pooling": pooling}, meta=meta, directory=directory
-    )
-    print(
-        f"{name}: test accuracy {meta['test_accuracy']:.4f} "
-        f"(train {meta['train_accuracy']:.4f}) -> {path}"
-    )
-    return meta
-
-
-@training_recipe(threads=1)
-def train_text_attention(directory=None, seed: int = 0, epochs: int = 6) -> dict:
-    """``text_attention``: the self-attention classifier with additive-attention pooling on the
-    review snippets."""
-    return _recipe("text_attention", "attention", False, directory, seed, epochs)
-
-
-@training_recipe(threads=1)
-def train_text_attention_uniform(directory=None, seed: int = 0, epochs: int = 6) -> dict:
-    """``text_attention_uniform``: the same network with uniform pooling (Wiegreffe & Pinter's
-    baseline)."""
-    return _recipe("text_attention_uniform", "uniform", False, directory, seed, epochs)
-
-
-@training_recipe(threads=1)
-def train_text_shortcut(directory=None, seed: int = 0, epochs: int = 6) -> dict:
-    """``text_shortcut``: the attention classifier trained with :data:`SHORTCUT_TOKEN` appended to
-    half the fresh
-    training snippets."""
-    return _recipe("text_shortcut", "attention", True, directory, seed, epochs)
-
-
-#: Recipes of the text checkpoints (merged into ``xai_helpers.train.RECIPES``).
-TEXT_RECIPES: dict[str, Callable[..., dict]] = {
-    "text_attention": train_text_attention,
-    "text_attention_uniform": train_text_attention_uniform,
-    "text_shortcut": train_text_shortcut,
-}
 
 
 # --------------------------------------------------------------------------- probing
@@ -948,8 +700,6 @@ def bootstrap_mean(values: np.ndarray, n_samples: int = 2000, level: float = 0.9
     >>> est.value, est.low < 0.5 < est.high
     (0.5, True)
     """
-    from .stats import Estimate
-
     v = np.asarray(values, float)
     if v.ndim != 1 or v.size < 2 or not np.isfinite(v).all():
         raise ValueError("values must be a 1-D array of at least 2 finite numbers")
@@ -1052,8 +802,6 @@ def balanced_probe(
     >>> balanced_probe(X, y, n_splits=3, C=1.0) > 0.9
     True
     """
-    from .representations import linear_probe, mlp_probe
-
     rep, y = np.asarray(rep), np.asarray(y)
     if rep.ndim != 2 or len(rep) != len(y) or set(np.unique(y)) != {0, 1}:
         raise ValueError(
@@ -1084,26 +832,3 @@ def balanced_probe(
                 )[1]
             )
     return float(np.mean(accs))
-
-
-#: How far a retrain elsewhere may land from the recorded metrics (none measured on another machine
-#: yet).
-TEXT_TOLERANCES: dict[str, dict[str, float]] = {name: {} for name in TEXT_RECIPES}
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m xai_helpers.text NAME [--directory DIR]``: retrain one of the text
-    checkpoints."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Retrain one of notebook 09's text checkpoints.")
-    parser.add_argument("name", choices=sorted(TEXT_RECIPES))
-    parser.add_argument(
-        "--directory", default=None, help="default: the package's checkpoints/ if writable"
-    )
-    args = parser.parse_args(argv)
-    TEXT_RECIPES[args.name](directory=args.directory)
-
-
-if __name__ == "__main__":
-    main()

@@ -31,6 +31,7 @@ import functools
 import hashlib
 import inspect
 import json
+import math
 import os
 import random
 import time
@@ -48,6 +49,7 @@ from .checkpoints import CHECKPOINT_DIR, SEED_TABLE, default_directory, save_che
 from .data import load_mnist, make_parabola
 from .data.lighting import add_lighting, assign_writers, read_lighting
 from .data.monsters import ensure_monsters, load_split
+from .data.text import Vocabulary, load_reviews
 from .evaluation import measure_monsters
 from .generative import generate
 from .models import (
@@ -59,17 +61,23 @@ from .models import (
     MonsterCNN,
     ParabolaNets,
     ParabolaSweep,
+    SentimentTransformer,
     TreeRegNet,
     accuracy,
     load_pretrained,
     untrained_monster_cnn,
 )
 from .representations import collect_representations
+from .text import SHORTCUT_TOKEN, plant_shortcut
 from .trees import TREE_REG_LAMBDA, fit_apl_surrogate, param_vector, tree_complexity
 from .validation import check_array, check_image_batch, check_int, check_nonnegative, check_seed
 
 __all__ = [
     "RECIPES",
+    "train_text_classifier",
+    "train_text_attention",
+    "train_text_attention_uniform",
+    "train_text_shortcut",
     "TOLERANCES",
     "training_recipe",
     "fit",
@@ -970,6 +978,103 @@ def train_monsters_seeds(
     return {"path": str(path), "seeds": list(seeds)}
 
 
+# --------------------------------------------------------------------------- text (notebook 09)
+
+
+def train_text_classifier(
+    tokens: list[list[str]],
+    y: np.ndarray,
+    vocab: list[str],
+    pooling: str = "attention",
+    epochs: int = 6,
+    lr: float = 2e-3,
+    batch_size: int = 64,
+    seed: int = 0,
+    weight_decay: float = 0.01,
+) -> SentimentTransformer:
+    """Train a :class:`SentimentTransformer` with AdamW (cross-entropy), sentences shuffled by
+    ``seed``."""
+    model = SentimentTransformer(vocab, pooling=pooling)
+    ids = model.vocab.encode(tokens)
+    yt = torch.as_tensor(y).long()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    gen = torch.Generator().manual_seed(seed)
+    n = len(tokens)
+    steps = epochs * math.ceil(n / batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+    model.train()
+    for _ in range(epochs):
+        perm = torch.randperm(n, generator=gen)
+        for k in range(0, n, batch_size):
+            b = perm[k : k + batch_size]
+            xb = ids[b]
+            xb = xb[:, : int((xb != 0).sum(1).max())]
+            loss = nn.functional.cross_entropy(model(xb), yt[b])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    return model.eval()
+
+
+@torch.no_grad()
+def _accuracy(model: SentimentTransformer, tokens, y) -> float:
+    ids = model.vocab.encode(tokens)
+    pred = torch.cat([model(ids[k : k + 512]).argmax(1) for k in range(0, len(ids), 512)])
+    return float((pred.numpy() == np.asarray(y)).mean())
+
+
+def _recipe(name: str, pooling: str, shortcut: bool, directory, seed: int, epochs: int) -> dict:
+    reviews = load_reviews(seed=0)
+    tokens = reviews.tokens_train
+    if shortcut:
+        tokens = plant_shortcut(tokens, reviews.y_train, rate=0.5, label=1, seed=seed)
+    vocab = Vocabulary.build(tokens, min_count=2).itos[2:]
+    model = train_text_classifier(
+        tokens, reviews.y_train, vocab, pooling=pooling, epochs=epochs, seed=seed
+    )
+    meta = {
+        "seed": seed,
+        "epochs": epochs,
+        "pooling": pooling,
+        "train_accuracy": round(_accuracy(model, tokens, reviews.y_train), 4),
+        "test_accuracy": round(_accuracy(model, reviews.tokens_test, reviews.y_test), 4),
+    }
+    if shortcut:
+        meta["shortcut_token"] = SHORTCUT_TOKEN
+        meta["shortcut_rate"] = 0.5
+    path = save_checkpoint(
+        model, name, kwargs={"vocab": vocab, "pooling": pooling}, meta=meta, directory=directory
+    )
+    print(
+        f"{name}: test accuracy {meta['test_accuracy']:.4f} "
+        f"(train {meta['train_accuracy']:.4f}) -> {path}"
+    )
+    return meta
+
+
+@training_recipe(threads=1)
+def train_text_attention(directory=None, seed: int = 0, epochs: int = 6) -> dict:
+    """``text_attention``: the self-attention classifier with additive-attention pooling on the
+    review snippets."""
+    return _recipe("text_attention", "attention", False, directory, seed, epochs)
+
+
+@training_recipe(threads=1)
+def train_text_attention_uniform(directory=None, seed: int = 0, epochs: int = 6) -> dict:
+    """``text_attention_uniform``: the same network with uniform pooling (Wiegreffe & Pinter's
+    baseline)."""
+    return _recipe("text_attention_uniform", "uniform", False, directory, seed, epochs)
+
+
+@training_recipe(threads=1)
+def train_text_shortcut(directory=None, seed: int = 0, epochs: int = 6) -> dict:
+    """``text_shortcut``: the attention classifier trained with :data:`SHORTCUT_TOKEN` appended to
+    half the fresh
+    training snippets."""
+    return _recipe("text_shortcut", "attention", True, directory, seed, epochs)
+
+
 #: Checkpoint name -> the recipe that trains and saves it (``recipe(directory=None)``); each is a
 #: :func:`training_recipe`, its thread pin in ``recipe.threads`` and its seed the ``seed`` default.
 RECIPES: dict[str, Callable[..., dict]] = {
@@ -984,6 +1089,9 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "parabola_sweep": train_parabola_sweep,
     "mnist_cnn_lit": train_mnist_cnn_lit,
     "monsters_seeds": train_monsters_seeds,
+    "text_attention": train_text_attention,
+    "text_attention_uniform": train_text_attention_uniform,
+    "text_shortcut": train_text_shortcut,
 }
 
 
@@ -1008,6 +1116,9 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "parabola_sweep": {},
     "mnist_gan": {},
     "mnist_layer_decoders": {},  # not yet retrained on another machine
+    "text_attention": {},  # the text checkpoints: not yet retrained on another machine
+    "text_attention_uniform": {},
+    "text_shortcut": {},
     "mnist_cnn_lit": {},  # not yet retrained on another machine
     "monsters_seeds": {},  # a table of measurements, not a checkpoint
 }

@@ -21,6 +21,8 @@ from importlib import resources
 import numpy as np
 import torch
 
+from ..validation import check_fraction, check_seed
+
 __all__ = [
     "PAD",
     "UNK",
@@ -221,8 +223,6 @@ def load_reviews(test_size: float = 0.2, seed: int = 0, raw: bytes | None = None
     >>> len(reviews.tokens_train) + len(reviews.tokens_test), reviews.class_names
     (12808, ('rotten', 'fresh'))
     """
-    from ..validation import check_fraction, check_seed
-
     test_size = check_fraction(test_size, "test_size", low=0.01, high=0.99)
     seed = check_seed(seed)
     if raw is None:
