@@ -72,6 +72,17 @@ def _ax(ax: Axes | None) -> Axes:
     return ax
 
 
+def _finish(ax: Axes, im, title: str | None, colorbar: bool, label: str | None) -> Figure:
+    """No ticks, the title, the colour bar of ``im`` if asked; the figure drawn on."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=label)
+    return ax.figure
+
+
 def show_image(
     img: ImageLike, ax: Axes | None = None, title: str | None = None, cmap: str = "gray", **kwargs
 ) -> Figure:
@@ -123,13 +134,7 @@ def show_heatmap(
         kwargs.setdefault("vmin", -m)
         kwargs.setdefault("vmax", m)
     im = ax.imshow(h, cmap=cmap or (COURSE_DIVERGING_CMAP if signed else COURSE_CMAP), **kwargs)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title)
-    if colorbar:
-        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=label)
-    return ax.figure
+    return _finish(ax, im, title, colorbar, label)
 
 
 def show_outline(
@@ -192,13 +197,7 @@ def overlay(
     im = ax.imshow(
         h, cmap=cmap or COURSE_CMAP, alpha=alpha, extent=extent, interpolation="bilinear", **kwargs
     )
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title)
-    if colorbar:
-        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=label)
-    return ax.figure
+    return _finish(ax, im, title, colorbar, label)
 
 
 def _draw_overlay(img: ImageLike, heat: ImageLike, ax: Axes, **kwargs) -> Figure:
