@@ -287,7 +287,6 @@ def test_release_of_a_small_course_grades_end_to_end(tmp_path):
             d.joinpath("01_t.ipynb").write_bytes(what.read_bytes())
         else:
             nbformat.write(what, d / "01_t.ipynb")
-        homework.nbgrader(course, "db", "student", "add", student)
     homework.nbgrader(course, "autograde", name, "--force")
     from nbgrader.api import Gradebook
 
@@ -318,64 +317,61 @@ def test_readme_exercise_table_is_generated_from_the_notebooks():
     )
 
 
-# The smallest course notebook with exercises whose helper can be called under another name: its
-# solutions that call the course's own helper. Grading it end to end costs three runs of the
-# notebook (one per student).
+# A course notebook graded end to end costs one run of it per student, so two students: the
+# solved copy, and the solved copy with one exercise answered by a cheat that calls the course's
+# own helper (captured in a default argument before the hidden test replaces it: the hidden test
+# follows defaults, closures and the notebook's own functions to find it). That an untouched
+# release scores 0 is graded end to end on the small course above.
 E2E_NOTEBOOK = "01_local_explanation"
 CHEATS = {
-    # the course's helper captured in a default argument before the hidden test replaces it: the
-    # hidden test follows defaults, closures and the notebook's own functions to find it
     "ex3-solution": "_h = lambda n, i, t, m, k, f=top_k_deletion: f(n, i, t, m, k, fill=0.5)\n\n\n"
     "def grey_fill_drop(net, imgs, targets, maps, k):\n"
     "    return _h(net, imgs, targets, maps, k)\n\n\n"
     "g_map = grey_fill_drop(model, digits, labels, drops[3, 'grey'], k)",
 }
-CHEAT_POINTS = 2  # the points of the exercise replaced above
 
 
 def test_course_notebook_grades_end_to_end_with_nbgrader(tmp_path):
-    """A course notebook through nbgrader: generate_assignment, then autograde three students. The
-    solved copy
-    gets every autograded point, the untouched release 0, and a copy whose solutions call the
-    course's helper
-    loses exactly those exercises' points (the hidden tests refuse the helper)."""
+    """A course notebook through nbgrader: generate_assignment, then autograde two students. The
+    solved copy gets every autograded point; the copy whose answer to one exercise calls the
+    course's helper loses exactly that exercise's points, its check failing on an assertion (the
+    hidden test refusing the helper)."""
     pytest.importorskip("nbgrader")
     course = tmp_path / "course"
     (name,) = homework.make_course(course, [ROOT / "notebooks" / f"{E2E_NOTEBOOK}.ipynb"])
-    students = ("solved", "untouched", "cheat")
-    for s in students:
-        homework.nbgrader(course, "db", "student", "add", s)
     homework.nbgrader(course, "generate_assignment", name, "--force")
-    released = nbformat.read(course / "release" / name / f"{name}.ipynb", 4)
+    source = nbformat.read(course / "source" / name / f"{name}.ipynb", 4)
     cheat = nbformat.read(course / "source" / name / f"{name}.ipynb", 4)
-    replaced = 0
-    for cell in cheat.cells:
-        if cell.metadata["nbgrader"]["grade_id"] in CHEATS:
-            cell.source, replaced = CHEATS[cell.metadata["nbgrader"]["grade_id"]], replaced + 1
-    assert replaced == len(CHEATS), f"{name} lost an exercise this test replaces: {sorted(CHEATS)}"
-    subs = {
-        "solved": nbformat.read(course / "source" / name / f"{name}.ipynb", 4),
-        "untouched": released,
-        "cheat": cheat,
-    }
-    for s in students:
-        d = course / "submitted" / s / name
-        d.mkdir(parents=True)
-        nbformat.write(subs[s], d / f"{name}.ipynb")
-    homework.nbgrader(course, "autograde", name, "--force")
+    ids = [c.metadata["nbgrader"].get("grade_id") for c in source.cells]
+    assert set(CHEATS) <= set(ids), f"{name} lost an exercise this test replaces: {sorted(CHEATS)}"
+    checks = {}  # the graded check after each cheated exercise, and its points
+    for grade_id, code in CHEATS.items():
+        at = ids.index(grade_id)
+        cheat.cells[at].source = code
+        checks[grade_id] = next(
+            i
+            for i, c in enumerate(source.cells[at + 1 :], at + 1)
+            if c.metadata["nbgrader"].get("grade")
+        )
+    for student, nb in {"solved": source, "cheat": cheat}.items():
+        (course / "submitted" / student / name).mkdir(parents=True)
+        nbformat.write(nb, course / "submitted" / student / name / f"{name}.ipynb")
+    homework.nbgrader(course, "autograde", name, "--force")  # creates the two students
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
-        score = {s: gb.find_submission(name, s).score for s in students}
+        score = {s: gb.find_submission(name, s).score for s in ("solved", "cheat")}
     auto = sum(
         c.metadata["nbgrader"].get("points", 0)
-        for c in nbformat.read(course / "source" / name / f"{name}.ipynb", 4).cells
+        for c in source.cells
         if c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution")
     )
-    assert auto > CHEAT_POINTS, (name, auto)
-    assert score["solved"] == auto, (name, score)
-    assert score["untouched"] == 0, (name, score)
-    assert score["cheat"] == auto - CHEAT_POINTS, (name, score)
+    lost = sum(source.cells[i].metadata["nbgrader"]["points"] for i in checks.values())
+    assert 0 < lost < auto and score == {"solved": auto, "cheat": auto - lost}, (auto, lost, score)
+    graded = nbformat.read(course / "autograded" / "cheat" / name / f"{name}.ipynb", 4)
+    for grade_id, i in checks.items():
+        errors = [o.ename for o in graded.cells[i].outputs if o.output_type == "error"]
+        assert errors == ["AssertionError"], (grade_id, errors)
 
 
 def test_student_release_holds_no_solution(tmp_path):

@@ -60,6 +60,7 @@ def test_cli_rejects_unknown_recipe(capsys):
     assert "invalid choice" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_mnist_cnn_retrain_within_tolerance_of_the_shipped_one(tmp_path):
     """The notebooks' main model (~20 s on one thread): its test accuracy within the stated
     tolerance."""
