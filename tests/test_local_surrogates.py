@@ -359,3 +359,23 @@ def test_query_masked_logits_match_the_forward_pass(tiny_image_model):
     assert np.allclose(z, want, atol=1e-6)
     with pytest.raises(ValueError, match="output"):
         L.query_masked(tiny_image_model, x, seg, masks, output="probs", progress=False)
+
+
+def test_positive_share_counts_only_supporting_weight():
+    seg = np.array([[0, 1, 2, 3]])
+    region = np.array([[True, True, False, False]])
+    assert np.isclose(L.positive_share(seg, np.array([1.0, -5.0, 3.0, 0.0]), region), 0.25)
+    assert L.positive_share(seg, -np.ones(4), region) == 0.0
+
+
+def test_random_readout_shares_are_seeded_and_follow_the_features():
+    seg = np.array([[0, 1]])
+    masks = L.sample_masks(2, 60, seed=0)
+    # features that only see segment 0: every read-out's weight sits on segment 0 (or nowhere)
+    feats = np.c_[masks[:, 0], 2 * masks[:, 0]].astype(float)
+    a = L.random_readout_shares(feats, masks, seg, seg == 0, n_heads=20, seed=1)
+    b = L.random_readout_shares(feats, masks, seg, seg == 0, n_heads=20, seed=1)
+    assert np.array_equal(a, b)
+    assert set(np.round(a, 6)) <= {0.0, 1.0} and (a == 1.0).any()
+    with pytest.raises(ValueError, match="rows"):
+        L.random_readout_shares(feats[:10], masks, seg, seg == 0)
