@@ -130,8 +130,8 @@ def test_segment_methods_label_from_zero():
 
 
 def test_perturb_deletes_exactly_the_masked_segments():
-    x = torch.rand(1, 3, 8, 8)
-    seg = L.segment(np.zeros((8, 8, 3)), method="grid", n_segments=4)
+    x = torch.rand(1, 3, 16, 16)
+    seg = L.segment(np.zeros((16, 16, 3)), method="grid", n_segments=4)
     out = L.perturb(x, seg, np.array([[1, 0, 1, 1], [0, 0, 0, 0]]), fill=0.5)
     deleted = torch.as_tensor(seg == 1)
     assert torch.equal(out[0][:, ~deleted], x[0][:, ~deleted])
@@ -293,3 +293,89 @@ def test_background_density_scores_null_shuffles_the_weights_reproducibly():
     assert med == pytest.approx(np.median(own))
     assert med > np.percentile(null, 95) or med >= null.max()  # all weight on the background
     np.testing.assert_array_equal(null, again[2])
+
+
+def test_segment_along_mask_gives_pure_segments_that_refine_slic():
+    rng = np.random.default_rng(0)
+    img = rng.random((24, 24, 3))
+    mask = np.zeros((24, 24), bool)
+    mask[5:15, 7:20] = True
+    seg = L.segment_along_mask(img, mask, n_segments=9)
+    base = L.segment(img, n_segments=9)
+    for s in range(seg.max() + 1):
+        assert len(np.unique(mask[seg == s])) == 1  # pure creature or pure background
+        assert len(np.unique(base[seg == s])) == 1  # inside one SLIC segment
+    assert set(np.unique(seg)) == set(range(seg.max() + 1))
+    with pytest.raises(ValueError, match="mask"):
+        L.segment_along_mask(img, mask.astype(int), n_segments=9)
+
+
+def test_perturb_mean_fill_paints_each_segment_with_its_own_mean():
+    x = torch.arange(8.0).reshape(1, 2, 2, 2)
+    seg = np.array([[0, 1], [0, 1]])
+    out = L.perturb(x, seg, np.array([[0, 1]]), fill="mean")[0]
+    assert torch.allclose(out[:, :, 0], x[0, :, :, 0].mean(1, keepdim=True).expand(2, 2))
+    assert torch.equal(out[:, :, 1], x[0, :, :, 1])
+    with pytest.raises(ValueError, match="mean"):
+        L.perturb(x, seg, np.array([[0, 1]]), fill="median")
+
+
+def test_lime_log_odds_recovers_a_model_linear_in_the_segments():
+    # a model whose log-odds is exactly linear in which quadrant is kept (fill 0)
+    seg = L.segment(np.zeros((4, 4, 3)), method="grid", n_segments=4)
+    coef = torch.tensor([2.0, -1.0, 0.5, 3.0])
+
+    class Quadrants(nn.Module):
+        def forward(self, x):
+            kept = torch.stack([x[:, 0][:, torch.as_tensor(seg) == s].mean(1) for s in range(4)], 1)
+            z = kept @ coef
+            return torch.stack([torch.zeros_like(z), z], 1)
+
+    x = torch.ones(1, 3, 4, 4)
+    fit = L.lime_log_odds(Quadrants(), x, 1, seg, n_samples=300, fill=0.0, alpha=0.0)
+    assert np.allclose(fit.coef, coef.numpy(), atol=1e-5)
+    fit0 = L.lime_log_odds(Quadrants(), x, 0, seg, n_samples=300, fill=0.0, alpha=0.0)
+    assert np.allclose(fit0.coef, -coef.numpy(), atol=1e-5)  # log-odds of the other class
+    drop_region, drop_rest = L.region_deletion(Quadrants(), x, 1, seg == 3, fill=0.0)
+    assert np.isclose(drop_region, 3.0, atol=1e-5) and np.isclose(drop_rest, 1.5, atol=1e-5)
+    assert np.isclose(L.region_weight(seg, fit.coef, seg == 3), drop_region, atol=1e-4)
+
+
+def test_log_odds_is_stable_where_the_softmax_saturates():
+    logits = np.array([[0.0, 60.0, -5.0]])
+    assert np.isclose(L._log_odds(logits, 1)[0], 60.0 - np.log1p(np.exp(-5.0)), atol=1e-9)
+    assert np.isfinite(L._log_odds(-logits, 1)).all()  # p ≈ 0: still finite
+    with pytest.raises(ValueError, match="target"):
+        L._log_odds(logits, 3)
+
+
+def test_query_masked_logits_match_the_forward_pass(tiny_image_model):
+    x = torch.rand(1, 3, 16, 16)
+    seg = L.segment(np.zeros((16, 16, 3)), method="grid", n_segments=4)
+    masks = L.sample_masks(4, 6, seed=1)
+    z = L.query_masked(tiny_image_model, x, seg, masks, output="logits", progress=False)
+    with torch.no_grad():
+        want = tiny_image_model(L.perturb(x, seg, masks)).double().numpy()
+    assert np.allclose(z, want, atol=1e-6)
+    with pytest.raises(ValueError, match="output"):
+        L.query_masked(tiny_image_model, x, seg, masks, output="probs", progress=False)
+
+
+def test_positive_share_counts_only_supporting_weight():
+    seg = np.array([[0, 1, 2, 3]])
+    region = np.array([[True, True, False, False]])
+    assert np.isclose(L.positive_share(seg, np.array([1.0, -5.0, 3.0, 0.0]), region), 0.25)
+    assert L.positive_share(seg, -np.ones(4), region) == 0.0
+
+
+def test_random_readout_shares_are_seeded_and_follow_the_features():
+    seg = np.array([[0, 1]])
+    masks = L.sample_masks(2, 60, seed=0)
+    # features that only see segment 0: every read-out's weight sits on segment 0 (or nowhere)
+    feats = np.c_[masks[:, 0], 2 * masks[:, 0]].astype(float)
+    a = L.random_readout_shares(feats, masks, seg, seg == 0, n_heads=20, seed=1)
+    b = L.random_readout_shares(feats, masks, seg, seg == 0, n_heads=20, seed=1)
+    assert np.array_equal(a, b)
+    assert set(np.round(a, 6)) <= {0.0, 1.0} and (a == 1.0).any()
+    with pytest.raises(ValueError, match="rows"):
+        L.random_readout_shares(feats[:10], masks, seg, seg == 0)

@@ -46,10 +46,16 @@ __all__ = [
     "lime_tabular_from_scratch",
     "lime_tabular_weights",
     "segment",
+    "segment_along_mask",
     "sample_masks",
     "perturb",
     "query_masked",
     "cosine_kernel",
+    "lime_log_odds",
+    "region_deletion",
+    "region_weight",
+    "positive_share",
+    "random_readout_shares",
     "classifier_fn",
     "lime_image",
     "explanation_weights",
@@ -348,6 +354,47 @@ def segment(
     return seg.reshape(h, w).astype(np.int64)
 
 
+def segment_along_mask(
+    image: np.ndarray, mask: np.ndarray, n_segments: int | None = None
+) -> np.ndarray:
+    """Superpixels that never straddle an object's outline: :func:`segment` (SLIC), then every
+    segment cut in two along ``mask``.
+
+    Each resulting segment is either pure object or pure background, so LIME can delete the object
+    without touching the background and back.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        (H, W, 3) RGB in [0, 1] or uint8.
+    mask : np.ndarray
+        (H, W) boolean, True on the object.
+    n_segments : int, optional
+        Passed to :func:`segment`.
+
+    Returns
+    -------
+    np.ndarray
+        (H, W) labels 0..S−1.
+
+    Examples
+    --------
+    >>> img = np.zeros((8, 8, 3)); m = np.zeros((8, 8), bool); m[2:6, 2:6] = True
+    >>> seg = segment_along_mask(img, m, n_segments=4)
+    >>> all(len(set(m[seg == s].tolist())) == 1 for s in range(seg.max() + 1))
+    True
+    """
+    m = np.asarray(mask)
+    if m.dtype != bool or m.shape != np.asarray(image).shape[:2]:
+        raise ValueError(
+            f"mask must be boolean of the image's shape {np.asarray(image).shape[:2]}, "
+            f"got dtype {m.dtype}, shape {m.shape}"
+        )
+    seg = segment(image, method="slic", n_segments=n_segments) * 2 + m
+    _, seg = np.unique(seg, return_inverse=True)
+    return seg.reshape(m.shape).astype(np.int64)
+
+
 def sample_masks(
     n_segments: int, n_samples: int, seed: int = 0, keep: float = 0.5, scheme: str = "keep"
 ) -> np.ndarray:
@@ -407,7 +454,10 @@ def _check_segments(segments: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def perturb(
-    x: torch.Tensor, segments: np.ndarray, masks: np.ndarray, fill: float | Sequence[float] = 0.0
+    x: torch.Tensor,
+    segments: np.ndarray,
+    masks: np.ndarray,
+    fill: float | Sequence[float] | str = 0.0,
 ) -> torch.Tensor:
     """Delete segments: where ``masks[i, s] == 0``, segment ``s`` of image ``x`` becomes ``fill``.
 
@@ -419,9 +469,10 @@ def perturb(
         Label image (H, W) from :func:`segment`.
     masks : np.ndarray
         (n, S) of 0/1 from :func:`sample_masks`.
-    fill : float or sequence of C floats
+    fill : float, sequence of C floats, or ``"mean"``
         Value of deleted pixels in the model's input space (0 after ImageNet normalisation = the
-        data set's mean colour).
+        data set's mean colour); ``"mean"`` paints each deleted segment with its own mean colour,
+        as the ``lime`` package does by default (``hide_color=None``).
 
     Returns
     -------
@@ -433,6 +484,9 @@ def perturb(
     >>> seg = np.array([[0, 1], [0, 1]])
     >>> perturb(torch.ones(1, 1, 2, 2), seg, np.array([[1, 0]]))[0, 0].tolist()
     [[1.0, 0.0], [1.0, 0.0]]
+    >>> x = torch.tensor([[[[0.0, 1.0], [2.0, 1.0]]]])
+    >>> perturb(x, seg, np.array([[0, 1]]), fill="mean")[0, 0].tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
     """
     check_image_batch(x, "x")
     if x.shape[0] != 1:
@@ -445,7 +499,16 @@ def perturb(
             f"got {m.shape}"
         )
     keep = torch.as_tensor(m, dtype=x.dtype, device=x.device)[:, seg][:, None]  # (n, 1, H, W)
-    fill_t = torch.as_tensor(fill, dtype=x.dtype, device=x.device).reshape(1, -1, 1, 1)
+    if isinstance(fill, str):
+        if fill != "mean":
+            raise ValueError(f"fill must be a number, one per channel, or 'mean', got {fill!r}")
+        flat, n_seg = seg.reshape(-1), int(seg.max()) + 1
+        size = torch.bincount(flat, minlength=n_seg).to(x.dtype)
+        sums = torch.zeros(x.shape[1], n_seg, dtype=x.dtype, device=x.device)
+        sums.index_add_(1, flat, x[0].reshape(x.shape[1], -1))
+        fill_t = (sums / size.clamp(min=1))[:, seg][None]  # (1, C, H, W): each segment's mean
+    else:
+        fill_t = torch.as_tensor(fill, dtype=x.dtype, device=x.device).reshape(1, -1, 1, 1)
     return x * keep + fill_t * (1 - keep)
 
 
@@ -455,16 +518,21 @@ def query_masked(
     x: torch.Tensor,
     segments: np.ndarray,
     masks: np.ndarray,
-    fill: float | Sequence[float] = 0.0,
+    fill: float | Sequence[float] | str = 0.0,
     batch_size: int = 32,
     progress: bool = True,
+    output: str = "proba",
 ) -> np.ndarray:
     """Step 3 on an image: the black box's class probabilities on every neighbour, in batches.
+
+    ``output="proba"`` (default) gives softmax probabilities; ``"logits"`` the raw logits, which
+    keep moving where a probability saturates at 0 or 1 (the log-odds of class k against class j is
+    ``logits[:, k] - logits[:, j]``).
 
     Returns
     -------
     np.ndarray
-        (n, K) softmax probabilities, on the CPU.
+        (n, K) softmax probabilities or logits, on the CPU.
 
     Examples
     --------
@@ -477,6 +545,8 @@ def query_masked(
     from tqdm.auto import tqdm
 
     batch_size = check_int(batch_size, "batch_size", minimum=1)
+    if output not in ("proba", "logits"):
+        raise ValueError(f"output must be 'proba' or 'logits', got {output!r}")
     model.eval()
     dev = model_device(model)
     x = x.to(dev)
@@ -485,11 +555,11 @@ def query_masked(
     for i in tqdm(
         range(0, len(masks), batch_size), desc="querying the black box", disable=not progress
     ):
-        out.append(
-            predict_proba(
-                model, perturb(x, segments, masks[i : i + batch_size], fill), batch_size=batch_size
-            )
-        )
+        batch = perturb(x, segments, masks[i : i + batch_size], fill)
+        if output == "proba":
+            out.append(predict_proba(model, batch, batch_size=batch_size))
+        else:
+            out.append(model(batch).detach().cpu())
     return torch.cat(out).double().numpy()
 
 
@@ -508,6 +578,185 @@ def cosine_kernel(masks: np.ndarray, kernel_width: float = 0.25) -> np.ndarray:
     norms = np.linalg.norm(m, axis=1) * np.sqrt(m.shape[1])
     cos = np.divide(m.sum(1), norms, out=np.zeros(len(m)), where=norms > 0)
     return gaussian_kernel(1.0 - cos, kernel_width)
+
+
+def lime_log_odds(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int,
+    segments: np.ndarray,
+    n_samples: int = 150,
+    seed: int = 0,
+    fill: float | Sequence[float] | str = 0.5,
+    kernel_width: float = 0.25,
+    alpha: float = 1.0,
+    scheme: str = "keep",
+) -> LocalLinear:
+    """LIME on an image, explaining the **log-odds** of class ``target`` instead of its probability.
+
+    The steps of the ``lime`` package (masks from :func:`sample_masks`, deleted segments set to
+    ``fill``, :func:`cosine_kernel` proximity, ridge fit with ``alpha``), but the black box's output
+    is ``logit[target] − logsumexp(other logits)`` = log(p / (1 − p)), which keeps moving where p
+    saturates at 0 or 1. A weight is then the change of the log-odds when the segment is deleted,
+    and the sum of the weights of a set of segments is the line's prediction of deleting them all.
+
+    Returns
+    -------
+    LocalLinear
+        One weight per segment (``coef``), ``r2``; ``outputs`` are the neighbours' log-odds.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 2))
+    >>> seg = segment(np.zeros((4, 4, 3)), method="grid", n_segments=4)
+    >>> lime_log_odds(model, torch.rand(1, 3, 4, 4), 1, seg, n_samples=50).coef.shape
+    (4,)
+    """
+    check_image_batch(x, "x")
+    seg = _check_segments(segments, x.shape[2:])
+    masks = sample_masks(int(seg.max()) + 1, n_samples, seed=seed, scheme=scheme)
+    z = query_masked(
+        model, x, seg, masks, fill, batch_size=len(masks), progress=False, output="logits"
+    )
+    return fit_local_linear(
+        masks, _log_odds(z, target), sample_weight=cosine_kernel(masks, kernel_width), alpha=alpha
+    )
+
+
+def _log_odds(logits: np.ndarray, target: int) -> np.ndarray:
+    if not 0 <= target < logits.shape[1]:
+        raise ValueError(f"target must be a class in 0..{logits.shape[1] - 1}, got {target}")
+    others = np.delete(logits, target, axis=1)
+    top = others.max(1, keepdims=True)
+    return logits[:, target] - (top[:, 0] + np.log(np.exp(others - top).sum(1)))
+
+
+def region_deletion(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int,
+    region: np.ndarray,
+    fill: float | Sequence[float] | str = 0.5,
+) -> tuple[float, float]:
+    """The ground truth LIME's weights estimate: the log-odds of ``target`` drop when a whole
+    region is deleted (set to ``fill``), and when everything outside it is.
+
+    Returns
+    -------
+    (float, float)
+        log-odds(x) − log-odds(x with ``region`` filled), and the same with the complement filled.
+        Positive: deleting it lowers the class's log-odds (the model uses it for the class).
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 2 * 2, 2))
+    >>> region = np.array([[True, False], [False, False]])
+    >>> len(region_deletion(model, torch.rand(1, 3, 2, 2), 1, region))
+    2
+    """
+    check_image_batch(x, "x")
+    r = np.asarray(region)
+    if r.dtype != bool or r.shape != tuple(x.shape[2:]):
+        raise ValueError(f"region must be boolean of shape {tuple(x.shape[2:])}, got {r.shape}")
+    masks = np.array([[1, 1], [0, 1], [1, 0]])  # segment 0 = region, 1 = the rest
+    seg = (~r).astype(np.int64)
+    z = query_masked(model, x, seg, masks, fill, batch_size=3, progress=False, output="logits")
+    lo = _log_odds(z, target)
+    return float(lo[0] - lo[1]), float(lo[0] - lo[2])
+
+
+def region_weight(segments: np.ndarray, weights: np.ndarray, region: np.ndarray) -> float:
+    """Sum of the weights of the segments inside ``region`` (segments pure, as from
+    :func:`segment_along_mask`): the local line's prediction of deleting the whole region.
+
+    A segment counts as inside when most of its pixels are.
+
+    Examples
+    --------
+    >>> region_weight(np.array([[0, 1, 2]]), np.array([0.5, 1.0, -2.0]), np.array([[1, 1, 0]]) > 0)
+    1.5
+    """
+    seg = np.asarray(segments)
+    w = check_array(weights, "weights", ndim=1)
+    r = np.asarray(region, dtype=bool)
+    if r.shape != seg.shape or w.shape[0] <= seg.max():
+        raise ValueError(
+            f"region must have the segments' shape {seg.shape} and weights one number per "
+            f"segment ({seg.max() + 1}); got {r.shape} and {w.shape}"
+        )
+    inside = np.bincount(seg.ravel(), weights=r.ravel(), minlength=len(w))
+    size = np.bincount(seg.ravel(), minlength=len(w))
+    return float(w[(size > 0) & (inside > size / 2)].sum())
+
+
+def positive_share(segments: np.ndarray, weights: np.ndarray, region: np.ndarray) -> float:
+    """Share of an explanation's supporting (positive) weight that sits on segments inside
+    ``region`` (segments pure, as from :func:`segment_along_mask`); 0 when no weight is positive.
+
+    Examples
+    --------
+    >>> positive_share(np.array([[0, 1, 2]]), np.array([3.0, 1.0, -2.0]), np.array([[1, 0, 0]]) > 0)
+    0.75
+    """
+    w = np.clip(check_array(weights, "weights", ndim=1), 0, None)
+    total = w.sum()
+    return 0.0 if total <= 0 else region_weight(segments, w, region) / float(total)
+
+
+def random_readout_shares(
+    features: np.ndarray,
+    masks: np.ndarray,
+    segments: np.ndarray,
+    region: np.ndarray,
+    n_heads: int = 200,
+    seed: int = 0,
+    kernel_width: float = 0.25,
+) -> np.ndarray:
+    """The top-layer randomization null (Adebayo et al. 2018) of a LIME explanation, at no extra
+    cost: the same neighbours' penultimate features read out by random linear heads.
+
+    Each head is drawn as ``torch.nn.Linear`` initialises one output (weights and bias uniform in
+    ±1/√d); LIME is fitted to its output on the neighbours and scored by :func:`positive_share` in
+    ``region``. A class-specific explanation should put its weight on its object more than these.
+
+    Parameters
+    ----------
+    features : np.ndarray
+        (n, d) penultimate features of the neighbours (e.g. :func:`query_masked` on the network
+        with its classifier removed, ``output="logits"``).
+    masks : np.ndarray
+        The (n, S) neighbours' masks.
+
+    Returns
+    -------
+    np.ndarray
+        ``n_heads`` shares.
+
+    Examples
+    --------
+    >>> seg = np.array([[0, 1]]); masks = sample_masks(2, 40, seed=0)
+    >>> shares = random_readout_shares(masks.astype(float), masks, seg, seg == 0, n_heads=5)
+    >>> shares.shape, bool(((shares >= 0) & (shares <= 1)).all())
+    ((5,), True)
+    """
+    F = check_array(features, "features", ndim=2).astype(np.float64)
+    m = np.asarray(masks)
+    if m.ndim != 2 or len(m) != len(F):
+        raise ValueError(f"masks must be (n, S) with n = {len(F)} rows, got shape {m.shape}")
+    n_heads = check_positive_int(n_heads, "n_heads")
+    bound = 1.0 / np.sqrt(F.shape[1])
+    rng = np.random.default_rng(check_seed(seed))
+    W, b = rng.uniform(-bound, bound, (n_heads, F.shape[1])), rng.uniform(-bound, bound, n_heads)
+    out = F @ W.T + b  # (n, n_heads)
+    prox = cosine_kernel(m, kernel_width)
+    return np.array(
+        [
+            positive_share(
+                segments, fit_local_linear(m, out[:, h], sample_weight=prox).coef, region
+            )
+            for h in range(n_heads)
+        ]
+    )
 
 
 def classifier_fn(model: nn.Module, batch_size: int = 32) -> Callable[[np.ndarray], np.ndarray]:
