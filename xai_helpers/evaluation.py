@@ -1309,7 +1309,9 @@ def rank_agreement(
     >>> tau.tolist(), null.shape
     ([1.0], (4, 1))
     """
-    a, b = np.asarray(torch.as_tensor(a).cpu()), np.asarray(torch.as_tensor(b).cpu())
+    a, b = (
+        np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, float) for x in (a, b)
+    )
     if a.ndim != 2 or a.shape != b.shape or len(lengths) != a.shape[0]:
         raise ValueError(f"need two (N, L) scores and N lengths, got {a.shape}, {b.shape}")
     rng = np.random.default_rng(check_seed(seed))
