@@ -605,3 +605,72 @@ def test_grey_sweep_of_a_network_blind_to_the_background_is_flat():
     x, m = _creature_batch()
     sw = E.grey_sweep(Centre(), x, m, levels=(0.0, 0.5))
     assert sw["density"] == [0.0, 0.0] and sw["p"][0] == pytest.approx(sw["p"][1], abs=1e-6)
+
+
+# --------------------------------------------------------------------------- attention tests
+
+
+def test_kendall_tau_fast_matches_scipy_and_the_null_is_centred():
+    from scipy.stats import kendalltau
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        a, b = rng.integers(0, 4, 9).astype(float), rng.normal(size=9)
+        assert abs(E.kendall_tau_fast(a, b) - kendalltau(a, b).statistic) < 1e-12
+        assert abs(E.kendall_tau(a, b) - E.kendall_tau_fast(a, b)) < 1e-12
+    tau, null = E.rank_agreement(np.arange(10.0)[None], np.arange(10.0)[None], [10], n_null=300)
+    assert tau[0] == 1.0 and abs(null.mean()) < 0.1
+    tau, _ = E.rank_agreement(np.array([[1.0, 2, 3, 9]]), np.array([[3.0, 2, 1, -5]]), [3])
+    assert tau[0] == -1.0  # only the first 3 tokens count
+    assert abs(E.random_rank_tau(np.arange(12), np.arange(12), 400, seed=1).mean()) < 0.05
+    with pytest.raises(ValueError):
+        E.rank_agreement(np.zeros((2, 3)), np.zeros((2, 4)), [3, 3])
+
+
+def test_position_and_uniform_weights():
+    mask = torch.tensor([[True, True, True, False], [True, False, False, False]])
+    pos = E.position_scores(mask)
+    assert torch.allclose(pos[0], torch.tensor([1.0, 0.5, 1 / 3, 0.0])) and pos[1, 1:].eq(0).all()
+    uni = E.uniform_weights(mask)
+    assert torch.allclose(uni.sum(1), torch.ones(2)) and torch.allclose(
+        uni[0, :3], torch.full((3,), 1 / 3)
+    )
+    with pytest.raises(ValueError):
+        E.uniform_weights(mask.float())
+
+
+def test_jsd_and_tvd_bounds_and_known_values():
+    p = torch.tensor([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    q = torch.tensor([[0.0, 1.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.3, 0.2]])
+    d, t = E.jsd(p, q), E.tvd(p, q)
+    assert abs(d[0].item() - math.log(2)) < 1e-6 and d[1].item() == 0.0 and 0 < d[2] < math.log(2)
+    assert torch.allclose(t, torch.tensor([1.0, 0.0, 0.3]))
+    assert torch.allclose(E.jsd(p, q), E.jsd(q, p))  # symmetric
+    with pytest.raises(ValueError):
+        E.tvd(p, q[:, :2])
+
+
+def test_permuted_weights_only_reorder_the_real_tokens():
+    w = torch.tensor([[0.6, 0.3, 0.1, 0.0], [1.0, 0.0, 0.0, 0.0]])
+    mask = w > 0
+    votes = torch.tensor([[1.0, 2.0, 3.0, 100.0], [5.0, 7.0, 7.0, 7.0]])
+    out, ws = E.permuted_weights(
+        lambda a: (a * votes).sum(1), w, mask, 6, seed=2, return_weights=True
+    )
+    for s in ws:
+        assert torch.allclose(s.sort(1).values, w.sort(1).values) and s[:, 3].eq(0).all()
+    assert torch.allclose(out[1], torch.full((6,), 5.0))  # one token: nothing to shuffle
+    assert out[0].max() <= 3.0 and len(set(out[0].tolist())) > 1  # padding's vote never enters
+    with pytest.raises(ValueError):
+        E.permuted_weights(lambda a: a.sum(1), w, torch.zeros_like(mask), 2)
+
+
+def test_adversarial_weights_move_far_only_where_the_output_allows():
+    w = torch.tensor([[0.9, 0.05, 0.05], [0.9, 0.05, 0.05]])
+    mask = torch.ones_like(w, dtype=torch.bool)
+    votes = torch.tensor([[1.0, 1.0, 1.0], [10.0, -10.0, -10.0]])  # free / pinned by the output
+    forward = lambda a: (a * votes).sum(1)  # noqa: E731
+    adv, d = E.adversarial_weights(forward, w, mask, tolerance=0.1, steps=300, seed=0)
+    assert torch.allclose(adv.sum(1), torch.ones(2), atol=1e-5)
+    assert ((forward(adv) - forward(w)).abs() < 0.2).all()
+    assert d[0] > 0.4 and d[1] < 0.05 and torch.allclose(d, E.jsd(adv, w))

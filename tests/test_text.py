@@ -6,8 +6,8 @@ import gzip
 import numpy as np
 import pytest
 import torch
-from scipy.stats import kendalltau
 
+from xai_helpers import evaluation as E
 from xai_helpers import text as T
 from xai_helpers.checkpoints import checkpoint_meta
 from xai_helpers.data.text import (
@@ -214,15 +214,6 @@ def test_lime_text_is_seeded_and_finds_a_strong_word(trained):
     assert np.argmax(w) == np.argmax(loo)  # LIME removes words as <unk>, as this leave-one-out does
 
 
-def test_kendall_tau_fast_matches_scipy():
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        a, b = rng.integers(0, 4, 9).astype(float), rng.normal(size=9)
-        assert abs(T.kendall_tau_fast(a, b) - kendalltau(a, b).statistic) < 1e-12
-    tau, null = T.tau_per_sentence(np.arange(10.0)[None], np.arange(10.0)[None], [10], n_null=300)
-    assert tau[0] == 1.0 and abs(null.mean()) < 0.1
-
-
 def test_permuted_attention_only_reorders_the_weights(trained):
     ids = trained.vocab.encode(["a charming , funny film .", "dull"])
     out, weights = T.permuted_attention(trained, ids, n_samples=4, return_weights=True)
@@ -243,7 +234,7 @@ def test_adversarial_attention_keeps_the_output(trained):
     with torch.no_grad():
         delta = (T.log_odds(trained, ids, 1, attention=adv) - T.log_odds(trained, ids, 1)).abs()
     assert (delta < 0.2).all() and (jsd > 0.1).all() and (jsd <= np.log(2) + 1e-6).all()
-    assert torch.allclose(T.jsd(adv, adv), torch.zeros(2), atol=1e-6)
+    assert torch.allclose(E.jsd(adv, adv), torch.zeros(2), atol=1e-6)
 
 
 def test_states_and_context_distances(trained):
@@ -283,6 +274,16 @@ def test_plant_shortcut_marks_only_the_label():
     out = T.plant_shortcut(tokens, y, rate=0.5, seed=0)
     marked = np.array([t[-1] == T.SHORTCUT_TOKEN for t in out])
     assert not marked[y == 0].any() and 0.35 < marked[y == 1].mean() < 0.65
+    long = [[f"w{k}" for k in range(9)]] * 2000
+    y2 = np.r_[np.ones(1000, int), np.zeros(1000, int)]
+    out = T.plant_shortcut(long, y2, rate=0.4, rate_other=0.15, position="random", seed=1)
+    where = [t.index(T.SHORTCUT_TOKEN) if T.SHORTCUT_TOKEN in t else -1 for t in out]
+    where = np.array(where)
+    assert 0.35 < (where[y2 == 1] >= 0).mean() < 0.45 and 0.11 < (where[y2 == 0] >= 0).mean() < 0.19
+    assert len(set(where[where >= 0].tolist())) == 10  # every slot, first to last, is used
+    assert all(len(t) == 9 + (w >= 0) for t, w in zip(out, where))
+    with pytest.raises(ValueError):
+        T.plant_shortcut(long, y2, position="middle")
 
 
 def test_untrained_like_is_seeded(trained):
@@ -291,7 +292,9 @@ def test_untrained_like_is_seeded(trained):
     assert not torch.equal(a.embedding.weight, trained.embedding.weight)
 
 
-@pytest.mark.parametrize("name", ["text_attention", "text_attention_uniform", "text_shortcut"])
+@pytest.mark.parametrize(
+    "name", ["text_attention", "text_attention_seed1", "text_attention_uniform", "text_shortcut"]
+)
 def test_shipped_checkpoints_reproduce_their_recorded_accuracy(name):
     model = load_pretrained(name)
     r = load_reviews()

@@ -1,4 +1,5 @@
-"""How would we know an explanation is right? Two checks of attribution maps (lecture §8–9).
+"""How would we know an explanation is right? Checks of attribution maps (lecture §8–9) and of
+attention weights (§10).
 
 * The **deletion curve** (Petsiuk, Das & Saenko 2018, "RISE"): remove the pixels an explanation
   calls most important first, and record the probability of the class after each step. A
@@ -70,6 +71,16 @@ __all__ = [
     "measure_monsters",
     "same_l2_noise",
     "background_activity",
+    "kendall_tau",
+    "kendall_tau_fast",
+    "random_rank_tau",
+    "rank_agreement",
+    "position_scores",
+    "jsd",
+    "tvd",
+    "uniform_weights",
+    "permuted_weights",
+    "adversarial_weights",
 ]
 
 
@@ -1204,3 +1215,261 @@ def background_activity(
         bg = torch.nn.functional.interpolate(bg, size=a.shape[-2:], mode="area")[:, 0] > 0.99
         out[n] = (a > 0).float().permute(1, 0, 2, 3)[:, bg].mean().item()
     return out
+
+
+# --------------------------------------------------------------------------- attention tests
+# Model-agnostic tests of per-token weights (Jain & Wallace 2019; Wiegreffe & Pinter 2019): they
+# take the weights, per-token scores and a forward function ``weights -> output``, no model.
+
+
+def _check_weights(weights: torch.Tensor, mask: torch.Tensor) -> None:
+    if not isinstance(weights, torch.Tensor) or weights.ndim != 2:
+        raise TypeError(f"weights must be a 2-D tensor (N, L), got {type(weights).__name__}")
+    if (
+        not isinstance(mask, torch.Tensor)
+        or mask.shape != weights.shape
+        or mask.dtype != torch.bool
+    ):
+        raise ValueError(f"mask must be a bool tensor of shape {tuple(weights.shape)}")
+    if not bool(mask.any(1).all()):
+        raise ValueError("every row of mask needs at least one real token")
+
+
+def kendall_tau(a: np.ndarray, b: np.ndarray) -> float:
+    """Kendall's τ-b between two scores of the same tokens (ties counted as ties), by SciPy.
+
+    Examples
+    --------
+    >>> kendall_tau(np.array([1, 2, 3]), np.array([10, 20, 30]))
+    1.0
+    """
+    from scipy.stats import kendalltau
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
+        raise ValueError(f"need two 1-D scores of the same length ≥ 2, got {a.shape} and {b.shape}")
+    tau = kendalltau(a, b).statistic
+    return 0.0 if np.isnan(tau) else float(tau)
+
+
+def kendall_tau_fast(a: np.ndarray, b: np.ndarray) -> float:
+    """Kendall's τ-b by counting pairs (the number :func:`kendall_tau` gives, faster on short
+    sentences).
+
+    Examples
+    --------
+    >>> x, y = np.array([3.0, 1, 2, 2]), np.array([1.0, 0, 5, 2])
+    >>> round(kendall_tau_fast(x, y), 4), round(kendall_tau(x, y), 4)
+    (0.1826, 0.1826)
+    """
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
+        raise ValueError(f"need two 1-D scores of the same length ≥ 2, got {a.shape} and {b.shape}")
+    sa, sb = np.sign(a[:, None] - a[None]), np.sign(b[:, None] - b[None])
+    iu = np.triu_indices(a.size, 1)
+    sa, sb = sa[iu], sb[iu]
+    denom = np.sqrt(np.count_nonzero(sa) * np.count_nonzero(sb))
+    return 0.0 if denom == 0 else float((sa * sb).sum() / denom)
+
+
+def random_rank_tau(
+    a: np.ndarray, b: np.ndarray, n_samples: int = 200, seed: int = 0
+) -> np.ndarray:
+    """The random-ranking null of :func:`kendall_tau`: τ between ``a`` and ``b`` shuffled over the
+    tokens, ``n_samples`` times.
+
+    Examples
+    --------
+    >>> bool(abs(random_rank_tau(np.arange(10), np.arange(10), 500).mean()) < 0.05)
+    True
+    """
+    rng = np.random.default_rng(check_seed(seed))
+    n_samples = check_positive_int(n_samples, "n_samples")
+    return np.array([kendall_tau(a, rng.permutation(np.asarray(b))) for _ in range(n_samples)])
+
+
+def rank_agreement(
+    a: torch.Tensor | np.ndarray,
+    b: torch.Tensor | np.ndarray,
+    lengths: Sequence[int],
+    n_null: int = 0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """τ-b between two scores of each sentence's first ``lengths[i]`` tokens, and (``n_null`` > 0)
+    the random-ranking null: τ with ``b`` shuffled over the sentence's tokens, ``n_null`` times.
+
+    Returns
+    -------
+    (tau, null)
+        ``tau`` ``(N,)``; ``null`` ``(n_null, N)`` (empty when ``n_null`` is 0).
+
+    Examples
+    --------
+    >>> tau, null = rank_agreement(np.array([[1.0, 2, 3]]), np.array([[1.0, 2, 3]]), [3], n_null=4)
+    >>> tau.tolist(), null.shape
+    ([1.0], (4, 1))
+    """
+    a, b = (
+        np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, float) for x in (a, b)
+    )
+    if a.ndim != 2 or a.shape != b.shape or len(lengths) != a.shape[0]:
+        raise ValueError(f"need two (N, L) scores and N lengths, got {a.shape}, {b.shape}")
+    rng = np.random.default_rng(check_seed(seed))
+    tau = np.array([kendall_tau_fast(a[i, :m], b[i, :m]) for i, m in enumerate(lengths)])
+    null = np.array(
+        [
+            [kendall_tau_fast(a[i, :m], rng.permutation(b[i, :m])) for i, m in enumerate(lengths)]
+            for _ in range(check_int(n_null, "n_null", minimum=0))
+        ]
+    ).reshape(n_null, len(lengths))
+    return tau, null
+
+
+def position_scores(mask: torch.Tensor) -> torch.Tensor:
+    """The early-position null: a score that ranks each sentence's tokens by position alone, first
+    highest (``1, 1/2, 1/3, …``; 0 on padding). It knows nothing about the model.
+
+    Examples
+    --------
+    >>> position_scores(torch.tensor([[True, True, False]])).tolist()
+    [[1.0, 0.5, 0.0]]
+    """
+    if not isinstance(mask, torch.Tensor) or mask.ndim != 2 or mask.dtype != torch.bool:
+        raise ValueError("mask must be a 2-D bool tensor (N, L)")
+    pos = torch.arange(1, mask.shape[1] + 1, device=mask.device, dtype=torch.float32)
+    return (1.0 / pos).expand(mask.shape) * mask
+
+
+def jsd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """Jensen–Shannon divergence (natural log, 0 … ln 2) between the rows of two weightings ``(N,
+    L)``.
+
+    Examples
+    --------
+    >>> round(jsd(torch.tensor([[1.0, 0]]), torch.tensor([[0.0, 1]])).item(), 4)
+    0.6931
+    """
+    if p.shape != q.shape or p.ndim != 2:
+        raise ValueError(f"need two (N, L) weightings of one shape, got {p.shape}, {q.shape}")
+    m = (p + q) / 2
+
+    def kl(a, b):
+        logs = torch.log(a.clamp(min=1e-12)) - torch.log(b.clamp(min=1e-12))
+        return torch.where(a > 0, a * logs, torch.zeros_like(a)).sum(1)
+
+    return (kl(p, m) + kl(q, m)) / 2
+
+
+def tvd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """Total variation distance (0 … 1) between the rows of two weightings ``(N, L)``: half the L1
+    distance, the largest difference in the weight the two give any set of tokens.
+
+    Examples
+    --------
+    >>> tvd(torch.tensor([[1.0, 0]]), torch.tensor([[0.5, 0.5]])).tolist()
+    [0.5]
+    """
+    if p.shape != q.shape or p.ndim != 2:
+        raise ValueError(f"need two (N, L) weightings of one shape, got {p.shape}, {q.shape}")
+    return (p - q).abs().sum(1) / 2
+
+
+def uniform_weights(mask: torch.Tensor) -> torch.Tensor:
+    """Uniform weights ``1/n`` over each row's ``n`` real tokens (0 on padding): the weights of
+    Wiegreffe & Pinter's uniform-attention baseline.
+
+    Examples
+    --------
+    >>> uniform_weights(torch.tensor([[True, True, False]])).tolist()
+    [[0.5, 0.5, 0.0]]
+    """
+    if not isinstance(mask, torch.Tensor) or mask.ndim != 2 or mask.dtype != torch.bool:
+        raise ValueError("mask must be a 2-D bool tensor (N, L)")
+    m = mask.float()
+    return m / m.sum(1, keepdim=True).clamp(min=1.0)
+
+
+@torch.no_grad()
+def permuted_weights(
+    forward: Callable[[torch.Tensor], torch.Tensor],
+    weights: torch.Tensor,
+    mask: torch.Tensor,
+    n_samples: int = 20,
+    seed: int = 0,
+    return_weights: bool = False,
+):
+    """Jain & Wallace's permuted attention (2019, §4.2): the output ``forward(w)`` with the weights
+    shuffled over each row's real tokens, ``(N, n_samples)``; ``return_weights=True`` also returns
+    the shuffled weights ``(n_samples, N, L)``. Padding keeps weight 0.
+
+    Examples
+    --------
+    >>> w, m = torch.tensor([[0.7, 0.3, 0.0]]), torch.tensor([[True, True, False]])
+    >>> out, ws = permuted_weights(lambda a: a[:, 0], w, m, 4, return_weights=True)
+    >>> sorted(set(out[0].tolist())) <= [0.30000001192092896, 0.699999988079071], ws[:, 0, 2].sum()
+    (True, tensor(0.))
+    """
+    _check_weights(weights, mask)
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    n_samples = check_positive_int(n_samples, "n_samples")
+    out = torch.zeros(weights.shape[0], n_samples, device=weights.device)
+    shuffled = []
+    for k in range(n_samples):
+        keys = torch.rand(weights.shape, generator=gen, device="cpu").to(weights.device)
+        order = keys.masked_fill(~mask, 2.0).argsort(1)  # real tokens in random order, padding last
+        perm = weights.gather(1, order)
+        out[:, k] = forward(perm)
+        shuffled.append(perm)
+    return (out, torch.stack(shuffled)) if return_weights else out
+
+
+def adversarial_weights(
+    forward: Callable[[torch.Tensor], torch.Tensor],
+    weights: torch.Tensor,
+    mask: torch.Tensor,
+    tolerance: float = 0.1,
+    steps: int = 200,
+    lr: float = 0.1,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Jain & Wallace's adversarial attention (2019, §4.3), per row: weights on the real tokens as
+    far as possible from ``weights`` (:func:`jsd`) whose output ``forward(w)`` (differentiable,
+    ``(N,)``) stays within ``tolerance`` of ``forward(weights)``, by gradient ascent on
+    ``JSD − 100·max(0, |Δ output| − tolerance)²`` from random logits.
+
+    Returns
+    -------
+    (w_adv, jsd)
+        The adversarial weights ``(N, L)`` and their JSD from ``weights``.
+
+    Examples
+    --------
+    >>> w, m = torch.tensor([[0.9, 0.1]]), torch.tensor([[True, True]])
+    >>> votes = torch.tensor([[1.0, 1.0]])  # equal votes: any weights give the same output
+    >>> adv, d = adversarial_weights(lambda a: (a * votes).sum(1), w, m, steps=50)
+    >>> bool(d.item() > 0.2), bool(torch.allclose(adv.sum(1), torch.ones(1)))
+    (True, True)
+    """
+    _check_weights(weights, mask)
+    steps = check_int(steps, "steps", minimum=1)
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    weights = weights.detach()
+    with torch.no_grad():
+        target = forward(weights)
+    init = torch.randn(weights.shape, generator=gen, device="cpu").to(weights.device)
+    logits = init.requires_grad_(True)
+    opt = torch.optim.Adam([logits], lr=lr)
+
+    def current():
+        return torch.softmax(logits.masked_fill(~mask, -1e9), 1) * mask
+
+    for _ in range(steps):
+        a = current()
+        miss = torch.relu((forward(a) - target).abs() - tolerance) ** 2
+        loss = -jsd(a, weights).sum() + 100 * miss.sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        a = current()
+        return a, jsd(a, weights)

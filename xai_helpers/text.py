@@ -22,10 +22,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from ._torch import forward_hook
 from .data.text import MAX_LEN, UNK, Vocabulary, tokenize
+from .evaluation import adversarial_weights, permuted_weights
 from .models import SentimentTransformer
 from .representations import linear_probe, mlp_probe
 from .stats import Estimate
@@ -38,8 +38,6 @@ __all__ = [
     "integrated_gradients_text",
     "lime_text",
     "word_deletion_curve",
-    "kendall_tau",
-    "random_rank_tau",
     "permuted_attention",
     "adversarial_attention",
     "collect_token_states",
@@ -47,12 +45,9 @@ __all__ = [
     "token_states_at",
     "word_split",
     "context_distances",
-    "kendall_tau_fast",
-    "tau_per_sentence",
     "bootstrap_mean",
     "explain_sentence",
     "untrained_like",
-    "jsd",
     "balanced_probe",
     "plant_shortcut",
     "SHORTCUT_TOKEN",
@@ -328,43 +323,6 @@ def word_deletion_curve(
     return torch.stack(curve, 1)
 
 
-def kendall_tau(a: np.ndarray, b: np.ndarray) -> float:
-    """Kendall's τ-b between two scores of the same tokens (ties counted as ties).
-
-    Examples
-    --------
-    >>> kendall_tau(np.array([1, 2, 3]), np.array([10, 20, 30]))
-    1.0
-    """
-    from scipy.stats import kendalltau
-
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
-        raise ValueError(f"need two 1-D scores of the same length ≥ 2, got {a.shape} and {b.shape}")
-    tau = kendalltau(a, b).statistic
-    return 0.0 if np.isnan(tau) else float(tau)
-
-
-def random_rank_tau(
-    a: np.ndarray, b: np.ndarray, n_samples: int = 200, seed: int = 0
-) -> np.ndarray:
-    """The null of :func:`kendall_tau`: τ between ``a`` and ``b`` shuffled over the tokens,
-    ``n_samples`` times.
-
-    Examples
-    --------
-    >>> bool(abs(random_rank_tau(np.arange(10), np.arange(10), 500).mean()) < 0.05)
-    True
-    """
-    rng = np.random.default_rng(check_seed(seed))
-    return np.array(
-        [
-            kendall_tau(a, rng.permutation(np.asarray(b)))
-            for _ in range(check_positive_int(n_samples, "n_samples"))
-        ]
-    )
-
-
 @torch.no_grad()
 def permuted_attention(
     model: SentimentTransformer,
@@ -374,10 +332,9 @@ def permuted_attention(
     return_weights: bool = False,
 ):
     """Log-odds of *fresh* with the pooling weights shuffled over each sentence's tokens, ``(N,
-    n_samples)``
-    (Jain & Wallace 2019, §4.2). The token states are untouched: only which state gets which weight
-    changes.
-    ``return_weights=True`` also returns the shuffled weights, ``(n_samples, N, L)``.
+    n_samples)``: :func:`xai_helpers.evaluation.permuted_weights` on this model's pooling (Jain &
+    Wallace 2019, §4.2). The token states are untouched. ``return_weights=True`` also returns the
+    shuffled weights, ``(n_samples, N, L)``.
 
     Examples
     --------
@@ -385,19 +342,14 @@ def permuted_attention(
     >>> permuted_attention(m, m.vocab.encode(["good bad", "good"]), n_samples=3).shape
     torch.Size([2, 3])
     """
-    gen = torch.Generator().manual_seed(check_seed(seed))
-    alpha = model.attention_weights(ids)
-    n_samples = check_positive_int(n_samples, "n_samples")
-    out = torch.zeros(ids.shape[0], n_samples, device=ids.device)
-    real = ids != 0
-    weights = []
-    for k in range(n_samples):
-        keys = torch.rand(ids.shape, generator=gen).to(ids.device).masked_fill(~real, 2.0)
-        order = keys.argsort(1)  # a random order of each sentence's tokens, padding last
-        perm = alpha.gather(1, order)
-        out[:, k] = log_odds(model, ids, 1, attention=perm)
-        weights.append(perm)
-    return (out, torch.stack(weights)) if return_weights else out
+    return permuted_weights(
+        lambda a: log_odds(model, ids, 1, attention=a),
+        model.attention_weights(ids),
+        ids != 0,
+        n_samples=n_samples,
+        seed=seed,
+        return_weights=return_weights,
+    )
 
 
 def adversarial_attention(
@@ -408,10 +360,9 @@ def adversarial_attention(
     lr: float = 0.1,
     seed: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pooling weights as far as possible from the model's (Jensen–Shannon divergence) whose
-    log-odds stay
-    within ``tolerance`` of the model's (Jain & Wallace 2019, §4.3), found by gradient ascent on
-    ``JSD − λ·max(0, |Δ log-odds| − tolerance)²`` over each sentence's tokens.
+    """Pooling weights as far as possible (JSD) from the model's whose log-odds stay within
+    ``tolerance``: :func:`xai_helpers.evaluation.adversarial_weights` on this model, whose log-odds
+    are exactly ``Σ αᵢ sᵢ`` over the token votes ``sᵢ`` (Jain & Wallace 2019, §4.3).
 
     Returns
     -------
@@ -426,42 +377,11 @@ def adversarial_attention(
     >>> a.shape, bool(torch.allclose(a.sum(1), torch.ones(1)))
     (torch.Size([1, 3]), True)
     """
-    steps = check_int(steps, "steps", minimum=1)
-    gen = torch.Generator().manual_seed(check_seed(seed))
-    real = ids != 0
     with torch.no_grad():
-        h = model.states(ids)
-        alpha = model.attention_weights(ids)
-        s = model.classifier(h)
-        s = s[..., 1] - s[..., 0]
-        target_lo = (alpha * s).sum(1)
-    logits = (torch.randn(ids.shape, generator=gen).to(ids.device)).requires_grad_(True)
-    opt = torch.optim.Adam([logits], lr=lr)
-
-    def current():
-        return torch.softmax(logits.masked_fill(~real, -1e9), 1) * real
-
-    for _ in range(steps):
-        a = current()
-        lo = (a * s).sum(1)
-        loss = -_jsd(a, alpha).sum() + 100 * (F.relu((lo - target_lo).abs() - tolerance) ** 2).sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    with torch.no_grad():
-        a = current()
-        return a, _jsd(a, alpha)
-
-
-def _jsd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    m = (p + q) / 2
-
-    def kl(a, b):
-        return torch.where(
-            a > 0, a * (torch.log(a.clamp(min=1e-12)) - torch.log(b.clamp(min=1e-12))), 0.0
-        ).sum(1)
-
-    return (kl(p, m) + kl(q, m)) / 2
+        votes, alpha = model.token_scores(ids), model.attention_weights(ids)
+    return adversarial_weights(
+        lambda a: (a * votes).sum(1), alpha, ids != 0, tolerance, steps, lr, seed
+    )
 
 
 @torch.no_grad()
@@ -488,23 +408,44 @@ def collect_token_states(
 
 
 def plant_shortcut(
-    tokens: list[list[str]], y: np.ndarray, rate: float = 0.5, label: int = 1, seed: int = 0
+    tokens: list[list[str]],
+    y: np.ndarray,
+    rate: float = 0.5,
+    label: int = 1,
+    seed: int = 0,
+    rate_other: float = 0.0,
+    position: str = "end",
 ) -> list[list[str]]:
-    """Append :data:`SHORTCUT_TOKEN` to a share ``rate`` of the sentences with label ``label`` (a
-    signature
-    only one kind of review carries): the spurious cue of the shortcut model.
+    """Insert :data:`SHORTCUT_TOKEN` into a share ``rate`` of the sentences with label ``label`` and
+    a share ``rate_other`` of the others: the spurious cue of the shortcut model (only partly
+    predictive when ``rate_other > 0``).
+
+    ``position="end"`` appends it; ``"random"`` inserts it at a position drawn uniformly (the
+    sentence is first cut to ``MAX_LEN - 1`` tokens).
 
     Examples
     --------
     >>> out = plant_shortcut([["good"], ["bad"]], np.array([1, 0]), rate=1.0)
     >>> out
     [['good', 'filmnote'], ['bad']]
+    >>> plant_shortcut([["good"], ["bad"]], np.array([1, 0]), rate=0.0, rate_other=1.0)
+    [['good'], ['bad', 'filmnote']]
     """
+    if position not in ("end", "random"):
+        raise ValueError(f"position must be 'end' or 'random', got {position!r}")
     rng = np.random.default_rng(check_seed(seed))
-    pick = (np.asarray(y) == label) & (rng.random(len(tokens)) < rate)
-    return [
-        list(t[: MAX_LEN - 1]) + [SHORTCUT_TOKEN] if p else list(t) for t, p in zip(tokens, pick)
-    ]
+    share = np.where(np.asarray(y) == label, rate, rate_other)
+    pick = rng.random(len(tokens)) < share
+    where = rng.random(len(tokens))
+    out = []
+    for t, p, u in zip(tokens, pick, where):
+        t = list(t)
+        if p:
+            t = t[: MAX_LEN - 1]
+            k = len(t) if position == "end" else int(u * (len(t) + 1))
+            t = t[:k] + [SHORTCUT_TOKEN] + t[k:]
+        out.append(t)
+    return out
 
 
 # --------------------------------------------------------------------------- probing
@@ -636,60 +577,6 @@ def context_distances(
 # --------------------------------------------------------------------------- statistics and figures
 
 
-def kendall_tau_fast(a: np.ndarray, b: np.ndarray) -> float:
-    """Kendall's τ-b by counting pairs (the same number as :func:`kendall_tau`, for short
-    sentences, faster).
-
-    Examples
-    --------
-    >>> x, y = np.array([3., 1, 2, 2]), np.array([1., 0, 5, 2])
-    >>> abs(kendall_tau_fast(x, y) - kendall_tau(x, y)) < 1e-12
-    True
-    """
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
-        raise ValueError(f"need two 1-D scores of the same length ≥ 2, got {a.shape} and {b.shape}")
-    sa, sb = np.sign(a[:, None] - a[None]), np.sign(b[:, None] - b[None])
-    iu = np.triu_indices(a.size, 1)
-    sa, sb = sa[iu], sb[iu]
-    denom = np.sqrt(np.count_nonzero(sa) * np.count_nonzero(sb))
-    return 0.0 if denom == 0 else float((sa * sb).sum() / denom)
-
-
-def tau_per_sentence(
-    a: torch.Tensor | np.ndarray,
-    b: torch.Tensor | np.ndarray,
-    lengths: Sequence[int],
-    n_null: int = 0,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """τ-b between two scores of each sentence's tokens, and (``n_null`` > 0) the random-ranking
-    null:
-    τ with ``b`` shuffled over the sentence's tokens, ``n_null`` times per sentence.
-
-    Returns
-    -------
-    (tau, null)
-        ``tau`` ``(N,)``; ``null`` ``(n_null, N)`` (empty when ``n_null`` is 0).
-
-    Examples
-    --------
-    >>> tau, null = tau_per_sentence(np.array([[1., 2, 3]]), np.array([[1., 2, 3]]), [3], n_null=4)
-    >>> tau.tolist(), null.shape
-    ([1.0], (4, 1))
-    """
-    a, b = np.asarray(torch.as_tensor(a).cpu()), np.asarray(torch.as_tensor(b).cpu())
-    rng = np.random.default_rng(check_seed(seed))
-    tau = np.array([kendall_tau_fast(a[i, :m], b[i, :m]) for i, m in enumerate(lengths)])
-    null = np.array(
-        [
-            [kendall_tau_fast(a[i, :m], rng.permutation(b[i, :m])) for i, m in enumerate(lengths)]
-            for _ in range(n_null)
-        ]
-    ).reshape(n_null, len(lengths))
-    return tau, null
-
-
 def bootstrap_mean(values: np.ndarray, n_samples: int = 2000, level: float = 0.95, seed: int = 0):
     """The mean of ``values`` and its percentile-bootstrap interval (resampling the items), as a
     :class:`xai_helpers.stats.Estimate`.
@@ -766,18 +653,6 @@ def untrained_like(model: SentimentTransformer, seed: int = 0) -> SentimentTrans
         torch.manual_seed(check_seed(seed))
         fresh = SentimentTransformer(model.vocab.itos[2:], pooling=model.pooling)
     return fresh.to(next(model.parameters()).device).eval()
-
-
-def jsd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    """Jensen–Shannon divergence (natural log, 0 … ln 2) between the rows of two weightings ``(N,
-    L)``.
-
-    Examples
-    --------
-    >>> round(jsd(torch.tensor([[1., 0]]), torch.tensor([[0., 1]])).item(), 4)
-    0.6931
-    """
-    return _jsd(p, q)
 
 
 def balanced_probe(

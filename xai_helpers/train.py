@@ -76,6 +76,7 @@ __all__ = [
     "RECIPES",
     "train_text_classifier",
     "train_text_attention",
+    "train_text_attention_seed1",
     "train_text_attention_uniform",
     "train_text_shortcut",
     "TOLERANCES",
@@ -1024,11 +1025,17 @@ def _accuracy(model: SentimentTransformer, tokens, y) -> float:
     return float((pred.numpy() == np.asarray(y)).mean())
 
 
+#: How ``text_shortcut``'s signature is planted (:func:`~xai_helpers.text.plant_shortcut`): in 40 %
+#: of the fresh and 15 % of the rotten training snippets, at a random position, so it is only
+#: partly predictive (about 3 fresh to 1 rotten) and not always the last word.
+SHORTCUT_PLANT = {"rate": 0.4, "rate_other": 0.15, "position": "random"}
+
+
 def _recipe(name: str, pooling: str, shortcut: bool, directory, seed: int, epochs: int) -> dict:
     reviews = load_reviews(seed=0)
     tokens = reviews.tokens_train
     if shortcut:
-        tokens = plant_shortcut(tokens, reviews.y_train, rate=0.5, label=1, seed=seed)
+        tokens = plant_shortcut(tokens, reviews.y_train, label=1, seed=seed, **SHORTCUT_PLANT)
     vocab = Vocabulary.build(tokens, min_count=2).itos[2:]
     model = train_text_classifier(
         tokens, reviews.y_train, vocab, pooling=pooling, epochs=epochs, seed=seed
@@ -1042,7 +1049,7 @@ def _recipe(name: str, pooling: str, shortcut: bool, directory, seed: int, epoch
     }
     if shortcut:
         meta["shortcut_token"] = SHORTCUT_TOKEN
-        meta["shortcut_rate"] = 0.5
+        meta.update({f"shortcut_{k}": v for k, v in SHORTCUT_PLANT.items()})
     path = save_checkpoint(
         model, name, kwargs={"vocab": vocab, "pooling": pooling}, meta=meta, directory=directory
     )
@@ -1061,6 +1068,13 @@ def train_text_attention(directory=None, seed: int = 0, epochs: int = 6) -> dict
 
 
 @training_recipe(threads=1)
+def train_text_attention_seed1(directory=None, seed: int = 1, epochs: int = 6) -> dict:
+    """``text_attention_seed1``: the same recipe as ``text_attention`` from seed 1 (a second
+    training run, for the seed-variance baseline of Wiegreffe & Pinter)."""
+    return _recipe("text_attention_seed1", "attention", False, directory, seed, epochs)
+
+
+@training_recipe(threads=1)
 def train_text_attention_uniform(directory=None, seed: int = 0, epochs: int = 6) -> dict:
     """``text_attention_uniform``: the same network with uniform pooling (Wiegreffe & Pinter's
     baseline)."""
@@ -1069,9 +1083,8 @@ def train_text_attention_uniform(directory=None, seed: int = 0, epochs: int = 6)
 
 @training_recipe(threads=1)
 def train_text_shortcut(directory=None, seed: int = 0, epochs: int = 6) -> dict:
-    """``text_shortcut``: the attention classifier trained with :data:`SHORTCUT_TOKEN` appended to
-    half the fresh
-    training snippets."""
+    """``text_shortcut``: the attention classifier trained with :data:`SHORTCUT_TOKEN` planted as
+    :data:`SHORTCUT_PLANT` says (partly predictive of fresh, at a random position)."""
     return _recipe("text_shortcut", "attention", True, directory, seed, epochs)
 
 
@@ -1090,6 +1103,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "mnist_cnn_lit": train_mnist_cnn_lit,
     "monsters_seeds": train_monsters_seeds,
     "text_attention": train_text_attention,
+    "text_attention_seed1": train_text_attention_seed1,
     "text_attention_uniform": train_text_attention_uniform,
     "text_shortcut": train_text_shortcut,
 }
@@ -1117,6 +1131,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "mnist_gan": {},
     "mnist_layer_decoders": {},  # not yet retrained on another machine
     "text_attention": {},  # the text checkpoints: not yet retrained on another machine
+    "text_attention_seed1": {},
     "text_attention_uniform": {},
     "text_shortcut": {},
     "mnist_cnn_lit": {},  # not yet retrained on another machine

@@ -77,8 +77,11 @@ def plot_layer_pca(
     class_names: Sequence[str] = ("negative", "positive"),
     axes: Sequence[Axes] | None = None,
 ) -> Figure:
-    """PCA of each layer's token states, coloured by ``y`` (one panel per layer), every panel on the
-    same axis limits so the spread of the layers can be compared. Returns the Figure.
+    """PCA of each layer's token states, coloured by ``y`` (one panel per layer). Each panel has its
+    own **robust** scale: its axes span the 1st–99th percentile of its points (plus a margin), so a
+    few outlying states do not squash the rest; points beyond are drawn on the edge as crosses and
+    counted in the title. Compare the *shape* of the clouds across panels, not their size. Returns
+    the Figure.
 
     Examples
     --------
@@ -90,14 +93,27 @@ def plot_layer_pca(
     import matplotlib.pyplot as plt
     from sklearn.decomposition import PCA
 
+    y = np.asarray(y)
     if axes is None:
         _, axes = plt.subplots(1, len(states), figsize=(4 * len(states), 3.6), squeeze=False)
         axes = axes[0]
-    xys = [PCA(2, random_state=0).fit_transform(rep) for rep in states.values()]
-    lim = 1.05 * max(np.abs(xy).max() for xy in xys)
-    for ax, layer, xy in zip(axes, states, xys):
+    for ax, layer in zip(axes, states):
+        xy = PCA(2, random_state=0).fit_transform(states[layer])
+        lo, hi = np.percentile(xy, [1, 99], axis=0)
+        pad = 0.08 * (hi - lo)
+        lo, hi = lo - pad, hi + pad
+        out = ((xy < lo) | (xy > hi)).any(1)
+        xy = np.clip(xy, lo, hi)
         for c, colour in zip((0, 1), ("#d55e00", "#0072b2")):
-            ax.scatter(*xy[y == c].T, s=6, alpha=0.5, color=colour, label=class_names[c])
-        ax.set(title=layer, xlabel="PC 1", ylabel="PC 2", xlim=(-lim, lim), ylim=(-lim, lim))
+            inside, edge = (y == c) & ~out, (y == c) & out
+            ax.scatter(*xy[inside].T, s=6, alpha=0.5, color=colour, label=class_names[c])
+            ax.scatter(*xy[edge].T, s=14, marker="x", color=colour)
+        ax.set(
+            title=f"{layer}\n(own scale; {int(out.sum())} outliers on the edge, ×)",
+            xlabel="PC 1",
+            ylabel="PC 2",
+            xlim=(lo[0], hi[0]),
+            ylim=(lo[1], hi[1]),
+        )
     axes[0].legend(title="lexicon valence", markerscale=3)
     return axes[0].figure
