@@ -196,6 +196,7 @@ def test_randomization_check_with_a_mask_on_the_ink(mnist_cnn, digits):
     ink = x[:, 0] > 0
     rhos = E.randomization_check(mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] + 0.0, mask=ink)
     assert all(r == pytest.approx(1.0) for r in rhos.values())
+
     everywhere = E.randomization_check(
         mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] * A.saliency(m, xx, t)
     )
@@ -203,6 +204,17 @@ def test_randomization_check_with_a_mask_on_the_ink(mnist_cnn, digits):
         mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] * A.saliency(m, xx, t), mask=ink
     )
     assert on_ink["conv1"] < everywhere["conv1"], (on_ink, everywhere)
+
+
+def test_randomization_check_measures_the_trained_point_of_a_random_map(mnist_cnn, digits):
+    # a map drawn afresh on every call agrees with itself at "trained" only by chance: ≈ 0, not 1
+    x, y = digits
+    g = torch.Generator().manual_seed(0)
+    rhos = E.randomization_check(
+        mnist_cnn, x, y, lambda m, xx, t: torch.rand(len(xx), 28, 28, generator=g)
+    )
+    # Spearman of two independent 784-pixel maps, averaged over the images: sd ≈ 1/√(783·N)
+    assert abs(rhos["trained"]) < 0.05, rhos
 
 
 def test_cascading_randomization_changes_layers_top_down_and_leaves_model(mnist_cnn):
