@@ -821,12 +821,12 @@ def path_attributions(
     n_steps = check_positive_int(n_steps, "n_steps")
     f = x.shape[1]
     if order is None:
-        segments = [torch.ones(f, dtype=torch.bool)]
+        segments = [torch.ones(f, dtype=torch.bool, device=x.device)]
     else:
         order = [int(i) for i in order]
         if sorted(order) != list(range(f)):
             raise ValueError(f"order must list each of the {f} features once, got {order}")
-        segments = [torch.arange(f) == i for i in order]
+        segments = [torch.arange(f, device=x.device) == i for i in order]
     alphas, weights = ig_alphas(n_steps, "middle", device=x.device)
     attr, start = torch.zeros_like(x), base.clone()
     for moving in segments:
@@ -873,7 +873,8 @@ def feature_attributions(
         fx = model(x)[:, 0]
         occ = torch.stack(
             [
-                fx - model(torch.where(torch.arange(x.shape[1]) == i, base, x))[:, 0]
+                fx
+                - model(torch.where(torch.arange(x.shape[1], device=x.device) == i, base, x))[:, 0]
                 for i in range(x.shape[1])
             ],
             1,

@@ -130,7 +130,7 @@ def _random_tie_ranks(scores: torch.Tensor, seed: int) -> torch.Tensor:
     n = scores.shape[0]
     flat = scores.reshape(n, -1)
     g = torch.Generator().manual_seed(check_seed(seed))
-    perm = torch.argsort(torch.rand(flat.shape, generator=g), dim=1).to(flat.device)
+    perm = torch.argsort(torch.rand(flat.shape, generator=g, device="cpu"), dim=1).to(flat.device)
     # shuffle, then a stable sort keeps the shuffled order among equal scores
     order = perm.gather(1, torch.argsort(flat.gather(1, perm), dim=1, descending=True, stable=True))
     rank = torch.empty_like(order)
