@@ -371,3 +371,60 @@ def test_one_sided_derivatives_find_max_pool_ties():
         A.one_sided_derivatives(net, torch.zeros(2, 1, 2, 2, dtype=torch.float64), target=0)
     with pytest.raises(ValueError):
         A.one_sided_derivatives(net, x, target=5)
+
+
+# --------------------------------------------------------------------------- LRP and feature rows
+
+
+def test_lrp_matches_gradient_times_input_on_a_relu_net_and_conserves(mnist_cnn, digits):
+    # LRP-ε with ε → 0 on a ReLU network without pooling ambiguity equals gradient × input (Ancona
+    # et al. 2018); with max-pooling (winner takes all, as its gradient) it still does.
+    x, y = digits[0][:6], digits[1][:6]
+    r = A.lrp(mnist_cnn, x, y)
+    xg = x.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(mnist_cnn(xg).gather(1, y[:, None]).sum(), xg)
+    # tolerance: Captum's ε = 1e-9 in every denominator, float32 sums over ~1.5 k terms
+    torch.testing.assert_close(r, g * x, rtol=1e-3, atol=1e-4)
+    # the model is unchanged (rules set on a copy)
+    assert not any(hasattr(m, "rule") for m in mnist_cnn.modules())
+
+
+def test_path_attributions_are_complete_and_depend_on_the_path():
+    m = models.SaturatingElephant()
+    x = torch.tensor([[2.5, 0.5], [1.5, 0.2]], dtype=torch.float64)
+    base = torch.zeros(2, dtype=torch.float64)
+    with torch.no_grad():
+        diff = (m(x) - m(base[None]))[:, 0]
+    paths = {o: A.path_attributions(m, x, base, o) for o in (None, (0, 1), (1, 0))}
+    for a in paths.values():
+        # a kink of the ReLUs falls inside one of the 256 midpoint steps: off by ≤ Δx / 256 ≈ 0.01
+        torch.testing.assert_close(a.sum(1), diff, rtol=0, atol=0.01)
+    # trunk first: the trunk alone saturates the score; ears first: the ears' 0.2 comes first
+    torch.testing.assert_close(
+        paths[(0, 1)][0], torch.tensor([1.0, 0.0]).double(), atol=0.01, rtol=0
+    )
+    torch.testing.assert_close(
+        paths[(1, 0)][0], torch.tensor([0.8, 0.2]).double(), atol=0.01, rtol=0
+    )
+    with pytest.raises(ValueError, match="each of the 2 features"):
+        A.path_attributions(m, x, base, (0, 0))
+
+
+def test_feature_attributions_against_hand_values():
+    m = models.SaturatingElephant()
+    r = A.feature_attributions(m, torch.tensor([[2.5, 0.5]], dtype=torch.float64), torch.zeros(2))
+    expected = {
+        "gradient × (x − x')": [0.0, 0.0],  # saturated: zero gradient
+        "IG": None,  # below
+        "DeepLIFT": [1.5 / 1.7, 0.2 / 1.7],  # Rescale: Δ of each inner ReLU over Δ of their sum
+        "occlusion": [0.8, 0.0],
+    }
+    # IG by hand: the straight path t = 2.5α, e = 0.5α; the trunk counts from α = 0.4, the ears
+    # from α = 0.6, and the sum reaches 1 at α = 2.3 / 3; IG = Δx · (time the feature's ReLU is
+    # active before saturation)
+    a_end = 2.3 / 3
+    expected["IG"] = [2.5 * (a_end - 0.4), 0.5 * (a_end - 0.6)]
+    for k, v in expected.items():
+        torch.testing.assert_close(r[k][0], torch.tensor(v).double(), atol=5e-3, rtol=0)
+    with pytest.raises(ValueError, match="feature rows"):
+        A.feature_attributions(m, torch.zeros(3), torch.zeros(2))

@@ -62,6 +62,7 @@ METHODS = {
     )(A.integrated_gradients_sweep(m, x, y, n_steps=(2, 4))),
     "neighbour_correlation": lambda m, x, y: E.neighbour_correlation(x[:, 0]),
     "deletion_curve": lambda m, x, y: E.deletion_curve(m, x, y, A.saliency(m, x, y), steps=4),
+    "insertion_curve": lambda m, x, y: E.insertion_curve(m, x, y, A.saliency(m, x, y), steps=4),
     "random_attribution": lambda m, x, y: E.random_attribution(x),
     "rank_correlation": lambda m, x, y: E.rank_correlation(x[:, 0], x[:, 0] ** 2),
     "total_variation": lambda m, x, y: E.total_variation(x[:, 0]),

@@ -80,6 +80,76 @@ def test_ig_and_saliency_beat_random_deletion(mnist, mnist_cnn):
     assert auc["ig"] < auc["random"] and auc["saliency"] < auc["random"], auc
 
 
+class _TopRows(nn.Module):
+    """Class 1's logit is 10 × (mean of the top 4 rows) − 5, class 0's is 0: only the top counts."""
+
+    def forward(self, x):
+        s = 10 * x[:, 0, :4].mean((1, 2)) - 5
+        return torch.stack([torch.zeros_like(s), s], 1)
+
+
+def test_deletion_curve_breaks_ties_at_random_not_by_position():
+    # 8 images of ones; each map is 0 on 80 % of the pixels (the top 16 rows) and random on the
+    # bottom 4 rows. Ties ordered by position would remove the zeros top row first, and the top rows
+    # are all the model reads: such a map would score like a top-to-bottom sweep. Broken at random
+    # it must score like a random map (it says nothing about the top rows).
+    g = torch.Generator().manual_seed(0)
+    x = torch.ones(8, 1, 20, 20)
+    flat = torch.zeros(8, 20, 20)
+    flat[:, 16:] = torch.rand(8, 4, 20, generator=g) + 0.1
+    sweep = torch.arange(400, 0, -1.0).view(1, 20, 20).expand(8, -1, -1)  # top row first
+    auc = {
+        name: float(E.deletion_curve(_TopRows(), x, 1, m, steps=20, seed=3).auc.mean())
+        for name, m in [
+            ("flat", flat),
+            ("random", torch.rand(8, 20, 20, generator=g)),
+            ("sweep", sweep),
+        ]
+    }
+    # the random map's AUC ≈ ∫ sigmoid(10(1 − f) − 5) df = 0.5 (symmetric); the sweep removes the
+    # top 80 pixels first and falls to 0.007 at f = 0.2: AUC ≈ 0.10. The flat map removes its 80
+    # bottom pixels first (no effect), then ties at random: ≈ 0.2 + 0.8 × 0.5 = 0.6 minus rounding.
+    # 8 images × 20 steps: the random orders differ from their mean by < 0.05 (measured: 0.02).
+    assert abs(auc["flat"] - 0.6) < 0.05, auc
+    assert abs(auc["random"] - 0.5) < 0.05, auc
+    assert auc["sweep"] < 0.15, auc
+
+
+def test_deletion_curve_tie_order_is_seeded():
+    x = torch.ones(2, 1, 20, 20)
+    flat = torch.zeros(2, 20, 20)
+    a = E.deletion_curve(_TopRows(), x, 1, flat, steps=10, seed=1).probs
+    assert torch.equal(a, E.deletion_curve(_TopRows(), x, 1, flat, steps=10, seed=1).probs)
+    assert not torch.equal(a, E.deletion_curve(_TopRows(), x, 1, flat, steps=10, seed=2).probs)
+
+
+def test_insertion_curve_ends_and_order(mnist_cnn, few):
+    x, y = few
+    attr = A.saliency(mnist_cnn, x, y)
+    ins = E.insertion_curve(mnist_cnn, x, y, attr, steps=10, fill="grey")
+    assert ins.kind == "insertion" and E.deletion_curve(mnist_cnn, x, y, attr).kind == "deletion"
+    with torch.no_grad():
+        p_clean = mnist_cnn(x).softmax(1).gather(1, y[:, None])[:, 0]
+        p_grey = mnist_cnn(torch.full_like(x, 0.5)).softmax(1).gather(1, y[:, None])[:, 0]
+    assert torch.allclose(ins.probs[:, 0], p_grey, atol=1e-6)
+    assert torch.allclose(ins.probs[:, -1], p_clean, atol=1e-6)
+    # putting back the top pixels first is deleting the others first: insertion at step i equals
+    # deletion of the reversed ranking at steps − i (maps without ties, so the orders are exact)
+    dele = E.deletion_curve(mnist_cnn, x, y, -attr, steps=10, fill="grey")
+    torch.testing.assert_close(ins.probs, dele.probs.flip(1), rtol=0, atol=1e-6)
+
+
+def test_insertion_curve_puts_the_top_pixels_back_first():
+    x = torch.ones(1, 1, 20, 20)
+    top = torch.zeros(1, 20, 20)
+    top[0, :4] = 1.0  # the 80 pixels the model reads
+    ins = E.insertion_curve(_TopRows(), x, 1, top, steps=5, seed=0)  # 80 pixels per step
+    assert ins.probs[0, 1] == pytest.approx(float(torch.sigmoid(torch.tensor(5.0))), abs=1e-6)
+    assert float(ins.auc[0]) > float(
+        E.insertion_curve(_TopRows(), x, 1, -top, steps=5, seed=0).auc[0]
+    )
+
+
 def test_deletion_auc_of_a_known_curve():
     curve = E.DeletionCurve(
         torch.tensor([0.0, 0.5, 1.0]), torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
@@ -126,6 +196,7 @@ def test_randomization_check_with_a_mask_on_the_ink(mnist_cnn, digits):
     ink = x[:, 0] > 0
     rhos = E.randomization_check(mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] + 0.0, mask=ink)
     assert all(r == pytest.approx(1.0) for r in rhos.values())
+
     everywhere = E.randomization_check(
         mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] * A.saliency(m, xx, t)
     )
@@ -133,6 +204,17 @@ def test_randomization_check_with_a_mask_on_the_ink(mnist_cnn, digits):
         mnist_cnn, x, y, lambda m, xx, t: xx[:, 0] * A.saliency(m, xx, t), mask=ink
     )
     assert on_ink["conv1"] < everywhere["conv1"], (on_ink, everywhere)
+
+
+def test_randomization_check_measures_the_trained_point_of_a_random_map(mnist_cnn, digits):
+    # a map drawn afresh on every call agrees with itself at "trained" only by chance: ≈ 0, not 1
+    x, y = digits
+    g = torch.Generator().manual_seed(0)
+    rhos = E.randomization_check(
+        mnist_cnn, x, y, lambda m, xx, t: torch.rand(len(xx), 28, 28, generator=g)
+    )
+    # Spearman of two independent 784-pixel maps, averaged over the images: sd ≈ 1/√(783·N)
+    assert abs(rhos["trained"]) < 0.05, rhos
 
 
 def test_cascading_randomization_changes_layers_top_down_and_leaves_model(mnist_cnn):

@@ -47,6 +47,9 @@ __all__ = [
     "SmoothGradCache",
     "guided_backprop",
     "deeplift",
+    "lrp",
+    "feature_attributions",
+    "path_attributions",
     "IGSweep",
     "integrated_gradients_sweep",
     "one_sided_derivatives",
@@ -704,6 +707,187 @@ def deeplift(
             x.to(dev).detach().requires_grad_(True), baselines=base.to(dev), target=t.to(dev)
         )
     return attr.detach().to(x.device)
+
+
+def lrp(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+) -> torch.Tensor:
+    """Layer-wise Relevance Propagation (Bach et al. 2015, PLoS ONE 10(7): e0130140), through
+    Captum's ``LRP``.
+
+    The class score (the logit) is passed back layer by layer, each neuron's relevance shared among
+    its inputs in proportion to their contributions z_ij = a_i w_ij (the ε-rule, Captum's default
+    for convolutions, linear and pooling layers; ReLUs pass relevance through unchanged). Relevance
+    is conserved from layer to layer, except for what the biases absorb, so the map adds up to
+    about the logit. ``nn.Flatten`` layers get the ε-rule, which passes relevance through a
+    reshape unchanged; the rules are set on a copy, so ``model`` is not changed.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Images (N, C, H, W) → logits (N, K), built from layers Captum's LRP supports (``Conv2d``,
+        ``Linear``, ``MaxPool2d``, ``AvgPool2d``, ``nn.ReLU`` not in-place, ``Flatten``).
+    x : torch.Tensor
+        Float images (N, C, H, W).
+    target : int or sequence of int
+        The class to explain (one for all images, or one per image).
+
+    Returns
+    -------
+    torch.Tensor
+        (N, C, H, W), signed relevance, on the device of ``x``.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> lrp(MnistCNN(), torch.rand(2, 1, 28, 28), target=3).shape
+    torch.Size([2, 1, 28, 28])
+    """
+    import copy
+
+    from captum.attr import LRP
+    from captum.attr._utils.lrp_rules import EpsilonRule
+
+    x, t, dev = prepare_batch(model, x, target)
+    net = copy.deepcopy(model).eval()
+    for m in net.modules():
+        if isinstance(m, nn.Flatten):
+            m.rule = EpsilonRule()  # z = a: relevance passes through unchanged
+        if isinstance(m, nn.ReLU) and m.inplace:
+            raise ValueError("lrp cannot propagate through in-place ReLUs; use inplace=False")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Input Tensor .* did not already require")
+        attr = LRP(net).attribute(x.to(dev).detach().requires_grad_(True), target=t.to(dev))
+    return attr.detach().to(x.device)
+
+
+def _check_features(model, x, baseline) -> tuple[torch.Tensor, torch.Tensor]:
+    if not isinstance(x, torch.Tensor) or x.ndim != 2 or not torch.is_floating_point(x):
+        raise ValueError(
+            "x must be a float tensor of feature rows (N, F), got "
+            f"{getattr(x, 'shape', type(x).__name__)}"
+        )
+    base = torch.as_tensor(baseline, dtype=x.dtype, device=x.device)
+    if base.shape not in (x.shape, x.shape[1:], (1, x.shape[1])):
+        raise ValueError(
+            f"baseline must have shape {tuple(x.shape[1:])} or like x, got {tuple(base.shape)}"
+        )
+    out = model(x[:1])
+    if out.shape != (1, 1):
+        raise ValueError(f"model must map (N, F) rows to (N, 1) scores, got {tuple(out.shape)}")
+    return x.detach(), base.expand_as(x)
+
+
+def path_attributions(
+    model: nn.Module,
+    x: torch.Tensor,
+    baseline: torch.Tensor,
+    order: Sequence[int] | None = None,
+    n_steps: int = 256,
+) -> torch.Tensor:
+    """Path attributions of a model of feature rows: ∫ ∂f/∂x_i dx_i along a path from the baseline.
+
+    ``order=None`` is the straight line of Integrated Gradients; an ``order`` such as ``(1, 0)``
+    moves the features one at a time, feature 1 from its baseline value to x first, then feature 0
+    (a path along the edges of the box). Every path gives attributions that add up to
+    f(x) − f(x') (the midpoint Riemann sum of ``n_steps`` points per segment); which feature gets
+    how much depends on the path where the model's features interact.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Rows (N, F) → scores (N, 1), e.g. :class:`xai_helpers.models.SaturatingElephant`.
+    x, baseline : torch.Tensor
+        (N, F) rows and the baseline, (F,) or like ``x``.
+    order : sequence of int, optional
+        The order in which the features move (each feature once).
+
+    Returns
+    -------
+    torch.Tensor
+        (N, F) attributions.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import SaturatingElephant
+    >>> x = torch.tensor([[2.5, 0.5]], dtype=torch.float64)
+    >>> ears_first = path_attributions(SaturatingElephant(), x, torch.zeros(2), order=(1, 0))
+    >>> [round(v, 2) for v in ears_first[0].tolist()]
+    [0.8, 0.2]
+    """
+    x, base = _check_features(model, x, baseline)
+    n_steps = check_positive_int(n_steps, "n_steps")
+    f = x.shape[1]
+    if order is None:
+        segments = [torch.ones(f, dtype=torch.bool, device=x.device)]
+    else:
+        order = [int(i) for i in order]
+        if sorted(order) != list(range(f)):
+            raise ValueError(f"order must list each of the {f} features once, got {order}")
+        segments = [torch.arange(f, device=x.device) == i for i in order]
+    alphas, weights = ig_alphas(n_steps, "middle", device=x.device)
+    attr, start = torch.zeros_like(x), base.clone()
+    for moving in segments:
+        moving = moving.to(x.device)
+        end = torch.where(moving, x, start)
+        path = start[:, None] + alphas.to(x.dtype).view(1, -1, 1) * (end - start)[:, None]
+        path = path.reshape(-1, f).requires_grad_(True)
+        (g,) = torch.autograd.grad(model(path).sum(), path)
+        g = g.view(len(x), n_steps, f)
+        attr += (end - start) * (g * weights.to(x.dtype).view(1, -1, 1)).sum(1)
+        start = end
+    return attr
+
+
+def feature_attributions(
+    model: nn.Module, x: torch.Tensor, baseline: torch.Tensor, n_steps: int = 256
+) -> dict[str, torch.Tensor]:
+    """Four answers to "how much of f(x) − f(x') is each feature's?" for a model of feature rows.
+
+    ``"gradient × (x − x')"``: the tangent's estimate; ``"IG"``: Integrated Gradients on the
+    straight path (:func:`path_attributions`); ``"DeepLIFT"``: Captum's DeepLIFT (Rescale rule)
+    with the baseline as reference; ``"occlusion"``: f(x) minus f(x with that one feature set to
+    its baseline value). IG and DeepLIFT add up to f(x) − f(x'); the other two need not.
+
+    Returns
+    -------
+    dict
+        ``{method: (N, F) attributions}``.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import SaturatingElephant
+    >>> x = torch.tensor([[2.5, 0.5]], dtype=torch.float64)
+    >>> r = feature_attributions(SaturatingElephant(), x, torch.zeros(2))
+    >>> {k: [round(v, 2) for v in a[0].tolist()] for k, a in r.items()}["occlusion"]
+    [0.8, 0.0]
+    """
+    from captum.attr import DeepLift
+
+    x, base = _check_features(model, x, baseline)
+    xg = x.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(model(xg).sum(), xg)
+    with torch.no_grad():
+        fx = model(x)[:, 0]
+        occ = torch.stack(
+            [
+                fx
+                - model(torch.where(torch.arange(x.shape[1], device=x.device) == i, base, x))[:, 0]
+                for i in range(x.shape[1])
+            ],
+            1,
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Captum's notices about hooks and input gradients
+        dl = DeepLift(model).attribute(x.clone().requires_grad_(True), baselines=base, target=0)
+    return {
+        "gradient × (x − x')": (g * (x - base)).detach(),
+        "IG": path_attributions(model, x, base, None, n_steps),
+        "DeepLIFT": dl.detach(),
+        "occlusion": occ,
+    }
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ attention weights (§10).
 * The **deletion curve** (Petsiuk, Das & Saenko 2018, "RISE"): remove the pixels an explanation
   calls most important first, and record the probability of the class after each step. A
   faithful explanation makes the probability fall fast, so the area under the curve (AUC) is
-  small; a random ordering is the reference to beat.
+  small; a random ordering is the reference to beat. The **insertion curve** runs the other way:
+  start from the removed image and put the most important pixels back first (a large AUC is
+  faithful). Ties in a map are broken at random (seeded), never by position.
 * The **model-parameter randomization test** (Adebayo et al. 2018, "Sanity Checks for Saliency
   Maps"): re-initialise the layers from the top down, one more each time, and rank-correlate the
   explanation of the randomised model with the trained model's. A map that still looks the same
@@ -38,6 +40,7 @@ from .validation import (
 __all__ = [
     "DeletionCurve",
     "deletion_curve",
+    "insertion_curve",
     "deletion_auc",
     "random_attribution",
     "top_k_deletion",
@@ -94,10 +97,14 @@ class DeletionCurve:
         (steps + 1,) fraction of the pixels removed, from 0 to 1.
     probs : torch.Tensor
         (N, steps + 1) probability of each image's target class after each step.
+    kind : {"deletion", "insertion"}
+        Whether the fraction is of pixels removed (deletion: small AUC = faithful) or put back
+        (insertion: large AUC = faithful).
     """
 
     fractions: torch.Tensor
     probs: torch.Tensor
+    kind: str = "deletion"
 
     @property
     def auc(self) -> torch.Tensor:
@@ -129,6 +136,49 @@ def _pixel_scores(maps: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return a
 
 
+def _random_tie_ranks(scores: torch.Tensor, seed: int) -> torch.Tensor:
+    """(N, H·W) rank of each pixel, 0 = largest score; equal scores in a random order (seeded)."""
+    n = scores.shape[0]
+    flat = scores.reshape(n, -1)
+    g = torch.Generator().manual_seed(check_seed(seed))
+    perm = torch.argsort(torch.rand(flat.shape, generator=g, device="cpu"), dim=1).to(flat.device)
+    # shuffle, then a stable sort keeps the shuffled order among equal scores
+    order = perm.gather(1, torch.argsort(flat.gather(1, perm), dim=1, descending=True, stable=True))
+    rank = torch.empty_like(order)
+    rank.scatter_(1, order, torch.arange(flat.shape[1], device=flat.device).expand(n, -1).clone())
+    return rank
+
+
+def _ranked_curve(model, x, target, maps, steps, fill, normalization, batch_size, seed, kind):
+    steps = check_positive_int(steps, "steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    x, t, dev = prepare_batch(model, x, target)
+    scores = _pixel_scores(maps, x)
+    n, c, h, w = x.shape
+    fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
+    rank = _random_tie_ranks(scores, seed)
+    counts = torch.round(
+        torch.linspace(0, 1, steps + 1, device=x.device) * h * w
+    ).long()  # pixels removed (deletion) or put back (insertion) at each step
+    probs = torch.empty(n, steps + 1, device=x.device)
+    per = max(1, batch_size // (steps + 1))
+    with torch.no_grad():
+        for i in range(0, n, per):
+            j = min(n, i + per)
+            chosen = rank[i:j, None, :] < counts[None, :, None]  # (b, steps+1, H*W)
+            chosen = chosen.view(j - i, steps + 1, 1, h, w)
+            # deletion: the chosen pixels become the fill; insertion: only the chosen are kept
+            a, b = (fills[i:j, None], x[i:j, None])
+            xs = torch.where(chosen, a, b) if kind == "deletion" else torch.where(chosen, b, a)
+            logits = model(xs.reshape(-1, c, h, w).to(dev)).float()
+            check_classes(t, logits)
+            p = logits.softmax(1).view(j - i, steps + 1, -1)
+            probs[i:j] = p.gather(2, t[i:j].to(dev).view(-1, 1, 1).expand(-1, steps + 1, 1))[
+                ..., 0
+            ].to(x.device)
+    return DeletionCurve(counts.float() / (h * w), probs, kind)
+
+
 def deletion_curve(
     model: nn.Module,
     x: torch.Tensor,
@@ -138,12 +188,15 @@ def deletion_curve(
     fill: str | float | Sequence[float] = "black",
     normalization: tuple[Sequence[float], Sequence[float]] | None = None,
     batch_size: int = 256,
+    seed: int = 0,
 ) -> DeletionCurve:
     """Remove pixels from the most to the least important and record the class probability.
 
-    Pixels are ranked by ``maps`` (largest first; ties broken by position, so the result is
-    deterministic). After removing a fraction i/``steps`` of them (all channels of a pixel set to
-    ``fill``), the model's softmax probability of ``target`` is recorded.
+    Pixels are ranked by ``maps`` (largest first). Pixels with equal values are removed in a
+    random order drawn from ``seed``: ordering ties by position would sweep a band down the image
+    wherever a map is flat (e.g. the many exact zeros of a map of MNIST digits), and score that
+    sweep instead of the map. After removing a fraction i/``steps`` of them (all channels of a
+    pixel set to ``fill``), the model's softmax probability of ``target`` is recorded.
 
     Parameters
     ----------
@@ -163,6 +216,10 @@ def deletion_curve(
         black.
     normalization : (mean, std), optional
         How ``x`` was normalised, so that named fills are in pixel units.
+    batch_size : int
+        Images passed through the model at once (all steps of an image together).
+    seed : int
+        Seed of the random order among equal map values (a CPU generator: the same everywhere).
 
     Returns
     -------
@@ -178,37 +235,50 @@ def deletion_curve(
     >>> curve.probs.shape, curve.auc.shape
     (torch.Size([2, 11]), torch.Size([2]))
     """
-    steps = check_positive_int(steps, "steps")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    x, t, dev = prepare_batch(model, x, target)
-    scores = _pixel_scores(maps, x)
-    n, c, h, w = x.shape
-    fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
-    order = torch.argsort(scores.view(n, -1), dim=1, descending=True, stable=True)
-    rank = torch.empty_like(order)
-    rank.scatter_(1, order, torch.arange(h * w, device=x.device).expand(n, -1).contiguous())
-    counts = torch.round(
-        torch.linspace(0, 1, steps + 1, device=x.device) * h * w
-    ).long()  # pixels removed at each step
-    probs = torch.empty(n, steps + 1, device=x.device)
-    per = max(1, batch_size // (steps + 1))
-    with torch.no_grad():
-        for i in range(0, n, per):
-            j = min(n, i + per)
-            removed = rank[i:j, None, :] < counts[None, :, None]  # (b, steps+1, H*W)
-            removed = removed.view(j - i, steps + 1, 1, h, w)
-            xs = torch.where(removed, fills[i:j, None], x[i:j, None])  # (b, steps+1, C, H, W)
-            logits = model(xs.reshape(-1, c, h, w).to(dev)).float()
-            check_classes(t, logits)
-            p = logits.softmax(1).view(j - i, steps + 1, -1)
-            probs[i:j] = p.gather(2, t[i:j].to(dev).view(-1, 1, 1).expand(-1, steps + 1, 1))[
-                ..., 0
-            ].to(x.device)
-    return DeletionCurve(counts.float() / (h * w), probs)
+    return _ranked_curve(
+        model, x, target, maps, steps, fill, normalization, batch_size, seed, "deletion"
+    )
+
+
+def insertion_curve(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    maps: torch.Tensor,
+    steps: int = 20,
+    fill: str | float | Sequence[float] = "black",
+    normalization: tuple[Sequence[float], Sequence[float]] | None = None,
+    batch_size: int = 256,
+    seed: int = 0,
+) -> DeletionCurve:
+    """Start from an image of ``fill`` and put pixels back, most important first (Petsiuk et al.
+    2018): the class probability should rise fast, so a *large* AUC is faithful.
+
+    The mirror of :func:`deletion_curve`, with the same arguments and the same random order among
+    equal map values (``seed``). The curve's first point is the model on the fill alone, its last
+    on ``x``.
+
+    Returns
+    -------
+    DeletionCurve
+        With ``kind="insertion"``: ``fractions`` is the fraction of pixels put back.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> x = torch.rand(2, 1, 28, 28)
+    >>> curve = insertion_curve(MnistCNN(), x, 3, maps=torch.rand(2, 28, 28), steps=10)
+    >>> curve.kind, curve.probs.shape
+    ('insertion', torch.Size([2, 11]))
+    """
+    return _ranked_curve(
+        model, x, target, maps, steps, fill, normalization, batch_size, seed, "insertion"
+    )
 
 
 def deletion_auc(curve: DeletionCurve) -> torch.Tensor:
-    """Area under each deletion curve, (N,), by the trapezoid rule (smaller = more faithful).
+    """Area under each curve, (N,), by the trapezoid rule (deletion: smaller = more faithful;
+    insertion: larger).
 
     Examples
     --------
@@ -708,7 +778,9 @@ def randomization_check(
     Returns
     -------
     dict
-        ``{"trained": 1.0, "<top layer>": rho, ..., "<bottom layer>": rho}`` in randomization order.
+        ``{"trained": rho, "<top layer>": rho, ..., "<bottom layer>": rho}`` in randomization order;
+        ``"trained"`` compares the trained model's maps with a second call on the same model (1
+        for a deterministic method).
 
     Examples
     --------
@@ -722,7 +794,9 @@ def randomization_check(
         raise TypeError("explain must be a function explain(model, x, target) -> maps")
     x, t, _ = prepare_batch(model, x, target)
     reference = explain(model, x, t)
-    out = {"trained": 1.0}
+    # the trained model explained a second time: 1 for a deterministic method, ≈ 0 for a map that
+    # is drawn afresh on every call (a random map), never a value set by hand
+    out = {"trained": float(rank_correlation(reference, explain(model, x, t), mask=mask).mean())}
     for name, rand in cascading_randomization(model, layers, seed):
         out[name] = float(rank_correlation(reference, explain(rand, x, t), mask=mask).mean())
     return out

@@ -45,6 +45,7 @@ __all__ = [
     "ParabolaNets",
     "ParabolaSweep",
     "ElephantScore",
+    "SaturatingElephant",
     "ELEPHANT_FEATURES",
     "accuracy",
     "predict_proba",
@@ -560,6 +561,53 @@ class ElephantScore(nn.Module):
         if not torch.is_floating_point(x):
             raise TypeError(f"x must be a floating-point tensor, got {x.dtype}")
         return torch.sigmoid(x.to(self.weight.dtype) @ self.weight + self.bias)
+
+
+class SaturatingElephant(nn.Module):
+    """A two-feature elephant score built from nested ReLUs, which saturates at 1.
+
+    evidence = ReLU(trunk − t₀) + ReLU(ear − e₀): each feature counts only beyond a threshold;
+    score = 1 − ReLU(1 − evidence) = min(evidence, 1): enough evidence of either kind makes an
+    elephant, and more changes nothing. Gradient × input, Integrated Gradients, DeepLIFT (Rescale)
+    and occlusion give different shares here, and IG's share depends on the path from the baseline.
+    Inputs: (N, 2) float tensors ``[trunk length in m, ear size in m]``; output: (N, 1) score (one
+    column, so that Captum's ``target=0`` selects it). The ReLUs are ``nn.ReLU`` modules, so
+    Captum's DeepLIFT sees them.
+
+    Parameters
+    ----------
+    trunk_from, ear_from : float
+        Thresholds t₀ and e₀ (metres) below which a feature gives no evidence.
+
+    Examples
+    --------
+    >>> m = SaturatingElephant()
+    >>> x = torch.tensor([[2.5, 0.5], [0.0, 0.5], [1.5, 0.5]], dtype=torch.float64)
+    >>> [round(v, 2) for v in m(x)[:, 0].tolist()]
+    [1.0, 0.2, 0.7]
+    """
+
+    def __init__(self, trunk_from: float = 1.0, ear_from: float = 0.3):
+        super().__init__()
+        self.register_buffer(
+            "thresholds", torch.tensor([trunk_from, ear_from], dtype=torch.float64)
+        )
+        self.features, self.cap = nn.ReLU(), nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                "x must be a torch.Tensor of shape (N, 2) [trunk length, ear size], got "
+                f"{type(x).__name__}"
+            )
+        if x.ndim != 2 or x.shape[1] != 2:
+            raise ValueError(
+                f"x must have shape (N, 2) [trunk length, ear size], got {tuple(x.shape)}"
+            )
+        if not torch.is_floating_point(x):
+            raise TypeError(f"x must be a floating-point tensor, got {x.dtype}")
+        evidence = self.features(x.to(self.thresholds.dtype) - self.thresholds).sum(1, keepdim=True)
+        return 1 - self.cap(1 - evidence)
 
 
 # --------------------------------------------------------------------------- decoders (notebook 04)

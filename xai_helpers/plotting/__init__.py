@@ -27,6 +27,7 @@ from ._core import (
 from .activation_maximization import show_filters_and_patches
 from .attribution import (
     plot_elephant,
+    plot_feature_attributions,
     show_explanation,
     show_occlusion,
     show_prediction,
@@ -58,6 +59,7 @@ __all__ = [
     "show_saliency_rows",
     "show_prediction",
     "plot_elephant",
+    "plot_feature_attributions",
     "plot_deletion_curves",
     "plot_randomization",
     "interval_chart",

@@ -20,6 +20,7 @@ from ._core import (
     ImageLike,
     _ax,
     _draw_overlay,
+    grouped_bars,
     show_heatmap,
     show_image,
     show_outline,
@@ -36,6 +37,7 @@ __all__ = [
     "show_saliency_rows",
     "show_prediction",
     "plot_elephant",
+    "plot_feature_attributions",
 ]
 
 
@@ -411,3 +413,40 @@ def plot_elephant(
     ax.set_title(f"The elephant detector (ear size {ear:.2f} m)")
     ax.legend(loc="lower right", fontsize="small")
     return ax.figure
+
+
+def plot_feature_attributions(
+    shares: Mapping[str, torch.Tensor],
+    total: float,
+    features: Sequence[str] = ("trunk", "ears"),
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Each method's attribution of one row's features, bars grouped by feature, with the total
+    f(x) − f(x') as a dashed line; returns the ``Figure``.
+
+    Parameters
+    ----------
+    shares : mapping
+        ``{method: (1, F) attributions}``, e.g. from
+        :func:`xai_helpers.attribution.feature_attributions`.
+    total : float
+        f(x) − f(x'), what complete methods add up to.
+    features : sequence of str
+        The F feature names.
+
+    Examples
+    --------
+    >>> fig = plot_feature_attributions({"IG": torch.tensor([[0.9, 0.1]])}, 1.0)
+    >>> len(fig.axes[0].patches)
+    2
+    """
+    bars = {f: {name: float(a[0, j]) for name, a in shares.items()} for j, f in enumerate(features)}
+    return grouped_bars(
+        bars,
+        ax=ax,
+        title=title,
+        ylabel="attribution",
+        reference=total,
+        reference_label="f(x) − f(x')",
+    )

@@ -26,8 +26,9 @@ __all__ = [
 def plot_deletion_curves(
     curves: dict, ax: Axes | None = None, title: str = "Deletion curves (lower = more faithful)"
 ) -> Figure:
-    """Mean deletion curve of each method (:class:`xai_helpers.evaluation.DeletionCurve`), with its
-    mean AUC in the legend; returns the ``Figure``.
+    """Mean deletion (or insertion) curve of each method
+    (:class:`xai_helpers.evaluation.DeletionCurve`), with its mean AUC in the legend; returns the
+    ``Figure``.
 
     Examples
     --------
@@ -49,7 +50,9 @@ def plot_deletion_curves(
             marker=".",
             label=f"{name} (AUC {float(curve.auc.mean()):.3f})",
         )
-    ax.set_xlabel("fraction of pixels removed (most important first)")
+    kinds = {getattr(c, "kind", "deletion") for c in curves.values()}
+    done = "put back" if kinds == {"insertion"} else "removed"
+    ax.set_xlabel(f"fraction of pixels {done} (most important first)")
     ax.set_ylabel("probability of the class")
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
