@@ -38,7 +38,7 @@ def test_shipped_generator_makes_digits(gan, mnist_cnn, judge):
     """Random samples of the shipped GAN: the two classifiers agree far above chance (0.1), and all
     ten digits occur.
 
-    (Measured 0.62: the small GAN draws many ambiguous scribbles; see notebook 07.)"""
+    (Measured 0.62: the small GAN draws many ambiguous scribbles; see notebook 08.)"""
     x = generate(gan, 300, seed=7)
     p_cnn, p_judge = predict_proba(mnist_cnn, x), predict_proba(judge, x)
     agree = (p_cnn.argmax(1) == p_judge.argmax(1)).float().mean().item()

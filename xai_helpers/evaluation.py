@@ -804,7 +804,7 @@ def randomization_check(
 
 # =========================================================================== the judges
 # Moved here from the old ``visualization`` module: does an image made for class i show an i?
-# Ask an independent classifier (notebooks 06-07). Kept as one section at the end of the module.
+# Ask an independent classifier (notebooks 07-08). Kept as one section at the end of the module.
 
 
 @torch.no_grad()
@@ -895,7 +895,7 @@ def pixel_knn_judge(x: torch.Tensor, y: torch.Tensor, k: int = 5):
     It calls an image digit ``i`` when its closest training digits (Euclidean distance between
     pixels) are mostly ``i`` — a judge with no convolutions and no gradients to be fooled by. It is
     not fool-proof: from a noise image every training digit is about equally far, so a small push
-    toward one class's strokes decides its vote (notebook 06).
+    toward one class's strokes decides its vote (notebook 07).
     ``x``: the real images (N, C, H, W); ``y``: their true labels (N,).
 
     Examples

@@ -1,7 +1,7 @@
 """Every model class of the course, loading the shipped checkpoints, predictions, and the ImageNet
 model.
 
-Model classes: :class:`MnistCNN` and :class:`MnistJudge` (MNIST, notebooks 01-07),
+Model classes: :class:`MnistCNN` and :class:`MnistJudge` (MNIST, notebooks 01-08),
 :class:`MonsterCNN` (Pokémon vs Digimon, 02 and 08), :class:`DCGANGenerator` /
 :class:`DCGANDiscriminator` (07),
 :class:`TreeRegNet` / :class:`ParabolaNets` (tree regularization, 08) and the toy
@@ -286,7 +286,7 @@ def predict_topk(
     ]
 
 
-# ---------------------------------------------------------- the independent judge (notebooks 06-07)
+# ---------------------------------------------------------- the independent judge (notebooks 07-08)
 
 
 class MnistJudge(nn.Sequential):
@@ -321,7 +321,7 @@ class MnistJudge(nn.Sequential):
         )
 
 
-# ------------------------------------------------------------ Pokémon vs Digimon (notebooks 02, 08)
+# ------------------------------------------------------------ Pokémon vs Digimon (notebooks 02, 09)
 
 
 class MonsterCNN(nn.Sequential):
@@ -370,7 +370,7 @@ class MonsterCNN(nn.Sequential):
         super().__init__(layers)
 
 
-# -------------------------------------------------------------------------- the DCGAN (notebook 07)
+# -------------------------------------------------------------------------- the DCGAN (notebook 08)
 
 
 class DCGANGenerator(nn.Module):
@@ -441,7 +441,7 @@ class DCGANDiscriminator(nn.Sequential):
         )
 
 
-# ---------------------------------------------------------------- tree regularization (notebook 08)
+# ---------------------------------------------------------------- tree regularization (notebook 09)
 
 
 class TreeRegNet(nn.Sequential):
@@ -480,7 +480,7 @@ class ParabolaNets(nn.Module):
 
 
 class ParabolaSweep(nn.Module):
-    """Notebook 08's λ sweep of tree regularization in one checkpoint: one :class:`TreeRegNet` per
+    """Notebook 09's λ sweep of tree regularization in one checkpoint: one :class:`TreeRegNet` per
     (λ, seed), ``nets`` ordered λ-major; :meth:`net` finds one.
 
     Examples
@@ -610,7 +610,7 @@ class SaturatingElephant(nn.Module):
         return 1 - self.cap(1 - evidence)
 
 
-# --------------------------------------------------------------------------- decoders (notebook 04)
+# --------------------------------------------------------------------------- decoders (notebook 05)
 
 #: Shapes of the MNIST CNN's representations that :class:`MnistLayerDecoders` inverts (one digit
 #: each).
@@ -667,7 +667,7 @@ class LayerDecoder(nn.Module):
 
 
 class MnistLayerDecoders(nn.Module):
-    """One :class:`LayerDecoder` per (network, layer) of the MNIST CNN: what notebook 04 decodes.
+    """One :class:`LayerDecoder` per (network, layer) of the MNIST CNN: what notebook 05 decodes.
 
     ``network`` is ``"trained"`` (the shipped ``mnist_cnn``) or ``"untrained"`` (its copy with
     random weights, ``evaluation.untrained_copy(model, seed=untrained_seed)``, the null).
@@ -731,7 +731,7 @@ def untrained_monster_cnn(seed: int) -> MonsterCNN:
         return MonsterCNN().eval()
 
 
-# --------------------------------------------------------------------------- text (notebook 09)
+# --------------------------------------------------------------------------- text (notebook 10)
 
 
 class _Block(nn.Module):

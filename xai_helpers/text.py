@@ -1,4 +1,4 @@
-"""Explaining a text classifier (notebook 09): the model, word attributions, attention put to the
+"""Explaining a text classifier (notebook 10): the model, word attributions, attention put to the
 test, probes.
 
 The model, :class:`SentimentTransformer`, is a small self-attention encoder (two blocks, two heads,

@@ -344,7 +344,7 @@ def train_mnist_cnn_lit(
     amplitude: float = 0.4,
     writer_seed: int = 2,
 ) -> dict:
-    """Recipe for ``mnist_cnn_lit``: ``mnist_cnn``'s recipe on *lit* training digits (notebook 04's
+    """Recipe for ``mnist_cnn_lit``: ``mnist_cnn``'s recipe on *lit* training digits (notebook 05's
     fair test).
 
     Each of the course's 4,000 training digits gets a writer
@@ -352,7 +352,7 @@ def train_mnist_cnn_lit(
     the page (:func:`~xai_helpers.representations.add_lighting`, ``amplitude``); then
     :class:`~xai_helpers.models.MnistCNN`, seed 0, 20 epochs, Adam 2e-3, light shifts, one thread
     (about 20 s). ``meta`` records, besides the clean ``test_accuracy``, ``lit_test_accuracy``: the
-    1,000 test digits lit as in notebook 04 (writers seed 0, the same ``amplitude``).
+    1,000 test digits lit as in notebook 05 (writers seed 0, the same ``amplitude``).
 
     Examples
     --------
@@ -477,7 +477,7 @@ def train_monsters_fixed(directory: str | Path | None = None, seed: int = 0) -> 
     return _recipe(True, directory, seed)
 
 
-# -------------------------------------------------------------------------- the DCGAN (notebook 07)
+# -------------------------------------------------------------------------- the DCGAN (notebook 08)
 
 
 def train_gan(
@@ -597,7 +597,7 @@ def train_mnist_gan(directory: str | Path | None = None, seed: int = 0, epochs: 
     return meta
 
 
-# ---------------------------------------------------------------- tree regularization (notebook 08)
+# ---------------------------------------------------------------- tree regularization (notebook 09)
 
 
 def train_tree_regularized(
@@ -750,7 +750,7 @@ def train_parabola_nets(
     return meta
 
 
-# -------------------------------------------------------------------------- decoders of notebook 04
+# -------------------------------------------------------------------------- decoders of notebook 05
 
 
 def fit_decoder(
@@ -816,7 +816,7 @@ def train_mnist_layer_decoders(
     """Recipe for ``mnist_layer_decoders``: decoders that turn each layer of ``mnist_cnn``, and of
     its untrained copy, back into the digit.
 
-    The 4,000 training digits are lit as in notebook 04
+    The 4,000 training digits are lit as in notebook 05
     (:func:`~xai_helpers.representations.add_lighting`, writers drawn with ``seed``); one
     :class:`~xai_helpers.models.LayerDecoder` per (network, layer) is fit (:func:`fit_decoder`) to
     invert the layer's representation of the lit digit. The untrained network is
@@ -865,7 +865,7 @@ def train_mnist_layer_decoders(
     return meta
 
 
-#: λ values and seeds of the ``parabola_sweep`` recipe (notebook 08's accuracy-against-path-length
+#: λ values and seeds of the ``parabola_sweep`` recipe (notebook 09's accuracy-against-path-length
 #: frontier).
 SWEEP_LAMS = (0.0, 0.03, 0.1, 0.3, 0.6, 1.0, 2.0)
 SWEEP_SEEDS = (0, 1, 2, 3)
@@ -979,7 +979,7 @@ def train_monsters_seeds(
     return {"path": str(path), "seeds": list(seeds)}
 
 
-# --------------------------------------------------------------------------- text (notebook 09)
+# --------------------------------------------------------------------------- text (notebook 10)
 
 
 def train_text_classifier(

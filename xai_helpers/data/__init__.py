@@ -6,7 +6,7 @@ source.
 * :mod:`~xai_helpers.data.tables`: scikit-learn's bundled tables and the parabola toy of tree
   regularization.
 * :mod:`~xai_helpers.data.monsters`: the generated Pokémon-vs-Digimon stand-in of notebook 02.
-* :mod:`~xai_helpers.data.lighting`: MNIST digits lit from one side (the nuisance of notebook 04).
+* :mod:`~xai_helpers.data.lighting`: MNIST digits lit from one side (the nuisance of notebook 05).
 * :mod:`~xai_helpers.data.text`: critics' review snippets, a valence lexicon, a tokenizer (notebook
   09).
 

@@ -1,4 +1,4 @@
-"""A nuisance that dominates the pixels, as a speaker dominates MFCCs (notebook 04).
+"""A nuisance that dominates the pixels, as a speaker dominates MFCCs (notebook 05).
 
 :func:`add_lighting` shows each digit as its writer's scan shows it (the paper lit from the left,
 the top or the right, :data:`LIGHTING_SIDES`), :func:`assign_writers` draws the writers,

@@ -1,4 +1,4 @@
-"""Text data for notebook 09: critics' review snippets (fresh/rotten), a word-valence lexicon, a
+"""Text data for notebook 10: critics' review snippets (fresh/rotten), a word-valence lexicon, a
 tokenizer.
 
 The files ship inside the package (``xai_helpers/corpora/``, package data; provenance and licences

@@ -1,4 +1,4 @@
-"""Figures of notebook 09 (a text classifier): word importances side by side, PCA of each layer."""
+"""Figures of notebook 10 (a text classifier): word importances side by side, PCA of each layer."""
 
 from __future__ import annotations
 
