@@ -199,7 +199,6 @@ def _show_leftover_figures_after_each_cell() -> None:
 
 
 def _show_leftover_figures(_result=None) -> None:
-    import sys
 
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is None or not plt.get_fignums() or "inline" not in plt.get_backend():
@@ -332,12 +331,11 @@ def replaced_everywhere(
 
     own = {id(same), id(patch_dict), id(patch_function)}  # their cells hold `original`
     targets = (original,) if code is None else (original, code)
-    holders = [r for t in targets for r in gc.get_referrers(t)]
-    holders += [vars(m) for m in list(sys.modules.values()) if m is not None]
+    holders = gc.get_referrers(*targets)  # one pass over the objects: every direct holder
     holders += [namespace] if namespace is not None else []
-    seen: set[int] = set(own)
+    seen: set[int] = set(own) | {id(targets)}
     try:
-        with warnings.catch_warnings():  # reading some modules' attributes warns (deprecations)
+        with warnings.catch_warnings():  # reading some objects' attributes warns (deprecations)
             warnings.simplefilter("ignore")
             _patch_all(holders, seen, same, patch_dict, patch_function, replacement, undo)
         yield len(undo)
@@ -347,17 +345,19 @@ def replaced_everywhere(
 
 
 def _patch_all(holders, seen, same, patch_dict, patch_function, replacement, undo) -> None:
-    """The loop of :func:`replaced_everywhere` over the objects that may hold ``original``."""
+    """The loop of :func:`replaced_everywhere` over the objects that may hold ``original``: the
+    direct holders, then the functions that own a holding tuple (defaults) or cell (closures),
+    each level in one pass of :func:`gc.get_referrers`."""
+    copies = [h for h in holders if isinstance(h, types.FunctionType) and same(h)]
+    if copies:  # copies made from the code object: patch where they are held
+        holders = holders + gc.get_referrers(*copies)
+    owned: list = []  # tuples and cells whose owning functions must be patched
     for h in holders:
         if id(h) in seen:
             continue
         seen.add(id(h))
         if isinstance(h, dict):
             patch_dict(h)
-            for v in list(h.values()):
-                if isinstance(v, types.FunctionType) and id(v) not in seen:
-                    seen.add(id(v))
-                    patch_function(v)
         elif isinstance(h, list):
             for i, v in enumerate(h):
                 if same(v):
@@ -365,15 +365,16 @@ def _patch_all(holders, seen, same, patch_dict, patch_function, replacement, und
                     undo.append(lambda h=h, i=i, v=v: h.__setitem__(i, v))
         elif isinstance(h, types.FunctionType):
             patch_function(h)
-        elif isinstance(h, tuple):  # default arguments: patch the functions that own them
-            for f in gc.get_referrers(h):
-                if isinstance(f, types.FunctionType) and id(f) not in seen:
-                    seen.add(id(f))
-                    patch_function(f)
-        elif type(h).__name__ == "cell":
-            for f in gc.get_referrers(h):
-                if isinstance(f, tuple):
-                    for g in gc.get_referrers(f):
-                        if isinstance(g, types.FunctionType) and id(g) not in seen:
-                            seen.add(id(g))
-                            patch_function(g)
+        elif isinstance(h, tuple) or type(h).__name__ == "cell":
+            owned.append(h)
+    for _ in range(2):  # defaults tuple -> function; cell -> closure tuple -> function
+        if not owned:
+            break
+        refs, owned = gc.get_referrers(*owned), []
+        for f in refs:
+            if isinstance(f, types.FunctionType) and id(f) not in seen:
+                seen.add(id(f))
+                patch_function(f)
+            elif isinstance(f, tuple) and id(f) not in seen:
+                seen.add(id(f))
+                owned.append(f)

@@ -1109,8 +1109,9 @@ def measure_monsters(
     Keys: accuracies; agreement with the corner-pixel rule on the images where the rule and the
     label disagree (``rule_conflict_*``); the background swaps; the background saliency densities
     (``density_fixed_black_pokemon``: the fixed model on the Pokémon as the leaky loader delivers
-    them, on black); the grey sweep; and ``flip_<class>_<edit>`` for every edit of
-    :data:`~xai_helpers.data.monsters.EDIT_FAMILIES` on the creatures the fixed model gets right.
+    them, on black; images whose map is all zero are left out of the means); the grey sweep; and
+    ``flip_<class>_<edit>`` for every edit of :data:`~xai_helpers.data.monsters.EDIT_FAMILIES` on
+    the creatures the fixed model gets right.
     """
     y, pk, dg = test.y, test.y == 1, test.y == 0
     num: dict[str, float] = {}
@@ -1139,10 +1140,10 @@ def measure_monsters(
         ("fixed_black", fixed, test),
     ):
         sal = saliency(net, data.X, target=predict_proba(net, data.X).argmax(1))
-        d = region_density(sal, ~data.masks)
+        d = region_density(sal, ~data.masks)  # nan for an all-zero map: left out of the mean
         num[f"density_{name}_digimon"], num[f"density_{name}_pokemon"] = (
-            d[dg].mean().item(),
-            d[pk].mean().item(),
+            d[dg].nanmean().item(),
+            d[pk].nanmean().item(),
         )
     for name, net in (("leaky", leaky), ("untrained", untrained)):
         sweep = grey_sweep(net, test.X[pk], test.masks[pk])
