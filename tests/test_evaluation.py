@@ -14,6 +14,7 @@ from torch import nn
 from xai_helpers import attribution as A
 from xai_helpers import evaluation as E
 from xai_helpers import models
+from xai_helpers.data import monsters as M
 
 
 @pytest.fixture(scope="module")
@@ -756,3 +757,31 @@ def test_adversarial_weights_move_far_only_where_the_output_allows():
     assert torch.allclose(adv.sum(1), torch.ones(2), atol=1e-5)
     assert ((forward(adv) - forward(w)).abs() < 0.2).all()
     assert d[0] > 0.4 and d[1] < 0.05 and torch.allclose(d, E.jsd(adv, w))
+
+
+class _CornerNet(nn.Module):
+    """Reads only the top-left pixel: dark -> pokemon (class 1). The leak in its purest form."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor(10.0))
+
+    def forward(self, x):
+        c = x[:, :, 0, 0].mean(1) - 0.5
+        return torch.stack([c, -c], 1) * self.w + 0 * x.sum((1, 2, 3))[:, None]
+
+
+def test_measure_monsters_sees_a_corner_reader_follow_the_rule_and_the_swaps(tmp_path):
+    root = M.make_monsters(
+        tmp_path / "m", n_per_class=12, seed=3, test_fraction=0.5, digimon_png_fraction=0.5
+    )
+    test, test_fixed = M.load_split(root, "test"), M.load_split(root, "test", fixed=True)
+    corner = _CornerNet()
+    num = E.measure_monsters(
+        corner, models.MonsterCNN(), models.untrained_monster_cnn(0), test, test_fixed
+    )
+    assert num["rule_conflict_leaky"] == 1.0  # it *is* the rule
+    assert num["digimon_on_black_leaky"] == 1.0 and num["pokemon_on_white_leaky"] == 0.0
+    edits = {e for family in M.EDIT_FAMILIES.values() for e in family}
+    assert {k for k in num if k.startswith("flip_pokemon_")} == {f"flip_pokemon_{e}" for e in edits}
+    assert all(isinstance(v, float) for v in num.values())

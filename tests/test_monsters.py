@@ -266,3 +266,29 @@ def test_the_style_edits_keep_the_background_and_what_they_promise():
     assert small.shape == x.shape and torch.equal(small[:, :, 0, 0], x[:, :, 0, 0])
     with pytest.raises(ValueError):
         M.low_contrast(x, m.float())
+
+
+def test_edit_families_move_the_drawn_style_or_keep_it():
+    """Toward digimon lowers brightness or saturation, toward pokemon raises brightness; the
+    style-preserving edits keep each image's colour statistics (the null of notebook 02)."""
+    x, m = _creature_batch()
+    fg = m[:, None].expand_as(x)
+    mean = lambda t: (t * fg).sum((1, 2, 3)) / fg.sum((1, 2, 3))  # noqa: E731
+    sat = lambda t: ((t.amax(1) - t.amin(1)) / t.amax(1).clamp_min(1e-6))[m].mean()  # noqa: E731
+    fams = M.EDIT_FAMILIES
+    assert set(fams) == {"toward digimon", "toward pokemon", "off-distribution", "style-preserving"}
+    for name, edit in fams["toward digimon"].items():
+        out = edit(x, m)
+        assert (mean(out) < mean(x) - 1e-3).all() or sat(out) < sat(x) - 1e-3, name
+    for name, edit in fams["toward pokemon"].items():
+        assert (mean(edit(x, m)) > mean(x)).all(), name
+    xw = M.on_grey(x, m, 1.0)  # on white, as the fixed loader delivers them
+    for name, edit in fams["style-preserving"].items():
+        out = edit(xw, m)
+        assert out.shape == x.shape and not torch.equal(out, xw), name
+        assert torch.allclose(out.mean((1, 2, 3)), xw.mean((1, 2, 3)), atol=1e-5), name
+    x1 = torch.zeros(1, 3, 2, 5)
+    x1[..., 2] = 1.0
+    m1 = torch.ones(1, 2, 5, dtype=torch.bool)
+    assert M.shift_creature(x1, m1, -2)[0, 0, 0].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert torch.equal(M.mirror_creature(M.mirror_creature(x1, m1), m1), x1)

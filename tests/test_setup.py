@@ -150,3 +150,45 @@ def test_training_recipe_pins_then_restores():
         torch.set_num_threads(before)
         # restore both flags: setup() leaves warn_only on, and doctests run later in this process
         torch.use_deterministic_algorithms(was_det, warn_only=was_warn_only)
+
+
+def test_replaced_everywhere_reaches_every_alias_and_restores_them():
+    """The hidden tests' guard: aliases, defaults, closures, inner defaults, lists and code copies
+    of a helper all call the replacement inside the block, the helper again after it."""
+    import types
+
+    from xai_helpers import evaluation
+    from xai_helpers._runtime import replaced_everywhere
+
+    helper = evaluation.phase_means
+    alias = helper
+    copy = types.FunctionType(helper.__code__, helper.__globals__, "copy", helper.__defaults__)
+    box = [helper]
+
+    def by_default(f=helper):
+        return f
+
+    def by_closure():
+        return alias
+
+    def by_inner_default():
+        def inner(f=namespace["pm"]):
+            return f
+
+        return inner()
+
+    namespace = {"pm": helper, "copy": copy}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("refused")
+
+    with replaced_everywhere(helper, refuse, namespace) as n:
+        got = [evaluation.phase_means, by_default(), by_closure(), by_inner_default(), box[0]]
+        got.append(namespace["copy"])
+        assert all(g is refuse for g in got), got
+        assert n >= 6
+    assert evaluation.phase_means is helper and by_default() is helper and by_closure() is helper
+    assert box[0] is helper and namespace["copy"] is copy and namespace["pm"] is helper
+    with pytest.raises(TypeError, match="callables"):
+        with replaced_everywhere(helper, None):
+            pass

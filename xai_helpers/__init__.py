@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import importlib
 
-from ._runtime import COURSE_CMAP, COURSE_DIVERGING_CMAP, get_device, seed_everything, setup
+from ._runtime import (
+    COURSE_CMAP,
+    COURSE_DIVERGING_CMAP,
+    get_device,
+    replaced_everywhere,
+    seed_everything,
+    setup,
+)
 from ._torch import model_device
 
 __version__ = "0.1.0"
@@ -22,6 +29,7 @@ __all__ = [
     "get_device",
     "model_device",
     "seed_everything",
+    "replaced_everywhere",
     "COURSE_CMAP",
     "COURSE_DIVERGING_CMAP",
     "__version__",

@@ -7,8 +7,14 @@ IPython hook that shows figures a cell left open. It imports torch, numpy and
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import random
+import sys
+import types
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +33,7 @@ __all__ = [
     "THREADS_ENV",
     "POOL_ENV",
     "cache_dir",
+    "replaced_everywhere",
     "COURSE_CMAP",
     "COURSE_DIVERGING_CMAP",
 ]
@@ -192,7 +199,6 @@ def _show_leftover_figures_after_each_cell() -> None:
 
 
 def _show_leftover_figures(_result=None) -> None:
-    import sys
 
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is None or not plt.get_fignums() or "inline" not in plt.get_backend():
@@ -266,3 +272,109 @@ def cache_dir() -> Path:
         return Path(env).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base).expanduser() / "xai-course"
+
+
+@contextlib.contextmanager
+def replaced_everywhere(
+    original: Callable, replacement: Callable, namespace: dict | None = None
+) -> Iterator[int]:
+    """Within the block, every reference to the function ``original`` points to ``replacement``.
+
+    For hidden tests that must run a student's function without a course helper: the helper is
+    replaced in every loaded module, in ``namespace`` (a notebook's ``globals()``), in any dict,
+    list or closure cell that holds it, and in the default arguments of every function; a copy of
+    the function made from its code object is replaced too. Everything is restored on exit.
+    Yields the number of references replaced.
+
+    Examples
+    --------
+    >>> import math
+    >>> sq = math.sqrt
+    >>> def f(x, g=math.sqrt):
+    ...     return g(x)
+    >>> with replaced_everywhere(math.sqrt, abs, {"sq": sq}) as n:
+    ...     f(-4.0), math.sqrt(-4.0)
+    (4.0, 4.0)
+    >>> f(4.0)
+    2.0
+    """
+    if not callable(original) or not callable(replacement):
+        raise TypeError(f"original and replacement must be callables, got {original!r}")
+    code = getattr(original, "__code__", None)
+
+    def same(v) -> bool:
+        if v is original:
+            return True
+        return code is not None and isinstance(v, types.FunctionType) and v.__code__ is code
+
+    undo: list[Callable[[], None]] = []
+
+    def patch_dict(d: dict) -> None:
+        for k, v in list(d.items()):
+            if same(v):
+                d[k] = replacement
+                undo.append(lambda d=d, k=k, v=v: d.__setitem__(k, v))
+
+    def patch_function(f: types.FunctionType) -> None:
+        if f.__defaults__ and any(same(v) for v in f.__defaults__):
+            old = f.__defaults__
+            f.__defaults__ = tuple(replacement if same(v) else v for v in old)
+            undo.append(lambda f=f, old=old: setattr(f, "__defaults__", old))
+        for cell in f.__closure__ or ():
+            try:
+                v = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            if same(v):
+                cell.cell_contents = replacement
+                undo.append(lambda c=cell, v=v: setattr(c, "cell_contents", v))
+
+    own = {id(same), id(patch_dict), id(patch_function)}  # their cells hold `original`
+    targets = (original,) if code is None else (original, code)
+    holders = gc.get_referrers(*targets)  # one pass over the objects: every direct holder
+    holders += [namespace] if namespace is not None else []
+    seen: set[int] = set(own) | {id(targets)}
+    try:
+        with warnings.catch_warnings():  # reading some objects' attributes warns (deprecations)
+            warnings.simplefilter("ignore")
+            _patch_all(holders, seen, same, patch_dict, patch_function, replacement, undo)
+        yield len(undo)
+    finally:
+        for restore in reversed(undo):
+            restore()
+
+
+def _patch_all(holders, seen, same, patch_dict, patch_function, replacement, undo) -> None:
+    """The loop of :func:`replaced_everywhere` over the objects that may hold ``original``: the
+    direct holders, then the functions that own a holding tuple (defaults) or cell (closures),
+    each level in one pass of :func:`gc.get_referrers`."""
+    copies = [h for h in holders if isinstance(h, types.FunctionType) and same(h)]
+    if copies:  # copies made from the code object: patch where they are held
+        holders = holders + gc.get_referrers(*copies)
+    owned: list = []  # tuples and cells whose owning functions must be patched
+    for h in holders:
+        if id(h) in seen:
+            continue
+        seen.add(id(h))
+        if isinstance(h, dict):
+            patch_dict(h)
+        elif isinstance(h, list):
+            for i, v in enumerate(h):
+                if same(v):
+                    h[i] = replacement
+                    undo.append(lambda h=h, i=i, v=v: h.__setitem__(i, v))
+        elif isinstance(h, types.FunctionType):
+            patch_function(h)
+        elif isinstance(h, tuple) or type(h).__name__ == "cell":
+            owned.append(h)
+    for _ in range(2):  # defaults tuple -> function; cell -> closure tuple -> function
+        if not owned:
+            break
+        refs, owned = gc.get_referrers(*owned), []
+        for f in refs:
+            if isinstance(f, types.FunctionType) and id(f) not in seen:
+                seen.add(id(f))
+                patch_function(f)
+            elif isinstance(f, tuple) and id(f) not in seen:
+                seen.add(id(f))
+                owned.append(f)

@@ -98,6 +98,9 @@ __all__ = [
     "desaturate",
     "blur_creature",
     "shrink_creature",
+    "shift_creature",
+    "mirror_creature",
+    "EDIT_FAMILIES",
 ]
 
 #: Class names in ``ImageFolder``'s (alphabetical) order: index 0 is digimon, 1 is pokemon.
@@ -884,3 +887,68 @@ def shrink_creature(x: torch.Tensor, masks: torch.Tensor, factor: float = 0.8) -
     top, left = (h - sh) // 2, (w - sw) // 2
     out[:, :, top : top + sh, left : left + sw] = small.clamp(0, 1)
     return out
+
+
+def shift_creature(x: torch.Tensor, masks: torch.Tensor, dx: int = 2) -> torch.Tensor:
+    """Shift the whole image ``dx`` pixels to the right (left for ``dx`` < 0) and fill the strip
+    it uncovers with the image's corner colour: the same creature, a little moved.
+
+    Examples
+    --------
+    >>> x = torch.zeros(1, 3, 1, 4); x[..., 1] = 1.0
+    >>> shift_creature(x, torch.ones(1, 1, 4, dtype=torch.bool), 2)[0, 0, 0].tolist()
+    [0.0, 0.0, 0.0, 1.0]
+    """
+    _check(x, masks)
+    dx = int(dx)
+    out = torch.roll(x, dx, dims=-1)
+    if dx > 0:
+        out[..., :dx] = x[..., :1, :1]
+    elif dx < 0:
+        out[..., dx:] = x[..., :1, :1]
+    return out
+
+
+def mirror_creature(x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """Mirror the image left to right (the creature faces the other way).
+
+    Examples
+    --------
+    >>> x = torch.arange(3.0).reshape(1, 1, 1, 3).expand(1, 3, 1, 3)
+    >>> mirror_creature(x, torch.ones(1, 1, 3, dtype=torch.bool))[0, 0, 0].tolist()
+    [2.0, 1.0, 0.0]
+    """
+    _check(x, masks)
+    return x.flip(-1)
+
+
+def _scaled(factor: float):
+    return lambda x, masks: scale_creature(x, masks, factor)
+
+
+#: Edits of the creatures in four families, each ``name -> edit(x, masks)`` (notebook 02,
+#: section 7). The drawing code (:func:`draw_monster`) draws Pokémon brighter (HSV value 0.75–1.0
+#: vs 0.45–0.9) and more saturated (0.5–0.95 vs 0.3–0.8): *toward digimon* moves a creature along
+#: those differences to the Digimon side, *toward pokemon* the reverse. *Off-distribution* edits
+#: change what neither class's drawing varies (contrast, sharpness, size). *Style-preserving*
+#: edits change what both classes draw alike (hue, facing direction, position): the null.
+EDIT_FAMILIES = {
+    "toward digimon": {
+        "darken ×0.85": _scaled(0.85),
+        "darken ×0.6": _scaled(0.6),
+        "desaturate ½": lambda x, m: desaturate(x, m, 0.5),
+    },
+    "toward pokemon": {"brighten ÷0.85": _scaled(1 / 0.85), "brighten ÷0.6": _scaled(1 / 0.6)},
+    "off-distribution": {
+        "low contrast": lambda x, m: low_contrast(x, m, 0.5),
+        "blur 3×3": blur_creature,
+        "shrink 0.8×": lambda x, m: shrink_creature(x, m, 0.8),
+    },
+    "style-preserving": {
+        "hue +120°": lambda x, m: hue_rotate(x, m, 1),
+        "hue +240°": lambda x, m: hue_rotate(x, m, 2),
+        "mirror": mirror_creature,
+        "shift +2 px": lambda x, m: shift_creature(x, m, 2),
+        "shift −2 px": lambda x, m: shift_creature(x, m, -2),
+    },
+}
