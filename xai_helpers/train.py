@@ -1022,7 +1022,9 @@ def train_mnist_tree_data(
     for s in seeds:
         g = torch.Generator(device="cpu").manual_seed(int(s))
         extra = [
-            (mnist.X_train + noise * torch.randn(mnist.X_train.shape, generator=g)).clamp(0, 1)
+            (
+                mnist.X_train + noise * torch.randn(mnist.X_train.shape, generator=g, device="cpu")
+            ).clamp(0, 1)
             for _ in range(copies - 1)
         ]
         X_many = torch.cat([mnist.X_train, *extra])
