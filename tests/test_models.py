@@ -265,3 +265,47 @@ def test_the_shipped_table_is_checked_and_a_changed_copy_refused(tmp_path):
         checkpoints.load_seed_table(tmp_path)
     with pytest.raises(ValueError, match="no monsters_seeds.json"):
         checkpoints.load_seed_table(tmp_path / "missing")
+
+
+def test_the_tree_data_table_is_checked_and_a_changed_copy_refused(tmp_path):
+    table = checkpoints.load_tree_data_table()
+    assert sorted(table["seeds"]) == list(train.TREE_DATA_SEEDS)
+    name = checkpoints.TREE_DATA_TABLE
+    raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
+    (tmp_path / name).write_bytes(raw)
+    (tmp_path / (name + ".sha256")).write_text(f"{hashlib.sha256(raw).hexdigest()}  {name}\n")
+    assert checkpoints.load_tree_data_table(tmp_path) == table
+    doc = json.loads(raw)
+    doc["seeds"]["0"]["fidelity_cnn_labels_more"] = 0.99
+    (tmp_path / name).write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_tree_data_table(tmp_path)
+    with pytest.raises(ValueError, match="no mnist_tree_data.json"):
+        checkpoints.load_tree_data_table(tmp_path / "missing")
+
+
+def test_the_tree_data_recipe_writes_a_table_the_loader_reads(tmp_path):
+    # a small run (one seed, two copies, depth 2): the recipe's table is read back, its SEED row
+    # for the 4,000 digits is the fidelity curve's tree of the same depth and seed
+    from xai_helpers import trees
+    from xai_helpers.data import load_mnist
+
+    train.train_mnist_tree_data(directory=tmp_path, seeds=(1,), depth=2, copies=2)
+    row = checkpoints.load_tree_data_table(tmp_path)["seeds"][1]
+    assert row["n_more"] == 8000
+    mnist, cnn = load_mnist(), models.load_pretrained("mnist_cnn")
+    pool = lambda A: (
+        torch.nn.functional.avg_pool2d(  # noqa: E731
+            torch.as_tensor(A, dtype=torch.float32).reshape(-1, 1, 28, 28), 2
+        )
+        .reshape(len(A), -1)
+        .numpy()
+    )
+    says = lambda A: models.predict_proba(  # noqa: E731
+        cnn, torch.as_tensor(A, dtype=torch.float32).reshape(-1, 1, 28, 28)
+    ).numpy()
+    flat = lambda X: X.reshape(len(X), -1).numpy()  # noqa: E731
+    curve = trees.fidelity_curve(
+        says, flat(mnist.X_train), flat(mnist.X_test), [2], seed=1, features=pool
+    )
+    assert abs(row["fidelity_cnn_labels"] - curve["fidelity"][0]) <= 1e-4  # rounded to 4 places

@@ -39,6 +39,8 @@ __all__ = [
     "checkpoint_meta",
     "SEED_TABLE",
     "load_seed_table",
+    "TREE_DATA_TABLE",
+    "load_tree_data_table",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
@@ -234,3 +236,43 @@ def load_seed_table(directory: str | Path | None = None) -> dict[int, dict[str, 
             " rerun train_monsters_seeds()"
         )
     return {int(s): row for s, row in json.loads(raw)["seeds"].items()}
+
+
+#: File name of notebook 09's table of tree fidelity with more CNN-labelled inputs (recipe
+#: ``mnist_tree_data``).
+TREE_DATA_TABLE = "mnist_tree_data.json"
+
+
+def load_tree_data_table(directory: str | Path | None = None) -> dict:
+    """The table written by :func:`xai_helpers.train.train_mnist_tree_data`, checked against its
+    recorded SHA-256: its settings, and ``"seeds"``, one row of fidelities and accuracies per seed
+    (keys int).
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``mnist_tree_data.json.sha256``), or it
+        differs.
+
+    Examples
+    --------
+    >>> sorted(load_tree_data_table()["seeds"][0])[:2]
+    ['accuracy_cnn_labels', 'accuracy_cnn_labels_more']
+    """
+    directory = CHECKPOINT_DIR if directory is None else Path(directory)
+    path = directory / TREE_DATA_TABLE
+    if not path.is_file():
+        raise ValueError(
+            f"no {TREE_DATA_TABLE} in {directory}: run the recipe mnist_tree_data"
+            " (xai_helpers.train.train_mnist_tree_data)"
+        )
+    raw, sums = path.read_bytes(), directory / (TREE_DATA_TABLE + ".sha256")
+    recorded = sums.read_text().split()[0] if sums.is_file() and sums.read_text().strip() else None
+    if recorded != hashlib.sha256(raw).hexdigest():
+        raise ValueError(
+            f"{path}: SHA-256 missing from or different to {TREE_DATA_TABLE}.sha256;"
+            " rerun train_mnist_tree_data()"
+        )
+    doc = json.loads(raw)
+    doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
+    return doc
