@@ -636,7 +636,7 @@ def test_nearest_distance():
     assert torch.allclose(E.nearest_distance(x, ref, batch_size=3), brute, atol=1e-4)
     with pytest.raises(ValueError, match="one shape"):
         E.nearest_distance(x, torch.rand(3, 1, 2, 2))
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="empty batch"):
         E.nearest_distance(x, torch.rand(0, 1, 3, 3))
 
 

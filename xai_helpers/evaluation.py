@@ -875,8 +875,8 @@ def nearest_distance(
     --------
     >>> ref = torch.zeros(2, 1, 2, 2)
     >>> ref[1] = 1.0
-    >>> nearest_distance(torch.full((1, 1, 2, 2), 0.9), ref).round(decimals=3).tolist()
-    [0.2]
+    >>> round(nearest_distance(torch.full((1, 1, 2, 2), 0.9), ref).item(), 3)
+    0.2
     """
     check_image_batch(x, "x")
     check_image_batch(reference, "reference")
@@ -885,21 +885,20 @@ def nearest_distance(
             f"x and reference must hold images of one shape, got {tuple(x.shape[1:])} and "
             f"{tuple(reference.shape[1:])}"
         )
-    if len(reference) == 0:
-        raise ValueError("reference must hold at least one image")
     r = reference.flatten(1).float().cpu()
     out = [
         torch.cdist(x[i : i + batch_size].flatten(1).float().cpu(), r).min(1).values
         for i in range(0, len(x), batch_size)
     ]
-    return torch.cat(out) if out else torch.empty(0, device="cpu")
+    return torch.cat(out)
 
 
 def balanced_pick(
     labels: torch.Tensor, per_class: int, keep: torch.Tensor | None = None, seed: int = 0
 ) -> torch.Tensor:
     """Indices of ``per_class`` items of every class, drawn at random (without replacement) among
-    the items where ``keep`` is True: a null with the same class mix as a balanced search.
+    the items where ``keep`` is True: a null with the same class mix as a balanced search. The
+    indices are returned on the CPU.
 
     Raises ValueError when a class has fewer than ``per_class`` eligible items.
 
@@ -911,11 +910,15 @@ def balanced_pick(
     >>> balanced_pick(labels, 1, keep=torch.tensor([True, False, False, True])).tolist()
     [0, 3]
     """
-    labels = torch.as_tensor(labels)
+    labels = torch.as_tensor(labels, device="cpu")
     if labels.ndim != 1 or labels.dtype.is_floating_point or labels.dtype == torch.bool:
         raise TypeError(f"labels must be a 1-D tensor of class indices, got {labels.dtype}")
     per_class = check_positive_int(per_class, "per_class")
-    keep = torch.ones_like(labels, dtype=torch.bool) if keep is None else torch.as_tensor(keep)
+    keep = (
+        torch.ones_like(labels, dtype=torch.bool)
+        if keep is None
+        else torch.as_tensor(keep, device="cpu")
+    )
     if keep.dtype != torch.bool or keep.shape != labels.shape:
         raise ValueError(f"keep must be a boolean tensor of shape {tuple(labels.shape)}")
     g = torch.Generator().manual_seed(check_seed(seed))
@@ -924,7 +927,9 @@ def balanced_pick(
         idx = ((labels == c) & keep).nonzero()[:, 0]
         if len(idx) < per_class:
             raise ValueError(f"class {c} has {len(idx)} eligible items, fewer than {per_class}")
-        picks.append(idx[torch.randperm(len(idx), generator=g)[:per_class]].sort().values)
+        picks.append(
+            idx[torch.randperm(len(idx), generator=g, device="cpu")[:per_class]].sort().values
+        )
     return torch.cat(picks) if picks else torch.empty(0, dtype=torch.long, device=labels.device)
 
 
