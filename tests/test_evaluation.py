@@ -785,3 +785,50 @@ def test_measure_monsters_sees_a_corner_reader_follow_the_rule_and_the_swaps(tmp
     edits = {e for family in M.EDIT_FAMILIES.values() for e in family}
     assert {k for k in num if k.startswith("flip_pokemon_")} == {f"flip_pokemon_{e}" for e in edits}
     assert all(isinstance(v, float) for v in num.values())
+
+
+def test_logit_margin_matches_the_logits():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 5))
+    x = torch.randn(6, 1, 2, 2)
+    t = [0, 1, 2, 3, 4, 0]
+    logit, margin = E.logit_margin(model, x, t)
+    with torch.no_grad():
+        y = model(x)
+    for i, k in enumerate(t):
+        others = torch.cat([y[i, :k], y[i, k + 1 :]])
+        assert logit[i].item() == pytest.approx(y[i, k].item(), abs=1e-6)
+        assert margin[i].item() == pytest.approx((y[i, k] - others.max()).item(), abs=1e-6)
+    # the margin is positive exactly where the target is the predicted class
+    assert ((margin > 0) == (y.argmax(1) == torch.tensor(t))).all()
+    with pytest.raises(ValueError, match="out of range"):
+        E.logit_margin(model, x, 5)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        E.logit_margin(nn.Sequential(nn.Flatten(), nn.Linear(4, 1)), x, 0)
+
+
+def test_nearest_distance():
+    ref = torch.rand(20, 1, 3, 3, generator=torch.Generator().manual_seed(1))
+    d = E.nearest_distance(ref[:5], ref)
+    assert torch.allclose(d, torch.zeros(5), atol=1e-3)  # each image is its own nearest
+    x = torch.rand(4, 1, 3, 3, generator=torch.Generator().manual_seed(2))
+    brute = torch.stack([(ref - xi).flatten(1).norm(dim=1).min() for xi in x])
+    assert torch.allclose(E.nearest_distance(x, ref, batch_size=3), brute, atol=1e-4)
+    with pytest.raises(ValueError, match="one shape"):
+        E.nearest_distance(x, torch.rand(3, 1, 2, 2))
+    with pytest.raises(ValueError, match="empty batch"):
+        E.nearest_distance(x, torch.rand(0, 1, 3, 3))
+
+
+def test_balanced_pick():
+    labels = torch.tensor([0] * 10 + [1] * 3 + [2] * 50)
+    idx = E.balanced_pick(labels, 3, seed=4)
+    assert torch.bincount(labels[idx]).tolist() == [3, 3, 3] and len(set(idx.tolist())) == 9
+    assert not torch.equal(idx, E.balanced_pick(labels, 3, seed=5))
+    keep = labels != 2
+    keep[20] = True
+    with pytest.raises(ValueError, match="class 2 has 1 eligible"):
+        E.balanced_pick(labels, 2, keep=keep)
+    assert E.balanced_pick(labels, 1, keep=keep).tolist()[2] == 20
+    with pytest.raises(TypeError, match="class indices"):
+        E.balanced_pick(torch.rand(5), 1)

@@ -61,6 +61,9 @@ __all__ = [
     "judge_labels",
     "judge_agreement",
     "pixel_knn_judge",
+    "logit_margin",
+    "nearest_distance",
+    "balanced_pick",
     "agreement_table",
     "mean_rank_agreement",
     "untie",
@@ -912,6 +915,107 @@ def pixel_knn_judge(x: torch.Tensor, y: torch.Tensor, k: int = 5):
     k = check_int(k, "k", minimum=1)
     y = check_labels(y, len(x), "y")
     return KNeighborsClassifier(n_neighbors=k).fit(x.flatten(1).cpu().numpy(), y)
+
+
+@torch.no_grad()
+def logit_margin(
+    model: nn.Module, x: torch.Tensor, target: int | Sequence[int], batch_size: int = 256
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The target's logit and its margin (the logit minus the largest other logit), (N,) each.
+
+    Where the softmax saturates (p = 1.000 to three decimals once the margin exceeds ~7), the
+    logit and the margin still say how strongly the model prefers one image to another.
+
+    Examples
+    --------
+    >>> lin = nn.Sequential(nn.Flatten(), nn.Linear(1, 3))
+    >>> with torch.no_grad():
+    ...     _ = lin[1].weight.copy_(torch.tensor([[1.0], [3.0], [0.0]]))
+    ...     _ = lin[1].bias.zero_()
+    >>> logit, margin = logit_margin(lin, torch.ones(1, 1, 1, 1), [0])
+    >>> logit.tolist(), margin.tolist()
+    ([1.0], [-2.0])
+    """
+    x, t, dev = prepare_batch(model, x, target)
+    y = torch.cat(
+        [model(x[i : i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)]
+    )
+    check_classes(t, y)
+    if y.shape[1] < 2:
+        raise ValueError(f"a margin needs at least 2 classes, the model has {y.shape[1]}")
+    logit = y.gather(1, t[:, None])[:, 0]
+    others = y.scatter(1, t[:, None], float("-inf"))
+    return logit, logit - others.max(1).values
+
+
+def nearest_distance(
+    x: torch.Tensor, reference: torch.Tensor, batch_size: int = 256
+) -> torch.Tensor:
+    """Euclidean pixel distance from each image to its nearest image in ``reference``, (N,).
+
+    "How close to a real digit is this picture?": small for images near one real example, large
+    for tangles, whatever class they are.
+
+    Examples
+    --------
+    >>> ref = torch.zeros(2, 1, 2, 2)
+    >>> ref[1] = 1.0
+    >>> round(nearest_distance(torch.full((1, 1, 2, 2), 0.9), ref).item(), 3)
+    0.2
+    """
+    check_image_batch(x, "x")
+    check_image_batch(reference, "reference")
+    if x.shape[1:] != reference.shape[1:]:
+        raise ValueError(
+            f"x and reference must hold images of one shape, got {tuple(x.shape[1:])} and "
+            f"{tuple(reference.shape[1:])}"
+        )
+    r = reference.flatten(1).float().cpu()
+    out = [
+        torch.cdist(x[i : i + batch_size].flatten(1).float().cpu(), r).min(1).values
+        for i in range(0, len(x), batch_size)
+    ]
+    return torch.cat(out)
+
+
+def balanced_pick(
+    labels: torch.Tensor, per_class: int, keep: torch.Tensor | None = None, seed: int = 0
+) -> torch.Tensor:
+    """Indices of ``per_class`` items of every class, drawn at random (without replacement) among
+    the items where ``keep`` is True: a null with the same class mix as a balanced search. The
+    indices are returned on the CPU.
+
+    Raises ValueError when a class has fewer than ``per_class`` eligible items.
+
+    Examples
+    --------
+    >>> balanced_pick(torch.tensor([0, 1, 1, 0, 1]), 1, seed=0).shape
+    torch.Size([2])
+    >>> labels = torch.tensor([0, 0, 1, 1])
+    >>> balanced_pick(labels, 1, keep=torch.tensor([True, False, False, True])).tolist()
+    [0, 3]
+    """
+    labels = torch.as_tensor(labels, device="cpu")
+    if labels.ndim != 1 or labels.dtype.is_floating_point or labels.dtype == torch.bool:
+        raise TypeError(f"labels must be a 1-D tensor of class indices, got {labels.dtype}")
+    per_class = check_positive_int(per_class, "per_class")
+    keep = (
+        torch.ones_like(labels, dtype=torch.bool)
+        if keep is None
+        else torch.as_tensor(keep, device="cpu")
+    )
+    if keep.dtype != torch.bool or keep.shape != labels.shape:
+        raise ValueError(f"keep must be a boolean tensor of shape {tuple(labels.shape)}")
+    g = torch.Generator().manual_seed(check_seed(seed))
+    picks = []
+    for c in range(int(labels.max()) + 1 if len(labels) else 0):
+        idx = ((labels == c) & keep).nonzero()[:, 0]
+        if len(idx) < per_class:
+            raise ValueError(f"class {c} has {len(idx)} eligible items, fewer than {per_class}")
+        picks.append(
+            idx[torch.randperm(len(idx), generator=g, device="cpu")[:per_class]].sort().values
+        )
+    return torch.cat(picks) if picks else torch.empty(0, dtype=torch.long, device=labels.device)
 
 
 def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple[dict, str]:

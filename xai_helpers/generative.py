@@ -89,6 +89,7 @@ def latent_search(
     seed: int = 0,
     z0: torch.Tensor | None = None,
     progress: bool = False,
+    shell: bool = False,
 ) -> LatentResult:
     """Search the generator's latent space: ``z* = argmax_z y_i(G(z)) − λ‖z‖²``, and return
     ``G(z*)``.
@@ -111,6 +112,14 @@ def latent_search(
         λ ≥ 0, the weight of the ``‖z‖²`` prior.
     seed : int
         Seed of the starting codes ``z0 ~ N(0, I)`` (ignored when ``z0`` is given).
+    z0 : torch.Tensor, optional
+        The starting codes (N, latent_dim).
+    progress : bool
+        Show a progress bar.
+    shell : bool
+        Keep every code on the sphere ``‖z‖ = √latent_dim``, where nearly all of the Gaussian's
+        samples lie (projected after each step, the start too). Use it with ``prior_weight=0``:
+        on the sphere ``λ‖z‖²`` is a constant.
 
     Returns
     -------
@@ -123,6 +132,9 @@ def latent_search(
     >>> res = latent_search(DCGANGenerator().eval(), MnistCNN().eval(), [1, 2], steps=3)
     >>> res.z.shape, res.images.shape
     (torch.Size([2, 32]), torch.Size([2, 1, 28, 28]))
+    >>> res = latent_search(DCGANGenerator().eval(), MnistCNN().eval(), [1, 2], steps=3, shell=True)
+    >>> [round(n, 3) for n in res.z.norm(dim=1).tolist()]
+    [5.657, 5.657]
     """
     from tqdm.auto import tqdm
 
@@ -151,7 +163,11 @@ def latent_search(
     was = [p.requires_grad for p in params]
     for p in params:
         p.requires_grad_(False)
-    z = z0.detach().clone().float().to(dev_g).requires_grad_(True)
+    z = z0.detach().clone().float().to(dev_g)
+    radius = latent_dim**0.5
+    if shell:
+        z = z * radius / z.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    z.requires_grad_(True)
     opt = torch.optim.Adam([z], lr=lr)
     idx = torch.tensor(targets, device=dev_c)
     history = torch.empty(steps, n)
@@ -169,6 +185,9 @@ def latent_search(
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if shell:
+                with torch.no_grad():
+                    z.mul_(radius / z.norm(dim=1, keepdim=True).clamp_min(1e-12))
             history[t] = y.detach().cpu()
         with torch.no_grad():
             images = generator(z).cpu()
