@@ -233,7 +233,8 @@ def test_adversarial_attention_keeps_the_output(trained):
     adv, jsd = T.adversarial_attention(trained, ids, tolerance=0.1)
     with torch.no_grad():
         delta = (T.log_odds(trained, ids, 1, attention=adv) - T.log_odds(trained, ids, 1)).abs()
-    assert (delta < 0.2).all() and (jsd > 0.1).all() and (jsd <= np.log(2) + 1e-6).all()
+    assert (delta <= 0.1 + 1e-4).all(), "the tolerance is enforced, not only penalised"
+    assert (jsd > 0.1).all() and (jsd <= np.log(2) + 1e-6).all()
     assert torch.allclose(E.jsd(adv, adv), torch.zeros(2), atol=1e-6)
 
 
@@ -292,8 +293,36 @@ def test_untrained_like_is_seeded(trained):
     assert not torch.equal(a.embedding.weight, trained.embedding.weight)
 
 
+def test_matched_untrained_matches_peakedness_and_vote_spread_but_not_rankings(trained):
+    ids = trained.vocab.encode(
+        ["not the best film of the year , but a charming one", "a dull , lifeless mess", "fine ."]
+    )
+    raw, matched = T.untrained_like(trained, 3), T.matched_untrained(trained, ids, seed=3)
+
+    def peak(net):
+        return net.attention_weights(ids).max(1).values.median().item()
+
+    def spread(net):
+        v = net.token_scores(ids)
+        return torch.stack([v[i, r].std() for i, r in enumerate(ids != 0)]).median().item()
+
+    assert abs(peak(raw) - peak(trained)) > 0.02  # the raw untrained network differs
+    assert abs(peak(matched) - peak(trained)) < 1e-3
+    assert abs(spread(matched) - spread(trained)) < 1e-3 * spread(trained)
+    assert torch.equal(  # rescaling keeps the order of the words by α
+        raw.attention_weights(ids).argsort(1), matched.attention_weights(ids).argsort(1)
+    )
+
+
 @pytest.mark.parametrize(
-    "name", ["text_attention", "text_attention_seed1", "text_attention_uniform", "text_shortcut"]
+    "name",
+    [
+        "text_attention",
+        "text_attention_seed1",
+        "text_attention_uniform",
+        "text_shortcut",
+        "text_shortcut_seed1",
+    ],
 )
 def test_shipped_checkpoints_reproduce_their_recorded_accuracy(name):
     model = load_pretrained(name)

@@ -1626,7 +1626,10 @@ def adversarial_weights(
     """Jain & Wallace's adversarial attention (2019, §4.3), per row: weights on the real tokens as
     far as possible from ``weights`` (:func:`jsd`) whose output ``forward(w)`` (differentiable,
     ``(N,)``) stays within ``tolerance`` of ``forward(weights)``, by gradient ascent on
-    ``JSD − 100·max(0, |Δ output| − tolerance)²`` from random logits.
+    ``JSD − 100·max(0, |Δ output| − tolerance)²`` from random logits. The penalty is soft, so a row
+    may end just past the tolerance; such a row is then pulled back along the straight line towards
+    ``weights`` (bisection on the mixing share, 30 steps), so that every returned row keeps the
+    output within ``tolerance`` (on the boundary where ``forward`` is linear in the weights).
 
     Returns
     -------
@@ -1663,4 +1666,12 @@ def adversarial_weights(
         opt.step()
     with torch.no_grad():
         a = current()
+        lo, hi = torch.zeros(len(a), device=a.device), torch.ones(len(a), device=a.device)
+        for _ in range(30):  # largest share of the adversary that keeps the output in tolerance
+            mid = (lo + hi) / 2
+            ok = (forward(weights + mid[:, None] * (a - weights)) - target).abs() <= tolerance
+            lo, hi = torch.where(ok, mid, lo), torch.where(ok, hi, mid)
+        inside = (forward(a) - target).abs() <= tolerance
+        share = torch.where(inside, torch.ones_like(lo), lo)
+        a = weights + share[:, None] * (a - weights)
         return a, jsd(a, weights)

@@ -48,6 +48,7 @@ __all__ = [
     "bootstrap_mean",
     "explain_sentence",
     "untrained_like",
+    "matched_untrained",
     "balanced_probe",
     "plant_shortcut",
     "SHORTCUT_TOKEN",
@@ -653,6 +654,52 @@ def untrained_like(model: SentimentTransformer, seed: int = 0) -> SentimentTrans
         torch.manual_seed(check_seed(seed))
         fresh = SentimentTransformer(model.vocab.itos[2:], pooling=model.pooling)
     return fresh.to(next(model.parameters()).device).eval()
+
+
+@torch.no_grad()
+def matched_untrained(
+    model: SentimentTransformer, ids: torch.Tensor, seed: int = 0
+) -> SentimentTransformer:
+    """:func:`untrained_like`, rescaled to match ``model`` in structure on the sentences ``ids``:
+    its attention scores (``attn_v``) multiplied by the factor that gives the same median
+    peakedness (largest weight of a sentence, max α; found by bisection on the log of the factor),
+    and its classifier multiplied by the ratio of the median within-sentence spread (standard
+    deviation) of the token votes. Rescaling changes no ranking of words by α or by vote, only how
+    peaked the weights are and how large the votes, the two things the attention tests are
+    sensitive to.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad", "film"]).eval()
+    >>> with torch.no_grad():
+    ...     _ = m.attn_v.weight.mul_(20.0)
+    >>> ids = m.vocab.encode(["good bad film", "bad film", "film good good bad"])
+    >>> u = matched_untrained(m, ids, seed=1)
+    >>> peak = lambda net: net.attention_weights(ids).max(1).values.median().item()
+    >>> abs(peak(u) - peak(m)) < 1e-3
+    True
+    """
+    fresh = untrained_like(model, seed)
+    real = ids != 0
+
+    def peak(net):
+        return net.attention_weights(ids).max(1).values.median().item()
+
+    def spread(net):
+        votes = net.token_scores(ids)
+        return torch.stack([votes[i, r].std() for i, r in enumerate(real)]).median().item()
+
+    base, goal = fresh.attn_v.weight.clone(), peak(model)
+    lo, hi = -8.0, 8.0  # log of the factor on the attention scores
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        fresh.attn_v.weight.copy_(base * math.exp(mid))
+        lo, hi = (mid, hi) if peak(fresh) < goal else (lo, mid)
+    fresh.attn_v.weight.copy_(base * math.exp((lo + hi) / 2))
+    k = spread(model) / max(spread(fresh), 1e-12)
+    fresh.classifier.weight.mul_(k)
+    fresh.classifier.bias.mul_(k)
+    return fresh
 
 
 def balanced_probe(

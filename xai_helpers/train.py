@@ -85,6 +85,7 @@ __all__ = [
     "train_text_attention_seed1",
     "train_text_attention_uniform",
     "train_text_shortcut",
+    "train_text_shortcut_seed1",
     "TOLERANCES",
     "training_recipe",
     "fit",
@@ -1168,6 +1169,14 @@ def train_text_shortcut(directory=None, seed: int = 0, epochs: int = 6) -> dict:
     return _recipe("text_shortcut", "attention", True, directory, seed, epochs)
 
 
+@training_recipe(threads=1)
+def train_text_shortcut_seed1(directory=None, seed: int = 1, epochs: int = 6) -> dict:
+    """``text_shortcut_seed1``: ``text_shortcut``'s recipe from seed 1 (the signature planted in
+    other snippets, other initial weights): a second run, to see which findings about the shortcut
+    survive a change of seed."""
+    return _recipe("text_shortcut_seed1", "attention", True, directory, seed, epochs)
+
+
 #: Checkpoint name -> the recipe that trains and saves it (``recipe(directory=None)``); each is a
 #: :func:`training_recipe`, its thread pin in ``recipe.threads`` and its seed the ``seed`` default.
 RECIPES: dict[str, Callable[..., dict]] = {
@@ -1187,6 +1196,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "text_attention_seed1": train_text_attention_seed1,
     "text_attention_uniform": train_text_attention_uniform,
     "text_shortcut": train_text_shortcut,
+    "text_shortcut_seed1": train_text_shortcut_seed1,
 }
 
 
@@ -1215,6 +1225,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "text_attention_seed1": {},
     "text_attention_uniform": {},
     "text_shortcut": {},
+    "text_shortcut_seed1": {},
     "mnist_cnn_lit": {},  # not yet retrained on another machine
     "monsters_seeds": {},  # a table of measurements, not a checkpoint
     "mnist_tree_data": {},  # a table of measurements, not a checkpoint
