@@ -690,6 +690,20 @@ def test_grey_sweep_of_a_network_blind_to_the_background_is_flat():
     assert sw["density"] == [0.0, 0.0] and sw["p"][0] == pytest.approx(sw["p"][1], abs=1e-6)
 
 
+def test_background_paths_gradient_misses_a_threshold_that_ig_and_the_change_see():
+    class Threshold(torch.nn.Module):  # a ReLU that is off over black, on above 0.25
+        def forward(self, x):
+            v = torch.relu(x[:, 0].mean((1, 2)) - 0.25) * 10
+            return torch.stack([v, -v], 1)
+
+    x, m = _creature_batch()
+    x = x * m[:, None]  # creature only; background painted by the helper
+    out = E.background_paths(Threshold(), x, m, 0.5, n_steps=50)
+    assert out["gradient"].abs().max() < 1e-6  # off over black: no gradient
+    assert (out["actual"] < -0.5).all()  # yet the log-odds fall
+    assert torch.allclose(out["ig"], out["actual"], atol=0.05)  # IG crosses the threshold
+
+
 # --------------------------------------------------------------------------- attention tests
 
 
