@@ -704,6 +704,22 @@ def test_background_paths_gradient_misses_a_threshold_that_ig_and_the_change_see
     assert torch.allclose(out["ig"], out["actual"], atol=0.05)  # IG crosses the threshold
 
 
+def test_rule_agreement_recovers_the_agreement_where_the_rule_is_right():
+    rule = torch.tensor([1, 1, 0, 0, 1, 0, 1, 0, 1, 0])
+    label = torch.tensor([0, 1, 0, 0, 1, 1, 1, 0, 1, 0])  # rule wrong on images 0 and 5
+    pred = torch.tensor([1, 1, 0, 1, 1, 1, 0, 0, 1, 0])
+    conflict = rule != label
+    row = {
+        "rule_conflict_m": (pred == rule)[conflict].float().mean().item(),
+        "acc_m": (pred == label).float().mean().item(),
+    }
+    wrong, right = E.rule_agreement(row, "m", 10, int(conflict.sum()))
+    assert wrong == pytest.approx(0.5)
+    assert right == pytest.approx((pred == rule)[~conflict].float().mean().item())
+    with pytest.raises(ValueError):
+        E.rule_agreement(row, "m", 10, 0)
+
+
 # --------------------------------------------------------------------------- attention tests
 
 

@@ -78,6 +78,7 @@ __all__ = [
     "LogOdds",
     "flip_rate",
     "grey_sweep",
+    "rule_agreement",
     "background_paths",
     "turning_level",
     "phase_means",
@@ -1305,6 +1306,29 @@ def background_paths(
         "actual": actual,
         "ig": ig.flatten(1).sum(1).detach(),
     }
+
+
+def rule_agreement(
+    row: dict[str, float], model: str, n: int, n_conflict: int
+) -> tuple[float, float]:
+    """From a per-seed row of :func:`measure_monsters`: how often ``model`` ("leaky" or "fixed")
+    agrees with the corner rule where the rule is wrong, and where it is right.
+
+    Where the rule is wrong (``n_conflict`` of the ``n`` test images) agreeing with it is the
+    row's ``rule_conflict_<model>``; where it is right the rule equals the label, so agreeing with
+    it is being right there: the model's correct answers (``acc_<model>`` · n) less those on the
+    conflict images ((1 − rule_conflict) · n_conflict, two classes), over n − n_conflict.
+
+    Examples
+    --------
+    >>> rule_agreement({"rule_conflict_leaky": 1.0, "acc_leaky": 0.98}, "leaky", 400, 8)
+    (1.0, 1.0)
+    """
+    if not 0 < n_conflict < n:
+        raise ValueError(f"need 0 < n_conflict < n, got {n_conflict}, {n}")
+    wrong = float(row[f"rule_conflict_{model}"])
+    right = (row[f"acc_{model}"] * n - (1 - wrong) * n_conflict) / (n - n_conflict)
+    return wrong, float(right)
 
 
 def turning_level(sweep: dict[str, list[float]]) -> float:
