@@ -690,6 +690,36 @@ def test_grey_sweep_of_a_network_blind_to_the_background_is_flat():
     assert sw["density"] == [0.0, 0.0] and sw["p"][0] == pytest.approx(sw["p"][1], abs=1e-6)
 
 
+def test_background_paths_gradient_misses_a_threshold_that_ig_and_the_change_see():
+    class Threshold(torch.nn.Module):  # a ReLU that is off over black, on above 0.25
+        def forward(self, x):
+            v = torch.relu(x[:, 0].mean((1, 2)) - 0.25) * 10
+            return torch.stack([v, -v], 1)
+
+    x, m = _creature_batch()
+    x = x * m[:, None]  # creature only; background painted by the helper
+    out = E.background_paths(Threshold(), x, m, 0.5, n_steps=50)
+    assert out["gradient"].abs().max() < 1e-6  # off over black: no gradient
+    assert (out["actual"] < -0.5).all()  # yet the log-odds fall
+    assert torch.allclose(out["ig"], out["actual"], atol=0.05)  # IG crosses the threshold
+
+
+def test_rule_agreement_recovers_the_agreement_where_the_rule_is_right():
+    rule = torch.tensor([1, 1, 0, 0, 1, 0, 1, 0, 1, 0])
+    label = torch.tensor([0, 1, 0, 0, 1, 1, 1, 0, 1, 0])  # rule wrong on images 0 and 5
+    pred = torch.tensor([1, 1, 0, 1, 1, 1, 0, 0, 1, 0])
+    conflict = rule != label
+    row = {
+        "rule_conflict_m": (pred == rule)[conflict].float().mean().item(),
+        "acc_m": (pred == label).float().mean().item(),
+    }
+    wrong, right = E.rule_agreement(row, "m", 10, int(conflict.sum()))
+    assert wrong == pytest.approx(0.5)
+    assert right == pytest.approx((pred == rule)[~conflict].float().mean().item())
+    with pytest.raises(ValueError):
+        E.rule_agreement(row, "m", 10, 0)
+
+
 # --------------------------------------------------------------------------- attention tests
 
 

@@ -24,7 +24,13 @@ import torch
 from torch import nn
 
 from ._torch import predict_proba, prepare_batch, randomizable_layers, untrained_copy
-from .attribution import reduce_channels, resolve_fill, saliency, smoothgrad_samples
+from .attribution import (
+    integrated_gradients,
+    reduce_channels,
+    resolve_fill,
+    saliency,
+    smoothgrad_samples,
+)
 from .data.monsters import EDIT_FAMILIES, on_grey
 from .validation import (
     check_classes,
@@ -72,6 +78,8 @@ __all__ = [
     "LogOdds",
     "flip_rate",
     "grey_sweep",
+    "rule_agreement",
+    "background_paths",
     "turning_level",
     "phase_means",
     "measure_monsters",
@@ -1259,6 +1267,68 @@ def grey_sweep(
         out["called"].append((p > 0.5).float().mean().item())
         out["density"].append(region_density(sal, ~masks).mean().item())
     return out
+
+
+def background_paths(
+    net: nn.Module, x: torch.Tensor, masks: torch.Tensor, level: float, n_steps: int = 20
+) -> dict[str, torch.Tensor]:
+    """Three answers to "how much does painting the background from black to ``level`` change
+    the log-odds z_pokemon − z_digimon?", per image (the lecture's §9, gradient saturation).
+
+    ``"gradient"``: the first-order prediction ∇f(x_black) · (x_level − x_black) from the gradient
+    at the black-background image; ``"actual"``: f(x_level) − f(x_black); ``"ig"``: Integrated
+    Gradients along the straight path black → ``level`` (``n_steps`` midpoints), which adds up to
+    the actual change up to the Riemann sum's error. Where the gradient at black is small but the
+    change is large, the gradient hides what the background does.
+
+    Examples
+    --------
+    >>> class Lin(nn.Module):  # linear in the pixels: all three answers agree
+    ...     def forward(self, x):
+    ...         v = x.sum((1, 2, 3))
+    ...         return torch.stack([-v, v], 1)
+    >>> m = torch.zeros(1, 4, 4, dtype=torch.bool); m[:, 1:3, 1:3] = True
+    >>> out = background_paths(Lin(), torch.ones(1, 3, 4, 4), m, 0.5)
+    >>> [round(out[k].item(), 3) for k in ("gradient", "actual", "ig")]
+    [36.0, 36.0, 36.0]
+    """
+    f = LogOdds(net).eval()
+    x0 = on_grey(x, masks, 0.0)
+    xv = on_grey(x, masks, level)
+    x0g = x0.clone().requires_grad_(True)
+    z0 = f(x0g)[:, 0]
+    (grad,) = torch.autograd.grad(z0.sum(), x0g)
+    with torch.no_grad():
+        actual = f(xv)[:, 0] - z0.detach()
+    ig = integrated_gradients(f, xv, target=0, baseline=x0, n_steps=n_steps)
+    return {
+        "gradient": (grad * (xv - x0)).flatten(1).sum(1).detach(),
+        "actual": actual,
+        "ig": ig.flatten(1).sum(1).detach(),
+    }
+
+
+def rule_agreement(
+    row: dict[str, float], model: str, n: int, n_conflict: int
+) -> tuple[float, float]:
+    """From a per-seed row of :func:`measure_monsters`: how often ``model`` ("leaky" or "fixed")
+    agrees with the corner rule where the rule is wrong, and where it is right.
+
+    Where the rule is wrong (``n_conflict`` of the ``n`` test images) agreeing with it is the
+    row's ``rule_conflict_<model>``; where it is right the rule equals the label, so agreeing with
+    it is being right there: the model's correct answers (``acc_<model>`` · n) less those on the
+    conflict images ((1 − rule_conflict) · n_conflict, two classes), over n − n_conflict.
+
+    Examples
+    --------
+    >>> rule_agreement({"rule_conflict_leaky": 1.0, "acc_leaky": 0.98}, "leaky", 400, 8)
+    (1.0, 1.0)
+    """
+    if not 0 < n_conflict < n:
+        raise ValueError(f"need 0 < n_conflict < n, got {n_conflict}, {n}")
+    wrong = float(row[f"rule_conflict_{model}"])
+    right = (row[f"acc_{model}"] * n - (1 - wrong) * n_conflict) / (n - n_conflict)
+    return wrong, float(right)
 
 
 def turning_level(sweep: dict[str, list[float]]) -> float:
