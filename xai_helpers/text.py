@@ -156,14 +156,15 @@ def leave_one_out(
     variants[:, 0] = torch.where(
         (variants != 0).any(1), variants[:, 0], 1
     )  # nothing left: <unk> alone
+    real = (ids != 0).reshape(-1)  # removing a padding position changes nothing: skip it
     with torch.no_grad():  # forward passes only: no graph kept across the chunks
         full = log_odds(model, ids, t)
-        out = torch.cat(
-            [
-                log_odds(model, v, tt)
-                for v, tt in zip(variants.split(512), t.repeat_interleave(length).split(512))
-            ]
-        )
+        out = full.repeat_interleave(length).clone()
+        kept, kept_t = variants[real], t.repeat_interleave(length)[real]
+        if len(kept):
+            out[real] = torch.cat(
+                [log_odds(model, v, tt) for v, tt in zip(kept.split(512), kept_t.split(512))]
+            )
     return (full[:, None] - out.reshape(n, length)) * (ids != 0)
 
 
