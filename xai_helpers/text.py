@@ -156,14 +156,15 @@ def leave_one_out(
     variants[:, 0] = torch.where(
         (variants != 0).any(1), variants[:, 0], 1
     )  # nothing left: <unk> alone
+    real = (ids != 0).reshape(-1)  # removing a padding position changes nothing: skip it
     with torch.no_grad():  # forward passes only: no graph kept across the chunks
         full = log_odds(model, ids, t)
-        out = torch.cat(
-            [
-                log_odds(model, v, tt)
-                for v, tt in zip(variants.split(512), t.repeat_interleave(length).split(512))
-            ]
-        )
+        out = full.repeat_interleave(length).clone()
+        kept, kept_t = variants[real], t.repeat_interleave(length)[real]
+        if len(kept):
+            out[real] = torch.cat(
+                [log_odds(model, v, tt) for v, tt in zip(kept.split(512), kept_t.split(512))]
+            )
     return (full[:, None] - out.reshape(n, length)) * (ids != 0)
 
 
@@ -682,19 +683,21 @@ def matched_untrained(
     fresh = untrained_like(model, seed)
     real = ids != 0
 
-    def peak(net):
-        return net.attention_weights(ids).max(1).values.median().item()
+    def peak(net, states=None):  # the pooling states do not depend on attn_v: pass them once
+        alpha = net.attention_weights(ids) if states is None else net._alpha(states, ids)
+        return alpha.max(1).values.median().item()
 
     def spread(net):
         votes = net.token_scores(ids)
         return torch.stack([votes[i, r].std() for i, r in enumerate(real)]).median().item()
 
     base, goal = fresh.attn_v.weight.clone(), peak(model)
+    states = fresh.states(ids)
     lo, hi = -8.0, 8.0  # log of the factor on the attention scores
     for _ in range(40):
         mid = (lo + hi) / 2
         fresh.attn_v.weight.copy_(base * math.exp(mid))
-        lo, hi = (mid, hi) if peak(fresh) < goal else (lo, mid)
+        lo, hi = (mid, hi) if peak(fresh, states) < goal else (lo, mid)
     fresh.attn_v.weight.copy_(base * math.exp((lo + hi) / 2))
     k = spread(model) / max(spread(fresh), 1e-12)
     fresh.classifier.weight.mul_(k)
