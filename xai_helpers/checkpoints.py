@@ -221,21 +221,26 @@ def load_seed_table(directory: str | Path | None = None) -> dict[int, dict[str, 
         When the file is missing, has no recorded SHA-256 (``monsters_seeds.json.sha256``), or it
         differs.
     """
+    doc = _checked_table(SEED_TABLE, "monsters_seeds", "train_monsters_seeds", directory)
+    return {int(s): row for s, row in doc["seeds"].items()}
+
+
+def _checked_table(name: str, recipe: str, function: str, directory: str | Path | None) -> dict:
+    """The JSON table ``name`` in ``directory`` (default: the shipped checkpoints), parsed after
+    checking it against the SHA-256 recorded beside it; ValueError naming the recipe otherwise."""
     directory = CHECKPOINT_DIR if directory is None else Path(directory)
-    path = directory / SEED_TABLE
+    path = directory / name
     if not path.is_file():
         raise ValueError(
-            f"no {SEED_TABLE} in {directory}: run the recipe monsters_seeds"
-            " (xai_helpers.train.train_monsters_seeds)"
+            f"no {name} in {directory}: run the recipe {recipe} (xai_helpers.train.{function})"
         )
-    raw, sums = path.read_bytes(), directory / (SEED_TABLE + ".sha256")
+    raw, sums = path.read_bytes(), directory / (name + ".sha256")
     recorded = sums.read_text().split()[0] if sums.is_file() and sums.read_text().strip() else None
     if recorded != hashlib.sha256(raw).hexdigest():
         raise ValueError(
-            f"{path}: SHA-256 missing from or different to {SEED_TABLE}.sha256;"
-            " rerun train_monsters_seeds()"
+            f"{path}: SHA-256 missing from or different to {name}.sha256; rerun {function}()"
         )
-    return {int(s): row for s, row in json.loads(raw)["seeds"].items()}
+    return json.loads(raw)
 
 
 #: File name of notebook 09's table of tree fidelity with more CNN-labelled inputs (recipe
@@ -259,20 +264,6 @@ def load_tree_data_table(directory: str | Path | None = None) -> dict:
     >>> sorted(load_tree_data_table()["seeds"][0])[:2]
     ['accuracy_cnn_labels', 'accuracy_cnn_labels_more']
     """
-    directory = CHECKPOINT_DIR if directory is None else Path(directory)
-    path = directory / TREE_DATA_TABLE
-    if not path.is_file():
-        raise ValueError(
-            f"no {TREE_DATA_TABLE} in {directory}: run the recipe mnist_tree_data"
-            " (xai_helpers.train.train_mnist_tree_data)"
-        )
-    raw, sums = path.read_bytes(), directory / (TREE_DATA_TABLE + ".sha256")
-    recorded = sums.read_text().split()[0] if sums.is_file() and sums.read_text().strip() else None
-    if recorded != hashlib.sha256(raw).hexdigest():
-        raise ValueError(
-            f"{path}: SHA-256 missing from or different to {TREE_DATA_TABLE}.sha256;"
-            " rerun train_mnist_tree_data()"
-        )
-    doc = json.loads(raw)
+    doc = _checked_table(TREE_DATA_TABLE, "mnist_tree_data", "train_mnist_tree_data", directory)
     doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
     return doc
