@@ -549,18 +549,21 @@ class ElephantScore(nn.Module):
         self.register_buffer("bias", torch.tensor(bias, dtype=torch.float64))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(
-                "x must be a torch.Tensor of shape (N, 2) [trunk length, ear size], got "
-                f"{type(x).__name__}"
-            )
-        if x.ndim != 2 or x.shape[1] != 2:
-            raise ValueError(
-                f"x must have shape (N, 2) [trunk length, ear size], got {tuple(x.shape)}"
-            )
-        if not torch.is_floating_point(x):
-            raise TypeError(f"x must be a floating-point tensor, got {x.dtype}")
+        _check_elephant_input(x)
         return torch.sigmoid(x.to(self.weight.dtype) @ self.weight + self.bias)
+
+
+def _check_elephant_input(x: object) -> None:
+    """The elephants' input: a float tensor (N, 2) [trunk length, ear size]."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(
+            "x must be a torch.Tensor of shape (N, 2) [trunk length, ear size], got "
+            f"{type(x).__name__}"
+        )
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"x must have shape (N, 2) [trunk length, ear size], got {tuple(x.shape)}")
+    if not torch.is_floating_point(x):
+        raise TypeError(f"x must be a floating-point tensor, got {x.dtype}")
 
 
 class SaturatingElephant(nn.Module):
@@ -595,17 +598,7 @@ class SaturatingElephant(nn.Module):
         self.features, self.cap = nn.ReLU(), nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(
-                "x must be a torch.Tensor of shape (N, 2) [trunk length, ear size], got "
-                f"{type(x).__name__}"
-            )
-        if x.ndim != 2 or x.shape[1] != 2:
-            raise ValueError(
-                f"x must have shape (N, 2) [trunk length, ear size], got {tuple(x.shape)}"
-            )
-        if not torch.is_floating_point(x):
-            raise TypeError(f"x must be a floating-point tensor, got {x.dtype}")
+        _check_elephant_input(x)
         evidence = self.features(x.to(self.thresholds.dtype) - self.thresholds).sum(1, keepdim=True)
         return 1 - self.cap(1 - evidence)
 
