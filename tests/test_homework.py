@@ -317,11 +317,12 @@ def test_readme_exercise_table_is_generated_from_the_notebooks():
     )
 
 
-# A course notebook graded end to end costs one run of it per student, so two students: the
-# solved copy, and the solved copy with one exercise answered by a cheat that calls the course's
-# own helper (captured in a default argument before the hidden test replaces it: the hidden test
-# follows defaults, closures and the notebook's own functions to find it). That an untouched
-# release scores 0 is graded end to end on the small course above.
+# A course notebook graded end to end costs one run of it per student, so one student: the solved
+# copy with one exercise answered by a cheat that calls the course's own helper (captured in a
+# default argument before the hidden test replaces it: the hidden test follows defaults, closures
+# and the notebook's own functions to find it). Full marks on every other exercise show that the
+# solutions pass the hidden tests; that an untouched release scores 0 is graded end to end on the
+# small course above.
 E2E_NOTEBOOK = "01_local_explanation"
 CHEATS = {
     "ex3-solution": "_h = lambda n, i, t, m, k, f=top_k_deletion: f(n, i, t, m, k, fill=0.5)\n\n\n"
@@ -332,10 +333,11 @@ CHEATS = {
 
 
 def test_course_notebook_grades_end_to_end_with_nbgrader(tmp_path):
-    """A course notebook through nbgrader: generate_assignment, then autograde two students. The
-    solved copy gets every autograded point; the copy whose answer to one exercise calls the
-    course's helper loses exactly that exercise's points, its check failing on an assertion (the
-    hidden test refusing the helper)."""
+    """A course notebook through nbgrader: generate_assignment, then autograde one student whose
+    copy holds every reference solution except one exercise, answered by calling the course's
+    helper. The student gets every other autograded point (so the solutions pass the release's
+    hidden tests) and loses exactly that exercise's points, its check failing on an assertion (the
+    hidden test refusing the helper). One autograde run: the notebook executes once."""
     pytest.importorskip("nbgrader")
     course = tmp_path / "course"
     (name,) = homework.make_course(course, [ROOT / "notebooks" / f"{E2E_NOTEBOOK}.ipynb"])
@@ -353,21 +355,21 @@ def test_course_notebook_grades_end_to_end_with_nbgrader(tmp_path):
             for i, c in enumerate(source.cells[at + 1 :], at + 1)
             if c.metadata["nbgrader"].get("grade")
         )
-    for student, nb in {"solved": source, "cheat": cheat}.items():
-        (course / "submitted" / student / name).mkdir(parents=True)
-        nbformat.write(nb, course / "submitted" / student / name / f"{name}.ipynb")
-    homework.nbgrader(course, "autograde", name, "--force")  # creates the two students
+    (course / "submitted" / "cheat" / name).mkdir(parents=True)
+    nbformat.write(cheat, course / "submitted" / "cheat" / name / f"{name}.ipynb")
+    homework.nbgrader(course, "autograde", name, "--force")  # creates the student
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
-        score = {s: gb.find_submission(name, s).score for s in ("solved", "cheat")}
+        score = gb.find_submission(name, "cheat").score
     auto = sum(
         c.metadata["nbgrader"].get("points", 0)
         for c in source.cells
         if c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution")
     )
     lost = sum(source.cells[i].metadata["nbgrader"]["points"] for i in checks.values())
-    assert 0 < lost < auto and score == {"solved": auto, "cheat": auto - lost}, (auto, lost, score)
+    assert 0 < lost < auto, f"the cheated checks carry {lost} of {auto} autograded points"
+    assert score == auto - lost, f"score {score}: expected {auto} - {lost} (every point but the cheat's)"
     graded = nbformat.read(course / "autograded" / "cheat" / name / f"{name}.ipynb", 4)
     for grade_id, i in checks.items():
         errors = [o.ename for o in graded.cells[i].outputs if o.output_type == "error"]
