@@ -48,9 +48,11 @@ lab: install
 	$(VENV)/bin/jupyter lab notebooks/index.ipynb
 
 # One pytest run on two workers (pytest-xdist; a notebook's cells stay together on one worker: --dist loadfile):
-# the doctests of xai_helpers, the unit tests and every notebook (nbval). The notebooks' kernels use one thread.
+# every notebook (nbval), the unit tests and the doctests of xai_helpers. The notebooks' kernels use one thread.
+# Files are handed out in this order as workers free up, so the long ones (the notebooks, ~30 s each) go first
+# and the many short test files even out the end.
 test: install lint
-	$(VENV)/bin/pytest -n 2 --dist loadfile --doctest-modules xai_helpers tests notebooks --ignore=tests/browser \
+	$(VENV)/bin/pytest -n 2 --dist loadfile --doctest-modules notebooks tests xai_helpers --ignore=tests/browser \
 		--nbval-lax --nbval-cell-timeout=120 -p no:cacheprovider -m "not slow"
 
 # The tests marked slow: retraining the notebooks' main model (mnist_cnn) within its recorded tolerance.
