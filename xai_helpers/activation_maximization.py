@@ -31,8 +31,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ._torch import forward_hook, model_device
-from .evaluation import judge_agreement, total_variation
+from ._torch import forward_hook, model_device, predict_proba
+from .evaluation import judge_agreement, logit_margin, total_variation
 from .validation import (
     check_image_batch,
     check_indices,
@@ -62,6 +62,7 @@ __all__ = [
     "top_activating_patches",
     "l1_sweep",
     "choose_prior",
+    "ascent_summary",
 ]
 
 
@@ -647,7 +648,7 @@ def top_activating_patches(
 
 @dataclass(frozen=True)
 class _PerImageL1:
-    """``λ_n Σ |X_ij|`` with one λ per image of the batch (``weight`` is the largest, for checks)."""
+    """``λ_n Σ |X_ij|``, one λ per image of the batch (``weight``: the largest, for checks)."""
 
     weights: torch.Tensor
 
@@ -742,3 +743,55 @@ def choose_prior(
         ps = [judge_agreement(j, x, list(classes))[1].mean().item() for j in judges.values()]
         scores[name] = sum(ps) / len(ps)
     return scores, max(scores, key=scores.get)
+
+
+@torch.no_grad()
+def ascent_summary(
+    model: nn.Module,
+    rows: dict[str, torch.Tensor],
+    target: Sequence[int],
+    start: torch.Tensor | None = None,
+) -> tuple[dict[str, dict[str, float]], str]:
+    """What each set of X* is, in numbers: the model's median probability of the target, its
+    median logit and logit margin (the logit minus the largest other one), the share of pixels
+    outside [0, 1] and mid-grey (0.1–0.9), and (with ``start``) the median correlation with it.
+
+    The probability saturates (1.000 once the margin passes ~7); the logit and the margin go on
+    telling the images apart.
+
+    Returns
+    -------
+    (dict, str)
+        Row name → {"p", "logit", "margin", "outside", "mid_grey"[, "corr_start"]}, and the table
+        as text.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> stats, text = ascent_summary(MnistCNN().eval(), {"noise": torch.rand(2, 1, 28, 28)}, [0, 1])
+    >>> sorted(stats["noise"])
+    ['logit', 'margin', 'mid_grey', 'outside', 'p']
+    """
+    out = {}
+    for name, x in rows.items():
+        t = torch.as_tensor(list(target), device="cpu")
+        logit, margin = logit_margin(model, x, t)
+        p = predict_proba(model, x).cpu().gather(1, t[:, None])[:, 0]
+        row = {
+            "p": p.median().item(),
+            "logit": logit.median().item(),
+            "margin": margin.median().item(),
+            "outside": ((x < 0) | (x > 1)).float().mean().item(),
+            "mid_grey": ((x > 0.1) & (x < 0.9)).float().mean().item(),
+        }
+        if start is not None:
+            a, b = x.flatten(1), start.flatten(1).to(x.dtype)
+            a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
+            corr = (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1)).clamp_min(1e-12)
+            row["corr_start"] = corr.median().item()
+        out[name] = row
+    cols = list(next(iter(out.values()))) if out else []
+    width = max((len(n) for n in out), default=0) + 2
+    lines = ["".ljust(width) + "".join(f"{c:>11s}" for c in cols)]
+    lines += [n.ljust(width) + "".join(f"{v:>11.3f}" for v in r.values()) for n, r in out.items()]
+    return out, "\n".join(lines)

@@ -1021,15 +1021,15 @@ def stroke_orientation(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     dominates, from the structure tensor (Bigün & Granlund 1987).
 
     The pixel gradients ``(g_x, g_y)`` (forward differences) are summed into ``J = Σ [g_x²,
-    g_x g_y; g_x g_y, g_y²]``; the dominant gradient direction is ``½·atan2(2J_xy, J_xx − J_yy)`` and
-    a stroke runs across it (+90°). Coherence ``√((J_xx − J_yy)² + 4J_xy²) / (J_xx + J_yy)`` is 1
+    g_x g_y; g_x g_y, g_y²]``; the dominant gradient direction is ``½·atan2(2J_xy, J_xx − J_yy)``
+    and a stroke runs across it (+90°). Coherence ``√((J_xx − J_yy)² + 4J_xy²) / (J_xx + J_yy)`` is 1
     for parallel strokes and 0 for blobs or texture with no preferred direction.
 
     Parameters
     ----------
     x : torch.Tensor
-        (N, 1, H, W) images, one orientation each; or (N, K, 1, H, W), one orientation for each group
-        of K images (their tensors summed, e.g. a filter's K top patches).
+        (N, 1, H, W) images, one orientation each; or (N, K, 1, H, W), one orientation for each
+        group of K images (their tensors summed, e.g. a filter's K top patches).
 
     Returns
     -------
@@ -1215,7 +1215,9 @@ def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple
     Parameters
     ----------
     results : dict
-        Row name → images (N, C, H, W), all made for ``target``.
+        Row name → images (N, C, H, W), all made for ``target``; or row name → ``(images,
+        its own targets)`` for a row of another length or order (e.g. real test digits and their
+        labels).
     judges : dict
         Column name → judge (see :func:`judge_agreement`).
     target : list of int
@@ -1229,9 +1231,10 @@ def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple
     >>> list(table["blank"])
     ['cnn']
     """
+    rows = {r: v if isinstance(v, tuple) else (v, target) for r, v in results.items()}
     table = {
-        row: {name: judge_agreement(j, imgs, target)[0] for name, j in judges.items()}
-        for row, imgs in results.items()
+        row: {name: judge_agreement(j, imgs, t)[0] for name, j in judges.items()}
+        for row, (imgs, t) in rows.items()
     }
     width = max(len(r) for r in table) + 2
     lines = ["".ljust(width) + "".join(f"{name:>14s}" for name in judges)]

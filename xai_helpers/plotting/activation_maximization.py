@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "show_filters_and_patches",
+    "show_filter_panel",
 ]
 
 
@@ -103,4 +104,51 @@ def show_filters_and_patches(
             if b == 0:
                 ax.set_title("top real patches", fontsize=7, loc="left")
     fig.tight_layout(pad=0.3)
+    return fig
+
+
+def show_filter_panel(
+    xstar: dict[str, torch.Tensor],
+    patches: torch.Tensor,
+    title: str = "",
+    axes: Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
+    """One filter in one row: its X* (one panel per version, pixels on [0, 1]) and its real top
+    patches; returns the ``Figure``.
+
+    Parameters
+    ----------
+    xstar : dict
+        Version name → one X* (1, H, W), e.g. ``{"X* after ReLU": ..., "X* before ReLU": ...}``.
+    patches : torch.Tensor
+        (k, 1, ph, pw): the filter's top-activating real patches.
+    title : str
+        The figure's title (e.g. the measured orientations).
+    axes : sequence of Axes, optional
+        ``len(xstar) + k`` axes to draw in (default: a new figure).
+
+    Examples
+    --------
+    >>> fig = show_filter_panel({"X*": torch.rand(1, 28, 28)}, torch.rand(4, 1, 8, 8), "filter 3")
+    >>> len(fig.axes), fig.axes[1].get_title()
+    (5, 'real patch 1')
+    """
+    import matplotlib.pyplot as plt
+
+    if patches.ndim != 4:
+        raise ValueError(f"patches must be (k, 1, ph, pw), got shape {tuple(patches.shape)}")
+    n = len(xstar) + len(patches)
+    if axes is None:
+        fig, axes = plt.subplots(1, n, figsize=(1.5 * n, 2.1), squeeze=False)
+        axes = axes[0]
+    axes = list(np.asarray(axes).flat)
+    if len(axes) < n:
+        raise ValueError(f"need {n} axes, got {len(axes)}")
+    panels = [*xstar.items(), *((f"real patch {b + 1}", p) for b, p in enumerate(patches))]
+    for ax, (name, img) in zip(axes, panels):
+        ax.imshow(img[0].detach().cpu().numpy(), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(name, fontsize=8)
+        ax.set_axis_off()
+    fig = axes[0].figure
+    fig.suptitle(title, y=1.02)
     return fig
