@@ -1022,8 +1022,8 @@ def stroke_orientation(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
     The pixel gradients ``(g_x, g_y)`` (forward differences) are summed into ``J = Σ [g_x²,
     g_x g_y; g_x g_y, g_y²]``; the dominant gradient direction is ``½·atan2(2J_xy, J_xx − J_yy)``
-    and a stroke runs across it (+90°). Coherence ``√((J_xx − J_yy)² + 4J_xy²) / (J_xx + J_yy)`` is 1
-    for parallel strokes and 0 for blobs or texture with no preferred direction.
+    and a stroke runs across it (+90°). Coherence ``√((J_xx − J_yy)² + 4J_xy²) / (J_xx + J_yy)``
+    is 1 for parallel strokes and 0 for blobs or texture with no preferred direction.
 
     Parameters
     ----------
