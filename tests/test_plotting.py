@@ -448,3 +448,19 @@ def test_a_one_panel_helper_returns_the_figure_of_the_axes_it_was_given(helper, 
     assert getattr(plotting, helper)(*args, ax=right) is fig
     assert right.has_data() and not left.has_data()
     plt.close(fig)
+
+
+def test_show_filter_panel_draws_versions_then_patches():
+    fig = plotting.show_filter_panel(
+        {"a": torch.rand(1, 28, 28), "b": torch.rand(1, 28, 28)}, torch.rand(3, 1, 8, 8), "t"
+    )
+    assert [ax.get_title() for ax in fig.axes] == [
+        "a",
+        "b",
+        "real patch 1",
+        "real patch 2",
+        "real patch 3",
+    ]
+    assert fig._suptitle.get_text() == "t"
+    with pytest.raises(ValueError, match="patches must be"):
+        plotting.show_filter_panel({"a": torch.rand(1, 28, 28)}, torch.rand(3, 8, 8))
