@@ -1074,8 +1074,9 @@ def angle_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     >>> angle_difference(torch.tensor([170.0, 45.0]), torch.tensor([10.0, 135.0])).tolist()
     [20.0, 90.0]
     """
-    d = (torch.as_tensor(a, dtype=torch.float32) - torch.as_tensor(b, dtype=torch.float32)).abs()
-    d = d % 180.0
+    a = torch.as_tensor(a, dtype=torch.float32, device="cpu")
+    b = torch.as_tensor(b, dtype=torch.float32, device="cpu")
+    d = (a - b).abs() % 180.0
     return torch.minimum(d, 180.0 - d)
 
 
@@ -1095,14 +1096,15 @@ def shuffled_match_null(
     >>> bool(null.median() > angle_difference(a, a).median())
     True
     """
-    a, b = torch.as_tensor(a, dtype=torch.float32), torch.as_tensor(b, dtype=torch.float32)
+    a = torch.as_tensor(a, dtype=torch.float32, device="cpu")
+    b = torch.as_tensor(b, dtype=torch.float32, device="cpu")
     if a.ndim != 1 or a.shape != b.shape or len(a) < 2:
         raise ValueError(f"a and b must be 1-D of one length >= 2, got {a.shape} and {b.shape}")
     n_shuffles = check_positive_int(n_shuffles, "n_shuffles")
     g = torch.Generator().manual_seed(check_seed(seed))
     return torch.stack(
         [
-            angle_difference(a, b[torch.randperm(len(b), generator=g)]).median()
+            angle_difference(a, b[torch.randperm(len(b), generator=g, device="cpu")]).median()
             for _ in range(n_shuffles)
         ]
     )
