@@ -865,3 +865,66 @@ def test_balanced_pick():
     assert E.balanced_pick(labels, 1, keep=keep).tolist()[2] == 20
     with pytest.raises(TypeError, match="class indices"):
         E.balanced_pick(torch.rand(5), 1)
+
+
+def _grating(theta_deg: float, size: int = 33, period: float = 5.0) -> torch.Tensor:
+    """Stripes at theta degrees (0 = horizontal, clockwise on screen: rows grow downwards)."""
+    r, c = torch.meshgrid(torch.arange(float(size)), torch.arange(float(size)), indexing="ij")
+    t = math.radians(theta_deg)
+    return (0.5 + 0.5 * torch.cos(2 * math.pi * (r * math.cos(t) - c * math.sin(t)) / period))[None]
+
+
+def test_stroke_orientation_recovers_grating_angles():
+    angles = [0.0, 20.0, 45.0, 90.0, 135.0, 170.0]
+    x = torch.stack([_grating(a) for a in angles])
+    got, coherence = E.stroke_orientation(x)
+    assert (E.angle_difference(got, torch.tensor(angles)) <= 5).all(), got
+    assert (coherence > 0.5).all()  # forward differences blur oblique stripes a little
+    # a down-right diagonal line (row = col) is at 45°, clockwise on screen
+    r, c = torch.meshgrid(torch.arange(15.0), torch.arange(15.0), indexing="ij")
+    diag = torch.exp(-((r - c) ** 2) / 4)[None, None]  # a soft line along row = col
+    assert E.angle_difference(E.stroke_orientation(diag)[0], torch.tensor([45.0])).item() < 5
+
+
+def test_stroke_orientation_pools_groups_and_sees_no_direction_in_a_blob():
+    groups = torch.stack([torch.stack([_grating(30.0), _grating(30.0, period=7.0)])])
+    angle, _ = E.stroke_orientation(groups)
+    assert E.angle_difference(angle, torch.tensor([30.0])).item() < 5
+    r, c = torch.meshgrid(torch.arange(21.0), torch.arange(21.0), indexing="ij")
+    blob = torch.exp(-((r - 10) ** 2 + (c - 10) ** 2) / 18)[None, None]
+    assert E.stroke_orientation(blob)[1].item() < 0.05
+    with pytest.raises(ValueError, match="grey images"):
+        E.stroke_orientation(torch.rand(2, 3, 8, 8))
+
+
+def test_shuffled_match_null_is_beaten_by_a_true_match_only():
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(20, generator=g) * 180
+    matched = (a + torch.randn(20, generator=g) * 3) % 180
+    null = E.shuffled_match_null(a, matched, n_shuffles=300, seed=1)
+    assert E.angle_difference(a, matched).median() < null.quantile(0.05)
+    unrelated = torch.rand(20, generator=g) * 180
+    assert E.angle_difference(a, unrelated).median() > null.quantile(0.05)
+
+
+def test_pixel_judges_read_digits_and_judge_gains_is_paired(mnist):
+    lin = E.pixel_linear_judge(mnist.X_train[:800], mnist.y_train[:800])
+    forest = E.pixel_forest_judge(mnist.X_train[:800], mnist.y_train[:800], n_trees=20, seed=3)
+    for j in (lin, forest):
+        assert E.judge_agreement(j, mnist.X_test[:200], mnist.y_test[:200])[0] > 0.8
+    x, y = mnist.X_test[:40], mnist.y_test[:40].tolist()
+    gains = E.judge_gains({"lin": lin}, torch.zeros_like(x), x, y)
+    before, after, est = gains["lin"]
+    assert after > before and est.low > 0
+    assert est.value == pytest.approx(after - before, abs=1e-6)
+    with pytest.raises(ValueError, match="same images"):
+        E.judge_gains({"lin": lin}, x[:3], x, y)
+
+
+def test_agreement_table_rows_may_bring_their_own_targets(mnist):
+    lin = E.pixel_linear_judge(mnist.X_train[:500], mnist.y_train[:500])
+    x = mnist.X_test[:30]
+    table, _ = E.agreement_table(
+        {"own": (x, mnist.y_test[:30]), "wrong": x}, {"lin": lin}, [0] * 30
+    )
+    assert table["own"]["lin"] > 0.7 and table["wrong"]["lin"] < 0.4

@@ -311,24 +311,26 @@ def test_filters_patches_and_elephant():
     fig = plotting.show_filters_and_patches(
         torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], ncols=2
     )
-    assert len(fig.axes) == 8
+    assert len(fig.axes) == 2  # one strip per filter
     with pytest.raises(ValueError, match="must match"):
         plotting.show_filters_and_patches(
             torch.rand(3, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1]
         )
+    post = torch.rand(2, 1, 28, 28)
     fig = plotting.show_filters_and_patches(
-        {"post": torch.rand(2, 1, 28, 28), "pre": torch.zeros(2, 1, 28, 28)},
-        torch.rand(2, 3, 1, 8, 8),
+        {"post": post, "pre": torch.zeros(2, 1, 28, 28)},
+        torch.ones(2, 3, 1, 8, 8),
         [4, 7],
         ncols=1,
         dead=[7],
+        marks={4: "stuck"},
     )
     titles = [ax.get_title() for ax in fig.axes]
-    assert (
-        len(fig.axes) == 10
-        and titles[:2] == ["post #4", "pre #4"]
-        and titles[5:7] == ["post #7 (dead)", "pre #7"]
-    )
+    assert titles == ["#4: post | pre | top patches: stuck", "#7 (dead): post | pre | top patches"]
+    strip = fig.axes[0].images[0].get_array()
+    assert strip.shape == (28, 5 * 28 + 4 * 2)  # 2 versions + 3 patches, 4 grey gaps
+    assert strip[:, :28].min() == 0 and strip[:, :28].max() == 1  # X* contrast-stretched
+    assert (strip[:, -28:] == 1).all()  # patches enlarged, on [0, 1]
     with pytest.raises(ValueError, match="dead"):
         plotting.show_filters_and_patches(
             torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1], dead=[5]
@@ -448,3 +450,19 @@ def test_a_one_panel_helper_returns_the_figure_of_the_axes_it_was_given(helper, 
     assert getattr(plotting, helper)(*args, ax=right) is fig
     assert right.has_data() and not left.has_data()
     plt.close(fig)
+
+
+def test_show_filter_panel_draws_versions_then_patches():
+    fig = plotting.show_filter_panel(
+        {"a": torch.rand(1, 28, 28), "b": torch.rand(1, 28, 28)}, torch.rand(3, 1, 8, 8), "t"
+    )
+    assert [ax.get_title() for ax in fig.axes] == [
+        "a",
+        "b",
+        "real patch 1",
+        "real patch 2",
+        "real patch 3",
+    ]
+    assert fig._suptitle.get_text() == "t"
+    with pytest.raises(ValueError, match="patches must be"):
+        plotting.show_filter_panel({"a": torch.rand(1, 28, 28)}, torch.rand(3, 8, 8))

@@ -40,3 +40,32 @@ def test_paired_difference_sign_width_and_errors():
         stats.paired_difference(a * 2, b)
     with pytest.raises(ValueError, match="level"):
         stats.accuracy_interval(a, level=1.5)
+
+
+def test_paired_bootstrap_pairs_remove_item_variation():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 1, 300)  # very unequal items
+    b = a + 0.05 + rng.normal(0, 0.01, 300)  # a small, consistent change
+    est = stats.paired_bootstrap(a, b, seed=1)
+    assert est.value == pytest.approx(0.05, abs=0.005)
+    assert 0.04 < est.low < est.value < est.high < 0.06
+    # an unpaired view of the same numbers could not see the change
+    assert abs(a.mean() - b.mean()) < 2 * a.std() / np.sqrt(300)
+
+
+def test_paired_bootstrap_covers_the_truth():
+    rng = np.random.default_rng(2)
+    covered = []
+    for s in range(200):
+        a = rng.normal(0, 1, 40)
+        b = a + rng.normal(0.1, 0.3, 40)
+        est = stats.paired_bootstrap(a, b, n_samples=500, seed=s)
+        covered.append(est.low <= 0.1 <= est.high)
+    assert 0.88 <= np.mean(covered) <= 0.99
+
+
+def test_paired_bootstrap_rejects_bad_input():
+    with pytest.raises(ValueError, match="same length"):
+        stats.paired_bootstrap([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="finite"):
+        stats.paired_bootstrap([1.0, float("nan")], [1.0, 2.0])

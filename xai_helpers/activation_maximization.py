@@ -31,8 +31,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ._torch import forward_hook, model_device
-from .evaluation import total_variation
+from ._torch import forward_hook, model_device, predict_proba
+from .evaluation import judge_agreement, logit_margin, total_variation
 from .validation import (
     check_image_batch,
     check_indices,
@@ -60,6 +60,9 @@ __all__ = [
     "filter_scores",
     "receptive_field",
     "top_activating_patches",
+    "l1_sweep",
+    "choose_prior",
+    "ascent_summary",
 ]
 
 
@@ -411,6 +414,7 @@ def activation_maximization(
     optimizer: str = "adam",
     progress: bool = False,
     clip: bool = True,
+    init: torch.Tensor | None = None,
 ) -> AMResult:
     """Gradient ascent on the input, the network frozen: ``X* = argmax_X objective(X) − Σ
     penalties``.
@@ -446,6 +450,9 @@ def activation_maximization(
         Show a ``tqdm.auto`` progress bar.
     clip : bool
         Clip the pixels to ``value_range`` after each step (``False``: the pixels may leave it).
+    init : torch.Tensor, optional
+        The starting images (one per index of ``objective``, shape (N, *shape)) instead of the
+        seeded noise; the seed still drives the random transformations.
 
     Returns
     -------
@@ -491,6 +498,11 @@ def activation_maximization(
     gen = torch.Generator().manual_seed(seed)
     n = len(objective.indices)
     x0 = low + init_scale * (high - low) * torch.rand((n, *shape), generator=gen)
+    if init is not None:
+        check_image_batch(init, "init")
+        if tuple(init.shape) != (n, *shape):
+            raise ValueError(f"init must have shape {(n, *shape)}, got {tuple(init.shape)}")
+        x0 = init.detach().float().cpu().clone()
     x = x0.to(device).requires_grad_(True)
     if optimizer not in {"adam", "sgd"}:
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
@@ -629,3 +641,157 @@ def top_activating_patches(
             patches[a, b] = xp[n, :, top_r : top_r + ph, top_c : top_c + pw]
             values[a, b] = best[n]
     return patches, values
+
+
+# --------------------------------------------------------------------------- priors, measured
+
+
+@dataclass(frozen=True)
+class _PerImageL1:
+    """``λ_n Σ |X_ij|``, one λ per image of the batch (``weight``: the largest, for checks)."""
+
+    weights: torch.Tensor
+
+    @property
+    def weight(self) -> float:
+        return float(self.weights.max())
+
+    def penalty(self, x: torch.Tensor) -> torch.Tensor:
+        return self.weights.to(x.device) * x.abs().sum((1, 2, 3))
+
+
+def l1_sweep(
+    model: nn.Module,
+    classes: Sequence[int],
+    lams: Sequence[float],
+    steps: int = 100,
+    lr: float = 0.05,
+    seed: int = 0,
+) -> torch.Tensor:
+    """X* = argmax y_i − λΣ|X| for every λ of ``lams`` and every class, from the *same* starts.
+
+    One batch: the starts are those of ``activation_maximization(model, class_objective(classes),
+    seed=seed)``, repeated for each λ, so λ = 0 gives exactly that run and every λ differs from it
+    only by the prior.
+
+    Returns
+    -------
+    torch.Tensor
+        (len(lams), len(classes), C, H, W) on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> sweep = l1_sweep(MnistCNN().eval(), [3, 7], [0.0, 1.0], steps=3)
+    >>> sweep.shape
+    torch.Size([2, 2, 1, 28, 28])
+    """
+    cls = check_indices(classes, "classes")
+    lam = torch.as_tensor([float(v) for v in lams], dtype=torch.float32, device="cpu")
+    if lam.ndim != 1 or len(lam) == 0 or not torch.isfinite(lam).all() or (lam < 0).any():
+        raise ValueError(f"lams must be a non-empty list of finite λ >= 0, got {list(lams)}")
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    start = 0.1 * torch.rand((len(cls), 1, 28, 28), generator=gen)
+    weights = lam.repeat_interleave(len(cls))
+    res = activation_maximization(
+        model,
+        class_objective(list(cls) * len(lam)),
+        steps=steps,
+        lr=lr,
+        seed=seed,
+        regularizers=[_PerImageL1(weights)],
+        init=start.repeat(len(lam), 1, 1, 1),
+    )
+    return res.images.view(len(lam), len(cls), *res.images.shape[1:])
+
+
+def choose_prior(
+    model: nn.Module,
+    candidates: dict[str, Sequence],
+    judges: dict,
+    classes: Sequence[int],
+    steps: int = 100,
+    lr: float = 0.05,
+    seed: int = 0,
+) -> tuple[dict[str, float], str]:
+    """Pick the regularizers the ``judges`` like best: run each candidate from the same starts and
+    score it by the judges' mean probability of the target, averaged over the judges.
+
+    The images and the judges used here must not be the ones that later *measure* the chosen
+    setting: a choice scored by the instrument that made it looks better than it is.
+
+    Returns
+    -------
+    (dict, str)
+        Candidate name → its score, and the name of the best.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> net = MnistCNN().eval()
+    >>> scores, best = choose_prior(net, {"none": [], "L1": [L1(0.1)]}, {"self": net}, [1], steps=2)
+    >>> sorted(scores), best in scores
+    (['L1', 'none'], True)
+    """
+    if not candidates or not judges:
+        raise ValueError("choose_prior needs at least one candidate and one judge")
+    scores = {}
+    for name, regs in candidates.items():
+        x = activation_maximization(
+            model, class_objective(classes), steps=steps, lr=lr, regularizers=regs, seed=seed
+        ).images
+        ps = [judge_agreement(j, x, list(classes))[1].mean().item() for j in judges.values()]
+        scores[name] = sum(ps) / len(ps)
+    return scores, max(scores, key=scores.get)
+
+
+@torch.no_grad()
+def ascent_summary(
+    model: nn.Module,
+    rows: dict[str, torch.Tensor],
+    target: Sequence[int],
+    start: torch.Tensor | None = None,
+) -> tuple[dict[str, dict[str, float]], str]:
+    """What each set of X* is, in numbers: the model's median probability of the target, its
+    median logit and logit margin (the logit minus the largest other one), the share of pixels
+    outside [0, 1] and mid-grey (0.1–0.9), and (with ``start``) the median correlation with it.
+
+    The probability saturates (1.000 once the margin passes ~7); the logit and the margin go on
+    telling the images apart.
+
+    Returns
+    -------
+    (dict, str)
+        Row name → {"p", "logit", "margin", "outside", "mid_grey"[, "corr_start"]}, and the table
+        as text.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> stats, text = ascent_summary(MnistCNN().eval(), {"noise": torch.rand(2, 1, 28, 28)}, [0, 1])
+    >>> sorted(stats["noise"])
+    ['logit', 'margin', 'mid_grey', 'outside', 'p']
+    """
+    out = {}
+    for name, x in rows.items():
+        t = torch.as_tensor(list(target), device="cpu")
+        logit, margin = logit_margin(model, x, t)
+        p = predict_proba(model, x).cpu().gather(1, t[:, None])[:, 0]
+        row = {
+            "p": p.median().item(),
+            "logit": logit.median().item(),
+            "margin": margin.median().item(),
+            "outside": ((x < 0) | (x > 1)).float().mean().item(),
+            "mid_grey": ((x > 0.1) & (x < 0.9)).float().mean().item(),
+        }
+        if start is not None:
+            a, b = x.flatten(1), start.flatten(1).to(x.dtype)
+            a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
+            corr = (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1)).clamp_min(1e-12)
+            row["corr_start"] = corr.median().item()
+        out[name] = row
+    cols = list(next(iter(out.values()))) if out else []
+    width = max((len(n) for n in out), default=0) + 2
+    lines = ["".ljust(width) + "".join(f"{c:>11s}" for c in cols)]
+    lines += [n.ljust(width) + "".join(f"{v:>11.3f}" for v in r.values()) for n, r in out.items()]
+    return out, "\n".join(lines)

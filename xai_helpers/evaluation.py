@@ -32,6 +32,7 @@ from .attribution import (
     smoothgrad_samples,
 )
 from .data.monsters import EDIT_FAMILIES, on_grey
+from .stats import Estimate, paired_bootstrap
 from .validation import (
     check_classes,
     check_image_batch,
@@ -67,6 +68,12 @@ __all__ = [
     "judge_labels",
     "judge_agreement",
     "pixel_knn_judge",
+    "pixel_linear_judge",
+    "pixel_forest_judge",
+    "judge_gains",
+    "stroke_orientation",
+    "angle_difference",
+    "shuffled_match_null",
     "logit_margin",
     "nearest_distance",
     "balanced_pick",
@@ -925,6 +932,184 @@ def pixel_knn_judge(x: torch.Tensor, y: torch.Tensor, k: int = 5):
     return KNeighborsClassifier(n_neighbors=k).fit(x.flatten(1).cpu().numpy(), y)
 
 
+def pixel_linear_judge(x: torch.Tensor, y: torch.Tensor, c: float = 0.05):
+    """A judge with no convolutions: multinomial logistic regression on the raw pixels
+    (scikit-learn, L2-penalized with inverse strength ``c``).
+
+    One weight per pixel and class: it reads an image as the class whose *average* stroke layout it
+    overlaps most. ``x``: the real images (N, C, H, W); ``y``: their labels (N,).
+
+    Examples
+    --------
+    >>> from xai_helpers.data import load_mnist
+    >>> mnist = load_mnist()
+    >>> lin = pixel_linear_judge(mnist.X_train[:1000], mnist.y_train[:1000])
+    >>> judge_agreement(lin, mnist.X_test[:100], mnist.y_test[:100])[0] > 0.8
+    True
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    check_image_batch(x, "x")
+    y = check_labels(y, len(x), "y")
+    if not c > 0:
+        raise ValueError(f"c must be positive, got {c}")
+    return LogisticRegression(C=c, max_iter=300).fit(x.flatten(1).cpu().numpy(), y)
+
+
+def pixel_forest_judge(x: torch.Tensor, y: torch.Tensor, n_trees: int = 60, seed: int = 0):
+    """A judge with no gradients at all: a random forest on the raw pixels (scikit-learn; Breiman
+    2001).
+
+    Its decisions are thresholds on single pixels, so the gradient an ascent follows on a CNN says
+    nothing about it. ``x``: the real images (N, C, H, W); ``y``: their labels (N,).
+
+    Examples
+    --------
+    >>> from xai_helpers.data import load_mnist
+    >>> mnist = load_mnist()
+    >>> forest = pixel_forest_judge(mnist.X_train[:1000], mnist.y_train[:1000], n_trees=20)
+    >>> judge_agreement(forest, mnist.X_test[:100], mnist.y_test[:100])[0] > 0.8
+    True
+    """
+    from sklearn.ensemble import RandomForestClassifier
+
+    check_image_batch(x, "x")
+    y = check_labels(y, len(x), "y")
+    n_trees = check_positive_int(n_trees, "n_trees")
+    forest = RandomForestClassifier(n_estimators=n_trees, random_state=check_seed(seed), n_jobs=1)
+    return forest.fit(x.flatten(1).cpu().numpy(), y)
+
+
+def judge_gains(
+    judges: dict,
+    before: torch.Tensor,
+    after: torch.Tensor,
+    target: Sequence[int],
+    seed: int = 0,
+) -> dict[str, tuple[float, float, Estimate]]:
+    """For each judge: its mean probability of the target on ``before`` and on ``after`` (the same
+    starts, e.g. without and with a prior), and the paired-bootstrap estimate of the change.
+
+    Returns
+    -------
+    dict
+        Judge name → ``(mean p before, mean p after, Estimate of the mean per-image change)``.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> x = torch.rand(4, 1, 28, 28)
+    >>> g = judge_gains({"cnn": MnistCNN().eval()}, x, x, [0, 1, 2, 3])
+    >>> g["cnn"][2].value
+    0.0
+    """
+    if before.shape != after.shape:
+        raise ValueError(
+            f"before and after must be the same images' two versions, got shapes "
+            f"{tuple(before.shape)} and {tuple(after.shape)}"
+        )
+    out = {}
+    for name, j in judges.items():
+        pa = judge_agreement(j, before, target)[1].cpu().numpy()
+        pb = judge_agreement(j, after, target)[1].cpu().numpy()
+        out[name] = (float(pa.mean()), float(pb.mean()), paired_bootstrap(pa, pb, seed=seed))
+    return out
+
+
+def stroke_orientation(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The dominant stroke orientation of each image (or group of images) and how strongly it
+    dominates, from the structure tensor (Bigün & Granlund 1987).
+
+    The pixel gradients ``(g_x, g_y)`` (forward differences) are summed into ``J = Σ [g_x²,
+    g_x g_y; g_x g_y, g_y²]``; the dominant gradient direction is ``½·atan2(2J_xy, J_xx − J_yy)``
+    and a stroke runs across it (+90°). Coherence ``√((J_xx − J_yy)² + 4J_xy²) / (J_xx + J_yy)``
+    is 1 for parallel strokes and 0 for blobs or texture with no preferred direction.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        (N, 1, H, W) images, one orientation each; or (N, K, 1, H, W), one orientation for each
+        group of K images (their tensors summed, e.g. a filter's K top patches).
+
+    Returns
+    -------
+    (torch.Tensor, torch.Tensor)
+        Angle in degrees in [0, 180) (0 = horizontal, growing clockwise on screen because image
+        rows grow downwards) and coherence in [0, 1], each (N,).
+
+    Examples
+    --------
+    >>> stripes = torch.zeros(1, 1, 9, 9)
+    >>> stripes[..., ::3, :] = 1.0  # horizontal lines
+    >>> angle, coherence = stroke_orientation(stripes)
+    >>> round(angle.item()), round(coherence.item(), 2)
+    (0, 1.0)
+    >>> round(stroke_orientation(stripes.transpose(-1, -2))[0].item())
+    90
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    if x.ndim not in (4, 5) or x.shape[-3] != 1 or min(x.shape[-2:]) < 2:
+        raise ValueError(
+            f"x must be (N, 1, H, W) or (N, K, 1, H, W) grey images, got shape {tuple(x.shape)}"
+        )
+    if not torch.isfinite(x).all():
+        raise ValueError("x contains NaN or inf")
+    img = x.detach().float().cpu()
+    gx = (img[..., :, 1:] - img[..., :, :-1])[..., :-1, :]
+    gy = (img[..., 1:, :] - img[..., :-1, :])[..., :, :-1]
+    dims = tuple(range(1, img.ndim))
+    jxx, jyy, jxy = ((a * b).sum(dims) for a, b in ((gx, gx), (gy, gy), (gx, gy)))
+    grad_angle = 0.5 * torch.atan2(2 * jxy, jxx - jyy)
+    coherence = torch.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (jxx + jyy).clamp_min(1e-12)
+    return (torch.rad2deg(grad_angle) + 90.0) % 180.0, coherence
+
+
+def angle_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The difference between two orientations in degrees, in [0, 90] (orientations are modulo
+    180°: a stroke at 170° is 20° from one at 10°).
+
+    Examples
+    --------
+    >>> angle_difference(torch.tensor([170.0, 45.0]), torch.tensor([10.0, 135.0])).tolist()
+    [20.0, 90.0]
+    """
+    a = torch.as_tensor(a, dtype=torch.float32, device="cpu")
+    b = torch.as_tensor(b, dtype=torch.float32, device="cpu")
+    d = (a - b).abs() % 180.0
+    return torch.minimum(d, 180.0 - d)
+
+
+def shuffled_match_null(
+    a: torch.Tensor, b: torch.Tensor, n_shuffles: int = 1000, seed: int = 0
+) -> torch.Tensor:
+    """The null of "orientation ``a[k]`` matches ``b[k]``": the median angle difference when the
+    pairing is shuffled (``a[k]`` against ``b[π(k)]``, π a random permutation), once per shuffle.
+
+    The shuffled pairs have the same orientations, only mismatched: a real match must give a median
+    difference below most of these (n_shuffles,) values.
+
+    Examples
+    --------
+    >>> a = torch.tensor([0.0, 45.0, 90.0, 135.0])
+    >>> null = shuffled_match_null(a, a, n_shuffles=200)
+    >>> bool(null.median() > angle_difference(a, a).median())
+    True
+    """
+    a = torch.as_tensor(a, dtype=torch.float32, device="cpu")
+    b = torch.as_tensor(b, dtype=torch.float32, device="cpu")
+    if a.ndim != 1 or a.shape != b.shape or len(a) < 2:
+        raise ValueError(f"a and b must be 1-D of one length >= 2, got {a.shape} and {b.shape}")
+    n_shuffles = check_positive_int(n_shuffles, "n_shuffles")
+    g = torch.Generator().manual_seed(check_seed(seed))
+    return torch.stack(
+        [
+            angle_difference(a, b[torch.randperm(len(b), generator=g, device="cpu")]).median()
+            for _ in range(n_shuffles)
+        ]
+    )
+
+
 @torch.no_grad()
 def logit_margin(
     model: nn.Module, x: torch.Tensor, target: int | Sequence[int], batch_size: int = 256
@@ -1032,7 +1217,9 @@ def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple
     Parameters
     ----------
     results : dict
-        Row name → images (N, C, H, W), all made for ``target``.
+        Row name → images (N, C, H, W), all made for ``target``; or row name → ``(images,
+        its own targets)`` for a row of another length or order (e.g. real test digits and their
+        labels).
     judges : dict
         Column name → judge (see :func:`judge_agreement`).
     target : list of int
@@ -1046,9 +1233,10 @@ def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple
     >>> list(table["blank"])
     ['cnn']
     """
+    rows = {r: v if isinstance(v, tuple) else (v, target) for r, v in results.items()}
     table = {
-        row: {name: judge_agreement(j, imgs, target)[0] for name, j in judges.items()}
-        for row, imgs in results.items()
+        row: {name: judge_agreement(j, imgs, t)[0] for name, j in judges.items()}
+        for row, (imgs, t) in rows.items()
     }
     width = max(len(r) for r in table) + 2
     lines = ["".ljust(width) + "".join(f"{name:>14s}" for name in judges)]

@@ -24,7 +24,7 @@ from ._core import (
     signed_bars,
     to_numpy_image,
 )
-from .activation_maximization import show_filters_and_patches
+from .activation_maximization import show_filter_panel, show_filters_and_patches
 from .attribution import (
     plot_elephant,
     plot_feature_attributions,
@@ -70,4 +70,5 @@ __all__ = [
     "show_local_line",
     "show_decision_regions",
     "show_filters_and_patches",
+    "show_filter_panel",
 ]

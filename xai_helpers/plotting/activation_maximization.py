@@ -16,7 +16,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "show_filters_and_patches",
+    "show_filter_panel",
 ]
+
+
+def _stretch(img: torch.Tensor) -> torch.Tensor:
+    """Contrast-stretch one image to [0, 1] (a constant image becomes 0)."""
+    lo, hi = img.min(), img.max()
+    return (img - lo) / (hi - lo) if hi > lo else torch.zeros_like(img)
 
 
 def show_filters_and_patches(
@@ -27,80 +34,139 @@ def show_filters_and_patches(
     size: float = 1.0,
     axes: Axes | Sequence[Axes] | np.ndarray | None = None,
     dead: Sequence[int] = (),
+    marks: dict[int, str] | None = None,
 ) -> Figure:
-    """Each filter's X* (one or several versions) beside the real patches that activate it most;
-    returns the ``Figure``.
+    """Each filter's X* (one or several versions) beside the real patches that activate it most,
+    one panel per filter; returns the ``Figure``.
+
+    Each panel is one strip: the X* versions (each contrast-stretched, so faint patterns show),
+    then the patches (pixels on [0, 1], enlarged to the height of X*), separated by a grey line.
+    One panel per filter keeps the figure fast to draw for a whole layer.
 
     Parameters
     ----------
     xstar : torch.Tensor or dict
         (F, 1, H, W): one X* per filter; or a dict name → (F, 1, H, W) to show several versions
-        (e.g. ``{"post-ReLU": ..., "pre-ReLU": ...}``), each in its own column, named in the titles.
-        Each X* is contrast-stretched (faint patterns show).
+        (e.g. ``{"post-ReLU": ..., "pre-ReLU": ...}``), in that order, named in the titles.
     patches : torch.Tensor
         (F, k, 1, ph, pw) from :func:`xai_helpers.activation_maximization.top_activating_patches`.
     channels : list of int
         The filters' indices (for the titles).
     ncols : int
         Filters per row.
+    size : float
+        Height of one panel in inches.
     axes : array of Axes, optional
-        A grid of ``ceil(F / ncols)`` rows and ``ncols · (versions + k)`` columns to draw in
-        (default: a new figure).
+        At least F axes to draw in, in order (default: a new figure).
     dead : list of int
         Filters to mark as dead (their title says so): their "top" patches are only the least
         negative.
+    marks : dict, optional
+        Filter → a word to add to its title in red (e.g. ``{4: "stuck"}``).
 
     Examples
     --------
     >>> fig = show_filters_and_patches(torch.rand(2, 1, 28, 28), torch.rand(2, 3, 1, 8, 8), [0, 1],
     ... ncols=2)
     >>> len(fig.axes)
-    8
+    2
     >>> fig = show_filters_and_patches({"a": torch.rand(2, 1, 28, 28), "b": torch.rand(2, 1, 28,
-    ... 28)}, torch.rand(2, 3, 1, 8, 8), [0, 1], ncols=2, dead=[1])
-    >>> len(fig.axes), fig.axes[5].get_title(), fig.axes[6].get_title()
-    (10, 'a #1 (dead)', 'b #1')
+    ... 28)}, torch.rand(2, 3, 1, 8, 8), [0, 1], ncols=2, dead=[1], marks={0: "stuck"})
+    >>> fig.axes[0].get_title(), fig.axes[1].get_title()
+    ('#0: a | b | top patches: stuck', '#1 (dead): a | b | top patches')
     """
     import matplotlib.pyplot as plt
 
     versions = dict(xstar) if isinstance(xstar, dict) else {"X*": xstar}
     if not versions:
         raise ValueError("xstar must hold at least one set of images")
+    if patches.ndim != 5:
+        raise ValueError(f"patches must be (F, k, 1, ph, pw), got shape {tuple(patches.shape)}")
     f, k = patches.shape[:2]
     if any(len(v) != f for v in versions.values()) or len(channels) != f:
         raise ValueError(
             f"got {[len(v) for v in versions.values()]} X*, {f} patch sets and "
             f"{len(channels)} channels; they must match"
         )
-    unknown = set(dead) - set(channels)
+    unknown = (set(dead) | set(marks or {})) - set(channels)
     if unknown:
-        raise ValueError(f"dead filters {sorted(unknown)} are not among the channels shown")
-    v = len(versions)
-    group = v + k
+        raise ValueError(
+            f"dead or marked filters {sorted(unknown)} are not among the channels shown"
+        )
+    height = next(iter(versions.values())).shape[-2]
+    big = torch.nn.functional.interpolate(
+        patches.reshape(f * k, *patches.shape[2:]).float().cpu(), size=(height, height)
+    ).view(f, k, 1, height, height)
+    gap = torch.full((height, 2), 0.5)
     nrows = -(-f // ncols)
     if axes is None:
+        width = (len(versions) + k) * 1.08
         fig, axes = plt.subplots(
-            nrows, ncols * group, figsize=(size * ncols * group, size * 1.2 * nrows), squeeze=False
+            nrows, ncols, figsize=(size * width * ncols, size * 1.25 * nrows), squeeze=False
         )
-    else:
-        axes = np.asarray(axes).reshape(nrows, -1)
-        if axes.shape[1] != ncols * group:
-            raise ValueError(f"axes must be a grid of {nrows} x {ncols * group}, got {axes.shape}")
-        fig = axes[0, 0].figure
-    for ax in axes.flat:
+    axes = list(np.asarray(axes).flat)
+    if len(axes) < f:
+        raise ValueError(f"need at least {f} axes, got {len(axes)}")
+    fig = axes[0].figure
+    for ax in axes:
         ax.set_axis_off()
-    for a in range(f):
-        r, c = divmod(a, ncols)
-        mark = " (dead)" if channels[a] in dead else ""
-        for b, (name, imgs) in enumerate(versions.items()):
-            ax = axes[r, c * group + b]
-            ax.imshow(imgs[a, 0].numpy(), cmap="gray")  # contrast stretched: faint patterns show
-            label = f"{name} #{channels[a]}" if v > 1 else f"X* #{channels[a]}"
-            ax.set_title(label + (mark if b == 0 else ""), fontsize=7)
-        for b in range(k):
-            ax = axes[r, c * group + v + b]
-            ax.imshow(patches[a, b, 0].numpy(), cmap="gray", vmin=0, vmax=1)
-            if b == 0:
-                ax.set_title("top real patches", fontsize=7, loc="left")
-    fig.tight_layout(pad=0.3)
+    names = " | ".join(versions)
+    for a, c in enumerate(channels):
+        parts = [_stretch(v[a, 0].detach().float().cpu()) for v in versions.values()]
+        parts += [big[a, b, 0].clamp(0, 1) for b in range(k)]
+        strip = torch.cat([t for p in parts for t in (p, gap)][:-1], dim=1)
+        axes[a].imshow(strip.numpy(), cmap="gray", vmin=0, vmax=1)
+        title = f"#{c}{' (dead)' if c in dead else ''}: {names} | top patches"
+        if marks and c in marks:
+            axes[a].set_title(f"{title}: {marks[c]}", fontsize=7, color="C3")
+        else:
+            axes[a].set_title(title, fontsize=7)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93, wspace=0.05, hspace=0.3)
+    return fig
+
+
+def show_filter_panel(
+    xstar: dict[str, torch.Tensor],
+    patches: torch.Tensor,
+    title: str = "",
+    axes: Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
+    """One filter in one row: its X* (one panel per version, pixels on [0, 1]) and its real top
+    patches; returns the ``Figure``.
+
+    Parameters
+    ----------
+    xstar : dict
+        Version name → one X* (1, H, W), e.g. ``{"X* after ReLU": ..., "X* before ReLU": ...}``.
+    patches : torch.Tensor
+        (k, 1, ph, pw): the filter's top-activating real patches.
+    title : str
+        The figure's title (e.g. the measured orientations).
+    axes : sequence of Axes, optional
+        ``len(xstar) + k`` axes to draw in (default: a new figure).
+
+    Examples
+    --------
+    >>> fig = show_filter_panel({"X*": torch.rand(1, 28, 28)}, torch.rand(4, 1, 8, 8), "filter 3")
+    >>> len(fig.axes), fig.axes[1].get_title()
+    (5, 'real patch 1')
+    """
+    import matplotlib.pyplot as plt
+
+    if patches.ndim != 4:
+        raise ValueError(f"patches must be (k, 1, ph, pw), got shape {tuple(patches.shape)}")
+    n = len(xstar) + len(patches)
+    if axes is None:
+        fig, axes = plt.subplots(1, n, figsize=(1.5 * n, 2.1), squeeze=False)
+        axes = axes[0]
+    axes = list(np.asarray(axes).flat)
+    if len(axes) < n:
+        raise ValueError(f"need {n} axes, got {len(axes)}")
+    panels = [*xstar.items(), *((f"real patch {b + 1}", p) for b, p in enumerate(patches))]
+    for ax, (name, img) in zip(axes, panels):
+        ax.imshow(img[0].detach().cpu().numpy(), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(name, fontsize=8)
+        ax.set_axis_off()
+    fig = axes[0].figure
+    fig.suptitle(title, y=1.02)
     return fig
