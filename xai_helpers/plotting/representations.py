@@ -240,7 +240,7 @@ def lamp_difference_images(
         _, axes = plt.subplots(
             len(images),
             len(names),
-            figsize=(1.9 * len(names) + 0.6, 1.9 * len(images)),
+            figsize=(2.0 * len(names) + 1.4, 2.0 * len(images) + 0.3),
             squeeze=False,
         )
     axes = np.asarray(axes, dtype=object).reshape(len(images), len(names))
@@ -257,5 +257,9 @@ def lamp_difference_images(
                 ax.set_title(f"{names[k]} − all", fontsize=9)
             if k == 0:
                 ax.set_ylabel(label, fontsize=9)
-        ax.figure.colorbar(im, ax=list(axes[row]), shrink=0.8, label="brightness difference")
-    return axes[0, 0].figure
+        ax.figure.colorbar(im, ax=list(axes[row]), shrink=0.8, label="Δ brightness")
+    fig = axes[0, 0].figure
+    fig.suptitle(
+        "Mean image per group minus the mean of all (blue darker, red brighter)", fontsize=9
+    )
+    return fig
