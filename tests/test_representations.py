@@ -303,3 +303,93 @@ def test_neighbour_label_agreement_within_groups_counts_only_neighbours_of_the_s
 def test_neighbour_label_agreement_refuses_bad_input(emb, labels, k, err):
     with pytest.raises(err):
         R.neighbour_label_agreement(emb, labels, k=k)
+
+
+def test_silhouettes_match_silhouette_per_layer_and_check_labels():
+    rng = np.random.default_rng(0)
+    reps = {"a": rng.normal(size=(40, 5)), "b": rng.normal(size=(40, 3)) * 3}
+    labels = {"two": np.arange(40) % 2, "four": rng.integers(0, 4, 40)}
+    got = R.silhouettes(reps, labels)
+    for name, lab in labels.items():
+        want = R.silhouette_per_layer(reps, lab)
+        for layer in reps:  # two code paths (precomputed vs Euclidean distances): tolerance 1e-9
+            assert got[name][layer] == pytest.approx(want[layer], abs=1e-9)
+    with pytest.raises(ValueError):
+        R.silhouettes(reps, {"short": np.arange(10) % 2})
+    with pytest.raises(ValueError):
+        R.silhouettes({}, labels)
+
+
+def test_lighting_sweep_sees_the_lamp_grow_at_the_input(mnist):
+    from xai_helpers.models import MnistCNN
+
+    torch.manual_seed(0)
+    x, y = mnist.X_test[:120], mnist.y_test[:120].numpy()
+    w = lighting.assign_writers(120, seed=0)
+    out = R.lighting_sweep(
+        {"net": MnistCNN()}, x, y, w, mnist.X_train[:120], w, [0.0, 0.6], layers=["input", "fc2"]
+    )
+    assert set(out) == {("net", 0.0), ("net", 0.6)}
+    no_lamp, lamp = out["net", 0.0], out["net", 0.6]
+    assert abs(no_lamp["lighting"]["input"]) < 0.05  # writers mean nothing without a lamp
+    assert lamp["lighting"]["input"] > no_lamp["lighting"]["input"] + 0.1
+    assert 0 <= lamp["probe"] <= 1
+    with pytest.raises(ValueError):
+        R.lighting_sweep({}, x, y, w, x, w, [0.4])
+
+
+def test_control_task_spread_separates_memorising_from_a_floor():
+    rng = np.random.default_rng(0)
+    types = np.arange(300) % 30
+    # each type has its own direction: a linear probe can learn the type, hence its control label
+    rep = np.eye(30)[types] + rng.normal(size=(300, 30)) * 0.01
+    y = rng.integers(0, 4, 300)
+    out = R.control_task_spread(
+        R.linear_probe,
+        rep[:200],
+        rep[200:],
+        y[:200],
+        [(types[:200], types[200:])],
+        [0, 1, 2],
+        [(y[:200], y[200:])],
+    )
+    assert out["control"].shape == out["floor"].shape == (1, 3)
+    assert (out["control"] > out["floor"] + 0.3).all()  # memorised far above the floor
+    noise = rng.normal(size=(300, 30))  # a layer that knows nothing about the types
+    out = R.control_task_spread(
+        R.linear_probe,
+        noise[:200],
+        noise[200:],
+        y[:200],
+        [(types[:200], types[200:])],
+        [0],
+        [(y[:200], y[200:])],
+    )
+    assert out["control"][0, 0] < out["floor"][0, 0] + 0.15  # nothing to memorise: near the floor
+    with pytest.raises(TypeError):
+        R.control_task_spread(None, rep, rep, y, [(types, types)], [0], [(y, y)])
+    with pytest.raises(ValueError):
+        R.control_task_spread(R.linear_probe, rep, rep, y, [], [0], [(y, y)])
+
+
+def test_sweep_and_lamp_difference_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from xai_helpers import plotting
+
+    row = {
+        "digit": {"input": 0.0, "fc2": 0.3},
+        "lighting": {"input": 0.2, "fc2": 0.0},
+        "probe": 0.5,
+    }
+    table = {(net, amp): row for net in ("a", "b") for amp in (0.0, 0.4)}
+    fig = plotting.plot_lighting_sweep(table, 0.35)
+    assert "0.4" in fig.axes[0].get_title()  # snapped to the nearest amplitude in the table
+    imgs = np.zeros((6, 1, 4, 4))
+    imgs[::3, 0, :, 0] = 1.0  # group 0 is bright on the left
+    fig = plotting.lamp_difference_images({"x": imgs}, np.arange(6) % 3, ["l", "t", "r"])
+    diff = fig.axes[0].images[0].get_array()
+    assert diff[0, 0] == pytest.approx(2 / 3) and diff[0, -1] == 0  # group 0 minus the mean of all
+    with pytest.raises(ValueError):
+        plotting.lamp_difference_images({"x": imgs}, np.arange(6) % 3, ["l", "t"])

@@ -7,11 +7,14 @@
   :func:`slant` (how far a digit leans) is a natural nuisance that does *not* dominate the pixels;
   :func:`nuisance_groups` bins a continuous nuisance.
 * :func:`project` (PCA / t-SNE, scikit-learn) and :func:`tsne_embeddings` (a cache for sliders).
-* :func:`silhouette_per_layer`: how well a labelling clusters, layer by layer.
+* :func:`silhouette_per_layer`: how well a labelling clusters, layer by layer;
+  :func:`silhouettes` scores several labellings on each layer's distances, computed once;
+  :func:`lighting_sweep` repeats them (and a lighting probe) over the lamp's strength.
 * Probing (探针): :func:`linear_probe` (Alain & Bengio, 2016), :func:`mlp_probe`;
   :func:`label_floor`, the floor of a nuisance probe (the nuisance predicted from the digit label
   alone); Hewitt & Liang's (2019) control task: :func:`kmeans_types` (word *types* for images) and
-  :func:`control_task` (one random label per type).
+  :func:`control_task` (one random label per type); :func:`control_task_spread` repeats it over
+  seeds, beside its floor.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import torch
 from torch import nn
 
 from ._torch import forward_hook, model_device
+from .data.lighting import add_lighting
 from .validation import (
     check_array,
     check_image_batch,
@@ -44,11 +48,14 @@ __all__ = [
     "project",
     "tsne_embeddings",
     "silhouette_per_layer",
+    "silhouettes",
+    "lighting_sweep",
     "linear_probe",
     "mlp_probe",
     "kmeans_types",
     "control_task",
     "label_floor",
+    "control_task_spread",
     "neighbour_label_agreement",
 ]
 
@@ -291,6 +298,109 @@ def silhouette_per_layer(reps: Mapping[str, np.ndarray], y: np.ndarray) -> dict[
     return out
 
 
+def silhouettes(
+    reps: Mapping[str, np.ndarray], labelings: Mapping[str, np.ndarray]
+) -> dict[str, dict[str, float]]:
+    """Silhouette score of several labellings in each layer, the layer's distances computed once.
+
+    The same numbers as :func:`silhouette_per_layer` called once per labelling (Euclidean
+    distances), at the cost of one distance matrix per layer.
+
+    Parameters
+    ----------
+    reps : mapping of str to np.ndarray
+        ``layer -> (N, D)`` representations.
+    labelings : mapping of str to np.ndarray
+        ``name -> (N,)`` integer labels (e.g. ``{"digit": y, "lighting": writer}``).
+
+    Returns
+    -------
+    dict
+        ``name -> {layer: silhouette}``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 10)
+    >>> a = rng.normal(size=(20, 2)) + 10 * y[:, None]
+    >>> s = silhouettes({"a": a}, {"y": y, "mixed": np.tile([0, 1], 10)})
+    >>> s["y"]["a"] > 0.8 > s["mixed"]["a"]
+    True
+    """
+    from sklearn.metrics import pairwise_distances, silhouette_score
+
+    if not reps or not labelings:
+        raise ValueError("reps and labelings must be non-empty mappings")
+    out: dict[str, dict[str, float]] = {name: {} for name in labelings}
+    for layer, rep in reps.items():
+        a = _check_rep(rep, f"reps[{layer!r}]").astype(np.float64)
+        dist = pairwise_distances(a)
+        for name, labels in labelings.items():
+            lab = check_labels(labels, len(a), f"labelings[{name!r}]")
+            out[name][layer] = float(silhouette_score(dist, lab, metric="precomputed"))
+    return out
+
+
+def lighting_sweep(
+    nets: Mapping[str, nn.Module],
+    x: torch.Tensor,
+    y: np.ndarray,
+    writer: np.ndarray,
+    train_x: torch.Tensor,
+    train_writer: np.ndarray,
+    amplitudes: Sequence[float],
+    layers: Sequence[str] = DEFAULT_LAYERS,
+    probe_layer: str = "relu3",
+) -> dict[tuple[str, float], dict]:
+    """Where does the lecture's picture appear? Each network's layers over the lamp's strength.
+
+    For each amplitude of :func:`xai_helpers.data.lighting.add_lighting` and each network: the
+    silhouette by digit and by lighting at every layer (:func:`silhouettes`), and a linear lighting
+    probe at ``probe_layer``, trained on ``train_x`` lit by ``train_writer`` and scored on ``x``.
+
+    Parameters
+    ----------
+    nets : mapping of str to nn.Module
+        E.g. ``{"trained": model, "untrained": untrained_copy(model)}``.
+    x, y, writer :
+        Test digits (N, 1, H, W), their labels and writers (N,).
+    train_x, train_writer :
+        The probe's training digits and their writers.
+    amplitudes : sequence of float
+        Lamp strengths in [0, 1].
+    layers : sequence of str
+        Layers whose silhouettes are measured.
+    probe_layer : str
+        Layer of the lighting probe.
+
+    Returns
+    -------
+    dict
+        ``(net, amplitude) -> {"digit": {layer: s}, "lighting": {layer: s}, "probe": accuracy}``.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> x, w = torch.rand(30, 1, 28, 28), np.arange(30) % 3
+    >>> out = lighting_sweep({"net": MnistCNN()}, x, np.arange(30) % 2, w, x, w, [0.0, 0.5],
+    ... layers=["input", "relu3"])
+    >>> sorted(out), sorted(out["net", 0.5])
+    ([('net', 0.0), ('net', 0.5)], ['digit', 'lighting', 'probe'])
+    """
+    if not nets or len(amplitudes) == 0:
+        raise ValueError("nets and amplitudes must be non-empty")
+    out: dict[tuple[str, float], dict] = {}
+    for amp in amplitudes:
+        lit, lit_train = add_lighting(x, writer, amp), add_lighting(train_x, train_writer, amp)
+        for name, net in nets.items():
+            reps = collect_representations(net, lit, list(dict.fromkeys([*layers, probe_layer])))
+            train_rep = collect_representations(net, lit_train, [probe_layer])[probe_layer]
+            sil = silhouettes({k: reps[k] for k in layers}, {"digit": y, "lighting": writer})
+            probe = linear_probe(train_rep, train_writer, reps[probe_layer], writer)[1]
+            out[name, float(amp)] = {**sil, "probe": probe}
+    return out
+
+
 def _fit_score(clf, train_rep, train_y, test_rep, test_y) -> tuple[float, float]:
     import warnings
 
@@ -491,6 +601,66 @@ def label_floor(train_y, train_nuisance, test_y, test_nuisance) -> float:
     best = {c: np.bincount(g[y == c]).argmax() for c in np.unique(y)}
     pred = np.array([best.get(c, overall) for c in yt])
     return float((pred == gt).mean())
+
+
+def control_task_spread(
+    fit,
+    train_rep: np.ndarray,
+    test_rep: np.ndarray,
+    train_y: np.ndarray,
+    types: Sequence[tuple[np.ndarray, np.ndarray]],
+    label_seeds: Sequence[int],
+    floor_by: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> dict[str, np.ndarray]:
+    """Hewitt & Liang's control task over seeds: held-out control accuracy of a probe and its floor.
+
+    For every typing of the inputs (e.g. k-means with several seeds, :func:`kmeans_types`) and
+    every label seed of :func:`control_task`, fit the probe on the control labels of the training
+    items and score it on the test items; the floor is the best :func:`label_floor` among the
+    rules ``floor_by`` (e.g. the digit alone, the (digit, lamp) pair).
+
+    Parameters
+    ----------
+    fit : callable
+        ``fit(train_rep, train_labels, test_rep, test_labels) -> (train acc, test acc)``, e.g.
+        :func:`linear_probe`.
+    train_rep, test_rep : np.ndarray
+        The layer's representations (N_train, D), (N_test, D).
+    train_y : np.ndarray
+        Real labels of the training items (the control labels follow their distribution).
+    types : sequence of (train_types, test_types)
+        One typing per row of the result.
+    label_seeds : sequence of int
+        One control-label seed per column.
+    floor_by : sequence of (train_values, test_values)
+        What the floor's rules know about each item.
+
+    Returns
+    -------
+    dict
+        ``"control"`` and ``"floor"``: arrays (len(types), len(label_seeds)).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> rep, y = rng.normal(size=(60, 4)), rng.integers(0, 3, 60)
+    >>> t = (np.arange(60) % 6, np.arange(60) % 6)
+    >>> out = control_task_spread(linear_probe, rep, rep, y, [t], [0, 1], [(y, y)])
+    >>> out["control"].shape, out["floor"].shape
+    ((1, 2), (1, 2))
+    """
+    if not callable(fit):
+        raise TypeError(f"fit must be a probe function, got {type(fit).__name__}")
+    if len(types) == 0 or len(label_seeds) == 0 or len(floor_by) == 0:
+        raise ValueError("types, label_seeds and floor_by must be non-empty")
+    control = np.empty((len(types), len(label_seeds)))
+    floor = np.empty_like(control)
+    for i, (t_train, t_test) in enumerate(types):
+        for j, seed in enumerate(label_seeds):
+            c_train, c_test = control_task(t_train, t_test, train_y, seed=seed)
+            control[i, j] = fit(train_rep, c_train, test_rep, c_test)[1]
+            floor[i, j] = max(label_floor(a, c_train, b, c_test) for a, b in floor_by)
+    return {"control": control, "floor": floor}
 
 
 def neighbour_label_agreement(

@@ -34,7 +34,12 @@ from .attribution import (
     show_saliency_rows,
 )
 from .evaluation import interval_chart, interval_curve, plot_deletion_curves, plot_randomization
-from .representations import plot_against_depth, plot_embedding
+from .representations import (
+    lamp_difference_images,
+    plot_against_depth,
+    plot_embedding,
+    plot_lighting_sweep,
+)
 from .surrogates import show_decision_regions, show_local_line, show_segment_weights
 from .text import plot_layer_pca, plot_word_attributions
 
@@ -66,6 +71,8 @@ __all__ = [
     "interval_curve",
     "plot_embedding",
     "plot_against_depth",
+    "plot_lighting_sweep",
+    "lamp_difference_images",
     "show_segment_weights",
     "show_local_line",
     "show_decision_regions",

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 __all__ = [
     "plot_embedding",
     "plot_against_depth",
+    "plot_lighting_sweep",
+    "lamp_difference_images",
 ]
 
 
@@ -129,3 +131,135 @@ def plot_against_depth(
     if title:
         ax.set_title(title)
     return ax.figure
+
+
+def plot_lighting_sweep(
+    sweep: Mapping[tuple[str, float], Mapping],
+    amplitude: float,
+    axes: Sequence[Axes] | None = None,
+    chance: float = 1 / 3,
+) -> Figure:
+    """Three panels of :func:`xai_helpers.representations.lighting_sweep`'s table.
+
+    Left: silhouettes by digit and by lighting against depth, at ``amplitude``, for every network.
+    Middle: the input's silhouettes against the amplitude. Right: the linear lighting probe against
+    the amplitude, for every network, with ``chance``. The chosen amplitude is a dashed line.
+
+    Examples
+    --------
+    >>> row = {"digit": {"input": 0.0, "fc2": 0.3}, "lighting": {"input": 0.2, "fc2": 0.0},
+    ...        "probe": 0.5}
+    >>> fig = plot_lighting_sweep({("trained", 0.0): row, ("trained", 0.4): row}, 0.4)
+    >>> len(fig.axes)
+    3
+    """
+    import matplotlib.pyplot as plt
+
+    if not sweep:
+        raise ValueError("sweep is empty: pass lighting_sweep's table")
+    nets = list(dict.fromkeys(net for net, _ in sweep))
+    amps = sorted({amp for _, amp in sweep})
+    amplitude = min(amps, key=lambda a: abs(a - amplitude))
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+    left, middle, right = axes
+    for k, net in enumerate(nets):
+        for by, colour in [("digit", "C0"), ("lighting", "C1")]:
+            values = sweep[net, amplitude][by]
+            ls = "-" if k == 0 else "--"
+            left.plot(
+                list(values),
+                list(values.values()),
+                ls,
+                color=colour,
+                marker="o",
+                label=f"{net}, by {by}",
+            )
+        right.plot(
+            amps,
+            [sweep[net, a]["probe"] for a in amps],
+            "-" if k == 0 else "--",
+            marker="o",
+            label=f"{net} network",
+        )
+    for by, colour in [("digit", "C0"), ("lighting", "C1")]:
+        middle.plot(
+            amps,
+            [sweep[nets[0], a][by]["input"] for a in amps],
+            color=colour,
+            marker="o",
+            label=f"input, by {by}",
+        )
+    left.axhline(0, color="grey", ls=":", lw=1)
+    right.axhline(chance, color="grey", ls=":", lw=1, label="chance")
+    for ax in (middle, right):
+        ax.axvline(amplitude, color="black", ls="--", lw=1)
+        ax.set_xlabel("lamp amplitude")
+    left.set(
+        xlabel="layer (input → output)",
+        ylabel="silhouette score",
+        title=f"Silhouettes at amplitude {amplitude:.1f}",
+    )
+    middle.set(ylabel="silhouette score", title="The input: lamp or digit?")
+    probe_layer = "relu3"
+    right.set(ylabel="linear lighting probe, held out", title=f"Lighting read off {probe_layer}")
+    for ax in axes:
+        ax.legend(fontsize=7)
+    fig = left.figure
+    fig.tight_layout()
+    return fig
+
+
+def lamp_difference_images(
+    images: Mapping[str, np.ndarray],
+    groups: np.ndarray | Sequence[int],
+    names: Sequence[str],
+    axes: np.ndarray | None = None,
+) -> Figure:
+    """What each group adds: the mean image of each group minus the mean of all, per image set.
+
+    One row per entry of ``images`` (e.g. the decoded images of a layer), one column per group
+    (e.g. the lamp's side), on one symmetric RdBu_r scale per row, with a colour bar: a nuisance
+    the eye misses in single images shows in the difference of means.
+
+    Examples
+    --------
+    >>> imgs = {"a": np.random.default_rng(0).random((12, 1, 8, 8))}
+    >>> fig = lamp_difference_images(imgs, np.arange(12) % 3, ["l", "t", "r"])
+    >>> len(fig.axes)  # 3 panels and a colour bar
+    4
+    """
+    import matplotlib.pyplot as plt
+
+    if not images:
+        raise ValueError("images is empty: pass {row name: (N, 1, H, W) images}")
+    g = check_labels(groups, len(next(iter(images.values()))), "groups")
+    if len(names) != int(g.max()) + 1:
+        raise ValueError(f"got {len(names)} names for {int(g.max()) + 1} groups")
+    if axes is None:
+        _, axes = plt.subplots(
+            len(images),
+            len(names),
+            figsize=(2.0 * len(names) + 1.4, 2.0 * len(images) + 0.3),
+            squeeze=False,
+        )
+    axes = np.asarray(axes, dtype=object).reshape(len(images), len(names))
+    for row, (label, imgs) in enumerate(images.items()):
+        a = check_array(np.asarray(imgs, dtype=np.float64), f"images[{label!r}]", ndim=4)[:, 0]
+        diffs = [a[g == k].mean(0) - a.mean(0) for k in range(len(names))]
+        scale = max(float(np.abs(d).max()) for d in diffs) or 1.0
+        for k, d in enumerate(diffs):
+            ax = axes[row, k]
+            im = ax.imshow(d, cmap="RdBu_r", vmin=-scale, vmax=scale)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(f"{names[k]} − all", fontsize=9)
+            if k == 0:
+                ax.set_ylabel(label, fontsize=9)
+        ax.figure.colorbar(im, ax=list(axes[row]), shrink=0.8, label="Δ brightness")
+    fig = axes[0, 0].figure
+    fig.suptitle(
+        "Mean image per group minus the mean of all (blue darker, red brighter)", fontsize=9
+    )
+    return fig
