@@ -260,6 +260,13 @@ def test_monster_figures(tmp_path):
     )
     with pytest.raises(ValueError, match="images"):
         plotting.show_saliency_rows(torch.rand(3, 3, 8, 8), torch.rand(2, 8, 8))
+    fig = plotting.show_saliency_rows(
+        torch.rand(2, 3, 8, 8), torch.rand(2, 8, 8) * 5, vmax=2.5, label="map ÷ creature mean"
+    )
+    assert fig.axes[2].images[0].get_clim() == (0, 2.5)  # the given scale, not the maps' quantile
+    assert fig.axes[-1].get_ylabel() == "map ÷ creature mean"
+    with pytest.raises(ValueError, match="vmax"):
+        plotting.show_saliency_rows(torch.rand(2, 3, 8, 8), torch.rand(2, 8, 8), vmax=0.0)
     s = monsters.load_split(root, "test")
     from xai_helpers.evaluation import explain_prediction
 

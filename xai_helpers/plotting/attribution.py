@@ -223,6 +223,8 @@ def show_saliency_rows(
     axes: Axes | Sequence[Axes] | np.ndarray | None = None,
     outlines: torch.Tensor | None = None,
     quantile: float | None = 0.995,
+    vmax: float | None = None,
+    label: str = "|∂y/∂x| (max over RGB)",
 ) -> Figure:
     """Images (top row) over their saliency maps (bottom row, one shared colour bar). Returns the
     ``Figure``.
@@ -245,6 +247,11 @@ def show_saliency_rows(
         The colour scale ends at this quantile of all the maps' values (a few peak pixels would
         otherwise wash the maps out; the colour bar's arrow marks the clipped values); ``None``: at
         the maximum.
+    vmax : float, optional
+        The colour scale's end, overriding ``quantile``: pass the same value to two figures whose
+        maps are to be compared on one scale.
+    label : str
+        The colour bar's label.
 
     Examples
     --------
@@ -272,6 +279,8 @@ def show_saliency_rows(
         )
     if quantile is not None:
         quantile = check_number(quantile, "quantile", 0.0, 1.0, low_open=True)
+    if vmax is not None:
+        vmax = check_number(vmax, "vmax", 0.0, low_open=True)
     n = len(images)
     if axes is None:
         fig, axes = plt.subplots(2, n, figsize=(1.5 * n + 1.0, 3.4), squeeze=False)
@@ -281,7 +290,8 @@ def show_saliency_rows(
             raise ValueError(f"axes must be a 2 x {n} grid, got {axes.shape}")
         fig = axes[0, 0].figure
     values = maps.detach().float().flatten()
-    vmax = float(values.max() if quantile is None else values.quantile(quantile)) or 1.0
+    if vmax is None:
+        vmax = float(values.max() if quantile is None else values.quantile(quantile)) or 1.0
     for i in range(n):
         show_image(images[i], ax=axes[0, i], title=titles[i] if titles else None)
         im = axes[1, i].imshow(maps[i].detach().numpy(), cmap=COURSE_CMAP, vmin=0, vmax=vmax)
@@ -296,7 +306,7 @@ def show_saliency_rows(
         ax=axes[1, :].tolist(),
         fraction=0.02,
         pad=0.01,
-        label="|∂y/∂x| (max over RGB)",
+        label=label,
         extend="max" if vmax < float(values.max()) else "neither",
     )
     if suptitle:
