@@ -36,11 +36,12 @@ from .attribution import (
 from .evaluation import interval_chart, interval_curve, plot_deletion_curves, plot_randomization
 from .representations import plot_against_depth, plot_embedding
 from .surrogates import show_decision_regions, show_local_line, show_segment_weights
-from .text import plot_layer_pca, plot_word_attributions
+from .text import plot_layer_pca, plot_token_pca, plot_word_attributions
 
 __all__ = [
     "plot_word_attributions",
     "plot_layer_pca",
+    "plot_token_pca",
     "ImageLike",
     "to_numpy_image",
     "show_image",
