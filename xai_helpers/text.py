@@ -41,6 +41,7 @@ __all__ = [
     "permuted_attention",
     "adversarial_attention",
     "collect_token_states",
+    "token_pca",
     "lexicon_tokens",
     "token_states_at",
     "word_split",
@@ -411,6 +412,28 @@ def collect_token_states(
         recs = {layer: stack.enter_context(forward_hook(model, layer)) for layer in layers}
         model(ids)
     return {layer: rec.output.detach() for layer, rec in recs.items()}
+
+
+def token_pca(
+    model: SentimentTransformer, ids: torch.Tensor, layers: Sequence[str] = LAYERS
+) -> dict[str, np.ndarray]:
+    """Each layer's 2-D PCA of every (non-padding) token's state, ``{layer: (n_tokens, 2)}``,
+    tokens in reading order (row by row, as ``ids[ids != 0]``). Each layer gets its own PCA.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> {k: v.shape for k, v in token_pca(m, m.vocab.encode(["good bad film", "bad"])).items()}
+    {'embeddings': (4, 2), 'blocks.0': (4, 2), 'blocks.1': (4, 2)}
+    """
+    from sklearn.decomposition import PCA
+
+    if ids.ndim != 2 or int((ids != 0).sum()) < 2:
+        raise ValueError("ids must be (N, L) token ids holding at least 2 non-padding tokens")
+    mask = (ids != 0).cpu().numpy()
+    with torch.no_grad():
+        states = collect_token_states(model, ids, layers)
+    return {k: PCA(2).fit_transform(v.cpu().numpy()[mask]) for k, v in states.items()}
 
 
 # --------------------------------------------------------------------------- training
