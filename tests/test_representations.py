@@ -393,3 +393,16 @@ def test_sweep_and_lamp_difference_figures():
     assert diff[0, 0] == pytest.approx(2 / 3) and diff[0, -1] == 0  # group 0 minus the mean of all
     with pytest.raises(ValueError):
         plotting.lamp_difference_images({"x": imgs}, np.arange(6) % 3, ["l", "t"])
+
+
+def test_variance_share_is_the_between_group_share():
+    pts = np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0], [10.0, 2.0]])
+    # total SS = 4 * 25 + 4 * 1 = 104; between groups {0,1},{2,3}: 4 * 25 = 100
+    assert R.variance_share(pts, np.array([0, 0, 1, 1])) == pytest.approx(100 / 104)
+    assert R.variance_share(pts, np.array([0, 1, 0, 1])) == pytest.approx(4 / 104)
+    assert R.variance_share(pts, np.arange(4)) == pytest.approx(1.0)
+    assert R.variance_share(pts, np.zeros(4, int)) == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="variance"):
+        R.variance_share(np.ones((3, 2)), np.array([0, 1, 1]))
+    with pytest.raises(TypeError):
+        R.variance_share(pts, np.array([0.0, 0.5, 1.0, 1.0]))

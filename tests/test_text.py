@@ -356,3 +356,81 @@ def test_batched_log_odds_equal_one_pass(trained):
     assert torch.allclose(
         T.log_odds(trained, ids, torch.tensor([1, 0, 1]), batch_size=2), full, atol=1e-5
     )
+
+
+def test_deletion_curve_with_a_fill_keeps_positions(trained):
+    ids = trained.vocab.encode(["a dull , lifeless mess", "a great film"])
+    attr = T.leave_one_out(trained, ids, 0, fill=1)
+    curve = T.word_deletion_curve(trained, ids, 0, attr, steps=2, fill=1)
+    with torch.no_grad():
+        # the first step fills the word the <unk> leave-one-out ranks first: its fall is that score
+        top = attr.masked_fill(ids == 0, -float("inf")).max(1).values
+        assert torch.allclose(curve[:, 0] - curve[:, 1], top, atol=1e-5)
+        # and it differs from deleting the same words (positions shift there)
+        deleted = T.word_deletion_curve(trained, ids, 0, attr, steps=2)
+        assert not torch.allclose(curve[:, 1:], deleted[:, 1:], atol=1e-3)
+    with pytest.raises(ValueError):
+        T.word_deletion_curve(trained, ids, 0, attr, steps=2, fill=0)  # padding is no fill
+
+
+def test_token_pca_counts_every_non_padding_token(net):
+    ids = net.vocab.encode(["good film the", "bad", "not so very good ."])
+    pcs = T.token_pca(net, ids)
+    assert set(pcs) == set(T.LAYERS) and all(v.shape == (9, 2) for v in pcs.values())
+    # PCA coordinates are centred, and PC 1 carries at least PC 2's variance
+    assert all(
+        np.allclose(v.mean(0), 0, atol=1e-5) and v[:, 0].var() >= v[:, 1].var()
+        for v in pcs.values()
+    )
+    with pytest.raises(ValueError):
+        T.token_pca(net, net.vocab.encode(["good"]))
+
+
+def test_probe_capacity_sweep_reads_a_signal_and_not_noise():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 6))
+    y = (X[:, 0] + 0.3 * X[:, 1] > 0).astype(int)
+    noise = rng.integers(0, 2, 2000)
+    caps = [("linear", 1.0), ("mlp", 8)]
+    signal = T.probe_capacity_sweep(X[:1000], y[:1000], X[1000:], y[1000:], caps, seed=0)
+    chance = T.probe_capacity_sweep(X[:1000], noise[:1000], X[1000:], noise[1000:], caps, seed=0)
+    assert all(signal[c] > 0.85 for c in caps) and all(abs(chance[c] - 0.5) < 0.12 for c in caps)
+    # balanced accuracy: always answering the majority class scores 0.5, not the majority share
+    skew = (X[:, 0] > 1.0).astype(int)  # about 16 % positive
+    flat = T.probe_capacity_sweep(
+        X[:200, 3:], skew[:200], X[200:, 3:], skew[200:], [("linear", 1e-6)]
+    )
+    assert flat["linear", 1e-6] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="kind"):
+        T.probe_capacity_sweep(X[:200], y[:200], X[200:], y[200:], [("tree", 3)])
+    with pytest.raises(ValueError):
+        T.probe_capacity_sweep(X[:200], y[:100], X[200:], y[200:], caps)
+
+
+def test_word_figure_own_scale_rows():
+    import matplotlib.pyplot as plt
+
+    maps = {"log-odds": np.array([2.0, -1.0, 0.5]), "attention α": np.array([0.2, 0.5, 0.3])}
+    fig = plot_word_attributions(["a", "b", "c"], maps, scale="shared", own_scale=["attention α"])
+    rows = fig.axes[0].images[0].get_array()
+    assert np.allclose(rows[0], [1.0, -0.5, 0.25]) and np.allclose(rows[1], [0.4, 1.0, 0.6])
+    assert "÷ 0.5" in fig.axes[0].get_yticklabels()[1].get_text()
+    with pytest.raises(ValueError, match="own_scale"):
+        plot_word_attributions(["a", "b", "c"], maps, own_scale=["LIME"])
+    plt.close("all")
+
+
+def test_token_pca_figure_greys_unrated_tokens_and_checks_shapes():
+    import matplotlib.pyplot as plt
+
+    from xai_helpers.plotting import plot_token_pca
+
+    xy = np.arange(10.0).reshape(5, 2)
+    colour = np.array([1.0, np.nan, -2.0, np.nan, 0.5])
+    fig = plot_token_pca({"a": xy, "b": xy}, colour, "valence", cmap="RdBu_r", vlim=(-4, 4))
+    grey, coloured = fig.axes[0].collections
+    assert len(grey.get_offsets()) == 2 and len(coloured.get_offsets()) == 3
+    assert coloured.get_clim() == (-4, 4)
+    with pytest.raises(ValueError, match="must be"):
+        plot_token_pca({"a": xy[:3]}, colour, "valence")
+    plt.close("all")

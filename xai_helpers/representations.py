@@ -50,6 +50,7 @@ __all__ = [
     "silhouette_per_layer",
     "silhouettes",
     "lighting_sweep",
+    "variance_share",
     "linear_probe",
     "mlp_probe",
     "kmeans_types",
@@ -399,6 +400,35 @@ def lighting_sweep(
             probe = linear_probe(train_rep, train_writer, reps[probe_layer], writer)[1]
             out[name, float(amp)] = {**sil, "probe": probe}
     return out
+
+
+def variance_share(points: np.ndarray, groups: np.ndarray) -> float:
+    """Share of the variance of ``points`` (one row each) that the grouping explains: the
+    between-group sum of squares over the total (η², 0 = the groups' means coincide, 1 = every
+    point sits on its group's mean).
+
+    Used to ask how much of a layer's 2-D PCA picture a nuisance factor (e.g. a token's
+    position) explains.
+
+    Examples
+    --------
+    >>> pts = np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0], [10.0, 2.0]])
+    >>> round(variance_share(pts, np.array([0, 0, 1, 1])), 3)
+    0.962
+    >>> round(variance_share(pts, np.array([0, 1, 0, 1])), 3)
+    0.038
+    """
+    pts = _check_rep(points, "points")
+    g = np.unique(check_labels(groups, len(pts), "groups"), return_inverse=True)[1]
+    centred = pts - pts.mean(0)
+    total = float((centred**2).sum())
+    if total == 0:
+        raise ValueError("points have zero variance: nothing to explain")
+    counts = np.bincount(g)
+    means = np.stack(
+        [np.bincount(g, weights=centred[:, j]) / counts for j in range(pts.shape[1])], 1
+    )
+    return float((means[g] ** 2).sum() / total)
 
 
 def _fit_score(clf, train_rep, train_y, test_rep, test_y) -> tuple[float, float]:

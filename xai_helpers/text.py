@@ -41,6 +41,7 @@ __all__ = [
     "permuted_attention",
     "adversarial_attention",
     "collect_token_states",
+    "token_pca",
     "lexicon_tokens",
     "token_states_at",
     "word_split",
@@ -50,6 +51,7 @@ __all__ = [
     "untrained_like",
     "matched_untrained",
     "balanced_probe",
+    "probe_capacity_sweep",
     "plant_shortcut",
     "SHORTCUT_TOKEN",
     "LAYERS",
@@ -287,14 +289,15 @@ def word_deletion_curve(
     attribution: torch.Tensor | None,
     steps: int = 5,
     seed: int = 0,
+    fill: str | int = "delete",
 ) -> torch.Tensor:
-    """Log-odds of ``target`` as the most important words are deleted one by one, ``(N, steps +
+    """Log-odds of ``target`` as the most important words are removed one by one, ``(N, steps +
     1)``.
 
     Words are ranked by ``attribution`` (largest first; ties broken at random with ``seed``);
-    ``None``
-    deletes them in a random order (the null). A sentence shorter than ``steps + 1`` words keeps
-    its last word.
+    ``None`` removes them in a random order (the null). A sentence shorter than ``steps + 1``
+    words keeps its last word. ``fill="delete"`` closes the gap (every later word moves one
+    place); an int token id (e.g. ``1``, ``<unk>``) replaces the word and keeps the positions.
 
     Examples
     --------
@@ -303,6 +306,8 @@ def word_deletion_curve(
     torch.Size([2, 3])
     """
     steps = check_int(steps, "steps", minimum=1)
+    if fill != "delete":
+        fill = check_int(fill, "fill", minimum=1, maximum=len(model.vocab) - 1)
     gen = torch.Generator().manual_seed(check_seed(seed))
     t = _target(target, ids.shape[0], ids.device)
     n, length = ids.shape
@@ -317,10 +322,13 @@ def word_deletion_curve(
         drop = k < lengths - 1  # never delete the last word
         keep = keep.clone()
         keep[torch.arange(n)[drop], order[drop, k]] = False
-        rows = [ids[i][keep[i]] for i in range(n)]
-        cur = torch.zeros_like(ids)
-        for i, r in enumerate(rows):
-            cur[i, : len(r)] = r
+        if fill == "delete":
+            cur = torch.zeros_like(ids)
+            for i in range(n):
+                row = ids[i][keep[i]]
+                cur[i, : len(row)] = row
+        else:
+            cur = torch.where(keep | (ids == 0), ids, torch.full_like(ids, fill))
         curve.append(log_odds(model, cur, t))
     return torch.stack(curve, 1)
 
@@ -404,6 +412,28 @@ def collect_token_states(
         recs = {layer: stack.enter_context(forward_hook(model, layer)) for layer in layers}
         model(ids)
     return {layer: rec.output.detach() for layer, rec in recs.items()}
+
+
+def token_pca(
+    model: SentimentTransformer, ids: torch.Tensor, layers: Sequence[str] = LAYERS
+) -> dict[str, np.ndarray]:
+    """Each layer's 2-D PCA of every (non-padding) token's state, ``{layer: (n_tokens, 2)}``,
+    tokens in reading order (row by row, as ``ids[ids != 0]``). Each layer gets its own PCA.
+
+    Examples
+    --------
+    >>> m = SentimentTransformer(["good", "bad"]).eval()
+    >>> {k: v.shape for k, v in token_pca(m, m.vocab.encode(["good bad film", "bad"])).items()}
+    {'embeddings': (4, 2), 'blocks.0': (4, 2), 'blocks.1': (4, 2)}
+    """
+    from sklearn.decomposition import PCA
+
+    if ids.ndim != 2 or int((ids != 0).sum()) < 2:
+        raise ValueError("ids must be (N, L) token ids holding at least 2 non-padding tokens")
+    mask = (ids != 0).cpu().numpy()
+    with torch.no_grad():
+        states = collect_token_states(model, ids, layers)
+    return {k: PCA(2).fit_transform(v.cpu().numpy()[mask]) for k, v in states.items()}
 
 
 # --------------------------------------------------------------------------- training
@@ -712,13 +742,14 @@ def balanced_probe(
     kind: str = "linear",
     seed: int = 0,
     C: float = 0.05,
+    hidden: int = 64,
 ) -> float:
     """Held-out accuracy of a probe reading binary ``y`` off ``rep`` (one row per word type),
     averaged over
     ``n_splits`` random halves of a class-balanced subsample (so chance is 0.5).
 
     ``kind="linear"``: :func:`xai_helpers.representations.linear_probe` (strength ``C``); ``"mlp"``:
-    :func:`xai_helpers.representations.mlp_probe` (64 hidden units).
+    :func:`xai_helpers.representations.mlp_probe` (``hidden`` units).
 
     Examples
     --------
@@ -751,9 +782,59 @@ def balanced_probe(
                     y[tr],
                     rep[te],
                     y[te],
-                    hidden=64,
+                    hidden=hidden,
                     max_iter=100,
                     seed=int(rng.integers(1 << 30)),
                 )[1]
             )
     return float(np.mean(accs))
+
+
+def probe_capacity_sweep(
+    train_rep: np.ndarray,
+    train_y: np.ndarray,
+    test_rep: np.ndarray,
+    test_y: np.ndarray,
+    capacities: Sequence[tuple[str, float]],
+    seed: int = 0,
+) -> dict[tuple[str, float], float]:
+    """Held-out **balanced** accuracy (mean recall of the two classes, chance 0.5) of probes of
+    growing capacity: ``("linear", C)`` a logistic regression of strength ``C``, ``("mlp", h)``
+    a one-hidden-layer MLP with ``h`` units (100 Adam steps). Run it on a task and on its
+    control task (Hewitt & Liang) to see how selectivity moves with capacity.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 5)); y = (X[:, 0] > 0).astype(int)
+    >>> acc = probe_capacity_sweep(X[:100], y[:100], X[100:], y[100:], [("linear", 1.0)])
+    >>> acc["linear", 1.0] > 0.9
+    True
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.neural_network import MLPClassifier
+
+    train_rep, test_rep = np.asarray(train_rep), np.asarray(test_rep)
+    train_y, test_y = np.asarray(train_y), np.asarray(test_y)
+    if train_rep.ndim != 2 or test_rep.ndim != 2 or train_rep.shape[1] != test_rep.shape[1]:
+        raise ValueError("train_rep and test_rep must be (n, d) with the same d")
+    if len(train_rep) != len(train_y) or len(test_rep) != len(test_y):
+        raise ValueError("one label per row of train_rep and of test_rep")
+    out = {}
+    for kind, cap in capacities:
+        if kind == "linear":
+            clf = LogisticRegression(C=float(cap), max_iter=300)
+        elif kind == "mlp":
+            hidden = check_positive_int(cap, "hidden")
+            clf = MLPClassifier((hidden,), max_iter=100, random_state=check_seed(seed))
+        else:
+            raise ValueError(f"capacity kind must be 'linear' or 'mlp', got {kind!r}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(train_rep, train_y)
+        out[kind, cap] = float(balanced_accuracy_score(test_y, clf.predict(test_rep)))
+    return out

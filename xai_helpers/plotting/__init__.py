@@ -41,11 +41,12 @@ from .representations import (
     plot_lighting_sweep,
 )
 from .surrogates import show_decision_regions, show_local_line, show_segment_weights
-from .text import plot_layer_pca, plot_word_attributions
+from .text import plot_layer_pca, plot_token_pca, plot_word_attributions
 
 __all__ = [
     "plot_word_attributions",
     "plot_layer_pca",
+    "plot_token_pca",
     "ImageLike",
     "to_numpy_image",
     "show_image",

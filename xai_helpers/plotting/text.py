@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_word_attributions", "plot_layer_pca"]
+__all__ = ["plot_word_attributions", "plot_layer_pca", "plot_token_pca"]
 
 
 def plot_word_attributions(
@@ -20,6 +20,7 @@ def plot_word_attributions(
     title: str = "",
     ax: Axes | None = None,
     scale: str = "row",
+    own_scale: Sequence[str] = (),
 ) -> Figure:
     """One row per method, one column per word (RdBu_r, red = for the explained class).
 
@@ -37,6 +38,9 @@ def plot_word_attributions(
         ``"row"``: each row divided by its own largest |weight| (compares orders, hides
         magnitudes); ``"shared"``: every row divided by the largest |weight| of all rows (compares
         magnitudes, for methods in the same unit, such as log-odds).
+    own_scale : sequence of str
+        Rows in another unit (e.g. attention weights, which sum to 1): each is divided by its own
+        largest |weight| whatever ``scale`` says, and its label names that maximum.
 
     Returns
     -------
@@ -54,18 +58,27 @@ def plot_word_attributions(
         raise ValueError(f"scale must be 'row' or 'shared', got {scale!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(max(6, 0.55 * len(tokens)), 0.45 * len(maps) + 1.2))
+    unknown = set(own_scale) - set(maps)
+    if unknown:
+        raise ValueError(f"own_scale names rows that maps lacks: {sorted(unknown)}")
     rows = np.stack([np.asarray(v, float) for v in maps.values()])
+    row_max = np.abs(rows).max(1, keepdims=True)
+    row_max = np.where(row_max > 0, row_max, 1.0)
+    own = np.array([name in own_scale for name in maps])
     if scale == "row":
-        rows = rows / np.where(
-            np.abs(rows).max(1, keepdims=True) > 0, np.abs(rows).max(1, keepdims=True), 1
-        )
+        rows = rows / row_max
         label = "weight / max |weight| of the row"
     else:
-        rows = rows / (np.abs(rows).max() or 1.0)
+        rows = np.where(
+            own[:, None], rows / row_max, rows / (np.abs(rows[~own]).max(initial=0) or 1.0)
+        )
         label = "weight / max |weight| of all rows"
+        if own.any():
+            label += "\n(rows marked ÷: own max)"
+    names = [f"{name} (÷ {row_max[i, 0]:.2g})" if own[i] else name for i, name in enumerate(maps)]
     im = ax.imshow(rows, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
     ax.set_xticks(range(len(tokens)), tokens, rotation=45, ha="right")
-    ax.set_yticks(range(len(maps)), list(maps))
+    ax.set_yticks(range(len(maps)), names)
     ax.set_title(title or f"word importances ({label})")
     ax.figure.colorbar(im, ax=ax, label=label, fraction=0.03)
     return ax.figure
@@ -116,4 +129,44 @@ def plot_layer_pca(
             ylim=(lo[1], hi[1]),
         )
     axes[0].legend(title="lexicon valence", markerscale=3)
+    return axes[0].figure
+
+
+def plot_token_pca(
+    points: dict[str, np.ndarray],
+    colour: np.ndarray,
+    label: str,
+    cmap: str = "viridis",
+    vlim: tuple[float, float] | None = None,
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
+    """One panel per entry of ``points`` (each ``(n, 2)``, e.g. PCA coordinates of every token),
+    coloured by ``colour`` (one value per point; NaN drawn small and grey, e.g. a word without
+    a lexicon rating). ``vlim`` fixes the colour range. Returns the Figure.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> fig = plot_token_pca({"a": rng.normal(size=(9, 2))}, np.r_[np.arange(8.0), np.nan], "pos")
+    >>> len(fig.axes)
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    colour = np.asarray(colour, float)
+    if axes is None:
+        _, axes = plt.subplots(1, len(points), figsize=(4 * len(points), 3.6), squeeze=False)
+        axes = axes[0]
+    known = ~np.isnan(colour)
+    lo, hi = vlim if vlim is not None else (np.nanmin(colour), np.nanmax(colour))
+    for ax, (name, xy) in zip(axes, points.items()):
+        xy = np.asarray(xy)
+        if xy.shape != (len(colour), 2):
+            raise ValueError(f"points[{name!r}] must be ({len(colour)}, 2), got {xy.shape}")
+        ax.scatter(*xy[~known].T, s=3, color="0.75", label="no rating")
+        sc = ax.scatter(*xy[known].T, c=colour[known], s=6, cmap=cmap, vmin=lo, vmax=hi)
+        ax.set(title=name, xlabel="PC 1", ylabel="PC 2")
+    axes[0].figure.colorbar(sc, ax=list(axes), label=label, fraction=0.03)
+    if not known.all():
+        axes[0].legend(loc="upper right", markerscale=3)
     return axes[0].figure
