@@ -865,3 +865,18 @@ def test_balanced_pick():
     assert E.balanced_pick(labels, 1, keep=keep).tolist()[2] == 20
     with pytest.raises(TypeError, match="class indices"):
         E.balanced_pick(torch.rand(5), 1)
+
+
+def test_input_and_edge_maps_are_model_free_nulls():
+    from xai_helpers.evaluation import edge_map, input_map
+
+    x = torch.zeros(2, 3, 6, 6)
+    x[:, 1, :, 3:] = 1.0  # a vertical edge in the green channel
+    assert torch.equal(input_map(x), x[:, 1])
+    e = edge_map(x)
+    assert e.shape == (2, 6, 6)
+    assert (e[:, :, 2:4] == 4.0).all() and (e[:, :, [0, 1, 4, 5]] == 0).all()
+    flat = edge_map(torch.full((1, 1, 5, 5), 0.3))  # no edge anywhere
+    assert torch.allclose(flat, torch.zeros(1, 5, 5), atol=1e-6)
+    with pytest.raises(ValueError):
+        edge_map(torch.zeros(6, 6))
