@@ -3,8 +3,8 @@
 A small core (:mod:`~xai_helpers.plotting._core`: images, heatmaps, overlays, grids, charts) and one
 module per topic (attacks, attribution, evaluation, representations, surrogates, activation
 maximization, text). Every helper takes ``ax=None`` (one panel; a new figure when omitted) or
-``axes=None`` (several panels) and returns what it drew. Every public helper is re-exported here, so ``from
-xai_helpers.plotting import show_image`` works.
+``axes=None`` (several panels) and returns what it drew. Every public helper is re-exported here,
+so ``from xai_helpers.plotting import show_image`` works.
 """
 
 from __future__ import annotations
