@@ -57,6 +57,7 @@ __all__ = [
     "targeted_attack",
     "ATTACK_PHOTOS",
     "photo_attack_row",
+    "photo_table",
     "AttackResult",
     "AttackSettings",
     "topk_attack",
@@ -1139,3 +1140,37 @@ def photo_attack_row(
     row["max_change_255"] = round(change * 255, 4)
     row["label_kept"] = kept
     return row
+
+
+def photo_table(rows: dict[str, dict]) -> str:
+    """Notebook 06's photo table as text: one line per photo (rows of :func:`photo_attack_row`),
+    the prediction, whether it is right, its probability and log-odds, then each attack's value
+    beside its null and the verdict ("—": no random draw kept the label, so there is no null).
+
+    Examples
+    --------
+    >>> row = {"prediction": "tabby", "correct": True, "p": 0.9, "log_odds": 2.2,
+    ... "center_shift": 15.0, "center_shift_null": 4.0, "passes_center": True,
+    ... "target_share_before": 0.2, "target_share": 0.5, "target_share_null": None,
+    ... "passes_target": False}
+    >>> print(photo_table({"cat": row}).splitlines()[-1].strip())
+    cat         tabby  yes  0.900   2.2  15.0 px vs  4.0  pass   0.20 → 0.50 vs    —  fail
+    """
+    if not isinstance(rows, dict) or not rows:
+        raise ValueError("rows must be a non-empty dict {photo: row of photo_attack_row}")
+    lines = [
+        f"{'photo':>10}  {'prediction':>12}  right  p  log-odds  centre shift vs null  "
+        "  share in region: before → attack vs null"
+    ]
+    for name, r in rows.items():
+        null_c = r["center_shift_null"]
+        null_t = r["target_share_null"]
+        lines.append(
+            f"{name:>10}  {r['prediction'][:12]:>12}  {'yes' if r['correct'] else 'no':>3}  "
+            f"{r['p']:.3f} {r['log_odds']:5.1f}  {r['center_shift']:4.1f} px vs "
+            f"{'—' if null_c is None else f'{null_c:4.1f}':>4}  "
+            f"{'pass' if r['passes_center'] else 'fail'}   {r['target_share_before']:.2f} → "
+            f"{r['target_share']:.2f} vs {'—' if null_t is None else f'{null_t:.2f}':>4}  "
+            f"{'pass' if r['passes_target'] else 'fail'}"
+        )
+    return "\n".join(lines)
