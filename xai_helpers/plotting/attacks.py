@@ -79,16 +79,16 @@ def show_photo_attack(
     label = f"|∂y/∂x|, mean of {block}×{block} block"
     maps = {n: pool(m[0:1])[0] for n, m in zip(names, runs)}
     show_explanation(image[0].cpu(), maps, overlay=True, axes=axes[1], label=label)
+    # the block maps are stretched over the photo: positions are in the photo's pixels
     start = center_of_mass(attack.before[0:1].cpu())[0]
     for j, (ax, m) in enumerate(zip(axes[1], runs)):
         if region is not None:
-            r = region.reshape(region.shape[-2:]).cpu()
-            show_outline(pool(r[None].float())[0] > 0.5, ax=ax, color="white", linewidth=1.5)
-        points = (
-            [(start, "o")] if j == 0 else [(start, "o"), (center_of_mass(m[0:1].cpu())[0], "*")]
-        )
+            show_outline(region.reshape(region.shape[-2:]).cpu(), ax=ax, linewidth=1.5)
+        points = [(start, "o")]
+        if j:
+            points.append((center_of_mass(m[0:1].cpu())[0], "*"))
         for c, marker in points:
-            ax.plot(c[1] / block, c[0] / block, marker, color="white", mec="black", ms=14)
+            ax.plot(c[1], c[0], marker, color="white", mec="black", ms=14)
     fig = axes[0, 0].figure
     fig.tight_layout()
     return fig
