@@ -9,6 +9,7 @@ from captum.attr import Saliency
 
 from xai_helpers import attacks as A
 from xai_helpers.attribution import saliency
+from xai_helpers.evaluation import region_share
 
 
 def test_softplus_copy_replaces_relus_and_keeps_original(mnist_cnn):
@@ -310,3 +311,79 @@ def test_attack_n_samples_changes_the_attacker_not_the_judge(mnist_cnn, mnist):
     )  # the attacker used its own, smaller noise sample
     with pytest.raises(ValueError, match="attack_n_samples"):
         A.topk_attack(mnist_cnn, x, method="smoothgrad", attack_n_samples=0)
+
+
+def test_far_corner_is_the_quarter_opposite_the_centre():
+    m = torch.zeros(2, 6, 8)
+    m[0, 0, 0] = 1.0  # top-left mass: bottom-right quarter
+    m[1, 5, 7] = 1.0  # bottom-right mass: top-left quarter
+    r = A.far_corner(m)
+    assert r.shape == (2, 6, 8) and r.dtype == torch.bool
+    assert r[0, 3:, 4:].all() and r[0].sum() == 12
+    assert r[1, :3, :4].all() and r[1].sum() == 12
+
+
+def test_targeted_attack_pulls_mass_into_the_region_beyond_noise(mnist_cnn, mnist):
+    x = mnist.X_test[:8]
+    region = A.far_corner(saliency(mnist_cnn, x, mnist_cnn(x).argmax(1)))
+    res = A.targeted_attack(mnist_cnn, x, region, epsilon=0.1, steps=6)
+    null = A.random_sign_attack(
+        mnist_cnn, x, epsilon=0.1, steps=6, objective="target", region=region
+    )
+    share0 = region_share(res.before, region)
+    assert (res.x_adv - x).abs().max() <= 0.1 + 1e-6 and res.label_kept.all()
+    assert (res.region_share >= share0 - 1e-6).all()  # a step is kept only if the share grows
+    assert res.region_share.mean() > null.region_share.mean() + 0.02
+    with pytest.raises(TypeError, match="boolean"):
+        A.targeted_attack(mnist_cnn, x, region.float(), steps=1)
+    with pytest.raises(ValueError, match="shape"):
+        A.targeted_attack(mnist_cnn, x, region[:, :10], steps=1)
+    with pytest.raises(ValueError, match="inside and some outside"):
+        A.targeted_attack(mnist_cnn, x, torch.ones(28, 28, dtype=torch.bool), steps=1)
+
+
+def test_null_maps_ignore_the_model(mnist_cnn, mnist):
+    x = mnist.X_test[:4]
+    for method in A.NULL_MAPS:
+        a = A.random_sign_attack(mnist_cnn, x, epsilon=0.1, steps=2, method=method)
+        b = A.random_sign_attack(
+            torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)),
+            x,
+            epsilon=0.1,
+            steps=1,
+            method=method,
+        )
+        assert torch.equal(a.before, b.before)  # the same map whatever the model
+    assert torch.equal(A.explanation_map(mnist_cnn, x, 0, "input"), x[:, 0])
+    with pytest.raises(ValueError, match="method"):
+        A.topk_attack(mnist_cnn, x, steps=1, method="input")  # nothing to differentiate
+
+
+def test_explain_beta_judges_the_softplus_copy(mnist_cnn, mnist):
+    x = mnist.X_test[:4]
+    t = mnist_cnn(x).argmax(1)
+    res = A.random_sign_attack(mnist_cnn, x, epsilon=0.0, steps=1, explain_beta=2.0)
+    smooth = saliency(A.softplus_copy(mnist_cnn, 2.0), x, t)
+    assert torch.allclose(res.before, smooth)
+    assert not torch.allclose(res.before, saliency(mnist_cnn, x, t))
+    attacked = A.topk_attack(mnist_cnn, x, epsilon=0.05, steps=2, explain_beta=2.0)
+    assert torch.allclose(attacked.before, smooth) and attacked.label_kept.all()
+
+
+def test_photo_attack_row_reports_both_attacks_and_their_nulls():
+    torch.manual_seed(0)
+    tiny_rgb_model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * 16 * 16, 5),
+    ).eval()
+    x = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    row = A.photo_attack_row(tiny_rgb_model, x, steps=1, null_draws=2, epsilon=0.05)
+    assert {"center_shift", "center_shift_null", "target_share", "passes_target"} <= set(row)
+    assert 0 <= row["target_share"] <= 1 and row["max_change_255"] <= 0.05 * 255 + 1e-3
+    assert row["correct"] is False  # no class names given: nothing counts as correct
+    with pytest.raises(ValueError, match="one photo"):
+        A.photo_attack_row(tiny_rgb_model, torch.rand(2, 3, 16, 16))
+    with pytest.raises(ValueError, match="attacks"):
+        A.photo_attack_row(tiny_rgb_model, x, attacks=("topk",))

@@ -928,3 +928,18 @@ def test_agreement_table_rows_may_bring_their_own_targets(mnist):
         {"own": (x, mnist.y_test[:30]), "wrong": x}, {"lin": lin}, [0] * 30
     )
     assert table["own"]["lin"] > 0.7 and table["wrong"]["lin"] < 0.4
+
+
+def test_input_and_edge_maps_are_model_free_nulls():
+    from xai_helpers.evaluation import edge_map, input_map
+
+    x = torch.zeros(2, 3, 6, 6)
+    x[:, 1, :, 3:] = 1.0  # a vertical edge in the green channel
+    assert torch.equal(input_map(x), x[:, 1])
+    e = edge_map(x)
+    assert e.shape == (2, 6, 6)
+    assert (e[:, :, 2:4] == 4.0).all() and (e[:, :, [0, 1, 4, 5]] == 0).all()
+    flat = edge_map(torch.full((1, 1, 5, 5), 0.3))  # no edge anywhere
+    assert torch.allclose(flat, torch.zeros(1, 5, 5), atol=1e-6)
+    with pytest.raises(ValueError):
+        edge_map(torch.zeros(6, 6))

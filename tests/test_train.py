@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from xai_helpers import checkpoints, models, train
+from xai_helpers import attacks, checkpoints, models, train
 
 
 def test_every_recipe_is_a_pinned_function():
@@ -183,3 +183,49 @@ def test_shipped_parabola_sweep_matches_its_record():
         assert len(r["apl_true"]) == len(r["apl_hat_prior"]) == len(r["refresh_epoch"])
     with pytest.raises(ValueError, match="no network"):
         sweep.net(0.5, 0)
+
+
+def test_attack_photo_table_is_checked_and_complete(tmp_path):
+    table = checkpoints.load_attack_photo_table()
+    assert set(table["photos"]) == set(attacks.ATTACK_PHOTOS)
+    assert table["size"] == train.ATTACK_PHOTO_SIZE
+    assert train.RECIPES["attack_photos"] is train.train_attack_photos
+    for row in table["photos"].values():
+        assert row["label_kept"] and row["max_change_255"] <= 2.0 + 1e-3  # the attacks' budget
+    raw = (checkpoints.CHECKPOINT_DIR / checkpoints.ATTACK_PHOTO_TABLE).read_bytes()
+    (tmp_path / checkpoints.ATTACK_PHOTO_TABLE).write_bytes(raw.replace(b"0.", b"1.", 1))
+    (tmp_path / (checkpoints.ATTACK_PHOTO_TABLE + ".sha256")).write_text(
+        (checkpoints.CHECKPOINT_DIR / (checkpoints.ATTACK_PHOTO_TABLE + ".sha256")).read_text()
+    )
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_attack_photo_table(tmp_path)
+
+
+@pytest.mark.slow
+def test_attack_photos_recipe_reproduces_the_coffee_row():
+    """One photo of the recipe (~15 s on one thread): the same row, within a tolerance for other
+    CPUs (the sign steps may flip where a gradient is near zero): 0.03 of mass share, 1.5 px of
+    centre shift, and the same verdicts."""
+    from xai_helpers.data import imagenet_preprocess, load_photo
+    from xai_helpers.models import imagenet_model
+
+    shipped = checkpoints.load_attack_photo_table()
+    image = imagenet_preprocess(load_photo("coffee"), size=shipped["size"], normalize=False)
+    with torch.random.fork_rng():
+        row = attacks.photo_attack_row(
+            imagenet_model(pixels=True), image, attacks.ATTACK_PHOTOS["coffee"], seed=0
+        )
+    ref = shipped["photos"]["coffee"]
+    assert row["prediction"] == ref["prediction"] and row["correct"] == ref["correct"]
+    for key, tol in (
+        ("target_share", 0.03),
+        ("target_share_null", 0.03),
+        ("target_share_before", 0.005),
+    ):
+        assert abs(row[key] - ref[key]) <= tol, (key, row[key], ref[key])
+    for key in ("center_shift", "center_shift_null"):
+        assert abs(row[key] - ref[key]) <= 1.5, (key, row[key], ref[key])
+    assert (row["passes_center"], row["passes_target"]) == (
+        ref["passes_center"],
+        ref["passes_target"],
+    )

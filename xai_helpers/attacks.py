@@ -4,7 +4,8 @@
 The paper's attacks look for a perturbation δ with ‖δ‖∞ ≤ ε that keeps the model's label but
 changes the explanation: the *top-k attack* lowers the share of the map on the k features that
 were most important (:func:`topk_attack`), the *centre-of-mass attack* moves the map's centre of
-mass as far as it can (:func:`center_of_mass_attack`). Both follow the sign of the gradient, with
+mass as far as it can (:func:`center_of_mass_attack`), the *targeted attack* pulls the map's
+mass into a chosen region (:func:`targeted_attack`). All follow the sign of the gradient, with
 respect to the input, of a function of the map — a *second* derivative of the network. For a
 ReLU network that second derivative is zero almost everywhere (the network is piecewise linear,
 so its input gradient is piecewise constant), so the attacks differentiate a copy of the network
@@ -26,6 +27,8 @@ from torch import nn
 
 from ._torch import model_device
 from .attribution import integrated_gradients, reduce_channels, saliency, smoothgrad
+from .evaluation import edge_map, input_map, region_share
+from .models import imagenet_classes
 from .validation import (
     check_fraction,
     check_image_batch,
@@ -49,6 +52,12 @@ __all__ = [
     "random_sign_perturbation",
     "explanation_map",
     "METHODS",
+    "NULL_MAPS",
+    "far_corner",
+    "targeted_attack",
+    "ATTACK_PHOTOS",
+    "photo_attack_row",
+    "photo_table",
     "AttackResult",
     "AttackSettings",
     "topk_attack",
@@ -58,6 +67,13 @@ __all__ = [
 
 #: The explanations the attacks can target (``method=``).
 METHODS = ("saliency", "smoothgrad", "integrated_gradients")
+
+#: Model-independent "maps" the random null can be measured on (``method=`` of
+#: :func:`random_sign_attack` and :func:`explanation_map`): the input itself
+#: (:func:`~xai_helpers.evaluation.input_map`) and an edge detector
+#: (:func:`~xai_helpers.evaluation.edge_map`). They ignore the network, so they cannot be attacked
+#: through it; they show how stable a map is that explains nothing.
+NULL_MAPS = ("input", "edges")
 
 
 class SoftplusReLU6(nn.Module):
@@ -420,7 +436,8 @@ def explanation_map(
 
     ``"saliency"``: max_c |∂y_k/∂x|; ``"smoothgrad"``: :func:`~xai_helpers.attribution.smoothgrad`
     (``sigma``, ``n_samples``, noise ``seed``); ``"integrated_gradients"``: |IG| from the black
-    baseline with ``n_steps``, summed over channels.
+    baseline with ``n_steps``, summed over channels; ``"input"`` and ``"edges"``
+    (:data:`NULL_MAPS`): the model-independent nulls, which ignore ``model`` and ``target``.
 
     Examples
     --------
@@ -429,8 +446,12 @@ def explanation_map(
     ... n_steps=4).shape
     torch.Size([2, 28, 28])
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if method not in METHODS + NULL_MAPS:
+        raise ValueError(f"method must be one of {METHODS + NULL_MAPS}, got {method!r}")
+    if method == "input":
+        return input_map(x)
+    if method == "edges":
+        return edge_map(x)
     if method == "saliency":
         return saliency(model, x, target)
     if method == "smoothgrad":
@@ -461,6 +482,9 @@ class AttackResult:
         (N,) distance in pixels between the centres of mass of the maps before and after.
     before, after : torch.Tensor
         (N, H, W) the real network's maps of ``x`` and of ``x_adv``.
+    region_share : torch.Tensor or None
+        (N,) share of the map after that lies in the target region (objective ``"target"``;
+        None otherwise).
     """
 
     x_adv: torch.Tensor
@@ -470,6 +494,7 @@ class AttackResult:
     shift: torch.Tensor
     before: torch.Tensor
     after: torch.Tensor
+    region_share: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -487,8 +512,9 @@ class AttackSettings:
         Per-step change of each pixel; default ``epsilon / 8``.
     clip : (float, float)
         Valid pixel range.
-    objective : {"topk", "center"}
-        What the attack pushes: the top-k intersection down, or the centre of mass away.
+    objective : {"topk", "center", "target"}
+        What the attack pushes: the top-k intersection down, the centre of mass away, or the
+        map's share in ``region`` up.
     method : {"saliency", "smoothgrad", "integrated_gradients"}
         The explanation attacked and judged (see :func:`explanation_map`); ``sigma`` and
         ``n_samples`` for SmoothGrad, ``n_steps`` for IG.
@@ -504,6 +530,12 @@ class AttackSettings:
         Noisy copies in the attacker's differentiated SmoothGrad (default ``n_samples``); the judge,
         the real network's SmoothGrad, always uses ``n_samples``. A cheaper attacker may be judged
         on a better-converged map.
+    region : torch.Tensor, optional
+        Boolean (H, W) or (N, H, W): the target region of objective ``"target"``.
+    explain_beta : float, optional
+        Dombrowski et al.'s defence: explain (and judge) with the softplus_β copy of the network
+        instead of the network itself; the attacker then differentiates that same copy. Labels are
+        still the real network's.
     """
 
     epsilon: float
@@ -520,6 +552,23 @@ class AttackSettings:
     n_steps: int
     seed: int
     attack_n_samples: int | None = None
+    region: torch.Tensor | None = None
+    explain_beta: float | None = None
+
+
+def _check_region(region: object, n: int, h: int, w: int) -> torch.Tensor:
+    if not isinstance(region, torch.Tensor) or region.dtype != torch.bool:
+        raise TypeError(
+            "region must be a boolean tensor (H, W) or (N, H, W) for objective 'target'"
+        )
+    if tuple(region.shape) not in ((h, w), (n, h, w)):
+        raise ValueError(
+            f"region must have shape ({h}, {w}) or ({n}, {h}, {w}), got {tuple(region.shape)}"
+        )
+    region = region.expand(n, h, w)
+    if not region.flatten(1).any(1).all() or region.flatten(1).all(1).any():
+        raise ValueError("region must hold some pixels inside and some outside in every image")
+    return region
 
 
 def _search(
@@ -554,8 +603,11 @@ def _search(
     )
     lo, hi = _check_clip(settings.clip)
     seed = check_seed(settings.seed)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    allowed = METHODS if aim else METHODS + NULL_MAPS
+    if method not in allowed:
+        raise ValueError(f"method must be one of {allowed}, got {method!r}")
+    if objective not in ("topk", "center", "target"):
+        raise ValueError(f"objective must be 'topk', 'center' or 'target', got {objective!r}")
     n_samples = check_positive_int(n_samples, "n_samples")
     attack_n_samples = (
         n_samples
@@ -569,11 +621,17 @@ def _search(
         logits = model(x)
     predicted = logits.argmax(1)
     t = predicted if target is None else check_target(target, len(x), logits.shape[1]).to(dev)
+    explainer = (
+        model
+        if settings.explain_beta is None
+        else softplus_copy(model, check_positive(settings.explain_beta, "explain_beta"))
+    )
 
     def real_map(z):
-        return explanation_map(model, z, t, method, sigma, n_samples, n_steps, seed).to(dev)
+        return explanation_map(explainer, z, t, method, sigma, n_samples, n_steps, seed).to(dev)
 
     s0 = real_map(x)
+    region = _check_region(settings.region, *s0.shape).to(dev) if objective == "target" else None
     if k is None:
         k = max(1, round(check_fraction(fraction, "fraction") * s0[0].numel()))
     c0 = center_of_mass(s0)
@@ -581,10 +639,12 @@ def _search(
     def criterion(m):  # lower is better for the attacker
         if objective == "topk":
             return topk_intersection(s0, m, k=k)
+        if objective == "target":
+            return -region_share(m, region).to(dev)
         return -(center_of_mass(m) - c0).norm(dim=1)
 
     if aim:
-        smooth = softplus_copy(model, settings.beta)
+        smooth = explainer if explainer is not model else softplus_copy(model, settings.beta)
         top0 = topk_mask(s0, k).to(dev)
         gen = torch.Generator().manual_seed(
             seed + 1
@@ -607,6 +667,8 @@ def _search(
             m = smooth_map(x_t)
             if objective == "topk":
                 loss = (m * top0).sum()  # map mass still on the original top-k
+            elif objective == "target":
+                loss = -(m * region.flatten(1)).sum()  # map mass pulled into the region
             else:
                 loss = -((center_of_mass(m.view(-1, h, w)) - c0) ** 2).sum()
             (g,) = torch.autograd.grad(loss, x_t)
@@ -628,11 +690,13 @@ def _search(
     s1 = real_map(best)
     inter = topk_intersection(s0, s1, k=k)
     shift = (center_of_mass(s1) - c0).norm(dim=1)
+    share = None if region is None else region_share(s1, region).to(x_dev)
     return AttackResult(
         *(
             v.to(x_dev)
             for v in (best, inter, label_kept, torch.tensor(history, device=dev), shift, s0, s1)
-        )
+        ),
+        region_share=share,
     )
 
 
@@ -654,6 +718,7 @@ def topk_attack(
     seed: int = 0,
     progress: bool = False,
     attack_n_samples: int | None = None,
+    explain_beta: float | None = None,
 ) -> AttackResult:
     """Ghorbani, Abid & Zou's top-k attack, iterative and bounded in L∞ by ε.
 
@@ -674,7 +739,7 @@ def topk_attack(
     target : int or sequence of int, optional
         Class whose map is attacked; default: the model's prediction for each image.
     epsilon, k, fraction, steps, step_size, beta, clip, method, sigma, n_samples, n_steps, seed,
-    attack_n_samples
+    attack_n_samples, explain_beta
         The attack's settings, each described in :class:`AttackSettings`.
     progress : bool
         Show a ``tqdm.auto`` progress bar over the steps.
@@ -707,6 +772,7 @@ def topk_attack(
         n_steps,
         seed,
         attack_n_samples,
+        explain_beta=explain_beta,
     )
     return _search(
         model, x, target, settings, aim=True, progress=progress, desc=f"top-k attack ε={epsilon:g}"
@@ -812,14 +878,19 @@ def random_sign_attack(
     seed: int = 0,
     k: int | None = None,
     fraction: float = 0.1,
+    region: torch.Tensor | None = None,
+    explain_beta: float | None = None,
 ) -> AttackResult:
     """The null of the attacks: random ±ε sign perturbations (:func:`random_sign_perturbation`), no
     aim.
 
     ``steps=1`` is the paper's baseline (one random draw per image). With ``steps=n`` each image
     keeps, of ``n`` independent draws, the one that moved its map most by ``objective`` (``"topk"``:
-    lowest intersection; ``"center"``: largest shift) among those that keep the label: the attacks'
-    own search and selection, without the gradient. Draw ``j`` uses seed ``1000 · seed + j``.
+    lowest intersection; ``"center"``: largest shift; ``"target"``: largest share in ``region``)
+    among those that keep the label: the attacks' own search and selection, without the gradient.
+    Draw ``j`` uses seed ``1000 · seed + j``. Besides the explanations of :data:`METHODS`,
+    ``method`` may be one of the model-independent :data:`NULL_MAPS` (the input, an edge map).
+    ``explain_beta``: judge the maps of the softplus_β copy (see :class:`AttackSettings`).
 
     Examples
     --------
@@ -830,8 +901,8 @@ def random_sign_attack(
     >>> bool((res.x_adv - x).abs().max() <= 0.1 + 1e-6), res.intersection.shape
     (True, torch.Size([3]))
     """
-    if objective not in ("topk", "center"):
-        raise ValueError(f"objective must be 'topk' or 'center', got {objective!r}")
+    if objective not in ("topk", "center", "target"):
+        raise ValueError(f"objective must be 'topk', 'center' or 'target', got {objective!r}")
     settings = AttackSettings(
         epsilon,
         steps,
@@ -846,5 +917,260 @@ def random_sign_attack(
         n_samples,
         n_steps,
         seed,
+        region=region,
+        explain_beta=explain_beta,
     )
     return _search(model, x, target, settings, aim=False, desc="random")
+
+
+def far_corner(maps: torch.Tensor) -> torch.Tensor:
+    """The target region of :func:`targeted_attack` chosen without looking at the attack: the
+    quarter of the image (a block of half its height and half its width) in the corner farthest
+    from each map's centre of mass, (N, H, W) boolean.
+
+    Examples
+    --------
+    >>> m = torch.zeros(1, 4, 4)
+    >>> m[0, 0, 0] = 1.0  # all mass in the top-left pixel
+    >>> far_corner(m)[0].int().tolist()
+    [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 1], [0, 0, 1, 1]]
+    """
+    c = center_of_mass(maps)
+    n, h, w = maps.shape
+    region = torch.zeros(n, h, w, dtype=torch.bool, device=maps.device)
+    for i, (r, col) in enumerate(c.tolist()):
+        top = 0 if r >= (h - 1) / 2 else h - h // 2
+        left = 0 if col >= (w - 1) / 2 else w - w // 2
+        region[i, top : top + h // 2, left : left + w // 2] = True
+    return region
+
+
+def targeted_attack(
+    model: nn.Module,
+    x: torch.Tensor,
+    region: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor | None = None,
+    epsilon: float = 0.1,
+    steps: int = 10,
+    step_size: float | None = None,
+    beta: float = 10.0,
+    clip: tuple[float, float] = (0.0, 1.0),
+    method: str = "saliency",
+    sigma: float = 0.15,
+    n_samples: int = 10,
+    n_steps: int = 16,
+    seed: int = 0,
+    progress: bool = False,
+) -> AttackResult:
+    """Ghorbani, Abid & Zou's targeted attack: pull the map's mass into a chosen ``region``.
+
+    Each step follows the sign of the gradient of the softplus copy's map mass inside ``region``
+    (the map normalised to sum 1), upwards, then projects into the ε-box and ``clip``. An image
+    keeps a step only when the real network keeps its label and the real map's share in the
+    region grew. ``result.region_share`` is that share after the attack; its null is
+    :func:`random_sign_attack` with ``objective="target"`` and the same region.
+
+    Parameters
+    ----------
+    region : torch.Tensor
+        Boolean (H, W) or (N, H, W), e.g. :func:`far_corner` of the maps before.
+    target, epsilon, steps, step_size, beta, clip, method, sigma, n_samples, n_steps, seed
+        As for :func:`topk_attack` (see :class:`AttackSettings`).
+
+    Returns
+    -------
+    AttackResult
+
+    Examples
+    --------
+    >>> from xai_helpers.models import load_pretrained
+    >>> from xai_helpers.data import load_mnist
+    >>> x = load_mnist().X_test[:2]
+    >>> region = torch.zeros(28, 28, dtype=torch.bool)
+    >>> region[:, :14] = True  # the left half
+    >>> res = targeted_attack(load_pretrained("mnist_cnn"), x, region, epsilon=0.1, steps=3)
+    >>> res.region_share.shape
+    torch.Size([2])
+    """
+    settings = AttackSettings(
+        epsilon,
+        steps,
+        step_size,
+        clip,
+        "target",
+        method,
+        beta,
+        None,
+        0.1,
+        sigma,
+        n_samples,
+        n_steps,
+        seed,
+        region=region,
+    )
+    return _search(
+        model,
+        x,
+        target,
+        settings,
+        aim=True,
+        progress=progress,
+        desc=f"targeted attack ε={epsilon:g}",
+    )
+
+
+#: Notebook 06's photos (``xai_helpers.data.load_photo`` names) and, fixed before attacking, the
+#: ImageNet classes that name what each shows (empty: ImageNet has no class for it).
+ATTACK_PHOTOS: dict[str, tuple[str, ...]] = {
+    "coffee": ("espresso", "cup", "coffee mug"),
+    "chelsea": ("tabby", "tiger cat", "Egyptian cat"),
+    "rocket": ("missile", "projectile", "space shuttle"),
+    "astronaut": (),  # ImageNet has no class for a person
+    "motorcycle": ("moped", "motor scooter", "crash helmet"),
+    "camera": ("tripod", "reflex camera", "Polaroid camera"),
+    "clock": ("wall clock", "analog clock"),
+    "page": (),  # a printed page: no ImageNet class names it
+}
+
+
+def photo_attack_row(
+    model: nn.Module,
+    image: torch.Tensor,
+    correct: Sequence[str] = (),
+    epsilon: float = 2 / 255,
+    steps: int = 4,
+    step_size: float = 0.5 / 255,
+    null_draws: int = 8,
+    seed: int = 0,
+    attacks: Sequence[str] = ("center", "target"),
+) -> dict:
+    """One photo's row of notebook 06's table: the centre-of-mass and the targeted attack on the
+    saliency map, each beside its random null (the best of ``null_draws`` ±ε draws).
+
+    The targeted attack's region is :func:`far_corner` of the map before. A photo passes the
+    centre-of-mass test when the centre moves at least a tenth of the image side and twice as far
+    as under its null (and some random draw kept the label); it passes the targeted test when the
+    attack puts at least 0.1 more of the map's mass in the region than its null does.
+
+    Parameters
+    ----------
+    model : nn.Module
+        ImageNet model taking pixels in [0, 1] (``imagenet_model(pixels=True)``).
+    image : torch.Tensor
+        (1, 3, H, W), pixels in [0, 1].
+    correct : sequence of str
+        The class names counted as a correct prediction.
+    epsilon, steps, step_size, null_draws, seed
+        The attacks' L∞ budget, steps, step size, the null's number of draws, the noise seed.
+    attacks : sequence of {"center", "target"}
+        Which attacks to run (the notebook runs the targeted one live).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``prediction``, ``p``, ``log_odds``, ``correct``, ``max_change_255`` and, per
+        attack, the measured value, its null and ``passes_*`` (``None`` where there is no null).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> x = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    >>> row = photo_attack_row(MnistCNN(), x, steps=1, null_draws=1, attacks=("target",))
+    >>> sorted(k for k in row if k.startswith("passes"))
+    ['passes_target']
+    """
+    check_image_batch(image)
+    if len(image) != 1:
+        raise ValueError(f"image must be one photo (1, 3, H, W), got {tuple(image.shape)}")
+    unknown = set(attacks) - {"center", "target"}
+    if unknown or not attacks:
+        raise ValueError(f"attacks must be some of ('center', 'target'), got {tuple(attacks)}")
+    with torch.no_grad():
+        probs = model(image.to(model_device(model))).softmax(1)[0].double().cpu()
+    k = int(probs.argmax())
+    names = imagenet_classes() if len(probs) == 1000 else [str(i) for i in range(len(probs))]
+    p = float(probs[k])
+    row = {
+        "size": int(image.shape[-1]),
+        "epsilon_255": round(epsilon * 255, 4),
+        "prediction": names[k],
+        "p": round(p, 4),
+        "log_odds": round(float(torch.log(probs[k]) - torch.log1p(-probs[k])), 3),
+        "correct": names[k] in correct,
+    }
+    kw = dict(epsilon=epsilon, steps=steps, step_size=step_size, seed=seed)
+    change, kept = 0.0, True
+    side = min(image.shape[-2:])
+    if "center" in attacks:
+        a = center_of_mass_attack(model, image, **kw)
+        null = random_sign_attack(
+            model, image, epsilon=epsilon, steps=null_draws, objective="center", seed=seed
+        )
+        has_null = not bool((null.x_adv == image.to(null.x_adv.device)).all())
+        shift, shift_null = a.shift.item(), null.shift.item()
+        row["center_shift"] = round(shift, 3)
+        row["center_shift_null"] = round(shift_null, 3) if has_null else None
+        row["passes_center"] = bool(has_null and shift >= 0.1 * side and shift >= 2 * shift_null)
+        change = max(change, (a.x_adv - image.to(a.x_adv.device)).abs().max().item())
+        kept = kept and bool(a.label_kept.all())
+        before = a.before
+    else:
+        before = explanation_map(model, image, k)
+    region = far_corner(before.to(image.device))
+    if "target" in attacks:
+        t = targeted_attack(model, image, region, **kw)
+        null = random_sign_attack(
+            model,
+            image,
+            epsilon=epsilon,
+            steps=null_draws,
+            objective="target",
+            region=region,
+            seed=seed,
+        )
+        has_null = not bool((null.x_adv == image.to(null.x_adv.device)).all())
+        share0 = region_share(before, region.to(before.device)).item()
+        share, share_null = t.region_share.item(), null.region_share.item()
+        row["target_share_before"] = round(share0, 4)
+        row["target_share"] = round(share, 4)
+        row["target_share_null"] = round(share_null, 4) if has_null else None
+        row["passes_target"] = bool(has_null and share - share_null >= 0.1)
+        change = max(change, (t.x_adv - image.to(t.x_adv.device)).abs().max().item())
+        kept = kept and bool(t.label_kept.all())
+    row["max_change_255"] = round(change * 255, 4)
+    row["label_kept"] = kept
+    return row
+
+
+def photo_table(rows: dict[str, dict]) -> str:
+    """Notebook 06's photo table as text: one line per photo (rows of :func:`photo_attack_row`),
+    the prediction, whether it is right, its probability and log-odds, then each attack's value
+    beside its null and the verdict ("—": no random draw kept the label, so there is no null).
+
+    Examples
+    --------
+    >>> row = {"prediction": "tabby", "correct": True, "p": 0.9, "log_odds": 2.2,
+    ... "center_shift": 15.0, "center_shift_null": 4.0, "passes_center": True,
+    ... "target_share_before": 0.2, "target_share": 0.5, "target_share_null": None,
+    ... "passes_target": False}
+    >>> print(photo_table({"cat": row}).splitlines()[-1].strip())
+    cat         tabby  yes  0.900   2.2  15.0 px vs  4.0  pass   0.20 → 0.50 vs    —  fail
+    """
+    if not isinstance(rows, dict) or not rows:
+        raise ValueError("rows must be a non-empty dict {photo: row of photo_attack_row}")
+    lines = [
+        f"{'photo':>10}  {'prediction':>12}  right  p  log-odds  centre shift vs null  "
+        "  share in region: before → attack vs null"
+    ]
+    for name, r in rows.items():
+        null_c = r["center_shift_null"]
+        null_t = r["target_share_null"]
+        lines.append(
+            f"{name:>10}  {r['prediction'][:12]:>12}  {'yes' if r['correct'] else 'no':>3}  "
+            f"{r['p']:.3f} {r['log_odds']:5.1f}  {r['center_shift']:4.1f} px vs "
+            f"{'—' if null_c is None else f'{null_c:4.1f}':>4}  "
+            f"{'pass' if r['passes_center'] else 'fail'}   {r['target_share_before']:.2f} → "
+            f"{r['target_share']:.2f} vs {'—' if null_t is None else f'{null_t:.2f}':>4}  "
+            f"{'pass' if r['passes_target'] else 'fail'}"
+        )
+    return "\n".join(lines)

@@ -41,6 +41,8 @@ __all__ = [
     "load_seed_table",
     "TREE_DATA_TABLE",
     "load_tree_data_table",
+    "ATTACK_PHOTO_TABLE",
+    "load_attack_photo_table",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
@@ -267,3 +269,26 @@ def load_tree_data_table(directory: str | Path | None = None) -> dict:
     doc = _checked_table(TREE_DATA_TABLE, "mnist_tree_data", "train_mnist_tree_data", directory)
     doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
     return doc
+
+
+#: File name of notebook 06's table of attacks on photos (recipe ``attack_photos``).
+ATTACK_PHOTO_TABLE = "attack_photos.json"
+
+
+def load_attack_photo_table(directory: str | Path | None = None) -> dict:
+    """The table written by :func:`xai_helpers.train.train_attack_photos`, checked against its
+    recorded SHA-256: its settings, and ``"photos"``, one row per photo
+    (:func:`xai_helpers.attacks.photo_attack_row`).
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``attack_photos.json.sha256``), or it
+        differs.
+
+    Examples
+    --------
+    >>> "coffee" in load_attack_photo_table()["photos"]
+    True
+    """
+    return _checked_table(ATTACK_PHOTO_TABLE, "attack_photos", "train_attack_photos", directory)

@@ -45,6 +45,8 @@ from .validation import (
 )
 
 __all__ = [
+    "input_map",
+    "edge_map",
     "DeletionCurve",
     "deletion_curve",
     "insertion_curve",
@@ -324,6 +326,47 @@ def random_attribution(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
     return torch.rand(n, h, w, generator=torch.Generator().manual_seed(check_seed(seed))).to(
         x.device
     )
+
+
+def input_map(x: torch.Tensor) -> torch.Tensor:
+    """The input itself as a 'map' (N, H, W): the largest |value| over the colour channels.
+
+    A model-independent null for a map's robustness: it ignores the network entirely, so it
+    cannot be faithful to it, and yet a small perturbation barely moves its brightest pixels.
+
+    Examples
+    --------
+    >>> input_map(torch.tensor([[[[0.5, -2.0]], [[1.0, 0.0]]]])).tolist()
+    [[[1.0, 2.0]]]
+    """
+    check_image_batch(x)
+    return x.detach().abs().amax(1)
+
+
+def edge_map(x: torch.Tensor) -> torch.Tensor:
+    """An edge detector as a 'map' (N, H, W): the Sobel gradient magnitude of each image, the
+    largest over the colour channels (edges replicated at the border).
+
+    Like :func:`input_map`, a model-independent null: it marks the outlines of whatever the image
+    shows, whatever the network does (Adebayo et al. 2018 found some saliency methods close to
+    it).
+
+    Examples
+    --------
+    >>> x = torch.zeros(1, 1, 4, 4)
+    >>> x[..., 2:] = 1.0  # a vertical edge between columns 1 and 2
+    >>> edge_map(x)[0, 1].tolist()
+    [0.0, 4.0, 4.0, 0.0]
+    """
+    check_image_batch(x)
+    n, c, h, w = x.shape
+    sx = torch.tensor(
+        [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=x.dtype, device=x.device
+    )
+    kernels = torch.stack([sx, sx.T])[:, None]  # (2, 1, 3, 3)
+    z = nn.functional.pad(x.detach().reshape(n * c, 1, h, w), (1, 1, 1, 1), mode="replicate")
+    g = nn.functional.conv2d(z, kernels)
+    return g.pow(2).sum(1).sqrt().reshape(n, c, h, w).amax(1)
 
 
 def top_k_deletion(

@@ -45,14 +45,16 @@ from torch import nn
 
 from ._runtime import POOL_ENV, seed_everything, set_num_threads
 from ._torch import model_device, predict_proba, untrained_copy
+from .attacks import ATTACK_PHOTOS, photo_attack_row
 from .checkpoints import (
+    ATTACK_PHOTO_TABLE,
     CHECKPOINT_DIR,
     SEED_TABLE,
     TREE_DATA_TABLE,
     default_directory,
     save_checkpoint,
 )
-from .data import load_mnist, make_parabola
+from .data import imagenet_preprocess, load_mnist, load_photo, make_parabola
 from .data.lighting import add_lighting, assign_writers, read_lighting
 from .data.monsters import ensure_monsters, load_split
 from .data.text import Vocabulary, load_reviews
@@ -70,6 +72,7 @@ from .models import (
     SentimentTransformer,
     TreeRegNet,
     accuracy,
+    imagenet_model,
     load_pretrained,
     untrained_monster_cnn,
 )
@@ -111,6 +114,8 @@ __all__ = [
     "MONSTER_SEEDS",
     "write_seed_table",
     "train_monsters_seeds",
+    "ATTACK_PHOTO_SIZE",
+    "train_attack_photos",
 ]
 
 F = TypeVar("F", bound=Callable[..., dict])
@@ -1060,6 +1065,46 @@ def train_mnist_tree_data(
     return {"path": str(path), "seeds": list(seeds)}
 
 
+#: Side in pixels of notebook 06's photos (recipe ``attack_photos``).
+ATTACK_PHOTO_SIZE = 128
+
+
+@training_recipe(threads=1)
+def train_attack_photos(
+    directory: str | Path | None = None, seed: int = 0, size: int = ATTACK_PHOTO_SIZE
+) -> dict:
+    """Recipe ``attack_photos``: Ghorbani et al.'s centre-of-mass and targeted attacks on the
+    saliency maps of EfficientNet-Lite0 for the photos of
+    :data:`~xai_helpers.attacks.ATTACK_PHOTOS` at ``size`` × ``size`` pixels, ε = 2/255, each beside
+    its random null (:func:`~xai_helpers.attacks.photo_attack_row`). Writes
+    :data:`~xai_helpers.checkpoints.ATTACK_PHOTO_TABLE` and its SHA-256.
+
+    Too slow for a notebook (about 15 s per photo on one thread at 128 px); notebook 06 loads the
+    table and repeats one photo's targeted attack live.
+    """
+    size = check_int(size, "size", minimum=32)
+    model = imagenet_model(pixels=True)
+    rows = {}
+    for name, correct in ATTACK_PHOTOS.items():
+        image = imagenet_preprocess(load_photo(name), size=size, normalize=False)
+        rows[name] = photo_attack_row(model, image, correct, seed=seed)
+        print(f"{name}: {rows[name]}", flush=True)
+    directory = Path(directory if directory is not None else default_directory())
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / ATTACK_PHOTO_TABLE
+    doc = {
+        "recipe": "xai_helpers.train.train_attack_photos",
+        "torch": torch.__version__,
+        "size": size,
+        "seed": seed,
+        "settings": "epsilon 2/255, 4 steps of 0.5/255, softplus beta 10, null: best of 8 draws",
+        "photos": rows,
+    }
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    _write_digest(path)
+    return {"path": str(path), "photos": list(rows)}
+
+
 # --------------------------------------------------------------------------- text (notebook 10)
 
 
@@ -1192,6 +1237,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "mnist_cnn_lit": train_mnist_cnn_lit,
     "monsters_seeds": train_monsters_seeds,
     "mnist_tree_data": train_mnist_tree_data,
+    "attack_photos": train_attack_photos,
     "text_attention": train_text_attention,
     "text_attention_seed1": train_text_attention_seed1,
     "text_attention_uniform": train_text_attention_uniform,
@@ -1229,6 +1275,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "mnist_cnn_lit": {},  # not yet retrained on another machine
     "monsters_seeds": {},  # a table of measurements, not a checkpoint
     "mnist_tree_data": {},  # a table of measurements, not a checkpoint
+    "attack_photos": {},  # a table of measurements (tests/test_train.py: one row reproduced)
 }
 
 

@@ -25,23 +25,40 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-#: Photos from ``skimage.data`` the course uses, all RGB.
-PHOTOS = ("chelsea", "coffee", "astronaut", "rocket")
+#: Photos from ``skimage.data`` the course uses, all RGB. The last four (notebook 06's photo
+#: table) come from ``stereo_motorcycle`` (left view) and the grey ``camera``, ``clock`` and
+#: ``page``, stacked to three equal channels.
+PHOTOS = (
+    "chelsea",
+    "coffee",
+    "astronaut",
+    "rocket",
+    "motorcycle",
+    "camera",
+    "clock",
+    "page",
+)
 
 
 def load_photo(name: str = "chelsea") -> np.ndarray:
     """Return a bundled photo from ``skimage.data`` as a uint8 array (H, W, 3).
 
+    Grey photos (``camera``, ``clock``, ``page``) come as three equal channels.
+
     Examples
     --------
     >>> load_photo("chelsea").shape
     (300, 451, 3)
+    >>> load_photo("camera").shape
+    (512, 512, 3)
     """
     from skimage import data as skdata
 
     if name not in PHOTOS:
         raise ValueError(f"unknown photo {name!r}; the course ships {', '.join(PHOTOS)}")
-    img = getattr(skdata, name)()
+    img = skdata.stereo_motorcycle()[0] if name == "motorcycle" else getattr(skdata, name)()
+    if img.ndim == 2:
+        img = np.stack([img] * 3, axis=-1)
     if img.ndim != 3 or img.shape[2] != 3:
         raise ValueError(f"photo {name!r} is not an RGB image (shape {img.shape})")
     return img

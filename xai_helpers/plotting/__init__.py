@@ -1,10 +1,10 @@
 """Figures: images, heatmaps and overlays with colour bars, in a colour-blind-safe style.
 
 A small core (:mod:`~xai_helpers.plotting._core`: images, heatmaps, overlays, grids, charts) and one
-module per topic (attribution, evaluation, representations, surrogates, activation maximization,
-text). Every helper takes ``ax=None`` (one panel; a new figure when omitted) or ``axes=None``
-(several panels) and returns what it drew. Every public helper is re-exported here, so ``from
-xai_helpers.plotting import show_image`` works.
+module per topic (attacks, attribution, evaluation, representations, surrogates, activation
+maximization, text). Every helper takes ``ax=None`` (one panel; a new figure when omitted) or
+``axes=None`` (several panels) and returns what it drew. Every public helper is re-exported here,
+so ``from xai_helpers.plotting import show_image`` works.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ._core import (
     to_numpy_image,
 )
 from .activation_maximization import show_filter_panel, show_filters_and_patches
+from .attacks import show_photo_attack
 from .attribution import (
     plot_elephant,
     plot_feature_attributions,
@@ -44,6 +45,7 @@ from .surrogates import show_decision_regions, show_local_line, show_segment_wei
 from .text import plot_layer_pca, plot_token_pca, plot_word_attributions
 
 __all__ = [
+    "show_photo_attack",
     "plot_word_attributions",
     "plot_layer_pca",
     "plot_token_pca",
