@@ -275,6 +275,13 @@ def test_smoothgrad_samples_and_cache(mnist_cnn, digits):
         A.smoothgrad(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1)[0],
         atol=1e-6,
     )
+    # start=2 averages samples 2 … 4 of the same noise, computing none anew
+    samples = cache._samples[0.2]
+    late = cache.map(0.2, 3, start=2)
+    assert cache._samples[0.2] is samples
+    torch.testing.assert_close(late, A.reduce_channels(s[2:5].mean(0))[0], rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(late, cache.map(0.2, 3))  # another run: other noise
+    assert cache.map(0.2, 2, start=6).shape == (28, 28) and cache.count(0.2) == 8
 
 
 # -------------------------------------------------------------- guided backprop, DeepLIFT, IG sweep
@@ -428,3 +435,28 @@ def test_feature_attributions_against_hand_values():
         torch.testing.assert_close(r[k][0], torch.tensor(v).double(), atol=5e-3, rtol=0)
     with pytest.raises(ValueError, match="feature rows"):
         A.feature_attributions(m, torch.zeros(3), torch.zeros(2))
+
+
+def test_smoothgrad_classes_matches_smoothgrad_per_class(mnist_cnn, digits):
+    x = digits[0][:1]
+    maps = A.smoothgrad_classes(mnist_cnn, x, [2, 5, 9], sigma=0.2, n_samples=7, seed=3)
+    assert maps.shape == (3, 28, 28)
+    for row, c in zip(maps, [2, 5, 9]):
+        one = A.smoothgrad(mnist_cnn, x, c, sigma=0.2, n_samples=7, seed=3)[0]
+        # same noise, the gradients summed in another order: float rounding only
+        torch.testing.assert_close(row, one, rtol=1e-5, atol=1e-6)
+    # a class changes the map (the test above is not comparing a map with itself)
+    assert not torch.allclose(maps[0], maps[1])
+    # several chunks of noise (batch_size smaller than n_samples) draw the same noise too
+    small = A.smoothgrad_classes(mnist_cnn, x, [5], sigma=0.2, n_samples=7, seed=3, batch_size=3)
+    ref = A.smoothgrad(mnist_cnn, x, 5, sigma=0.2, n_samples=7, seed=3, batch_size=3)
+    torch.testing.assert_close(small, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_smoothgrad_classes_rejects_bad_input(mnist_cnn, digits):
+    with pytest.raises(ValueError, match="one image"):
+        A.smoothgrad_classes(mnist_cnn, digits[0][:2], [1])
+    with pytest.raises(ValueError, match="at least one class"):
+        A.smoothgrad_classes(mnist_cnn, digits[0][:1], [])
+    with pytest.raises(ValueError):
+        A.smoothgrad_classes(mnist_cnn, digits[0][:1], [10])

@@ -41,6 +41,7 @@ METHODS = {
     ),
     "smoothgrad": lambda m, x, y: A.smoothgrad(m, x, y, n_samples=3),
     "smoothgrad_samples": lambda m, x, y: A.smoothgrad_samples(m, x, y, n_samples=3),
+    "smoothgrad_classes": lambda m, x, y: A.smoothgrad_classes(m, x[:1], [1, 2], n_samples=3),
     "SmoothGradCache.map": lambda m, x, y: A.SmoothGradCache(
         m, x[:1], int(y[0]), progress=False
     ).map(0.1, 2),

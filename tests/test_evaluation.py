@@ -207,6 +207,27 @@ def test_randomization_check_with_a_mask_on_the_ink(mnist_cnn, digits):
     assert on_ink["conv1"] < everywhere["conv1"], (on_ink, everywhere)
 
 
+def test_randomization_check_scores_several_masks_from_one_set_of_maps(mnist_cnn, digits):
+    x, y = digits
+    ink, calls = x[:, 0] > 0, []
+
+    def explain(m, xx, t):
+        calls.append(1)
+        return xx[:, 0] * A.saliency(m, xx, t)
+
+    both = E.randomization_check(mnist_cnn, x, y, explain, masks={"all": None, "ink": ink})
+    assert len(calls) == 6  # the reference, the trained model again, four randomised layers
+    alone = {
+        "all": E.randomization_check(mnist_cnn, x, y, explain),
+        "ink": E.randomization_check(mnist_cnn, x, y, explain, mask=ink),
+    }
+    for k in alone:  # saliency is deterministic and the layers re-drawn from the same seed
+        assert both[k] == pytest.approx(alone[k], abs=1e-6), (k, both[k], alone[k])
+    assert both["ink"]["conv1"] < both["all"]["conv1"]
+    with pytest.raises(ValueError, match="either mask or masks"):
+        E.randomization_check(mnist_cnn, x, y, explain, mask=ink, masks={"ink": ink})
+
+
 def test_randomization_check_measures_the_trained_point_of_a_random_map(mnist_cnn, digits):
     # a map drawn afresh on every call agrees with itself at "trained" only by chance: ≈ 0, not 1
     x, y = digits

@@ -826,7 +826,8 @@ def randomization_check(
     layers: Sequence[str] | None = None,
     seed: int = 0,
     mask: torch.Tensor | None = None,
-) -> dict[str, float]:
+    masks: dict[str, torch.Tensor | None] | None = None,
+) -> dict[str, float] | dict[str, dict[str, float]]:
     """Model-parameter randomization test: how much does an explanation depend on the weights?
 
     ``explain(model, x, target)`` returns maps (N, H, W) (or any (N, ...) shape). They are computed
@@ -836,12 +837,15 @@ def randomization_check(
     the maps) only the pixels where it is True are ranked (see :func:`rank_correlation`): on MNIST,
     the ink, because a map that is 0 wherever the input is 0 agrees there in every network.
 
+    ``masks`` (a dict ``{name: mask or None}``, instead of ``mask``) scores the same maps under
+    several masks: each network is explained once, however many masks.
+
     Returns
     -------
     dict
         ``{"trained": rho, "<top layer>": rho, ..., "<bottom layer>": rho}`` in randomization order;
         ``"trained"`` compares the trained model's maps with a second call on the same model (1
-        for a deterministic method).
+        for a deterministic method). With ``masks``: ``{name: that dict}``.
 
     Examples
     --------
@@ -853,14 +857,24 @@ def randomization_check(
     """
     if not callable(explain):
         raise TypeError("explain must be a function explain(model, x, target) -> maps")
+    if masks is not None and (mask is not None or not isinstance(masks, dict) or not masks):
+        raise ValueError("give either mask or masks, a non-empty dict {name: mask or None}")
     x, t, _ = prepare_batch(model, x, target)
+    scored = {None: mask} if masks is None else masks
     reference = explain(model, x, t)
+
+    def score(maps: torch.Tensor) -> dict:
+        return {
+            k: float(rank_correlation(reference, maps, mask=m).mean()) for k, m in scored.items()
+        }
+
     # the trained model explained a second time: 1 for a deterministic method, ≈ 0 for a map that
     # is drawn afresh on every call (a random map), never a value set by hand
-    out = {"trained": float(rank_correlation(reference, explain(model, x, t), mask=mask).mean())}
+    steps = {"trained": score(explain(model, x, t))}
     for name, rand in cascading_randomization(model, layers, seed):
-        out[name] = float(rank_correlation(reference, explain(rand, x, t), mask=mask).mean())
-    return out
+        steps[name] = score(explain(rand, x, t))
+    by_mask = {k: {s: v[k] for s, v in steps.items()} for k in scored}
+    return by_mask if masks else by_mask[None]
 
 
 # =========================================================================== the judges
