@@ -213,3 +213,22 @@ def test_filter_scores_match_the_feature_maps(mnist_cnn, digits):
         filter_scores(mnist_cnn, X, "conv2", reduce="mean")
     with pytest.raises(ValueError, match="feature map"):
         filter_scores(mnist_cnn, X, "fc1")
+
+
+def test_budget_holds_each_image_to_its_norm(mnist_cnn):
+    objective = class_objective([3, 7, 1])
+    free = activation_maximization(mnist_cnn, objective, steps=30, seed=2).images
+    for norm, size in [
+        ("l1", lambda x: x.flatten(1).sum(1)),
+        ("l2", lambda x: x.flatten(1).norm(dim=1)),
+    ]:
+        budget = 0.5 * size(free)
+        held = activation_maximization(
+            mnist_cnn, objective, steps=30, seed=2, budget=budget, budget_norm=norm
+        ).images
+        assert torch.allclose(size(held), budget, rtol=1e-4), (norm, size(held), budget)
+        assert held.min() >= 0 and held.max() <= 1
+    with pytest.raises(ValueError, match="budget_norm"):
+        activation_maximization(mnist_cnn, objective, steps=1, budget=1.0, budget_norm="l3")
+    with pytest.raises(ValueError, match="budget"):
+        activation_maximization(mnist_cnn, objective, steps=1, budget=torch.ones(2))
