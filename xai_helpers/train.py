@@ -1103,7 +1103,8 @@ def _gan_search_row(s: int, steps: int, long_steps: int, pixel_steps: int) -> di
             budget=size,
             budget_norm=norm,
         )
-        .images.double().round(decimals=3)
+        .images.double()
+        .round(decimals=3)
         .tolist()
         for norm, size in sizes.items()
     }
