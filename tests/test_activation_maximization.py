@@ -252,3 +252,22 @@ def test_ascent_summary_reports_margin_beyond_saturation(mnist_cnn):
     assert stats["long"]["margin"] > stats["short"]["margin"]
     assert stats["short"]["corr_start"] == pytest.approx(1.0, abs=1e-5)
     assert "margin" in text and "long" in text
+
+
+def test_budget_holds_each_image_to_its_norm(mnist_cnn):
+    objective = class_objective([3, 7, 1])
+    free = activation_maximization(mnist_cnn, objective, steps=30, seed=2).images
+    for norm, size in [
+        ("l1", lambda x: x.flatten(1).sum(1)),
+        ("l2", lambda x: x.flatten(1).norm(dim=1)),
+    ]:
+        budget = 0.5 * size(free)
+        held = activation_maximization(
+            mnist_cnn, objective, steps=30, seed=2, budget=budget, budget_norm=norm
+        ).images
+        assert torch.allclose(size(held), budget, rtol=1e-4), (norm, size(held), budget)
+        assert held.min() >= 0 and held.max() <= 1
+    with pytest.raises(ValueError, match="budget_norm"):
+        activation_maximization(mnist_cnn, objective, steps=1, budget=1.0, budget_norm="l3")
+    with pytest.raises(ValueError, match="budget"):
+        activation_maximization(mnist_cnn, objective, steps=1, budget=torch.ones(2))

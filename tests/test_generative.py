@@ -111,3 +111,46 @@ def test_latent_search_on_the_shell(gan, mnist_cnn):
     z0[:, 0] = 1.0  # a start off the sphere is projected onto it
     start = latent_search(gan, mnist_cnn, [3, 7], steps=1, lr=1e-6, z0=z0, shell=True)
     assert start.z[:, 0].tolist() == pytest.approx([32**0.5] * 2, abs=1e-3)
+
+
+def test_the_search_table_is_checked_and_a_changed_copy_refused(tmp_path):
+    import hashlib
+    import json
+
+    from xai_helpers import checkpoints, train
+
+    table = checkpoints.load_gan_search_table()
+    assert sorted(table["seeds"]) == list(train.GAN_SEARCH_SEEDS)
+    name = checkpoints.GAN_SEARCH_TABLE
+    raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
+    doc = json.loads(raw)
+    doc["seeds"]["0"]["z_long"][0][0] += 1.0
+    (tmp_path / name).write_text(json.dumps(doc))
+    (tmp_path / (name + ".sha256")).write_text(f"{hashlib.sha256(raw).hexdigest()}  {name}\n")
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_gan_search_table(tmp_path)
+    with pytest.raises(ValueError, match="no mnist_gan_searches.json"):
+        checkpoints.load_gan_search_table(tmp_path / "missing")
+
+
+def test_the_search_recipe_repeats_the_live_searches(tmp_path):
+    # a short run: the table's codes are latent_search's from the documented starts, and the held
+    # pixel images keep the L1 / L2 norm of the long search's G(z*)
+    from xai_helpers import checkpoints, train
+
+    train.train_mnist_gan_searches(
+        directory=tmp_path, seeds=(7,), steps=3, long_steps=200, pixel_steps=60
+    )
+    row = checkpoints.load_gan_search_table(tmp_path)["seeds"][7]
+    G, cnn = load_pretrained("mnist_gan"), load_pretrained("mnist_cnn")
+    z0 = sample_latent(30, G.latent_dim, seed=7 + 10)
+    live = latent_search(G, cnn, list(range(10)) * 3, steps=3, prior_weight=1.0, z0=z0)
+    assert torch.allclose(torch.tensor(row["z"]["λ = 1"][30:60]), live.z, atol=1e-4)
+    assert torch.tensor(row["z"]["shell"]).norm(dim=1).sub(32**0.5).abs().max() < 1e-3
+    images = generate(G, torch.tensor(row["z_long"]))
+    held = {k: torch.tensor(v) for k, v in row["pixel"].items()}
+    assert torch.allclose(held["l1"].flatten(1).sum(1), images.flatten(1).sum(1), rtol=0.01)
+    assert torch.allclose(
+        held["l2"].flatten(1).norm(dim=1), images.flatten(1).norm(dim=1), rtol=0.01
+    )
+    assert len(row["logit_long"]) == 2  # the target's logit after 100 and 200 steps

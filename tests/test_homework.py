@@ -369,7 +369,9 @@ def test_course_notebook_grades_end_to_end_with_nbgrader(tmp_path):
     )
     lost = sum(source.cells[i].metadata["nbgrader"]["points"] for i in checks.values())
     assert 0 < lost < auto, f"the cheated checks carry {lost} of {auto} autograded points"
-    assert score == auto - lost, f"score {score}: expected {auto} - {lost} (every point but the cheat's)"
+    assert score == auto - lost, (
+        f"score {score}: expected {auto} - {lost} (every point but the cheat's)"
+    )
     graded = nbformat.read(course / "autograded" / "cheat" / name / f"{name}.ipynb", 4)
     for grade_id, i in checks.items():
         errors = [o.ename for o in graded.cells[i].outputs if o.output_type == "error"]

@@ -69,3 +69,23 @@ def test_paired_bootstrap_rejects_bad_input():
         stats.paired_bootstrap([1.0, 2.0], [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="finite"):
         stats.paired_bootstrap([1.0, float("nan")], [1.0, 2.0])
+
+
+def test_bootstrap_mean_covers_the_true_mean_and_clusters_widen_it():
+    from xai_helpers.stats import bootstrap_mean
+
+    rng = np.random.default_rng(0)
+    hits = 0
+    for i in range(100):
+        est = bootstrap_mean(rng.normal(1.0, 1.0, 40), n_boot=400, seed=i)
+        hits += est.low <= 1.0 <= est.high
+    assert 85 <= hits <= 100, hits  # a 95 % interval
+    # four clusters with shared offsets: resampling cases alone would be far too narrow
+    offsets = np.repeat(rng.normal(0, 2.0, 4), 30)
+    v = offsets + rng.normal(0, 0.1, 120)
+    flat, clustered = bootstrap_mean(v), bootstrap_mean(v, clusters=np.repeat(range(4), 30))
+    assert clustered.high - clustered.low > 5 * (flat.high - flat.low), (flat, clustered)
+    with pytest.raises(ValueError, match="clusters"):
+        bootstrap_mean(v, clusters=np.zeros(120))
+    with pytest.raises(ValueError, match="finite"):
+        bootstrap_mean([1.0, float("nan")])

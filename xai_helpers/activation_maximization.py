@@ -415,6 +415,8 @@ def activation_maximization(
     progress: bool = False,
     clip: bool = True,
     init: torch.Tensor | None = None,
+    budget: float | torch.Tensor | None = None,
+    budget_norm: str = "l2",
 ) -> AMResult:
     """Gradient ascent on the input, the network frozen: ``X* = argmax_X objective(X) − Σ
     penalties``.
@@ -453,6 +455,12 @@ def activation_maximization(
     init : torch.Tensor, optional
         The starting images (one per index of ``objective``, shape (N, *shape)) instead of the
         seeded noise; the seed still drives the random transformations.
+    budget : float or torch.Tensor (N,), optional
+        An energy budget per image: after each step (and clipping) every image whose norm exceeds
+        its budget is scaled down onto it, so the search compares images of equal energy. With
+        ``value_range`` starting at 0, scaling down keeps the pixels in range.
+    budget_norm : {"l1", "l2"}
+        The norm of the budget: ``"l1"``, the total ink ``Σ|X_ij|``, or ``"l2"``, ``‖X‖₂``.
 
     Returns
     -------
@@ -470,6 +478,10 @@ def activation_maximization(
     ... optimizer="sgd", init_scale=1.0, clip=False)
     >>> free.images.shape
     torch.Size([1, 1, 28, 28])
+    >>> held = activation_maximization(MnistCNN().eval(), class_objective([3, 7]), steps=5,
+    ... budget=torch.tensor([2.0, 3.0]))
+    >>> held.images.flatten(1).norm(dim=1).round(decimals=3).tolist()
+    [2.0, 3.0]
     """
     from tqdm.auto import tqdm
 
@@ -490,6 +502,15 @@ def activation_maximization(
         raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}")
     penalties, transforms = _check_regularizers(regularizers)
     objective._check(model)
+    if budget_norm not in {"l1", "l2"}:
+        raise ValueError(f"budget_norm must be 'l1' or 'l2', got {budget_norm!r}")
+    if budget is not None:
+        budget = torch.as_tensor(budget, dtype=torch.float32).flatten()
+        if budget.numel() not in (1, len(objective.indices)) or not bool((budget > 0).all()):
+            raise ValueError(
+                f"budget must be one positive number or one per image "
+                f"({len(objective.indices)}), got {budget.numel()} values"
+            )
     device = model_device(model)
     model.eval()
     was = [p.requires_grad for p in model.parameters()]
@@ -508,6 +529,8 @@ def activation_maximization(
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     opt = torch.optim.Adam([x], lr=lr) if optimizer == "adam" else torch.optim.SGD([x], lr=lr)
     history = torch.empty(steps, n)
+    if budget is not None:
+        budget = budget.to(device).expand(n).view(n, *[1] * len(shape))
     try:
         for t in tqdm(range(steps), desc="activation maximization", disable=not progress):
             seen = x
@@ -518,9 +541,13 @@ def activation_maximization(
             opt.zero_grad()
             loss.backward()
             opt.step()
-            if clip:
-                with torch.no_grad():
+            with torch.no_grad():
+                if clip:
                     x.clamp_(low, high)
+                if budget is not None:
+                    size = x.abs().sum(list(range(1, x.dim()))) if budget_norm == "l1" else None
+                    size = x.flatten(1).norm(dim=1) if size is None else size
+                    x.mul_((budget / size.clamp_min(1e-12).view_as(budget)).clamp(max=1))
             history[t] = value.detach().cpu()
     finally:
         for p, w in zip(model.parameters(), was):

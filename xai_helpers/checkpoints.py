@@ -39,6 +39,8 @@ __all__ = [
     "checkpoint_meta",
     "SEED_TABLE",
     "load_seed_table",
+    "GAN_SEARCH_TABLE",
+    "load_gan_search_table",
     "TREE_DATA_TABLE",
     "load_tree_data_table",
     "ATTACK_PHOTO_TABLE",
@@ -292,3 +294,30 @@ def load_attack_photo_table(directory: str | Path | None = None) -> dict:
     True
     """
     return _checked_table(ATTACK_PHOTO_TABLE, "attack_photos", "train_attack_photos", directory)
+
+
+#: File name of notebook 08's table of latent and pixel searches (recipe ``mnist_gan_searches``).
+GAN_SEARCH_TABLE = "mnist_gan_searches.json"
+
+
+def load_gan_search_table(directory: str | Path | None = None) -> dict:
+    """The table written by :func:`xai_helpers.train.train_mnist_gan_searches`, checked against its
+    recorded SHA-256: its settings, and ``"seeds"``, per seed (keys int) the searched codes and
+    images as nested lists (``torch.tensor`` turns each into a tensor).
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``mnist_gan_searches.json.sha256``), or
+        it differs.
+
+    Examples
+    --------
+    >>> sorted(load_gan_search_table()["seeds"])
+    [0, 1, 2, 3]
+    """
+    doc = _checked_table(
+        GAN_SEARCH_TABLE, "mnist_gan_searches", "train_mnist_gan_searches", directory
+    )
+    doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
+    return doc

@@ -95,8 +95,11 @@ def latent_search(
     ``G(z*)``.
 
     Both networks are frozen; only ``z`` moves (Adam). The prior ``λ‖z‖²`` (the Gaussian's
-    log-density up to a constant, for ``λ = 1/2``) keeps ``z`` where the generator was trained,
-    so that ``G(z)`` stays a plausible digit.
+    negative log-density up to a constant, for ``λ = 1/2``) pulls ``z`` toward the Gaussian's
+    *mode*, 0, not toward where its samples lie: in ``d`` dimensions nearly all of them lie on the
+    shell ``‖z‖ ≈ √d``, where the generator was trained. A strong prior (notebook 08: λ = 1) takes
+    ``z`` far inside that shell, to radii the Gaussian almost never draws; ``shell=True`` keeps
+    ``z`` on the shell instead.
 
     Parameters
     ----------

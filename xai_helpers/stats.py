@@ -5,6 +5,9 @@ cases, one flipped prediction moves it by 0.006. Before a notebook says that one
 another, it compares the gap with that noise:
 
 * :func:`accuracy_interval`: the Wilson score interval of one accuracy (Wilson 1927);
+* :func:`bootstrap_mean`: the mean of any per-case numbers with a percentile bootstrap interval
+  (Efron 1979), resampling whole clusters (e.g. all codes of one search seed) when cases are not
+  independent;
 * :func:`paired_difference`: the difference of two models' accuracies *on the same cases*, with a
   normal-approximation interval of the mean per-case difference (the paired comparison behind
   McNemar's test, 1947). Pairing removes the noise of which cases happen to be in the test set.
@@ -22,7 +25,13 @@ import numpy as np
 
 from .validation import check_number, check_positive_int, check_seed
 
-__all__ = ["Estimate", "accuracy_interval", "paired_difference", "paired_bootstrap"]
+__all__ = [
+    "Estimate",
+    "accuracy_interval",
+    "paired_difference",
+    "paired_bootstrap",
+    "bootstrap_mean",
+]
 
 
 class Estimate(NamedTuple):
@@ -150,8 +159,62 @@ def paired_bootstrap(
         raise ValueError("before and after must be finite (no NaN or inf)")
     level = check_number(level, "level", 0, 1, low_open=True, high_open=True)
     n = check_positive_int(n_samples, "n_samples")
-    d = b - a
-    rng = np.random.default_rng(check_seed(seed))
-    means = d[rng.integers(0, d.size, (n, d.size))].mean(1)
-    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
-    return Estimate(float(d.mean()), float(lo), float(hi))
+    return bootstrap_mean(b - a, level=level, n_boot=n, seed=check_seed(seed))
+
+
+def bootstrap_mean(
+    values,
+    clusters=None,
+    level: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> Estimate:
+    """Mean of per-case numbers with a percentile bootstrap interval (Efron 1979).
+
+    Cases are resampled with replacement; with ``clusters``, whole clusters are (the cluster
+    bootstrap): cases that share a cluster, e.g. the codes searched with one seed, are not
+    independent, and resampling them one by one would make the interval too narrow.
+
+    Parameters
+    ----------
+    values : array of float, shape (n_samples,)
+        One number per case.
+    clusters : array, shape (n_samples,), optional
+        The cluster of each case; at least 2 clusters.
+    level : float
+        Confidence level of the interval.
+    n_boot : int
+        Bootstrap resamples.
+    seed : int
+        Seed of the resampling.
+
+    Examples
+    --------
+    >>> est = bootstrap_mean([1.0, 2.0, 3.0, 4.0])
+    >>> est.value, est.low >= 1.0, est.high <= 4.0
+    (2.5, True, True)
+    >>> bootstrap_mean([1.0, 1.0, 5.0, 5.0], clusters=[0, 0, 1, 1], n_boot=200).high
+    5.0
+    """
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1 or v.size < 2 or not np.isfinite(v).all():
+        raise ValueError(f"values must be a 1-D array of >= 2 finite numbers, got shape {v.shape}")
+    _z(level)  # checks the level
+    tail = (1 - level) / 2
+    n_boot = int(check_number(n_boot, "n_boot", 1, None))
+    rng = np.random.default_rng(seed)
+    if clusters is None:
+        boot = v[rng.integers(v.size, size=(n_boot, v.size))].mean(1)
+    else:
+        c = np.asarray(clusters)
+        if c.shape != v.shape:
+            raise ValueError(f"clusters must give one cluster per value, got shape {c.shape}")
+        names = np.unique(c)
+        if names.size < 2:
+            raise ValueError("bootstrap_mean needs at least 2 clusters")
+        sums = np.array([v[c == k].sum() for k in names])
+        counts = np.array([(c == k).sum() for k in names])
+        pick = rng.integers(names.size, size=(n_boot, names.size))
+        boot = sums[pick].sum(1) / counts[pick].sum(1)
+    low, high = np.quantile(boot, [tail, 1 - tail])
+    return Estimate(float(v.mean()), float(low), float(high))

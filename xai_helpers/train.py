@@ -45,13 +45,16 @@ from torch import nn
 
 from ._runtime import POOL_ENV, seed_everything, set_num_threads
 from ._torch import model_device, predict_proba, untrained_copy
+from .activation_maximization import activation_maximization, class_objective
 from .attacks import ATTACK_PHOTOS, photo_attack_row
 from .checkpoints import (
     ATTACK_PHOTO_TABLE,
     CHECKPOINT_DIR,
+    GAN_SEARCH_TABLE,
     SEED_TABLE,
     TREE_DATA_TABLE,
     default_directory,
+    load_gan_search_table,
     save_checkpoint,
 )
 from .data import imagenet_preprocess, load_mnist, load_photo, make_parabola
@@ -59,7 +62,7 @@ from .data.lighting import add_lighting, assign_writers, read_lighting
 from .data.monsters import ensure_monsters, load_split
 from .data.text import Vocabulary, load_reviews
 from .evaluation import measure_monsters
-from .generative import generate
+from .generative import generate, latent_search, sample_latent
 from .models import (
     DCGANDiscriminator,
     DCGANGenerator,
@@ -116,6 +119,10 @@ __all__ = [
     "train_monsters_seeds",
     "ATTACK_PHOTO_SIZE",
     "train_attack_photos",
+    "GAN_SEARCH_SEEDS",
+    "GAN_SEARCH_SETTINGS",
+    "train_mnist_gan_searches",
+    "gan_searches",
 ]
 
 F = TypeVar("F", bound=Callable[..., dict])
@@ -1105,6 +1112,115 @@ def train_attack_photos(
     return {"path": str(path), "photos": list(rows)}
 
 
+#: The seeds of notebook 08's search table (recipe ``mnist_gan_searches``): SEED = 0-3.
+GAN_SEARCH_SEEDS: tuple[int, ...] = (0, 1, 2, 3)
+
+#: The latent searches of that table: name -> keyword arguments of ``latent_search``.
+GAN_SEARCH_SETTINGS: dict[str, dict] = {
+    "λ = 0.05": {"prior_weight": 0.05},
+    "λ = 0": {"prior_weight": 0.0},
+    "λ = 1": {"prior_weight": 1.0},
+    "shell": {"prior_weight": 0.0, "shell": True},
+}
+
+
+def _gan_search_row(s: int, steps: int, long_steps: int, pixel_steps: int) -> dict:
+    """One seed's row of the ``mnist_gan_searches`` table (see :func:`train_mnist_gan_searches`)."""
+    G, cnn = load_pretrained("mnist_gan"), load_pretrained("mnist_cnn")
+    targets = list(range(10)) * 3
+    z0 = torch.cat([sample_latent(30, G.latent_dim, seed=int(s) + 10 * k) for k in range(4)])
+    row = {"z": {}}
+    for name, kw in GAN_SEARCH_SETTINGS.items():
+        res = latent_search(G, cnn, targets * 4, steps=steps, lr=0.05, z0=z0, **kw)
+        row["z"][name] = res.z.double().round(decimals=5).tolist()
+    long = latent_search(G, cnn, targets, steps=long_steps, lr=0.05, prior_weight=0.05, z0=z0[:30])
+    row["z_long"] = long.z.double().round(decimals=5).tolist()
+    row["logit_long"] = long.history[99::100].double().round(decimals=3).tolist()
+    images = generate(G, long.z)
+    sizes = {"l1": images.flatten(1).sum(1), "l2": images.flatten(1).norm(dim=1)}
+    row["pixel"] = {
+        norm: activation_maximization(
+            cnn,
+            class_objective(targets),
+            steps=pixel_steps,
+            lr=0.05,
+            seed=int(s),
+            budget=size,
+            budget_norm=norm,
+        )
+        .images.double()
+        .round(decimals=3)
+        .tolist()
+        for norm, size in sizes.items()
+    }
+    return row
+
+
+@training_recipe(threads=1)
+def train_mnist_gan_searches(
+    directory: str | Path | None = None,
+    seed: int = 0,
+    seeds: tuple[int, ...] = GAN_SEARCH_SEEDS,
+    steps: int = 100,
+    long_steps: int = 400,
+    pixel_steps: int = 300,
+) -> dict:
+    """Recipe ``mnist_gan_searches``: notebook 08's searches too slow to run live. Writes
+    :data:`~xai_helpers.checkpoints.GAN_SEARCH_TABLE` and its SHA-256.
+
+    For each seed ``s`` (the notebook's SEED), 120 codes: four search seeds ``s + 10k``
+    (k = 0-3), 30 starts each (``sample_latent(30, 32, seed=s + 10k)``, three per digit, targets
+    ``0-9`` repeated), searched by :func:`~xai_helpers.generative.latent_search` on the course's
+    CNN with ``steps`` Adam steps (lr 0.05) in each setting of :data:`GAN_SEARCH_SETTINGS`
+    (``"z"``: name -> (120, 32) codes). Then the first 30 codes searched for ``long_steps`` at
+    λ = 0.05 (``"z_long"``, and ``"logit_long"``, the target's logit after every 100 steps), and
+    pixel-space searches (:func:`~xai_helpers.activation_maximization.activation_maximization`,
+    ``pixel_steps`` steps, seed ``s``) for the same 30 targets held to the L1 and the L2 norm of
+    those G(z*) (``"pixel"``: norm -> (30, 1, 28, 28) images, 3 decimals). About three minutes
+    per seed on one thread.
+    """
+    steps, long_steps = check_int(steps, "steps", minimum=1), check_int(long_steps, "long_steps", 1)
+    pixel_steps = check_int(pixel_steps, "pixel_steps", minimum=1)
+    rows = {}
+    for s in seeds:
+        rows[str(s)] = _gan_search_row(int(s), steps, long_steps, pixel_steps)
+        print(f"seed {s}: done")
+    directory = Path(directory if directory is not None else default_directory())
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / GAN_SEARCH_TABLE
+    doc = {
+        "recipe": "xai_helpers.train.train_mnist_gan_searches",
+        "torch": torch.__version__,
+        "steps": steps,
+        "long_steps": long_steps,
+        "pixel_steps": pixel_steps,
+        "settings": GAN_SEARCH_SETTINGS,
+        "seeds": rows,
+    }
+    path.write_text(json.dumps(doc, sort_keys=True, ensure_ascii=False) + "\n")
+    _write_digest(path)
+    return {"path": str(path), "seeds": list(seeds)}
+
+
+def gan_searches(seed: int = 0) -> dict:
+    """Notebook 08's searches for its SEED: the shipped row of the ``mnist_gan_searches`` table
+    (:func:`~xai_helpers.checkpoints.load_gan_search_table`), or, for a seed the table lacks, the
+    same searches run now (a few minutes on one thread).
+
+    Examples
+    --------
+    >>> row = gan_searches(0)
+    >>> sorted(row), len(row["z"]["shell"])
+    (['logit_long', 'pixel', 'z', 'z_long'], 120)
+    """
+    seed = check_seed(seed)
+    rows = load_gan_search_table()["seeds"]
+    if seed in rows:
+        return rows[seed]
+    print(f"seed {seed} is not in the shipped search table: searching now (a few minutes)")
+    return _gan_search_row(seed, 100, 400, 300)
+
+
 # --------------------------------------------------------------------------- text (notebook 10)
 
 
@@ -1238,6 +1354,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "monsters_seeds": train_monsters_seeds,
     "mnist_tree_data": train_mnist_tree_data,
     "attack_photos": train_attack_photos,
+    "mnist_gan_searches": train_mnist_gan_searches,
     "text_attention": train_text_attention,
     "text_attention_seed1": train_text_attention_seed1,
     "text_attention_uniform": train_text_attention_uniform,
@@ -1276,6 +1393,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "monsters_seeds": {},  # a table of measurements, not a checkpoint
     "mnist_tree_data": {},  # a table of measurements, not a checkpoint
     "attack_photos": {},  # a table of measurements (tests/test_train.py: one row reproduced)
+    "mnist_gan_searches": {},  # a table of searches, not a checkpoint
 }
 
 
