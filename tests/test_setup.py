@@ -20,10 +20,14 @@ def test_import_has_no_side_effects():
         "import xai_helpers;"
         "assert 'matplotlib' not in sys.modules, 'importing xai_helpers imported matplotlib';"
         "assert torch.are_deterministic_algorithms_enabled() == before;"
+        "xai_helpers.setup(seed=0, device='cpu');"
+        "assert torch.are_deterministic_algorithms_enabled();"
+        "assert torch.is_deterministic_algorithms_warn_only_enabled();"
+        "assert 'torch._inductor' not in sys.modules, 'setup imported torch._inductor (~1 s)';"
         "print('ok')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "ok"
+    assert out.stdout.strip().splitlines()[-1] == "ok"
 
 
 def test_setup_seeds_everything_and_returns_device():

@@ -208,6 +208,19 @@ def _show_leftover_figures(_result=None) -> None:
     show(close=True)
 
 
+def _deterministic_algorithms() -> None:
+    """``torch.use_deterministic_algorithms(True, warn_only=True)`` without its import of
+    ``torch._inductor`` (about 1 s of every notebook's start), made only to set a flag that
+    ``torch.compile`` reads; the course never compiles a model. The runtime switch is the same call
+    the public function makes; where a torch version lacks it, the public function runs.
+    """
+    switch = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if switch is None:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    else:
+        switch(True, warn_only=True)
+
+
 def setup(seed: int = 0, device: str | None = None, deterministic: bool = True) -> torch.device:
     """Seed everything, make torch deterministic, size the thread pools, set the plot style, pick
     the device.
@@ -242,7 +255,7 @@ def setup(seed: int = 0, device: str | None = None, deterministic: bool = True) 
     if deterministic:
         # cuBLAS needs this to be deterministic; harmless on the CPU.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        torch.use_deterministic_algorithms(True, warn_only=True)
+        _deterministic_algorithms()
         torch.backends.cudnn.benchmark = False
     _plot_style()
     dev = get_device(device)
