@@ -204,7 +204,7 @@ def plot_lighting_sweep(
     probe_layer = "relu3"
     right.set(ylabel="linear lighting probe, held out", title=f"Lighting read off {probe_layer}")
     for ax in axes:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, handlelength=3.5)
     fig = left.figure
     fig.tight_layout()
     return fig
