@@ -31,8 +31,9 @@ def show_photo_attack(
 ) -> Figure:
     """An attacked photo: top row the photo, the attacked photo and δ (mean over RGB, in grey
     levels, colour bar ±``epsilon_255``); bottom row the saliency maps before, after the attack
-    and after the null, averaged over ``block`` × ``block`` blocks and overlaid on the photo, with
-    the centre of mass before (○) and after (★) and the target ``region`` outlined.
+    and after the null, averaged over ``block`` × ``block`` blocks and overlaid on the photo on one
+    shared colour scale, with the centre of mass before (○) and after (★) and the target ``region``
+    outlined.
 
     Parameters
     ----------
@@ -78,7 +79,9 @@ def show_photo_attack(
     names = ("saliency before", "after the attack", "after random ±ε (null)")
     label = f"|∂y/∂x|, mean of {block}×{block} block"
     maps = {n: pool(m[0:1])[0] for n, m in zip(names, runs)}
-    show_explanation(image[0].cpu(), maps, overlay=True, axes=axes[1], label=label)
+    show_explanation(
+        image[0].cpu(), maps, overlay=True, axes=axes[1], label=label, shared_scale=True
+    )
     # the block maps are stretched over the photo: positions are in the photo's pixels
     start = center_of_mass(attack.before[0:1].cpu())[0]
     for j, (ax, m) in enumerate(zip(axes[1], runs)):
