@@ -725,6 +725,19 @@ def test_background_paths_gradient_misses_a_threshold_that_ig_and_the_change_see
     assert torch.allclose(out["ig"], out["actual"], atol=0.05)  # IG crosses the threshold
 
 
+def test_background_paths_from_another_start_is_first_order_on_a_straight_stretch():
+    class Threshold(torch.nn.Module):  # the same ReLU: linear above 0.25, so the gradient is exact
+        def forward(self, x):
+            v = torch.relu(x[:, 0].mean((1, 2)) - 0.25) * 10
+            return torch.stack([v, -v], 1)
+
+    x, m = _creature_batch()
+    x = x * m[:, None]
+    out = E.background_paths(Threshold(), x, m, 0.9, n_steps=10, start=0.5)
+    assert (out["actual"] < -0.5).all()
+    assert torch.allclose(out["gradient"], out["actual"], atol=1e-4)  # no bend on this stretch
+
+
 def test_rule_agreement_recovers_the_agreement_where_the_rule_is_right():
     rule = torch.tensor([1, 1, 0, 0, 1, 0, 1, 0, 1, 0])
     label = torch.tensor([0, 1, 0, 0, 1, 1, 1, 0, 1, 0])  # rule wrong on images 0 and 5

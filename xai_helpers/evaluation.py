@@ -1515,16 +1515,24 @@ def grey_sweep(
 
 
 def background_paths(
-    net: nn.Module, x: torch.Tensor, masks: torch.Tensor, level: float, n_steps: int = 20
+    net: nn.Module,
+    x: torch.Tensor,
+    masks: torch.Tensor,
+    level: float,
+    n_steps: int = 20,
+    start: float = 0.0,
 ) -> dict[str, torch.Tensor]:
-    """Three answers to "how much does painting the background from black to ``level`` change
-    the log-odds z_pokemon − z_digimon?", per image (the lecture's §9, gradient saturation).
+    """Three answers to "how much does painting the background from ``start`` (default black) to
+    ``level`` change the log-odds z_pokemon − z_digimon?", per image (the lecture's §9, gradient
+    saturation).
 
-    ``"gradient"``: the first-order prediction ∇f(x_black) · (x_level − x_black) from the gradient
-    at the black-background image; ``"actual"``: f(x_level) − f(x_black); ``"ig"``: Integrated
-    Gradients along the straight path black → ``level`` (``n_steps`` midpoints), which adds up to
-    the actual change up to the Riemann sum's error. Where the gradient at black is small but the
-    change is large, the gradient hides what the background does.
+    ``"gradient"``: the first-order prediction ∇f(x_start) · (x_level − x_start) from the gradient
+    at the image with its background painted ``start``; ``"actual"``: f(x_level) − f(x_start);
+    ``"ig"``: Integrated Gradients along the straight path ``start`` → ``level`` (``n_steps``
+    midpoints), which adds up to the actual change up to the Riemann sum's error. Where the
+    gradient at the start is small but the change is large, the gradient hides what the
+    background does. Straight stretches of the same length elsewhere (another ``start``) are the
+    null for how much of a change a first-order prediction should recover.
 
     Examples
     --------
@@ -1538,7 +1546,7 @@ def background_paths(
     [36.0, 36.0, 36.0]
     """
     f = LogOdds(net).eval()
-    x0 = on_grey(x, masks, 0.0)
+    x0 = on_grey(x, masks, start)
     xv = on_grey(x, masks, level)
     x0g = x0.clone().requires_grad_(True)
     z0 = f(x0g)[:, 0]
