@@ -224,6 +224,26 @@ def test_permuted_attention_only_reorders_the_weights(trained):
     assert torch.allclose(
         out[1], T.log_odds(trained, ids[1:], 1).detach().expand(4)
     )  # one word: nothing to shuffle
+    with torch.no_grad():  # the vote sum is the model's own output with those weights
+        direct = torch.stack([T.log_odds(trained, ids, 1, attention=w) for w in weights], 1)
+    assert torch.allclose(out, direct, atol=1e-5)
+
+
+def test_batches_by_length_give_the_padded_results(trained):
+    sents = ["a charming , funny film .", "dull", "the plot is thin , yet the acting is superb"]
+    ids = trained.vocab.encode(sents)
+    padded = torch.cat([ids, torch.zeros(3, 5, dtype=torch.long)], 1)  # extra trailing padding
+    with torch.no_grad():
+        ref = T.log_odds(trained, padded, [1, 0, 1])
+    assert torch.allclose(T.log_odds(trained, padded, [1, 0, 1], batch_size=2), ref, atol=1e-5)
+    ig = T.integrated_gradients_text(trained, ids.repeat(12, 1), 1, n_steps=8)  # > 32: grouped
+    ig_one = T.integrated_gradients_text(trained, ids, 1, n_steps=8)
+    assert torch.allclose(ig, ig_one.repeat(12, 1), atol=1e-5)
+    sent, pos = np.array([2, 0, 2]), np.array([9, 1, 0])
+    states = T.token_states_at(trained, padded, sent, pos, batch_size=1)
+    full = T.collect_token_states(trained, padded)
+    for layer in T.LAYERS:
+        assert np.allclose(states[layer], full[layer][sent, pos].numpy(), atol=1e-5)
 
 
 def test_adversarial_attention_keeps_the_output(trained):

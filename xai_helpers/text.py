@@ -84,7 +84,9 @@ def log_odds(
 
     With ``batch_size``, the sentences go through the model in batches of that size, without
     gradients
-    (for a whole test set in little memory).
+    (for a whole test set in little memory). Without ``kwargs``, the batches are taken in order of
+    length and each is cut after its longest sentence: trailing padding is masked and positions
+    are absolute, so the log-odds are those of the padded batch (to float rounding), at less cost.
 
     Examples
     --------
@@ -96,6 +98,8 @@ def log_odds(
     t = _target(target, ids.shape[0], ids.device)
     if batch_size is not None:
         batch_size = check_positive_int(batch_size, "batch_size")
+        if not kwargs and len(ids):
+            return _log_odds_by_length(model, ids, t, batch_size)
         with torch.no_grad():
             return torch.cat(
                 [
@@ -106,6 +110,20 @@ def log_odds(
     logits = model(ids, **kwargs)
     sign = (2 * t - 1).to(logits.dtype)
     return sign * (logits[:, 1] - logits[:, 0])
+
+
+@torch.no_grad()
+def _log_odds_by_length(
+    model: nn.Module, ids: torch.Tensor, t: torch.Tensor, batch_size: int
+) -> torch.Tensor:
+    """:func:`log_odds` in batches of sentences of similar length, each cut after its longest."""
+    length = torch.where(ids != 0, torch.arange(1, ids.shape[1] + 1, device=ids.device), 0).amax(1)
+    order = length.argsort()
+    out = torch.empty(len(ids), device=ids.device)
+    for chunk in order.split(batch_size):
+        cut = max(int(length[chunk].max()), 1)
+        out[chunk] = log_odds(model, ids[chunk, :cut], t[chunk]).to(out.dtype)
+    return out
 
 
 def _delete_rows(ids: torch.Tensor, fill: str | int) -> torch.Tensor:
@@ -163,10 +181,8 @@ def leave_one_out(
         full = log_odds(model, ids, t)
         out = full.repeat_interleave(length).clone()
         kept, kept_t = variants[real], t.repeat_interleave(length)[real]
-        if len(kept):
-            out[real] = torch.cat(
-                [log_odds(model, v, tt) for v, tt in zip(kept.split(512), kept_t.split(512))]
-            )
+        if len(kept):  # batched by length: each batch cut after its longest variant
+            out[real] = log_odds(model, kept, kept_t, batch_size=128)
     return (full[:, None] - out.reshape(n, length)) * (ids != 0)
 
 
@@ -209,6 +225,18 @@ def integrated_gradients_text(
     n_steps = check_positive_int(n_steps, "n_steps")
     n = ids.shape[0]
     t = _target(target, n, ids.device)
+    if n > 32:  # groups of similar length, each cut after its longest sentence (padding is
+        # masked and positions are absolute, so each sentence's attributions are unchanged)
+        length = torch.where(
+            ids != 0, torch.arange(1, ids.shape[1] + 1, device=ids.device), 0
+        ).amax(1)
+        attr, gap = torch.zeros(ids.shape, device=ids.device), torch.zeros(n, device=ids.device)
+        for g in length.argsort().split(32):
+            cut = max(int(length[g].max()), 1)
+            attr[g, :cut], gap[g] = integrated_gradients_text(
+                model, ids[g, :cut], t[g], n_steps, return_delta=True
+            )
+        return (attr, gap) if return_delta else attr
     emb = model.embedding(ids).detach()
     alphas = (torch.arange(n_steps, device=ids.device, dtype=emb.dtype) + 0.5) / n_steps
     total = torch.zeros_like(emb)
@@ -315,7 +343,7 @@ def word_deletion_curve(
     score = jitter if attribution is None else attribution.to(ids.device) + 1e-9 * jitter
     score = score.masked_fill(ids == 0, -math.inf)
     order = score.argsort(1, descending=True)
-    curve = [log_odds(model, ids, t)]
+    curve = [log_odds(model, ids, t, batch_size=32)]  # batches of similar length
     keep = ids != 0
     lengths = keep.sum(1)
     for k in range(steps):
@@ -329,7 +357,7 @@ def word_deletion_curve(
                 cur[i, : len(row)] = row
         else:
             cur = torch.where(keep | (ids == 0), ids, torch.full_like(ids, fill))
-        curve.append(log_odds(model, cur, t))
+        curve.append(log_odds(model, cur, t, batch_size=32))
     return torch.stack(curve, 1)
 
 
@@ -343,8 +371,9 @@ def permuted_attention(
 ):
     """Log-odds of *fresh* with the pooling weights shuffled over each sentence's tokens, ``(N,
     n_samples)``: :func:`xai_helpers.evaluation.permuted_weights` on this model's pooling (Jain &
-    Wallace 2019, §4.2). The token states are untouched. ``return_weights=True`` also returns the
-    shuffled weights, ``(n_samples, N, L)``.
+    Wallace 2019, §4.2). The token states are untouched: the log-odds are ``Σ αᵢ sᵢ`` over the
+    token votes (:meth:`SentimentTransformer.token_scores`), one forward pass for all shuffles.
+    ``return_weights=True`` also returns the shuffled weights, ``(n_samples, N, L)``.
 
     Examples
     --------
@@ -352,8 +381,9 @@ def permuted_attention(
     >>> permuted_attention(m, m.vocab.encode(["good bad", "good"]), n_samples=3).shape
     torch.Size([2, 3])
     """
+    votes = model.token_scores(ids)  # the log-odds of fresh are exactly Σ αᵢ sᵢ (Σ αᵢ = 1)
     return permuted_weights(
-        lambda a: log_odds(model, ids, 1, attention=a),
+        lambda a: (a * votes).sum(1),
         model.attention_weights(ids),
         ids != 0,
         n_samples=n_samples,
@@ -538,13 +568,22 @@ def token_states_at(
     """
     sentence, position = np.asarray(sentence), np.asarray(position)
     out: dict[str, np.ndarray] = {}
-    for k in range(0, len(ids), batch_size):
-        inside = np.flatnonzero((sentence >= k) & (sentence < k + batch_size))
-        if not inside.size:
-            continue
-        states = collect_token_states(model, ids[k : k + batch_size], layers)
+    # only the sentences asked for, in batches of similar length, each cut after its longest
+    # (padding is masked and positions are absolute: the states are those of the padded batch)
+    wanted = np.unique(sentence)
+    ends = (ids != 0).cpu().numpy()[wanted]
+    length = np.where(ends.any(1), ends.shape[1] - np.argmax(ends[:, ::-1], 1), 1)
+    order = np.argsort(length, kind="stable")
+    wanted, length = wanted[order], length[order]
+    for k in range(0, len(wanted), batch_size):
+        batch = wanted[k : k + batch_size]
+        row = np.full(len(ids), -1)
+        row[batch] = np.arange(len(batch))
+        inside = np.flatnonzero(row[sentence] >= 0)
+        cut = max(int(position[inside].max()) + 1, int(length[k : k + batch_size].max()))
+        states = collect_token_states(model, ids[batch, :cut], layers)
         for layer in layers:
-            vals = states[layer][sentence[inside] - k, position[inside]].cpu().numpy()
+            vals = states[layer][row[sentence[inside]], position[inside]].cpu().numpy()
             if layer not in out:
                 out[layer] = np.zeros((len(sentence), vals.shape[1]), vals.dtype)
             out[layer][inside] = vals
@@ -713,21 +752,22 @@ def matched_untrained(
     fresh = untrained_like(model, seed)
     real = ids != 0
 
-    def peak(net, states=None):  # the pooling states do not depend on attn_v: pass them once
-        alpha = net.attention_weights(ids) if states is None else net._alpha(states, ids)
-        return alpha.max(1).values.median().item()
+    def peak(net):
+        return net.attention_weights(ids).max(1).values.median().item()
 
     def spread(net):
         votes = net.token_scores(ids)
         return torch.stack([votes[i, r].std() for i, r in enumerate(real)]).median().item()
 
     base, goal = fresh.attn_v.weight.clone(), peak(model)
-    states = fresh.states(ids)
+    # the scores are linear in attn_v and the states do not depend on it: compute them once
+    score = fresh.attn_v(torch.tanh(fresh.attn_proj(fresh.states(ids)))).squeeze(-1)
+    score = score.masked_fill(~real, -math.inf)
     lo, hi = -8.0, 8.0  # log of the factor on the attention scores
     for _ in range(40):
         mid = (lo + hi) / 2
-        fresh.attn_v.weight.copy_(base * math.exp(mid))
-        lo, hi = (mid, hi) if peak(fresh, states) < goal else (lo, mid)
+        alpha_max = torch.softmax(score * math.exp(mid), dim=1).max(1).values
+        lo, hi = (mid, hi) if alpha_max.median().item() < goal else (lo, mid)
     fresh.attn_v.weight.copy_(base * math.exp((lo + hi) / 2))
     k = spread(model) / max(spread(fresh), 1e-12)
     fresh.classifier.weight.mul_(k)
