@@ -439,6 +439,33 @@ def test_top_k_deletion_removes_exactly_the_top_pixels():
         E.top_k_deletion(LeftHalf(), x, 1, left, k=17)
 
 
+def test_top_k_deletion_log_odds_and_a_replacement_image():
+    class LeftHalf(torch.nn.Module):  # class-1 logit: sum of the left half, class 0: logit 0
+        def forward(self, x):
+            s = x[:, 0, :, :2].sum((1, 2))
+            return torch.stack([torch.zeros_like(s), s], 1)
+
+    x = torch.ones(1, 1, 4, 4)
+    left = torch.zeros(1, 4, 4)
+    left[..., :2] = 1.0
+    # two classes: the log-odds of class 1 is its logit, 8 clean, 0 with the left half black
+    got = E.top_k_deletion(LeftHalf(), x, 1, left, k=8, of="log-odds")
+    assert torch.allclose(got, torch.tensor([8.0]), atol=1e-5)
+    # a replacement image: the removed pixels take its values (0.25 each: logit 8 -> 2)
+    half = torch.full_like(x, 0.25)
+    got = E.top_k_deletion(LeftHalf(), x, 1, left, k=8, fill=half, of="log-odds")
+    assert torch.allclose(got, torch.tensor([6.0]), atol=1e-5)
+    # saturated: P drop ~0 in float32 while the log-odds drop is still measured
+    big = torch.full_like(x, 10.0)
+    p_drop = E.top_k_deletion(LeftHalf(), big, 1, left, k=4, fill=big - 1)
+    lo_drop = E.top_k_deletion(LeftHalf(), big, 1, left, k=4, fill=big - 1, of="log-odds")
+    assert p_drop.abs().item() < 1e-6 and abs(lo_drop.item() - 4.0) < 1e-3
+    with pytest.raises(ValueError, match="shape of x"):
+        E.top_k_deletion(LeftHalf(), x, 1, left, k=8, fill=torch.zeros(1, 1, 3, 3))
+    with pytest.raises(ValueError, match="log-odds"):
+        E.top_k_deletion(LeftHalf(), x, 1, left, k=8, of="logit")
+
+
 def test_region_share_and_density_against_the_definitions():
     g = torch.Generator().manual_seed(0)
     a = torch.rand(3, 6, 6, generator=g)

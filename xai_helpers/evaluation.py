@@ -375,8 +375,9 @@ def top_k_deletion(
     target: int | Sequence[int] | torch.Tensor,
     maps: torch.Tensor,
     k: int,
-    fill: str | float | Sequence[float] = "black",
+    fill: str | float | Sequence[float] | torch.Tensor = "black",
     normalization: tuple[Sequence[float], Sequence[float]] | None = None,
+    of: str = "probability",
 ) -> torch.Tensor:
     """Drop of the target probability when each map's ``k`` top pixels are removed, (N,).
 
@@ -388,10 +389,16 @@ def top_k_deletion(
 
     Parameters
     ----------
-    model, x, target, maps, fill, normalization
+    model, x, target, maps, normalization
         As in :func:`deletion_curve`.
     k : int
         How many pixels to remove, 1 ≤ k ≤ H·W.
+    fill : str, float, sequence of float or torch.Tensor
+        As in :func:`deletion_curve`, or a whole replacement image of the shape of ``x`` (e.g. a
+        blurred copy): removed pixels then take its values, a removal that paints no new colour.
+    of : {"probability", "log-odds"}
+        The drop of P(target), or of its log-odds log(P / (1 − P)), computed from the
+        log-softmax (it stays informative where P saturates near 0 or 1).
 
     Examples
     --------
@@ -399,14 +406,28 @@ def top_k_deletion(
     >>> x = torch.rand(2, 1, 28, 28)
     >>> top_k_deletion(MnistCNN(), x, 3, maps=torch.rand(2, 28, 28), k=40).shape
     torch.Size([2])
+    >>> blurred = torch.nn.functional.avg_pool2d(x, 7, stride=1, padding=3)
+    >>> top_k_deletion(MnistCNN(), x, 3, torch.rand(2, 28, 28), 40, fill=blurred).shape
+    torch.Size([2])
     """
     k = check_positive_int(k, "k")
+    if of not in ("probability", "log-odds"):
+        raise ValueError(f"of must be 'probability' or 'log-odds', got {of!r}")
     x, t, dev = prepare_batch(model, x, target)
     scores = _pixel_scores(maps, x)
     n, c, h, w = x.shape
     if k > h * w:
         raise ValueError(f"k must be at most H*W = {h * w}, got {k}")
-    fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
+    if isinstance(fill, torch.Tensor) and fill.ndim == 4:
+        if fill.shape != x.shape:
+            raise ValueError(
+                f"a fill image must have the shape of x {tuple(x.shape)}, got {tuple(fill.shape)}"
+            )
+        if not torch.isfinite(fill).all():
+            raise ValueError("fill contains NaN or infinite values")
+        fills = fill.to(device=x.device, dtype=x.dtype)
+    else:
+        fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
     order = torch.argsort(scores.view(n, -1), dim=1, descending=True, stable=True)[:, :k]
     removed = (
         torch.zeros(n, h * w, dtype=torch.bool, device=x.device)
@@ -415,9 +436,15 @@ def top_k_deletion(
     )
     with torch.no_grad():
         logits = model(torch.cat([x, torch.where(removed, fills, x)]).to(dev)).float()
-        check_classes(torch.cat([t, t]), logits)
-        p = logits.softmax(1).gather(1, torch.cat([t, t]).to(dev).view(-1, 1))[:, 0].to(x.device)
-    return p[:n] - p[n:]
+        tt = torch.cat([t, t]).to(dev).view(-1, 1)
+        check_classes(tt[:, 0], logits)
+        if of == "log-odds":  # log P − log(1 − P), log(1 − P) from the other classes' logits
+            z = logits.double()
+            score = z.gather(1, tt)[:, 0] - z.scatter(1, tt, -torch.inf).logsumexp(1)
+        else:
+            score = logits.softmax(1).gather(1, tt)[:, 0]
+        score = score.float().to(x.device)
+    return score[:n] - score[n:]
 
 
 def _check_maps_and_mask(maps: torch.Tensor, mask: torch.Tensor) -> None:
