@@ -271,3 +271,41 @@ def test_budget_holds_each_image_to_its_norm(mnist_cnn):
         activation_maximization(mnist_cnn, objective, steps=1, budget=1.0, budget_norm="l3")
     with pytest.raises(ValueError, match="budget"):
         activation_maximization(mnist_cnn, objective, steps=1, budget=torch.ones(2))
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(steps=12, lr=0.05, regularizers=[TotalVariation(0.02), Jitter(1), L1(0.05)]),
+        dict(steps=12, lr=0.1, optimizer="sgd", init_scale=1.0, clip=False),
+        dict(steps=12, lr=20.0, optimizer="sgd", init_scale=1.0),
+    ],
+)
+def test_the_ascent_steps_are_torch_optims_bit_for_bit(kw, monkeypatch):
+    # the hand-written Adam and SGD steps (no torch.optim: its import of torch._dynamo costs ~1 s)
+    import xai_helpers.activation_maximization as am
+    from xai_helpers.models import MnistCNN
+
+    torch.manual_seed(0)
+    net = MnistCNN().eval()
+    ours = activation_maximization(net, class_objective([1, 7]), seed=3, **kw)
+
+    class TorchAdam:
+        def __init__(self, x, lr):
+            self.opt = torch.optim.Adam([x], lr=lr)
+
+        def __call__(self, x):
+            self.opt.step()
+
+    class TorchSGD:
+        def __init__(self, lr):
+            self.lr, self.opt = lr, None
+
+        def __call__(self, x):
+            self.opt = self.opt or torch.optim.SGD([x], lr=self.lr)
+            self.opt.step()
+
+    monkeypatch.setattr(am, "_AdamStep", TorchAdam)
+    monkeypatch.setattr(am, "_SGDStep", TorchSGD)
+    ref = activation_maximization(net, class_objective([1, 7]), seed=3, **kw)
+    assert torch.equal(ours.images, ref.images) and torch.equal(ours.history, ref.history)

@@ -393,6 +393,38 @@ def _check_regularizers(regularizers: object) -> tuple[list, list]:
 # -------------------------------------------------------------------------- activation maximization
 
 
+class _SGDStep:
+    """``torch.optim.SGD``'s update (no momentum), ``x ← x − lr·∇``, bit for bit, without
+    ``torch.optim``: creating an optimizer imports ``torch._dynamo`` (about 1.3 s of CPU, once)."""
+
+    def __init__(self, lr: float):
+        self.lr = lr
+
+    def __call__(self, x: torch.Tensor) -> None:
+        x.add_(x.grad, alpha=-self.lr)
+
+
+class _AdamStep:
+    """``torch.optim.Adam``'s update with its defaults (betas 0.9, 0.999, eps 1e-8), the
+    single-tensor path it takes on the CPU, bit for bit (tests/test_activation_maximization.py),
+    without importing ``torch._dynamo`` as ``torch.optim`` does."""
+
+    def __init__(self, x: torch.Tensor, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+        self.lr, (self.beta1, self.beta2), self.eps, self.t = lr, betas, eps, 0
+        self.m = torch.zeros_like(x, memory_format=torch.preserve_format)
+        self.v = torch.zeros_like(x, memory_format=torch.preserve_format)
+
+    def __call__(self, x: torch.Tensor) -> None:
+        self.t += 1
+        g = x.grad
+        self.m.lerp_(g, 1 - self.beta1)
+        self.v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
+        step = float(self.t)
+        step_size = self.lr / (1 - self.beta1**step)
+        denom = (self.v.sqrt() / (1 - self.beta2**step) ** 0.5).add_(self.eps)
+        x.addcdiv_(self.m, denom, value=-step_size)
+
+
 class AMResult(NamedTuple):
     """What :func:`activation_maximization` returns: ``images`` (N, C, H, W) and ``history`` (steps,
     N), on the CPU."""
@@ -527,7 +559,7 @@ def activation_maximization(
     x = x0.to(device).requires_grad_(True)
     if optimizer not in {"adam", "sgd"}:
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
-    opt = torch.optim.Adam([x], lr=lr) if optimizer == "adam" else torch.optim.SGD([x], lr=lr)
+    step = _AdamStep(x, lr) if optimizer == "adam" else _SGDStep(lr)
     history = torch.empty(steps, n)
     if budget is not None:
         budget = budget.to(device).expand(n).view(n, *[1] * len(shape))
@@ -538,10 +570,10 @@ def activation_maximization(
                 seen = tr.transform(seen, gen)
             value = objective(model, seen)
             loss = -value.sum() + sum(p.penalty(x).sum() for p in penalties)
-            opt.zero_grad()
+            x.grad = None
             loss.backward()
-            opt.step()
             with torch.no_grad():
+                step(x)
                 if clip:
                     x.clamp_(low, high)
                 if budget is not None:

@@ -11,10 +11,12 @@ classes by the path it records, so it does not import :mod:`xai_helpers.models`.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
 import os
+import zlib
 from importlib.resources import files
 from pathlib import Path
 
@@ -45,6 +47,10 @@ __all__ = [
     "load_tree_data_table",
     "ATTACK_PHOTO_TABLE",
     "load_attack_photo_table",
+    "PRIOR_RUN_TABLE",
+    "load_prior_run_table",
+    "encode_images",
+    "decode_images",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
@@ -321,3 +327,66 @@ def load_gan_search_table(directory: str | Path | None = None) -> dict:
     )
     doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
     return doc
+
+
+#: File name of notebook 07's table of prior selections and prior runs (recipe
+#: ``mnist_prior_runs``).
+PRIOR_RUN_TABLE = "mnist_prior_runs.json"
+
+
+def load_prior_run_table(directory: str | Path | None = None) -> dict:
+    """The table written by :func:`xai_helpers.train.train_mnist_prior_runs`, checked against its
+    recorded SHA-256: its settings (``"priors"``: name -> the regularizers' ``repr``), and
+    ``"seeds"``, per seed (keys int) the selection scores, the chosen prior and the images of the
+    other priors (as :func:`encode_images` text; :func:`decode_images` turns each into a tensor).
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``mnist_prior_runs.json.sha256``), or
+        it differs.
+
+    Examples
+    --------
+    >>> sorted(load_prior_run_table()["seeds"])
+    [0, 1, 2, 3]
+    """
+    doc = _checked_table(PRIOR_RUN_TABLE, "mnist_prior_runs", "train_mnist_prior_runs", directory)
+    doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
+    return doc
+
+
+def encode_images(images: torch.Tensor) -> dict:
+    """Images with pixels in [0, 1] as compact JSON: 8 bits per pixel (rounded to 1/255),
+    zlib-compressed, base64 text, with their shape. :func:`decode_images` inverts it.
+
+    Examples
+    --------
+    >>> x = torch.tensor([[[[0.0, 0.5], [1.0, 0.25]]]])
+    >>> (decode_images(encode_images(x)) - x).abs().max().item() <= 0.5 / 255
+    True
+    """
+    x = images.detach().float().cpu()
+    if x.numel() == 0 or not bool(((x >= 0) & (x <= 1)).all()):
+        raise ValueError("encode_images needs a non-empty tensor with every pixel in [0, 1]")
+    raw = (x * 255).round().to(torch.uint8).numpy().tobytes()
+    return {"shape": list(x.shape), "u8": base64.b64encode(zlib.compress(raw, 9)).decode("ascii")}
+
+
+def decode_images(doc: dict) -> torch.Tensor:
+    """The float tensor (pixels in [0, 1]) that :func:`encode_images` wrote.
+
+    Examples
+    --------
+    >>> decode_images(encode_images(torch.ones(2, 1, 3, 3))).shape
+    torch.Size([2, 1, 3, 3])
+    """
+    try:
+        raw = zlib.decompress(base64.b64decode(doc["u8"]))
+        shape = [int(v) for v in doc["shape"]]
+    except (KeyError, TypeError, ValueError, zlib.error) as err:
+        raise ValueError(f"not an encode_images record: {err}") from err
+    x = torch.frombuffer(bytearray(raw), dtype=torch.uint8)
+    if x.numel() != int(torch.tensor(shape, device="cpu").prod()):
+        raise ValueError(f"encoded images hold {x.numel()} pixels, their shape says {shape}")
+    return (x.float() / 255).reshape(shape)

@@ -45,23 +45,35 @@ from torch import nn
 
 from ._runtime import POOL_ENV, seed_everything, set_num_threads
 from ._torch import model_device, predict_proba, untrained_copy
-from .activation_maximization import activation_maximization, class_objective
+from .activation_maximization import (
+    L1,
+    Jitter,
+    RandomRotate,
+    TotalVariation,
+    activation_maximization,
+    choose_prior,
+    class_objective,
+)
 from .attacks import ATTACK_PHOTOS, photo_attack_row
 from .checkpoints import (
     ATTACK_PHOTO_TABLE,
     CHECKPOINT_DIR,
     GAN_SEARCH_TABLE,
+    PRIOR_RUN_TABLE,
     SEED_TABLE,
     TREE_DATA_TABLE,
+    decode_images,
     default_directory,
+    encode_images,
     load_gan_search_table,
+    load_prior_run_table,
     save_checkpoint,
 )
 from .data import imagenet_preprocess, load_mnist, load_photo, make_parabola
 from .data.lighting import add_lighting, assign_writers, read_lighting
 from .data.monsters import ensure_monsters, load_split
 from .data.text import Vocabulary, load_reviews
-from .evaluation import measure_monsters
+from .evaluation import measure_monsters, pixel_knn_judge
 from .generative import generate, latent_search, sample_latent
 from .models import (
     DCGANDiscriminator,
@@ -123,6 +135,12 @@ __all__ = [
     "GAN_SEARCH_SETTINGS",
     "train_mnist_gan_searches",
     "gan_searches",
+    "PRIOR_RUN_SEEDS",
+    "PRIOR_SELECTION_OFFSETS",
+    "PRIOR_CANDIDATES",
+    "PRIOR_NULL",
+    "train_mnist_prior_runs",
+    "prior_runs",
 ]
 
 F = TypeVar("F", bound=Callable[..., dict])
@@ -1221,6 +1239,124 @@ def gan_searches(seed: int = 0) -> dict:
     return _gan_search_row(seed, 100, 400, 300)
 
 
+# --------------------------------------------------------------------------- priors (notebook 07)
+
+#: The seeds of notebook 07's prior table (recipe ``mnist_prior_runs``): SEED = 0-3.
+PRIOR_RUN_SEEDS: tuple[int, ...] = (0, 1, 2, 3)
+
+#: The selection seeds of that table: SEED + each.
+PRIOR_SELECTION_OFFSETS: tuple[int, ...] = (100, 101, 102)
+
+#: The priors notebook 07 chooses between (name -> regularizers).
+PRIOR_CANDIDATES: dict[str, list] = {
+    "TV+jitter+rotation": [TotalVariation(0.02), Jitter(1), RandomRotate(5)],
+    "L1+TV+jitter+rotation": [L1(0.05), TotalVariation(0.02), Jitter(1), RandomRotate(5)],
+}
+
+#: Notebook 07's prior known to be useless for digit-likeness (the null).
+PRIOR_NULL: dict[str, list] = {"jitter only (null)": [Jitter(1)]}
+
+
+def _prior_key(priors: dict) -> dict[str, list[str]]:
+    return {name: [repr(r) for r in regs] for name, regs in priors.items()}
+
+
+def _prior_run_row(seed: int, candidates: dict, null: dict) -> dict:
+    """One seed's row of the ``mnist_prior_runs`` table, images as tensors (see
+    :func:`train_mnist_prior_runs`)."""
+    mnist, cnn = load_mnist(), load_pretrained("mnist_cnn")
+    tuning = {
+        "CNN judge": load_pretrained("mnist_judge"),
+        "kNN": pixel_knn_judge(mnist.X_train, mnist.y_train),
+    }
+    digits = list(range(10))
+    selection = [
+        choose_prior(cnn, candidates, tuning, digits * 2, seed=seed + s)[0]
+        for s in PRIOR_SELECTION_OFFSETS
+    ]
+    mean = {name: sum(r[name] for r in selection) / len(selection) for name in candidates}
+    chosen = max(mean, key=mean.get)
+    images = {
+        name: activation_maximization(
+            cnn, class_objective(digits * 5), steps=100, lr=0.05, regularizers=regs, seed=seed
+        ).images
+        for name, regs in {**candidates, **null}.items()
+        if name != chosen
+    }
+    return {"selection": selection, "chosen": chosen, "images": images}
+
+
+@training_recipe(threads=1)
+def train_mnist_prior_runs(
+    directory: str | Path | None = None,
+    seed: int = 0,
+    seeds: tuple[int, ...] = PRIOR_RUN_SEEDS,
+) -> dict:
+    """Recipe ``mnist_prior_runs``: notebook 07's ascents too slow to run live. Writes
+    :data:`~xai_helpers.checkpoints.PRIOR_RUN_TABLE` and its SHA-256.
+
+    For each seed ``s`` (the notebook's SEED): ``"selection"``, the scores of
+    :func:`~xai_helpers.activation_maximization.choose_prior` for :data:`PRIOR_CANDIDATES` on the
+    course's CNN, judged by the tuning judges (``mnist_judge`` and a 5-nearest-neighbour pixel
+    judge on the training digits), 20 starts (digits 0-9 twice), one dict per selection seed
+    ``s + o`` (o in :data:`PRIOR_SELECTION_OFFSETS`); ``"chosen"``, the candidate with the best
+    mean score; ``"images"``, for every other prior of :data:`PRIOR_CANDIDATES` and
+    :data:`PRIOR_NULL`, its 50 X* (digits 0-9 five times, 100 Adam steps, lr 0.05, seed ``s``) as
+    :func:`~xai_helpers.checkpoints.encode_images` text (8 bits a pixel). The chosen prior's run
+    is the one the notebook repeats live. About 8 s per seed on one thread.
+    """
+    rows = {}
+    for s in seeds:
+        row = _prior_run_row(int(s), PRIOR_CANDIDATES, PRIOR_NULL)
+        row["images"] = {name: encode_images(x) for name, x in row["images"].items()}
+        rows[str(s)] = row
+        print(f"seed {s}: chosen {row['chosen']}")
+    directory = Path(directory if directory is not None else default_directory())
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / PRIOR_RUN_TABLE
+    doc = {
+        "recipe": "xai_helpers.train.train_mnist_prior_runs",
+        "torch": torch.__version__,
+        "priors": _prior_key({**PRIOR_CANDIDATES, **PRIOR_NULL}),
+        "selection_offsets": list(PRIOR_SELECTION_OFFSETS),
+        "seeds": rows,
+    }
+    path.write_text(json.dumps(doc, sort_keys=True, ensure_ascii=False) + "\n")
+    _write_digest(path)
+    return {"path": str(path), "seeds": list(seeds)}
+
+
+def prior_runs(seed: int = 0, candidates: dict | None = None, null: dict | None = None) -> dict:
+    """Notebook 07's prior selection and prior runs for its SEED: the shipped row of the
+    ``mnist_prior_runs`` table (:func:`~xai_helpers.checkpoints.load_prior_run_table`) when the
+    priors are the table's, else the same runs now (about 8 s on one thread).
+
+    Returns
+    -------
+    dict
+        ``"selection"`` (one dict candidate -> score per selection seed), ``"chosen"`` and
+        ``"images"`` (prior name -> (50, 1, 28, 28) X*, every prior but the chosen one).
+
+    Examples
+    --------
+    >>> row = prior_runs(0)
+    >>> len(row["selection"]), row["chosen"] in row["selection"][0]
+    (3, True)
+    """
+    seed = check_seed(seed)
+    candidates = PRIOR_CANDIDATES if candidates is None else candidates
+    null = PRIOR_NULL if null is None else null
+    if not candidates:
+        raise ValueError("prior_runs needs at least one candidate prior")
+    doc = load_prior_run_table()
+    row = doc["seeds"].get(seed)
+    if row is not None and doc["priors"] == _prior_key({**candidates, **null}):
+        images = {name: decode_images(x) for name, x in row["images"].items()}
+        return {"selection": row["selection"], "chosen": row["chosen"], "images": images}
+    print(f"seed {seed} or these priors are not in the shipped table: running them now (~8 s)")
+    return _prior_run_row(seed, candidates, null)
+
+
 # --------------------------------------------------------------------------- text (notebook 10)
 
 
@@ -1355,6 +1491,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "mnist_tree_data": train_mnist_tree_data,
     "attack_photos": train_attack_photos,
     "mnist_gan_searches": train_mnist_gan_searches,
+    "mnist_prior_runs": train_mnist_prior_runs,
     "text_attention": train_text_attention,
     "text_attention_seed1": train_text_attention_seed1,
     "text_attention_uniform": train_text_attention_uniform,
@@ -1394,6 +1531,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "mnist_tree_data": {},  # a table of measurements, not a checkpoint
     "attack_photos": {},  # a table of measurements (tests/test_train.py: one row reproduced)
     "mnist_gan_searches": {},  # a table of searches, not a checkpoint
+    "mnist_prior_runs": {},  # a table of ascents (tests/test_train.py: one entry reproduced)
 }
 
 
