@@ -454,3 +454,19 @@ def test_token_pca_figure_greys_unrated_tokens_and_checks_shapes():
     with pytest.raises(ValueError, match="must be"):
         plot_token_pca({"a": xy[:3]}, colour, "valence")
     plt.close("all")
+
+
+def test_position_r2_reads_position_embeddings_and_nothing_without_them():
+    torch.manual_seed(0)
+    m = SentimentTransformer(["good", "bad", "film"]).eval()
+    ids = m.vocab.encode(["good good good good good good good good"] * 6)
+    with_pos = T.position_r2(m, ids)
+    assert all(v > 0.9 for v in with_pos.values()), with_pos
+    with torch.no_grad():
+        m.position.weight.zero_()  # one word repeated, no positions: every state is the same
+    without = T.position_r2(m, ids)
+    assert all(v < 0.05 for v in without.values()), without
+    with pytest.raises(ValueError):
+        T.position_r2(m, m.vocab.encode(["good"]))
+    with pytest.raises((ValueError, TypeError)):
+        T.position_r2(m, ids, n_splits=1)
