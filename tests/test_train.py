@@ -255,7 +255,8 @@ def test_lighting_band_table_is_checked_and_complete(tmp_path):
 def test_lighting_band_recipe_reproduces_the_first_network_of_seed_2():
     """The recipe's row for seed 2, first untrained network only (about 2 s on one thread): the
     same numbers within a tolerance for other CPUs and BLAS builds (float sums in another order):
-    0.005 on accuracies and probes (5 of 1,000 digits), 0.002 on silhouettes and neighbour shares."""
+    0.005 on accuracies and probes (5 of 1,000 digits), 0.002 on silhouettes and neighbour
+    shares."""
     with torch.random.fork_rng():
         got = train._lighting_band_row(2, size=1)["networks"][0]
     ref = checkpoints.load_lighting_band_table()["seeds"][2]["networks"][0]

@@ -49,9 +49,9 @@ from .activation_maximization import activation_maximization, class_objective
 from .attacks import ATTACK_PHOTOS, photo_attack_row
 from .checkpoints import (
     ATTACK_PHOTO_TABLE,
-    LIGHTING_BAND_TABLE,
     CHECKPOINT_DIR,
     GAN_SEARCH_TABLE,
+    LIGHTING_BAND_TABLE,
     SEED_TABLE,
     TREE_DATA_TABLE,
     default_directory,
