@@ -252,8 +252,9 @@ def test_lighting_band_table_is_checked_and_complete(tmp_path):
         checkpoints.load_lighting_band_table(tmp_path / "missing")
 
 
+@pytest.mark.slow
 def test_lighting_band_recipe_reproduces_the_first_network_of_seed_2():
-    """The recipe's row for seed 2, first untrained network only (about 2 s on one thread): the
+    """The recipe's row for seed 2, first untrained network only (about 10 s on one thread): the
     same numbers within a tolerance for other CPUs and BLAS builds (float sums in another order):
     0.005 on accuracies and probes (5 of 1,000 digits), 0.002 on silhouettes and neighbour
     shares."""
