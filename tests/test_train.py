@@ -304,3 +304,48 @@ def test_prior_runs_runs_other_priors_live():
     assert row["chosen"] == "L1 only" and row["images"] == {}
     with pytest.raises(ValueError, match="at least one candidate"):
         train.prior_runs(0, {}, {})
+
+
+def test_lighting_band_table_is_checked_and_complete(tmp_path):
+    table = checkpoints.load_lighting_band_table()
+    assert sorted(table["seeds"]) == list(train.LIGHTING_BAND_SEEDS)
+    assert table["amplitudes"] == list(train.LIGHTING_BAND_AMPLITUDES)
+    assert train.RECIPES["lighting_band"] is train.train_lighting_band
+    band = train.lighting_band(1)
+    assert len(band["accuracy"]) == len(band["silhouettes"]) == table["size"]
+    assert set(band["probe"]) == {(t, ly) for t in ("digit", "lighting") for ly in ("relu3", "fc2")}
+    assert len(band["sweep"]) == table["size"] * len(train.LIGHTING_BAND_AMPLITUDES)
+    name = checkpoints.LIGHTING_BAND_TABLE
+    raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
+    (tmp_path / name).write_bytes(raw.replace(b"0.", b"1.", 1))
+    (tmp_path / (name + ".sha256")).write_text(
+        (checkpoints.CHECKPOINT_DIR / (name + ".sha256")).read_text()
+    )
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_lighting_band_table(tmp_path)
+    with pytest.raises(ValueError, match="no lighting_band.json"):
+        checkpoints.load_lighting_band_table(tmp_path / "missing")
+
+
+@pytest.mark.slow
+def test_lighting_band_recipe_reproduces_the_first_network_of_seed_2():
+    """The recipe's row for seed 2, first untrained network only (about 10 s on one thread): the
+    same numbers within a tolerance for other CPUs and BLAS builds (float sums in another order):
+    0.005 on accuracies and probes (5 of 1,000 digits), 0.002 on silhouettes and neighbour
+    shares."""
+    with torch.random.fork_rng():
+        got = train._lighting_band_row(2, size=1)["networks"][0]
+    ref = checkpoints.load_lighting_band_table()["seeds"][2]["networks"][0]
+    assert abs(got["accuracy"] - ref["accuracy"]) <= 0.005
+    assert abs(got["neighbours"] - ref["neighbours"]) <= 0.002
+    for by, layers in ref["silhouettes"].items():
+        for layer, s in layers.items():
+            assert abs(got["silhouettes"][by][layer] - s) <= 0.002, (by, layer)
+    for task, layers in ref["probe"].items():
+        for layer, acc in layers.items():
+            assert abs(got["probe"][task][layer] - acc) <= 0.005, (task, layer)
+    for amp, row in ref["sweep"].items():
+        assert abs(got["sweep"][amp]["probe"] - row["probe"]) <= 0.005, amp
+        for by in ("digit", "lighting"):
+            for layer, s in row[by].items():
+                assert abs(got["sweep"][amp][by][layer] - s) <= 0.002, (amp, by, layer)

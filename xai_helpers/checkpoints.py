@@ -51,6 +51,8 @@ __all__ = [
     "load_prior_run_table",
     "encode_images",
     "decode_images",
+    "LIGHTING_BAND_TABLE",
+    "load_lighting_band_table",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
@@ -390,3 +392,28 @@ def decode_images(doc: dict) -> torch.Tensor:
     if x.numel() != int(torch.tensor(shape, device="cpu").prod()):
         raise ValueError(f"encoded images hold {x.numel()} pixels, their shape says {shape}")
     return (x.float() / 255).reshape(shape)
+
+
+#: File name of notebook 05's table of the untrained band's numbers (recipe ``lighting_band``).
+LIGHTING_BAND_TABLE = "lighting_band.json"
+
+
+def load_lighting_band_table(directory: str | Path | None = None) -> dict:
+    """The table written by :func:`xai_helpers.train.train_lighting_band`, checked against its
+    recorded SHA-256: its settings, and ``"seeds"``, per seed (keys int) the untrained networks'
+    numbers.
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``lighting_band.json.sha256``), or it
+        differs.
+
+    Examples
+    --------
+    >>> sorted(load_lighting_band_table()["seeds"])
+    [0, 1, 2, 3]
+    """
+    doc = _checked_table(LIGHTING_BAND_TABLE, "lighting_band", "train_lighting_band", directory)
+    doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
+    return doc

@@ -59,6 +59,7 @@ from .checkpoints import (
     ATTACK_PHOTO_TABLE,
     CHECKPOINT_DIR,
     GAN_SEARCH_TABLE,
+    LIGHTING_BAND_TABLE,
     PRIOR_RUN_TABLE,
     SEED_TABLE,
     TREE_DATA_TABLE,
@@ -66,6 +67,7 @@ from .checkpoints import (
     default_directory,
     encode_images,
     load_gan_search_table,
+    load_lighting_band_table,
     load_prior_run_table,
     save_checkpoint,
 )
@@ -91,7 +93,14 @@ from .models import (
     load_pretrained,
     untrained_monster_cnn,
 )
-from .representations import collect_representations
+from .representations import (
+    DEFAULT_LAYERS,
+    collect_representations,
+    lighting_sweep,
+    linear_probe,
+    neighbour_label_agreement,
+    silhouettes,
+)
 from .text import SHORTCUT_TOKEN, plant_shortcut
 from .trees import TREE_REG_LAMBDA, fit_apl_surrogate, param_vector, tree_complexity
 from .validation import check_array, check_image_batch, check_int, check_nonnegative, check_seed
@@ -141,6 +150,10 @@ __all__ = [
     "PRIOR_NULL",
     "train_mnist_prior_runs",
     "prior_runs",
+    "LIGHTING_BAND_SEEDS",
+    "LIGHTING_BAND_AMPLITUDES",
+    "train_lighting_band",
+    "lighting_band",
 ]
 
 F = TypeVar("F", bound=Callable[..., dict])
@@ -1474,6 +1487,137 @@ def train_text_shortcut_seed1(directory=None, seed: int = 1, epochs: int = 6) ->
     return _recipe("text_shortcut_seed1", "attention", True, directory, seed, epochs)
 
 
+# --------------------------------------------------------------------------- notebook 05's band
+
+#: The seeds of notebook 05's band table (recipe ``lighting_band``): SEED = 0-3.
+LIGHTING_BAND_SEEDS: tuple[int, ...] = (0, 1, 2, 3)
+
+#: The lamp amplitudes of notebook 05's sweep (§5).
+LIGHTING_BAND_AMPLITUDES: tuple[float, ...] = (0.0, 0.2, 0.3, 0.4, 0.6)
+
+
+def _lighting_band_row(seed: int, size: int = 5) -> dict:
+    """One seed's row of the ``lighting_band`` table (see :func:`train_lighting_band`)."""
+    model, mnist = load_pretrained("mnist_cnn"), load_mnist()
+    X, y = mnist.X_test, mnist.y_test.numpy()
+    writer = assign_writers(len(X), seed=seed)
+    X_lit = add_lighting(X, writer, amplitude=0.4)
+    train_writer = assign_writers(1000, seed=seed + 1)
+    X_train_lit = add_lighting(mnist.X_train[:1000], train_writer, amplitude=0.4)
+    tasks = {"digit": (mnist.y_train[:1000].numpy(), y), "lighting": (train_writer, writer)}
+    deep = ["relu3", "fc2"]
+    band = [untrained_copy(model, seed=seed + 100 * k) for k in range(size)]
+    nets = []
+    for net in band:
+        reps = collect_representations(net, X_lit, layers=DEFAULT_LAYERS)
+        train_reps = collect_representations(net, X_train_lit, layers=deep)
+        agree = neighbour_label_agreement(reps["relu3"][:300], writer[:300], groups=y[:300])
+        probe = {
+            task: {ly: linear_probe(train_reps[ly], tr, reps[ly], te)[1] for ly in deep}
+            for task, (tr, te) in tasks.items()
+        }
+        nets.append(
+            {
+                "accuracy": accuracy(net, X_lit, mnist.y_test),
+                "neighbours": float(agree),
+                "silhouettes": silhouettes(reps, {"digit": y, "lighting": writer}),
+                "probe": probe,
+            }
+        )
+    sweep = lighting_sweep(
+        {str(k): net for k, net in enumerate(band)},
+        X[:400],
+        y[:400],
+        writer[:400],
+        mnist.X_train[:500],
+        train_writer[:500],
+        LIGHTING_BAND_AMPLITUDES,
+        layers=["input", "relu3", "fc2"],
+    )
+    for (k, amp), row in sweep.items():
+        nets[int(k)].setdefault("sweep", {})[repr(amp)] = row
+    return {"networks": nets}
+
+
+@training_recipe(threads=1)
+def train_lighting_band(
+    directory: str | Path | None = None,
+    seed: int = 0,
+    seeds: tuple[int, ...] = LIGHTING_BAND_SEEDS,
+    size: int = 5,
+) -> dict:
+    """Recipe ``lighting_band``: notebook 05's null band measured once. Writes
+    :data:`~xai_helpers.checkpoints.LIGHTING_BAND_TABLE` and its SHA-256.
+
+    For each seed ``s`` (the notebook's SEED; ``seed`` is unused, every number derives from ``s``),
+    the 1,000 test digits lit at amplitude 0.4 by ``assign_writers(1000, seed=s)`` and 1,000
+    training digits by ``assign_writers(1000, seed=s + 1)``; then for each of ``size`` untrained
+    copies of ``mnist_cnn`` (``untrained_copy(model, seed=s + 100k)``): its accuracy on the lit
+    digits, the share of relu3 neighbours sharing the lamp within a digit (first 300 digits,
+    :func:`~xai_helpers.representations.neighbour_label_agreement`), the silhouettes by digit and
+    lighting at :data:`~xai_helpers.representations.DEFAULT_LAYERS`, linear digit and lighting
+    probes at relu3 and fc2, and :func:`~xai_helpers.representations.lighting_sweep` over
+    :data:`LIGHTING_BAND_AMPLITUDES` (400 test, 500 training digits). About 8 s per seed on one
+    thread.
+    """
+    size = check_int(size, "size", minimum=1)
+    rows = {str(s): _lighting_band_row(int(s), size) for s in seeds}
+    directory = Path(directory if directory is not None else default_directory())
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / LIGHTING_BAND_TABLE
+    doc = {
+        "recipe": "xai_helpers.train.train_lighting_band",
+        "torch": torch.__version__,
+        "size": size,
+        "amplitudes": list(LIGHTING_BAND_AMPLITUDES),
+        "seeds": rows,
+    }
+    path.write_text(json.dumps(doc, sort_keys=True) + "\n")
+    _write_digest(path)
+    return {"path": str(path), "seeds": list(seeds)}
+
+
+def lighting_band(seed: int = 0) -> dict:
+    """Notebook 05's null band for its SEED: the shipped row of the ``lighting_band`` table
+    (:func:`~xai_helpers.checkpoints.load_lighting_band_table`), or, for a seed the table lacks,
+    the same measurements run now (about 8 s on one thread).
+
+    Returns
+    -------
+    dict
+        ``"accuracy"``, ``"neighbours"``: one float per untrained network; ``"silhouettes"``: one
+        ``{"digit"|"lighting": {layer: s}}`` per network; ``"probe"``: ``(task, layer)`` -> one
+        accuracy per network (layers relu3, fc2); ``"sweep"``: ``("untrained k", amplitude)`` ->
+        the row of :func:`~xai_helpers.representations.lighting_sweep`.
+
+    Examples
+    --------
+    >>> band = lighting_band(0)
+    >>> len(band["accuracy"]), sorted(band["probe"])[0], ("untrained 0", 0.4) in band["sweep"]
+    (5, ('digit', 'fc2'), True)
+    """
+    seed = check_seed(seed)
+    rows = load_lighting_band_table()["seeds"]
+    if seed in rows:
+        row = rows[seed]
+    else:
+        print(f"seed {seed} is not in the shipped band table: measuring now (about 8 s)")
+        row = _lighting_band_row(seed)
+    nets = row["networks"]
+    probes = {(task, ly) for net in nets for task, by in net["probe"].items() for ly in by}
+    return {
+        "accuracy": [net["accuracy"] for net in nets],
+        "neighbours": [net["neighbours"] for net in nets],
+        "silhouettes": [net["silhouettes"] for net in nets],
+        "probe": {(t, ly): [net["probe"][t][ly] for net in nets] for t, ly in sorted(probes)},
+        "sweep": {
+            (f"untrained {k}", float(amp)): r
+            for k, net in enumerate(nets)
+            for amp, r in net["sweep"].items()
+        },
+    }
+
+
 #: Checkpoint name -> the recipe that trains and saves it (``recipe(directory=None)``); each is a
 #: :func:`training_recipe`, its thread pin in ``recipe.threads`` and its seed the ``seed`` default.
 RECIPES: dict[str, Callable[..., dict]] = {
@@ -1497,6 +1641,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "text_attention_uniform": train_text_attention_uniform,
     "text_shortcut": train_text_shortcut,
     "text_shortcut_seed1": train_text_shortcut_seed1,
+    "lighting_band": train_lighting_band,
 }
 
 
@@ -1532,6 +1677,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "attack_photos": {},  # a table of measurements (tests/test_train.py: one row reproduced)
     "mnist_gan_searches": {},  # a table of searches, not a checkpoint
     "mnist_prior_runs": {},  # a table of ascents (tests/test_train.py: one entry reproduced)
+    "lighting_band": {},  # a table of measurements (tests/test_train.py: one entry reproduced)
 }
 
 
