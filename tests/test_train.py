@@ -268,6 +268,7 @@ def test_encoded_images_round_trip_to_a_255th_and_refuse_bad_input():
         checkpoints.decode_images({**checkpoints.encode_images(x), "shape": [2, 2]})
 
 
+@pytest.mark.slow
 def test_prior_runs_recipe_reproduces_seed_0():
     """The shipped row of SEED 0 is what the recipe's calls give now: the first selection seed's
     scores within 0.005 (mean p(target) of 20 images: one image read differently moves it by
@@ -297,6 +298,7 @@ def test_prior_runs_recipe_reproduces_seed_0():
     assert (x - row["images"][null_name]).abs().mean() <= 0.005
 
 
+@pytest.mark.slow
 def test_prior_runs_runs_other_priors_live():
     from xai_helpers.activation_maximization import L1
 
