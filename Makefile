@@ -18,7 +18,7 @@ UV     := uv==0.13.9
 help:
 	@echo "make lab        install (first time) and open JupyterLab on notebooks/index.ipynb"
 	@echo "make test       install (first time), then make lint, and the doctests, unit tests and every notebook (nbval) on 2 workers"
-	@echo "make test-slow  the tests too slow for make test: retraining mnist_cnn within its recorded tolerance (~20 s)"
+	@echo "make test-slow  the tests too slow for make test: retraining mnist_cnn within its recorded tolerance, and the recipes of the notebooks' precomputed tables (photos, prior runs, lighting band)"
 	@echo "make lint       ruff on the code and notebooks, actionlint on .github/workflows"
 	@echo "make student    build/student/: the student release (nbgrader generate_assignment: no solutions, no hidden tests, checksums)"
 	@echo "make publish    check build/student and commit it as the whole content of the student branch (CI pushes it)"
@@ -55,7 +55,8 @@ test: install lint
 	$(VENV)/bin/pytest -n 2 --dist loadfile --doctest-modules notebooks tests xai_helpers --ignore=tests/browser \
 		--nbval-lax --nbval-cell-timeout=120 -p no:cacheprovider -m "not slow"
 
-# The tests marked slow: retraining the notebooks' main model (mnist_cnn) within its recorded tolerance.
+# The tests marked slow: retraining the notebooks' main model (mnist_cnn) within its recorded tolerance, and
+# re-running the recipes behind notebooks 05-07's precomputed tables (one entry each, within a stated tolerance).
 # make test keeps the cheapest retraining (parabola_nets); CI (.ci/run, the workflow) runs both.
 test-slow: install
 	$(VENV)/bin/pytest tests -m slow -p no:cacheprovider
