@@ -10,7 +10,8 @@ previous cell and the pyplot figures still open are read back (another silent re
 cell's own end-of-cell hooks, which is where the inline backend shows and closes figures) and
 compared with the image outputs nbval collected for the cell. A violation fails that cell's test.
 
-Without ``--nbval``/``--nbval-lax`` (the unit tests) the plugin does nothing.
+Without ``--nbval``/``--nbval-lax`` (the unit tests) the plugin does nothing. Every test process
+runs with one compute thread (``pytest_configure`` below).
 """
 
 from __future__ import annotations
@@ -134,6 +135,21 @@ def figure_contract_problems(report: dict, outputs: list) -> list[str]:
             "show them)"
         )
     return problems
+
+
+def pytest_configure(config):
+    """One compute thread per test process, the course's own default (``xai_helpers.setup``).
+
+    ``make test`` runs two xdist workers on a two-core machine; torch and BLAS pools sized to the
+    machine would put four busy threads on two cores, and a spinning pool waits for its slowest
+    thread (measured on the 2-core Xeon under load: one activation-maximization test 23 s with
+    torch's default two threads, 0.7 s with one). Notebook kernels size their pools themselves.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    threadpool_limits(limits=1)  # numpy/scipy/scikit-learn's BLAS and OpenMP pools, for the session
 
 
 @pytest.hookimpl(wrapper=True)
