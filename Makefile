@@ -1,9 +1,11 @@
 # Explainable ML, the course — two commands: `make lab` and `make test`.
 # Everything installs into .venv (created if missing); a second run only re-installs when
 # requirements.txt or pyproject.toml changed. The installer is uv (pinned below): from its cache it fills a fresh
-# venv in ~10 s where pip takes ~100 s (torch's CUDA build unpacks to ~4 GB), and like pip with
-# `--no-compile` it leaves byte-compiling to the first import. Where uv cannot reach an index (it reads
-# UV_INDEX_URL, not pip.conf), pip installs the same pinned requirements instead.
+# venv in ~10 s where pip takes ~100 s (torch's CUDA build unpacks to ~4 GB). Both byte-compile at install
+# (uv: --compile-bytecode, ~30 s on two cores): where Python may not write bytecode (PYTHONDONTWRITEBYTECODE,
+# a read-only venv) every kernel and test process would otherwise compile torch, scikit-learn and matplotlib
+# again, ~6 s of CPU each. Where uv cannot reach an index (it reads UV_INDEX_URL, not pip.conf), pip installs
+# the same pinned requirements instead.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -36,8 +38,8 @@ help:
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet $(UV)
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt \
-		|| $(PY) -m pip install --quiet --no-compile -r requirements.txt
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt \
+		|| $(PY) -m pip install --quiet -r requirements.txt
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	$(PY) -m ipykernel install --user --name $(KERNEL) --display-name "Python (xai-course)" > /dev/null
 	@touch $(STAMP)
