@@ -958,6 +958,18 @@ def test_stroke_orientation_pools_groups_and_sees_no_direction_in_a_blob():
         E.stroke_orientation(torch.rand(2, 3, 8, 8))
 
 
+def test_stroke_orientation_sees_no_direction_in_pixel_noise():
+    # forward differences sharing a pixel give E[g_x g_y] = σ² > 0: every noise image then reads
+    # as 135° with coherence 0.5; co-located central differences are uncorrelated on noise
+    noise = torch.rand(400, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    angle, coherence = E.stroke_orientation(noise)
+    assert coherence.median().item() < 0.15, coherence.median()
+    near_135 = (E.angle_difference(angle, torch.full_like(angle, 135.0)) < 22.5).float().mean()
+    assert 0.15 < near_135.item() < 0.35  # a quarter of uniform angles lie within ±22.5°
+    pooled_angle, pooled = E.stroke_orientation(noise.view(8, 50, 1, 28, 28))
+    assert pooled.max().item() < 0.05  # 50 images pooled: no direction left at all
+
+
 def test_shuffled_match_null_is_beaten_by_a_true_match_only():
     g = torch.Generator().manual_seed(0)
     a = torch.rand(20, generator=g) * 180
