@@ -964,8 +964,12 @@ def test_stroke_orientation_sees_no_direction_in_pixel_noise():
     noise = torch.rand(400, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     angle, coherence = E.stroke_orientation(noise)
     assert coherence.median().item() < 0.15, coherence.median()
-    near_135 = (E.angle_difference(angle, torch.full_like(angle, 135.0)) < 22.5).float().mean()
-    assert 0.15 < near_135.item() < 0.35  # a quarter of uniform angles lie within ±22.5°
+    near = [
+        (E.angle_difference(angle, torch.full_like(angle, t)) < 22.5).float().mean().item()
+        for t in (45.0, 135.0)
+    ]
+    # no diagonal favoured over its mirror image (the shared-pixel estimator puts all at 135°)
+    assert near[1] < 0.45 and abs(near[1] - near[0]) < 0.1, near
     pooled_angle, pooled = E.stroke_orientation(noise.view(8, 50, 1, 28, 28))
     assert pooled.max().item() < 0.05  # 50 images pooled: no direction left at all
 
