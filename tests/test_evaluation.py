@@ -958,6 +958,22 @@ def test_stroke_orientation_pools_groups_and_sees_no_direction_in_a_blob():
         E.stroke_orientation(torch.rand(2, 3, 8, 8))
 
 
+def test_stroke_orientation_sees_no_direction_in_pixel_noise():
+    # forward differences sharing a pixel give E[g_x g_y] = σ² > 0: every noise image then reads
+    # as 135° with coherence 0.5; co-located central differences are uncorrelated on noise
+    noise = torch.rand(400, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    angle, coherence = E.stroke_orientation(noise)
+    assert coherence.median().item() < 0.15, coherence.median()
+    near = [
+        (E.angle_difference(angle, torch.full_like(angle, t)) < 22.5).float().mean().item()
+        for t in (45.0, 135.0)
+    ]
+    # no diagonal favoured over its mirror image (the shared-pixel estimator puts all at 135°)
+    assert near[1] < 0.45 and abs(near[1] - near[0]) < 0.1, near
+    pooled_angle, pooled = E.stroke_orientation(noise.view(8, 50, 1, 28, 28))
+    assert pooled.max().item() < 0.05  # 50 images pooled: no direction left at all
+
+
 def test_shuffled_match_null_is_beaten_by_a_true_match_only():
     g = torch.Generator().manual_seed(0)
     a = torch.rand(20, generator=g) * 180

@@ -1104,10 +1104,12 @@ def stroke_orientation(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The dominant stroke orientation of each image (or group of images) and how strongly it
     dominates, from the structure tensor (Bigün & Granlund 1987).
 
-    The pixel gradients ``(g_x, g_y)`` (forward differences) are summed into ``J = Σ [g_x²,
-    g_x g_y; g_x g_y, g_y²]``; the dominant gradient direction is ``½·atan2(2J_xy, J_xx − J_yy)``
-    and a stroke runs across it (+90°). Coherence ``√((J_xx − J_yy)² + 4J_xy²) / (J_xx + J_yy)``
-    is 1 for parallel strokes and 0 for blobs or texture with no preferred direction.
+    The pixel gradients ``(g_x, g_y)`` (central differences, both taken at the same pixel, so that
+    on pixel noise ``g_x`` and ``g_y`` share no pixel and are uncorrelated) are summed into
+    ``J = Σ [g_x², g_x g_y; g_x g_y, g_y²]``; the dominant gradient direction is
+    ``½·atan2(2J_xy, J_xx − J_yy)`` and a stroke runs across it (+90°). Coherence
+    ``√((J_xx − J_yy)² + 4J_xy²) / (J_xx + J_yy)`` is 1 for parallel strokes and near 0 for blobs
+    or pixel noise with no preferred direction (it shrinks like 1/√pixels on noise).
 
     Parameters
     ----------
@@ -1140,8 +1142,10 @@ def stroke_orientation(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     if not torch.isfinite(x).all():
         raise ValueError("x contains NaN or inf")
     img = x.detach().float().cpu()
-    gx = (img[..., :, 1:] - img[..., :, :-1])[..., :-1, :]
-    gy = (img[..., 1:, :] - img[..., :-1, :])[..., :, :-1]
+    if min(x.shape[-2:]) < 3:
+        raise ValueError(f"x must be at least 3×3 pixels, got shape {tuple(x.shape)}")
+    gx = (img[..., :, 2:] - img[..., :, :-2])[..., 1:-1, :]  # both at pixel (i, j), 1 ≤ i, j
+    gy = (img[..., 2:, :] - img[..., :-2, :])[..., :, 1:-1]
     dims = tuple(range(1, img.ndim))
     jxx, jyy, jxy = ((a * b).sum(dims) for a, b in ((gx, gx), (gy, gy), (gx, gy)))
     grad_angle = 0.5 * torch.atan2(2 * jxy, jxx - jyy)
