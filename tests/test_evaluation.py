@@ -1020,3 +1020,21 @@ def test_input_and_edge_maps_are_model_free_nulls():
     assert torch.allclose(flat, torch.zeros(1, 5, 5), atol=1e-6)
     with pytest.raises(ValueError):
         edge_map(torch.zeros(6, 6))
+
+
+def test_shuffled_weights_copy_keeps_sums_and_norms_but_not_the_model(mnist_cnn, mnist):
+    shuf = E.shuffled_weights_copy(mnist_cnn, seed=3)
+    for name in ("conv1", "conv2", "fc1", "fc2"):
+        w, v = getattr(mnist_cnn, name).weight, getattr(shuf, name).weight
+        dims = (2, 3) if w.dim() == 4 else (1,)
+        assert torch.allclose(w.sum(dims), v.sum(dims), atol=1e-5)
+        assert torch.allclose(w.norm(dim=dims[-1]).norm(dim=-1), v.norm(dim=dims[-1]).norm(dim=-1))
+        assert not torch.equal(w, v)
+        assert torch.equal(getattr(mnist_cnn, name).bias, getattr(shuf, name).bias)
+    same = E.shuffled_weights_copy(mnist_cnn, seed=3)
+    assert torch.equal(same.fc1.weight, shuf.fc1.weight)
+    assert not torch.equal(E.shuffled_weights_copy(mnist_cnn, seed=4).fc1.weight, shuf.fc1.weight)
+    # the learned arrangement is gone: a network that learned nothing
+    assert models.accuracy(shuf, mnist.X_test[:300], mnist.y_test[:300]) < 0.3
+    with pytest.raises((ValueError, TypeError)):
+        E.shuffled_weights_copy(mnist_cnn, seed=-1)

@@ -195,6 +195,24 @@ def test_elephant_rejects_bad_input():
         models.ElephantScore()([[1.0, 0.5]])
 
 
+def test_null_decoders_are_matched_draws_of_the_untrained_network(mnist, mnist_cnn):
+    from xai_helpers import representations as R
+    from xai_helpers.evaluation import untrained_copy
+    from xai_helpers.train import NULL_DECODER_SEEDS
+
+    dec = models.load_pretrained("mnist_null_decoders")
+    assert dec.layers == ("relu3", "fc2")
+    assert dec.networks == tuple(f"untrained{s}" for s in NULL_DECODER_SEEDS)
+    x = lighting.add_lighting(mnist.X_test[:200], lighting.assign_writers(200, seed=5))
+    for net, seed in zip(dec.networks, NULL_DECODER_SEEDS):
+        reps = R.collect_representations(untrained_copy(mnist_cnn, seed=seed), x, ["relu3"])
+        img = dec.decode(torch.as_tensor(reps["relu3"]), "relu3", net)
+        assert img.shape == (200, 1, 28, 28)
+        assert ((img - x) ** 2).mean() < ((x.mean(0) - x) ** 2).mean()  # better than the mean
+    with pytest.raises(ValueError, match="network must be one of"):
+        dec.decode(torch.zeros(2, 10), "fc2", "trained")
+
+
 def test_layer_decoders_shapes_and_shipped_quality(mnist, mnist_cnn):
     from xai_helpers import representations as R
     from xai_helpers.evaluation import untrained_copy

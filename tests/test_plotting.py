@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from xai_helpers import plotting  # noqa: E402
+from xai_helpers.plotting.representations import DISTINCT_COLOURS  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -384,25 +385,26 @@ def test_image_columns_puts_item_i_in_row_i():
     plt.close("all")
 
 
-def test_plot_embedding_uses_the_colour_blind_palette_for_digits():
+def test_plot_embedding_gives_ten_digits_ten_distinct_hues_and_markers():
     import matplotlib.pyplot as plt
-    from matplotlib.colors import to_hex
+    from matplotlib.colors import rgb_to_hsv, to_hex, to_rgb
 
     ax = plotting.plot_embedding(
         np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 10
     ).axes[0]
-    palette = {
-        c.lower()
-        for c in plt.style.library["tableau-colorblind10"]["axes.prop_cycle"].by_key()["color"]
-    }
     used = {
         (to_hex(coll.get_facecolors()[0]), coll.get_paths()[0].vertices.tobytes())
         for coll in ax.collections
     }
-    assert {c for c, _ in used} <= palette and len(used) == 10
-    assert (
-        len({m for _, m in used}) == 10
-    )  # a marker per digit too: the palette's greys and blues are hard to tell apart
+    colours = {c for c, _ in used}
+    assert colours == {c.lower() for c in DISTINCT_COLOURS} and len(used) == 10
+    assert len({m for _, m in used}) == 10  # a marker per digit too: two cues per group
+    # no two colours alike: every pair differs clearly in hue, lightness or saturation
+    hsv = [rgb_to_hsv(to_rgb(c)) for c in colours]
+    for i, a in enumerate(hsv):
+        for b in hsv[i + 1 :]:
+            hue = min(abs(a[0] - b[0]), 1 - abs(a[0] - b[0]))
+            assert hue > 0.04 or abs(a[2] - b[2]) > 0.2 or abs(a[1] - b[1]) > 0.3, (a, b)
     plt.close("all")
 
 

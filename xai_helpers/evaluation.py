@@ -45,6 +45,7 @@ from .validation import (
 )
 
 __all__ = [
+    "shuffled_weights_copy",
     "input_map",
     "edge_map",
     "DeletionCurve",
@@ -310,6 +311,41 @@ def deletion_auc(curve: DeletionCurve) -> torch.Tensor:
             f"curve must be a DeletionCurve (from deletion_curve), got {type(curve).__name__}"
         )
     return torch.trapezoid(curve.probs, curve.fractions, dim=1)
+
+
+def shuffled_weights_copy(model: nn.Module, seed: int = 0) -> nn.Module:
+    """A known-wrong network matched in weight statistics: the trained weights, each convolution
+    kernel's spatial entries (per input and output channel) and each linear unit's incoming weights
+    permuted at random. Every kernel and unit keeps its sum (its response to a uniform input), its
+    norm and the biases; only the arrangement that training learned is destroyed. The model itself
+    is not changed.
+
+    A null for "training did X" that an untrained copy (:func:`untrained_copy`, whose weights have
+    another scale) cannot give: what weights of the trained network's size and sign balance do
+    without their learned arrangement.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> net = MnistCNN()
+    >>> shuf = shuffled_weights_copy(net, seed=0)
+    >>> w, v = net.conv1.weight, shuf.conv1.weight
+    >>> bool(torch.allclose(w.sum((2, 3)), v.sum((2, 3)), atol=1e-6)), bool(torch.equal(w, v))
+    (True, False)
+    """
+    seed = check_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    shuf = copy.deepcopy(model).eval()
+    with torch.no_grad():
+        for module in shuf.modules():
+            w = getattr(module, "weight", None)
+            if not isinstance(module, (nn.Conv2d, nn.Linear)) or w is None:
+                continue
+            flat = w.reshape(w.shape[0] * (w.shape[1] if w.dim() == 4 else 1), -1)
+            noise = torch.rand(flat.shape, generator=gen, device="cpu")
+            order = torch.argsort(noise, dim=1).to(w.device)
+            w.copy_(torch.gather(flat, 1, order).reshape(w.shape))
+    return shuf
 
 
 def random_attribution(x: torch.Tensor, seed: int = 0) -> torch.Tensor:

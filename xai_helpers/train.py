@@ -78,6 +78,7 @@ from .data.text import Vocabulary, load_reviews
 from .evaluation import measure_monsters, pixel_knn_judge
 from .generative import generate, latent_search, sample_latent
 from .models import (
+    MNIST_LAYER_SHAPES,
     DCGANDiscriminator,
     DCGANGenerator,
     MnistCNN,
@@ -131,6 +132,8 @@ __all__ = [
     "train_parabola_nets",
     "fit_decoder",
     "train_mnist_layer_decoders",
+    "train_mnist_null_decoders",
+    "NULL_DECODER_SEEDS",
     "train_parabola_sweep",
     "SWEEP_LAMS",
     "SWEEP_SEEDS",
@@ -915,6 +918,57 @@ def train_mnist_layer_decoders(
     return meta
 
 
+#: The untrained draws of ``mnist_null_decoders`` (``untrained_copy(mnist_cnn, seed=s)``); the draw
+#: ``0`` is ``mnist_layer_decoders``'s own null.
+NULL_DECODER_SEEDS: tuple[int, ...] = (100, 200)
+
+
+@training_recipe(threads=1)
+def train_mnist_null_decoders(
+    directory: str | Path | None = None,
+    seed: int = 0,
+    epochs: int = 15,
+    amplitude: float = 0.4,
+    untrained_seeds: tuple[int, ...] = NULL_DECODER_SEEDS,
+) -> dict:
+    """Recipe for ``mnist_null_decoders``: more draws of the decoder null of notebook 05.
+
+    The same recipe as :func:`train_mnist_layer_decoders` (same lit training digits, writers drawn
+    with ``seed``, same :func:`fit_decoder` settings), for the layers ``relu3`` and ``fc2`` of
+    further untrained copies of ``mnist_cnn`` (``untrained_copy(mnist_cnn, seed=s)`` for ``s`` in
+    ``untrained_seeds``). The networks are named ``"untrained{s}"`` in the saved
+    :class:`~xai_helpers.models.MnistLayerDecoders`. About 100 s of CPU on one thread.
+    """
+    mnist = load_mnist(seed=0)
+    cnn = load_pretrained("mnist_cnn")
+    x_train = add_lighting(mnist.X_train, assign_writers(len(mnist.X_train), seed=seed), amplitude)
+    layers = ("relu3", "fc2")
+    kwargs = {
+        "layer_shapes": {ly: list(MNIST_LAYER_SHAPES[ly]) for ly in layers},
+        "networks": [f"untrained{s}" for s in untrained_seeds],
+    }
+    model = MnistLayerDecoders(**kwargs)
+    meta: dict = {"seed": seed, "epochs": epochs, "amplitude": amplitude}
+    for s in untrained_seeds:
+        rep_train = collect_representations(untrained_copy(cnn, seed=s), x_train, layers=layers)
+        for layer in layers:
+            meta[f"untrained{s}_{layer}_train_loss"] = round(
+                fit_decoder(
+                    model.decoders[f"untrained{s}_{layer}"],
+                    rep_train[layer],
+                    x_train,
+                    epochs=epochs,
+                    seed=seed,
+                ),
+                5,
+            )
+    path = save_checkpoint(
+        model, "mnist_null_decoders", kwargs=kwargs, meta=meta, directory=directory
+    )
+    print(f"mnist_null_decoders -> {path}")
+    return meta
+
+
 #: λ values and seeds of the ``parabola_sweep`` recipe (notebook 09's accuracy-against-path-length
 #: frontier).
 SWEEP_LAMS = (0.0, 0.03, 0.1, 0.3, 0.6, 1.0, 2.0)
@@ -1629,6 +1683,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "monsters_fixed": train_monsters_fixed,
     "parabola_nets": train_parabola_nets,
     "mnist_layer_decoders": train_mnist_layer_decoders,
+    "mnist_null_decoders": train_mnist_null_decoders,
     "parabola_sweep": train_parabola_sweep,
     "mnist_cnn_lit": train_mnist_cnn_lit,
     "monsters_seeds": train_monsters_seeds,
@@ -1666,6 +1721,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "parabola_sweep": {},
     "mnist_gan": {},
     "mnist_layer_decoders": {},  # not yet retrained on another machine
+    "mnist_null_decoders": {},  # not yet retrained on another machine
     "text_attention": {},  # the text checkpoints: not yet retrained on another machine
     "text_attention_seed1": {},
     "text_attention_uniform": {},

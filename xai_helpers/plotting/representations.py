@@ -16,11 +16,28 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "DISTINCT_COLOURS",
     "plot_embedding",
     "plot_against_depth",
     "plot_lighting_sweep",
     "lamp_difference_images",
 ]
+
+
+#: Ten hues told apart under the common colour-vision deficiencies: Paul Tol's "muted" scheme
+#: (nine) and black.
+DISTINCT_COLOURS: tuple[str, ...] = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#000000",
+)
 
 
 def plot_embedding(
@@ -34,8 +51,8 @@ def plot_embedding(
     """Scatter a 2-D embedding (N, 2) coloured by integer labels ``y``, with a legend; returns the
     ``Figure``.
 
-    More than three groups get the colour-blind-safe qualitative palette and one marker each (two
-    cues per group); up to three get viridis colours.
+    More than three groups get ten distinct colour-blind-safe hues (:data:`DISTINCT_COLOURS`) and
+    one marker each (two cues per group); up to three get viridis colours.
 
     Examples
     --------
@@ -53,14 +70,12 @@ def plot_embedding(
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4))
     classes = np.unique(y)
-    if len(classes) > 3:  # the colour-blind-safe qualitative palette of the course's style
-        palette = plt.style.library["tableau-colorblind10"]["axes.prop_cycle"].by_key()["color"]
-        colours = {c: palette[i % len(palette)] for i, c in enumerate(classes)}
+    if len(classes) > 3:  # ten distinct colour-blind-safe hues (Paul Tol's "muted" and black)
+        colours = {c: DISTINCT_COLOURS[i % len(DISTINCT_COLOURS)] for i, c in enumerate(classes)}
     else:  # up to three groups: viridis, ordered and colour-blind safe
         cmap = plt.get_cmap("viridis")
         colours = {c: cmap(i / max(1, len(classes) - 1)) for i, c in enumerate(classes)}
-    # more than three groups: a marker per group as well, since the palette's greys and blues are
-    # close to each other
+    # more than three groups: a marker per group as well (two cues per group)
     markers = {c: "os^vDP<X>*"[i % 10] if len(classes) > 3 else "o" for i, c in enumerate(classes)}
     for c in classes:
         pts = e[y == c]
@@ -69,7 +84,7 @@ def plot_embedding(
             pts[:, 1],
             color=colours[c],
             marker=markers[c],
-            s=9 if len(classes) > 3 else 6,
+            s=14 if len(classes) > 3 else 6,
             alpha=0.8,
             linewidths=0,
         )
