@@ -765,6 +765,21 @@ def test_background_paths_from_another_start_is_first_order_on_a_straight_stretc
     assert torch.allclose(out["gradient"], out["actual"], atol=1e-4)  # no bend on this stretch
 
 
+def test_background_paths_without_steps_leaves_ig_out_and_keeps_the_rest():
+    class Threshold(torch.nn.Module):
+        def forward(self, x):
+            v = torch.relu(x[:, 0].mean((1, 2)) - 0.25) * 10
+            return torch.stack([v, -v], 1)
+
+    x, m = _creature_batch()
+    x = x * m[:, None]
+    full = E.background_paths(Threshold(), x, m, 0.9, n_steps=10, start=0.5)
+    bare = E.background_paths(Threshold(), x, m, 0.9, n_steps=0, start=0.5)
+    assert "ig" in full and "ig" not in bare
+    for k in ("gradient", "actual"):
+        assert torch.allclose(full[k], bare[k], atol=1e-6), k
+
+
 def test_rule_agreement_recovers_the_agreement_where_the_rule_is_right():
     rule = torch.tensor([1, 1, 0, 0, 1, 0, 1, 0, 1, 0])
     label = torch.tensor([0, 1, 0, 0, 1, 1, 1, 0, 1, 0])  # rule wrong on images 0 and 5

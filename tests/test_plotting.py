@@ -287,6 +287,14 @@ def test_monster_figures(tmp_path):
     assert (
         f"{expected:.2f} (uniform map: 1)" in fig.texts[0].get_text()
     )  # the number shown is the density of the map drawn
+    pred = explain_prediction(net, s.X[0], s.masks[0])
+    fig = plotting.show_prediction(s.X[0], pred, s.masks[0], relative_vmax=3.0)
+    drawn = fig.axes[1].images[0]
+    assert drawn.get_clim() == (0.0, 3.0)  # one fixed scale, not the map's own range
+    rel = np.asarray(drawn.get_array())[s.masks[0].numpy()].mean()
+    assert rel == pytest.approx(1.0, rel=1e-4)  # the map divided by its mean on the creature
+    with pytest.raises(ValueError, match="relative_vmax"):
+        plotting.show_prediction(s.X[0], pred, s.masks[0], relative_vmax=0.0)
 
 
 def test_lime_and_tree_figures_return_their_axes():

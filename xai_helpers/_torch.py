@@ -111,7 +111,7 @@ def forward_hook(model: nn.Module, layer: str | nn.Module) -> Iterator[LayerOutp
 
 
 @torch.no_grad()
-def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
     """Class probabilities (softmax of the logits) for a batch, computed in chunks, on the CPU.
 
     Examples

@@ -89,7 +89,7 @@ class MnistCNN(nn.Sequential):
         )
 
 
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 256) -> float:
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 64) -> float:
     """Fraction of the images ``x`` (N, C, H, W) that the model classifies as their true labels
     ``y`` (N,).
 

@@ -322,6 +322,7 @@ def show_prediction(
     class_names: Sequence[str] = CLASSES,
     name: str = "model",
     axes: Sequence[Axes] | np.ndarray | None = None,
+    relative_vmax: float | None = None,
 ) -> Figure:
     """Draw one image beside the saliency map of its predicted class, the prediction as the title;
     returns the ``Figure``.
@@ -329,7 +330,9 @@ def show_prediction(
     ``prediction`` comes from :func:`xai_helpers.evaluation.explain_prediction`. ``mask`` (H, W),
     the foreground, is outlined on the map, and the saliency's density on the background relative
     to the foreground (1 for a uniform map) is written in the title; ``y`` is the true class.
-    ``axes``: two Axes (image, map). Used by notebook 02's widget.
+    ``axes``: two Axes (image, map). ``relative_vmax``: with a ``mask``, draw the map divided by
+    its mean on the foreground, on the fixed colour scale 0 to ``relative_vmax`` (1: as dense as
+    the foreground), so that a weak map looks weak. Used by notebook 02's widget.
 
     Examples
     --------
@@ -346,15 +349,24 @@ def show_prediction(
         _, axes = plt.subplots(1, 2, figsize=(6.4, 3.4))
     k = prediction.predicted
     truth = f" (true: {class_names[y]})" if y is not None else ""
+    sal, label = prediction.saliency, "|∂y/∂x|"
+    relative = relative_vmax is not None and mask is not None
+    if relative:
+        vmax = check_number(relative_vmax, "relative_vmax", 0.0, low_open=True)
+        sal = sal / sal[mask.to(sal.device)].mean().clamp_min(1e-12)
+        label = "saliency ÷ its creature mean"
     fig = show_explanation(
         x,
-        prediction.saliency,
+        sal,
         titles=[f"saliency of '{class_names[k]}'"],
         image_title=f"input{truth}",
-        label="|∂y/∂x|",
+        label=label,
         outline=None if mask is None else mask.cpu().numpy(),
         axes=axes,
     )
+    if relative:
+        for im in fig.axes[1].images:
+            im.set_clim(0.0, vmax)
     text = f"{name}: {class_names[k]} with probability {float(prediction.probs[k]):.3f}{truth}"
     if prediction.background_density is not None:
         text += (
