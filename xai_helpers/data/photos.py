@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..validation import check_int, check_number
 
@@ -115,6 +114,8 @@ def imagenet_preprocess(
     >>> x.shape, round(float(x.min()), 3), round(float(x.max()), 3)  # pixels, not normalised
     (torch.Size([1, 3, 96, 96]), 0.0, 1.0)
     """
+    import torchvision.transforms.v2 as T
+
     arr = np.asarray(img)
     if arr.ndim != 3 or arr.shape[2] != 3:
         raise ValueError(f"img must be an RGB image of shape (H, W, 3), got shape {arr.shape}")
@@ -132,21 +133,20 @@ def imagenet_preprocess(
         raise TypeError(f"img must be uint8 in [0, 255] or float in [0, 1], got dtype {arr.dtype}")
     size = check_int(size, "size", minimum=1)
     crop_pct = check_number(crop_pct, "crop_pct", 0.0, 1.0, low_open=True)
-    # torchvision's Resize(short side, bicubic, antialias) and CenterCrop, in plain torch
-    # (importing torchvision.transforms costs more than a second of a notebook's budget)
-    h, w = t.shape[1:]
-    short = int(round(size / crop_pct))
-    new_h, new_w = (short, int(short * w / h)) if h <= w else (int(short * h / w), short)
-    t = F.interpolate(
-        t[None], size=(new_h, new_w), mode="bicubic", align_corners=False, antialias=True
-    )[0]
-    top, left = int(round((new_h - size) / 2.0)), int(round((new_w - size) / 2.0))
-    t = t[:, top : top + size, left : left + size]
+    resize = T.Compose(
+        [
+            T.Resize(
+                int(round(size / crop_pct)),
+                interpolation=T.InterpolationMode.BICUBIC,
+                antialias=True,
+            ),
+            T.CenterCrop(size),
+        ]
+    )
+    t = resize(t)
     if not normalize:
         return t.clamp(0, 1)[None].contiguous()
-    mean = torch.tensor(IMAGENET_MEAN, device=t.device).view(3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, device=t.device).view(3, 1, 1)
-    return ((t - mean) / std)[None].contiguous()
+    return T.Normalize(IMAGENET_MEAN, IMAGENET_STD)(t)[None].contiguous()
 
 
 def imagenet_deprocess(x: torch.Tensor) -> np.ndarray:
