@@ -630,6 +630,18 @@ def _search(
     def real_map(z):
         return explanation_map(explainer, z, t, method, sigma, n_samples, n_steps, seed).to(dev)
 
+    fused = method == "saliency" and explainer is model
+
+    def judge(z):  # the real map of z and the real network's label, one forward pass if it can
+        if not fused:
+            with torch.no_grad():
+                label = model(z).argmax(1)
+            return real_map(z), label
+        z = z.detach().requires_grad_(True)
+        out = model(z)
+        (g,) = torch.autograd.grad(out.gather(1, t[:, None]).sum(), z)
+        return g.abs().amax(1), out.detach().argmax(1)
+
     s0 = real_map(x)
     region = _check_region(settings.region, *s0.shape).to(dev) if objective == "target" else None
     if k is None:
@@ -658,7 +670,7 @@ def _search(
             return differentiable_integrated_gradients(smooth, z, t, n_steps)
 
         h, w = s0.shape[1:]
-    best, best_c = x.clone(), criterion(s0)
+    best, best_c, best_map = x.clone(), criterion(s0), s0.clone()
     history = [best_c.abs().mean().item()]
     x_t = x.clone()
     for step in tqdm(range(steps), desc=desc, disable=not progress):
@@ -677,17 +689,18 @@ def _search(
                 x_t = torch.maximum(torch.minimum(x_t, x + epsilon), x - epsilon).clamp(lo, hi)
         else:
             x_t = random_sign_perturbation(x, epsilon, (lo, hi), seed=seed * 1000 + step)
-        with torch.no_grad():
-            kept = model(x_t).argmax(1) == predicted
-        c = criterion(real_map(x_t))
+        judged, label = judge(x_t)
+        kept = label == predicted
+        c = criterion(judged)
         better = kept & (c < best_c)
         best[better] = x_t[better]
+        best_map[better] = judged[better]  # kept, not recomputed at the end
         best_c = torch.where(better, c, best_c)
         history.append(best_c.abs().mean().item())
         x_t = x_t.detach()
     with torch.no_grad():
         label_kept = model(best).argmax(1) == predicted
-    s1 = real_map(best)
+    s1 = best_map
     inter = topk_intersection(s0, s1, k=k)
     shift = (center_of_mass(s1) - c0).norm(dim=1)
     share = None if region is None else region_share(s1, region).to(x_dev)
