@@ -1004,3 +1004,25 @@ def test_input_and_edge_maps_are_model_free_nulls():
     assert torch.allclose(flat, torch.zeros(1, 5, 5), atol=1e-6)
     with pytest.raises(ValueError):
         edge_map(torch.zeros(6, 6))
+
+
+def test_once_per_model_explains_each_model_once_and_keeps_models_apart(mnist_cnn, digits):
+    x, y = digits
+    x, y = x[:3], y[:3]
+    calls = []
+
+    def explain(m, xx, t):
+        calls.append(m)
+        return A.saliency(m, xx, t)
+
+    once = E.once_per_model(explain)
+    first = once(mnist_cnn, x, y)
+    assert torch.equal(once(mnist_cnn, x.clone(), y.clone()), first) and len(calls) == 1
+    other = E.untrained_copy(mnist_cnn, seed=1)
+    assert not torch.equal(once(other, x, y), first) and len(calls) == 2
+    once(mnist_cnn, x[:2], y[:2])  # other inputs: explained anew
+    assert len(calls) == 3
+    rhos = E.randomization_check(mnist_cnn, x, y, once, seed=0)
+    assert rhos["trained"] == 1.0 and len(calls) == 3 + 4  # the trained model is not re-explained
+    with pytest.raises(TypeError):
+        E.once_per_model(None)
