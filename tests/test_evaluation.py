@@ -1053,3 +1053,25 @@ def test_shuffled_weights_copy_keeps_sums_and_norms_but_not_the_model(mnist_cnn,
     assert models.accuracy(shuf, mnist.X_test[:300], mnist.y_test[:300]) < 0.3
     with pytest.raises((ValueError, TypeError)):
         E.shuffled_weights_copy(mnist_cnn, seed=-1)
+
+
+def test_once_per_model_explains_each_model_once_and_keeps_models_apart(mnist_cnn, digits):
+    x, y = digits
+    x, y = x[:3], y[:3]
+    calls = []
+
+    def explain(m, xx, t):
+        calls.append(m)
+        return A.saliency(m, xx, t)
+
+    once = E.once_per_model(explain)
+    first = once(mnist_cnn, x, y)
+    assert torch.equal(once(mnist_cnn, x.clone(), y.clone()), first) and len(calls) == 1
+    other = E.untrained_copy(mnist_cnn, seed=1)
+    assert not torch.equal(once(other, x, y), first) and len(calls) == 2
+    once(mnist_cnn, x[:2], y[:2])  # other inputs: explained anew
+    assert len(calls) == 3
+    rhos = E.randomization_check(mnist_cnn, x, y, once, seed=0)
+    assert rhos["trained"] == 1.0 and len(calls) == 3 + 4  # the trained model is not re-explained
+    with pytest.raises(TypeError):
+        E.once_per_model(None)

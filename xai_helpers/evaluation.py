@@ -66,6 +66,7 @@ __all__ = [
     "randomizable_layers",
     "cascading_randomization",
     "randomization_check",
+    "once_per_model",
     "untrained_copy",
     "judge_probabilities",
     "judge_labels",
@@ -879,6 +880,48 @@ def cascading_randomization(
             torch.manual_seed(seed + i)
             check_layer(rand, name).reset_parameters()
         yield name, copy.deepcopy(rand)
+
+
+def once_per_model(
+    explain: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]:
+    """Wrap a *deterministic* ``explain(model, x, target)``: each model explains each input once.
+
+    The wrapper keeps every model it has seen (so that no two models are confused) with its inputs
+    and maps; a later call with the same model object and equal ``x`` and ``target`` returns the
+    stored maps. Use it where one network's maps are needed several times (the trained model in
+    every run of :func:`randomization_check`), or where two methods share one computation (signed
+    maps and their absolute value). Never wrap a method that draws fresh randomness on each call.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> def explain(m, x, t):
+    ...     calls.append(1)
+    ...     return x[:, 0] * 2
+    >>> once = once_per_model(explain)
+    >>> net, x, t = nn.Identity(), torch.ones(2, 1, 3, 3), torch.zeros(2, dtype=torch.long)
+    >>> bool(torch.equal(once(net, x, t), once(net, x.clone(), t))), len(calls)
+    (True, 1)
+    >>> _ = once(nn.Identity(), x, t)  # another model object: explained anew
+    >>> len(calls)
+    2
+    """
+    if not callable(explain):
+        raise TypeError("explain must be a function explain(model, x, target) -> maps")
+    seen: list[tuple[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor]] = []
+
+    def wrapped(model: nn.Module, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        t = torch.as_tensor(target, device=x.device)
+        for m, xs, ts, maps in seen:
+            same = m is model and xs.shape == x.shape and ts.shape == t.shape
+            if same and torch.equal(xs, x) and torch.equal(ts, t):
+                return maps
+        maps = explain(model, x, target)
+        seen.append((model, x.detach().clone(), t.clone(), maps))
+        return maps
+
+    return wrapped
 
 
 def randomization_check(
