@@ -148,7 +148,7 @@ def class_objective(classes: int | Sequence[int], score: str = "logit") -> Objec
 
 def layer_activations(model: nn.Module, x: torch.Tensor, layer: str | nn.Module) -> torch.Tensor:
     """The output of ``layer`` (a name or the submodule) when ``model`` runs on ``x`` (gradients
-    flow).
+    flow). A plain ``nn.Sequential`` runs only up to a layer named among its children.
 
     Examples
     --------
@@ -156,6 +156,13 @@ def layer_activations(model: nn.Module, x: torch.Tensor, layer: str | nn.Module)
     >>> layer_activations(MnistCNN(), torch.zeros(1, 1, 28, 28), "conv2").shape
     torch.Size([1, 32, 14, 14])
     """
+    if isinstance(layer, str) and type(model).forward is nn.Sequential.forward:
+        names = [name for name, _ in model.named_children()]
+        if layer in names:  # a plain Sequential: stop at the layer, skip the layers after it
+            for name, module in model.named_children():
+                x = module(x)
+                if name == layer:
+                    return x
     with forward_hook(model, layer) as record:
         model(x)
     return record.output
