@@ -311,6 +311,12 @@ def test_lime_and_tree_figures_return_their_axes():
         -2.0,
         2.0,
     )  # centred on 0: the colour of a weight is its sign
+    _, ax = plt.subplots()
+    plotting.show_segment_weights(np.zeros((2, 2, 3)), seg, np.array([0.2, -0.1]), ax=ax, vmax=2.0)
+    assert ax.images[-1].get_clim() == (-2.0, 2.0)  # a shared scale: small weights stay faint
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="vmax"):
+            plotting.show_segment_weights(np.zeros((2, 2, 3)), seg, np.array([1.0, 0.0]), vmax=bad)
     f = lambda X: np.sin(X[:, 0])
     fit = lime_tabular_from_scratch(f, np.array([1.0]), kernel_width=0.5, n_samples=200)
     ax = plotting.show_local_line(f, 1.0, fit).axes[0]

@@ -33,6 +33,7 @@ def show_segment_weights(
     title: str | None = None,
     alpha: float = 0.6,
     colorbar: bool = True,
+    vmax: float | None = None,
 ) -> Figure:
     """The lecture's picture: each segment painted with its LIME weight (red supports, blue
     opposes).
@@ -40,8 +41,9 @@ def show_segment_weights(
     The image is drawn in light grey under the weights, with the segments' boundaries in yellow
     (images of 100 px or more; on smaller ones the boundaries would hide the image).
 
-    The weights are drawn in a diverging map centred on 0, with a colour bar. Returns the
-    ``Figure``.
+    The weights are drawn in a diverging map centred on 0, from ``-vmax`` to ``vmax`` (default: the
+    largest |weight| of this map; pass one shared ``vmax`` to compare several maps), with a colour
+    bar. Returns the ``Figure``.
 
     Examples
     --------
@@ -49,6 +51,10 @@ def show_segment_weights(
     ... -1.0]), title="w").axes[0]
     >>> ax.images[-1].get_clim()
     (-1.0, 1.0)
+    >>> ax = show_segment_weights(np.zeros((2, 2, 3)), np.array([[0, 1], [0, 1]]), np.array([1.0,
+    ... -1.0]), vmax=4.0).axes[0]
+    >>> ax.images[-1].get_clim()
+    (-4.0, 4.0)
     """
     from skimage.segmentation import mark_boundaries
 
@@ -57,7 +63,9 @@ def show_segment_weights(
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, axis=-1)
     heat = weights_to_map(segments, weights)
-    m = float(np.abs(heat).max()) or 1.0
+    if vmax is not None and not (np.isfinite(vmax) and vmax > 0):
+        raise ValueError(f"vmax must be a positive finite number, got {vmax}")
+    m = float(vmax) if vmax is not None else (float(np.abs(heat).max()) or 1.0)
     grey = 0.4 + 0.6 * np.repeat(
         np.clip(img, 0, 1).mean(-1, keepdims=True), 3, axis=-1
     )  # light grey: colours are the weights'
