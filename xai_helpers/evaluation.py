@@ -2079,7 +2079,8 @@ def cross_fitted_logistic(
     Examples
     --------
     >>> f = torch.linspace(-1, 1, 40)[:, None]
-    >>> (cross_fitted_logistic(f, (f[:, 0] > 0).long(), 4) == (f[:, 0] > 0).long()).all().item()
+    >>> y = (f[:, 0] > 0).long()
+    >>> (cross_fitted_logistic(f, y, 4) == y).float().mean().item() >= 0.9
     True
     """
     if not isinstance(features, torch.Tensor) or features.ndim != 2 or len(features) < 2:
