@@ -1075,3 +1075,21 @@ def test_once_per_model_explains_each_model_once_and_keeps_models_apart(mnist_cn
     assert rhos["trained"] == 1.0 and len(calls) == 3 + 4  # the trained model is not re-explained
     with pytest.raises(TypeError):
         E.once_per_model(None)
+
+
+def test_cross_fitted_logistic_learns_a_rule_and_predicts_only_held_out_images():
+    """A separable feature is learned fold by fold; a feature of pure noise scores near chance
+    (each image predicted by a model that never saw it); bad input raises."""
+    from xai_helpers.evaluation import cross_fitted_logistic
+
+    g = torch.Generator().manual_seed(0)
+    y = (torch.rand(200, generator=g) < 0.5).long()
+    f = torch.stack([y + 0.3 * torch.randn(200, generator=g), torch.randn(200, generator=g)], 1)
+    assert (cross_fitted_logistic(f, y, 5, 1) == y).float().mean() > 0.9
+    noise = torch.randn(200, 2, generator=g)
+    acc = (cross_fitted_logistic(noise, y, 5, 1) == y).float().mean()
+    assert 0.3 < acc < 0.7, acc
+    with pytest.raises(ValueError):
+        cross_fitted_logistic(f[:, 0], y)
+    with pytest.raises(ValueError):
+        cross_fitted_logistic(f, y[:10])

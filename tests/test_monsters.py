@@ -292,3 +292,29 @@ def test_edit_families_move_the_drawn_style_or_keep_it():
     m1 = torch.ones(1, 2, 5, dtype=torch.bool)
     assert M.shift_creature(x1, m1, -2)[0, 0, 0].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
     assert torch.equal(M.mirror_creature(M.mirror_creature(x1, m1), m1), x1)
+
+
+def test_opposite_edits_enlarge_sharpen_and_keep_what_they_promise():
+    """Enlarge grows a centred square and keeps the size; sharpen raises the creature's local
+    contrast and leaves the background alone; the colour features read value and saturation."""
+    x = torch.full((2, 3, 20, 20), 1.0)
+    x[:, :, 8:12, 8:12] = 0.2
+    m = x[:, 0] < 0.5
+    big = M.enlarge_creature(x, m, 1.5)
+    assert big.shape == x.shape and (big[:, 0] < 0.5).sum() > m.sum()
+    with pytest.raises(ValueError, match="factor"):
+        M.enlarge_creature(x, m, 0.8)
+    xr, mr = _creature_batch()
+    sharp = M.sharpen_creature(xr, mr, 1.0)
+    fg = mr[:, None].expand_as(xr)
+    assert torch.equal(sharp[~fg], xr[~fg]) and sharp.min() >= 0 and sharp.max() <= 1
+    blur = lambda t: torch.nn.functional.avg_pool2d(t, 3, 1, 1, count_include_pad=False)  # noqa: E731
+    assert ((sharp - blur(sharp)).abs()[fg].mean() > (xr - blur(xr)).abs()[fg].mean()).item()
+    assert set(M.OPPOSITE_EDITS) == {"enlarge 1.1×", "enlarge 1.25×", "sharpen"}
+    vs = M.creature_value_saturation(xr, mr)
+    hi, lo = xr.amax(1), xr.amin(1)
+    assert torch.allclose(vs[:, 0], torch.stack([h[k].mean() for h, k in zip(hi, mr)]))
+    sat = (hi - lo) / hi
+    assert torch.allclose(vs[:, 1], torch.stack([s[k].mean() for s, k in zip(sat, mr)]), atol=1e-6)
+    with pytest.raises(ValueError, match="creature pixel"):
+        M.creature_value_saturation(xr, torch.zeros_like(mr))

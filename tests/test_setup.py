@@ -157,8 +157,9 @@ def test_training_recipe_pins_then_restores():
 
 
 def test_replaced_everywhere_reaches_every_alias_and_restores_them():
-    """The hidden tests' guard: aliases, defaults, closures, inner defaults, lists and code copies
-    of a helper all call the replacement inside the block, the helper again after it."""
+    """The hidden tests' guard: aliases, defaults, closures, inner defaults, lists, partials and
+    code copies of a helper all call the replacement inside the block, the helper again after it."""
+    import functools
     import types
 
     from xai_helpers import evaluation
@@ -168,6 +169,10 @@ def test_replaced_everywhere_reaches_every_alias_and_restores_them():
     alias = helper
     copy = types.FunctionType(helper.__code__, helper.__globals__, "copy", helper.__defaults__)
     box = [helper]
+    part = functools.partial(helper)
+
+    def by_partial_default(f=functools.partial(helper)):  # noqa: B008 (the loophole tested)
+        return f.func
 
     def by_default(f=helper):
         return f
@@ -188,10 +193,13 @@ def test_replaced_everywhere_reaches_every_alias_and_restores_them():
 
     with replaced_everywhere(helper, refuse, namespace) as n:
         got = [evaluation.phase_means, by_default(), by_closure(), by_inner_default(), box[0]]
-        got.append(namespace["copy"])
+        got += [namespace["copy"], part.func, by_partial_default()]
         assert all(g is refuse for g in got), got
-        assert n >= 6
+        with pytest.raises(AssertionError, match="refused"):
+            part(torch.ones(1, 2, 2), torch.ones(1, 2, 2, dtype=torch.bool))
+        assert n >= 8
     assert evaluation.phase_means is helper and by_default() is helper and by_closure() is helper
+    assert part.func is helper and by_partial_default() is helper
     assert box[0] is helper and namespace["copy"] is copy and namespace["pm"] is helper
     with pytest.raises(TypeError, match="callables"):
         with replaced_everywhere(helper, None):

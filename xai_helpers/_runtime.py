@@ -8,6 +8,7 @@ IPython hook that shows figures a cell left open. It imports torch, numpy and
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import random
@@ -295,8 +296,9 @@ def replaced_everywhere(
 
     For hidden tests that must run a student's function without a course helper: the helper is
     replaced in every loaded module, in ``namespace`` (a notebook's ``globals()``), in any dict,
-    list or closure cell that holds it, and in the default arguments of every function; a copy of
-    the function made from its code object is replaced too. Everything is restored on exit.
+    list or closure cell that holds it, in the default arguments of every function and as the
+    function of every :func:`functools.partial`; a copy of the function made from its code object
+    is replaced too. Everything is restored on exit.
     Yields the number of references replaced.
 
     Examples
@@ -378,6 +380,10 @@ def _patch_all(holders, seen, same, patch_dict, patch_function, replacement, und
                     undo.append(lambda h=h, i=i, v=v: h.__setitem__(i, v))
         elif isinstance(h, types.FunctionType):
             patch_function(h)
+        elif isinstance(h, functools.partial) and same(h.func):
+            state = h.__reduce__()[2]  # (func, args, keywords, __dict__)
+            h.__setstate__((replacement, *state[1:]))
+            undo.append(lambda h=h, state=state: h.__setstate__(state))
         elif isinstance(h, tuple) or type(h).__name__ == "cell":
             owned.append(h)
     for _ in range(2):  # defaults tuple -> function; cell -> closure tuple -> function

@@ -100,7 +100,11 @@ __all__ = [
     "shrink_creature",
     "shift_creature",
     "mirror_creature",
+    "enlarge_creature",
+    "sharpen_creature",
+    "creature_value_saturation",
     "EDIT_FAMILIES",
+    "OPPOSITE_EDITS",
 ]
 
 #: Class names in ``ImageFolder``'s (alphabetical) order: index 0 is digimon, 1 is pokemon.
@@ -951,4 +955,69 @@ EDIT_FAMILIES = {
         "shift +2 px": lambda x, m: shift_creature(x, m, 2),
         "shift −2 px": lambda x, m: shift_creature(x, m, -2),
     },
+}
+
+
+def enlarge_creature(x: torch.Tensor, masks: torch.Tensor, factor: float = 1.1) -> torch.Tensor:
+    """Enlarge the whole image by ``factor`` ≥ 1 about its centre (bilinear) and crop it back to
+    its size: a larger creature on the same background (the opposite of :func:`shrink_creature`).
+
+    Examples
+    --------
+    >>> x = torch.zeros(1, 3, 10, 10); x[..., 4:6, 4:6] = 1.0
+    >>> m = torch.ones(1, 10, 10, dtype=torch.bool)
+    >>> int((enlarge_creature(x, m, 2.0)[0, 0] > 0.5).sum()) > int((x[0, 0] > 0.5).sum())
+    True
+    """
+    _check(x, masks)
+    if not float(factor) >= 1.0:
+        raise ValueError(f"factor must be ≥ 1 (shrink_creature shrinks), got {factor}")
+    h, w = x.shape[-2:]
+    bh, bw = max(h, round(h * float(factor))), max(w, round(w * float(factor)))
+    big = torch.nn.functional.interpolate(x, size=(bh, bw), mode="bilinear", antialias=True)
+    top, left = (bh - h) // 2, (bw - w) // 2
+    return big[:, :, top : top + h, left : left + w].clamp(0, 1).contiguous()
+
+
+def sharpen_creature(x: torch.Tensor, masks: torch.Tensor, amount: float = 1.0) -> torch.Tensor:
+    """Unsharp masking of the creature (background untouched): x + amount · (x − 3×3 box blur),
+    clipped to [0, 1] (the opposite of :func:`blur_creature`).
+
+    Examples
+    --------
+    >>> x = torch.zeros(1, 3, 3, 3); x[..., 1, 1] = 0.5
+    >>> round(sharpen_creature(x, torch.ones(1, 3, 3, dtype=torch.bool))[0, 0, 1, 1].item(), 3)
+    0.944
+    """
+    _check(x, masks)
+    m = masks[:, None].float()
+    blurred = torch.nn.functional.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+    return x * (1 - m) + (x + float(amount) * (x - blurred)).clamp(0, 1) * m
+
+
+def creature_value_saturation(x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """Each creature's mean HSV value (brightness) and mean HSV saturation over its mask: the two
+    numbers along which :func:`draw_monster` draws the classes apart. Returns (N, 2).
+
+    Examples
+    --------
+    >>> x = torch.tensor([0.8, 0.4, 0.4]).view(1, 3, 1, 1).expand(1, 3, 2, 2)
+    >>> creature_value_saturation(x, torch.ones(1, 2, 2, dtype=torch.bool)).tolist()
+    [[0.800000011920929, 0.5]]
+    """
+    _check(x, masks)
+    if not masks.flatten(1).any(1).all():
+        raise ValueError("every mask must hold at least one creature pixel")
+    hi, lo = x.amax(1), x.amin(1)
+    sat = (hi - lo) / hi.clamp_min(1e-6)
+    area = masks.sum((1, 2))
+    return torch.stack([(hi * masks).sum((1, 2)) / area, (sat * masks).sum((1, 2)) / area], 1)
+
+
+#: Off-distribution edits in the other direction (larger, sharper): the matched null of notebook
+#: 02's blur and shrink, ``name -> edit(x, masks)``.
+OPPOSITE_EDITS = {
+    "enlarge 1.1×": lambda x, m: enlarge_creature(x, m, 1.1),
+    "enlarge 1.25×": lambda x, m: enlarge_creature(x, m, 1.25),
+    "sharpen": sharpen_creature,
 }
