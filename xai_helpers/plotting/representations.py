@@ -148,6 +148,9 @@ def plot_against_depth(
     return ax.figure
 
 
+LINE_STYLES = ("-", "--", ":", "-.")  # one per network in plot_lighting_sweep
+
+
 def plot_lighting_sweep(
     sweep: Mapping[tuple[str, float], Mapping],
     amplitude: float,
@@ -181,7 +184,7 @@ def plot_lighting_sweep(
     for k, net in enumerate(nets):
         for by, colour in [("digit", "C0"), ("lighting", "C1")]:
             values = sweep[net, amplitude][by]
-            ls = "-" if k == 0 else "--"
+            ls = LINE_STYLES[k % len(LINE_STYLES)]
             left.plot(
                 list(values),
                 list(values.values()),
@@ -193,7 +196,7 @@ def plot_lighting_sweep(
         right.plot(
             amps,
             [sweep[net, a]["probe"] for a in amps],
-            "-" if k == 0 else "--",
+            LINE_STYLES[k % len(LINE_STYLES)],
             marker="o",
             label=f"{net} network",
         )
