@@ -387,3 +387,16 @@ def test_photo_attack_row_reports_both_attacks_and_their_nulls():
         A.photo_attack_row(tiny_rgb_model, torch.rand(2, 3, 16, 16))
     with pytest.raises(ValueError, match="attacks"):
         A.photo_attack_row(tiny_rgb_model, x, attacks=("topk",))
+
+
+def test_topk_mask_breaks_ties_at_random_not_by_position():
+    ties = torch.ones(500, 10)  # every entry tied: each position should win 2/10 of the time
+    counts = A.topk_mask(ties, 2).float().sum(0)
+    assert counts.sum() == 1000
+    assert counts.min() >= 60 and counts.max() <= 140, counts  # torch.topk order: 500 on two
+    # the same seed, the same ranking: a tied map compared with itself keeps its top k
+    assert A.topk_intersection(ties, ties.clone(), k=2).eq(1).all()
+    assert not torch.equal(A.topk_mask(ties, 2, seed=1), A.topk_mask(ties, 2))
+    # ties never beat a larger value
+    m = torch.tensor([[0.5, 0.5, 0.9, 0.5, 0.1]])
+    assert A.topk_mask(m, 1).tolist() == [[False, False, True, False, False]]

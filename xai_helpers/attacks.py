@@ -283,14 +283,22 @@ def differentiable_integrated_gradients(
     return _normalized(((x - base) * g.view(n_steps, *x.shape).mean(0)).abs().sum(1), normalize)
 
 
-def topk_mask(maps: torch.Tensor, k: int) -> torch.Tensor:
-    """Boolean mask (N, P) of the ``k`` largest entries of each flattened map (ties broken by
-    torch.topk).
+def topk_mask(maps: torch.Tensor, k: int, *, seed: int = 0) -> torch.Tensor:
+    """Boolean mask (N, P) of the ``k`` largest entries of each flattened map (ties: at random).
+
+    Entries of equal value at the k-th place (a saturated input, a flat background) are ranked
+    by a random permutation of each map's positions drawn from ``seed``, not by their position
+    (``torch.topk`` alone prefers some positions, e.g. the top rows of an image). The same
+    ``seed`` gives the same permutation, so a map compared with itself keeps all its top k.
 
     Examples
     --------
     >>> topk_mask(torch.tensor([[0.1, 0.9, 0.5]]), 2).tolist()
     [[False, True, True]]
+    >>> ties = torch.ones(200, 4)  # four equal entries: each wins a place about equally often
+    >>> counts = topk_mask(ties, 1).float().sum(0)
+    >>> bool(counts.min() >= 30)
+    True
     """
     if not isinstance(maps, torch.Tensor) or maps.ndim < 2:
         raise ValueError(
@@ -301,7 +309,10 @@ def topk_mask(maps: torch.Tensor, k: int) -> torch.Tensor:
     k = check_positive_int(k, "k")
     if k > flat.shape[1]:
         raise ValueError(f"k = {k} exceeds the {flat.shape[1]} entries of each map")
-    return torch.zeros_like(flat, dtype=torch.bool).scatter_(1, flat.topk(k, dim=1).indices, True)
+    gen = torch.Generator(device="cpu").manual_seed(int(seed))
+    perm = torch.rand(flat.shape, generator=gen, device="cpu").argsort(1).to(flat.device)
+    top = perm.gather(1, flat.gather(1, perm).topk(k, dim=1).indices)
+    return torch.zeros_like(flat, dtype=torch.bool).scatter_(1, top, True)
 
 
 def topk_intersection(
