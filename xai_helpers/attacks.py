@@ -651,7 +651,7 @@ def _search(
         z = z.detach().requires_grad_(True)
         out = model(z)
         (g,) = torch.autograd.grad(out.gather(1, t[:, None]).sum(), z)
-        return g.abs().amax(1), out.detach().argmax(1)
+        return reduce_channels(g, "max"), out.detach().argmax(1)  # saliency's own reduction
 
     s0 = real_map(x)
     region = _check_region(settings.region, *s0.shape).to(dev) if objective == "target" else None
