@@ -989,9 +989,8 @@ def sharpen_creature(x: torch.Tensor, masks: torch.Tensor, amount: float = 1.0) 
     >>> round(sharpen_creature(x, torch.ones(1, 3, 3, dtype=torch.bool))[0, 0, 1, 1].item(), 3)
     0.944
     """
-    _check(x, masks)
+    blurred = blur_creature(x, masks)  # checks x and masks; the blur on the creature
     m = masks[:, None].float()
-    blurred = torch.nn.functional.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
     return x * (1 - m) + (x + float(amount) * (x - blurred)).clamp(0, 1) * m
 
 
