@@ -41,6 +41,8 @@ import json as _bench_json
 def _bench_values(control):
     if hasattr(control, "options") and not hasattr(control, "max"):
         return [o[1] if isinstance(o, tuple) else o for o in control.options]
+    if isinstance(control.value, str):  # a text box: one edit, then the original text back
+        return [control.value + " really", control.value]
     lo, hi, v = control.min, control.max, control.value
     mid = (lo + hi) // 2 if isinstance(v, int) else (lo + hi) / 2
     return sorted({lo, mid, hi} - {v}) + [v]
