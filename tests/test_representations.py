@@ -406,3 +406,37 @@ def test_variance_share_is_the_between_group_share():
         R.variance_share(np.ones((3, 2)), np.array([0, 1, 1]))
     with pytest.raises(TypeError):
         R.variance_share(pts, np.array([0.0, 0.5, 1.0, 1.0]))
+
+
+def test_silhouette_within_groups_matches_the_mean_of_per_group_silhouettes():
+    rng = np.random.default_rng(0)
+    rep, lamp, digit = rng.normal(size=(60, 4)), np.arange(60) % 3, np.arange(60) // 20
+    rep[lamp == 1] += 3.0  # the lamp apart inside every digit
+    per_group = [
+        R.silhouettes({"r": rep[digit == d]}, {"l": lamp[digit == d]})["l"]["r"] for d in range(3)
+    ]
+    assert R.silhouette_within_groups(rep, lamp, digit) == pytest.approx(np.mean(per_group))
+    assert R.silhouette_within_groups(rep, rng.permutation(lamp), digit) < 0.1  # mixed labels
+
+
+def test_silhouette_within_groups_refuses_groups_without_two_labels():
+    with pytest.raises(ValueError):
+        R.silhouette_within_groups(np.zeros((4, 2)), np.zeros(4, int), np.arange(4) % 2)
+    with pytest.raises(ValueError):
+        R.silhouette_within_groups(np.zeros((4, 2)), np.zeros(3, int), np.zeros(4, int))
+
+
+def test_lamp_difference_images_same_scale_puts_every_row_on_one_scale():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from xai_helpers import plotting
+
+    rng = np.random.default_rng(0)
+    imgs = {"big": rng.random((6, 1, 4, 4)), "small": 0.1 * rng.random((6, 1, 4, 4))}
+    for same in (False, True):
+        fig = plotting.lamp_difference_images(
+            imgs, np.arange(6) % 3, ["l", "t", "r"], same_scale=same
+        )
+        limits = {ax.images[0].get_clim() for ax in fig.axes if ax.images}
+        assert len(limits) == (1 if same else 2)

@@ -49,6 +49,7 @@ __all__ = [
     "tsne_embeddings",
     "silhouette_per_layer",
     "silhouettes",
+    "silhouette_within_groups",
     "lighting_sweep",
     "variance_share",
     "linear_probe",
@@ -340,6 +341,54 @@ def silhouettes(
             lab = check_labels(labels, len(a), f"labelings[{name!r}]")
             out[name][layer] = float(silhouette_score(dist, lab, metric="precomputed"))
     return out
+
+
+def silhouette_within_groups(rep: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> float:
+    """The silhouette score of ``labels`` measured inside each group, averaged over the groups.
+
+    Once the points cluster by group (e.g. the digit), a global silhouette of another labelling
+    (e.g. the lamp) is near 0 whatever that labelling does inside a cluster: both mean distances of
+    the score span all clusters. Measured among one group's points only, it asks whether the
+    labels sit apart *inside* the group. Groups with fewer than two labels are skipped.
+
+    Parameters
+    ----------
+    rep : np.ndarray
+        The points, (N, D).
+    labels : np.ndarray
+        One label per point, (N,) (e.g. each digit's lamp).
+    groups : np.ndarray
+        One group per point, (N,) (e.g. the digit).
+
+    Returns
+    -------
+    float
+        The mean over groups of the within-group silhouette score (1 = the labels form tight
+        separate groups inside every group, 0 = mixed).
+
+    Examples
+    --------
+    >>> rep = np.array([[0.0], [0.1], [1.0], [1.1], [10.0], [10.1], [11.0], [11.1]])
+    >>> lamp, digit = np.array([0, 0, 1, 1, 0, 0, 1, 1]), np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> round(silhouette_within_groups(rep, lamp, digit), 3), round(silhouettes({"r": rep},
+    ...     {"lamp": lamp})["lamp"]["r"], 3)  # inside each digit: apart; globally: hidden
+    (0.9, -0.179)
+    """
+    from sklearn.metrics import pairwise_distances, silhouette_score
+
+    rep = _check_rep(rep).astype(np.float64)
+    labels = check_labels(labels, len(rep), "labels")
+    groups = check_labels(groups, len(rep), "groups")
+    scores = []
+    for g in np.unique(groups):
+        inside = groups == g
+        lab = labels[inside]
+        if 1 < len(np.unique(lab)) < len(lab):
+            dist = pairwise_distances(rep[inside])
+            scores.append(silhouette_score(dist, lab, metric="precomputed"))
+    if not scores:
+        raise ValueError("no group holds two labels and more points than labels")
+    return float(np.mean(scores))
 
 
 def lighting_sweep(

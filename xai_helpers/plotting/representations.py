@@ -233,12 +233,14 @@ def lamp_difference_images(
     groups: np.ndarray | Sequence[int],
     names: Sequence[str],
     axes: np.ndarray | None = None,
+    same_scale: bool = False,
 ) -> Figure:
     """What each group adds: the mean image of each group minus the mean of all, per image set.
 
     One row per entry of ``images`` (e.g. the decoded images of a layer), one column per group
-    (e.g. the lamp's side), on one symmetric RdBu_r scale per row, with a colour bar: a nuisance
-    the eye misses in single images shows in the difference of means.
+    (e.g. the lamp's side), on one symmetric RdBu_r scale per row (``same_scale=True``: one scale
+    for all rows, so that rows can be compared), with a colour bar: a nuisance the eye misses in
+    single images shows in the difference of means.
 
     Examples
     --------
@@ -262,10 +264,13 @@ def lamp_difference_images(
             squeeze=False,
         )
     axes = np.asarray(axes, dtype=object).reshape(len(images), len(names))
-    for row, (label, imgs) in enumerate(images.items()):
+    all_diffs = {}
+    for label, imgs in images.items():
         a = check_array(np.asarray(imgs, dtype=np.float64), f"images[{label!r}]", ndim=4)[:, 0]
-        diffs = [a[g == k].mean(0) - a.mean(0) for k in range(len(names))]
-        scale = max(float(np.abs(d).max()) for d in diffs) or 1.0
+        all_diffs[label] = [a[g == k].mean(0) - a.mean(0) for k in range(len(names))]
+    top = {label: max(float(np.abs(d).max()) for d in diffs) for label, diffs in all_diffs.items()}
+    for row, (label, diffs) in enumerate(all_diffs.items()):
+        scale = (max(top.values()) if same_scale else top[label]) or 1.0
         for k, d in enumerate(diffs):
             ax = axes[row, k]
             im = ax.imshow(d, cmap="RdBu_r", vmin=-scale, vmax=scale)
