@@ -786,6 +786,7 @@ def lrp(
     model: nn.Module,
     x: torch.Tensor,
     target: int | Sequence[int] | torch.Tensor,
+    rule: str = "epsilon",
 ) -> torch.Tensor:
     """Layer-wise Relevance Propagation (Bach et al. 2015, PLoS ONE 10(7): e0130140), through
     Captum's ``LRP``.
@@ -806,6 +807,11 @@ def lrp(
         Float images (N, C, H, W).
     target : int or sequence of int
         The class to explain (one for all images, or one per image).
+    rule : {"epsilon", "composite"}
+        ``"epsilon"``: the ε-rule everywhere (on a ReLU network, gradient × input). ``"composite"``:
+        the setting recommended by the LRP authors (Montavon et al. 2019, "Layer-wise relevance
+        propagation: an overview"; Kohlbrenner et al. 2020): the α1β0 rule (only positive
+        contributions, z⁺) on convolutions and the ε-rule with ε = 0.25 on dense layers.
 
     Returns
     -------
@@ -817,17 +823,25 @@ def lrp(
     >>> from xai_helpers.models import MnistCNN
     >>> lrp(MnistCNN(), torch.rand(2, 1, 28, 28), target=3).shape
     torch.Size([2, 1, 28, 28])
+    >>> lrp(MnistCNN(), torch.rand(2, 1, 28, 28), target=3, rule="composite").shape
+    torch.Size([2, 1, 28, 28])
     """
     import copy
 
     from captum.attr import LRP
-    from captum.attr._utils.lrp_rules import EpsilonRule
+    from captum.attr._utils.lrp_rules import Alpha1_Beta0_Rule, EpsilonRule
 
+    if rule not in ("epsilon", "composite"):
+        raise ValueError(f"rule must be 'epsilon' or 'composite', got {rule!r}")
     x, t, dev = prepare_batch(model, x, target)
     net = copy.deepcopy(model).eval()
     for m in net.modules():
         if isinstance(m, nn.Flatten):
             m.rule = EpsilonRule()  # z = a: relevance passes through unchanged
+        if rule == "composite" and isinstance(m, nn.Conv2d):
+            m.rule = Alpha1_Beta0_Rule()
+        if rule == "composite" and isinstance(m, nn.Linear):
+            m.rule = EpsilonRule(epsilon=0.25)
         if isinstance(m, nn.ReLU) and m.inplace:
             raise ValueError("lrp cannot propagate through in-place ReLUs; use inplace=False")
     with warnings.catch_warnings():
