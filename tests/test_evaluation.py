@@ -186,6 +186,13 @@ def test_rank_correlation_with_a_mask_ranks_only_the_masked_pixels():
     a0[~mask], b0[~mask] = 0.0, 0.0
     assert (E.rank_correlation(a0, b0) > ours + 0.2).all()
     assert torch.allclose(E.rank_correlation(a0, b0, mask=mask), ours)
+    # ties inside the mask get their average rank, as scipy's (all images are ranked together)
+    at, bt = (a * 3).round(), (b * 2).round()
+    tied = E.rank_correlation(at, bt, mask=mask)
+    for i in range(2):
+        assert tied[i].item() == pytest.approx(
+            spearmanr(at[i][mask[i]], bt[i][mask[i]])[0], abs=1e-6
+        )
     with pytest.raises(ValueError, match="bool tensor"):
         E.rank_correlation(a, b, mask=mask.float())
     with pytest.raises(ValueError, match="at least 2"):

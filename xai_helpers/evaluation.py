@@ -636,12 +636,36 @@ def rank_correlation(
                 f"{int((counts < 2).nonzero()[0])} keeps {int(counts.min())}"
             )
         m = mask.to(a.device)
-        return torch.cat(
-            [rank_correlation(a[i][m[i]][None], b[i][m[i]][None]) for i in range(len(a))]
+        if not (torch.isfinite(a).all() and torch.isfinite(b).all()):
+            return torch.cat(
+                [rank_correlation(a[i][m[i]][None], b[i][m[i]][None]) for i in range(len(a))]
+            )
+        # all images at once: the pixels outside the mask become +inf, so they rank after every
+        # kept pixel and leave the kept pixels' (average) ranks as if ranked alone; they are then
+        # left out of the correlation
+        keep = m.detach().cpu().reshape(len(a), -1).double()
+        inf = torch.tensor(float("inf"), dtype=torch.float64)
+        ranks = [
+            torch.from_numpy(
+                rankdata(
+                    torch.where(
+                        keep > 0, v.detach().cpu().double().reshape(len(v), -1), inf
+                    ).numpy(),
+                    axis=1,
+                )
+            )
+            for v in (a, b)
+        ]
+        n_kept = keep.sum(1, keepdim=True)
+        ra, rb = ((r - (r * keep).sum(1, keepdim=True) / n_kept) * keep for r in ranks)
+    else:
+        ra = torch.from_numpy(
+            rankdata(a.detach().cpu().double().reshape(len(a), -1).numpy(), axis=1)
         )
-    ra = torch.from_numpy(rankdata(a.detach().cpu().double().reshape(len(a), -1).numpy(), axis=1))
-    rb = torch.from_numpy(rankdata(b.detach().cpu().double().reshape(len(b), -1).numpy(), axis=1))
-    ra, rb = ra - ra.mean(1, keepdim=True), rb - rb.mean(1, keepdim=True)
+        rb = torch.from_numpy(
+            rankdata(b.detach().cpu().double().reshape(len(b), -1).numpy(), axis=1)
+        )
+        ra, rb = ra - ra.mean(1, keepdim=True), rb - rb.mean(1, keepdim=True)
     denom = ra.norm(dim=1) * rb.norm(dim=1)
     rho = (ra * rb).sum(1) / denom.clamp(min=1e-12)
     return torch.where(denom > 0, rho, torch.zeros_like(rho)).float().to(a.device)
