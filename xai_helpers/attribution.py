@@ -711,7 +711,7 @@ def grad_cam_classes(
     if not isinstance(x, torch.Tensor) or x.ndim != 4 or len(x) != 1:
         shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
         raise ValueError(f"x must be one image shaped (1, C, H, W), got {shape}")
-    t = torch.as_tensor(targets).reshape(-1)
+    t = torch.as_tensor(targets, device="cpu").reshape(-1)  # class indices
     if t.numel() == 0 or torch.is_floating_point(t):
         raise ValueError(f"targets must be one or more class indices, got {targets!r}")
     x1, _, dev = prepare_batch(model, x, int(t[0]) if len(t) else 0)

@@ -644,7 +644,7 @@ def rank_correlation(
         # kept pixel and leave the kept pixels' (average) ranks as if ranked alone; they are then
         # left out of the correlation
         keep = m.detach().cpu().reshape(len(a), -1).double()
-        inf = torch.tensor(float("inf"), dtype=torch.float64)
+        inf = torch.tensor(float("inf"), dtype=torch.float64, device="cpu")
         ranks = [
             torch.from_numpy(
                 rankdata(
