@@ -460,3 +460,31 @@ def test_smoothgrad_classes_rejects_bad_input(mnist_cnn, digits):
         A.smoothgrad_classes(mnist_cnn, digits[0][:1], [])
     with pytest.raises(ValueError):
         A.smoothgrad_classes(mnist_cnn, digits[0][:1], [10])
+
+
+def test_lrp_composite_differs_from_epsilon_and_rejects_unknown_rules(mnist_cnn, digits):
+    # alpha1-beta0 on the convolutions passes back only positive contributions, so the composite
+    # map is not gradient × input; on a digit (all pixels >= 0) the first layer's z+ rule gives
+    # relevance >= 0 wherever the relevance arriving is >= 0
+    x, y = digits[0][:4], digits[1][:4]
+    eps, comp = A.lrp(mnist_cnn, x, y), A.lrp(mnist_cnn, x, y, rule="composite")
+    assert comp.shape == eps.shape and torch.isfinite(comp).all()
+    assert float((comp - eps).abs().max()) > 1e-3 * float(eps.abs().max())
+    assert not any(hasattr(m, "rule") for m in mnist_cnn.modules())
+    with pytest.raises(ValueError, match="rule"):
+        A.lrp(mnist_cnn, x, y, rule="zplus")
+
+
+def test_grad_cam_classes_equals_grad_cam_of_the_expanded_image(mnist_cnn, digits):
+    x = digits[0][:1]
+    classes = [0, 3, 7]
+    one_pass = A.grad_cam_classes(mnist_cnn, x, classes, layer="relu2")
+    expanded = A.grad_cam(mnist_cnn, x.expand(3, -1, -1, -1), classes, layer="relu2")
+    # tolerance: the same float32 sums, batched differently
+    torch.testing.assert_close(one_pass, expanded, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="one image"):
+        A.grad_cam_classes(mnist_cnn, digits[0][:2], classes, layer="relu2")
+    with pytest.raises(ValueError, match="class"):
+        A.grad_cam_classes(mnist_cnn, x, [10], layer="relu2")
+    with pytest.raises(ValueError, match="class indices"):
+        A.grad_cam_classes(mnist_cnn, x, [], layer="relu2")

@@ -186,6 +186,13 @@ def test_rank_correlation_with_a_mask_ranks_only_the_masked_pixels():
     a0[~mask], b0[~mask] = 0.0, 0.0
     assert (E.rank_correlation(a0, b0) > ours + 0.2).all()
     assert torch.allclose(E.rank_correlation(a0, b0, mask=mask), ours)
+    # ties inside the mask get their average rank, as scipy's (all images are ranked together)
+    at, bt = (a * 3).round(), (b * 2).round()
+    tied = E.rank_correlation(at, bt, mask=mask)
+    for i in range(2):
+        assert tied[i].item() == pytest.approx(
+            spearmanr(at[i][mask[i]], bt[i][mask[i]])[0], abs=1e-6
+        )
     with pytest.raises(ValueError, match="bool tensor"):
         E.rank_correlation(a, b, mask=mask.float())
     with pytest.raises(ValueError, match="at least 2"):
@@ -1093,3 +1100,17 @@ def test_cross_fitted_logistic_learns_a_rule_and_predicts_only_held_out_images()
         cross_fitted_logistic(f[:, 0], y)
     with pytest.raises(ValueError):
         cross_fitted_logistic(f, y[:10])
+
+
+def test_blurred_input_equals_torchvision_gaussian_blur_and_checks_its_input():
+    from torchvision.transforms.functional import gaussian_blur
+
+    x = torch.rand(3, 2, 28, 28, generator=torch.Generator().manual_seed(0))
+    for k, s in ((5, 1.5), (9, 2.5)):
+        # tolerance: the same separable float32 convolution, summed in another order
+        torch.testing.assert_close(E.blurred_input(x, s, k), gaussian_blur(x, k, s).sum(1))
+    torch.testing.assert_close(E.blurred_input(x, 1.0), gaussian_blur(x, 5, 1.0).sum(1))
+    with pytest.raises(ValueError, match="odd"):
+        E.blurred_input(x, 1.0, kernel_size=4)
+    with pytest.raises(ValueError, match="sigma"):
+        E.blurred_input(x, 0.0)

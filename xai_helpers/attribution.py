@@ -43,6 +43,7 @@ __all__ = [
     "integrated_gradients",
     "ig_alphas",
     "grad_cam",
+    "grad_cam_classes",
     "reduce_channels",
     "ig_baseline",
     "SmoothGradCache",
@@ -671,6 +672,69 @@ def grad_cam(
     return torch.cat(maps)
 
 
+def grad_cam_classes(
+    model: nn.Module,
+    x: torch.Tensor,
+    targets: Sequence[int] | torch.Tensor,
+    *,
+    layer: str | nn.Module,
+    relu: bool = True,
+    upsample: bool = True,
+) -> torch.Tensor:
+    """Grad-CAM of several classes of one image, from a single forward pass.
+
+    The same maps as ``grad_cam(model, x.expand(K, ...), targets, layer=layer)``, but the image
+    goes through the network once and only the gradient from each class score back to ``layer``
+    is computed per class (for a photo and a large network, K times cheaper).
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        One image (1, C, H, W).
+    targets : sequence of int
+        The K classes to explain.
+    layer, relu, upsample
+        As :func:`grad_cam`.
+
+    Returns
+    -------
+    torch.Tensor
+        (K, H, W) on the device of ``x``.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> grad_cam_classes(MnistCNN(), torch.rand(1, 1, 28, 28), [0, 3], layer="conv2").shape
+    torch.Size([2, 28, 28])
+    """
+    check_layer(model, layer)
+    if not isinstance(x, torch.Tensor) or x.ndim != 4 or len(x) != 1:
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be one image shaped (1, C, H, W), got {shape}")
+    t = torch.as_tensor(targets, device="cpu").reshape(-1)  # class indices
+    if t.numel() == 0 or torch.is_floating_point(t):
+        raise ValueError(f"targets must be one or more class indices, got {targets!r}")
+    x1, _, dev = prepare_batch(model, x, int(t[0]) if len(t) else 0)
+    with forward_hook(model, layer) as rec:
+        logits = model(x1.to(dev))
+    check_classes(t.to(dev), logits.expand(len(t), -1))
+    a = rec.output
+    if a.ndim != 4:
+        raise ValueError(
+            f"layer output must be (N, C, h, w) feature maps, got shape {tuple(a.shape)}"
+        )
+    maps = []
+    for k in t.tolist():
+        (g,) = torch.autograd.grad(logits[0, k], a, retain_graph=True)
+        maps.append((g.mean(dim=(2, 3), keepdim=True) * a).sum(1, keepdim=True).detach())
+    cam = torch.cat(maps)
+    if relu:
+        cam = cam.clamp(min=0)
+    if upsample:
+        cam = nn.functional.interpolate(cam, size=x.shape[2:], mode="bilinear", align_corners=False)
+    return cam[:, 0].to(x.device)
+
+
 # ---------------------------------------------------------- relatives that change the backward rule
 
 
@@ -786,6 +850,7 @@ def lrp(
     model: nn.Module,
     x: torch.Tensor,
     target: int | Sequence[int] | torch.Tensor,
+    rule: str = "epsilon",
 ) -> torch.Tensor:
     """Layer-wise Relevance Propagation (Bach et al. 2015, PLoS ONE 10(7): e0130140), through
     Captum's ``LRP``.
@@ -806,6 +871,11 @@ def lrp(
         Float images (N, C, H, W).
     target : int or sequence of int
         The class to explain (one for all images, or one per image).
+    rule : {"epsilon", "composite"}
+        ``"epsilon"``: the ε-rule everywhere (on a ReLU network, gradient × input). ``"composite"``:
+        the setting recommended by the LRP authors (Montavon et al. 2019, "Layer-wise relevance
+        propagation: an overview"; Kohlbrenner et al. 2020): the α1β0 rule (only positive
+        contributions, z⁺) on convolutions and the ε-rule with ε = 0.25 on dense layers.
 
     Returns
     -------
@@ -817,17 +887,25 @@ def lrp(
     >>> from xai_helpers.models import MnistCNN
     >>> lrp(MnistCNN(), torch.rand(2, 1, 28, 28), target=3).shape
     torch.Size([2, 1, 28, 28])
+    >>> lrp(MnistCNN(), torch.rand(2, 1, 28, 28), target=3, rule="composite").shape
+    torch.Size([2, 1, 28, 28])
     """
     import copy
 
     from captum.attr import LRP
-    from captum.attr._utils.lrp_rules import EpsilonRule
+    from captum.attr._utils.lrp_rules import Alpha1_Beta0_Rule, EpsilonRule
 
+    if rule not in ("epsilon", "composite"):
+        raise ValueError(f"rule must be 'epsilon' or 'composite', got {rule!r}")
     x, t, dev = prepare_batch(model, x, target)
     net = copy.deepcopy(model).eval()
     for m in net.modules():
         if isinstance(m, nn.Flatten):
             m.rule = EpsilonRule()  # z = a: relevance passes through unchanged
+        if rule == "composite" and isinstance(m, nn.Conv2d):
+            m.rule = Alpha1_Beta0_Rule()
+        if rule == "composite" and isinstance(m, nn.Linear):
+            m.rule = EpsilonRule(epsilon=0.25)
         if isinstance(m, nn.ReLU) and m.inplace:
             raise ValueError("lrp cannot propagate through in-place ReLUs; use inplace=False")
     with warnings.catch_warnings():

@@ -16,6 +16,7 @@ attention weights (§10).
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ from .validation import (
     check_int,
     check_labels,
     check_layer,
+    check_number,
     check_positive_int,
     check_seed,
     check_target,
@@ -48,6 +50,7 @@ __all__ = [
     "cross_fitted_logistic",
     "shuffled_weights_copy",
     "input_map",
+    "blurred_input",
     "edge_map",
     "DeletionCurve",
     "deletion_curve",
@@ -381,6 +384,48 @@ def input_map(x: torch.Tensor) -> torch.Tensor:
     return x.detach().abs().amax(1)
 
 
+def blurred_input(x: torch.Tensor, sigma: float, kernel_size: int | None = None) -> torch.Tensor:
+    """The input blurred by a Gaussian, summed over channels, as a smooth model-free map (N, H, W).
+
+    A structure-matched null for coarse, blob-like maps (Grad-CAM, the curves of pixel flipping):
+    it is as smooth as they are and knows only where the input is bright. The blur is separable,
+    with reflected borders, and equals ``torchvision.transforms.functional.gaussian_blur(x,
+    kernel_size, sigma)`` (without importing torchvision).
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Float images (N, C, H, W).
+    sigma : float
+        Standard deviation of the Gaussian, in pixels (> 0).
+    kernel_size : int, optional
+        Odd width of the kernel; default ``2 · ceil(2 σ) + 1``, at most the image size.
+
+    Examples
+    --------
+    >>> x = torch.zeros(1, 1, 5, 5)
+    >>> x[0, 0, 2, 2] = 1.0
+    >>> m = blurred_input(x, sigma=1.0, kernel_size=3)
+    >>> m.shape, round(float(m.sum()), 4), bool(m[0, 2, 2] == m.max())
+    (torch.Size([1, 5, 5]), 1.0, True)
+    """
+    check_image_batch(x)
+    sigma = check_number(sigma, "sigma", 0, None, low_open=True)
+    k = 2 * math.ceil(2 * sigma) + 1 if kernel_size is None else kernel_size
+    k = check_positive_int(k, "kernel_size")
+    if k % 2 == 0 or k > min(x.shape[2:]):
+        raise ValueError(f"kernel_size must be odd and at most the image size, got {k}")
+    r = torch.arange(k, dtype=torch.float32, device=x.device) - (k - 1) / 2
+    g = torch.exp(-0.5 * (r / sigma) ** 2)
+    g = g / g.sum()
+    n, c, h, w = x.shape
+    y = x.detach().float().reshape(n * c, 1, h, w)
+    y = nn.functional.pad(y, ((k - 1) // 2,) * 4, mode="reflect")
+    y = nn.functional.conv2d(y, g.view(1, 1, 1, k))
+    y = nn.functional.conv2d(y, g.view(1, 1, k, 1))
+    return y.reshape(n, c, h, w).sum(1)
+
+
 def edge_map(x: torch.Tensor) -> torch.Tensor:
     """An edge detector as a 'map' (N, H, W): the Sobel gradient magnitude of each image, the
     largest over the colour channels (edges replicated at the border).
@@ -591,12 +636,36 @@ def rank_correlation(
                 f"{int((counts < 2).nonzero()[0])} keeps {int(counts.min())}"
             )
         m = mask.to(a.device)
-        return torch.cat(
-            [rank_correlation(a[i][m[i]][None], b[i][m[i]][None]) for i in range(len(a))]
+        if not (torch.isfinite(a).all() and torch.isfinite(b).all()):
+            return torch.cat(
+                [rank_correlation(a[i][m[i]][None], b[i][m[i]][None]) for i in range(len(a))]
+            )
+        # all images at once: the pixels outside the mask become +inf, so they rank after every
+        # kept pixel and leave the kept pixels' (average) ranks as if ranked alone; they are then
+        # left out of the correlation
+        keep = m.detach().cpu().reshape(len(a), -1).double()
+        inf = torch.tensor(float("inf"), dtype=torch.float64, device="cpu")
+        ranks = [
+            torch.from_numpy(
+                rankdata(
+                    torch.where(
+                        keep > 0, v.detach().cpu().double().reshape(len(v), -1), inf
+                    ).numpy(),
+                    axis=1,
+                )
+            )
+            for v in (a, b)
+        ]
+        n_kept = keep.sum(1, keepdim=True)
+        ra, rb = ((r - (r * keep).sum(1, keepdim=True) / n_kept) * keep for r in ranks)
+    else:
+        ra = torch.from_numpy(
+            rankdata(a.detach().cpu().double().reshape(len(a), -1).numpy(), axis=1)
         )
-    ra = torch.from_numpy(rankdata(a.detach().cpu().double().reshape(len(a), -1).numpy(), axis=1))
-    rb = torch.from_numpy(rankdata(b.detach().cpu().double().reshape(len(b), -1).numpy(), axis=1))
-    ra, rb = ra - ra.mean(1, keepdim=True), rb - rb.mean(1, keepdim=True)
+        rb = torch.from_numpy(
+            rankdata(b.detach().cpu().double().reshape(len(b), -1).numpy(), axis=1)
+        )
+        ra, rb = ra - ra.mean(1, keepdim=True), rb - rb.mean(1, keepdim=True)
     denom = ra.norm(dim=1) * rb.norm(dim=1)
     rho = (ra * rb).sum(1) / denom.clamp(min=1e-12)
     return torch.where(denom > 0, rho, torch.zeros_like(rho)).float().to(a.device)
