@@ -351,3 +351,39 @@ def test_lighting_band_recipe_reproduces_the_first_network_of_seed_2():
         for by in ("digit", "lighting"):
             for layer, s in row[by].items():
                 assert abs(got["sweep"][amp][by][layer] - s) <= 0.002, (amp, by, layer)
+
+
+def test_photo_ig_table_is_checked_and_complete(tmp_path):
+    table = checkpoints.load_photo_ig_table()
+    assert train.RECIPES["photo_ig"] is train.train_photo_ig
+    assert table["steps"] == list(train.PHOTO_IG_STEPS)
+    for row in table["baselines"].values():
+        assert set(row["gap"]) == {str(n) for n in train.PHOTO_IG_STEPS}
+        assert row["rank_corr_with_32"]["32"] == pytest.approx(1.0)
+    assert len(table["untrained_sg_top10_cup"]) == 10
+    name = checkpoints.PHOTO_IG_TABLE
+    raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
+    (tmp_path / name).write_bytes(raw.replace(b"0.", b"1.", 1))
+    (tmp_path / (name + ".sha256")).write_text(
+        (checkpoints.CHECKPOINT_DIR / (name + ".sha256")).read_text()
+    )
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_photo_ig_table(tmp_path)
+    with pytest.raises(ValueError, match="no photo_ig.json"):
+        checkpoints.load_photo_ig_table(tmp_path / "missing")
+
+
+@pytest.mark.slow
+def test_photo_ig_recipe_reproduces_the_8_step_gap_from_black():
+    """The table's 8-step completeness gap from black, recomputed (8 passes of EfficientNet-Lite0,
+    about 1 s on one thread), within 0.002 for other CPUs and BLAS builds."""
+    from xai_helpers import attribution as A
+    from xai_helpers.data import IMAGENET_MEAN, IMAGENET_STD, imagenet_preprocess, load_photo
+    from xai_helpers.models import imagenet_model
+
+    photo = imagenet_preprocess(load_photo("coffee"), crop_pct=1.0)
+    base = A.ig_baseline(photo, "black", normalization=(IMAGENET_MEAN, IMAGENET_STD))
+    net = imagenet_model().requires_grad_(False)
+    sweep = A.integrated_gradients_sweep(net, photo, 967, baseline=base, n_steps=(8,))
+    ref = checkpoints.load_photo_ig_table()["baselines"]["black"]["gap"]["8"]
+    assert abs(float(sweep.gaps[8][0]) - ref) <= 0.002

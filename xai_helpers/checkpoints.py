@@ -53,6 +53,8 @@ __all__ = [
     "decode_images",
     "LIGHTING_BAND_TABLE",
     "load_lighting_band_table",
+    "PHOTO_IG_TABLE",
+    "load_photo_ig_table",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
@@ -417,3 +419,25 @@ def load_lighting_band_table(directory: str | Path | None = None) -> dict:
     doc = _checked_table(LIGHTING_BAND_TABLE, "lighting_band", "train_lighting_band", directory)
     doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
     return doc
+
+
+#: File name of notebook 03's table of IG on the coffee photo at 8-32 steps (recipe ``photo_ig``).
+PHOTO_IG_TABLE = "photo_ig.json"
+
+
+def load_photo_ig_table(directory: str | Path | None = None) -> dict:
+    """The table written by :func:`xai_helpers.train.train_photo_ig`, checked against its recorded
+    SHA-256: per baseline its completeness gaps, cup shares and rank correlations with the 32-step
+    map, and the untrained networks' SmoothGrad shares on the cup.
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``photo_ig.json.sha256``), or it differs.
+
+    Examples
+    --------
+    >>> sorted(load_photo_ig_table()["baselines"])
+    ['black', 'blurred']
+    """
+    return _checked_table(PHOTO_IG_TABLE, "photo_ig", "train_photo_ig", directory)
