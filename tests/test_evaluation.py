@@ -1093,3 +1093,16 @@ def test_cross_fitted_logistic_learns_a_rule_and_predicts_only_held_out_images()
         cross_fitted_logistic(f[:, 0], y)
     with pytest.raises(ValueError):
         cross_fitted_logistic(f, y[:10])
+
+
+def test_background_path_curve_matches_background_paths():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 3, 48, 48, generator=g)
+    m = torch.zeros(3, 48, 48, dtype=torch.bool)
+    m[:, 12:36, 12:36] = True
+    net = models.untrained_monster_cnn(0)
+    curve = E.background_path_curve(net, x, m, [0.2, 0.5])
+    for i, v in enumerate((0.2, 0.5)):
+        one = E.background_paths(net, x, m, v, n_steps=0)
+        for k in ("gradient", "actual"):
+            assert torch.allclose(curve[k][i], one[k], rtol=1e-4, atol=1e-5), (k, v)
