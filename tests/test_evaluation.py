@@ -1114,3 +1114,16 @@ def test_blurred_input_equals_torchvision_gaussian_blur_and_checks_its_input():
         E.blurred_input(x, 1.0, kernel_size=4)
     with pytest.raises(ValueError, match="sigma"):
         E.blurred_input(x, 0.0)
+
+
+def test_background_path_curve_matches_background_paths():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 3, 48, 48, generator=g)
+    m = torch.zeros(3, 48, 48, dtype=torch.bool)
+    m[:, 12:36, 12:36] = True
+    net = models.untrained_monster_cnn(0)
+    curve = E.background_path_curve(net, x, m, [0.2, 0.5])
+    for i, v in enumerate((0.2, 0.5)):
+        one = E.background_paths(net, x, m, v, n_steps=0)
+        for k in ("gradient", "actual"):
+            assert torch.allclose(curve[k][i], one[k], rtol=1e-4, atol=1e-5), (k, v)

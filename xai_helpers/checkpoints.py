@@ -40,6 +40,8 @@ __all__ = [
     "load_checkpoint",
     "checkpoint_meta",
     "SEED_TABLE",
+    "EDIT_TABLE",
+    "load_edit_table",
     "load_seed_table",
     "GAN_SEARCH_TABLE",
     "load_gan_search_table",
@@ -255,6 +257,25 @@ def _checked_table(name: str, recipe: str, function: str, directory: str | Path 
             f"{path}: SHA-256 missing from or different to {name}.sha256; rerun {function}()"
         )
     return json.loads(raw)
+
+
+#: File name of notebook 02's per-seed table of edits and gradient shares (recipe
+#: ``monsters_edit_seeds``).
+EDIT_TABLE = "monsters_edit_seeds.json"
+
+
+def load_edit_table(directory: str | Path | None = None) -> dict[int, dict[str, float]]:
+    """The per-seed table written by :func:`xai_helpers.train.train_monsters_edit_seeds`, checked
+    against its recorded SHA-256 (keys: the training seeds).
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``monsters_edit_seeds.json.sha256``),
+        or it differs.
+    """
+    doc = _checked_table(EDIT_TABLE, "monsters_edit_seeds", "train_monsters_edit_seeds", directory)
+    return {int(s): row for s, row in doc["seeds"].items()}
 
 
 #: File name of notebook 09's table of tree fidelity with more CNN-labelled inputs (recipe

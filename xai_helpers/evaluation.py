@@ -95,6 +95,7 @@ __all__ = [
     "grey_sweep",
     "rule_agreement",
     "background_paths",
+    "background_path_curve",
     "turning_level",
     "phase_means",
     "measure_monsters",
@@ -1739,6 +1740,34 @@ def background_paths(
         ig = integrated_gradients(f, xv, target=0, baseline=x0, n_steps=n_steps)
         out["ig"] = ig.flatten(1).sum(1).detach()
     return out
+
+
+def background_path_curve(
+    net: nn.Module, x: torch.Tensor, masks: torch.Tensor, levels: Sequence[float]
+) -> dict[str, torch.Tensor]:
+    """:func:`background_paths` from black to each of ``levels`` at once, without IG: the gradient
+    at black is taken once. Returns ``"gradient"`` and ``"actual"``, each (len(levels), N).
+
+    Examples
+    --------
+    >>> class Sq(nn.Module):  # f = (sum of pixels)², flat at 0
+    ...     def forward(self, x):
+    ...         v = x.sum((1, 2, 3)) ** 2  # log-odds 2v²
+    ...         return torch.stack([-v, v], 1)
+    >>> m = torch.zeros(1, 2, 2, dtype=torch.bool); m[:, 0, 0] = True
+    >>> out = background_path_curve(Sq(), torch.ones(1, 3, 2, 2), m, [0.5])
+    >>> [round(out[k].item(), 2) for k in ("gradient", "actual")]
+    [54.0, 94.5]
+    """
+    f = LogOdds(net).eval()
+    x0 = on_grey(x, masks, 0.0).clone().requires_grad_(True)
+    z0 = f(x0)[:, 0]
+    (grad,) = torch.autograd.grad(z0.sum(), x0)
+    xv = torch.stack([on_grey(x, masks, float(v)) for v in levels])  # (L, N, 3, H, W)
+    with torch.no_grad():
+        actual = f(xv.flatten(0, 1))[:, 0].view(len(levels), -1) - z0.detach()
+    gradient = (grad * (xv - x0.detach())).flatten(2).sum(2)
+    return {"gradient": gradient, "actual": actual}
 
 
 def rule_agreement(

@@ -103,8 +103,11 @@ __all__ = [
     "enlarge_creature",
     "sharpen_creature",
     "creature_value_saturation",
+    "creature_features",
     "EDIT_FAMILIES",
     "OPPOSITE_EDITS",
+    "CONTROL_EDITS",
+    "keep_contrast",
 ]
 
 #: Class names in ``ImageFolder``'s (alphabetical) order: index 0 is digimon, 1 is pokemon.
@@ -874,9 +877,13 @@ def blur_creature(x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     return x * (1 - m) + blurred * m
 
 
-def shrink_creature(x: torch.Tensor, masks: torch.Tensor, factor: float = 0.8) -> torch.Tensor:
-    """Shrink the whole image by ``factor`` about its centre (bilinear) and pad it with the image's
-    corner colour: a smaller creature on the same background.
+def shrink_creature(
+    x: torch.Tensor, masks: torch.Tensor, factor: float = 0.8, antialias: bool = True
+) -> torch.Tensor:
+    """Shrink the whole image by ``factor`` about its centre (bilinear with antialiasing, which
+    averages neighbouring pixels and so lowers the creature's contrast; ``antialias=False``:
+    nearest neighbour, which keeps every pixel's colour) and pad it with the image's corner colour:
+    a smaller creature on the same background.
 
     Examples
     --------
@@ -886,7 +893,10 @@ def shrink_creature(x: torch.Tensor, masks: torch.Tensor, factor: float = 0.8) -
     _check(x, masks)
     h, w = x.shape[-2:]
     sh, sw = max(1, round(h * float(factor))), max(1, round(w * float(factor)))
-    small = torch.nn.functional.interpolate(x, size=(sh, sw), mode="bilinear", antialias=True)
+    if antialias:
+        small = torch.nn.functional.interpolate(x, size=(sh, sw), mode="bilinear", antialias=True)
+    else:
+        small = torch.nn.functional.interpolate(x, size=(sh, sw), mode="nearest")
     out = x[:, :, :1, :1].expand(-1, -1, h, w).clone()
     top, left = (h - sh) // 2, (w - sw) // 2
     out[:, :, top : top + sh, left : left + sw] = small.clamp(0, 1)
@@ -1013,10 +1023,62 @@ def creature_value_saturation(x: torch.Tensor, masks: torch.Tensor) -> torch.Ten
     return torch.stack([(hi * masks).sum((1, 2)) / area, (sat * masks).sum((1, 2)) / area], 1)
 
 
+def creature_features(x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """Four hand-made numbers per creature, one for each difference :func:`draw_monster` draws in
+    by colour or size: mean HSV value and saturation (:func:`creature_value_saturation`), the spread
+    (standard deviation) of HSV value over the creature (the belly, drawn lighter on Pokémon and
+    darker on Digimon, and the other colours' contrast), and the creature's area (share of the
+    frame). Returns (N, 4).
+
+    Examples
+    --------
+    >>> x = torch.tensor([0.8, 0.4, 0.4]).view(1, 3, 1, 1).expand(1, 3, 2, 2)
+    >>> m = torch.tensor([[[True, True], [False, False]]])
+    >>> [round(v, 3) for v in creature_features(x, m)[0].tolist()]
+    [0.8, 0.5, 0.0, 0.5]
+    """
+    vs = creature_value_saturation(x, masks)  # checks x and masks
+    v, area = x.amax(1), masks.sum((1, 2)).float()
+    spread = ((((v - vs[:, 0].view(-1, 1, 1)) ** 2) * masks).sum((1, 2)) / area).sqrt()
+    return torch.cat([vs, spread[:, None], (area / masks[0].numel())[:, None]], 1)
+
+
 #: Off-distribution edits in the other direction (larger, sharper): the matched null of notebook
 #: 02's blur and shrink, ``name -> edit(x, masks)``.
 OPPOSITE_EDITS = {
     "enlarge 1.1×": lambda x, m: enlarge_creature(x, m, 1.1),
     "enlarge 1.25×": lambda x, m: enlarge_creature(x, m, 1.25),
     "sharpen": sharpen_creature,
+}
+
+
+def keep_contrast(edited: torch.Tensor, x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """``edited`` with each creature's per-channel spread about its mean colour set back to the
+    spread it has in ``x`` (mean colour of ``edited`` kept, clipped to [0, 1]; background of
+    ``edited`` untouched): an edit with its loss of contrast undone.
+
+    Examples
+    --------
+    >>> x = torch.tensor([0.2, 0.8]).view(1, 1, 1, 2).expand(1, 3, 1, 2)
+    >>> m = torch.ones(1, 1, 2, dtype=torch.bool)
+    >>> [round(v, 4) for v in keep_contrast(low_contrast(x, m, 0.5), x, m)[0, 0, 0].tolist()]
+    [0.2, 0.8]
+    """
+    _check(x, masks)
+    _check(edited, masks)
+    m = masks[:, None].float()
+    n = m.sum((2, 3), keepdim=True).clamp_min(1)
+    mu0, mu1 = (x * m).sum((2, 3), keepdim=True) / n, (edited * m).sum((2, 3), keepdim=True) / n
+    s0 = (((x - mu0) ** 2) * m).sum((2, 3), keepdim=True).sqrt()
+    s1 = (((edited - mu1) ** 2) * m).sum((2, 3), keepdim=True).sqrt()
+    restored = (mu1 + (edited - mu1) * s0 / s1.clamp_min(1e-6)).clamp(0, 1)
+    return edited * (1 - m) + restored * m
+
+
+#: Matched controls of notebook 02's blur and shrink, ``name -> edit(x, masks)``: the same blur
+#: with each creature's contrast restored (:func:`keep_contrast`), and the same shrink by nearest
+#: neighbour (no averaging of pixels, so no loss of contrast).
+CONTROL_EDITS = {
+    "blur, contrast kept": lambda x, m: keep_contrast(blur_creature(x, m), x, m),
+    "shrink 0.8× nearest": lambda x, m: shrink_creature(x, m, 0.8, antialias=False),
 }
