@@ -400,3 +400,33 @@ def test_topk_mask_breaks_ties_at_random_not_by_position():
     # ties never beat a larger value
     m = torch.tensor([[0.5, 0.5, 0.9, 0.5, 0.1]])
     assert A.topk_mask(m, 1).tolist() == [[False, False, True, False, False]]
+
+
+def test_quarter_regions_tile_the_image_and_check_input():
+    q = A.quarter_regions(5, 6, device="cpu")
+    assert q.shape == (4, 5, 6) and q.dtype == torch.bool
+    assert not (q.sum(0) > 1).any()  # disjoint
+    assert [int(r.sum()) for r in q] == [2 * 3] * 4  # half height (rounded down) × half width
+    assert q[0, 0, 0] and q[1, 0, -1] and q[2, -1, 0] and q[3, -1, -1]  # in QUARTERS order
+    assert len(A.QUARTERS) == 4
+    with pytest.raises(ValueError, match="2 × 2"):
+        A.quarter_regions(1, 6)
+
+
+def test_target_sweep_attacks_each_region_with_its_own_null(mnist_cnn, mnist):
+    x = mnist.X_test[:1]
+    regions = A.quarter_regions(28, 28, device="cpu")
+    attack, null = A.target_sweep(mnist_cnn, x, regions, epsilon=0.1, steps=3, null_draws=3)
+    assert attack.x_adv.shape == (4, 1, 28, 28)
+    # 28 is even: the four quarters cover the map, so the shares before sum to 1
+    assert torch.allclose(attack.region_share_before.sum(), torch.tensor(1.0), atol=1e-4)
+    # each copy was attacked into its own quarter: the one attack into quarter q equals the sweep's
+    one = A.targeted_attack(mnist_cnn, x, regions[2], epsilon=0.1, steps=3)
+    assert torch.allclose(one.region_share, attack.region_share[2:3], atol=1e-5)
+    assert (attack.region_share >= attack.region_share_before - 1e-6).all()  # never worse
+    picked = attack.select(2)
+    assert picked.x_adv.shape == (1, 1, 28, 28) and torch.equal(picked.x_adv, attack.x_adv[2:3])
+    with pytest.raises(ValueError, match="one image"):
+        A.target_sweep(mnist_cnn, mnist.X_test[:2], regions)
+    with pytest.raises(TypeError, match="regions"):
+        A.target_sweep(mnist_cnn, x, regions[0])

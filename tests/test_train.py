@@ -192,6 +192,10 @@ def test_attack_photo_table_is_checked_and_complete(tmp_path):
     assert train.RECIPES["attack_photos"] is train.train_attack_photos
     for row in table["photos"].values():
         assert row["label_kept"] and row["max_change_255"] <= 2.0 + 1e-3  # the attacks' budget
+        if row["correct"]:  # every quarter a target, and the far corner at the paper's budget
+            assert set(row["target_quarters"]) == set(attacks.QUARTERS)
+            assert set(row["budget"]) == set(train.ATTACK_BUDGETS)
+            assert all(0 <= v <= 1 for v in row["budget"].values())
     raw = (checkpoints.CHECKPOINT_DIR / checkpoints.ATTACK_PHOTO_TABLE).read_bytes()
     (tmp_path / checkpoints.ATTACK_PHOTO_TABLE).write_bytes(raw.replace(b"0.", b"1.", 1))
     (tmp_path / (checkpoints.ATTACK_PHOTO_TABLE + ".sha256")).write_text(

@@ -54,7 +54,10 @@ __all__ = [
     "METHODS",
     "NULL_MAPS",
     "far_corner",
+    "QUARTERS",
+    "quarter_regions",
     "targeted_attack",
+    "target_sweep",
     "ATTACK_PHOTOS",
     "photo_attack_row",
     "photo_table",
@@ -496,6 +499,8 @@ class AttackResult:
     region_share : torch.Tensor or None
         (N,) share of the map after that lies in the target region (objective ``"target"``;
         None otherwise).
+    region_share_before : torch.Tensor or None
+        (N,) the same share of the map before.
     """
 
     x_adv: torch.Tensor
@@ -506,6 +511,29 @@ class AttackResult:
     before: torch.Tensor
     after: torch.Tensor
     region_share: torch.Tensor | None = None
+    region_share_before: torch.Tensor | None = None
+
+    def select(self, index: int) -> AttackResult:
+        """The result for image ``index`` alone (a batch of one; ``history`` is shared).
+
+        Examples
+        --------
+        >>> r = AttackResult(*(torch.arange(3.0),) * 5, torch.zeros(3, 2, 2), torch.ones(3, 2, 2))
+        >>> r.select(1).intersection
+        tensor([1.])
+        """
+        pick = lambda v: None if v is None else v[index : index + 1]  # noqa: E731
+        return AttackResult(
+            pick(self.x_adv),
+            pick(self.intersection),
+            pick(self.label_kept),
+            self.history,
+            pick(self.shift),
+            pick(self.before),
+            pick(self.after),
+            pick(self.region_share),
+            pick(self.region_share_before),
+        )
 
 
 @dataclass(frozen=True)
@@ -592,9 +620,12 @@ def _search(
     desc: str = "",
 ) -> AttackResult:
     """The loop shared by the attacks (``aim=True``: signed gradient steps through the softplus
-    copy) and their random null (``aim=False``: fresh random ±ε perturbations). After every step an
-    image keeps its new perturbation only if the real network keeps its label and the criterion
-    improved."""
+    copy) and their random null (``aim=False``: fresh random ±ε perturbations).
+
+    The step rule (notebook 06, section 2): x_{t+1} = Π(x_t − α·sign(∇ loss(x_t))), Π the projection
+    into the ε-box around ``x`` and into ``clip``; the iterates go on whatever the real network
+    says. After every step the real network judges the iterate, and each image returns the iterate
+    with the best criterion among those that keep its label (``x`` itself if none does)."""
     from tqdm.auto import tqdm
 
     check_image_batch(x)
@@ -715,12 +746,14 @@ def _search(
     inter = topk_intersection(s0, s1, k=k)
     shift = (center_of_mass(s1) - c0).norm(dim=1)
     share = None if region is None else region_share(s1, region).to(x_dev)
+    share0 = None if region is None else region_share(s0, region).to(x_dev)
     return AttackResult(
         *(
             v.to(x_dev)
             for v in (best, inter, label_kept, torch.tensor(history, device=dev), shift, s0, s1)
         ),
         region_share=share,
+        region_share_before=share0,
     )
 
 
@@ -748,9 +781,10 @@ def topk_attack(
 
     Each step moves every pixel by ``step_size`` against the sign of the gradient of
     Σ_{i ∈ top-k of the original map} S̃(x_t)_i (S̃: the softplus copy's map normalised to sum 1),
-    then projects back into the ε-box around ``x`` and into ``clip``. After every step the *real*
-    network is checked: an image's perturbation is kept only when its label is unchanged and its
-    top-k intersection (real maps) is the lowest seen so far.
+    then projects back into the ε-box around ``x`` and into ``clip``; the iterates go on from each
+    step whatever the real network says. After every step the *real* network judges the iterate,
+    and each image returns the iterate with the lowest top-k intersection (real maps) among those
+    that keep its label (``x`` itself if none does).
 
     Parameters
     ----------
@@ -827,9 +861,9 @@ def center_of_mass_attack(
 
     Each step follows the sign of the gradient of ‖C(S̃(x_t)) − C₀‖² (C: :func:`center_of_mass`
     of the softplus copy's map; C₀: that of the real network's map of ``x``), then projects into
-    the ε-box and ``clip``. An image keeps a step only when the real network keeps its label and
-    the real map's centre moved further than before. ``result.shift`` is the distance moved
-    (pixels).
+    the ε-box and ``clip``; the iterates go on whatever happens. Each image returns the iterate
+    whose real map's centre moved furthest among those that keep its label. ``result.shift`` is
+    the distance moved (pixels).
 
     Parameters
     ----------
@@ -969,6 +1003,31 @@ def far_corner(maps: torch.Tensor) -> torch.Tensor:
     return region
 
 
+#: Names of the four quarters of :func:`quarter_regions`, in its order.
+QUARTERS = ("top-left", "top-right", "bottom-left", "bottom-right")
+
+
+def quarter_regions(h: int, w: int, device: torch.device | str | None = None) -> torch.Tensor:
+    """The four quarters of an H × W image (blocks of half its height and half its width, in the
+    order of :data:`QUARTERS`) as a boolean (4, H, W) tensor: every quarter as a target region of
+    :func:`targeted_attack`, so that no one region is chosen for being easy.
+
+    Examples
+    --------
+    >>> quarter_regions(4, 4, device="cpu")[1].int().tolist()
+    [[0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0]]
+    """
+    h, w = check_positive_int(h, "h"), check_positive_int(w, "w")
+    if h < 2 or w < 2:
+        raise ValueError(f"an image of at least 2 × 2 pixels has quarters, got {h} × {w}")
+    regions = torch.zeros(4, h, w, dtype=torch.bool, device=device)
+    for q, (top, left) in enumerate(
+        ((0, 0), (0, w - w // 2), (h - h // 2, 0), (h - h // 2, w - w // 2))
+    ):
+        regions[q, top : top + h // 2, left : left + w // 2] = True
+    return regions
+
+
 def targeted_attack(
     model: nn.Module,
     x: torch.Tensor,
@@ -989,10 +1048,11 @@ def targeted_attack(
     """Ghorbani, Abid & Zou's targeted attack: pull the map's mass into a chosen ``region``.
 
     Each step follows the sign of the gradient of the softplus copy's map mass inside ``region``
-    (the map normalised to sum 1), upwards, then projects into the ε-box and ``clip``. An image
-    keeps a step only when the real network keeps its label and the real map's share in the
-    region grew. ``result.region_share`` is that share after the attack; its null is
-    :func:`random_sign_attack` with ``objective="target"`` and the same region.
+    (the map normalised to sum 1), upwards, then projects into the ε-box and ``clip``; the iterates
+    go on whatever happens. Each image returns the iterate with the largest share of the real map
+    in the region among those that keep its label. ``result.region_share`` is that share after
+    the attack; its null is :func:`random_sign_attack` with ``objective="target"`` and the same
+    region.
 
     Parameters
     ----------
@@ -1041,6 +1101,77 @@ def targeted_attack(
         progress=progress,
         desc=f"targeted attack ε={epsilon:g}",
     )
+
+
+def target_sweep(
+    model: nn.Module,
+    image: torch.Tensor,
+    regions: torch.Tensor,
+    epsilon: float = 2 / 255,
+    steps: int = 4,
+    step_size: float | None = None,
+    beta: float = 10.0,
+    null_draws: int = 8,
+    seed: int = 0,
+) -> tuple[AttackResult, AttackResult]:
+    """The targeted attack on one image into each of several regions, batched, beside its null.
+
+    The image is repeated once per region; each copy is attacked into its own region
+    (:func:`targeted_attack`) and gets its own null, the best of ``null_draws`` random ±ε draws
+    chosen for the largest share in that region (:func:`random_sign_attack`).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The network, images → logits (pixels in [0, 1] for photos).
+    image : torch.Tensor
+        One image (1, C, H, W).
+    regions : torch.Tensor
+        Boolean (R, H, W), e.g. :func:`quarter_regions`.
+    epsilon, steps, step_size, beta, null_draws, seed
+        The attack's budget, steps, step size (default ε/8), softplus β, the null's draws and seed.
+
+    Returns
+    -------
+    (AttackResult, AttackResult)
+        The attack and its null, one entry per region: ``region_share_before``, ``region_share``
+        (after), ``x_adv`` (the attacked copies); :meth:`AttackResult.select` picks one region.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import load_pretrained
+    >>> from xai_helpers.data import load_mnist
+    >>> attack, null = target_sweep(load_pretrained("mnist_cnn"), load_mnist().X_test[:1],
+    ... quarter_regions(28, 28, device="cpu"), epsilon=0.1, steps=2, null_draws=2)
+    >>> attack.region_share.shape, bool((attack.region_share_before.sum() - 1).abs() < 1e-4)
+    (torch.Size([4]), True)
+    """
+    check_image_batch(image)
+    if len(image) != 1:
+        raise ValueError(f"image must be one image (1, C, H, W), got {tuple(image.shape)}")
+    if not isinstance(regions, torch.Tensor) or regions.dim() != 3:
+        raise TypeError("regions must be a boolean tensor (R, H, W)")
+    batch = image.expand(len(regions), *image.shape[1:])
+    a = targeted_attack(
+        model,
+        batch,
+        regions,
+        epsilon=epsilon,
+        steps=steps,
+        step_size=step_size,
+        beta=beta,
+        seed=seed,
+    )
+    n = random_sign_attack(
+        model,
+        batch,
+        epsilon=epsilon,
+        steps=null_draws,
+        objective="target",
+        region=regions,
+        seed=seed,
+    )
+    return a, n
 
 
 #: Notebook 06's photos (``xai_helpers.data.load_photo`` names) and, fixed before attacking, the

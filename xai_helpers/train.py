@@ -54,7 +54,15 @@ from .activation_maximization import (
     choose_prior,
     class_objective,
 )
-from .attacks import ATTACK_PHOTOS, photo_attack_row
+from .attacks import (
+    ATTACK_PHOTOS,
+    QUARTERS,
+    explanation_map,
+    far_corner,
+    photo_attack_row,
+    quarter_regions,
+    target_sweep,
+)
 from .attribution import ig_baseline, integrated_gradients_sweep, smoothgrad
 from .checkpoints import (
     ATTACK_PHOTO_TABLE,
@@ -172,6 +180,7 @@ __all__ = [
     "train_monsters_edit_seeds",
     "SHARE_LEVELS",
     "ATTACK_PHOTO_SIZE",
+    "ATTACK_BUDGETS",
     "train_attack_photos",
     "GAN_SEARCH_SEEDS",
     "GAN_SEARCH_SETTINGS",
@@ -1261,6 +1270,15 @@ def train_mnist_tree_data(
 #: Side in pixels of notebook 06's photos (recipe ``attack_photos``).
 ATTACK_PHOTO_SIZE = 128
 
+#: The targeted attacks at the paper's budget in recipe ``attack_photos``: label → (ε in grey
+#: levels, steps, step size in grey levels, softplus β of the attacker's copy).
+ATTACK_BUDGETS = {
+    "8/255, 8 steps of 1/255, beta 10": (8.0, 8, 1.0, 10.0),
+    "8/255, 16 steps of 0.5/255, beta 10": (8.0, 16, 0.5, 10.0),
+    "8/255, 8 steps of 1/255, beta 3": (8.0, 8, 1.0, 3.0),
+    "8/255, 8 steps of 1/255, beta 30": (8.0, 8, 1.0, 30.0),
+}
+
 
 @training_recipe(threads=1)
 def train_attack_photos(
@@ -1272,15 +1290,48 @@ def train_attack_photos(
     its random null (:func:`~xai_helpers.attacks.photo_attack_row`). Writes
     :data:`~xai_helpers.checkpoints.ATTACK_PHOTO_TABLE` and its SHA-256.
 
-    Too slow for a notebook (about 15 s per photo on one thread at 128 px); notebook 06 loads the
-    table and repeats one photo's targeted attack live.
+    For each photo the network classifies right it also records the targeted attack into each of
+    the four quarters (``target_quarters``: share before, after the attack, after its null; the
+    same budget), and, into the far corner, the same attack at the paper's budget 8/255 with the
+    settings of :data:`ATTACK_BUDGETS` (``budget``: share after the attack; ``budget_null``: the
+    best of 8 random ±8/255 draws).
+
+    Too slow for a notebook (about a minute per photo on one thread at 128 px); notebook 06 loads
+    the table and repeats one photo's targeted attack live.
     """
     size = check_int(size, "size", minimum=32)
     model = imagenet_model(pixels=True)
     rows = {}
     for name, correct in ATTACK_PHOTOS.items():
         image = imagenet_preprocess(load_photo(name), size=size, normalize=False)
-        rows[name] = photo_attack_row(model, image, correct, seed=seed)
+        row = rows[name] = photo_attack_row(model, image, correct, seed=seed)
+        if row["correct"]:
+            a, n = target_sweep(
+                model, image, quarter_regions(size, size), step_size=0.5 / 255, seed=seed
+            )
+            shares = {"before": a.region_share_before, "attack": a.region_share}
+            shares["null"] = n.region_share
+            row["target_quarters"] = {
+                q: {key: round(v[i].item(), 4) for key, v in shares.items()}
+                for i, q in enumerate(QUARTERS)
+            }
+            with torch.no_grad():
+                k = model(image).argmax(1)
+            corner = far_corner(explanation_map(model, image, k))
+            row["budget"] = {}
+            for label, (eps_255, steps, step_255, beta) in ATTACK_BUDGETS.items():
+                a, n = target_sweep(
+                    model,
+                    image,
+                    corner,
+                    epsilon=eps_255 / 255,
+                    steps=steps,
+                    step_size=step_255 / 255,
+                    beta=beta,
+                    seed=seed,
+                )
+                row["budget"][label] = round(a.region_share.item(), 4)
+                row["budget_null"] = round(n.region_share.item(), 4)
         print(f"{name}: {rows[name]}", flush=True)
     directory = Path(directory if directory is not None else default_directory())
     directory.mkdir(parents=True, exist_ok=True)
@@ -1291,6 +1342,7 @@ def train_attack_photos(
         "size": size,
         "seed": seed,
         "settings": "epsilon 2/255, 4 steps of 0.5/255, softplus beta 10, null: best of 8 draws",
+        "budgets": {label: list(v) for label, v in ATTACK_BUDGETS.items()},
         "photos": rows,
     }
     path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
