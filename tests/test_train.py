@@ -303,7 +303,8 @@ def test_prior_runs_runs_other_priors_live():
     from xai_helpers.activation_maximization import L1
 
     row = train.prior_runs(0, {"L1 only": [L1(0.05)]}, {})
-    assert row["chosen"] == "L1 only" and row["images"] == {}
+    assert row["chosen"] == "L1 only" and list(row["images"]) == ["L1 only"]
+    assert row["images"]["L1 only"].shape == (50, 1, 28, 28)
     with pytest.raises(ValueError, match="at least one candidate"):
         train.prior_runs(0, {}, {})
 
