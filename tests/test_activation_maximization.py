@@ -3,6 +3,8 @@ real patches."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 
@@ -309,3 +311,21 @@ def test_the_ascent_steps_are_torch_optims_bit_for_bit(kw, monkeypatch):
     monkeypatch.setattr(am, "_SGDStep", TorchSGD)
     ref = activation_maximization(net, class_objective([1, 7]), seed=3, **kw)
     assert torch.equal(ours.images, ref.images) and torch.equal(ours.history, ref.history)
+
+
+def test_orientation_gap_keeps_worked_ascents_and_refuses_bad_digits(mnist_cnn, mnist):
+    from xai_helpers.activation_maximization import orientation_gap
+
+    digits = mnist.X_test[:200]
+    out = orientation_gap(mnist_cnn, [0, 1, 2], digits, seed=1)
+    assert out["images"].shape == (3, 1, 28, 28) and out["patches"].shape[:2] == (3, 8)
+    assert out["kept"].dtype == torch.bool
+    assert ((0 <= out["gap"]) & (out["gap"] <= 90)).all()
+    assert ((0 <= out["coh_x"]) & (out["coh_x"] <= 1 + 1e-6)).all()
+    # a filter no digit switches on (dead: its bias pushed far below 0) is never kept
+    dead = copy.deepcopy(mnist_cnn)
+    with torch.no_grad():
+        dead.conv2.bias[0] = -1e4
+    assert not orientation_gap(dead, [0], digits, seed=1)["kept"].any()
+    with pytest.raises((ValueError, TypeError)):
+        orientation_gap(mnist_cnn, [0], torch.rand(5, 28, 28))

@@ -244,7 +244,7 @@ def test_prior_run_table_is_checked_and_complete(tmp_path):
         mean = {n: np.mean([r[n] for r in row["selection"]]) for n in train.PRIOR_CANDIDATES}
         assert row["chosen"] == max(mean, key=mean.get)
         others = set(train.PRIOR_CANDIDATES) | set(train.PRIOR_NULL)
-        assert set(row["images"]) == others - {row["chosen"]}
+        assert set(row["images"]) == others
         for doc in row["images"].values():
             x = checkpoints.decode_images(doc)
             assert x.shape == (50, 1, 28, 28) and 0 <= x.min() and x.max() <= 1
@@ -307,7 +307,8 @@ def test_prior_runs_runs_other_priors_live():
     from xai_helpers.activation_maximization import L1
 
     row = train.prior_runs(0, {"L1 only": [L1(0.05)]}, {})
-    assert row["chosen"] == "L1 only" and row["images"] == {}
+    assert row["chosen"] == "L1 only" and list(row["images"]) == ["L1 only"]
+    assert row["images"]["L1 only"].shape == (50, 1, 28, 28)
     with pytest.raises(ValueError, match="at least one candidate"):
         train.prior_runs(0, {}, {})
 
@@ -391,3 +392,48 @@ def test_photo_ig_recipe_reproduces_the_8_step_gap_from_black():
     sweep = A.integrated_gradients_sweep(net, photo, 967, baseline=base, n_steps=(8,))
     ref = checkpoints.load_photo_ig_table()["baselines"]["black"]["gap"]["8"]
     assert abs(float(sweep.gaps[8][0]) - ref) <= 0.002
+
+
+def test_am_run_table_is_checked_and_complete(tmp_path):
+    table = checkpoints.load_am_run_table()
+    assert sorted(table["seeds"]) == list(train.AM_RUN_SEEDS)
+    assert table["lams"] == list(train.AM_LAMS)
+    row = train.am_runs(0)
+    assert list(row["nets"]) == list(train.AM_NULL_FAMILIES)
+    for nets in row["nets"].values():
+        assert len(nets) == 5
+        for net in nets:
+            assert net["kept"].dtype == torch.bool and net["gap"].shape == (8,)
+            assert 0 <= net["gap"].min() and net["gap"].max() <= 90
+            assert net["images"].shape == (8, 1, 28, 28) and net["patches"].shape[:2] == (8, 8)
+    assert row["l1"].shape == (50, 1, 28, 28)
+    assert list(row["l1_sweep"]) == list(train.AM_LAMS)
+    name = checkpoints.AM_RUN_TABLE
+    raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
+    (tmp_path / name).write_bytes(raw.replace(b"0.", b"1.", 1))
+    (tmp_path / (name + ".sha256")).write_text(
+        (checkpoints.CHECKPOINT_DIR / (name + ".sha256")).read_text()
+    )
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_am_run_table(tmp_path)
+
+
+@pytest.mark.slow
+def test_am_runs_recipe_reproduces_seed_0():
+    """The shipped row of SEED 0 is what the recipe's calls give now: the first untrained network's
+    angle gaps within 1° and the same kept filters (gaps are measured before the images are stored
+    to 1/255), and the λ = 0.3 X* within a mean |difference| of 0.005 per pixel."""
+    from xai_helpers.activation_maximization import l1_sweep, orientation_gap
+    from xai_helpers.data import load_mnist
+    from xai_helpers.evaluation import cascading_randomization
+
+    row, mnist = train.am_runs(0), load_mnist()
+    cnn = models.load_pretrained("mnist_cnn")
+    layers = train.AM_NULL_FAMILIES["untrained"]
+    net = list(cascading_randomization(cnn, layers, seed=200))[-1][1]
+    out = orientation_gap(net, row["filters"], mnist.X_test, seed=0)
+    ref = row["nets"]["untrained"][0]
+    assert torch.equal(out["kept"], ref["kept"])
+    assert (out["gap"] - ref["gap"]).abs().max() <= 1.0
+    x = l1_sweep(cnn, range(10), [0.3], steps=100, lr=0.05, seed=0)[0]
+    assert (x - row["l1_sweep"][0.3]).abs().mean() <= 0.005

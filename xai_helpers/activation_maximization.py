@@ -32,7 +32,13 @@ import torch
 from torch import nn
 
 from ._torch import forward_hook, model_device, predict_proba
-from .evaluation import judge_agreement, logit_margin, total_variation
+from .evaluation import (
+    angle_difference,
+    judge_agreement,
+    logit_margin,
+    stroke_orientation,
+    total_variation,
+)
 from .validation import (
     check_image_batch,
     check_indices,
@@ -61,6 +67,7 @@ __all__ = [
     "receptive_field",
     "top_activating_patches",
     "l1_sweep",
+    "orientation_gap",
     "choose_prior",
     "ascent_summary",
 ]
@@ -861,3 +868,53 @@ def ascent_summary(
     lines = ["".ljust(width) + "".join(f"{c:>11s}" for c in cols)]
     lines += [n.ljust(width) + "".join(f"{v:>11.3f}" for v in r.values()) for n, r in out.items()]
     return out, "\n".join(lines)
+
+
+def orientation_gap(
+    model: nn.Module,
+    filters: Sequence[int],
+    digits: torch.Tensor,
+    seed: int = 0,
+    layer: str = "conv2",
+    after: str = "relu2",
+    k: int = 8,
+    max_start_corr: float = 0.5,
+) -> dict[str, torch.Tensor]:
+    """Notebook 07's test of what a filter detects, for one network: each filter's X* (Σ a_ij
+    after the ReLU ``after``, 100 Adam steps, lr 0.05, start uniform in [0, 0.3] drawn with
+    ``seed``), its ``k`` top real patches in ``digits`` (:func:`top_activating_patches` of
+    ``layer``), and the stroke orientation of both
+    (:func:`~xai_helpers.evaluation.stroke_orientation`, the patches' tensors pooled).
+
+    A filter is *kept* when its ascent worked: X* beats the best digit by Σ a_ij and correlates
+    at most ``max_start_corr`` with its start.
+
+    Returns
+    -------
+    dict
+        ``"images"`` (F, 1, 28, 28) X*, ``"patches"`` (F, k, 1, h, w), ``"kept"`` (F,) bool,
+        ``"gap"`` (F,) |angle X* − angle patches| in degrees, ``"coh_x"`` and ``"coh_p"`` (F,)
+        the coherences, all on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> out = orientation_gap(MnistCNN().eval(), [0, 1], torch.rand(6, 1, 28, 28), k=2)
+    >>> out["gap"].shape, out["patches"].shape[:2]
+    (torch.Size([2]), torch.Size([2, 2]))
+    """
+    ks = check_indices(filters, "filters")
+    check_image_batch(digits, "digits")
+    xs = activation_maximization(
+        model, filter_objective(after, ks), steps=100, lr=0.05, init_scale=0.3, seed=seed
+    ).images
+    gen = torch.Generator().manual_seed(seed)
+    start = 0.3 * torch.rand((len(ks), *xs.shape[1:]), generator=gen, device="cpu")
+    top, _ = top_activating_patches(model, digits, layer, ks, k=k)
+    best = filter_scores(model, digits, after).max(0).values[ks]
+    corr = torch.corrcoef(torch.cat([xs.flatten(1), start.flatten(1)]))
+    corr = corr[range(len(ks)), range(len(ks), 2 * len(ks))]
+    kept = (filter_scores(model, xs, after)[range(len(ks)), ks] > best) & (corr <= max_start_corr)
+    (angle_x, coh_x), (angle_p, coh_p) = stroke_orientation(xs), stroke_orientation(top)
+    gap = angle_difference(angle_x, angle_p)
+    return {"images": xs, "patches": top, "kept": kept, "gap": gap, "coh_x": coh_x, "coh_p": coh_p}

@@ -51,6 +51,8 @@ __all__ = [
     "load_attack_photo_table",
     "PRIOR_RUN_TABLE",
     "load_prior_run_table",
+    "AM_RUN_TABLE",
+    "load_am_run_table",
     "encode_images",
     "decode_images",
     "LIGHTING_BAND_TABLE",
@@ -377,6 +379,33 @@ def load_prior_run_table(directory: str | Path | None = None) -> dict:
     [0, 1, 2, 3]
     """
     doc = _checked_table(PRIOR_RUN_TABLE, "mnist_prior_runs", "train_mnist_prior_runs", directory)
+    doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
+    return doc
+
+
+#: File name of notebook 07's table of its other fixed ascents: the null networks of section 1
+#: and the dense λ sweep (recipe ``mnist_am_runs``).
+AM_RUN_TABLE = "mnist_am_runs.json"
+
+
+def load_am_run_table(directory: str | Path | None = None) -> dict:
+    """The table written by :func:`xai_helpers.train.train_mnist_am_runs`, checked against its
+    recorded SHA-256: ``"seeds"``, per seed (keys int) the filters tested, each null network's
+    measurements, the untrained networks' X* and patches and the λ sweep (images as
+    :func:`encode_images` text).
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``mnist_am_runs.json.sha256``), or it
+        differs.
+
+    Examples
+    --------
+    >>> sorted(load_am_run_table()["seeds"])
+    [0, 1, 2, 3]
+    """
+    doc = _checked_table(AM_RUN_TABLE, "mnist_am_runs", "train_mnist_am_runs", directory)
     doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
     return doc
 

@@ -33,7 +33,7 @@ from .attribution import (
     smoothgrad_samples,
 )
 from .data.monsters import EDIT_FAMILIES, on_grey
-from .stats import Estimate, paired_bootstrap
+from .stats import Estimate, accuracy_interval, paired_bootstrap
 from .validation import (
     check_classes,
     check_image_batch,
@@ -1450,7 +1450,8 @@ def balanced_pick(
 
 
 def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple[dict, str]:
-    """Agreement of each judge with the targets, for each set of images; and the table as text.
+    """Agreement of each judge with the targets, for each set of images; and the table as text,
+    each row with its number of images ``n`` and each share with its 95 % Wilson interval.
 
     Parameters
     ----------
@@ -1468,8 +1469,8 @@ def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple
     >>> from xai_helpers.models import MnistCNN
     >>> table, text = agreement_table({"blank": torch.zeros(2, 1, 28, 28)}, {"cnn": MnistCNN()}, [0,
     ... 1])
-    >>> list(table["blank"])
-    ['cnn']
+    >>> list(table["blank"]), text.splitlines()[1].split()[1]
+    (['cnn'], '2')
     """
     rows = {r: v if isinstance(v, tuple) else (v, target) for r, v in results.items()}
     table = {
@@ -1477,9 +1478,17 @@ def agreement_table(results: dict, judges: dict, target: Sequence[int]) -> tuple
         for row, (imgs, t) in rows.items()
     }
     width = max(len(r) for r in table) + 2
-    lines = ["".ljust(width) + "".join(f"{name:>14s}" for name in judges)]
+
+    def cell(share: float, n: int) -> str:
+        hits = round(share * n)
+        est = accuracy_interval(np.arange(n) < hits)
+        return f"{share:.2f} [{est.low:.2f}, {est.high:.2f}]".rjust(20)
+
+    lines = ["".ljust(width) + f"{'n':>6s}" + "".join(f"{name:>20s}" for name in judges)]
     lines += [
-        row.ljust(width) + "".join(f"{v:>14.2f}" for v in cols.values())
+        row.ljust(width)
+        + f"{len(rows[row][0]):>6d}"
+        + "".join(cell(v, len(rows[row][0])) for v in cols.values())
         for row, cols in table.items()
     ]
     return table, "\n".join(lines)

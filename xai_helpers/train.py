@@ -53,6 +53,8 @@ from .activation_maximization import (
     activation_maximization,
     choose_prior,
     class_objective,
+    l1_sweep,
+    orientation_gap,
 )
 from .attacks import (
     ATTACK_PHOTOS,
@@ -65,6 +67,7 @@ from .attacks import (
 )
 from .attribution import ig_baseline, integrated_gradients_sweep, smoothgrad
 from .checkpoints import (
+    AM_RUN_TABLE,
     ATTACK_PHOTO_TABLE,
     CHECKPOINT_DIR,
     EDIT_TABLE,
@@ -77,6 +80,7 @@ from .checkpoints import (
     decode_images,
     default_directory,
     encode_images,
+    load_am_run_table,
     load_gan_search_table,
     load_lighting_band_table,
     load_prior_run_table,
@@ -103,6 +107,7 @@ from .data.monsters import (
 from .data.text import Vocabulary, load_reviews
 from .evaluation import (
     background_paths,
+    cascading_randomization,
     cross_fitted_logistic,
     flip_rate,
     measure_monsters,
@@ -192,6 +197,11 @@ __all__ = [
     "PRIOR_NULL",
     "train_mnist_prior_runs",
     "prior_runs",
+    "AM_RUN_SEEDS",
+    "AM_NULL_FAMILIES",
+    "AM_LAMS",
+    "train_mnist_am_runs",
+    "am_runs",
     "LIGHTING_BAND_SEEDS",
     "LIGHTING_BAND_AMPLITUDES",
     "train_lighting_band",
@@ -1501,7 +1511,6 @@ def _prior_run_row(seed: int, candidates: dict, null: dict) -> dict:
             cnn, class_objective(digits * 5), steps=100, lr=0.05, regularizers=regs, seed=seed
         ).images
         for name, regs in {**candidates, **null}.items()
-        if name != chosen
     }
     return {"selection": selection, "chosen": chosen, "images": images}
 
@@ -1522,8 +1531,8 @@ def train_mnist_prior_runs(
     ``s + o`` (o in :data:`PRIOR_SELECTION_OFFSETS`); ``"chosen"``, the candidate with the best
     mean score; ``"images"``, for every other prior of :data:`PRIOR_CANDIDATES` and
     :data:`PRIOR_NULL`, its 50 X* (digits 0-9 five times, 100 Adam steps, lr 0.05, seed ``s``) as
-    :func:`~xai_helpers.checkpoints.encode_images` text (8 bits a pixel). The chosen prior's run
-    is the one the notebook repeats live. About 8 s per seed on one thread.
+    :func:`~xai_helpers.checkpoints.encode_images` text (8 bits a pixel), the chosen prior's
+    included. About 10 s per seed on one thread.
     """
     rows = {}
     for s in seeds:
@@ -1555,7 +1564,7 @@ def prior_runs(seed: int = 0, candidates: dict | None = None, null: dict | None 
     -------
     dict
         ``"selection"`` (one dict candidate -> score per selection seed), ``"chosen"`` and
-        ``"images"`` (prior name -> (50, 1, 28, 28) X*, every prior but the chosen one).
+        ``"images"`` (prior name -> (50, 1, 28, 28) X*, every prior).
 
     Examples
     --------
@@ -1575,6 +1584,150 @@ def prior_runs(seed: int = 0, candidates: dict | None = None, null: dict | None 
         return {"selection": row["selection"], "chosen": row["chosen"], "images": images}
     print(f"seed {seed} or these priors are not in the shipped table: running them now (~8 s)")
     return _prior_run_row(seed, candidates, null)
+
+
+#: The seeds of notebook 07's other table (recipe ``mnist_am_runs``): SEED = 0-3.
+AM_RUN_SEEDS: tuple[int, ...] = (0, 1, 2, 3)
+
+#: Section 1's null networks: name -> the course CNN's layers re-initialised (5 networks each).
+AM_NULL_FAMILIES: dict[str, tuple[str, ...]] = {
+    "untrained": ("fc2", "fc1", "conv2", "conv1"),
+    "trained conv1, random conv2": ("conv2",),
+    "random conv1, trained conv2": ("conv1",),
+}
+
+#: The λ of the dense L1 sweep (λ = 0.1 is the notebook's own L1 run).
+AM_LAMS: tuple[float, ...] = (0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.275, 0.3)
+
+
+def _am_run_row(seed: int) -> dict:
+    """One seed's row of the ``mnist_am_runs`` table, images as tensors (see
+    :func:`train_mnist_am_runs`)."""
+    mnist, cnn = load_mnist(), load_pretrained("mnist_cnn")
+    ks = torch.randperm(32, generator=torch.Generator().manual_seed(seed + 9), device="cpu")[
+        :8
+    ].tolist()
+    nets: dict[str, list[dict]] = {}
+    for f, (family, layers) in enumerate(AM_NULL_FAMILIES.items()):
+        nets[family] = []
+        for i in range(5):
+            net = list(cascading_randomization(cnn, layers, seed=seed + 200 + 100 * f + 10 * i))
+            out = orientation_gap(net[-1][1], ks, mnist.X_test, seed=seed)
+            nets[family].append(out)
+    sweep = l1_sweep(cnn, range(10), AM_LAMS, steps=100, lr=0.05, seed=seed)
+    l1 = activation_maximization(
+        cnn,
+        class_objective(list(range(10)) * 5),
+        steps=100,
+        lr=0.05,
+        regularizers=[L1(0.1)],
+        seed=seed,
+    ).images
+    return {"filters": ks, "nets": nets, "l1": l1, "l1_sweep": dict(zip(AM_LAMS, sweep))}
+
+
+_AM_KEYS = ("kept", "gap", "coh_x", "coh_p")
+
+
+@training_recipe(threads=1)
+def train_mnist_am_runs(
+    directory: str | Path | None = None,
+    seed: int = 0,
+    seeds: tuple[int, ...] = AM_RUN_SEEDS,
+) -> dict:
+    """Recipe ``mnist_am_runs``: notebook 07's fixed ascents other than the prior choice. Writes
+    :data:`~xai_helpers.checkpoints.AM_RUN_TABLE` and its SHA-256.
+
+    For each seed ``s`` (the notebook's SEED): ``"filters"``, 8 filters of conv2 drawn with
+    ``s + 9``; ``"nets"``, for each family of :data:`AM_NULL_FAMILIES`, 5 copies of the course CNN
+    with those layers re-initialised (:func:`~xai_helpers.evaluation.cascading_randomization`,
+    seed ``s + 200 + 100·family + 10·net``) and, for each, the measurements of
+    :func:`~xai_helpers.activation_maximization.orientation_gap` on the 1,000 test digits (X* from
+    seed ``s``), with the X* and patches as :func:`~xai_helpers.checkpoints.encode_images` text;
+    ``"l1"``, the 50 X* of digits 0-9 five times under the L1 prior λ = 0.1 (100 Adam steps,
+    lr 0.05, seed ``s``); ``"l1_sweep"``, :func:`~xai_helpers.activation_maximization.l1_sweep` of
+    digits 0-9 for every λ of :data:`AM_LAMS` (seed ``s``). About 17 s per seed on one thread.
+    """
+    rows = {}
+    for s in seeds:
+        row = _am_run_row(int(s))
+        nets = {
+            family: [
+                {
+                    **{key: out[key].tolist() for key in _AM_KEYS},
+                    "images": encode_images(out["images"]),
+                    "patches": encode_images(out["patches"].flatten(0, 1)),
+                }
+                for out in outs
+            ]
+            for family, outs in row["nets"].items()
+        }
+        sweep = {str(lam): encode_images(x) for lam, x in row["l1_sweep"].items()}
+        rows[str(s)] = {
+            "filters": row["filters"],
+            "nets": nets,
+            "l1": encode_images(row["l1"]),
+            "l1_sweep": sweep,
+        }
+        print(f"seed {s}: done")
+    directory = Path(directory if directory is not None else default_directory())
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / AM_RUN_TABLE
+    doc = {
+        "recipe": "xai_helpers.train.train_mnist_am_runs",
+        "torch": torch.__version__,
+        "families": {name: list(layers) for name, layers in AM_NULL_FAMILIES.items()},
+        "lams": list(AM_LAMS),
+        "seeds": rows,
+    }
+    path.write_text(json.dumps(doc, sort_keys=True, ensure_ascii=False) + "\n")
+    _write_digest(path)
+    return {"path": str(path), "seeds": list(seeds)}
+
+
+def am_runs(seed: int = 0) -> dict:
+    """Notebook 07's section-1 null networks and dense λ sweep for its SEED: the shipped row of
+    the ``mnist_am_runs`` table (:func:`~xai_helpers.checkpoints.load_am_run_table`), else the
+    same runs now (about 15 s on one thread).
+
+    Returns
+    -------
+    dict
+        ``"filters"`` (the 8 filters tested); ``"nets"``, family -> one dict per network with
+        ``"kept"`` (bool), ``"gap"``, ``"coh_x"``, ``"coh_p"`` (tensors over the filters),
+        ``"images"`` (8, 1, 28, 28) and ``"patches"`` (8, 8, 1, 8, 8); ``"l1"``, the (50, 1, 28, 28)
+        X* under the L1 prior λ = 0.1; ``"l1_sweep"``, λ -> the (10, 1, 28, 28) X* of digits 0-9.
+
+    Examples
+    --------
+    >>> row = am_runs(0)
+    >>> len(row["nets"]["untrained"]), sorted(row["l1_sweep"])[0]
+    (5, 0.125)
+    """
+    seed = check_seed(seed)
+    row = load_am_run_table()["seeds"].get(seed)
+    if row is None:
+        print(f"seed {seed} is not in the shipped table: running its ascents now (~15 s)")
+        return _am_run_row(seed)
+    order = list(AM_NULL_FAMILIES)
+    nets = {
+        family: [
+            {
+                **{key: torch.tensor(net[key], device="cpu") for key in _AM_KEYS},
+                "images": decode_images(net["images"]),
+                "patches": decode_images(net["patches"]).unflatten(0, (len(row["filters"]), -1)),
+            }
+            for net in nets
+        ]
+        for family, nets in sorted(row["nets"].items(), key=lambda kv: order.index(kv[0]))
+    }
+    sweep = {float(lam): decode_images(x) for lam, x in row["l1_sweep"].items()}
+    return {
+        "filters": row["filters"],
+        "nets": nets,
+        "l1": decode_images(row["l1"]),
+        "l1_sweep": dict(sorted(sweep.items())),
+    }
 
 
 # --------------------------------------------------------------------------- text (notebook 10)
@@ -1915,6 +2068,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "attack_photos": train_attack_photos,
     "mnist_gan_searches": train_mnist_gan_searches,
     "mnist_prior_runs": train_mnist_prior_runs,
+    "mnist_am_runs": train_mnist_am_runs,
     "text_attention": train_text_attention,
     "text_attention_seed1": train_text_attention_seed1,
     "text_attention_uniform": train_text_attention_uniform,
@@ -1959,6 +2113,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "attack_photos": {},  # a table of measurements (tests/test_train.py: one row reproduced)
     "mnist_gan_searches": {},  # a table of searches, not a checkpoint
     "mnist_prior_runs": {},  # a table of ascents (tests/test_train.py: one entry reproduced)
+    "mnist_am_runs": {},  # a table of ascents (tests/test_train.py: one entry reproduced)
     "lighting_band": {},  # a table of measurements (tests/test_train.py: one entry reproduced)
     "photo_ig": {},  # a table of measurements (tests/test_train.py: one entry reproduced)
 }
