@@ -100,6 +100,22 @@ def test_occlusion_mean_fill_and_box_position(mnist_cnn, digits):
     assert probs[0, 0, 0].item() == pytest.approx(expected.item(), abs=1e-6)
 
 
+def test_occlusion_with_a_fill_image_matches_captum_baselines(mnist_cnn, digits):
+    x, y = digits[0][:3], digits[1][:3]
+    blurred = torch.nn.functional.avg_pool2d(x, 7, stride=1, padding=3)  # an image-shaped fill
+    probs = A.occlusion(mnist_cnn, x, y, box=3, stride=2, fill=blurred)
+    with torch.no_grad():
+        p0 = mnist_cnn(x).softmax(1).gather(1, y[:, None])[:, 0]
+    ours = A.occlusion_pixel_map(probs, p0, 3, 2, (28, 28))
+    theirs = Occlusion(lambda z: mnist_cnn(z).softmax(1)).attribute(
+        x, target=y, sliding_window_shapes=(1, 3, 3), strides=(1, 2, 2), baselines=blurred
+    )
+    assert torch.allclose(ours, theirs[:, 0], atol=1e-5)
+    assert not torch.allclose(probs, A.occlusion(mnist_cnn, x, y, box=3, stride=2, fill="black"))
+    with pytest.raises(ValueError, match="shape of x"):
+        A.occlusion(mnist_cnn, x, y, box=3, stride=2, fill=blurred[:2])
+
+
 def test_smoothgrad_sigma_zero_is_saliency(mnist_cnn, digits):
     x, y = digits
     assert torch.allclose(

@@ -230,8 +230,10 @@ def occlusion(
     ----------
     box, stride : int
         Side of the square and step between positions, in pixels.
-    fill : str, float or per-channel values
-        See :func:`resolve_fill`: ``"grey"``, ``"black"``, ``"white"``, ``"mean"`` or numbers.
+    fill : str, float, per-channel values or torch.Tensor
+        See :func:`resolve_fill`: ``"grey"``, ``"black"``, ``"white"``, ``"mean"`` or numbers; or a
+        replacement image of ``x``'s shape (N, C, H, W), e.g. a blurred copy, whose pixels under
+        the box replace those of ``x``.
     normalization : (mean, std), optional
         How ``x`` was normalised, so that named fills are in pixel units.
     progress : bool
@@ -248,6 +250,9 @@ def occlusion(
     >>> from xai_helpers.models import MnistCNN
     >>> occlusion(MnistCNN(), torch.rand(1, 1, 28, 28), target=0, box=8, stride=4).shape
     torch.Size([1, 6, 6])
+    >>> x = torch.rand(1, 1, 28, 28)
+    >>> occlusion(MnistCNN(), x, target=0, box=3, stride=2, fill=x.flip(-1)).shape
+    torch.Size([1, 13, 13])
     """
     from tqdm.auto import tqdm
 
@@ -258,7 +263,16 @@ def occlusion(
     n, c, h, w = x.shape
     if box > min(h, w):
         raise ValueError(f"box = {box} is larger than the image ({h}×{w})")
-    fills = resolve_fill(fill, x, normalization)
+    if isinstance(fill, torch.Tensor) and fill.ndim == 4:  # a replacement image
+        if fill.shape != x.shape:
+            raise ValueError(
+                f"a fill image must have the shape of x {tuple(x.shape)}, got {tuple(fill.shape)}"
+            )
+        if not torch.isfinite(fill).all():
+            raise ValueError("fill contains NaN or infinite values")
+        fills = fill.to(device=x.device, dtype=x.dtype)
+    else:
+        fills = resolve_fill(fill, x, normalization).expand(n, c, h, w)
     rows, cols = occlusion_positions(h, box, stride), occlusion_positions(w, box, stride)
     out = torch.empty(n, len(rows), len(cols), device=x.device)
     coords = [(r, c_) for r in rows for c_ in cols]
@@ -271,7 +285,7 @@ def occlusion(
                 chunk = coords[j : j + batch_size]
                 xb = x[i : i + 1].repeat(len(chunk), 1, 1, 1)
                 for k, (r, c_) in enumerate(chunk):
-                    xb[k, :, r : r + box, c_ : c_ + box] = fills[i]
+                    xb[k, :, r : r + box, c_ : c_ + box] = fills[i, :, r : r + box, c_ : c_ + box]
                 logits = model(xb.to(dev))
                 check_classes(t, logits)
                 probs.append(logits.softmax(1)[:, int(t[i])].to(x.device))

@@ -38,6 +38,7 @@ __all__ = [
     "LayerDecoder",
     "MnistLayerDecoders",
     "MnistJudge",
+    "MnistMLP",
     "MonsterCNN",
     "DCGANGenerator",
     "DCGANDiscriminator",
@@ -287,6 +288,32 @@ def predict_topk(
 
 
 # ---------------------------------------------------------- the independent judge (notebooks 07-08)
+
+
+class MnistMLP(nn.Sequential):
+    """A network with one hidden layer for 28×28 digits (notebook 00's readable nonlinear model).
+
+    ``flatten`` → ``fc1`` (784 → ``hidden``) → ReLU → ``fc2`` (→ 10 logits). About 200 k parameters
+    with the default 256 hidden units.
+
+    Examples
+    --------
+    >>> model = MnistMLP()
+    >>> model(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 10])
+    >>> model.fc1.out_features
+    256
+    """
+
+    def __init__(self, hidden: int = 256, num_classes: int = 10):
+        super().__init__(
+            OrderedDict(
+                flatten=nn.Flatten(),
+                fc1=nn.Linear(28 * 28, hidden),
+                relu1=nn.ReLU(),
+                fc2=nn.Linear(hidden, num_classes),
+            )
+        )
 
 
 class MnistJudge(nn.Sequential):

@@ -124,6 +124,7 @@ from .models import (
     MnistCNN,
     MnistJudge,
     MnistLayerDecoders,
+    MnistMLP,
     MonsterCNN,
     ParabolaNets,
     ParabolaSweep,
@@ -163,6 +164,7 @@ __all__ = [
     "train_mnist_cnn",
     "train_mnist_cnn_seed1",
     "train_mnist_judge",
+    "train_mnist_mlp",
     "train_mnist_cnn_lit",
     "train_monster_cnn",
     "train_monsters_leaky",
@@ -431,6 +433,46 @@ def train_mnist_cnn_seed1(
     """Recipe for ``mnist_cnn_seed1``: ``mnist_cnn``'s recipe with training seed 1 (notebook 01's
     second trained model, on which every MNIST lesson check is rerun)."""
     return _train_mnist_classifier("mnist_cnn_seed1", MnistCNN(), directory, seed, epochs)
+
+
+@training_recipe(threads=1)
+def train_mnist_mlp(
+    directory: str | Path | None = None, seed: int = 0, steps: int = 1600, hidden: int = 256
+) -> dict:
+    """Recipe for ``mnist_mlp``: notebook 00's network with one hidden layer.
+
+    :class:`~xai_helpers.models.MnistMLP` (``hidden`` units) trained on the course's 4,000 training
+    digits in their stored order, batches of 500, plain SGD with momentum 0.9 and learning rate 0.1,
+    ``steps`` steps (200 epochs), no augmentation, seed 0, one thread (about 20 s).
+    """
+    mnist = load_mnist(seed=0)
+    model = MnistMLP(hidden=hidden)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    t0 = time.perf_counter()
+    for step in range(steps):
+        start = step * 500 % len(mnist.X_train)
+        loss = nn.functional.cross_entropy(
+            model(mnist.X_train[start : start + 500]), mnist.y_train[start : start + 500]
+        )
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    meta = {
+        "seed": seed,
+        "steps": steps,
+        "final_train_loss": round(float(loss), 6),
+        "train_accuracy": round(accuracy(model, mnist.X_train, mnist.y_train), 4),
+        "test_accuracy": round(accuracy(model, mnist.X_test, mnist.y_test), 4),
+    }
+    path = save_checkpoint(
+        model, "mnist_mlp", kwargs={"hidden": hidden}, meta=meta, directory=directory
+    )
+    print(
+        f"mnist_mlp: test accuracy {meta['test_accuracy']:.4f} "
+        f"(train {meta['train_accuracy']:.4f}), {time.perf_counter() - t0:.1f} s -> {path}"
+    )
+    return meta
 
 
 @training_recipe(threads=1)
@@ -2055,6 +2097,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "mnist_cnn_seed1": train_mnist_cnn_seed1,
     "mnist_gan": train_mnist_gan,
     "mnist_judge": train_mnist_judge,
+    "mnist_mlp": train_mnist_mlp,
     "monsters_leaky": train_monsters_leaky,
     "monsters_fixed": train_monsters_fixed,
     "parabola_nets": train_parabola_nets,
@@ -2094,6 +2137,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "mnist_cnn": {"test_accuracy": 0.01},
     "mnist_cnn_seed1": {"test_accuracy": 0.01},
     "mnist_judge": {"test_accuracy": 0.01},
+    "mnist_mlp": {"test_accuracy": 0.01},
     "monsters_leaky": {"test_accuracy": 0.02},
     "monsters_fixed": {"test_accuracy": 0.04},
     "parabola_nets": {"plain_test_accuracy": 0.01},
