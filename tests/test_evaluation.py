@@ -923,6 +923,19 @@ def test_logit_margin_matches_the_logits():
         E.logit_margin(nn.Sequential(nn.Flatten(), nn.Linear(4, 1)), x, 0)
 
 
+def test_blur_at_equal_ink_keeps_ink_and_spreads_it():
+    g = torch.Generator().manual_seed(0)
+    x = (torch.rand(3, 1, 12, 12, generator=g) > 0.8).float() * 0.9
+    b = E.blur_at_equal_ink(x)
+    assert torch.allclose(b.flatten(1).sum(1), x.flatten(1).sum(1), rtol=1e-4)
+    assert (b.flatten(1).max(1).values < x.flatten(1).max(1).values).all()  # spread out
+    assert torch.equal(E.blur_at_equal_ink(x, times=0), x)
+    # a blur brings a scattered image closer to its own smooth version
+    assert E.nearest_distance(b, b)[0] < 1e-6 < E.nearest_distance(x[:1], b[:1])[0]
+    with pytest.raises(ValueError):
+        E.blur_at_equal_ink(x, times=-1)
+
+
 def test_nearest_distance():
     ref = torch.rand(20, 1, 3, 3, generator=torch.Generator().manual_seed(1))
     d = E.nearest_distance(ref[:5], ref)

@@ -168,3 +168,17 @@ def test_bad_input():
         T.predict_at_depth(
             DecisionTreeClassifier().fit([[0.0], [1.0]], [0, 1]), np.zeros((2, 1)), -1
         )
+
+
+def test_fidelity_curve_label_tree_null():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(400, 2))
+    box = lambda A: (A[:, 0] > 0).astype(int)  # noqa: E731
+    wrong = (X[:300, 1] > 0).astype(int)  # labels about another feature
+    mimic = T.fidelity_curve(box, X[:300], X[300:], [2])
+    null = T.fidelity_curve(box, X[:300], X[300:], [2], labels=wrong)
+    assert mimic["fidelity"][0] > 0.95 and null["fidelity"][0] < 0.75
+    same = T.fidelity_curve(box, X[:300], X[300:], [2], labels=box(X[:300]))
+    assert same["fidelity"][0] == mimic["fidelity"][0]
+    with pytest.raises(ValueError, match="one label per row"):
+        T.fidelity_curve(box, X[:300], X[300:], [2], labels=wrong[:10])

@@ -32,6 +32,7 @@ import hashlib
 import inspect
 import json
 import math
+import multiprocessing
 import os
 import random
 import time
@@ -180,6 +181,7 @@ __all__ = [
     "train_parabola_sweep",
     "SWEEP_LAMS",
     "SWEEP_SEEDS",
+    "SWEEP_REFRESH",
     "main",
     "MONSTER_SEEDS",
     "write_seed_table",
@@ -760,6 +762,7 @@ def train_tree_regularized(
     min_samples_leaf: int = 5,
     warmup: int | None = None,
     surrogate_epochs: int = 300,
+    bounded: bool = False,
     progress: bool = True,
 ) -> tuple[nn.Module, dict[str, list[float]]]:
     """Train a :class:`~xai_helpers.models.TreeRegNet` with θ* = argmin L(θ) + λ·Ω̂(θ), Ω̂ ≈ O(T_θ)
@@ -773,7 +776,8 @@ def train_tree_regularized(
     network learns the task before it is simplified — started from scratch, a large λ keeps the
     network at the trivial tree (one class everywhere, O = 0). With ``lam = 0`` this is plain
     training (full batch, Adam, cross-entropy). ``surrogate_epochs`` is the number of full-batch
-    Adam steps that fit Ω̂ at each refresh.
+    Adam steps that fit Ω̂ at each refresh; ``bounded=True`` passes Ω̂'s output through a softplus
+    (Ω̂ ≥ 0, :class:`~xai_helpers.trees.APLSurrogate`).
 
     Returns
     -------
@@ -839,7 +843,11 @@ def train_tree_regularized(
             )
             if regularize:
                 surrogate = fit_apl_surrogate(
-                    torch.stack(thetas), torch.tensor(apls), epochs=surrogate_epochs, seed=seed
+                    torch.stack(thetas),
+                    torch.tensor(apls),
+                    epochs=surrogate_epochs,
+                    seed=seed,
+                    bounded=bounded,
                 )
                 hist["apl_hat"].append(float(surrogate(theta)))
         ce = nn.functional.cross_entropy(net(Xt), yt)
@@ -1064,16 +1072,44 @@ def train_mnist_null_decoders(
 
 #: λ values and seeds of the ``parabola_sweep`` recipe (notebook 09's accuracy-against-path-length
 #: frontier).
-SWEEP_LAMS = (0.0, 0.03, 0.1, 0.3, 0.6, 1.0, 2.0)
+SWEEP_LAMS = (0.0, 0.03, 0.1, 0.3, 1.0)
 SWEEP_SEEDS = (0, 1, 2, 3)
+#: Ω̂ is refitted every ``SWEEP_REFRESH`` epochs and bounded below by 0 (softplus) in the sweep.
+SWEEP_REFRESH = 5
+
+
+def _sweep_run(job: tuple[float, int]) -> tuple[dict, dict]:
+    """One network of the ``parabola_sweep`` recipe: its state dict and its record."""
+    lam, s = job
+    set_num_threads(1)
+    X, y = make_parabola(500, noise=0.1, seed=0)
+    X_te, y_te = make_parabola(1000, noise=0.0, seed=1)
+    net, hist = train_tree_regularized(
+        X, y, lam, seed=s, refresh=SWEEP_REFRESH, bounded=True, progress=False
+    )
+    with torch.no_grad():
+        predicted = net(torch.as_tensor(X_te, dtype=torch.float32)).argmax(1).numpy()
+    run = {
+        "lam": lam,
+        "seed": s,
+        "test_accuracy": round(float((predicted == y_te).mean()), 4),
+        "apl": round(hist["final_apl"][0], 4),
+        "refresh_epoch": list(hist["epoch"]),
+        "apl_true": [round(v, 4) for v in hist["apl"]],
+        "apl_hat_prior": [round(v, 4) for v in hist["apl_hat_prior"]],
+    }
+    return net.state_dict(), run
 
 
 @training_recipe(threads=1)
-def train_parabola_sweep(directory: str | Path | None = None, seed: int = 0) -> dict:
+def train_parabola_sweep(
+    directory: str | Path | None = None, seed: int = 0, workers: int = 1
+) -> dict:
     """Recipe ``parabola_sweep``: tree regularization (:func:`train_tree_regularized`) on
     :func:`~xai_helpers.data.make_parabola` (500 rows, seed 0) for every λ in :data:`SWEEP_LAMS` and
-    the seeds ``seed + SWEEP_SEEDS``, saved as one :class:`~xai_helpers.models.ParabolaSweep` (a few
-    minutes).
+    the seeds ``seed + SWEEP_SEEDS``, Ω̂ refitted every :data:`SWEEP_REFRESH` epochs and bounded
+    (softplus), saved as one :class:`~xai_helpers.models.ParabolaSweep` (about 7 minutes of CPU;
+    ``workers`` processes share the runs, which seed themselves, so the file does not depend on it).
 
     ``meta["runs"]`` holds, per network: λ, seed, test accuracy on 1,000 noise-free rows, the final
     O(T_θ), and at every refresh the true O(T_θ) (``apl_true``) with Ω̂'s estimate before it was
@@ -1081,33 +1117,23 @@ def train_parabola_sweep(directory: str | Path | None = None, seed: int = 0) -> 
     differences into other networks, so on another machine the file and the figures differ (README,
     *Reproducibility*).
     """
-    X, y = make_parabola(500, noise=0.1, seed=0)
-    X_te, y_te = make_parabola(1000, noise=0.0, seed=1)
     seeds = [seed + s for s in SWEEP_SEEDS]
     sweep = ParabolaSweep(SWEEP_LAMS, seeds)
-    runs = []
+    jobs = [(lam, s) for lam in SWEEP_LAMS for s in seeds]
     t0 = time.perf_counter()
-    for lam in SWEEP_LAMS:
-        for s in seeds:
-            net, hist = train_tree_regularized(X, y, lam, seed=s, progress=False)
-            sweep.net(lam, s).load_state_dict(net.state_dict())
-            with torch.no_grad():
-                predicted = net(torch.as_tensor(X_te, dtype=torch.float32)).argmax(1).numpy()
-            acc = float((predicted == y_te).mean())
-            runs.append(
-                {
-                    "lam": lam,
-                    "seed": s,
-                    "test_accuracy": round(acc, 4),
-                    "apl": round(hist["final_apl"][0], 4),
-                    "refresh_epoch": list(hist["epoch"]),
-                    "apl_true": [round(v, 4) for v in hist["apl"]],
-                    "apl_hat_prior": [round(v, 4) for v in hist["apl_hat_prior"]],
-                }
-            )
-            print(
-                f"λ = {lam:g}, seed {s}: test accuracy {acc:.3f}, O(T) {hist['final_apl'][0]:.2f}"
-            )
+    if workers > 1:  # each run seeds itself: the same networks as one after the other
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = pool.map(_sweep_run, jobs, chunksize=1)
+    else:
+        done = [_sweep_run(job) for job in jobs]
+    runs = []
+    for (lam, s), (state, run) in zip(jobs, done):
+        sweep.net(lam, s).load_state_dict(state)
+        runs.append(run)
+        print(
+            f"λ = {lam:g}, seed {s}: test accuracy {run['test_accuracy']:.3f}, "
+            f"O(T) {run['apl']:.2f}"
+        )
     meta = {"lams": list(SWEEP_LAMS), "seeds": seeds, "runs": runs}
     path = save_checkpoint(
         sweep.eval(),

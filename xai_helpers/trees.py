@@ -229,12 +229,16 @@ def fidelity_curve(
     depths: Sequence[int],
     seed: int = 0,
     features: Callable | None = None,
+    labels: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Fidelity, average path length and number of leaves of tree surrogates of increasing
     ``depths``.
 
     The black box is queried once on ``X`` and once on ``X_holdout``, whatever the number of depths;
-    ``features`` as in :func:`tree_surrogate` (also computed once).
+    ``features`` as in :func:`tree_surrogate` (also computed once). With ``labels`` (one per row of
+    ``X``) the trees are fitted to them instead of the black box's answers, and still scored by
+    their agreement with the black box on ``X_holdout``: the *label-tree null* of fidelity, a tree
+    that never saw the black box.
 
     Examples
     --------
@@ -250,10 +254,13 @@ def fidelity_curve(
     depths = [check_int(d, "max_depth", minimum=1) for d in depths]
     seed = check_seed(seed)
     F, F_holdout = _tree_features(features, X, X_holdout)
-    y, y_holdout = (
-        _labels(predict_fn, X),
-        _labels(predict_fn, X_holdout),
-    )  # one query per data set, shared by every depth
+    y_holdout = _labels(predict_fn, X_holdout)  # one query per data set, shared by every depth
+    if labels is None:
+        y = _labels(predict_fn, X)
+    else:
+        y = np.asarray(labels)
+        if y.shape != (len(X),):
+            raise ValueError(f"labels must hold one label per row of X ({len(X)}), got {y.shape}")
     rows = [_fit_tree(F, y, F_holdout, y_holdout, d, 1, seed) for d in depths]
     return {
         "depth": np.array(depths),
@@ -321,7 +328,9 @@ class APLSurrogate(nn.Module):
     """The paper's trick: a small network Ω̂(θ) that predicts O(T_θ) from the parameters θ.
 
     One hidden layer (``hidden`` units); θ is standardised with the mean and spread of the
-    parameter vectors it was trained on (stored as buffers).
+    parameter vectors it was trained on (stored as buffers). With ``bounded=True`` the output
+    passes through a softplus, so Ω̂ ≥ 0 like the path length it predicts: an unbounded Ω̂ can be
+    driven negative by the penalty's gradient far from the θ it was fitted on.
 
     Examples
     --------
@@ -329,8 +338,9 @@ class APLSurrogate(nn.Module):
     torch.Size([])
     """
 
-    def __init__(self, n_params: int, hidden: int = 25):
+    def __init__(self, n_params: int, hidden: int = 25, bounded: bool = False):
         super().__init__()
+        self.bounded = bool(bounded)
         self.register_buffer("mean", torch.zeros(n_params))
         self.register_buffer("std", torch.ones(n_params))
         self.register_buffer("y_mean", torch.zeros(()))
@@ -339,13 +349,20 @@ class APLSurrogate(nn.Module):
 
     def forward(self, theta: torch.Tensor) -> torch.Tensor:
         z = (theta - self.mean) / self.std
-        return (self.net(z) * self.y_std + self.y_mean).squeeze(-1)
+        out = (self.net(z) * self.y_std + self.y_mean).squeeze(-1)
+        return nn.functional.softplus(out) if self.bounded else out
 
 
 def fit_apl_surrogate(
-    thetas: torch.Tensor, apls: torch.Tensor, epochs: int = 300, seed: int = 0, hidden: int = 25
+    thetas: torch.Tensor,
+    apls: torch.Tensor,
+    epochs: int = 300,
+    seed: int = 0,
+    hidden: int = 25,
+    bounded: bool = False,
 ) -> APLSurrogate:
-    """Train :class:`APLSurrogate` on pairs (θ, O(T_θ)) by mean squared error (full batch, Adam).
+    """Train :class:`APLSurrogate` on pairs (θ, O(T_θ)) by mean squared error (full batch, Adam);
+    ``bounded`` as in :class:`APLSurrogate`.
 
     Examples
     --------
@@ -361,7 +378,7 @@ def fit_apl_surrogate(
             f"{tuple(apls.shape)}"
         )
     torch.manual_seed(check_seed(seed))
-    s = APLSurrogate(thetas.shape[1], hidden)
+    s = APLSurrogate(thetas.shape[1], hidden, bounded=bounded)
     s.mean.copy_(thetas.mean(0))
     s.std.copy_(thetas.std(0).clamp_min(1e-3) if len(thetas) > 1 else torch.ones(thetas.shape[1]))
     s.y_mean.copy_(apls.mean())
