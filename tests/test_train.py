@@ -365,7 +365,7 @@ def test_photo_ig_table_is_checked_and_complete(tmp_path):
     for row in table["baselines"].values():
         assert set(row["gap"]) == {str(n) for n in train.PHOTO_IG_STEPS}
         assert row["rank_corr_with_32"]["32"] == pytest.approx(1.0)
-    assert len(table["untrained_sg_top10_cup"]) == 10
+    assert len(table["untrained_sg_top10_cup"]) == 40
     name = checkpoints.PHOTO_IG_TABLE
     raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
     (tmp_path / name).write_bytes(raw.replace(b"0.", b"1.", 1))

@@ -2053,7 +2053,7 @@ PHOTO_IG_STEPS: tuple[int, ...] = (4, 8, 16, 32)
 
 
 @training_recipe(threads=1)
-def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained: int = 10) -> dict:
+def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained: int = 40) -> dict:
     """Recipe ``photo_ig``: Integrated Gradients of EfficientNet-Lite0's espresso score (class 967)
     on the coffee photo (224 px, ``crop_pct=1.0``, as notebook 03), measured once. Writes
     :data:`~xai_helpers.checkpoints.PHOTO_IG_TABLE` and its SHA-256.
@@ -2064,8 +2064,9 @@ def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained
     over channels, ties at random from ``seed``) on the cup, and the rank correlation with the
     32-step map; and the rank correlation of the two baselines' maps. Then SmoothGrad (σ = 0.15,
     8 samples, noise seed ``seed``) of ``untrained`` networks initialised from seeds 100, 101, ...:
-    the share of each map's top 10 % on the cup. Too slow for the notebook (about 20 s on one
-    thread); notebook 03 computes the 4- and 8-step maps live and reads the rest here.
+    the share of each map's top 10 % on the cup (40 initialisations: notebook 03 scores SmoothGrad
+    against their mean and SD). Too slow for the notebook (about a minute on one thread);
+    notebook 03 computes the 4- and 8-step maps live and reads the rest here.
     """
     untrained = check_int(untrained, "untrained", minimum=1)
     net = imagenet_model().requires_grad_(False)
