@@ -1218,7 +1218,7 @@ def pixel_forest_judge(x: torch.Tensor, y: torch.Tensor, n_trees: int = 60, seed
 
 def pixel_mlp_judge(x: torch.Tensor, y: torch.Tensor, hidden: int = 32, seed: int = 0):
     """A smooth non-linear judge with no convolutions: a one-hidden-layer perceptron on the raw
-    pixels (scikit-learn ``MLPClassifier``, ReLU, Adam, 40 epochs).
+    pixels (scikit-learn ``MLPClassifier``, ReLU, Adam, 20 epochs).
 
     Like the logistic judge it responds smoothly to every pixel, unlike it the response is not
     linear; unlike the forest and nearest-neighbour judges it has no thresholds on single pixels.
@@ -1240,7 +1240,7 @@ def pixel_mlp_judge(x: torch.Tensor, y: torch.Tensor, hidden: int = 32, seed: in
     check_image_batch(x, "x")
     y = check_labels(y, len(x), "y")
     hidden = check_positive_int(hidden, "hidden")
-    mlp = MLPClassifier(hidden_layer_sizes=(hidden,), max_iter=40, random_state=check_seed(seed))
+    mlp = MLPClassifier(hidden_layer_sizes=(hidden,), max_iter=20, random_state=check_seed(seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return mlp.fit(x.flatten(1).cpu().numpy(), y)
