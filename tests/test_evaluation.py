@@ -1033,6 +1033,16 @@ def test_pixel_judges_read_digits_and_judge_gains_is_paired(mnist):
         E.judge_gains({"lin": lin}, x[:3], x, y)
 
 
+def test_pixel_mlp_judge_reads_digits_not_shuffled_labels(mnist):
+    mlp = E.pixel_mlp_judge(mnist.X_train[:1000], mnist.y_train[:1000], seed=1)
+    assert E.judge_agreement(mlp, mnist.X_test[:200], mnist.y_test[:200])[0] > 0.8
+    perm = torch.randperm(1000, generator=torch.Generator().manual_seed(0))
+    shuffled = E.pixel_mlp_judge(mnist.X_train[:1000], mnist.y_train[:1000][perm], seed=1)
+    assert E.judge_agreement(shuffled, mnist.X_test[:200], mnist.y_test[:200])[0] < 0.3
+    with pytest.raises(ValueError):
+        E.pixel_mlp_judge(mnist.X_train[:10], mnist.y_train[:10], hidden=0)
+
+
 def test_agreement_table_rows_may_bring_their_own_targets(mnist):
     lin = E.pixel_linear_judge(mnist.X_train[:500], mnist.y_train[:500])
     x = mnist.X_test[:30]

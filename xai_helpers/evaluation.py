@@ -77,6 +77,7 @@ __all__ = [
     "judge_agreement",
     "pixel_knn_judge",
     "pixel_linear_judge",
+    "pixel_mlp_judge",
     "pixel_forest_judge",
     "judge_gains",
     "stroke_orientation",
@@ -1213,6 +1214,36 @@ def pixel_forest_judge(x: torch.Tensor, y: torch.Tensor, n_trees: int = 60, seed
     n_trees = check_positive_int(n_trees, "n_trees")
     forest = RandomForestClassifier(n_estimators=n_trees, random_state=check_seed(seed), n_jobs=1)
     return forest.fit(x.flatten(1).cpu().numpy(), y)
+
+
+def pixel_mlp_judge(x: torch.Tensor, y: torch.Tensor, hidden: int = 32, seed: int = 0):
+    """A smooth non-linear judge with no convolutions: a one-hidden-layer perceptron on the raw
+    pixels (scikit-learn ``MLPClassifier``, ReLU, Adam, 20 epochs).
+
+    Like the logistic judge it responds smoothly to every pixel, unlike it the response is not
+    linear; unlike the forest and nearest-neighbour judges it has no thresholds on single pixels.
+    ``x``: the real images (N, C, H, W); ``y``: their labels (N,).
+
+    Examples
+    --------
+    >>> from xai_helpers.data import load_mnist
+    >>> mnist = load_mnist()
+    >>> mlp = pixel_mlp_judge(mnist.X_train[:1000], mnist.y_train[:1000])
+    >>> judge_agreement(mlp, mnist.X_test[:100], mnist.y_test[:100])[0] > 0.8
+    True
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    check_image_batch(x, "x")
+    y = check_labels(y, len(x), "y")
+    hidden = check_positive_int(hidden, "hidden")
+    mlp = MLPClassifier(hidden_layer_sizes=(hidden,), max_iter=20, random_state=check_seed(seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return mlp.fit(x.flatten(1).cpu().numpy(), y)
 
 
 def judge_gains(
