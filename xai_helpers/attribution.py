@@ -252,7 +252,7 @@ def occlusion(
     torch.Size([1, 6, 6])
     >>> x = torch.rand(1, 1, 28, 28)
     >>> occlusion(MnistCNN(), x, target=0, box=3, stride=2, fill=x.flip(-1)).shape
-    torch.Size([1, 13, 13])
+    torch.Size([1, 14, 14])
     """
     from tqdm.auto import tqdm
 
