@@ -166,7 +166,10 @@ def saliency(
 
 
 def resolve_fill(
-    fill: str | float | Sequence[float] | torch.Tensor, x: torch.Tensor, normalization=None
+    fill: str | float | Sequence[float] | torch.Tensor,
+    x: torch.Tensor,
+    normalization=None,
+    image_ok: bool = False,
 ) -> torch.Tensor:
     """The value a box is painted with, shaped (N, C, 1, 1).
 
@@ -174,7 +177,17 @@ def resolve_fill(
     ``"mean"`` (each image's per-channel mean), a number, or one number per channel (in the units of
     ``x``). ``normalization=(mean, std)`` says how ``x`` was normalised, so that ``"grey"`` etc.
     become the normalised values (e.g. :data:`xai_helpers.data.IMAGENET_MEAN` / ``IMAGENET_STD``).
+    With ``image_ok=True`` a replacement image of ``x``'s shape (N, C, H, W) is also accepted and
+    returned as it is (checked for shape and finite values).
     """
+    if image_ok and isinstance(fill, torch.Tensor) and fill.ndim == 4:
+        if fill.shape != x.shape:
+            raise ValueError(
+                f"a fill image must have the shape of x {tuple(x.shape)}, got {tuple(fill.shape)}"
+            )
+        if not torch.isfinite(fill).all():
+            raise ValueError("fill contains NaN or infinite values")
+        return fill.to(device=x.device, dtype=x.dtype)
     n, c = x.shape[:2]
     named = {"grey": 0.5, "gray": 0.5, "black": 0.0, "white": 1.0}
     if isinstance(fill, str):
@@ -263,16 +276,7 @@ def occlusion(
     n, c, h, w = x.shape
     if box > min(h, w):
         raise ValueError(f"box = {box} is larger than the image ({h}×{w})")
-    if isinstance(fill, torch.Tensor) and fill.ndim == 4:  # a replacement image
-        if fill.shape != x.shape:
-            raise ValueError(
-                f"a fill image must have the shape of x {tuple(x.shape)}, got {tuple(fill.shape)}"
-            )
-        if not torch.isfinite(fill).all():
-            raise ValueError("fill contains NaN or infinite values")
-        fills = fill.to(device=x.device, dtype=x.dtype)
-    else:
-        fills = resolve_fill(fill, x, normalization).expand(n, c, h, w)
+    fills = resolve_fill(fill, x, normalization, image_ok=True).expand(n, c, h, w)
     rows, cols = occlusion_positions(h, box, stride), occlusion_positions(w, box, stride)
     out = torch.empty(n, len(rows), len(cols), device=x.device)
     coords = [(r, c_) for r in rows for c_ in cols]

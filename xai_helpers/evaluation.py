@@ -504,16 +504,7 @@ def top_k_deletion(
     n, c, h, w = x.shape
     if k > h * w:
         raise ValueError(f"k must be at most H*W = {h * w}, got {k}")
-    if isinstance(fill, torch.Tensor) and fill.ndim == 4:
-        if fill.shape != x.shape:
-            raise ValueError(
-                f"a fill image must have the shape of x {tuple(x.shape)}, got {tuple(fill.shape)}"
-            )
-        if not torch.isfinite(fill).all():
-            raise ValueError("fill contains NaN or infinite values")
-        fills = fill.to(device=x.device, dtype=x.dtype)
-    else:
-        fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
+    fills = resolve_fill(fill, x, normalization, image_ok=True)  # (N, C, 1, 1) or an image
     order = torch.argsort(scores.view(n, -1), dim=1, descending=True, stable=True)[:, :k]
     removed = (
         torch.zeros(n, h * w, dtype=torch.bool, device=x.device)
