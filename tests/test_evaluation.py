@@ -235,6 +235,20 @@ def test_randomization_check_scores_several_masks_from_one_set_of_maps(mnist_cnn
         E.randomization_check(mnist_cnn, x, y, explain, mask=ink, masks={"ink": ink})
 
 
+def test_randomization_check_hands_back_the_maps_it_scored(mnist_cnn, digits):
+    x, y = digits
+    kept: dict = {}
+    rhos = E.randomization_check(mnist_cnn, x, y, A.saliency, seed=3, maps_out=kept)
+    assert list(kept) == list(rhos)  # the reference and every randomised step, in order
+    for step, maps in kept.items():  # each kept map gives back its own score
+        rho = float(E.rank_correlation(kept["trained"], maps).mean())
+        assert rho == pytest.approx(rhos[step] if step != "trained" else 1.0, abs=1e-6)
+    rand = list(E.cascading_randomization(mnist_cnn, seed=3))[-1][1]
+    torch.testing.assert_close(kept["conv1"], A.saliency(rand, x, y))
+    with pytest.raises(TypeError, match="maps_out"):
+        E.randomization_check(mnist_cnn, x, y, A.saliency, maps_out=[])
+
+
 def test_randomization_check_measures_the_trained_point_of_a_random_map(mnist_cnn, digits):
     # a map drawn afresh on every call agrees with itself at "trained" only by chance: ≈ 0, not 1
     x, y = digits

@@ -997,6 +997,7 @@ def randomization_check(
     seed: int = 0,
     mask: torch.Tensor | None = None,
     masks: dict[str, torch.Tensor | None] | None = None,
+    maps_out: dict[str, torch.Tensor] | None = None,
 ) -> dict[str, float] | dict[str, dict[str, float]]:
     """Model-parameter randomization test: how much does an explanation depend on the weights?
 
@@ -1009,6 +1010,9 @@ def randomization_check(
 
     ``masks`` (a dict ``{name: mask or None}``, instead of ``mask``) scores the same maps under
     several masks: each network is explained once, however many masks.
+
+    ``maps_out`` (a dict, optional) receives the maps themselves: ``{"trained": maps, "<top
+    layer>": maps, ...}``, so that they can be shown or scored again without a second computation.
 
     Returns
     -------
@@ -1029,9 +1033,13 @@ def randomization_check(
         raise TypeError("explain must be a function explain(model, x, target) -> maps")
     if masks is not None and (mask is not None or not isinstance(masks, dict) or not masks):
         raise ValueError("give either mask or masks, a non-empty dict {name: mask or None}")
+    if maps_out is not None and not isinstance(maps_out, dict):
+        raise TypeError("maps_out must be a dict (it receives {step: maps})")
     x, t, _ = prepare_batch(model, x, target)
+    kept = {} if maps_out is None else maps_out
     scored = {None: mask} if masks is None else masks
     reference = explain(model, x, t)
+    kept["trained"] = reference
 
     def score(maps: torch.Tensor) -> dict:
         return {
@@ -1042,7 +1050,8 @@ def randomization_check(
     # is drawn afresh on every call (a random map), never a value set by hand
     steps = {"trained": score(explain(model, x, t))}
     for name, rand in cascading_randomization(model, layers, seed):
-        steps[name] = score(explain(rand, x, t))
+        kept[name] = explain(rand, x, t)
+        steps[name] = score(kept[name])
     by_mask = {k: {s: v[k] for s, v in steps.items()} for k in scored}
     return by_mask if masks else by_mask[None]
 
