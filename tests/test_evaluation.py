@@ -249,6 +249,24 @@ def test_randomization_check_hands_back_the_maps_it_scored(mnist_cnn, digits):
         E.randomization_check(mnist_cnn, x, y, A.saliency, maps_out=[])
 
 
+def test_randomization_scores_of_derived_maps_match_a_full_check(mnist_cnn, digits):
+    x, y = digits
+    ink, kept = x[:, 0] > 0, {}
+    masks = {"all": None, "ink": ink}
+    signed = lambda m, xx, t: A.integrated_gradients(m, xx, t, n_steps=4)[:, 0]
+    E.randomization_check(mnist_cnn, x, y, signed, seed=2, masks=masks, maps_out=kept)
+    magnitude = {k: m.abs() for k, m in kept.items()}
+    direct = E.randomization_check(
+        mnist_cnn, x, y, lambda m, xx, t: signed(m, xx, t).abs(), seed=2, masks=masks
+    )
+    derived = E.randomization_scores(magnitude, masks=masks)
+    for k in masks:  # |IG| scored from the kept signed maps = |IG| explained afresh
+        assert derived[k] == pytest.approx(direct[k], abs=1e-5), (k, derived[k], direct[k])
+    assert derived["ink"]["conv1"] < derived["all"]["conv1"]  # not the same number twice
+    with pytest.raises(ValueError, match="trained"):
+        E.randomization_scores({"fc2": kept["fc2"]})
+
+
 def test_randomization_check_measures_the_trained_point_of_a_random_map(mnist_cnn, digits):
     # a map drawn afresh on every call agrees with itself at "trained" only by chance: ≈ 0, not 1
     x, y = digits

@@ -70,6 +70,7 @@ __all__ = [
     "randomizable_layers",
     "cascading_randomization",
     "randomization_check",
+    "randomization_scores",
     "once_per_model",
     "untrained_copy",
     "judge_probabilities",
@@ -1053,6 +1054,42 @@ def randomization_check(
         kept[name] = explain(rand, x, t)
         steps[name] = score(kept[name])
     by_mask = {k: {s: v[k] for s, v in steps.items()} for k in scored}
+    return by_mask if masks else by_mask[None]
+
+
+def randomization_scores(
+    maps: dict[str, torch.Tensor],
+    mask: torch.Tensor | None = None,
+    masks: dict[str, torch.Tensor | None] | None = None,
+) -> dict[str, float] | dict[str, dict[str, float]]:
+    """Score maps kept by :func:`randomization_check` (``maps_out``), or a transform of them.
+
+    Each step's maps are compared with ``maps["trained"]`` by the mean Spearman rank correlation,
+    as in :func:`randomization_check`. Use it for a map derived from another method's maps (its
+    magnitude, its positive part) without explaining every randomised network again. The
+    ``"trained"`` point compares the trained maps with themselves (1), which is what a second call
+    of a deterministic method gives; do not use it for a method that draws fresh randomness.
+
+    Examples
+    --------
+    >>> from xai_helpers.attribution import saliency
+    >>> from xai_helpers.models import MnistCNN
+    >>> x, kept = torch.rand(2, 1, 28, 28), {}
+    >>> rhos = randomization_check(MnistCNN(), x, 0, saliency, maps_out=kept)
+    >>> again = randomization_scores(kept)
+    >>> all(abs(again[k] - rhos[k]) < 1e-6 for k in rhos)
+    True
+    """
+    if not isinstance(maps, dict) or "trained" not in maps:
+        raise ValueError("maps must be a dict {'trained': maps, step: maps, ...} (see maps_out)")
+    if masks is not None and (mask is not None or not isinstance(masks, dict) or not masks):
+        raise ValueError("give either mask or masks, a non-empty dict {name: mask or None}")
+    scored = {None: mask} if masks is None else masks
+    reference = maps["trained"]
+    by_mask = {
+        k: {s: float(rank_correlation(reference, m, mask=msk).mean()) for s, m in maps.items()}
+        for k, msk in scored.items()
+    }
     return by_mask if masks else by_mask[None]
 
 
