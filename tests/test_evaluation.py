@@ -235,6 +235,38 @@ def test_randomization_check_scores_several_masks_from_one_set_of_maps(mnist_cnn
         E.randomization_check(mnist_cnn, x, y, explain, mask=ink, masks={"ink": ink})
 
 
+def test_randomization_check_hands_back_the_maps_it_scored(mnist_cnn, digits):
+    x, y = digits
+    kept: dict = {}
+    rhos = E.randomization_check(mnist_cnn, x, y, A.saliency, seed=3, maps_out=kept)
+    assert list(kept) == list(rhos)  # the reference and every randomised step, in order
+    for step, maps in kept.items():  # each kept map gives back its own score
+        rho = float(E.rank_correlation(kept["trained"], maps).mean())
+        assert rho == pytest.approx(rhos[step] if step != "trained" else 1.0, abs=1e-6)
+    rand = list(E.cascading_randomization(mnist_cnn, seed=3))[-1][1]
+    torch.testing.assert_close(kept["conv1"], A.saliency(rand, x, y))
+    with pytest.raises(TypeError, match="maps_out"):
+        E.randomization_check(mnist_cnn, x, y, A.saliency, maps_out=[])
+
+
+def test_randomization_scores_of_derived_maps_match_a_full_check(mnist_cnn, digits):
+    x, y = digits
+    ink, kept = x[:, 0] > 0, {}
+    masks = {"all": None, "ink": ink}
+    signed = lambda m, xx, t: A.integrated_gradients(m, xx, t, n_steps=4)[:, 0]
+    E.randomization_check(mnist_cnn, x, y, signed, seed=2, masks=masks, maps_out=kept)
+    magnitude = {k: m.abs() for k, m in kept.items()}
+    direct = E.randomization_check(
+        mnist_cnn, x, y, lambda m, xx, t: signed(m, xx, t).abs(), seed=2, masks=masks
+    )
+    derived = E.randomization_scores(magnitude, masks=masks)
+    for k in masks:  # |IG| scored from the kept signed maps = |IG| explained afresh
+        assert derived[k] == pytest.approx(direct[k], abs=1e-5), (k, derived[k], direct[k])
+    assert derived["ink"]["conv1"] < derived["all"]["conv1"]  # not the same number twice
+    with pytest.raises(ValueError, match="trained"):
+        E.randomization_scores({"fc2": kept["fc2"]})
+
+
 def test_randomization_check_measures_the_trained_point_of_a_random_map(mnist_cnn, digits):
     # a map drawn afresh on every call agrees with itself at "trained" only by chance: ≈ 0, not 1
     x, y = digits

@@ -70,6 +70,7 @@ __all__ = [
     "randomizable_layers",
     "cascading_randomization",
     "randomization_check",
+    "randomization_scores",
     "once_per_model",
     "untrained_copy",
     "judge_probabilities",
@@ -997,6 +998,7 @@ def randomization_check(
     seed: int = 0,
     mask: torch.Tensor | None = None,
     masks: dict[str, torch.Tensor | None] | None = None,
+    maps_out: dict[str, torch.Tensor] | None = None,
 ) -> dict[str, float] | dict[str, dict[str, float]]:
     """Model-parameter randomization test: how much does an explanation depend on the weights?
 
@@ -1009,6 +1011,9 @@ def randomization_check(
 
     ``masks`` (a dict ``{name: mask or None}``, instead of ``mask``) scores the same maps under
     several masks: each network is explained once, however many masks.
+
+    ``maps_out`` (a dict, optional) receives the maps themselves: ``{"trained": maps, "<top
+    layer>": maps, ...}``, so that they can be shown or scored again without a second computation.
 
     Returns
     -------
@@ -1029,9 +1034,13 @@ def randomization_check(
         raise TypeError("explain must be a function explain(model, x, target) -> maps")
     if masks is not None and (mask is not None or not isinstance(masks, dict) or not masks):
         raise ValueError("give either mask or masks, a non-empty dict {name: mask or None}")
+    if maps_out is not None and not isinstance(maps_out, dict):
+        raise TypeError("maps_out must be a dict (it receives {step: maps})")
     x, t, _ = prepare_batch(model, x, target)
+    kept = {} if maps_out is None else maps_out
     scored = {None: mask} if masks is None else masks
     reference = explain(model, x, t)
+    kept["trained"] = reference
 
     def score(maps: torch.Tensor) -> dict:
         return {
@@ -1042,8 +1051,45 @@ def randomization_check(
     # is drawn afresh on every call (a random map), never a value set by hand
     steps = {"trained": score(explain(model, x, t))}
     for name, rand in cascading_randomization(model, layers, seed):
-        steps[name] = score(explain(rand, x, t))
+        kept[name] = explain(rand, x, t)
+        steps[name] = score(kept[name])
     by_mask = {k: {s: v[k] for s, v in steps.items()} for k in scored}
+    return by_mask if masks else by_mask[None]
+
+
+def randomization_scores(
+    maps: dict[str, torch.Tensor],
+    mask: torch.Tensor | None = None,
+    masks: dict[str, torch.Tensor | None] | None = None,
+) -> dict[str, float] | dict[str, dict[str, float]]:
+    """Score maps kept by :func:`randomization_check` (``maps_out``), or a transform of them.
+
+    Each step's maps are compared with ``maps["trained"]`` by the mean Spearman rank correlation,
+    as in :func:`randomization_check`. Use it for a map derived from another method's maps (its
+    magnitude, its positive part) without explaining every randomised network again. The
+    ``"trained"`` point compares the trained maps with themselves (1), which is what a second call
+    of a deterministic method gives; do not use it for a method that draws fresh randomness.
+
+    Examples
+    --------
+    >>> from xai_helpers.attribution import saliency
+    >>> from xai_helpers.models import MnistCNN
+    >>> x, kept = torch.rand(2, 1, 28, 28), {}
+    >>> rhos = randomization_check(MnistCNN(), x, 0, saliency, maps_out=kept)
+    >>> again = randomization_scores(kept)
+    >>> all(abs(again[k] - rhos[k]) < 1e-6 for k in rhos)
+    True
+    """
+    if not isinstance(maps, dict) or "trained" not in maps:
+        raise ValueError("maps must be a dict {'trained': maps, step: maps, ...} (see maps_out)")
+    if masks is not None and (mask is not None or not isinstance(masks, dict) or not masks):
+        raise ValueError("give either mask or masks, a non-empty dict {name: mask or None}")
+    scored = {None: mask} if masks is None else masks
+    reference = maps["trained"]
+    by_mask = {
+        k: {s: float(rank_correlation(reference, m, mask=msk).mean()) for s, m in maps.items()}
+        for k, msk in scored.items()
+    }
     return by_mask if masks else by_mask[None]
 
 
