@@ -433,8 +433,8 @@ def test_target_sweep_attacks_each_region_with_its_own_null(mnist_cnn, mnist):
 
 
 def test_judge_perturbation_measures_a_stored_attack():
-    from xai_helpers.models import load_pretrained
     from xai_helpers.data import load_mnist
+    from xai_helpers.models import load_pretrained
 
     model, x = load_pretrained("mnist_cnn"), load_mnist().X_test[:3]
     region = A.quarter_regions(28, 28)[3]
