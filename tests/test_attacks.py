@@ -430,3 +430,18 @@ def test_target_sweep_attacks_each_region_with_its_own_null(mnist_cnn, mnist):
         A.target_sweep(mnist_cnn, mnist.X_test[:2], regions)
     with pytest.raises(TypeError, match="regions"):
         A.target_sweep(mnist_cnn, x, regions[0])
+
+
+def test_judge_perturbation_measures_a_stored_attack():
+    from xai_helpers.data import load_mnist
+    from xai_helpers.models import load_pretrained
+
+    model, x = load_pretrained("mnist_cnn"), load_mnist().X_test[:3]
+    region = A.quarter_regions(28, 28)[3]
+    same = A.judge_perturbation(model, x, x, region)
+    assert same.label_kept.all() and torch.allclose(same.region_share, same.region_share_before)
+    attacked = A.targeted_attack(model, x, region, epsilon=0.1, steps=4)
+    judged = A.judge_perturbation(model, x, attacked.x_adv, region)
+    assert torch.allclose(judged.region_share, attacked.region_share, atol=1e-5)
+    with pytest.raises(ValueError, match="shape"):
+        A.judge_perturbation(model, x, x[:2], region)

@@ -41,6 +41,7 @@ from .validation import (
 )
 
 __all__ = [
+    "judge_perturbation",
     "SoftplusReLU6",
     "softplus_copy",
     "differentiable_saliency",
@@ -1172,6 +1173,50 @@ def target_sweep(
         seed=seed,
     )
     return a, n
+
+
+def judge_perturbation(
+    model: nn.Module, x: torch.Tensor, x_adv: torch.Tensor, region: torch.Tensor
+) -> AttackResult:
+    """A given perturbation judged like an attack: the saliency maps of ``x`` and ``x_adv`` for the
+    class predicted on ``x``, whether it is kept, and the share of each map in ``region`` (e.g. a
+    stored attack, :func:`xai_helpers.checkpoints.load_attack_delta`).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import load_pretrained
+    >>> from xai_helpers.data import load_mnist
+    >>> x = load_mnist().X_test[:2]
+    >>> r = judge_perturbation(load_pretrained("mnist_cnn"), x, x, quarter_regions(28, 28)[0])
+    >>> bool((r.region_share == r.region_share_before).all()), r.intersection.tolist()
+    (True, [1.0, 1.0])
+    """
+    check_image_batch(x)
+    check_image_batch(x_adv)
+    if x.shape != x_adv.shape:
+        raise ValueError(
+            f"x_adv must have the shape of x {tuple(x.shape)}, got {tuple(x_adv.shape)}"
+        )
+    dev = model_device(model)
+    x, x_adv = x.detach().to(dev), x_adv.detach().to(dev)
+    with torch.no_grad():
+        k, k_adv = model(x).argmax(1), model(x_adv).argmax(1)
+    s0, s1 = explanation_map(model, x, k).to(dev), explanation_map(model, x_adv, k).to(dev)
+    region = _check_region(region, *s0.shape).to(dev)
+    shift = (center_of_mass(s1) - center_of_mass(s0)).norm(dim=1)
+    inter = topk_intersection(s0, s1, k=max(1, round(0.1 * s0[0].numel())))
+    none = torch.zeros(1, device=dev)
+    return AttackResult(
+        x_adv,
+        inter,
+        k == k_adv,
+        none,
+        shift,
+        s0,
+        s1,
+        region_share(s1, region),
+        region_share(s0, region),
+    )
 
 
 #: Notebook 06's photos (``xai_helpers.data.load_photo`` names) and, fixed before attacking, the

@@ -48,6 +48,7 @@ __all__ = [
     "TREE_DATA_TABLE",
     "load_tree_data_table",
     "ATTACK_PHOTO_TABLE",
+    "ATTACK_DELTA_TABLE",
     "load_attack_photo_table",
     "PRIOR_RUN_TABLE",
     "load_prior_run_table",
@@ -327,6 +328,36 @@ def load_attack_photo_table(directory: str | Path | None = None) -> dict:
     True
     """
     return _checked_table(ATTACK_PHOTO_TABLE, "attack_photos", "train_attack_photos", directory)
+
+
+#: File name of notebook 06's headline perturbation (recipe ``attack_photo_delta``).
+ATTACK_DELTA_TABLE = "attack_photo_delta.json"
+
+
+def load_attack_delta(directory: str | Path | None = None) -> dict:
+    """The perturbation written by :func:`xai_helpers.train.train_attack_photo_delta`, checked
+    against its recorded SHA-256: its settings and ``"delta"``, a float tensor (1, 3, H, W) in
+    pixel units (a whole number of half grey levels, 1/510, per entry).
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``attack_photo_delta.json.sha256``), or
+        it differs.
+
+    Examples
+    --------
+    >>> doc = load_attack_delta()
+    >>> doc["photo"], tuple(doc["delta"].shape), bool(doc["delta"].abs().max() <= 8 / 255 + 1e-6)
+    ('coffee', (1, 3, 128, 128), True)
+    """
+    doc = _checked_table(
+        ATTACK_DELTA_TABLE, "attack_photo_delta", "train_attack_photo_delta", directory
+    )
+    raw = zlib.decompress(base64.b64decode(doc.pop("half_levels")))
+    q = torch.frombuffer(bytearray(raw), dtype=torch.int8).to(torch.float32)
+    doc["delta"] = (q / 510).reshape(doc["shape"])
+    return doc
 
 
 #: File name of notebook 08's table of latent and pixel searches (recipe ``mnist_gan_searches``).
