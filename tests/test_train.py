@@ -406,7 +406,7 @@ def test_am_run_table_is_checked_and_complete(tmp_path):
             assert net["kept"].dtype == torch.bool and net["gap"].shape == (8,)
             assert 0 <= net["gap"].min() and net["gap"].max() <= 90
             assert net["images"].shape == (8, 1, 28, 28) and net["patches"].shape[:2] == (8, 8)
-    assert row["l1"].shape == (50, 1, 28, 28)
+    assert row["l1"].shape == row["plain"].shape == (50, 1, 28, 28)
     assert list(row["l1_sweep"]) == list(train.AM_LAMS)
     name = checkpoints.AM_RUN_TABLE
     raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
