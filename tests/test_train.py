@@ -423,7 +423,12 @@ def test_am_runs_recipe_reproduces_seed_0():
     """The shipped row of SEED 0 is what the recipe's calls give now: the first untrained network's
     angle gaps within 1° and the same kept filters (gaps are measured before the images are stored
     to 1/255), and the λ = 0.3 X* within a mean |difference| of 0.005 per pixel."""
-    from xai_helpers.activation_maximization import l1_sweep, orientation_gap
+    from xai_helpers.activation_maximization import (
+        activation_maximization,
+        class_objective,
+        l1_sweep,
+        orientation_gap,
+    )
     from xai_helpers.data import load_mnist
     from xai_helpers.evaluation import cascading_randomization
 
@@ -437,3 +442,6 @@ def test_am_runs_recipe_reproduces_seed_0():
     assert (out["gap"] - ref["gap"]).abs().max() <= 1.0
     x = l1_sweep(cnn, range(10), [0.3], steps=100, lr=0.05, seed=0)[0]
     assert (x - row["l1_sweep"][0.3]).abs().mean() <= 0.005
+    # the notebook computes the first 10 plain X* live and takes the other 40 from the table
+    live = activation_maximization(cnn, class_objective(list(range(10))), steps=100, lr=0.05)
+    assert (live.images - row["plain"][:10]).abs().max() <= 0.5 / 255 + 1e-4

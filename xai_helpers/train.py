@@ -1716,8 +1716,9 @@ def train_mnist_am_runs(
     :func:`~xai_helpers.activation_maximization.orientation_gap` on the 1,000 test digits (X* from
     seed ``s``), with the X* and patches as :func:`~xai_helpers.checkpoints.encode_images` text;
     ``"l1"``, the 50 X* of digits 0-9 five times under the L1 prior λ = 0.1 (100 Adam steps,
-    lr 0.05, seed ``s``); ``"plain"``, the same 50 X* without the prior; ``"l1_sweep"``, :func:`~xai_helpers.activation_maximization.l1_sweep` of
-    digits 0-9 for every λ of :data:`AM_LAMS` (seed ``s``). About 17 s per seed on one thread.
+    lr 0.05, seed ``s``); ``"plain"``, the same 50 X* without the prior; ``"l1_sweep"``,
+    :func:`~xai_helpers.activation_maximization.l1_sweep` of digits 0-9 for every λ of
+    :data:`AM_LAMS` (seed ``s``). About 19 s per seed on one thread.
     """
     rows = {}
     for s in seeds:
