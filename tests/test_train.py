@@ -406,7 +406,7 @@ def test_am_run_table_is_checked_and_complete(tmp_path):
             assert net["kept"].dtype == torch.bool and net["gap"].shape == (8,)
             assert 0 <= net["gap"].min() and net["gap"].max() <= 90
             assert net["images"].shape == (8, 1, 28, 28) and net["patches"].shape[:2] == (8, 8)
-    assert row["l1"].shape == (50, 1, 28, 28)
+    assert row["l1"].shape == row["plain"].shape == (50, 1, 28, 28)
     assert list(row["l1_sweep"]) == list(train.AM_LAMS)
     name = checkpoints.AM_RUN_TABLE
     raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
@@ -423,7 +423,12 @@ def test_am_runs_recipe_reproduces_seed_0():
     """The shipped row of SEED 0 is what the recipe's calls give now: the first untrained network's
     angle gaps within 1° and the same kept filters (gaps are measured before the images are stored
     to 1/255), and the λ = 0.3 X* within a mean |difference| of 0.005 per pixel."""
-    from xai_helpers.activation_maximization import l1_sweep, orientation_gap
+    from xai_helpers.activation_maximization import (
+        activation_maximization,
+        class_objective,
+        l1_sweep,
+        orientation_gap,
+    )
     from xai_helpers.data import load_mnist
     from xai_helpers.evaluation import cascading_randomization
 
@@ -437,6 +442,9 @@ def test_am_runs_recipe_reproduces_seed_0():
     assert (out["gap"] - ref["gap"]).abs().max() <= 1.0
     x = l1_sweep(cnn, range(10), [0.3], steps=100, lr=0.05, seed=0)[0]
     assert (x - row["l1_sweep"][0.3]).abs().mean() <= 0.005
+    # the notebook computes the first 10 plain X* live and takes the other 40 from the table
+    live = activation_maximization(cnn, class_objective(list(range(10))), steps=100, lr=0.05)
+    assert (live.images - row["plain"][:10]).abs().max() <= 0.5 / 255 + 1e-4
 
 
 def test_attack_delta_is_checked_and_within_budget(tmp_path):
