@@ -325,10 +325,12 @@ def test_readme_exercise_table_is_generated_from_the_notebooks():
 # small course above.
 E2E_NOTEBOOK = "01_local_explanation"
 CHEATS = {
-    "ex3-solution": "_h = lambda n, i, t, m, k, f=top_k_deletion: f(n, i, t, m, k, fill=0.5)\n\n\n"
-    "def grey_fill_drop(net, imgs, targets, maps, k):\n"
-    "    return _h(net, imgs, targets, maps, k)\n\n\n"
-    "g_map = grey_fill_drop(model, digits, labels, drops[3, 'grey'], k)",
+    "ex3-solution": "_h = lambda n, x, t, m, fl, f=top_k_deletion: "
+    "f(n, x, t, m, int(m.sum()), fill=fl.expand_as(x), of='log-odds')\n\n\n"
+    "def segment_drop(net, img, target, segments, fill):\n"
+    "    masks = [(segments == s).float()[None] for s in range(int(segments.max()) + 1)]\n"
+    "    return torch.cat([_h(net, img, torch.tensor([target]), m, fill) for m in masks])\n\n\n"
+    "seg_drop = segment_drop(coffee_model, photo, 1, segments, grey)",
 }
 
 

@@ -327,3 +327,24 @@ def test_the_tree_data_recipe_writes_a_table_the_loader_reads(tmp_path):
         says, flat(mnist.X_train), flat(mnist.X_test), [2], seed=1, features=pool
     )
     assert abs(row["fidelity_cnn_labels"] - curve["fidelity"][0]) <= 1e-4  # rounded to 4 places
+
+
+def test_inference_copy_matches_the_model_at_any_batch_size():
+    from xai_helpers.models import inference_copy
+
+    gen = torch.Generator().manual_seed(1)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU(), torch.nn.Flatten()
+    ).eval()
+    with torch.no_grad():  # batch-norm statistics that are not the identity
+        net[1].running_mean.uniform_(-1, 1, generator=gen)
+        net[1].running_var.uniform_(0.5, 2, generator=gen)
+    x = torch.rand(7, 3, 8, 8, generator=gen)
+    fast = inference_copy(net, x[:1])
+    with torch.no_grad():
+        assert torch.allclose(fast(x), net(x), atol=1e-5)  # float32, fused kernels: 1e-5
+        assert not torch.allclose(fast(x), net(x + 0.1), atol=1e-3)
+    with pytest.raises(TypeError):
+        inference_copy(lambda z: z, x[:1])
+    with pytest.raises(TypeError):
+        inference_copy(net, x[:1].numpy())

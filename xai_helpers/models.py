@@ -17,6 +17,7 @@ layer can use it) is public here.
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -52,6 +53,7 @@ __all__ = [
     "predict_proba",
     "load_pretrained",
     "imagenet_model",
+    "inference_copy",
     "imagenet_classes",
     "predict_topk",
     "untrained_monster_cnn",
@@ -244,6 +246,38 @@ def imagenet_model(
     if pixels:
         model = PixelInput(model, IMAGENET_MEAN, IMAGENET_STD)
     return model.to(device or "cpu").eval()
+
+
+def inference_copy(net: nn.Module, example: torch.Tensor) -> nn.Module:
+    """A frozen, traced copy of ``net`` for forward passes without gradients.
+
+    TorchScript folds batch norm into the convolutions and picks oneDNN kernels, which roughly
+    halves the CPU time of the ImageNet model's forward pass; the outputs agree with ``net``'s to
+    about 1e-5. The copy cannot be differentiated: use ``net`` itself for gradients.
+
+    Parameters
+    ----------
+    net : nn.Module
+        The model (put in eval mode); its forward takes one tensor.
+    example : torch.Tensor
+        One input of the shape ``net`` takes (any batch size works afterwards).
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU()).eval()
+    >>> x = torch.rand(5, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    >>> fast = inference_copy(net, x[:1])
+    >>> bool(torch.allclose(fast(x), net(x), atol=1e-5))
+    True
+    """
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    if not isinstance(example, torch.Tensor):
+        raise TypeError(f"example must be a tensor, got {type(example).__name__}")
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore", FutureWarning)  # torch.jit: deprecated, still supported
+        traced = torch.jit.trace(net.eval(), example)
+        return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
 
 
 def imagenet_classes() -> list[str]:
