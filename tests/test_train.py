@@ -366,6 +366,14 @@ def test_photo_ig_table_is_checked_and_complete(tmp_path):
         assert set(row["gap"]) == {str(n) for n in train.PHOTO_IG_STEPS}
         assert row["rank_corr_with_32"]["32"] == pytest.approx(1.0)
     assert len(table["untrained_sg_top10_cup"]) == 40
+    greys = set(train.PHOTO_IG_GREYS)
+    assert set(table["baselines"]) == {"black", "blurred"} | greys
+    assert set(table["vs_black_32"]) == {"blurred"} | greys
+    for row in table["vs_black_32"].values():
+        assert set(row) == {"ig", "factor", "dx"} and all(-1 <= v <= 1 for v in row.values())
+    for kind in ("black", "blurred"):
+        pooled = torch.tensor(table["maps_32_pooled"][kind])
+        assert pooled.shape == (112, 112) and pooled.min() >= 0
     name = checkpoints.PHOTO_IG_TABLE
     raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
     (tmp_path / name).write_bytes(raw.replace(b"0.", b"1.", 1))

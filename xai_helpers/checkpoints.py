@@ -509,7 +509,8 @@ PHOTO_IG_TABLE = "photo_ig.json"
 def load_photo_ig_table(directory: str | Path | None = None) -> dict:
     """The table written by :func:`xai_helpers.train.train_photo_ig`, checked against its recorded
     SHA-256: per baseline its completeness gaps, cup shares and rank correlations with the 32-step
-    map, and the untrained networks' SmoothGrad shares on the cup.
+    map; each baseline's 32-step map compared with black's; the 32-step maps of black and the
+    blurred copy (2 x 2-pooled); and the untrained networks' SmoothGrad shares on the cup.
 
     Raises
     ------
@@ -519,6 +520,6 @@ def load_photo_ig_table(directory: str | Path | None = None) -> dict:
     Examples
     --------
     >>> sorted(load_photo_ig_table()["baselines"])
-    ['black', 'blurred']
+    ['black', 'blurred', 'dark grey', 'grey 0.5']
     """
     return _checked_table(PHOTO_IG_TABLE, "photo_ig", "train_photo_ig", directory)

@@ -216,6 +216,7 @@ __all__ = [
     "train_lighting_band",
     "lighting_band",
     "train_photo_ig",
+    "PHOTO_IG_GREYS",
     "PHOTO_IG_STEPS",
 ]
 
@@ -2118,6 +2119,9 @@ def lighting_band(seed: int = 0) -> dict:
 #: The step counts of notebook 03's photo IG table (recipe ``photo_ig``), left Riemann sums.
 PHOTO_IG_STEPS: tuple[int, ...] = (4, 8, 16, 32)
 
+#: The grey baselines of notebook 03's photo IG table: name -> value in every channel (in [0, 1]).
+PHOTO_IG_GREYS: dict[str, float] = {"dark grey": 0.15, "grey 0.5": 0.5}
+
 
 @training_recipe(threads=1)
 def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained: int = 40) -> dict:
@@ -2129,10 +2133,14 @@ def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained
     :func:`~xai_helpers.attribution.integrated_gradients_sweep` to 32 steps gives, at every count
     of :data:`PHOTO_IG_STEPS`: the relative completeness gap, the share of |IG|'s top 10 % (summed
     over channels, ties at random from ``seed``) on the cup, and the rank correlation with the
-    32-step map; and the rank correlation of the two baselines' maps. Then SmoothGrad (σ = 0.15,
+    32-step map; and the rank correlation of the two baselines' maps. The same for the greys of
+    :data:`PHOTO_IG_GREYS`; for every baseline but black, the rank correlation with black's of the
+    32-step |IG| map, of the network's factor |IG / (x − x')| and of |x − x'| (each summed over
+    channels), and the 32-step |IG| maps of black and the blurred copy, 2 × 2 mean-pooled. Then
+    SmoothGrad (σ = 0.15,
     8 samples, noise seed ``seed``) of ``untrained`` networks initialised from seeds 100, 101, ...:
     the share of each map's top 10 % on the cup (40 initialisations: notebook 03 scores SmoothGrad
-    against their mean and SD). Too slow for the notebook (about a minute on one thread);
+    against their mean and SD). Too slow for the notebook (minutes on one thread);
     notebook 03 computes the 4- and 8-step maps live and reads the rest here.
     """
     untrained = check_int(untrained, "untrained", minimum=1)
@@ -2141,12 +2149,20 @@ def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained
     cup, k = coffee_masks()["cup"], 224 * 224 // 10
     norm = (IMAGENET_MEAN, IMAGENET_STD)
     top = PHOTO_IG_STEPS[-1]
-    maps, rows = {}, {}
-    for kind in ("black", "blurred"):
-        base = ig_baseline(photo, kind, normalization=norm)
-        sweep = integrated_gradients_sweep(net, photo, 967, baseline=base, n_steps=PHOTO_IG_STEPS)
+    mean, std = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)
+    bases = {k: ig_baseline(photo, k, normalization=norm) for k in ("black", "blurred")}
+    for name, v in PHOTO_IG_GREYS.items():  # v in every channel
+        bases[name] = ((v - mean) / std).view(1, 3, 1, 1).expand_as(photo)
+    maps, rows, parts = {}, {}, {}
+    for kind, base in bases.items():
+        sweep = integrated_gradients_sweep(
+            net, photo, 967, baseline=base, n_steps=PHOTO_IG_STEPS, batch_size=8
+        )
         m = {n: sweep.attributions[n].abs().sum(1) for n in PHOTO_IG_STEPS}
         maps[kind] = m
+        dx = photo - base
+        mean_grad = torch.where(dx.abs() > 1e-6, sweep.attributions[top] / dx, 0.0)
+        parts[kind] = {"ig": m[top], "factor": mean_grad.abs().sum(1), "dx": dx.abs().sum(1)}
         rows[kind] = {
             "gap": {str(n): float(sweep.gaps[n][0]) for n in PHOTO_IG_STEPS},
             "top10_cup": {
@@ -2160,6 +2176,18 @@ def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained
     across = {
         str(n): float(rank_correlation(maps["black"][n], maps["blurred"][n])[0])
         for n in PHOTO_IG_STEPS
+    }
+    vs_black = {
+        kind: {p: float(rank_correlation(v, parts["black"][p])[0]) for p, v in part.items()}
+        for kind, part in parts.items()
+        if kind != "black"
+    }
+    pooled = {  # the 32-step |IG| maps, 2 x 2 mean-pooled (112 x 112), for the figure
+        kind: [
+            [float(f"{v:.4g}") for v in row]
+            for row in torch.nn.functional.avg_pool2d(maps[kind][top][None], 2)[0, 0].tolist()
+        ]
+        for kind in ("black", "blurred")
     }
     shares = []
     for i in range(untrained):
@@ -2177,6 +2205,8 @@ def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained
         "steps": list(PHOTO_IG_STEPS),
         "baselines": rows,
         "across_baselines": across,
+        "vs_black_32": vs_black,
+        "maps_32_pooled": pooled,
         "untrained_sg_top10_cup": shares,
     }
     path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
