@@ -489,3 +489,19 @@ def test_show_filter_panel_draws_versions_then_patches():
     assert fig._suptitle.get_text() == "t"
     with pytest.raises(ValueError, match="patches must be"):
         plotting.show_filter_panel({"a": torch.rand(1, 28, 28)}, torch.rand(3, 8, 8))
+
+
+def test_show_photo_attack_shows_one_channel_of_delta_at_its_true_size():
+    from xai_helpers.attacks import AttackResult
+
+    x = torch.zeros(1, 3, 16, 16)
+    adv = x.clone()
+    adv[0, 0, :8] = 8 / 255  # red channel only: the mean over RGB would show 8/3
+    maps = torch.rand(1, 16, 16)
+    r = AttackResult(adv, *(torch.ones(1),) * 4, maps, maps)
+    fig = plotting.show_photo_attack(x, r, r, epsilon_255=8, block=4)
+    shown = fig.axes[2].images[0].get_array()
+    assert float(np.max(shown)) == pytest.approx(8.0, abs=1e-4)
+    with pytest.raises(ValueError, match="channel"):
+        plotting.show_photo_attack(x, r, r, channel=3)
+    plt.close("all")

@@ -28,12 +28,13 @@ def show_photo_attack(
     epsilon_255: float = 2.0,
     block: int = 8,
     axes: np.ndarray | None = None,
+    channel: int = 0,
 ) -> Figure:
-    """An attacked photo: top row the photo, the attacked photo and δ (mean over RGB, in grey
-    levels, colour bar ±``epsilon_255``); bottom row the saliency maps before, after the attack
-    and after the null, averaged over ``block`` × ``block`` blocks and overlaid on the photo on one
-    shared colour scale, with the centre of mass before (○) and after (★) and the target ``region``
-    outlined.
+    """An attacked photo: top row the photo, the attacked photo and δ (one colour channel, in grey
+    levels, colour bar ±``epsilon_255``, its true range); bottom row the saliency maps before,
+    after the attack and after the null, averaged over ``block`` × ``block`` blocks and overlaid
+    on the photo on one shared colour scale, with the centre of mass before (○) and after (★) and
+    the target ``region`` outlined.
 
     Parameters
     ----------
@@ -46,6 +47,9 @@ def show_photo_attack(
     titles : (str, str)
         Titles of the photo and of the attacked photo (e.g. with the predictions).
     axes : array of 2 × 3 Axes, optional
+    channel : int
+        The colour channel of δ shown (0 red, 1 green, 2 blue): one channel shows δ's true size,
+        which an average over RGB would shrink.
 
     Examples
     --------
@@ -64,14 +68,16 @@ def show_photo_attack(
         raise ValueError(f"axes must be a 2 × 3 array of Axes, got shape {axes.shape}")
     for ax, img, title in zip(axes[0], (image, attack.x_adv), titles):
         show_image(img[0], ax=ax, title=title)
-    delta = (attack.x_adv - image.to(attack.x_adv.device))[0].mean(0).cpu() * 255
+    if channel not in (0, 1, 2):
+        raise ValueError(f"channel must be 0, 1 or 2 (red, green, blue), got {channel!r}")
+    delta = (attack.x_adv - image.to(attack.x_adv.device))[0, channel].cpu() * 255
     show_heatmap(
         delta,
         ax=axes[0, 2],
         signed=True,
         vmin=-epsilon_255,
         vmax=epsilon_255,
-        title="δ, mean over RGB",
+        title=f"δ, {('red', 'green', 'blue')[channel]} channel",
         label="grey levels (of 255)",
     )
     pool = lambda m: torch.nn.functional.avg_pool2d(m.cpu()[None], block)[0]  # noqa: E731
