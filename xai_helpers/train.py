@@ -1726,7 +1726,19 @@ AM_NULL_FAMILIES: dict[str, tuple[str, ...]] = {
 }
 
 #: The λ of the dense L1 sweep (λ = 0.1 is the notebook's own L1 run).
-AM_LAMS: tuple[float, ...] = (0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.275, 0.3)
+AM_LAMS: tuple[float, ...] = (
+    0.025,
+    0.05,
+    0.075,
+    0.125,
+    0.15,
+    0.175,
+    0.2,
+    0.225,
+    0.25,
+    0.275,
+    0.3,
+)
 
 
 def _am_run_row(seed: int) -> dict:
@@ -1837,7 +1849,7 @@ def am_runs(seed: int = 0) -> dict:
     --------
     >>> row = am_runs(0)
     >>> len(row["nets"]["untrained"]), sorted(row["l1_sweep"])[0]
-    (5, 0.125)
+    (5, 0.025)
     """
     seed = check_seed(seed)
     row = load_am_run_table()["seeds"].get(seed)
