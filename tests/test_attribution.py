@@ -298,6 +298,12 @@ def test_smoothgrad_samples_and_cache(mnist_cnn, digits):
     torch.testing.assert_close(late, A.reduce_channels(s[2:5].mean(0))[0], rtol=1e-5, atol=1e-6)
     assert not torch.allclose(late, cache.map(0.2, 3))  # another run: other noise
     assert cache.map(0.2, 2, start=6).shape == (28, 28) and cache.count(0.2) == 8
+    # signed=True: |mean of the signed gradients| from the same noisy copies, not the mean of |·|
+    signed = A.smoothgrad_samples(mnist_cnn, x, y, sigma=0.2, n_samples=5, seed=1, absolute=False)
+    torch.testing.assert_close(signed.abs(), s, rtol=1e-5, atol=1e-7)
+    want = A.reduce_channels(signed.mean(0).abs())[0]
+    torch.testing.assert_close(cache.map(0.2, 5, signed=True), want, rtol=1e-5, atol=1e-7)
+    assert not torch.allclose(cache.map(0.2, 5, signed=True), cache.map(0.2, 5))
 
 
 # -------------------------------------------------------------- guided backprop, DeepLIFT, IG sweep

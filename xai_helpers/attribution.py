@@ -371,8 +371,11 @@ def smoothgrad(
     return reduce_channels(total / n_samples, reduce)
 
 
-def _noisy_gradient_chunks(model, x, target, sigma, n_samples, of, seed, batch_size, progress):
-    """Yield |∂score/∂x| of the noisy copies, in chunks shaped (k, N, C, H, W)."""
+def _noisy_gradient_chunks(
+    model, x, target, sigma, n_samples, of, seed, batch_size, progress, absolute=True
+):
+    """Yield |∂score/∂x| (signed ∂score/∂x if not ``absolute``) of the noisy copies, in chunks
+    shaped (k, N, C, H, W)."""
     from tqdm.auto import tqdm
 
     sigma = check_fraction(sigma, "sigma")
@@ -392,7 +395,8 @@ def _noisy_gradient_chunks(model, x, target, sigma, n_samples, of, seed, batch_s
                 1, -1, 1, 1, 1
             )
             xs = (x.unsqueeze(0) + noise).reshape(-1, *x.shape[1:])
-            g = _input_gradients(model, xs, t.repeat(k), dev, of, batch_size).abs()
+            g = _input_gradients(model, xs, t.repeat(k), dev, of, batch_size)
+            g = g.abs() if absolute else g
             bar.update(k)
             yield g.view(k, *x.shape)
 
@@ -479,8 +483,10 @@ def smoothgrad_samples(
     seed: int = 0,
     batch_size: int = 64,
     progress: bool = False,
+    absolute: bool = True,
 ) -> torch.Tensor:
     """The |gradient| of every noisy copy SmoothGrad averages, kept apart: (n_samples, N, C, H, W).
+    With ``absolute=False`` the signed gradients (Smilkov et al.'s own SmoothGrad averages these).
 
     ``reduce_channels(smoothgrad_samples(...)[:m].mean(0))`` is SmoothGrad with the first ``m``
     samples, so a slider over the number of samples can reuse one call. Same noise (same
@@ -500,7 +506,7 @@ def smoothgrad_samples(
     return torch.cat(
         list(
             _noisy_gradient_chunks(
-                model, x, target, sigma, n_samples, of, seed, batch_size, progress
+                model, x, target, sigma, n_samples, of, seed, batch_size, progress, absolute
             )
         )
     )
@@ -1237,6 +1243,9 @@ class SmoothGradCache:
     >>> cache = SmoothGradCache(MnistCNN(), torch.rand(1, 1, 28, 28), target=0)
     >>> cache.map(0.1, 3).shape, cache.count(0.1)
     (torch.Size([28, 28]), 3)
+
+    ``cache.map(sigma, n, signed=True)`` is the authors' variant from the same noisy copies: the
+    signed gradients averaged, then |·| (channels by max).
     """
 
     def __init__(
@@ -1262,9 +1271,12 @@ class SmoothGradCache:
         s = self._samples.get(round(float(sigma), 6))
         return 0 if s is None else len(s)
 
-    def map(self, sigma: float, n_samples: int, start: int = 0) -> torch.Tensor:
+    def map(
+        self, sigma: float, n_samples: int, start: int = 0, signed: bool = False
+    ) -> torch.Tensor:
         """SmoothGrad of the image with ``n_samples`` samples at noise ``sigma``, channels reduced
-        by max: (H, W).
+        by max: (H, W). The mean of |∂y/∂x| (the course's default), or with ``signed=True`` the
+        absolute value of the mean of the signed ∂y/∂x (Smilkov et al.'s average).
 
         ``start`` skips the first samples: ``map(s, 10, start=10)`` averages samples 10 … 19, a
         run with noise independent of ``map(s, 10)``'s (two runs to compare, one cache).
@@ -1283,9 +1295,12 @@ class SmoothGradCache:
                 seed=self.seed + 1000 * have,
                 batch_size=self.batch_size,
                 progress=self.progress,
+                absolute=False,
             )[:, 0]
             self._samples[key] = new if have == 0 else torch.cat([self._samples[key], new])
-        return reduce_channels(self._samples[key][start:n].mean(0, keepdim=True), "max")[0]
+        g = self._samples[key][start:n]
+        mean = g.mean(0, keepdim=True).abs() if signed else g.abs().mean(0, keepdim=True)
+        return reduce_channels(mean, "max")[0]
 
 
 def one_sided_derivatives(
