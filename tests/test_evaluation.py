@@ -1182,3 +1182,24 @@ def test_background_path_curve_matches_background_paths():
         one = E.background_paths(net, x, m, v, n_steps=0)
         for k in ("gradient", "actual"):
             assert torch.allclose(curve[k][i], one[k], rtol=1e-4, atol=1e-5), (k, v)
+
+
+def test_shuffled_factor_keeps_x_and_the_factors_on_the_ink():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 1, 8, 8, generator=g) * (torch.rand(3, 1, 8, 8, generator=g) > 0.5)
+    factor = torch.rand(3, 8, 8, generator=g) + 0.1
+    null = E.shuffled_factor(factor * x[:, 0], x, seed=1)
+    ink = x[:, 0] > 0
+    assert bool((null[~ink] == 0).all())
+    for i in range(3):  # the same factors, at other places on the ink
+        got = (null[i][ink[i]] / x[i, 0][ink[i]]).sort().values
+        torch.testing.assert_close(got, factor[i][ink[i]].sort().values)
+    assert not torch.allclose(null, factor * x[:, 0])
+    torch.testing.assert_close(null, E.shuffled_factor(factor * x[:, 0], x, seed=1))
+
+
+def test_shuffled_factor_rejects_bad_input():
+    with pytest.raises(ValueError):
+        E.shuffled_factor(torch.zeros(2, 4, 4), -torch.ones(2, 1, 4, 4))
+    with pytest.raises(ValueError):
+        E.shuffled_factor(torch.zeros(2, 5, 4), torch.ones(2, 1, 4, 4))

@@ -50,6 +50,7 @@ __all__ = [
     "cross_fitted_logistic",
     "shuffled_weights_copy",
     "input_map",
+    "shuffled_factor",
     "blurred_input",
     "edge_map",
     "DeletionCurve",
@@ -386,6 +387,43 @@ def input_map(x: torch.Tensor) -> torch.Tensor:
     """
     check_image_batch(x)
     return x.detach().abs().amax(1)
+
+
+def shuffled_factor(maps: torch.Tensor, x: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """x × the map's own factor (maps / x), shuffled over the pixels where x > 0 (N, H, W).
+
+    A structure-matched null for "the map only recovers the input": it keeps the factor x and the
+    map's own distribution of per-pixel factors (for |IG| from black, |mean gradient|) but puts
+    them at random places on the ink, so whatever the map shares with x beyond the factor x is
+    destroyed. Pixels where x = 0 stay 0.
+
+    Parameters
+    ----------
+    maps : Tensor (N, H, W)
+        The maps; x : Tensor (N, 1, H, W), one channel, values ≥ 0.
+
+    Examples
+    --------
+    >>> x = torch.tensor([[[[0.0, 1.0, 2.0, 4.0]]]])
+    >>> null = shuffled_factor(torch.tensor([[[0.0, 3.0, 2.0, 4.0]]]), x, seed=0)
+    >>> null[0, 0, 0].item(), sorted((null[0, 0, 1:] / x[0, 0, 0, 1:]).tolist())
+    (0.0, [1.0, 1.0, 3.0])
+    """
+    check_image_batch(x)
+    if x.shape[1] != 1 or bool((x < 0).any()):
+        raise ValueError(f"x must have one channel and no negative values, got {tuple(x.shape)}")
+    n, _, h, w = x.shape
+    if not isinstance(maps, torch.Tensor) or maps.shape != (n, h, w):
+        raise ValueError(f"maps must be a tensor of shape {(n, h, w)}")
+    xs = x[:, 0].reshape(n, -1)
+    factor = maps.detach().reshape(n, -1) / xs.clamp_min(1e-12)
+    ink = xs > 0
+    key = torch.rand(n, h * w, generator=torch.Generator().manual_seed(check_seed(seed)))
+    key = key.to(x.device).masked_fill(~ink, 2.0)  # ink first, in random order
+    shuffled_pos = torch.argsort(key, dim=1, stable=True)
+    ink_pos = torch.argsort((~ink).to(torch.uint8), dim=1, stable=True)  # ink first, in order
+    out = torch.zeros_like(factor).scatter(1, ink_pos, factor.gather(1, shuffled_pos))
+    return (out * xs).reshape(n, h, w)
 
 
 def blurred_input(x: torch.Tensor, sigma: float, kernel_size: int | None = None) -> torch.Tensor:
