@@ -505,3 +505,9 @@ def test_show_photo_attack_shows_one_channel_of_delta_at_its_true_size():
     with pytest.raises(ValueError, match="channel"):
         plotting.show_photo_attack(x, r, r, channel=3)
     plt.close("all")
+
+
+def test_grouped_bars_labels_a_value_that_rounds_to_zero_without_a_sign():
+    ax = plotting.grouped_bars({"a": {"x": -0.001, "y": -0.5, "z": 0.004}}).axes[0]
+    assert [t.get_text() for t in ax.texts] == ["0.00", "-0.50", "0.00"]
+    plt.close("all")

@@ -401,7 +401,12 @@ def grouped_bars(
     for i, (group, row) in enumerate(values.items()):
         pos = np.arange(len(metrics)) + (i - (len(values) - 1) / 2) * width
         bars = ax.bar(pos, [row[m] for m in metrics], width, label=group)
-        ax.bar_label(bars, labels=[fmt.format(row[m]) for m in metrics], fontsize=8, padding=2)
+        # a value that rounds to zero is labelled without a sign ("0.00", never "-0.00")
+        labels = [
+            fmt.format(0.0 if fmt.format(abs(row[m])) == fmt.format(0.0) else row[m])
+            for m in metrics
+        ]
+        ax.bar_label(bars, labels=labels, fontsize=8, padding=2)
     ax.set_xticks(np.arange(len(metrics)), metrics)
     if reference is not None:
         ax.axhline(reference, color="grey", ls=":", lw=1, label=reference_label)
