@@ -418,8 +418,9 @@ def shuffled_factor(maps: torch.Tensor, x: torch.Tensor, seed: int = 0) -> torch
     xs = x[:, 0].reshape(n, -1)
     factor = maps.detach().reshape(n, -1) / xs.clamp_min(1e-12)
     ink = xs > 0
-    key = torch.rand(n, h * w, generator=torch.Generator().manual_seed(check_seed(seed)))
-    key = key.to(x.device).masked_fill(~ink, 2.0)  # ink first, in random order
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    key = torch.rand(n, h * w, generator=gen).to(x.device)
+    key = key.masked_fill(~ink, 2.0)  # ink first, in random order
     shuffled_pos = torch.argsort(key, dim=1, stable=True)
     ink_pos = torch.argsort((~ink).to(torch.uint8), dim=1, stable=True)  # ink first, in order
     out = torch.zeros_like(factor).scatter(1, ink_pos, factor.gather(1, shuffled_pos))
