@@ -1203,3 +1203,29 @@ def test_shuffled_factor_rejects_bad_input():
         E.shuffled_factor(torch.zeros(2, 4, 4), -torch.ones(2, 1, 4, 4))
     with pytest.raises(ValueError):
         E.shuffled_factor(torch.zeros(2, 5, 4), torch.ones(2, 1, 4, 4))
+
+
+def test_perturbed_images_are_the_images_the_curves_score():
+    torch.manual_seed(0)
+    model = models.MnistCNN().eval()
+    x, maps = torch.rand(3, 1, 28, 28), torch.rand(3, 28, 28).round(decimals=1)  # many ties
+    canvas = torch.rand(3, 1, 28, 28)  # a fill image, like Petsiuk et al.'s blurred copy
+    for kind, curve in [("deletion", E.deletion_curve), ("insertion", E.insertion_curve)]:
+        c = curve(model, x, [1, 2, 3], maps, steps=4, fill=canvas, seed=5)
+        imgs = E.perturbed_images(x, maps, c.fractions.tolist(), fill=canvas, kind=kind, seed=5)
+        with torch.no_grad():
+            p = model(imgs.flatten(0, 1)).softmax(1).view(3, 5, -1)
+        want = p[torch.arange(3), :, torch.tensor([1, 2, 3])]
+        torch.testing.assert_close(want, c.probs, atol=1e-5, rtol=0)
+    first = E.perturbed_images(x, maps, [0.0, 1.0], fill=canvas, kind="insertion")
+    assert torch.equal(first[:, 0], canvas) and torch.equal(first[:, 1], x)
+
+
+def test_perturbed_images_refuses_bad_input():
+    x = torch.rand(1, 1, 4, 4)
+    with pytest.raises(ValueError, match="kind"):
+        E.perturbed_images(x, torch.rand(1, 4, 4), [0.5], kind="both")
+    with pytest.raises(ValueError, match="fractions"):
+        E.perturbed_images(x, torch.rand(1, 4, 4), [1.5])
+    with pytest.raises(ValueError, match="fill image"):
+        E.perturbed_images(x, torch.rand(1, 4, 4), [0.5], fill=torch.rand(1, 1, 3, 3))

@@ -56,6 +56,7 @@ __all__ = [
     "DeletionCurve",
     "deletion_curve",
     "insertion_curve",
+    "perturbed_images",
     "deletion_auc",
     "random_attribution",
     "top_k_deletion",
@@ -186,7 +187,7 @@ def _ranked_curve(model, x, target, maps, steps, fill, normalization, batch_size
     x, t, dev = prepare_batch(model, x, target)
     scores = _pixel_scores(maps, x)
     n, c, h, w = x.shape
-    fills = resolve_fill(fill, x, normalization)  # (N, C, 1, 1)
+    fills = resolve_fill(fill, x, normalization, image_ok=True)  # (N, C, 1, 1) or (N, C, H, W)
     rank = _random_tie_ranks(scores, seed)
     counts = torch.round(
         torch.linspace(0, 1, steps + 1, device=x.device) * h * w
@@ -216,7 +217,7 @@ def deletion_curve(
     target: int | Sequence[int] | torch.Tensor,
     maps: torch.Tensor,
     steps: int = 20,
-    fill: str | float | Sequence[float] = "black",
+    fill: str | float | Sequence[float] | torch.Tensor = "black",
     normalization: tuple[Sequence[float], Sequence[float]] | None = None,
     batch_size: int = 256,
     seed: int = 0,
@@ -242,9 +243,10 @@ def deletion_curve(
         ``attr.abs()`` to rank by magnitude, or signed values to remove positive evidence first.
     steps : int
         Number of deletion steps (the curve has ``steps + 1`` points, 0 % … 100 % removed).
-    fill : str, float or per-channel values
+    fill : str, float, per-channel values or torch.Tensor
         What a removed pixel becomes (see :func:`xai_helpers.attribution.resolve_fill`); default
-        black.
+        black. An image shaped like ``x`` gives each pixel its own value (Petsiuk et al.'s
+        insertion starts from a blurred copy of ``x``).
     normalization : (mean, std), optional
         How ``x`` was normalised, so that named fills are in pixel units.
     batch_size : int
@@ -277,7 +279,7 @@ def insertion_curve(
     target: int | Sequence[int] | torch.Tensor,
     maps: torch.Tensor,
     steps: int = 20,
-    fill: str | float | Sequence[float] = "black",
+    fill: str | float | Sequence[float] | torch.Tensor = "black",
     normalization: tuple[Sequence[float], Sequence[float]] | None = None,
     batch_size: int = 256,
     seed: int = 0,
@@ -305,6 +307,62 @@ def insertion_curve(
     return _ranked_curve(
         model, x, target, maps, steps, fill, normalization, batch_size, seed, "insertion"
     )
+
+
+def perturbed_images(
+    x: torch.Tensor,
+    maps: torch.Tensor,
+    fractions: Sequence[float],
+    fill: str | float | Sequence[float] | torch.Tensor = "black",
+    kind: str = "deletion",
+    normalization: tuple[Sequence[float], Sequence[float]] | None = None,
+    seed: int = 0,
+) -> torch.Tensor:
+    """The images a deletion or insertion curve scores, at chosen fractions of the pixels.
+
+    The same ranking (largest ``maps`` value first, ties in the random order of ``seed``) and the
+    same ``fill`` as :func:`deletion_curve` and :func:`insertion_curve`, so that a figure shows what
+    the model saw at a point of the curve.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Float images (N, C, H, W).
+    maps : torch.Tensor
+        (N, H, W) or (N, C, H, W) importance of each pixel.
+    fractions : sequence of float
+        Fractions in [0, 1] of the pixels removed (deletion) or put back (insertion).
+    fill, normalization, seed
+        As in :func:`deletion_curve`.
+    kind : {"deletion", "insertion"}
+        Which curve's images.
+
+    Returns
+    -------
+    torch.Tensor
+        (N, len(fractions), C, H, W).
+
+    Examples
+    --------
+    >>> x, m = torch.ones(1, 1, 2, 2), torch.tensor([[[4.0, 3.0], [2.0, 1.0]]])
+    >>> perturbed_images(x, m, [0.5], kind="insertion")[0, 0, 0]
+    tensor([[1., 1.],
+            [0., 0.]])
+    """
+    if kind not in ("deletion", "insertion"):
+        raise ValueError(f"kind must be 'deletion' or 'insertion', got {kind!r}")
+    x = check_image_batch(x, "x")
+    fr = torch.as_tensor(list(fractions), dtype=torch.float32, device=x.device)
+    if fr.ndim != 1 or len(fr) == 0 or not ((fr >= 0) & (fr <= 1)).all():
+        raise ValueError(
+            f"fractions must be a non-empty sequence of numbers in [0, 1], got {fractions}"
+        )
+    n, c, h, w = x.shape
+    rank = _random_tie_ranks(_pixel_scores(maps, x), seed)
+    fills = resolve_fill(fill, x, normalization, image_ok=True)
+    chosen = (rank[:, None, :] < torch.round(fr * h * w).long()[None, :, None]).view(n, -1, 1, h, w)
+    a, b = fills[:, None], x[:, None]
+    return torch.where(chosen, a, b) if kind == "deletion" else torch.where(chosen, b, a)
 
 
 def deletion_auc(curve: DeletionCurve) -> torch.Tensor:

@@ -168,6 +168,10 @@ __all__ = [
     "random_flip",
     "train_mnist_cnn",
     "train_mnist_cnn_seed1",
+    "train_mnist_cnn_seed2",
+    "train_mnist_cnn_seed3",
+    "train_mnist_cnn_seed4",
+    "RETRAINED_CNN_SEEDS",
     "train_mnist_judge",
     "train_mnist_mlp",
     "train_mnist_cnn_lit",
@@ -441,6 +445,28 @@ def train_mnist_cnn_seed1(
     """Recipe for ``mnist_cnn_seed1``: ``mnist_cnn``'s recipe with training seed 1 (notebook 01's
     second trained model, on which every MNIST lesson check is rerun)."""
     return _train_mnist_classifier("mnist_cnn_seed1", MnistCNN(), directory, seed, epochs)
+
+
+def _retrained_cnn_recipe(seed: int) -> Callable[..., dict]:
+    name = f"mnist_cnn_seed{seed}"
+
+    def recipe(directory: str | Path | None = None, seed: int = seed, epochs: int = 20) -> dict:
+        return _train_mnist_classifier(name, MnistCNN(), directory, seed, epochs)
+
+    recipe.__name__ = recipe.__qualname__ = f"train_{name}"
+    recipe.__doc__ = (
+        f"Recipe for ``{name}``: ``mnist_cnn``'s recipe with training seed {seed} (one of notebook "
+        "04's retrained copies, the scale of its randomization test)."
+    )
+    return training_recipe(threads=1)(recipe)
+
+
+#: The training seeds of the retrained copies of ``mnist_cnn`` (``mnist_cnn_seed<k>``) that notebook
+#: 04 measures its randomization test against.
+RETRAINED_CNN_SEEDS = (1, 2, 3, 4)
+train_mnist_cnn_seed2 = _retrained_cnn_recipe(2)
+train_mnist_cnn_seed3 = _retrained_cnn_recipe(3)
+train_mnist_cnn_seed4 = _retrained_cnn_recipe(4)
 
 
 @training_recipe(threads=1)
@@ -2231,6 +2257,9 @@ def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained
 RECIPES: dict[str, Callable[..., dict]] = {
     "mnist_cnn": train_mnist_cnn,
     "mnist_cnn_seed1": train_mnist_cnn_seed1,
+    "mnist_cnn_seed2": train_mnist_cnn_seed2,
+    "mnist_cnn_seed3": train_mnist_cnn_seed3,
+    "mnist_cnn_seed4": train_mnist_cnn_seed4,
     "mnist_gan": train_mnist_gan,
     "mnist_judge": train_mnist_judge,
     "mnist_mlp": train_mnist_mlp,
@@ -2273,6 +2302,9 @@ RECIPES: dict[str, Callable[..., dict]] = {
 TOLERANCES: dict[str, dict[str, float]] = {
     "mnist_cnn": {"test_accuracy": 0.01},
     "mnist_cnn_seed1": {"test_accuracy": 0.01},
+    "mnist_cnn_seed2": {"test_accuracy": 0.01},
+    "mnist_cnn_seed3": {"test_accuracy": 0.01},
+    "mnist_cnn_seed4": {"test_accuracy": 0.01},
     "mnist_judge": {"test_accuracy": 0.01},
     "mnist_mlp": {"test_accuracy": 0.01},
     "monsters_leaky": {"test_accuracy": 0.02},
