@@ -475,6 +475,19 @@ def test_smoothgrad_classes_matches_smoothgrad_per_class(mnist_cnn, digits):
     torch.testing.assert_close(small, ref, rtol=1e-5, atol=1e-6)
 
 
+def test_smoothgrad_classes_contrast_is_smoothgrad_of_the_logit_difference(mnist_cnn, digits):
+    x = digits[0][:1]
+    maps = A.smoothgrad_classes(mnist_cnn, x, [(2, 5), 2], sigma=0.2, n_samples=7, seed=3)
+    head = torch.nn.Linear(10, 1, bias=False)  # z_2 − z_5 as the only logit of a second model
+    with torch.no_grad():
+        head.weight.copy_(torch.eye(10)[2] - torch.eye(10)[5])
+    diff = A.smoothgrad(torch.nn.Sequential(mnist_cnn, head), x, 0, sigma=0.2, n_samples=7, seed=3)
+    torch.testing.assert_close(maps[0], diff[0], rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(maps[0], maps[1])  # the contrast is not class 2's own map
+    with pytest.raises(ValueError, match="pair"):
+        A.smoothgrad_classes(mnist_cnn, x, [(2, 5, 7)])
+
+
 def test_smoothgrad_classes_rejects_bad_input(mnist_cnn, digits):
     with pytest.raises(ValueError, match="one image"):
         A.smoothgrad_classes(mnist_cnn, digits[0][:2], [1])

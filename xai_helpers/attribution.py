@@ -404,7 +404,7 @@ def _noisy_gradient_chunks(
 def smoothgrad_classes(
     model: nn.Module,
     x: torch.Tensor,
-    targets: Sequence[int],
+    targets: Sequence[int | tuple[int, int]],
     sigma: float = 0.15,
     n_samples: int = 25,
     reduce: str | None = "max",
@@ -423,8 +423,9 @@ def smoothgrad_classes(
     ----------
     x : torch.Tensor
         One image (1, C, H, W).
-    targets : sequence of int
-        The classes whose logits are explained.
+    targets : sequence of int or (int, int)
+        The classes whose logits are explained; a pair ``(a, b)`` explains the contrast of two
+        logits, z_a − z_b (what tells class a from class b).
     sigma, n_samples, reduce, seed, batch_size
         As for :func:`smoothgrad`.
 
@@ -442,13 +443,20 @@ def smoothgrad_classes(
     torch.Size([2, 28, 28])
     >>> torch.allclose(maps[1], smoothgrad(net, x, 7, n_samples=4)[0], atol=1e-6)
     True
+    >>> smoothgrad_classes(net, x, [(3, 7)], n_samples=4).shape  # the contrast z_3 − z_7
+    torch.Size([1, 28, 28])
     """
     x = check_image_batch(x)
     if len(x) != 1:
         raise ValueError(f"x must hold one image (1, C, H, W), got {len(x)}")
     if len(targets) == 0:
         raise ValueError("targets must name at least one class")
-    t = torch.tensor([check_int(c, "target", minimum=0) for c in targets], device=x.device)
+    pairs = [c if isinstance(c, tuple) else (c, None) for c in targets]
+    if any(len(p) != 2 for p in pairs):
+        raise ValueError(f"a contrast is a pair of classes (a, b), got {targets}")
+    cls = lambda c: None if c is None else check_int(c, "target", minimum=0)  # noqa: E731
+    pairs = [(cls(a), cls(b)) for a, b in pairs]
+    t = torch.tensor([c for p in pairs for c in p if c is not None], device=x.device)
     sigma = check_fraction(sigma, "sigma")
     n = check_positive_int(n_samples, "n_samples")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -457,7 +465,7 @@ def smoothgrad_classes(
     gen = torch.Generator().manual_seed(check_seed(seed))
     stdev = sigma * (x.amax() - x.amin())
     per, chunk = batch_size, _chunk_size(batch_size, x)  # as in smoothgrad: the same noise
-    total = torch.zeros(len(t), *x.shape[1:], dtype=x.dtype, device=x.device)
+    total = torch.zeros(len(pairs), *x.shape[1:], dtype=x.dtype, device=x.device)
     for s in range(0, n, per):
         k = min(per, n - s)
         # drawn by a CPU generator, then moved: the same seed gives the same noise on every device
@@ -467,8 +475,10 @@ def smoothgrad_classes(
             xb = xs[i : i + chunk].to(dev).detach().requires_grad_(True)
             logits = model(xb)
             check_classes(t, logits)
-            for j in range(len(t)):
-                (g,) = torch.autograd.grad(logits[:, t[j]].sum(), xb, retain_graph=j < len(t) - 1)
+            for j, (a, b) in enumerate(pairs):
+                score = logits[:, a] - (0 if b is None else logits[:, b])
+                last = j == len(pairs) - 1
+                (g,) = torch.autograd.grad(score.sum(), xb, retain_graph=not last)
                 total[j] += g.abs().sum(0).to(x.device)
     return reduce_channels(total / n, reduce)
 
