@@ -182,3 +182,12 @@ def test_fidelity_curve_label_tree_null():
     assert same["fidelity"][0] == mimic["fidelity"][0]
     with pytest.raises(ValueError, match="one label per row"):
         T.fidelity_curve(box, X[:300], X[300:], [2], labels=wrong[:10])
+
+
+def test_fidelity_curve_returns_the_trees_it_scored():
+    X = np.random.default_rng(1).uniform(-1, 1, size=(300, 2))
+    box = lambda A: (A[:, 0] > 0.2).astype(int)  # noqa: E731
+    curve = T.fidelity_curve(box, X[:200], X[200:], [1, 3], seed=0)
+    assert [t.get_depth() for t in curve["trees"]] == [1, 1]  # the box needs only one split
+    agree = [(t.predict(X[200:]) == box(X[200:])).mean() for t in curve["trees"]]
+    assert agree == pytest.approx(curve["fidelity"].tolist())

@@ -230,7 +230,7 @@ def fidelity_curve(
     seed: int = 0,
     features: Callable | None = None,
     labels: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
+) -> dict[str, np.ndarray | list]:
     """Fidelity, average path length and number of leaves of tree surrogates of increasing
     ``depths``.
 
@@ -238,7 +238,7 @@ def fidelity_curve(
     ``features`` as in :func:`tree_surrogate` (also computed once). With ``labels`` (one per row of
     ``X``) the trees are fitted to them instead of the black box's answers, and still scored by
     their agreement with the black box on ``X_holdout``: the *label-tree null* of fidelity, a tree
-    that never saw the black box.
+    that never saw the black box. ``trees`` holds the fitted trees, one per depth.
 
     Examples
     --------
@@ -267,6 +267,7 @@ def fidelity_curve(
         "fidelity": np.array([r.fidelity for r in rows]),
         "apl": np.array([r.average_path_length for r in rows]),
         "leaves": np.array([r.n_leaves for r in rows]),
+        "trees": [r.tree for r in rows],
     }
 
 
