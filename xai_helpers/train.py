@@ -1234,7 +1234,21 @@ def write_edit_table(
 ) -> Path:
     """Measure each seed's (leaky, fixed) pair for notebook 02's edit table (see
     :func:`train_monsters_edit_seeds`); write :data:`~xai_helpers.checkpoints.EDIT_TABLE` and its
-    SHA-256."""
+    SHA-256.
+
+    Parameters
+    ----------
+    models : dict
+        Training seed -> (leaky model, fixed model).
+    directory : str or Path
+        Where the table goes.
+    seed : int
+        Draws the folds of the cross-fitted colour rule.
+
+    Examples
+    --------
+    >>> write_edit_table({0: (leaky, fixed)}, "/tmp/table")  # doctest: +SKIP
+    """
     root = ensure_monsters()
     test, test_fixed = load_split(root, "test"), load_split(root, "test", fixed=True)
     pk = test.y == 1
