@@ -477,3 +477,29 @@ def test_attack_photo_delta_recipe_reproduces_the_shipped_share(tmp_path):
         meta = train.RECIPES["attack_photo_delta"](directory=tmp_path)
     shipped = checkpoints.load_attack_delta()
     assert abs(meta["share_after"] - shipped["share_after"]) <= 0.03
+
+
+class _CornerNet(torch.nn.Module):
+    """Reads only the top-left pixel: dark -> pokemon (class 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.tensor(10.0))
+
+    def forward(self, x):
+        c = x[:, :, 0, 0].mean(1) - 0.5
+        return torch.stack([c, -c], 1) * self.w + 0 * x.sum((1, 2, 3))[:, None]
+
+
+@pytest.mark.slow
+def test_write_edit_table_sees_a_corner_reader_read_the_upper_half(tmp_path):
+    corner = _CornerNet()
+    path = train.write_edit_table({7: (corner, models.untrained_monster_cnn(1))}, tmp_path)
+    row = checkpoints.load_edit_table(tmp_path)[7]
+    assert row["half_digimon_upper_leaky"] == 1.0  # the corner painted black
+    assert row["half_digimon_lower_leaky"] < 0.1  # only the Digimon stored as PNG (black corner)
+    assert row["half_pokemon_upper_leaky"] == 1.0 and row["half_pokemon_lower_leaky"] == 0.0
+    assert row["fill_digimon_on_blue_leaky"] == 1.0  # channel mean 0.33: dark for this reader
+    assert row["fill_pokemon_on_grey_0.4_leaky"] == 0.0  # mean 0.4: dark, so called pokemon
+    assert row["sal_digimon_upper_over_lower_leaky"] > 1.0  # its gradient sits in one corner
+    assert path.with_name(path.name + ".sha256").exists()

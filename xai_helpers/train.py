@@ -69,7 +69,7 @@ from .attacks import (
     target_sweep,
     targeted_attack,
 )
-from .attribution import ig_baseline, integrated_gradients_sweep, smoothgrad
+from .attribution import ig_baseline, integrated_gradients_sweep, saliency, smoothgrad
 from .checkpoints import (
     AM_RUN_TABLE,
     ATTACK_DELTA_TABLE,
@@ -195,6 +195,8 @@ __all__ = [
     "write_seed_table",
     "train_monsters_seeds",
     "train_monsters_edit_seeds",
+    "write_edit_table",
+    "HELD_OUT_FILLS",
     "SHARE_LEVELS",
     "ATTACK_PHOTO_SIZE",
     "ATTACK_BUDGETS",
@@ -1239,24 +1241,39 @@ def train_monsters_seeds(
 SHARE_LEVELS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5)
 
 
-@training_recipe(threads=1)
-def train_monsters_edit_seeds(
-    directory: str | Path | None = None, seed: int = 0, seeds: tuple[int, ...] = MONSTER_SEEDS
-) -> dict:
-    """Recipe ``monsters_edit_seeds``: retrain both monster CNNs from each seed (as
-    :func:`train_monsters_seeds`) and write :data:`~xai_helpers.checkpoints.EDIT_TABLE`: per seed,
-    the fixed model's test accuracy, whether its training stalled (one class for every image), the
-    share of flipped creatures it gets right under every edit of
-    :data:`~xai_helpers.data.monsters.EDIT_FAMILIES`,
-    :data:`~xai_helpers.data.monsters.OPPOSITE_EDITS` and
-    :data:`~xai_helpers.data.monsters.CONTROL_EDITS` (``flip_<class>_<edit>``), and, for the leaky
-    model, the fixed model and an untrained network of the seed on all test Pokémon (on black),
-    the median share of the change
-    of the log-odds black → level that the gradient at black predicts (``share_<net>_<level>``,
-    :data:`SHARE_LEVELS`); and the fixed model's accuracy minus that of the hand-made colour rule
-    (a logistic regression on :func:`~xai_helpers.data.monsters.creature_features`, cross-fitted
-    in 10 folds drawn from ``seed``), with its paired 95 % interval (``fixed_minus_rule*``).
-    Several minutes on one thread.
+#: Notebook 02's held-out background fills (no training image had them) in the edit table:
+#: ``label -> (class of the creatures painted, fill, class the background would predict)``.
+HELD_OUT_FILLS: dict[str, tuple[int, tuple[float, float, float], int]] = {
+    "digimon_on_blue": (0, (0.0, 0.0, 1.0), 1),
+    "digimon_on_0_0.5_1": (0, (0.0, 0.5, 1.0), 1),
+    "pokemon_on_yellow": (1, (1.0, 1.0, 0.0), 0),
+    "pokemon_on_grey_0.4": (1, (0.4, 0.4, 0.4), 0),
+}
+
+
+def _called_as(net: nn.Module, x: torch.Tensor, k: int) -> float:
+    return (predict_proba(net, x).argmax(1) == k).float().mean().item()
+
+
+def write_edit_table(
+    models: dict[int, tuple[nn.Module, nn.Module]], directory: str | Path, seed: int = 0
+) -> Path:
+    """Measure each seed's (leaky, fixed) pair for notebook 02's edit table (see
+    :func:`train_monsters_edit_seeds`); write :data:`~xai_helpers.checkpoints.EDIT_TABLE` and its
+    SHA-256.
+
+    Parameters
+    ----------
+    models : dict
+        Training seed -> (leaky model, fixed model).
+    directory : str or Path
+        Where the table goes.
+    seed : int
+        Draws the folds of the cross-fitted colour rule.
+
+    Examples
+    --------
+    >>> write_edit_table({0: (leaky, fixed)}, "/tmp/table")  # doctest: +SKIP
     """
     root = ensure_monsters()
     test, test_fixed = load_split(root, "test"), load_split(root, "test", fixed=True)
@@ -1264,10 +1281,9 @@ def train_monsters_edit_seeds(
     edits = {e: f for fam in EDIT_FAMILIES.values() for e, f in fam.items()}
     features = creature_features(test_fixed.X, test.masks)
     rule = (cross_fitted_logistic(features, test.y, 10, seed) == test.y).numpy()
+    upper = (torch.arange(48, device="cpu") < 24)[:, None].expand(48, 48)
     rows = {}
-    for s in seeds:
-        leaky = train_monster_cnn(fixed=False, seed=s, progress=False)[0]
-        fixed = train_monster_cnn(fixed=True, seed=s, progress=False)[0]
+    for s, (leaky, fixed) in models.items():
         pred = predict_proba(fixed, test_fixed.X).argmax(1)
         row = {
             "acc_fixed": (pred == test.y).float().mean().item(),
@@ -1288,9 +1304,25 @@ def train_monsters_edit_seeds(
             for v in SHARE_LEVELS:
                 r = background_paths(net, test.X[pk], test.masks[pk], v, n_steps=0)
                 row[f"share_{name}_{v:.1f}"] = (r["gradient"] / r["actual"]).median().item()
+        dg, bg = test.y == 0, ~test.masks[test.y == 0]
+        sal = saliency(leaky, test.X[dg], target=predict_proba(leaky, test.X[dg]).argmax(1))
+        per_px = [(sal * r).sum() / r.sum() for r in (bg & upper, bg & ~upper)]
+        row["sal_digimon_upper_over_lower_leaky"] = (per_px[0] / per_px[1]).item()
+        for name, net in (("leaky", leaky), ("fixed", fixed)):  # all 200 of each class
+            for k, v, to in ((0, 0.0, 1), (1, 1.0, 0)):  # half black on Digimon, white on Pokémon
+                x, m = test.X[test.y == k], test.masks[test.y == k]
+                for half, r in (("upper", upper), ("lower", ~upper)):
+                    painted = torch.where((m | ~r)[:, None], x, torch.full_like(x, v))
+                    row[f"half_{('digimon', 'pokemon')[k]}_{half}_{name}"] = _called_as(
+                        net, painted, to
+                    )
+            for label, (k, rgb, to) in HELD_OUT_FILLS.items():
+                x, m = test.X[test.y == k], test.masks[test.y == k]
+                fill = torch.tensor(rgb, device="cpu").view(1, 3, 1, 1)
+                row[f"fill_{label}_{name}"] = _called_as(net, torch.where(m[:, None], x, fill), to)
         rows[str(s)] = row
         print(f"seed {s}: {row}", flush=True)
-    directory = Path(directory if directory is not None else default_directory())
+    directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / EDIT_TABLE
     doc = {
@@ -1300,6 +1332,44 @@ def train_monsters_edit_seeds(
     }
     path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     _write_digest(path)
+    return path
+
+
+@training_recipe(threads=1)
+def train_monsters_edit_seeds(
+    directory: str | Path | None = None, seed: int = 0, seeds: tuple[int, ...] = MONSTER_SEEDS
+) -> dict:
+    """Recipe ``monsters_edit_seeds``: retrain both monster CNNs from each seed (as
+    :func:`train_monsters_seeds`) and write :data:`~xai_helpers.checkpoints.EDIT_TABLE`: per seed,
+    the fixed model's test accuracy, whether its training stalled (one class for every image), the
+    share of flipped creatures it gets right under every edit of
+    :data:`~xai_helpers.data.monsters.EDIT_FAMILIES`,
+    :data:`~xai_helpers.data.monsters.OPPOSITE_EDITS` and
+    :data:`~xai_helpers.data.monsters.CONTROL_EDITS` (``flip_<class>_<edit>``), and, for the leaky
+    model, the fixed model and an untrained network of the seed on all test Pokémon (on black),
+    the median share of the change
+    of the log-odds black → level that the gradient at black predicts (``share_<net>_<level>``,
+    :data:`SHARE_LEVELS`); the fixed model's accuracy minus that of the hand-made colour rule
+    (a logistic regression on :func:`~xai_helpers.data.monsters.creature_features`, cross-fitted
+    in 10 folds drawn from ``seed``), with its paired 95 % interval (``fixed_minus_rule*``); and,
+    for the leaky and the fixed model on all 200 test creatures of a class, the share called the
+    other class when the upper or the lower half of the background is painted in the other
+    class's colour (``half_<class>_<upper|lower>_<net>``), the leaky model's saliency per pixel
+    of the Digimon's background, upper half over lower half
+    (``sal_digimon_upper_over_lower_leaky``), and when the whole background is painted in a held-out
+    fill of :data:`HELD_OUT_FILLS` (``fill_<label>_<net>``). Several minutes per
+    seed on one thread.
+    """
+    models = {
+        s: (
+            train_monster_cnn(fixed=False, seed=s, progress=False)[0],
+            train_monster_cnn(fixed=True, seed=s, progress=False)[0],
+        )
+        for s in seeds
+    }
+    path = write_edit_table(
+        models, directory if directory is not None else default_directory(), seed
+    )
     return {"path": str(path), "seeds": list(seeds)}
 
 
