@@ -1055,7 +1055,9 @@ OPPOSITE_EDITS = {
 def keep_contrast(edited: torch.Tensor, x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     """``edited`` with each creature's per-channel spread about its mean colour set back to the
     spread it has in ``x`` (mean colour of ``edited`` kept, clipped to [0, 1]; background of
-    ``edited`` untouched): an edit with its loss of contrast undone.
+    ``edited`` untouched): an edit with its loss of contrast undone. A control for a blur only
+    (notebook 02): on edits that change the colours or the creature's shape (a hue rotation, a
+    shrink, whose mask no longer fits) restoring the per-channel spread is itself an edit.
 
     Examples
     --------
