@@ -7,6 +7,7 @@ thread count gives the same file, bit for bit; anywhere, the metrics land within
 
 from __future__ import annotations
 
+import copy
 import inspect
 
 import numpy as np
@@ -414,6 +415,10 @@ def test_am_run_table_is_checked_and_complete(tmp_path):
             assert net["kept"].dtype == torch.bool and net["gap"].shape == (8,)
             assert 0 <= net["gap"].min() and net["gap"].max() <= 90
             assert net["images"].shape == (8, 1, 28, 28) and net["patches"].shape[:2] == (8, 8)
+    assert len(row["shuffled"]) == train.AM_SHUFFLES
+    for net in row["shuffled"]:
+        assert net["kept"].dtype == torch.bool and net["coh_x"].shape == (32,)
+        assert net["images"].shape == (32, 1, 28, 28) and "patches" not in net
     assert row["l1"].shape == row["plain"].shape == (50, 1, 28, 28)
     assert list(row["l1_sweep"]) == list(train.AM_LAMS)
     name = checkpoints.AM_RUN_TABLE
@@ -448,6 +453,15 @@ def test_am_runs_recipe_reproduces_seed_0():
     ref = row["nets"]["untrained"][0]
     assert torch.equal(out["kept"], ref["kept"])
     assert (out["gap"] - ref["gap"]).abs().max() <= 1.0
+    from xai_helpers.evaluation import shuffled_weights_copy
+
+    shuf = copy.deepcopy(cnn)
+    with torch.no_grad():
+        shuf.conv2.weight.copy_(shuffled_weights_copy(cnn, seed=500).conv2.weight)
+    out = orientation_gap(shuf, list(range(32)), mnist.X_test, seed=0)
+    ref = row["shuffled"][0]
+    assert torch.equal(out["kept"], ref["kept"])
+    assert (out["coh_x"] - ref["coh_x"]).abs().max() <= 0.01
     x = l1_sweep(cnn, range(10), [0.3], steps=100, lr=0.05, seed=0)[0]
     assert (x - row["l1_sweep"][0.3]).abs().mean() <= 0.005
     # the notebook computes the first 10 plain X* live and takes the other 40 from the table

@@ -118,6 +118,7 @@ from .evaluation import (
     measure_monsters,
     pixel_knn_judge,
     rank_correlation,
+    shuffled_weights_copy,
     top_k_share,
     untie,
 )
@@ -214,6 +215,7 @@ __all__ = [
     "prior_runs",
     "AM_RUN_SEEDS",
     "AM_NULL_FAMILIES",
+    "AM_SHUFFLES",
     "AM_LAMS",
     "train_mnist_am_runs",
     "am_runs",
@@ -1821,6 +1823,10 @@ AM_NULL_FAMILIES: dict[str, tuple[str, ...]] = {
     "random conv1, trained conv2": ("conv1",),
 }
 
+#: Section 1's hardest null: the trained CNN with conv2's kernels shuffled entry by entry
+#: (:func:`~xai_helpers.evaluation.shuffled_weights_copy`), this many networks on all 32 filters.
+AM_SHUFFLES = 8
+
 #: The λ of the dense L1 sweep (λ = 0.1 is the notebook's own L1 run).
 AM_LAMS: tuple[float, ...] = (
     0.025,
@@ -1851,6 +1857,13 @@ def _am_run_row(seed: int) -> dict:
             net = list(cascading_randomization(cnn, layers, seed=seed + 200 + 100 * f + 10 * i))
             out = orientation_gap(net[-1][1], ks, mnist.X_test, seed=seed)
             nets[family].append(out)
+    shuffled = []
+    for i in range(AM_SHUFFLES):
+        net = copy.deepcopy(cnn)
+        with torch.no_grad():
+            net.conv2.weight.copy_(shuffled_weights_copy(cnn, seed=seed + 500 + i).conv2.weight)
+        out = orientation_gap(net, list(range(32)), mnist.X_test, seed=seed)
+        shuffled.append({key: out[key] for key in (*_AM_KEYS, "images")})
     sweep = l1_sweep(cnn, range(10), AM_LAMS, steps=100, lr=0.05, seed=seed)
     ascent = dict(steps=100, lr=0.05, seed=seed)
     l1 = activation_maximization(
@@ -1860,6 +1873,7 @@ def _am_run_row(seed: int) -> dict:
     return {
         "filters": ks,
         "nets": nets,
+        "shuffled": shuffled,
         "l1": l1,
         "plain": plain,
         "l1_sweep": dict(zip(AM_LAMS, sweep)),
@@ -1884,10 +1898,13 @@ def train_mnist_am_runs(
     seed ``s + 200 + 100·family + 10·net``) and, for each, the measurements of
     :func:`~xai_helpers.activation_maximization.orientation_gap` on the 1,000 test digits (X* from
     seed ``s``), with the X* and patches as :func:`~xai_helpers.checkpoints.encode_images` text;
+    ``"shuffled"``, the same measurements on all 32 filters (no patches) for :data:`AM_SHUFFLES`
+    copies of the course CNN with conv2's kernels shuffled by
+    :func:`~xai_helpers.evaluation.shuffled_weights_copy` (seed ``s + 500 + i``);
     ``"l1"``, the 50 X* of digits 0-9 five times under the L1 prior λ = 0.1 (100 Adam steps,
     lr 0.05, seed ``s``); ``"plain"``, the same 50 X* without the prior; ``"l1_sweep"``,
     :func:`~xai_helpers.activation_maximization.l1_sweep` of digits 0-9 for every λ of
-    :data:`AM_LAMS` (seed ``s``). About 19 s per seed on one thread.
+    :data:`AM_LAMS` (seed ``s``). About 27 s per seed on one thread.
     """
     rows = {}
     for s in seeds:
@@ -1904,9 +1921,14 @@ def train_mnist_am_runs(
             for family, outs in row["nets"].items()
         }
         sweep = {str(lam): encode_images(x) for lam, x in row["l1_sweep"].items()}
+        shuffled = [
+            {**{key: out[key].tolist() for key in _AM_KEYS}, "images": encode_images(out["images"])}
+            for out in row["shuffled"]
+        ]
         rows[str(s)] = {
             "filters": row["filters"],
             "nets": nets,
+            "shuffled": shuffled,
             "l1": encode_images(row["l1"]),
             "plain": encode_images(row["plain"]),
             "l1_sweep": sweep,
@@ -1930,14 +1952,17 @@ def train_mnist_am_runs(
 def am_runs(seed: int = 0) -> dict:
     """Notebook 07's section-1 null networks and dense λ sweep for its SEED: the shipped row of
     the ``mnist_am_runs`` table (:func:`~xai_helpers.checkpoints.load_am_run_table`), else the
-    same runs now (about 15 s on one thread).
+    same runs now (about 23 s on one thread).
 
     Returns
     -------
     dict
         ``"filters"`` (the 8 filters tested); ``"nets"``, family -> one dict per network with
         ``"kept"`` (bool), ``"gap"``, ``"coh_x"``, ``"coh_p"`` (tensors over the filters),
-        ``"images"`` (8, 1, 28, 28) and ``"patches"`` (8, 8, 1, 8, 8); ``"l1"``, the (50, 1, 28, 28)
+        ``"images"`` (8, 1, 28, 28) and ``"patches"`` (8, 8, 1, 8, 8); ``"shuffled"``,
+        :data:`AM_SHUFFLES` dicts of ``"kept"``, ``"gap"``, ``"coh_x"``, ``"coh_p"`` and
+        ``"images"`` over all 32 filters, for the trained CNN with conv2's kernels shuffled (seed
+        ``s + 500 + i``); ``"l1"``, the (50, 1, 28, 28)
         X* under the L1 prior λ = 0.1; ``"plain"``, the same 50 X* without it (100 Adam steps,
         lr 0.05); ``"l1_sweep"``, λ -> the (10, 1, 28, 28) X* of digits 0-9.
 
@@ -1950,7 +1975,7 @@ def am_runs(seed: int = 0) -> dict:
     seed = check_seed(seed)
     row = load_am_run_table()["seeds"].get(seed)
     if row is None:
-        print(f"seed {seed} is not in the shipped table: running its ascents now (~15 s)")
+        print(f"seed {seed} is not in the shipped table: running its ascents now (~23 s)")
         return _am_run_row(seed)
     order = list(AM_NULL_FAMILIES)
     nets = {
@@ -1965,9 +1990,17 @@ def am_runs(seed: int = 0) -> dict:
         for family, nets in sorted(row["nets"].items(), key=lambda kv: order.index(kv[0]))
     }
     sweep = {float(lam): decode_images(x) for lam, x in row["l1_sweep"].items()}
+    shuffled = [
+        {
+            **{key: torch.tensor(net[key], device="cpu") for key in _AM_KEYS},
+            "images": decode_images(net["images"]),
+        }
+        for net in row["shuffled"]
+    ]
     return {
         "filters": row["filters"],
         "nets": nets,
+        "shuffled": shuffled,
         "l1": decode_images(row["l1"]),
         "plain": decode_images(row["plain"]),
         "l1_sweep": dict(sorted(sweep.items())),
