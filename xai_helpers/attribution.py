@@ -757,10 +757,14 @@ def grad_cam_classes(
         raise ValueError(
             f"layer output must be (N, C, h, w) feature maps, got shape {tuple(a.shape)}"
         )
-    maps = []
-    for k in t.tolist():
-        (g,) = torch.autograd.grad(logits[0, k], a, retain_graph=True)
-        maps.append((g.mean(dim=(2, 3), keepdim=True) * a).sum(1, keepdim=True).detach())
+    maps, td = [], t.to(dev)
+    for chunk in td.split(128):  # one batched backward per 128 classes (rows of the identity)
+        eye = torch.eye(len(chunk), device=dev, dtype=logits.dtype)
+        (g,) = torch.autograd.grad(
+            logits[0, chunk], a, grad_outputs=eye, retain_graph=True, is_grads_batched=True
+        )  # (classes, 1, C, h, w)
+        weights = g[:, 0].mean(dim=(2, 3))  # (classes, C): Grad-CAM's alpha_k per class
+        maps.append(torch.einsum("nc,chw->nhw", weights, a[0]).unsqueeze(1).detach())
     cam = torch.cat(maps)
     if relu:
         cam = cam.clamp(min=0)
