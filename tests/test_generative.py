@@ -154,3 +154,8 @@ def test_the_search_recipe_repeats_the_live_searches(tmp_path):
         held["l2"].flatten(1).norm(dim=1), images.flatten(1).norm(dim=1), rtol=0.01
     )
     assert len(row["logit_long"]) == 2  # the target's logit after 100 and 200 steps
+    # the known-wrong model: two different untrained CNNs, held to the same ink as the L1 search
+    untrained = torch.tensor(row["untrained"])
+    assert untrained.shape == (2, 20, 1, 28, 28)
+    assert (untrained.flatten(2).sum(2) <= 1.01 * images[:20].flatten(1).sum(1)).all()
+    assert (untrained[0] - untrained[1]).abs().max() > 0.1

@@ -1628,7 +1628,31 @@ def _gan_search_row(s: int, steps: int, long_steps: int, pixel_steps: int) -> di
         .tolist()
         for norm, size in sizes.items()
     }
+    row["untrained"] = _untrained_searches(int(s), targets[:20], sizes["l1"][:20], pixel_steps)
     return row
+
+
+def _untrained_searches(s: int, targets: list, ink: torch.Tensor, pixel_steps: int) -> list:
+    """Notebook 08's known-wrong model: two untrained CNNs (``torch.manual_seed(s + 6)``, then two
+    ``MnistCNN()``), each searched like the trained CNN's held pixel X* (``pixel_steps`` steps, lr
+    0.05, held to ``ink`` in L1, seed ``s + 6 + i``); (2, len(targets), 1, 28, 28), 3 decimals."""
+    torch.manual_seed(s + 6)
+    nets = [MnistCNN().eval() for _ in range(2)]
+    return [
+        activation_maximization(
+            net,
+            class_objective(targets),
+            steps=pixel_steps,
+            lr=0.05,
+            seed=s + 6 + i,
+            budget=ink,
+            budget_norm="l1",
+        )
+        .images.double()
+        .round(decimals=3)
+        .tolist()
+        for i, net in enumerate(nets)
+    ]
 
 
 @training_recipe(threads=1)
@@ -1651,8 +1675,9 @@ def train_mnist_gan_searches(
     λ = 0.05 (``"z_long"``, and ``"logit_long"``, the target's logit after every 100 steps), and
     pixel-space searches (:func:`~xai_helpers.activation_maximization.activation_maximization`,
     ``pixel_steps`` steps, seed ``s``) for the same 30 targets held to the L1 and the L2 norm of
-    those G(z*) (``"pixel"``: norm -> (30, 1, 28, 28) images, 3 decimals). About three minutes
-    per seed on one thread.
+    those G(z*) (``"pixel"``: norm -> (30, 1, 28, 28) images, 3 decimals), and the same L1-held
+    search on two untrained CNNs for the first 20 targets (``"untrained"``: (2, 20, 1, 28, 28);
+    see ``_untrained_searches``). About three minutes per seed on one thread.
     """
     steps, long_steps = check_int(steps, "steps", minimum=1), check_int(long_steps, "long_steps", 1)
     pixel_steps = check_int(pixel_steps, "pixel_steps", minimum=1)
@@ -1686,7 +1711,7 @@ def gan_searches(seed: int = 0) -> dict:
     --------
     >>> row = gan_searches(0)
     >>> sorted(row), len(row["z"]["shell"])
-    (['logit_long', 'pixel', 'z', 'z_long'], 120)
+    (['logit_long', 'pixel', 'untrained', 'z', 'z_long'], 120)
     """
     seed = check_seed(seed)
     rows = load_gan_search_table()["seeds"]
