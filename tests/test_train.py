@@ -344,7 +344,8 @@ def test_lighting_band_recipe_reproduces_the_first_network_of_seed_2():
     0.005 on accuracies and probes (5 of 1,000 digits), 0.002 on silhouettes and neighbour
     shares."""
     with torch.random.fork_rng():
-        got = train._lighting_band_row(2, size=1)["networks"][0]
+        row = train._lighting_band_row(2, size=1)
+    got = row["networks"][0]
     ref = checkpoints.load_lighting_band_table()["seeds"][2]["networks"][0]
     assert abs(got["accuracy"] - ref["accuracy"]) <= 0.005
     assert abs(got["neighbours"] - ref["neighbours"]) <= 0.002
@@ -355,7 +356,7 @@ def test_lighting_band_recipe_reproduces_the_first_network_of_seed_2():
         for layer, acc in layers.items():
             assert abs(got["probe"][task][layer] - acc) <= 0.005, (task, layer)
     assert abs(got["gap_fc2"] - ref["gap_fc2"]) <= 0.01  # two probes, each within 0.005
-    for name, gaps in got["shuffled_gap_fc2"].items():
+    for name, gaps in row["shuffled_gap_fc2"].items():
         ref_gap = checkpoints.load_lighting_band_table()["seeds"][2]["shuffled_gap_fc2"][name][0]
         assert abs(gaps[0] - ref_gap) <= 0.01, name
     for amp, row in ref["sweep"].items():
