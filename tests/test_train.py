@@ -323,6 +323,9 @@ def test_lighting_band_table_is_checked_and_complete(tmp_path):
     assert len(band["accuracy"]) == len(band["silhouettes"]) == table["size"]
     assert set(band["probe"]) == {(t, ly) for t in ("digit", "lighting") for ly in ("relu3", "fc2")}
     assert len(band["sweep"]) == table["size"] * len(train.LIGHTING_BAND_AMPLITUDES)
+    assert len(band["gap_fc2"]) == table["size"]
+    assert sorted(band["shuffled_gap_fc2"]) == sorted(train.LIGHTING_BAND_MODELS)
+    assert all(len(g) == table["size"] for g in band["shuffled_gap_fc2"].values())
     name = checkpoints.LIGHTING_BAND_TABLE
     raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
     (tmp_path / name).write_bytes(raw.replace(b"0.", b"1.", 1))
@@ -342,7 +345,8 @@ def test_lighting_band_recipe_reproduces_the_first_network_of_seed_2():
     0.005 on accuracies and probes (5 of 1,000 digits), 0.002 on silhouettes and neighbour
     shares."""
     with torch.random.fork_rng():
-        got = train._lighting_band_row(2, size=1)["networks"][0]
+        row = train._lighting_band_row(2, size=1)
+    got = row["networks"][0]
     ref = checkpoints.load_lighting_band_table()["seeds"][2]["networks"][0]
     assert abs(got["accuracy"] - ref["accuracy"]) <= 0.005
     assert abs(got["neighbours"] - ref["neighbours"]) <= 0.002
@@ -352,6 +356,10 @@ def test_lighting_band_recipe_reproduces_the_first_network_of_seed_2():
     for task, layers in ref["probe"].items():
         for layer, acc in layers.items():
             assert abs(got["probe"][task][layer] - acc) <= 0.005, (task, layer)
+    assert abs(got["gap_fc2"] - ref["gap_fc2"]) <= 0.01  # two probes, each within 0.005
+    for name, gaps in row["shuffled_gap_fc2"].items():
+        ref_gap = checkpoints.load_lighting_band_table()["seeds"][2]["shuffled_gap_fc2"][name][0]
+        assert abs(gaps[0] - ref_gap) <= 0.01, name
     for amp, row in ref["sweep"].items():
         assert abs(got["sweep"][amp]["probe"] - row["probe"]) <= 0.005, amp
         for by in ("digit", "lighting"):

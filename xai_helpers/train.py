@@ -146,6 +146,7 @@ from .representations import (
     collect_representations,
     lighting_sweep,
     linear_probe,
+    mlp_probe,
     neighbour_label_agreement,
     silhouettes,
 )
@@ -2157,6 +2158,17 @@ LIGHTING_BAND_SEEDS: tuple[int, ...] = (0, 1, 2, 3)
 #: The lamp amplitudes of notebook 05's sweep (§5).
 LIGHTING_BAND_AMPLITUDES: tuple[float, ...] = (0.0, 0.2, 0.3, 0.4, 0.6)
 
+#: The clean-trained checkpoints whose shuffled copies notebook 05's band table measures (§6).
+LIGHTING_BAND_MODELS: tuple[str, ...] = ("mnist_cnn", "mnist_cnn_seed1")
+
+
+def _lamp_probe_gap(net: nn.Module, x_train, train_writer, x_test, writer, seed: int) -> float:
+    """Notebook 05's §6 gap at fc2: the lamp's MLP probe (256 hidden units, 100 iterations, seed
+    ``seed``) minus its linear probe, both trained on ``x_train`` and scored on ``x_test``."""
+    tr, te = (collect_representations(net, x, ["fc2"])["fc2"] for x in (x_train, x_test))
+    mlp = mlp_probe(tr, train_writer, te, writer, hidden=256, max_iter=100, seed=seed)[1]
+    return float(mlp - linear_probe(tr, train_writer, te, writer)[1])
+
 
 def _lighting_band_row(seed: int, size: int = 5) -> dict:
     """One seed's row of the ``lighting_band`` table (see :func:`train_lighting_band`)."""
@@ -2184,8 +2196,23 @@ def _lighting_band_row(seed: int, size: int = 5) -> dict:
                 "neighbours": float(agree),
                 "silhouettes": silhouettes(reps, {"digit": y, "lighting": writer}),
                 "probe": probe,
+                "gap_fc2": _lamp_probe_gap(net, X_train_lit, train_writer, X_lit, writer, seed),
             }
         )
+    shuffled = {
+        name: [
+            _lamp_probe_gap(
+                shuffled_weights_copy(load_pretrained(name), seed=seed + k),
+                X_train_lit,
+                train_writer,
+                X_lit,
+                writer,
+                seed,
+            )
+            for k in range(size)
+        ]
+        for name in LIGHTING_BAND_MODELS
+    }
     sweep = lighting_sweep(
         {str(k): net for k, net in enumerate(band)},
         X[:400],
@@ -2198,7 +2225,7 @@ def _lighting_band_row(seed: int, size: int = 5) -> dict:
     )
     for (k, amp), row in sweep.items():
         nets[int(k)].setdefault("sweep", {})[repr(amp)] = row
-    return {"networks": nets}
+    return {"networks": nets, "shuffled_gap_fc2": shuffled}
 
 
 @training_recipe(threads=1)
@@ -2218,9 +2245,11 @@ def train_lighting_band(
     digits, the share of relu3 neighbours sharing the lamp within a digit (first 300 digits,
     :func:`~xai_helpers.representations.neighbour_label_agreement`), the silhouettes by digit and
     lighting at :data:`~xai_helpers.representations.DEFAULT_LAYERS`, linear digit and lighting
-    probes at relu3 and fc2, and :func:`~xai_helpers.representations.lighting_sweep` over
-    :data:`LIGHTING_BAND_AMPLITUDES` (400 test, 500 training digits). About 8 s per seed on one
-    thread.
+    probes at relu3 and fc2, the lamp's MLP − linear probe gap at fc2, and
+    :func:`~xai_helpers.representations.lighting_sweep` over :data:`LIGHTING_BAND_AMPLITUDES` (400
+    test, 500 training digits); and the same fc2 gap for ``size`` shuffled copies
+    (``shuffled_weights_copy(m, seed=s + k)``) of each of :data:`LIGHTING_BAND_MODELS`. About 12 s
+    per seed on one thread.
     """
     size = check_int(size, "size", minimum=1)
     rows = {str(s): _lighting_band_row(int(s), size) for s in seeds}
@@ -2249,14 +2278,18 @@ def lighting_band(seed: int = 0) -> dict:
     dict
         ``"accuracy"``, ``"neighbours"``: one float per untrained network; ``"silhouettes"``: one
         ``{"digit"|"lighting": {layer: s}}`` per network; ``"probe"``: ``(task, layer)`` -> one
-        accuracy per network (layers relu3, fc2); ``"sweep"``: ``("untrained k", amplitude)`` ->
-        the row of :func:`~xai_helpers.representations.lighting_sweep`.
+        accuracy per network (layers relu3, fc2); ``"gap_fc2"``: the lamp's MLP − linear probe gap
+        at fc2, one per network; ``"shuffled_gap_fc2"``: checkpoint name -> the same gap for each
+        of its shuffled copies; ``"sweep"``: ``("untrained k", amplitude)`` -> the row of
+        :func:`~xai_helpers.representations.lighting_sweep`.
 
     Examples
     --------
     >>> band = lighting_band(0)
     >>> len(band["accuracy"]), sorted(band["probe"])[0], ("untrained 0", 0.4) in band["sweep"]
     (5, ('digit', 'fc2'), True)
+    >>> len(band["gap_fc2"]), sorted(band["shuffled_gap_fc2"])
+    (5, ['mnist_cnn', 'mnist_cnn_seed1'])
     """
     seed = check_seed(seed)
     rows = load_lighting_band_table()["seeds"]
@@ -2272,6 +2305,8 @@ def lighting_band(seed: int = 0) -> dict:
         "neighbours": [net["neighbours"] for net in nets],
         "silhouettes": [net["silhouettes"] for net in nets],
         "probe": {(t, ly): [net["probe"][t][ly] for net in nets] for t, ly in sorted(probes)},
+        "gap_fc2": [net["gap_fc2"] for net in nets],
+        "shuffled_gap_fc2": row["shuffled_gap_fc2"],
         "sweep": {
             (f"untrained {k}", float(amp)): r
             for k, net in enumerate(nets)
