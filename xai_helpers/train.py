@@ -83,8 +83,8 @@ from .checkpoints import (
     CHECKPOINT_DIR,
     EDIT_TABLE,
     GAN_SEARCH_TABLE,
-    LIGHTING_BAND_TABLE,
     GRADCAM_NULL_TABLE,
+    LIGHTING_BAND_TABLE,
     PHOTO_IG_TABLE,
     PRIOR_RUN_TABLE,
     SEED_TABLE,
@@ -2492,10 +2492,10 @@ def train_gradcam_null(
     size: int = GRADCAM_NULL_SIZE,
 ) -> dict:
     """Recipe ``gradcam_null``: :func:`gradcam_pair_gaps` of ``size`` untrained networks (seeds
-    ``seed`` = :data:`GRADCAM_NULL_FIRST_SEED`, +1, ...), and of the trained network for reference. Writes
-    :data:`~xai_helpers.checkpoints.GRADCAM_NULL_TABLE` and its SHA-256. Notebook 04 draws three
-    untrained networks live and reads this null (p resolves down to 1 / (size + 1)); about 1.5
-    minutes on one thread.
+    ``seed`` = :data:`GRADCAM_NULL_FIRST_SEED`, +1, ...), and of the trained network for reference.
+    Writes :data:`~xai_helpers.checkpoints.GRADCAM_NULL_TABLE` and its SHA-256. Notebook 04 draws
+    three untrained networks live and reads this null (p resolves down to 1 / (size + 1)); about
+    1.5 minutes on one thread.
     """
     size, seed = check_int(size, "size", minimum=1), check_seed(seed)
     seeds = list(range(seed, seed + size))
