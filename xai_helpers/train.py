@@ -2472,9 +2472,9 @@ def gradcam_pair_gaps(seeds: list[int] | tuple[int, ...]) -> list[float]:
         ],
         dim=3,
     )
-    left = torch.zeros(7, 14, dtype=torch.bool)
+    left = torch.zeros(7, 14, dtype=torch.bool, device="cpu")
     left[:, :7] = True
-    two, gaps = torch.tensor([281, 967]), []
+    two, gaps = torch.tensor([281, 967], device="cpu"), []
     for s in seeds:
         torch.manual_seed(s)
         cam = grad_cam_classes(
@@ -2507,10 +2507,10 @@ def train_gradcam_null(
         ],
         dim=3,
     )
-    left = torch.zeros(7, 14, dtype=torch.bool)
+    left = torch.zeros(7, 14, dtype=torch.bool, device="cpu")
     left[:, :7] = True
     cam = grad_cam_classes(
-        imagenet_model(), pair, torch.tensor([281, 967]), layer="bn2", upsample=False
+        imagenet_model(), pair, torch.tensor([281, 967], device="cpu"), layer="bn2", upsample=False
     )
     share = region_share(cam, left)
     directory = Path(directory if directory is not None else default_directory())
