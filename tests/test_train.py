@@ -525,3 +525,45 @@ def test_write_edit_table_sees_a_corner_reader_read_the_upper_half(tmp_path):
     assert row["fill_pokemon_on_grey_0.4_leaky"] == 0.0  # mean 0.4: dark, so called pokemon
     assert row["sal_digimon_upper_over_lower_leaky"] > 1.0  # its gradient sits in one corner
     assert path.with_name(path.name + ".sha256").exists()
+
+
+def test_gradcam_null_table_is_checked_and_complete(tmp_path):
+    table = checkpoints.load_gradcam_null_table()
+    assert train.RECIPES["gradcam_null"] is train.train_gradcam_null
+    assert len(table["untrained_gaps"]) == len(table["seeds"]) == train.GRADCAM_NULL_SIZE
+    assert table["seeds"][0] == train.GRADCAM_NULL_FIRST_SEED
+    assert all(-1 <= g <= 1 for g in table["untrained_gaps"]) and -1 <= table["trained_gap"] <= 1
+    name = checkpoints.GRADCAM_NULL_TABLE
+    raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
+    (tmp_path / name).write_bytes(raw.replace(b"0.", b"1.", 1))
+    (tmp_path / (name + ".sha256")).write_text(
+        (checkpoints.CHECKPOINT_DIR / (name + ".sha256")).read_text()
+    )
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_gradcam_null_table(tmp_path)
+    with pytest.raises(ValueError, match="no gradcam_null.json"):
+        checkpoints.load_gradcam_null_table(tmp_path / "missing")
+
+
+@pytest.mark.slow
+def test_gradcam_null_recipe_reproduces_three_rows():
+    """Three untrained networks' gaps (the first, one in the middle, the last), recomputed (about
+    1 s on one thread), within 1e-4 for other CPUs and BLAS builds (shares of a 98-cell map)."""
+    table = checkpoints.load_gradcam_null_table()
+    picks = [0, len(table["seeds"]) // 2, len(table["seeds"]) - 1]
+    got = train.gradcam_pair_gaps([table["seeds"][i] for i in picks])
+    for i, g in zip(picks, got):
+        assert abs(g - table["untrained_gaps"][i]) <= 1e-4, (i, g)
+
+
+def test_gradcam_pair_gaps_rejects_bad_input():
+    with pytest.raises(ValueError, match="at least one"):
+        train.gradcam_pair_gaps([])
+    with pytest.raises(ValueError):
+        train.gradcam_pair_gaps([-1])
+    with pytest.raises(TypeError, match="list or tuple"):
+        train.gradcam_pair_gaps(3)
+    with pytest.raises(TypeError):
+        train.gradcam_pair_gaps([1.5])
+    with pytest.raises(ValueError):
+        train.train_gradcam_null(size=0)

@@ -60,6 +60,8 @@ __all__ = [
     "load_lighting_band_table",
     "PHOTO_IG_TABLE",
     "load_photo_ig_table",
+    "GRADCAM_NULL_TABLE",
+    "load_gradcam_null_table",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
@@ -523,3 +525,28 @@ def load_photo_ig_table(directory: str | Path | None = None) -> dict:
     ['black', 'blurred', 'dark grey', 'grey 0.5']
     """
     return _checked_table(PHOTO_IG_TABLE, "photo_ig", "train_photo_ig", directory)
+
+
+#: File name of notebook 04's untrained Grad-CAM null on the cat | coffee pair (recipe
+#: ``gradcam_null``).
+GRADCAM_NULL_TABLE = "gradcam_null.json"
+
+
+def load_gradcam_null_table(directory: str | Path | None = None) -> dict:
+    """The table written by :func:`xai_helpers.train.train_gradcam_null`, checked against its
+    recorded SHA-256: ``"seeds"``, the untrained networks' signed Grad-CAM gaps (tabby - espresso
+    share on the cat's half, ``"untrained_gaps"``) and the trained network's (``"trained_gap"``).
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``gradcam_null.json.sha256``), or it
+        differs.
+
+    Examples
+    --------
+    >>> table = load_gradcam_null_table()
+    >>> len(table["untrained_gaps"]) == len(table["seeds"]) >= 199
+    True
+    """
+    return _checked_table(GRADCAM_NULL_TABLE, "gradcam_null", "train_gradcam_null", directory)
