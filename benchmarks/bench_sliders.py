@@ -40,6 +40,8 @@ MOVE = """\
 import json as _bench_json
 def _bench_values(control):
     if hasattr(control, "options") and not hasattr(control, "max"):
+        if isinstance(control.options, dict):  # {label: value}
+            return list(control.options.values())
         return [o[1] if isinstance(o, tuple) else o for o in control.options]
     if isinstance(control.value, str):  # a text box: one edit, then the original text back
         return [control.value + " really", control.value]
