@@ -2465,24 +2465,31 @@ def gradcam_pair_gaps(seeds: list[int] | tuple[int, ...]) -> list[float]:
     if not seeds:
         raise ValueError("seeds: expected at least one seed, got none")
     seeds = [check_seed(s, "seed") for s in seeds]
-    pair = torch.cat(
+    pair, gaps = _cat_coffee_pair(), []
+    for s in seeds:
+        torch.manual_seed(s)
+        gaps.append(_pair_gap(imagenet_model(pretrained=False), pair))
+    return gaps
+
+
+def _cat_coffee_pair() -> torch.Tensor:
+    """The cat | coffee photo pair of notebook 04, preprocessed for EfficientNet-Lite0."""
+    return torch.cat(
         [
             imagenet_preprocess(load_photo("chelsea")),
             imagenet_preprocess(load_photo("coffee"), crop_pct=1.0),
         ],
         dim=3,
     )
+
+
+def _pair_gap(model: torch.nn.Module, pair: torch.Tensor) -> float:
+    """Tabby minus espresso: each class's 7 x 14 Grad-CAM share on the cat's (left) half."""
     left = torch.zeros(7, 14, dtype=torch.bool, device="cpu")
     left[:, :7] = True
-    two, gaps = torch.tensor([281, 967], device="cpu"), []
-    for s in seeds:
-        torch.manual_seed(s)
-        cam = grad_cam_classes(
-            imagenet_model(pretrained=False), pair, two, layer="bn2", upsample=False
-        )
-        share = region_share(cam, left)
-        gaps.append(float(share[0] - share[1]))
-    return gaps
+    two = torch.tensor([281, 967], device="cpu")
+    share = region_share(grad_cam_classes(model, pair, two, layer="bn2", upsample=False), left)
+    return float(share[0] - share[1])
 
 
 @training_recipe(threads=1)
@@ -2500,19 +2507,7 @@ def train_gradcam_null(
     size, seed = check_int(size, "size", minimum=1), check_seed(seed)
     seeds = list(range(seed, seed + size))
     gaps = gradcam_pair_gaps(seeds)
-    pair = torch.cat(
-        [
-            imagenet_preprocess(load_photo("chelsea")),
-            imagenet_preprocess(load_photo("coffee"), crop_pct=1.0),
-        ],
-        dim=3,
-    )
-    left = torch.zeros(7, 14, dtype=torch.bool, device="cpu")
-    left[:, :7] = True
-    cam = grad_cam_classes(
-        imagenet_model(), pair, torch.tensor([281, 967], device="cpu"), layer="bn2", upsample=False
-    )
-    share = region_share(cam, left)
+    trained_gap = _pair_gap(imagenet_model(), _cat_coffee_pair())
     directory = Path(directory if directory is not None else default_directory())
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / GRADCAM_NULL_TABLE
@@ -2521,7 +2516,7 @@ def train_gradcam_null(
         "torch": torch.__version__,
         "seeds": seeds,
         "untrained_gaps": [round(g, 6) for g in gaps],
-        "trained_gap": round(float(share[0] - share[1]), 6),
+        "trained_gap": round(trained_gap, 6),
     }
     path.write_text(json.dumps(doc, indent=1) + "\n")
     _write_digest(path)
