@@ -1166,6 +1166,10 @@ SWEEP_LAMS = (0.0, 0.03, 0.1, 0.3, 1.0)
 SWEEP_SEEDS = (0, 1, 2, 3)
 #: Ω̂ is refitted every ``SWEEP_REFRESH`` epochs and bounded below by 0 (softplus) in the sweep.
 SWEEP_REFRESH = 5
+# Not yet in the shipped sweep: with lookahead=True and surrogate_weight_decay=1e-2, Ω̂ tracks O(T)
+# on held-out θ (λ = 0.3, seed 0: median |Ω̂ − O(T)| 0.34 against 0.59 for the run's mean O(T),
+# Spearman 0.68; the sweep's settings give 1.16 against 0.46, Spearman −0.27), at about 3 times the
+# CPU per regularized run.
 
 
 def _sweep_run(job: tuple[float, int]) -> tuple[dict, dict]:
