@@ -361,9 +361,10 @@ def fit_apl_surrogate(
     seed: int = 0,
     hidden: int = 25,
     bounded: bool = False,
+    weight_decay: float = 1e-4,
 ) -> APLSurrogate:
-    """Train :class:`APLSurrogate` on pairs (θ, O(T_θ)) by mean squared error (full batch, Adam);
-    ``bounded`` as in :class:`APLSurrogate`.
+    """Train :class:`APLSurrogate` on pairs (θ, O(T_θ)) by mean squared error (full batch, Adam
+    with ``weight_decay``); ``bounded`` as in :class:`APLSurrogate`.
 
     Examples
     --------
@@ -384,7 +385,7 @@ def fit_apl_surrogate(
     s.std.copy_(thetas.std(0).clamp_min(1e-3) if len(thetas) > 1 else torch.ones(thetas.shape[1]))
     s.y_mean.copy_(apls.mean())
     s.y_std.copy_(apls.std().clamp_min(1e-3) if len(apls) > 1 else torch.tensor(1.0))
-    opt = torch.optim.Adam(s.net.parameters(), lr=1e-2, weight_decay=1e-4)
+    opt = torch.optim.Adam(s.net.parameters(), lr=1e-2, weight_decay=float(weight_decay))
     for _ in range(check_int(epochs, "epochs", minimum=1)):
         loss = ((s(thetas) - apls) ** 2).mean()
         opt.zero_grad()
