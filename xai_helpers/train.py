@@ -2358,8 +2358,8 @@ def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained
     channels), and the 32-step |IG| maps of black and the blurred copy, 2 × 2 mean-pooled. Then
     SmoothGrad (σ = 0.15,
     8 samples, noise seed ``seed``) of ``untrained`` networks initialised from seeds 100, 101, ...:
-    the share of each map's top 10 % on the cup (40 initialisations: notebook 03 scores SmoothGrad
-    against their mean and SD). Too slow for the notebook (minutes on one thread);
+    the share of each map's top 10 % on the cup (40 initialisations; notebook 03 reads the
+    larger null of recipe ``sg_null``). Too slow for the notebook (minutes on one thread);
     notebook 03 computes the 4- and 8-step maps live and reads the rest here.
     """
     untrained = check_int(untrained, "untrained", minimum=1)
