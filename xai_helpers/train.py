@@ -2617,7 +2617,7 @@ def train_sg_null(
     """Recipe ``sg_null``: :func:`sg_null_rows` of ``size`` untrained networks (seeds ``seed`` =
     :data:`SG_NULL_FIRST_SEED`, +1, ...). Writes :data:`~xai_helpers.checkpoints.SG_NULL_TABLE`
     and its SHA-256. Notebook 03 draws one untrained network live and reads this null (a rank
-    resolves down to 1 / (size + 1)); about 2 minutes on one thread.
+    resolves down to 1 / (size + 1)); about 2.5 minutes of CPU on one thread.
     """
     size, seed = check_int(size, "size", minimum=1), check_seed(seed)
     seeds = list(range(seed, seed + size))
