@@ -582,3 +582,40 @@ def test_gradcam_pair_gaps_rejects_bad_input():
         train.gradcam_pair_gaps([1.5])
     with pytest.raises(ValueError):
         train.train_gradcam_null(size=0)
+
+
+def test_sg_null_table_is_checked_and_complete(tmp_path):
+    table = checkpoints.load_sg_null_table()
+    assert train.RECIPES["sg_null"] is train.train_sg_null
+    assert len(table["rows"]) == len(table["seeds"]) == train.SG_NULL_SIZE
+    assert table["seeds"][0] == train.SG_NULL_FIRST_SEED
+    keys = {"coffee_rank_corr", "chelsea_rank_corr", "coffee_top10_cup"}
+    assert all(set(r) == keys and all(-1 <= v <= 1 for v in r.values()) for r in table["rows"])
+    name = checkpoints.SG_NULL_TABLE
+    raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
+    (tmp_path / name).write_bytes(raw.replace(b"0.", b"1.", 1))
+    (tmp_path / (name + ".sha256")).write_text(
+        (checkpoints.CHECKPOINT_DIR / (name + ".sha256")).read_text()
+    )
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_sg_null_table(tmp_path)
+    with pytest.raises(ValueError, match="no sg_null.json"):
+        checkpoints.load_sg_null_table(tmp_path / "missing")
+
+
+@pytest.mark.slow
+def test_sg_null_recipe_reproduces_a_row():
+    """The last untrained network's row, recomputed (a few seconds on one thread), within 1e-4."""
+    table = checkpoints.load_sg_null_table()
+    (got,) = train.sg_null_rows([table["seeds"][-1]])
+    for key, value in got.items():
+        assert abs(value - table["rows"][-1][key]) <= 1e-4, (key, value)
+
+
+def test_sg_null_rows_rejects_bad_input():
+    with pytest.raises(ValueError, match="at least one"):
+        train.sg_null_rows([])
+    with pytest.raises(TypeError, match="list or tuple"):
+        train.sg_null_rows(3)
+    with pytest.raises(ValueError):
+        train.train_sg_null(size=0)

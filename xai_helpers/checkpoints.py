@@ -62,6 +62,8 @@ __all__ = [
     "load_photo_ig_table",
     "GRADCAM_NULL_TABLE",
     "load_gradcam_null_table",
+    "SG_NULL_TABLE",
+    "load_sg_null_table",
 ]
 
 #: Where the course's trained checkpoints and their SHA256SUMS live: the package data folder
@@ -550,3 +552,25 @@ def load_gradcam_null_table(directory: str | Path | None = None) -> dict:
     True
     """
     return _checked_table(GRADCAM_NULL_TABLE, "gradcam_null", "train_gradcam_null", directory)
+
+
+#: File name of notebook 03's null of untrained networks' SmoothGrad maps (recipe ``sg_null``).
+SG_NULL_TABLE = "sg_null.json"
+
+
+def load_sg_null_table(directory: str | Path | None = None) -> dict:
+    """The table written by :func:`xai_helpers.train.train_sg_null`, checked against its
+    recorded SHA-256.
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``sg_null.json.sha256``), or it differs.
+
+    Examples
+    --------
+    >>> table = load_sg_null_table()
+    >>> len(table["rows"]) == len(table["seeds"])
+    True
+    """
+    return _checked_table(SG_NULL_TABLE, "sg_null", "train_sg_null", directory)

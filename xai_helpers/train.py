@@ -88,6 +88,7 @@ from .checkpoints import (
     PHOTO_IG_TABLE,
     PRIOR_RUN_TABLE,
     SEED_TABLE,
+    SG_NULL_TABLE,
     TREE_DATA_TABLE,
     decode_images,
     default_directory,
@@ -237,6 +238,11 @@ __all__ = [
     "gradcam_pair_gaps",
     "GRADCAM_NULL_FIRST_SEED",
     "GRADCAM_NULL_SIZE",
+    "SG_NULL_FIRST_SEED",
+    "SG_NULL_SIZE",
+    "SG_NULL_PHOTOS",
+    "sg_null_rows",
+    "train_sg_null",
     "PHOTO_IG_GREYS",
     "PHOTO_IG_STEPS",
 ]
@@ -2397,8 +2403,8 @@ def train_photo_ig(directory: str | Path | None = None, seed: int = 0, untrained
     channels), and the 32-step |IG| maps of black and the blurred copy, 2 × 2 mean-pooled. Then
     SmoothGrad (σ = 0.15,
     8 samples, noise seed ``seed``) of ``untrained`` networks initialised from seeds 100, 101, ...:
-    the share of each map's top 10 % on the cup (40 initialisations: notebook 03 scores SmoothGrad
-    against their mean and SD). Too slow for the notebook (minutes on one thread);
+    the share of each map's top 10 % on the cup (40 initialisations; notebook 03 reads the
+    larger null of recipe ``sg_null``). Too slow for the notebook (minutes on one thread);
     notebook 03 computes the 4- and 8-step maps live and reads the rest here.
     """
     untrained = check_int(untrained, "untrained", minimum=1)
@@ -2568,6 +2574,115 @@ def train_gradcam_null(
     return {"path": str(path), "size": size}
 
 
+# ------------------------------------------------------------------- notebook 03's SmoothGrad null
+
+#: The first initialisation seed of ``sg_null``'s untrained networks and how many it draws.
+SG_NULL_FIRST_SEED, SG_NULL_SIZE = 2000, 100
+
+#: ``sg_null``'s photos: name -> (``load_photo`` name, ``crop_pct`` of ``imagenet_preprocess``,
+#: the ImageNet class whose SmoothGrad map is compared).
+SG_NULL_PHOTOS: dict[str, tuple[str, float, int]] = {
+    "coffee": ("coffee", 1.0, 967),  # espresso
+    "chelsea": ("chelsea", 0.875, 281),  # tabby
+}
+
+#: The noise seeds of the trained network's reference maps in ``sg_null`` (their mean is stored).
+SG_NULL_NOISE_SEEDS: tuple[int, ...] = tuple(range(10))
+
+
+def _sg_null_references() -> dict[str, tuple[torch.Tensor, list[torch.Tensor]]]:
+    """Each ``sg_null`` photo, preprocessed, and the trained network's SmoothGrad maps of its class
+    (σ = 0.15, 8 samples) for the noise seeds of :data:`SG_NULL_NOISE_SEEDS`."""
+    net, out = imagenet_model().requires_grad_(False), {}
+    for name, (photo_name, crop, cls) in SG_NULL_PHOTOS.items():
+        photo = imagenet_preprocess(load_photo(photo_name), crop_pct=crop)
+        refs = [
+            smoothgrad(net, photo, cls, sigma=0.15, n_samples=8, seed=s)[0]
+            for s in SG_NULL_NOISE_SEEDS
+        ]
+        out[name] = (photo, refs)
+    return out
+
+
+def sg_null_rows(seeds: list[int] | tuple[int, ...]) -> list[dict[str, float]]:
+    """Notebook 03's SmoothGrad null: for each seed ``s``, an untrained EfficientNet-Lite0
+    (``torch.manual_seed(s)``, then ``imagenet_model(pretrained=False)``), its SmoothGrad map
+    (σ = 0.15, 8 samples, noise seed 0) of each photo's class of :data:`SG_NULL_PHOTOS`, and:
+    the map's rank correlation with the trained network's map of that class (the mean over the
+    noise seeds :data:`SG_NULL_NOISE_SEEDS`), ``"<photo>_rank_corr"``; on the coffee photo the
+    share of its top 10 % on the cup's mouth, ``"coffee_top10_cup"``. About 1 s per network on
+    one thread, after about 10 s for the trained network's reference maps.
+
+    Parameters
+    ----------
+    seeds : list or tuple of int
+        The initialisation seeds (at least one, each >= 0).
+
+    Returns
+    -------
+    list of dict
+        One row per seed, each value in [-1, 1].
+
+    Raises
+    ------
+    ValueError
+        When ``seeds`` is empty or a seed is negative.
+    TypeError
+        When ``seeds`` is not a list or tuple of int.
+
+    Examples
+    --------
+    >>> rows = sg_null_rows([2000])  # doctest: +SKIP
+    >>> sorted(rows[0])  # doctest: +SKIP
+    ['chelsea_rank_corr', 'coffee_rank_corr', 'coffee_top10_cup']
+    """
+    if not isinstance(seeds, (list, tuple)):
+        raise TypeError(f"seeds: expected a list or tuple of int, got {type(seeds).__name__}")
+    if not seeds:
+        raise ValueError("seeds: expected at least one seed, got none")
+    seeds = [check_seed(s, "seed") for s in seeds]
+    refs, cup, rows = _sg_null_references(), coffee_masks()["cup"], []
+    for s in seeds:
+        torch.manual_seed(s)
+        u, row = imagenet_model(pretrained=False).requires_grad_(False), {}
+        for name, (photo, ref) in refs.items():
+            m = smoothgrad(u, photo, SG_NULL_PHOTOS[name][2], sigma=0.15, n_samples=8, seed=0)
+            corr = [float(rank_correlation(m, r[None])[0]) for r in ref]
+            row[f"{name}_rank_corr"] = round(sum(corr) / len(corr), 6)
+            if name == "coffee":
+                row["coffee_top10_cup"] = round(float(top_k_share(m, cup, k=224 * 224 // 10)[0]), 6)
+        rows.append(row)
+    return rows
+
+
+@training_recipe(threads=1)
+def train_sg_null(
+    directory: str | Path | None = None, seed: int = SG_NULL_FIRST_SEED, size: int = SG_NULL_SIZE
+) -> dict:
+    """Recipe ``sg_null``: :func:`sg_null_rows` of ``size`` untrained networks (seeds ``seed`` =
+    :data:`SG_NULL_FIRST_SEED`, +1, ...). Writes :data:`~xai_helpers.checkpoints.SG_NULL_TABLE`
+    and its SHA-256. Notebook 03 draws one untrained network live and reads this null (a rank
+    resolves down to 1 / (size + 1)); about 2.5 minutes of CPU on one thread.
+    """
+    size, seed = check_int(size, "size", minimum=1), check_seed(seed)
+    seeds = list(range(seed, seed + size))
+    rows = sg_null_rows(seeds)
+    directory = Path(directory if directory is not None else default_directory())
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / SG_NULL_TABLE
+    doc = {
+        "recipe": "xai_helpers.train.train_sg_null",
+        "torch": torch.__version__,
+        "seeds": seeds,
+        "noise_seeds_of_references": list(SG_NULL_NOISE_SEEDS),
+        "photos": {k: list(v) for k, v in SG_NULL_PHOTOS.items()},
+        "rows": rows,
+    }
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    _write_digest(path)
+    return {"path": str(path), "size": size}
+
+
 #: Checkpoint name -> the recipe that trains and saves it (``recipe(directory=None)``); each is a
 #: :func:`training_recipe`, its thread pin in ``recipe.threads`` and its seed the ``seed`` default.
 RECIPES: dict[str, Callable[..., dict]] = {
@@ -2602,6 +2717,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "lighting_band": train_lighting_band,
     "photo_ig": train_photo_ig,
     "gradcam_null": train_gradcam_null,
+    "sg_null": train_sg_null,
 }
 
 
@@ -2648,6 +2764,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "lighting_band": {},  # a table of measurements (tests/test_train.py: one entry reproduced)
     "photo_ig": {},  # a table of measurements (tests/test_train.py: one entry reproduced)
     "gradcam_null": {},  # a table of measurements (tests/test_train.py: rows reproduced, 1e-4)
+    "sg_null": {},  # a table of measurements (tests/test_train.py: a row reproduced, 1e-4)
 }
 
 
