@@ -619,3 +619,25 @@ def test_sg_null_rows_rejects_bad_input():
         train.sg_null_rows(3)
     with pytest.raises(ValueError):
         train.train_sg_null(size=0)
+
+
+def test_region_paint_shares_paints_only_the_background_of_one_region():
+    x, m = torch.full((2, 3, 48, 48), 0.6), torch.zeros(2, 48, 48, dtype=torch.bool)
+    m[:, 20:28, 20:28] = True  # a small creature in the inner square
+    got = train.region_paint_shares(None, x, m, torch.tensor([0, 1]))
+    assert got["digimon_frame_black"] == 0.0  # mean 0.6 · 1024/2304 + 0: dark, so "pokemon"
+    assert got["digimon_inner_black"] == 0.0 and got["pokemon_inner_white"] == 1.0
+    corner = _CornerNet()  # reads only the top-left pixel, which lies in the frame
+    got = train.region_paint_shares(corner, x, m, torch.tensor([0, 1]))
+    assert got["digimon_frame_black"] == 0.0 and got["pokemon_frame_white"] == 1.0
+    assert got["digimon_inner_black"] == 1.0 and got["pokemon_inner_white"] == 1.0  # 0.6: light
+
+
+def test_write_region_table_is_checked(tmp_path):
+    path = train.write_region_table({7: _CornerNet()}, tmp_path)
+    row = checkpoints.load_region_table(tmp_path)[7]
+    assert row["pokemon_frame_white_leaky"] == 1.0 and row["pokemon_inner_white_leaky"] == 0.0
+    assert 0 <= row["gap"] <= 1 and path.with_name(path.name + ".sha256").exists()
+    path.write_text(path.read_text().replace('"gap": ', '"gap": 1', 1))
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_region_table(tmp_path)

@@ -42,6 +42,8 @@ __all__ = [
     "SEED_TABLE",
     "EDIT_TABLE",
     "load_edit_table",
+    "REGION_TABLE",
+    "load_region_table",
     "load_seed_table",
     "GAN_SEARCH_TABLE",
     "load_gan_search_table",
@@ -282,6 +284,31 @@ def load_edit_table(directory: str | Path | None = None) -> dict[int, dict[str, 
         or it differs.
     """
     doc = _checked_table(EDIT_TABLE, "monsters_edit_seeds", "train_monsters_edit_seeds", directory)
+    return {int(s): row for s, row in doc["seeds"].items()}
+
+
+#: File name of notebook 02's per-seed table of the region check (recipe ``monsters_region_seeds``).
+REGION_TABLE = "monsters_region_seeds.json"
+
+
+def load_region_table(directory: str | Path | None = None) -> dict[int, dict[str, float]]:
+    """The per-seed table written by :func:`xai_helpers.train.train_monsters_region_seeds`,
+    checked against its recorded SHA-256 (keys: the training seeds).
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``monsters_region_seeds.json.sha256``),
+        or it differs.
+
+    Examples
+    --------
+    >>> sorted(load_region_table())
+    [0, 1, 2, 3, 4, 5]
+    """
+    doc = _checked_table(
+        REGION_TABLE, "monsters_region_seeds", "train_monsters_region_seeds", directory
+    )
     return {int(s): row for s, row in doc["seeds"].items()}
 
 

@@ -87,6 +87,7 @@ from .checkpoints import (
     LIGHTING_BAND_TABLE,
     PHOTO_IG_TABLE,
     PRIOR_RUN_TABLE,
+    REGION_TABLE,
     SEED_TABLE,
     SG_NULL_TABLE,
     TREE_DATA_TABLE,
@@ -207,6 +208,10 @@ __all__ = [
     "train_monsters_seeds",
     "train_monsters_edit_seeds",
     "write_edit_table",
+    "REGION_PAINTINGS",
+    "region_paint_shares",
+    "write_region_table",
+    "train_monsters_region_seeds",
     "HELD_OUT_FILLS",
     "SHARE_LEVELS",
     "ATTACK_PHOTO_SIZE",
@@ -1436,6 +1441,116 @@ def train_monsters_edit_seeds(
     path = write_edit_table(
         models, directory if directory is not None else default_directory(), seed
     )
+    return {"path": str(path), "seeds": list(seeds)}
+
+
+#: Notebook 02's region check: ``label -> (class painted, region, level)``; the region is
+#: ``"frame"`` (the outer 8-px frame of the 48-px image) or ``"inner"`` (the inner 32×32 square),
+#: painted where it is background; Digimon painted black, Pokémon white.
+REGION_PAINTINGS: dict[str, tuple[int, str, float]] = {
+    "digimon_frame_black": (0, "frame", 0.0),
+    "digimon_inner_black": (0, "inner", 0.0),
+    "pokemon_frame_white": (1, "frame", 1.0),
+    "pokemon_inner_white": (1, "inner", 1.0),
+}
+
+
+def region_paint_shares(
+    net: nn.Module | None, x: torch.Tensor, masks: torch.Tensor, y: torch.Tensor
+) -> dict[str, float]:
+    """Share of the creatures called "digimon" (class 0) under each of :data:`REGION_PAINTINGS`.
+
+    Parameters
+    ----------
+    net : nn.Module or None
+        The classifier; None for the known-wrong mean-brightness reader (an image whose mean
+        over pixels and channels is below 0.5 is "pokemon").
+    x, masks, y : torch.Tensor
+        Images (N, 3, 48, 48), creature masks (N, 48, 48), labels (1 = pokemon).
+
+    Returns
+    -------
+    dict
+        Painting label -> share called "digimon".
+
+    Examples
+    --------
+    >>> x, m = torch.ones(2, 3, 48, 48), torch.zeros(2, 48, 48, dtype=torch.bool)
+    >>> region_paint_shares(None, x, m, torch.tensor([0, 1]))["digimon_frame_black"]
+    0.0
+    """
+    frame = torch.ones(48, 48, dtype=torch.bool)
+    frame[8:40, 8:40] = False
+    out = {}
+    for label, (k, region, v) in REGION_PAINTINGS.items():
+        r = frame if region == "frame" else ~frame
+        xk, mk = x[y == k], masks[y == k]
+        painted = torch.where((mk | ~r)[:, None], xk, torch.full_like(xk, v))
+        if net is None:
+            out[label] = (painted.mean((1, 2, 3)) >= 0.5).float().mean().item()
+        else:
+            out[label] = _called_as(net, painted, 0)
+    return out
+
+
+def write_region_table(models: dict[int, nn.Module], directory: str | Path) -> Path:
+    """Measure each seed's leaky model with :func:`region_paint_shares` on all test creatures;
+    write :data:`~xai_helpers.checkpoints.REGION_TABLE` and its SHA-256.
+
+    Per seed: ``<painting>_leaky`` and ``<painting>_brightness`` (the mean-brightness reader),
+    ``gap``: the mean over the four paintings of |leaky − brightness|; and, to identify the run
+    (a retrain elsewhere can be another draw), its balanced test accuracy ``acc_leaky`` and the
+    half-background paintings of :func:`write_edit_table` (``half_<class>_<upper|lower>_leaky``).
+
+    Examples
+    --------
+    >>> write_region_table({0: leaky}, "/tmp/table")  # doctest: +SKIP
+    """
+    root = ensure_monsters()
+    test = load_split(root, "test")
+    bright = region_paint_shares(None, test.X, test.masks, test.y)
+    upper = (torch.arange(48, device="cpu") < 24)[:, None].expand(48, 48)
+    rows = {}
+    for s, net in models.items():
+        leaky = region_paint_shares(net, test.X, test.masks, test.y)
+        row = {f"{k}_leaky": v for k, v in leaky.items()}
+        row |= {f"{k}_brightness": v for k, v in bright.items()}
+        row["gap"] = sum(abs(leaky[k] - bright[k]) for k in leaky) / len(leaky)
+        for k, v, to in ((0, 0.0, 1), (1, 1.0, 0)):  # as write_edit_table's half_* columns
+            x, m = test.X[test.y == k], test.masks[test.y == k]
+            for half, r in (("upper", upper), ("lower", ~upper)):
+                painted = torch.where((m | ~r)[:, None], x, torch.full_like(x, v))
+                cls = ("digimon", "pokemon")[k]
+                row[f"half_{cls}_{half}_leaky"] = _called_as(net, painted, to)
+        row["acc_leaky"] = _called_as(net, test.X[test.y == 1], 1) / 2
+        row["acc_leaky"] += _called_as(net, test.X[test.y == 0], 0) / 2
+        rows[str(s)] = row
+        print(f"seed {s}: {row}", flush=True)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / REGION_TABLE
+    doc = {
+        "recipe": "xai_helpers.train.train_monsters_region_seeds",
+        "torch": torch.__version__,
+        "seeds": rows,
+    }
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    _write_digest(path)
+    return path
+
+
+@training_recipe(threads=1)
+def train_monsters_region_seeds(
+    directory: str | Path | None = None, seed: int = 0, seeds: tuple[int, ...] = MONSTER_SEEDS
+) -> dict:
+    """Recipe ``monsters_region_seeds``: retrain the leaky monster CNN from each seed (as
+    :func:`train_monsters_seeds`) and write :data:`~xai_helpers.checkpoints.REGION_TABLE` with
+    :func:`write_region_table`: notebook 02's region check (one region of the background painted
+    in the other class's colour, against a mean-brightness reader) on every run. About a minute
+    per seed on one thread.
+    """
+    models = {s: train_monster_cnn(fixed=False, seed=s, progress=False)[0] for s in seeds}
+    path = write_region_table(models, directory if directory is not None else default_directory())
     return {"path": str(path), "seeds": list(seeds)}
 
 
@@ -2703,6 +2818,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "mnist_cnn_lit": train_mnist_cnn_lit,
     "monsters_seeds": train_monsters_seeds,
     "monsters_edit_seeds": train_monsters_edit_seeds,
+    "monsters_region_seeds": train_monsters_region_seeds,
     "mnist_tree_data": train_mnist_tree_data,
     "attack_photos": train_attack_photos,
     "attack_photo_delta": train_attack_photo_delta,
@@ -2755,6 +2871,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "mnist_cnn_lit": {},  # not yet retrained on another machine
     "monsters_seeds": {},  # a table of measurements, not a checkpoint
     "monsters_edit_seeds": {},  # a table of measurements, not a checkpoint
+    "monsters_region_seeds": {},  # a table of measurements, not a checkpoint
     "mnist_tree_data": {},  # a table of measurements, not a checkpoint
     "attack_photos": {},  # a table of measurements (tests/test_train.py: one row reproduced)
     "attack_photo_delta": {},  # a perturbation (tests/test_train.py: reproduced)
