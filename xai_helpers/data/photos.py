@@ -26,9 +26,9 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-#: Photos from ``skimage.data`` the course uses, all RGB. The last four (notebook 06's photo
-#: table) come from ``stereo_motorcycle`` (left view) and the grey ``camera``, ``clock`` and
-#: ``page``, stacked to three equal channels.
+#: Photos from ``skimage.data`` the course uses, all RGB. ``motorcycle`` is the left view of
+#: ``stereo_motorcycle``; the grey ``camera``, ``clock`` and ``page`` are stacked to three equal
+#: channels; the last three (notebook 06's photo table) are crops, see :data:`PHOTO_CROPS`.
 PHOTOS = (
     "chelsea",
     "coffee",
