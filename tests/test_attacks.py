@@ -57,6 +57,25 @@ def test_relu_second_derivative_vanishes_softplus_does_not(mnist_cnn, digits):
     assert g_soft.abs().max().item() > 1e-5
 
 
+def test_curvature_is_a_hessian_vector_norm_and_grows_with_beta(mnist_cnn, digits, tiny_rgb_model):
+    x = torch.rand(3, 3, 8, 8, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    y = torch.tensor([0, 1, 2])
+    u = (torch.randint(0, 2, x.shape, generator=torch.Generator().manual_seed(3)) * 2 - 1).double()
+
+    def grad(z):  # a smooth (tanh) network: finite differences are accurate
+        z = z.clone().requires_grad_(True)
+        return torch.autograd.grad(tiny_rgb_model(z).gather(1, y[:, None]).sum(), z)[0]
+
+    h = 1e-5  # central difference of the gradient along u: H u
+    hu = (grad(x + h * u) - grad(x - h * u)) / (2 * h)
+    ref = hu.flatten(1).norm(dim=1) / (grad(x).flatten(1).norm(dim=1) * u.flatten(1).norm(dim=1))
+    assert torch.allclose(A.curvature(tiny_rgb_model, x, y, seed=3), ref, rtol=1e-4)
+    xd, yd = digits
+    assert A.curvature(mnist_cnn, xd, yd).abs().max().item() == 0.0  # ReLU: zero a.e.
+    k = [A.curvature(A.softplus_copy(mnist_cnn, b), xd, yd).mean().item() for b in (1.0, 30.0)]
+    assert k[0] < k[1]
+
+
 def test_second_derivative_matches_finite_differences(mnist_cnn, digits):
     # A random image: MNIST's flat black background makes max-pool ties, where the map jumps.
     smooth = A.softplus_copy(mnist_cnn, beta=5.0).double()

@@ -62,6 +62,14 @@ def test_all_photos_rgb(name):
     assert data.load_photo(name).shape[2] == 3
 
 
+def test_photo_crops_are_slices_of_their_photos():
+    for name, (source, (top, bottom, left, right)) in data.PHOTO_CROPS.items():
+        assert name in data.PHOTOS
+        crop = data.load_photo(name)
+        assert np.array_equal(crop, data.load_photo(source)[top:bottom, left:right])
+        assert crop.shape == (bottom - top, right - left, 3) and crop.flags["C_CONTIGUOUS"]
+
+
 def test_bad_photo_inputs():
     with pytest.raises(ValueError, match="unknown photo"):
         data.load_photo("dog")

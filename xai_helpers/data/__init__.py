@@ -21,6 +21,7 @@ from .mnist import MNISTSplit, load_mnist
 from .photos import (
     IMAGENET_MEAN,
     IMAGENET_STD,
+    PHOTO_CROPS,
     PHOTOS,
     coffee_masks,
     imagenet_deprocess,
@@ -34,6 +35,7 @@ __all__ = [
     "MNISTSplit",
     "load_mnist",
     "PHOTOS",
+    "PHOTO_CROPS",
     "load_photo",
     "coffee_masks",
     "imagenet_preprocess",

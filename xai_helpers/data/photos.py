@@ -10,6 +10,7 @@ from ..validation import check_int, check_number
 
 __all__ = [
     "PHOTOS",
+    "PHOTO_CROPS",
     "load_photo",
     "coffee_masks",
     "imagenet_preprocess",
@@ -25,9 +26,9 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-#: Photos from ``skimage.data`` the course uses, all RGB. The last four (notebook 06's photo
-#: table) come from ``stereo_motorcycle`` (left view) and the grey ``camera``, ``clock`` and
-#: ``page``, stacked to three equal channels.
+#: Photos from ``skimage.data`` the course uses, all RGB. ``motorcycle`` is the left view of
+#: ``stereo_motorcycle``; the grey ``camera``, ``clock`` and ``page`` are stacked to three equal
+#: channels; the last three (notebook 06's photo table) are crops, see :data:`PHOTO_CROPS`.
 PHOTOS = (
     "chelsea",
     "coffee",
@@ -37,7 +38,19 @@ PHOTOS = (
     "camera",
     "clock",
     "page",
+    "rocket crop",
+    "chelsea face",
+    "camera crop",
 )
+
+#: Crops of the photos above (notebook 06's photo table): name → (photo, (top, bottom, left,
+#: right) in its pixels). ``rocket crop`` keeps the rocket and drops most of the sky; the other
+#: two are closer views of the cat's face and of the cameraman's camera on its tripod.
+PHOTO_CROPS = {
+    "rocket crop": ("rocket", (0, 427, 100, 400)),
+    "chelsea face": ("chelsea", (20, 250, 100, 330)),
+    "camera crop": ("camera", (50, 350, 150, 450)),
+}
 
 
 def load_photo(name: str = "chelsea") -> np.ndarray:
@@ -51,11 +64,16 @@ def load_photo(name: str = "chelsea") -> np.ndarray:
     (300, 451, 3)
     >>> load_photo("camera").shape
     (512, 512, 3)
+    >>> load_photo("rocket crop").shape  # a crop of PHOTO_CROPS
+    (427, 300, 3)
     """
     from skimage import data as skdata
 
     if name not in PHOTOS:
         raise ValueError(f"unknown photo {name!r}; the course ships {', '.join(PHOTOS)}")
+    if name in PHOTO_CROPS:
+        source, (top, bottom, left, right) = PHOTO_CROPS[name]
+        return np.ascontiguousarray(load_photo(source)[top:bottom, left:right])
     img = skdata.stereo_motorcycle()[0] if name == "motorcycle" else getattr(skdata, name)()
     if img.ndim == 2:
         img = np.stack([img] * 3, axis=-1)
