@@ -2349,15 +2349,21 @@ LIGHTING_BAND_SEEDS: tuple[int, ...] = (0, 1, 2, 3)
 LIGHTING_BAND_AMPLITUDES: tuple[float, ...] = (0.0, 0.2, 0.3, 0.4, 0.6)
 
 #: The clean-trained checkpoints whose shuffled copies notebook 05's band table measures (§6).
-LIGHTING_BAND_MODELS: tuple[str, ...] = ("mnist_cnn", "mnist_cnn_seed1")
+LIGHTING_BAND_MODELS: tuple[str, ...] = tuple(
+    ["mnist_cnn"] + [f"mnist_cnn_seed{k}" for k in range(1, 5)]
+)
 
 
-def _lamp_probe_gap(net: nn.Module, x_train, train_writer, x_test, writer, seed: int) -> float:
-    """Notebook 05's §6 gap at fc2: the lamp's MLP probe (256 hidden units, 100 iterations, seed
-    ``seed``) minus its linear probe, both trained on ``x_train`` and scored on ``x_test``."""
+def _lamp_probes_fc2(
+    net: nn.Module, x_train, train_writer, x_test, writer, seed: int
+) -> tuple[float, float]:
+    """Notebook 05's §6 lamp probes at fc2: the MLP probe (256 hidden units, 100 iterations, seed
+    ``seed``) minus the linear probe (the gap), and the linear probe's accuracy; both trained on
+    ``x_train`` and scored on ``x_test``."""
     tr, te = (collect_representations(net, x, ["fc2"])["fc2"] for x in (x_train, x_test))
     mlp = mlp_probe(tr, train_writer, te, writer, hidden=256, max_iter=100, seed=seed)[1]
-    return float(mlp - linear_probe(tr, train_writer, te, writer)[1])
+    linear = linear_probe(tr, train_writer, te, writer)[1]
+    return float(mlp - linear), float(linear)
 
 
 def _lighting_band_row(seed: int, size: int = 5) -> dict:
@@ -2386,12 +2392,12 @@ def _lighting_band_row(seed: int, size: int = 5) -> dict:
                 "neighbours": float(agree),
                 "silhouettes": silhouettes(reps, {"digit": y, "lighting": writer}),
                 "probe": probe,
-                "gap_fc2": _lamp_probe_gap(net, X_train_lit, train_writer, X_lit, writer, seed),
+                "gap_fc2": _lamp_probes_fc2(net, X_train_lit, train_writer, X_lit, writer, seed)[0],
             }
         )
     shuffled = {
         name: [
-            _lamp_probe_gap(
+            _lamp_probes_fc2(
                 shuffled_weights_copy(load_pretrained(name), seed=seed + k),
                 X_train_lit,
                 train_writer,
@@ -2415,7 +2421,11 @@ def _lighting_band_row(seed: int, size: int = 5) -> dict:
     )
     for (k, amp), row in sweep.items():
         nets[int(k)].setdefault("sweep", {})[repr(amp)] = row
-    return {"networks": nets, "shuffled_gap_fc2": shuffled}
+    return {
+        "networks": nets,
+        "shuffled_gap_fc2": {name: [g for g, _ in r] for name, r in shuffled.items()},
+        "shuffled_linear_fc2": {name: [a for _, a in r] for name, r in shuffled.items()},
+    }
 
 
 @training_recipe(threads=1)
@@ -2438,8 +2448,8 @@ def train_lighting_band(
     probes at relu3 and fc2, the lamp's MLP − linear probe gap at fc2, and
     :func:`~xai_helpers.representations.lighting_sweep` over :data:`LIGHTING_BAND_AMPLITUDES` (400
     test, 500 training digits); and the same fc2 gap for ``size`` shuffled copies
-    (``shuffled_weights_copy(m, seed=s + k)``) of each of :data:`LIGHTING_BAND_MODELS`. About 12 s
-    per seed on one thread.
+    (``shuffled_weights_copy(m, seed=s + k)``) of each of :data:`LIGHTING_BAND_MODELS`, with their
+    linear lamp probe at fc2. About 20 s per seed on one thread.
     """
     size = check_int(size, "size", minimum=1)
     rows = {str(s): _lighting_band_row(int(s), size) for s in seeds}
@@ -2461,7 +2471,7 @@ def train_lighting_band(
 def lighting_band(seed: int = 0) -> dict:
     """Notebook 05's null band for its SEED: the shipped row of the ``lighting_band`` table
     (:func:`~xai_helpers.checkpoints.load_lighting_band_table`), or, for a seed the table lacks,
-    the same measurements run now (about 8 s on one thread).
+    the same measurements run now (about 15 s on one thread).
 
     Returns
     -------
@@ -2470,7 +2480,8 @@ def lighting_band(seed: int = 0) -> dict:
         ``{"digit"|"lighting": {layer: s}}`` per network; ``"probe"``: ``(task, layer)`` -> one
         accuracy per network (layers relu3, fc2); ``"gap_fc2"``: the lamp's MLP − linear probe gap
         at fc2, one per network; ``"shuffled_gap_fc2"``: checkpoint name -> the same gap for each
-        of its shuffled copies; ``"sweep"``: ``("untrained k", amplitude)`` -> the row of
+        of its shuffled copies; ``"shuffled_linear_fc2"``: the same for the linear lamp probe's
+        accuracy alone; ``"sweep"``: ``("untrained k", amplitude)`` -> the row of
         :func:`~xai_helpers.representations.lighting_sweep`.
 
     Examples
@@ -2478,15 +2489,15 @@ def lighting_band(seed: int = 0) -> dict:
     >>> band = lighting_band(0)
     >>> len(band["accuracy"]), sorted(band["probe"])[0], ("untrained 0", 0.4) in band["sweep"]
     (5, ('digit', 'fc2'), True)
-    >>> len(band["gap_fc2"]), sorted(band["shuffled_gap_fc2"])
-    (5, ['mnist_cnn', 'mnist_cnn_seed1'])
+    >>> len(band["gap_fc2"]), len(band["shuffled_gap_fc2"]), len(band["shuffled_linear_fc2"])
+    (5, 5, 5)
     """
     seed = check_seed(seed)
     rows = load_lighting_band_table()["seeds"]
     if seed in rows:
         row = rows[seed]
     else:
-        print(f"seed {seed} is not in the shipped band table: measuring now (about 8 s)")
+        print(f"seed {seed} is not in the shipped band table: measuring now (about 15 s)")
         row = _lighting_band_row(seed)
     nets = row["networks"]
     probes = {(task, ly) for net in nets for task, by in net["probe"].items() for ly in by}
@@ -2497,6 +2508,7 @@ def lighting_band(seed: int = 0) -> dict:
         "probe": {(t, ly): [net["probe"][t][ly] for net in nets] for t, ly in sorted(probes)},
         "gap_fc2": [net["gap_fc2"] for net in nets],
         "shuffled_gap_fc2": row["shuffled_gap_fc2"],
+        "shuffled_linear_fc2": row["shuffled_linear_fc2"],
         "sweep": {
             (f"untrained {k}", float(amp)): r
             for k, net in enumerate(nets)
