@@ -227,7 +227,8 @@ def curvature(
     seed = check_seed(seed)
     dev = model_device(model)
     gen = torch.Generator().manual_seed(seed)
-    u = (torch.randint(0, 2, x.shape, generator=gen) * 2 - 1).to(device=dev, dtype=x.dtype)
+    u = torch.randint(0, 2, x.shape, generator=gen, device="cpu") * 2 - 1  # same u on any device
+    u = u.to(device=dev, dtype=x.dtype)
     z = x.detach().to(dev).requires_grad_(True)
     score = model(z).gather(1, target.to(dev)[:, None]).sum()
     (g,) = torch.autograd.grad(score, z, create_graph=True)
