@@ -1338,6 +1338,17 @@ def _called_as(net: nn.Module, x: torch.Tensor, k: int) -> float:
     return (predict_proba(net, x).argmax(1) == k).float().mean().item()
 
 
+def _write_seed_table(directory: str | Path, name: str, recipe: str, rows: dict) -> Path:
+    """Write ``{"recipe", "torch", "seeds": rows}`` to ``directory/name``, with its digest."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    doc = {"recipe": f"xai_helpers.train.{recipe}", "torch": torch.__version__, "seeds": rows}
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    _write_digest(path)
+    return path
+
+
 def write_edit_table(
     models: dict[int, tuple[nn.Module, nn.Module]], directory: str | Path, seed: int = 0
 ) -> Path:
@@ -1405,17 +1416,7 @@ def write_edit_table(
                 row[f"fill_{label}_{name}"] = _called_as(net, torch.where(m[:, None], x, fill), to)
         rows[str(s)] = row
         print(f"seed {s}: {row}", flush=True)
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / EDIT_TABLE
-    doc = {
-        "recipe": "xai_helpers.train.train_monsters_edit_seeds",
-        "torch": torch.__version__,
-        "seeds": rows,
-    }
-    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    _write_digest(path)
-    return path
+    return _write_seed_table(directory, EDIT_TABLE, "train_monsters_edit_seeds", rows)
 
 
 @training_recipe(threads=1)
@@ -1538,17 +1539,7 @@ def write_region_table(models: dict[int, nn.Module], directory: str | Path) -> P
         row["acc_leaky"] += _called_as(net, test.X[test.y == 0], 0) / 2
         rows[str(s)] = row
         print(f"seed {s}: {row}", flush=True)
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / REGION_TABLE
-    doc = {
-        "recipe": "xai_helpers.train.train_monsters_region_seeds",
-        "torch": torch.__version__,
-        "seeds": rows,
-    }
-    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    _write_digest(path)
-    return path
+    return _write_seed_table(directory, REGION_TABLE, "train_monsters_region_seeds", rows)
 
 
 @training_recipe(threads=1)
