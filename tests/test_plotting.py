@@ -536,6 +536,16 @@ def test_plot_against_depth_draws_a_band_or_a_bar_per_null():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["trained", "band", "bar"]
     assert len(ax.collections) == 2  # one shaded band, one vertical bar
+    band = ax.collections[0].get_paths()[0].vertices
+    assert np.isclose(band[:, 1].max(), 0.2) and np.isclose(band[:, 1].min(), 0.0)
     bar = ax.collections[1].get_segments()[0]
     assert np.allclose(bar[:, 0], 1) and np.allclose(sorted(bar[:, 1]), [-0.1, 0.05])
+    plt.close("all")
+
+
+def test_plot_against_depth_places_a_partial_curve_at_its_layers():
+    curves = {"all": {"input": 0.0, "relu3": 0.3, "fc2": 0.4}, "deep": {"relu3": 0.5, "fc2": 0.6}}
+    ax = plotting.plot_against_depth(curves).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["input", "relu3", "fc2"]
+    assert list(ax.lines[1].get_xdata()) == [1, 2]
     plt.close("all")

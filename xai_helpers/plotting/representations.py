@@ -169,7 +169,7 @@ def plot_against_depth(
     bands: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]] | None = None,
 ) -> Figure:
     """Plot one line per curve (``name -> {layer: value}``) against the layers in order; returns the
-    ``Figure``.
+    ``Figure``. A curve may cover only some of the layers (the first curve's order comes first).
 
     ``bands`` (``name -> (low, high)``, each ``{layer: value}``) shades a null's range: a band over
     the layers it covers, or a thick bar at a single layer.
@@ -190,18 +190,19 @@ def plot_against_depth(
         raise ValueError("curves is empty: pass {name: {layer: value}}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.5))
+    layers = list(dict.fromkeys(ly for values in curves.values() for ly in values))
     for i, (name, values) in enumerate(curves.items()):
-        layers = list(values)
-        ax.plot(range(len(layers)), list(values.values()), marker="os^Dv"[i % 5], label=name)
+        at = [layers.index(ly) for ly in values]  # a curve may cover only some layers
+        ax.plot(at, list(values.values()), marker="os^Dv"[i % 5], label=name)
     ax.set_xticks(range(len(layers)), layers)
     ax.set_xlabel("layer (input → output)")
     ax.set_ylabel(ylabel)
     if chance is not None:
         ax.axhline(chance, color="grey", ls=":", lw=1, label="chance")
     for k, (name, (low, high)) in enumerate((bands or {}).items()):
-        at = [layers.index(ly) for ly in low]
-        colour = f"C{len(curves) + k}"
-        lo, hi = list(low.values()), [high[ly] for ly in low]
+        shaded = [ly for ly in layers if ly in low]  # in the curves' layer order
+        at, colour = [layers.index(ly) for ly in shaded], f"C{len(curves) + k}"
+        lo, hi = [low[ly] for ly in shaded], [high[ly] for ly in shaded]
         if len(at) > 1:
             ax.fill_between(at, lo, hi, color=colour, alpha=0.25, label=name)
         else:
