@@ -1229,3 +1229,16 @@ def test_perturbed_images_refuses_bad_input():
         E.perturbed_images(x, torch.rand(1, 4, 4), [1.5])
     with pytest.raises(ValueError, match="fill image"):
         E.perturbed_images(x, torch.rand(1, 4, 4), [0.5], fill=torch.rand(1, 1, 3, 3))
+
+
+def test_null_range_takes_the_lowest_and_highest_leaf_by_leaf():
+    rows = [{"d": {"a": 0.1, "b": 0.5}}, {"d": {"a": 0.3, "b": -0.2}}, {"d": {"a": 0.2, "b": 0.0}}]
+    low, high = E.null_range(rows)
+    assert low == {"d": {"a": 0.1, "b": -0.2}} and high == {"d": {"a": 0.3, "b": 0.5}}
+    assert E.null_range([{"x": 1}]) == ({"x": 1.0}, {"x": 1.0})
+    with pytest.raises(ValueError):
+        E.null_range([])
+    with pytest.raises(ValueError, match="key"):
+        E.null_range([{"x": 1}, {"y": 2}])
+    with pytest.raises(TypeError):
+        E.null_range([0.1, 0.2])

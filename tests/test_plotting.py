@@ -511,3 +511,41 @@ def test_grouped_bars_labels_a_value_that_rounds_to_zero_without_a_sign():
     ax = plotting.grouped_bars({"a": {"x": -0.001, "y": -0.5, "z": 0.004}}).axes[0]
     assert [t.get_text() for t in ax.texts] == ["0.00", "-0.50", "0.00"]
     plt.close("all")
+
+
+def test_embedding_rows_draws_digit_and_lamp_per_row():
+    emb = np.random.default_rng(0).normal(size=(30, 2))
+    fig = plotting.embedding_rows({"a": emb, "b": emb}, np.arange(30) % 10, np.arange(30) % 3)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["a, by digit", "a, by lamp", "b, by digit", "b, by lamp"]
+    with pytest.raises(ValueError):
+        plotting.embedding_rows({}, np.arange(30), np.arange(30))
+    plt.close("all")
+
+
+def test_plot_against_depth_draws_a_band_or_a_bar_per_null():
+    curves = {"trained": {"input": 0.0, "relu3": 0.3, "fc2": 0.4}}
+    bands = {
+        "band": (
+            {"input": 0.0, "relu3": 0.1, "fc2": 0.1},
+            {"input": 0.1, "relu3": 0.2, "fc2": 0.2},
+        ),
+        "bar": ({"relu3": -0.1}, {"relu3": 0.05}),
+    }
+    ax = plotting.plot_against_depth(curves, bands=bands).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["trained", "band", "bar"]
+    assert len(ax.collections) == 2  # one shaded band, one vertical bar
+    band = ax.collections[0].get_paths()[0].vertices
+    assert np.isclose(band[:, 1].max(), 0.2) and np.isclose(band[:, 1].min(), 0.0)
+    bar = ax.collections[1].get_segments()[0]
+    assert np.allclose(bar[:, 0], 1) and np.allclose(sorted(bar[:, 1]), [-0.1, 0.05])
+    plt.close("all")
+
+
+def test_plot_against_depth_places_a_partial_curve_at_its_layers():
+    curves = {"all": {"input": 0.0, "relu3": 0.3, "fc2": 0.4}, "deep": {"relu3": 0.5, "fc2": 0.6}}
+    ax = plotting.plot_against_depth(curves).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["input", "relu3", "fc2"]
+    assert list(ax.lines[1].get_xdata()) == [1, 2]
+    plt.close("all")

@@ -440,3 +440,33 @@ def test_lamp_difference_images_same_scale_puts_every_row_on_one_scale():
         )
         limits = {ax.images[0].get_clim() for ax in fig.axes if ax.images}
         assert len(limits) == (1 if same else 2)
+
+
+def test_probe_layers_scores_each_layer_with_the_given_probe():
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 3
+    reps = {
+        "noise": rng.normal(size=(60, 4)),
+        "signal": np.eye(3)[y] + 0.05 * rng.normal(size=(60, 3)),
+    }
+    acc = R.probe_layers(R.linear_probe, reps, y, reps, y)
+    assert list(acc) == ["noise", "signal"] and acc["signal"] == 1.0
+    assert acc == {ly: R.linear_probe(r, y, r, y)[1] for ly, r in reps.items()}
+    assert list(R.probe_layers(R.linear_probe, reps, y, reps, y, ["signal"])) == ["signal"]
+    with pytest.raises(ValueError, match="missing"):
+        R.probe_layers(R.linear_probe, reps, y, reps, y, ["relu3"])
+    with pytest.raises(TypeError):
+        R.probe_layers("linear", reps, y, reps, y)
+
+
+def test_tsne_on_demand_computes_each_picture_once_and_as_project_does():
+    rng = np.random.default_rng(1)
+    reps = {"a": {"l": rng.normal(size=(50, 5))}, "b": {"l": rng.normal(size=(50, 5))}}
+    tsne = R.tsne_on_demand(reps, n=40, perplexity=10, seed=3)
+    first = tsne("a", "l")
+    assert first.shape == (40, 2) and tsne("a", "l") is first
+    expected = R.project(reps["a"]["l"][:40], "tsne", perplexity=10, seed=3)
+    assert np.allclose(first, expected)
+    assert not np.allclose(tsne("b", "l"), first)
+    with pytest.raises(ValueError):
+        R.tsne_on_demand({}, n=10)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +75,7 @@ __all__ = [
     "randomization_scores",
     "once_per_model",
     "untrained_copy",
+    "null_range",
     "judge_probabilities",
     "judge_labels",
     "judge_agreement",
@@ -2452,3 +2453,44 @@ def cross_fitted_logistic(
         opt.step(loss)
         out[~fit] = (z[~fit] @ w.detach() > 0).long()
     return out
+
+
+def null_range(results: Sequence[Mapping]) -> tuple[dict, dict]:
+    """The lowest and the highest of several null networks' results, entry by entry.
+
+    Each result is a (possibly nested) mapping with numbers at its leaves, e.g. one network's
+    ``{"digit": {layer: silhouette}}``; every result must hold the same keys.
+
+    Parameters
+    ----------
+    results : sequence of mapping
+        One mapping per null network.
+
+    Returns
+    -------
+    (dict, dict)
+        Two mappings shaped like each result: the minimum and the maximum at every leaf.
+
+    Examples
+    --------
+    >>> low, high = null_range([{"d": {"fc2": 0.1}}, {"d": {"fc2": 0.3}}])
+    >>> low, high
+    ({'d': {'fc2': 0.1}}, {'d': {'fc2': 0.3}})
+    """
+    if len(results) == 0:
+        raise ValueError("results is empty: pass one mapping per null network")
+    first = results[0]
+    if not isinstance(first, Mapping):
+        raise TypeError(f"each result must be a mapping, got {type(first).__name__}")
+    low: dict = {}
+    high: dict = {}
+    for key in first:
+        try:
+            values = [r[key] for r in results]
+        except KeyError as err:
+            raise ValueError(f"every result must hold the key {key!r}") from err
+        if isinstance(values[0], Mapping):
+            low[key], high[key] = null_range(values)
+        else:
+            low[key], high[key] = float(min(values)), float(max(values))
+    return low, high

@@ -6,11 +6,13 @@
 * Nuisances: the lighting that dominates the pixels is data (:mod:`xai_helpers.data.lighting`);
   :func:`slant` (how far a digit leans) is a natural nuisance that does *not* dominate the pixels;
   :func:`nuisance_groups` bins a continuous nuisance.
-* :func:`project` (PCA / t-SNE, scikit-learn) and :func:`tsne_embeddings` (a cache for sliders).
+* :func:`project` (PCA / t-SNE, scikit-learn) and :func:`tsne_embeddings` and
+  :func:`tsne_on_demand` (caches for sliders).
 * :func:`silhouette_per_layer`: how well a labelling clusters, layer by layer;
   :func:`silhouettes` scores several labellings on each layer's distances, computed once;
   :func:`lighting_sweep` repeats them (and a lighting probe) over the lamp's strength.
 * Probing (探针): :func:`linear_probe` (Alain & Bengio, 2016), :func:`mlp_probe`;
+  :func:`probe_layers` (one probe per layer);
   :func:`label_floor`, the floor of a nuisance probe (the nuisance predicted from the digit label
   alone); Hewitt & Liang's (2019) control task: :func:`kmeans_types` (word *types* for images) and
   :func:`control_task` (one random label per type); :func:`control_task_spread` repeats it over
@@ -20,7 +22,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -47,6 +49,7 @@ __all__ = [
     "nuisance_groups",
     "project",
     "tsne_embeddings",
+    "tsne_on_demand",
     "silhouette_per_layer",
     "silhouettes",
     "silhouette_within_groups",
@@ -54,6 +57,7 @@ __all__ = [
     "variance_share",
     "linear_probe",
     "mlp_probe",
+    "probe_layers",
     "kmeans_types",
     "control_task",
     "label_floor",
@@ -274,6 +278,45 @@ def tsne_embeddings(
         (layer, p): project(reps[layer], "tsne", p, seed)
         for layer, p in tqdm(jobs, desc="t-SNE", disable=not progress)
     }
+
+
+def tsne_on_demand(
+    reps: Mapping[str, Mapping[str, np.ndarray]],
+    n: int = 300,
+    perplexity: float = 30.0,
+    seed: int = 0,
+) -> Callable[[str, str], np.ndarray]:
+    """A function ``(network, layer) -> t-SNE of that layer's first n rows``, each computed once,
+    the first time a slider asks for it.
+
+    Parameters
+    ----------
+    reps : mapping
+        ``network -> {layer: (N, D) representations}``.
+    n : int
+        How many points (the first ``n``) to embed.
+    perplexity, seed :
+        As in :func:`project`.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> tsne = tsne_on_demand({"net": {"a": rng.normal(size=(40, 4))}}, n=30, perplexity=5)
+    >>> tsne("net", "a").shape, tsne("net", "a") is tsne("net", "a")
+    ((30, 2), True)
+    """
+    n = check_positive_int(n, "n")
+    if not reps:
+        raise ValueError("reps is empty: pass {network: {layer: (N, D) array}}")
+    done: dict[tuple[str, str], np.ndarray] = {}
+
+    def tsne(network: str, layer: str) -> np.ndarray:
+        if (network, layer) not in done:
+            rep = _check_rep(reps[network][layer], f"reps[{network!r}][{layer!r}]")[:n]
+            done[network, layer] = project(rep, "tsne", perplexity=perplexity, seed=seed)
+        return done[network, layer]
+
+    return tsne
 
 
 def silhouette_per_layer(reps: Mapping[str, np.ndarray], y: np.ndarray) -> dict[str, float]:
@@ -592,6 +635,52 @@ def mlp_probe(
         random_state=seed,
     )
     return _fit_score(clf, train_rep, train_y, test_rep, test_y)
+
+
+def probe_layers(
+    fit,
+    train_reps: Mapping[str, np.ndarray],
+    train_y: np.ndarray,
+    test_reps: Mapping[str, np.ndarray],
+    test_y: np.ndarray,
+    layers: Sequence[str] | None = None,
+) -> dict[str, float]:
+    """One probe per layer: ``fit`` trained on ``train_reps[layer]`` and scored held out.
+
+    Parameters
+    ----------
+    fit : callable
+        ``fit(train_rep, train_y, test_rep, test_y) -> (train acc, test acc)``, e.g.
+        :func:`linear_probe` or :func:`mlp_probe`.
+    train_reps, test_reps : mapping of str to np.ndarray
+        ``layer -> (N, D)`` representations, e.g. from :func:`collect_representations`.
+    train_y, test_y : np.ndarray
+        The property to read, one integer label per item.
+    layers : sequence of str, optional
+        The layers to probe (default: every layer of ``test_reps``, in order).
+
+    Returns
+    -------
+    dict
+        ``layer -> held-out accuracy``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.arange(40) % 2
+    >>> reps = {"noise": rng.normal(size=(40, 3)), "signal": y[:, None] + 0.1 * rng.normal(size=(40,
+    ... 1))}
+    >>> acc = probe_layers(linear_probe, reps, y, reps, y)
+    >>> list(acc), acc["signal"]
+    (['noise', 'signal'], 1.0)
+    """
+    if not callable(fit):
+        raise TypeError(f"fit must be a probe function, got {type(fit).__name__}")
+    layers = list(test_reps) if layers is None else list(layers)
+    missing = [ly for ly in layers if ly not in train_reps or ly not in test_reps]
+    if missing:
+        raise ValueError(f"layers {missing} are missing from train_reps or test_reps")
+    return {ly: float(fit(train_reps[ly], train_y, test_reps[ly], test_y)[1]) for ly in layers}
 
 
 def kmeans_types(

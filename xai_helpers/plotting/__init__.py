@@ -36,6 +36,7 @@ from .attribution import (
 )
 from .evaluation import interval_chart, interval_curve, plot_deletion_curves, plot_randomization
 from .representations import (
+    embedding_rows,
     lamp_difference_images,
     plot_against_depth,
     plot_embedding,
@@ -72,6 +73,7 @@ __all__ = [
     "plot_randomization",
     "interval_chart",
     "interval_curve",
+    "embedding_rows",
     "plot_embedding",
     "plot_against_depth",
     "plot_lighting_sweep",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DISTINCT_COLOURS",
     "plot_embedding",
+    "embedding_rows",
     "plot_against_depth",
     "plot_lighting_sweep",
     "lamp_difference_images",
@@ -112,21 +113,76 @@ def plot_embedding(
     return ax.figure
 
 
+def embedding_rows(
+    embeddings: Mapping[str, np.ndarray],
+    digit: np.ndarray | Sequence[int],
+    lamp: np.ndarray | Sequence[int],
+    names: Sequence[str] | None = None,
+    axes: np.ndarray | None = None,
+) -> Figure:
+    """One row per 2-D embedding: coloured by digit (left) and by lamp (right); returns the
+    ``Figure``.
+
+    Parameters
+    ----------
+    embeddings : mapping of str to np.ndarray
+        ``name -> (N, 2)`` embedding (e.g. ``project(rep, "pca")``), one row each.
+    digit, lamp : array of int
+        The two labellings, (N,) each.
+    names : sequence of str, optional
+        The lamps' names for the legend.
+    axes : np.ndarray, optional
+        A (rows, 2) array of axes; a new figure when omitted.
+
+    Examples
+    --------
+    >>> e = np.random.default_rng(0).normal(size=(20, 2))
+    >>> fig = embedding_rows({"a": e, "b": e}, np.arange(20) % 4, np.arange(20) % 3)
+    >>> len(fig.axes), fig.axes[1].get_title()
+    (4, 'a, by lamp')
+    """
+    import matplotlib.pyplot as plt
+
+    if not embeddings:
+        raise ValueError("embeddings is empty: pass {name: (N, 2) array}")
+    if axes is None:
+        _, axes = plt.subplots(
+            len(embeddings), 2, figsize=(10, 3.8 * len(embeddings)), squeeze=False
+        )
+    axes = np.asarray(axes).reshape(len(embeddings), 2)
+    for row, (name, emb) in zip(axes, embeddings.items()):
+        plot_embedding(emb, digit, ax=row[0], title=f"{name}, by digit")
+        plot_embedding(
+            emb, lamp, ax=row[1], title=f"{name}, by lamp", label_name="lamp", names=names
+        )
+    fig = axes[0, 0].figure
+    fig.tight_layout()
+    return fig
+
+
 def plot_against_depth(
     curves: Mapping[str, Mapping[str, float]],
     ax: Axes | None = None,
     title: str | None = None,
     ylabel: str = "score",
     chance: float | None = None,
+    bands: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]] | None = None,
 ) -> Figure:
     """Plot one line per curve (``name -> {layer: value}``) against the layers in order; returns the
-    ``Figure``.
+    ``Figure``. A curve may cover only some of the layers (the first curve's order comes first).
+
+    ``bands`` (``name -> (low, high)``, each ``{layer: value}``) shades a null's range: a band over
+    the layers it covers, or a thick bar at a single layer.
 
     Examples
     --------
     >>> ax = plot_against_depth({"digit": {"input": 0.1, "fc2": 0.4}}, ylabel="silhouette").axes[0]
     >>> len(ax.lines)
     1
+    >>> fig = plot_against_depth({"d": {"input": 0.1, "fc2": 0.4}}, bands={"null": ({"fc2": 0.0},
+    ... {"fc2": 0.1})})
+    >>> fig.axes[0].get_legend().get_texts()[-1].get_text()
+    'null'
     """
     import matplotlib.pyplot as plt
 
@@ -134,14 +190,25 @@ def plot_against_depth(
         raise ValueError("curves is empty: pass {name: {layer: value}}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.5))
+    layers = list(dict.fromkeys(ly for values in curves.values() for ly in values))
     for i, (name, values) in enumerate(curves.items()):
-        layers = list(values)
-        ax.plot(range(len(layers)), list(values.values()), marker="os^Dv"[i % 5], label=name)
+        at = [layers.index(ly) for ly in values]  # a curve may cover only some layers
+        ax.plot(at, list(values.values()), marker="os^Dv"[i % 5], label=name)
     ax.set_xticks(range(len(layers)), layers)
     ax.set_xlabel("layer (input → output)")
     ax.set_ylabel(ylabel)
     if chance is not None:
         ax.axhline(chance, color="grey", ls=":", lw=1, label="chance")
+    for k, (name, (low, high)) in enumerate((bands or {}).items()):
+        shaded = [ly for ly in layers if ly in low]  # in the curves' layer order
+        at, colour = [layers.index(ly) for ly in shaded], f"C{len(curves) + k}"
+        lo, hi = [low[ly] for ly in shaded], [high[ly] for ly in shaded]
+        if len(at) > 1:
+            ax.fill_between(at, lo, hi, color=colour, alpha=0.25, label=name)
+        else:
+            ax.vlines(at, lo, hi, color=colour, lw=8, alpha=0.5, label=name)
+            ax.plot(at, lo, "_", color=colour, ms=14)
+            ax.plot(at, hi, "_", color=colour, ms=14)
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
