@@ -94,7 +94,7 @@ def occlusion_update(
     cache: dict | None = None,
     batch_size: int = 512,
     progress: bool = False,
-    name: str = "class",
+    name: str | None = None,
 ) -> Callable[..., str]:
     """An ``update(box, stride=None, fill="grey")`` for a slider panel
     (:func:`xai_helpers.widgets.interactive_panel`): occlusion of one image (1, C, H, W), drawn as
@@ -104,7 +104,7 @@ def occlusion_update(
     different boxes and fills compare: red, the box lowered the class; blue, it raised it.
     ``stride=None`` is half the box. Maps are cached (in ``cache``, keyed by (box, stride, fill),
     which may hold maps computed before); the returned text gives the lowest and highest log-odds
-    with the box in place.
+    with the box in place. ``name`` names the class in the image's title (default "class <target>").
 
     Examples
     --------
@@ -122,7 +122,7 @@ def occlusion_update(
     with torch.no_grad():
         clean = log_odds(model(x).softmax(1)[0, target]).item()
     shown = x[0] if image is None else image
-    size = tuple(x.shape[2:])
+    size, name = tuple(x.shape[2:]), f"class {target}" if name is None else name
 
     def update(box: int, stride: int | None = None, fill: str = "grey") -> str:
         stride = box // 2 if stride is None else stride
@@ -132,7 +132,7 @@ def occlusion_update(
             cache[box, stride, fill] = pmap[0]
         lo = log_odds(cache[box, stride, fill])
         fig, axes = plt.subplots(1, 2, figsize=(7, 3))
-        show_image(shown, ax=axes[0], title=f"log-odds of {name} {clean:.1f}")
+        show_image(shown, ax=axes[0], title=f"log-odds of {name}: {clean:.1f}")
         title, label = f"{fill} box {box}, stride {stride}", "drop of log-odds, box here"
         kw = dict(signed=True, vmin=-vmax, vmax=vmax, title=title, label=label)
         show_occlusion(clean - lo, box, stride, size, ax=axes[1], **kw)
