@@ -1945,7 +1945,7 @@ def shifted_copies(
     ]
     copies = torch.stack([shifted_mask(mask, dy, dx) for dy, dx in grid])
     keep = copies.flatten(1).sum(1) >= min_inside * mask.sum()
-    return copies[keep], torch.tensor(grid, dtype=torch.long)[keep]
+    return copies[keep], torch.tensor(grid, dtype=torch.long, device=mask.device)[keep]
 
 
 def filled_logits(
