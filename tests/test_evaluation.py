@@ -1242,3 +1242,41 @@ def test_null_range_takes_the_lowest_and_highest_leaf_by_leaf():
         E.null_range([{"x": 1}, {"y": 2}])
     with pytest.raises(TypeError):
         E.null_range([0.1, 0.2])
+
+
+def test_shifted_mask_and_copies_make_a_matched_grid():
+    m = torch.zeros(10, 10, dtype=torch.bool)
+    m[4:6, 4:6] = True
+    assert E.shifted_mask(m, -4, 0)[0:2, 4:6].all()
+    assert E.shifted_mask(m, 0, 9).sum() == 0  # moved out of the image
+    copies, shifts = E.shifted_copies(m, rows=(-6, 6), cols=(-6, 6), step=3)
+    assert not ((shifts == 0).all(1)).any()  # the mask itself is left out
+    assert (copies.flatten(1).sum(1) >= 3).all()  # at least 3/4 of its 4 pixels inside
+    assert all(torch.equal(c, E.shifted_mask(m, *s)) for c, s in zip(copies, shifts.tolist()))
+
+
+def test_filled_logits_and_group_log_odds():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 4))
+    x, masks = torch.rand(1, 1, 4, 4), torch.zeros(3, 4, 4, dtype=torch.bool)
+    masks[1, :2], masks[2] = True, True
+    z = E.filled_logits(net, x, masks, 0.5, batch_size=2)
+    with torch.no_grad():
+        assert torch.allclose(z[0], net(x)[0]) and torch.allclose(
+            z[2], net(torch.full_like(x, 0.5))[0]
+        )
+    p = z.double().softmax(1)[:, [0, 2]].sum(1)
+    assert torch.allclose(E.group_log_odds(z, [0, 2]), torch.log(p / (1 - p)))
+    with pytest.raises(ValueError):
+        E.group_log_odds(z, [0, 1, 2, 3])
+    with pytest.raises(ValueError):
+        E.filled_logits(net, x.repeat(2, 1, 1, 1), masks, 0.5)
+
+
+def test_blob_null_is_top_k_deletion_of_ink_blobs():
+    model, x = models.MnistCNN().eval(), torch.rand(2, 1, 28, 28)
+    mask = x[:, 0] > 0.5
+    null = E.blob_null(model, x, [1, 2], mask, k=10, n_draws=3, seed=4)
+    blobs = E.ink_blobs(mask, 10, 3, seed=4)
+    expected = [E.top_k_deletion(model, x, [1, 2], b, 10, of="log-odds") for b in blobs]
+    assert torch.allclose(null, torch.stack(expected))

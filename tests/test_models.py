@@ -348,3 +348,15 @@ def test_inference_copy_matches_the_model_at_any_batch_size():
         inference_copy(lambda z: z, x[:1])
     with pytest.raises(TypeError):
         inference_copy(net, x[:1].numpy())
+
+
+def test_group_vs_rest_is_the_summed_softmax_as_two_classes():
+    from xai_helpers.models import GroupVsRest
+
+    net = torch.nn.Linear(5, 6)
+    two = GroupVsRest(net, [0, 4])
+    x = torch.randn(3, 5)
+    p = net(x).softmax(1)[:, [0, 4]].sum(1)
+    assert torch.allclose(two(x).softmax(1)[:, 1], p, atol=1e-6)
+    with pytest.raises(ValueError):
+        GroupVsRest(net, [])

@@ -442,7 +442,8 @@ def test_every_figure_helper_takes_ax_or_axes_is_typed_and_returns_its_figure():
     the ``Figure`` drawn on out, every parameter typed."""
     import inspect
 
-    not_figures = {"ImageLike", "to_numpy_image", "checkerboard"}
+    # occlusion_update makes a slider's update function; the function it returns draws the figure
+    not_figures = {"ImageLike", "to_numpy_image", "checkerboard", "occlusion_update"}
     helpers = [n for n in plotting.__all__ if n not in not_figures]
     assert len(helpers) >= 20
     for name in helpers:
@@ -549,3 +550,34 @@ def test_plot_against_depth_places_a_partial_curve_at_its_layers():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["input", "relu3", "fc2"]
     assert list(ax.lines[1].get_xdata()) == [1, 2]
     plt.close("all")
+
+
+def test_occlusion_update_draws_on_one_fixed_two_sided_scale_and_caches():
+    from xai_helpers.models import MnistCNN
+
+    model, x = MnistCNN().eval(), torch.rand(1, 1, 28, 28)
+    cache = {}
+    update = plotting.occlusion_update(model, x, 3, vmax=4.0, outline=x[0, 0] > 0.5, cache=cache)
+    text = update(8, 4, "grey")
+    assert text.startswith("36 boxes") and (8, 4, "grey") in cache
+    fig = plt.gcf()
+    assert fig.axes[1].images[-1].get_clim() == (-4.0, 4.0)  # the same for every setting
+    cache[6, 3, "black"] = torch.full((8, 8), 0.5)  # a cached map is drawn, not recomputed
+    assert "from 0.0 to 0.0" in update(6, None, "black")
+
+
+def test_region_test_and_deletion_vs_null_figures():
+    img, region = torch.rand(8, 8, 3), torch.zeros(8, 8, dtype=torch.bool)
+    region[2:4, 2:4] = True
+    copies = torch.stack([region.roll(2, 0), region.roll(1, 1)])
+    drops, overlap = torch.tensor([1.0, 3.0]), torch.tensor([0.0, 0.5])
+    fig = plotting.show_region_test(img, region, copies, 2.0, drops, overlap, name="the box")
+    assert "the worst copy" in fig.axes[1].get_title() and "3.00" in fig.axes[1].get_title()
+    assert fig.axes[2].lines[0].get_ydata()[0] == 1.0  # the largest miss: the copy with overlap 0
+    null = {10: torch.rand(5, 4), 20: torch.rand(5, 4) + 1}
+    fig = plotting.plot_deletion_vs_null([10, 20], {"map": [2.0, 3.0]}, null)
+    lines = fig.axes[0].lines
+    assert list(lines[1].get_ydata()) == pytest.approx([float(v.mean()) for v in null.values()])
+    assert list(lines[2].get_ydata()) == pytest.approx(
+        [float(v.amax(0).mean()) for v in null.values()]
+    )

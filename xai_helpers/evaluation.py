@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._torch import predict_proba, prepare_batch, randomizable_layers, untrained_copy
+from ._torch import model_device, predict_proba, prepare_batch, randomizable_layers, untrained_copy
 from .attribution import (
     integrated_gradients,
     reduce_channels,
@@ -95,6 +95,11 @@ __all__ = [
     "mean_rank_agreement",
     "untie",
     "ink_blobs",
+    "blob_null",
+    "shifted_mask",
+    "shifted_copies",
+    "filled_logits",
+    "group_log_odds",
     "GREY_LEVELS",
     "LogOdds",
     "flip_rate",
@@ -1856,6 +1861,142 @@ class LogOdds(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.net(x)
         return (z[:, 1] - z[:, 0])[:, None]
+
+
+def blob_null(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | Sequence[int] | torch.Tensor,
+    mask: torch.Tensor,
+    k: int,
+    n_draws: int,
+    seed: int = 0,
+    of: str = "log-odds",
+) -> torch.Tensor:
+    """The deletion test's structure-matched null, (n_draws, N): the drop when a random contiguous
+    blob of ``k`` mask pixels (:func:`ink_blobs`) is blacked out instead of a map's top ``k``.
+
+    Each row is one draw of :func:`top_k_deletion` on one blob per image; compare a map's
+    drop with the rows' mean (a random blob) or their per-image maximum (a searched blob).
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> x = torch.rand(2, 1, 28, 28)
+    >>> blob_null(MnistCNN(), x, [3, 4], x[:, 0] > 0.5, k=10, n_draws=4).shape
+    torch.Size([4, 2])
+    """
+    blobs = ink_blobs(mask, k, n_draws, seed=seed)
+    return torch.stack([top_k_deletion(model, x, target, b, k, of=of) for b in blobs])
+
+
+def shifted_mask(mask: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """The mask (H, W) moved down by ``dy`` and right by ``dx`` pixels; what leaves the image is
+    lost.
+
+    Examples
+    --------
+    >>> m = torch.zeros(3, 3, dtype=torch.bool)
+    >>> m[0, 0] = True
+    >>> shifted_mask(m, 1, 2).nonzero().tolist()
+    [[1, 2]]
+    """
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be (H, W), got shape {tuple(mask.shape)}")
+    dy, dx = check_int(dy, "dy"), check_int(dx, "dx")
+    out, (h, w) = torch.zeros_like(mask), mask.shape
+    rows, cols = slice(max(dy, 0), h + min(dy, 0)), slice(max(dx, 0), w + min(dx, 0))
+    out[rows, cols] = mask[max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)]
+    return out
+
+
+def shifted_copies(
+    mask: torch.Tensor,
+    rows: tuple[int, int],
+    cols: tuple[int, int],
+    step: int = 20,
+    min_inside: float = 0.75,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A region test's null matched in shape and size: the mask moved to every place of a grid.
+
+    The shifts run from ``rows[0]`` to ``rows[1]`` (down) and ``cols[0]`` to ``cols[1]`` (right)
+    in steps of ``step`` pixels; the zero shift (the mask itself) and copies keeping less than
+    ``min_inside`` of the mask's pixels in the image are left out.
+
+    Returns
+    -------
+    copies : torch.Tensor of bool, (R, H, W)
+    shifts : torch.Tensor of int, (R, 2), each copy's (down, right) shift in pixels
+
+    Examples
+    --------
+    >>> m = torch.zeros(10, 10, dtype=torch.bool)
+    >>> m[4:6, 4:6] = True
+    >>> copies, shifts = shifted_copies(m, rows=(-4, 4), cols=(0, 0), step=2)
+    >>> shifts.tolist()
+    [[-4, 0], [-2, 0], [2, 0], [4, 0]]
+    """
+    step = check_positive_int(step, "step")
+    min_inside = check_number(min_inside, "min_inside", 0, 1)
+    grid = [
+        (dy, dx)
+        for dy in range(rows[0], rows[1] + 1, step)
+        for dx in range(cols[0], cols[1] + 1, step)
+        if dy or dx
+    ]
+    copies = torch.stack([shifted_mask(mask, dy, dx) for dy, dx in grid])
+    keep = copies.flatten(1).sum(1) >= min_inside * mask.sum()
+    return copies[keep], torch.tensor(grid, dtype=torch.long, device=mask.device)[keep]
+
+
+def filled_logits(
+    model: nn.Module,
+    x: torch.Tensor,
+    masks: torch.Tensor,
+    fill: float | torch.Tensor,
+    batch_size: int = 2,
+) -> torch.Tensor:
+    """The model's logits, (R, classes), with each region of ``masks`` (R, H, W) of the one image
+    ``x`` (1, C, H, W) painted with ``fill`` (a number, (1, C, 1, 1) or an image like ``x``).
+
+    Examples
+    --------
+    >>> net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3))
+    >>> masks = torch.zeros(2, 4, 4, dtype=torch.bool)
+    >>> masks[1, :2] = True
+    >>> filled_logits(net, torch.ones(1, 1, 4, 4), masks, 0.0).shape
+    torch.Size([2, 3])
+    """
+    check_image_batch(x, "x")
+    if len(x) != 1 or masks.ndim != 3 or masks.shape[1:] != x.shape[2:]:
+        raise ValueError(
+            f"need one image (1, C, H, W) and masks (R, H, W), got {tuple(x.shape)} and "
+            f"{tuple(masks.shape)}"
+        )
+    batch_size = check_positive_int(batch_size, "batch_size")
+    fill = torch.as_tensor(fill, dtype=x.dtype, device=x.device)
+    dev = model_device(model)
+    with torch.no_grad():
+        parts = (torch.where(m[:, None].to(x.device), fill, x) for m in masks.split(batch_size))
+        return torch.cat([model(p.to(dev)).to(x.device) for p in parts])
+
+
+def group_log_odds(logits: torch.Tensor, classes: Sequence[int]) -> torch.Tensor:
+    """log P(group) − log P(rest) of each row of ``logits`` (N, classes), in float64, where the
+    group is ``classes``: the log-odds of a group of classes, exact where P saturates.
+
+    Examples
+    --------
+    >>> z = torch.log(torch.tensor([[0.6, 0.3, 0.1]]))
+    >>> round(group_log_odds(z, [1, 2]).item(), 4)  # log(0.4 / 0.6)
+    -0.4055
+    """
+    z = logits.double()
+    inside = torch.zeros(z.shape[1], dtype=torch.bool, device=z.device)
+    inside[list(classes)] = True
+    if inside.all() or not inside.any():
+        raise ValueError("classes must be a non-empty proper subset of the model's classes")
+    return z[:, inside].logsumexp(1) - z[:, ~inside].logsumexp(1)
 
 
 def flip_rate(net: nn.Module, x: torch.Tensor, label: int) -> float:

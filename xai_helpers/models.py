@@ -34,6 +34,7 @@ from .validation import check_image_batch, check_labels, check_positive_int
 
 __all__ = [
     "SentimentTransformer",
+    "GroupVsRest",
     "MnistCNN",
     "MNIST_LAYER_SHAPES",
     "LayerDecoder",
@@ -58,6 +59,34 @@ __all__ = [
     "predict_topk",
     "untrained_monster_cnn",
 ]
+
+
+class GroupVsRest(nn.Module):
+    """A classifier seen as two classes: output 1 is log P(group), output 0 is log P(rest).
+
+    P(group) is the softmax of ``net`` summed over ``classes`` (e.g. ImageNet's coffee mug, espresso
+    and cup as one "coffee"), clamped to [10⁻⁷, 1 − 10⁻⁷] so that both logs stay finite. Its
+    softmax is (P(rest), P(group)), so every method that explains one class explains the group.
+
+    Examples
+    --------
+    >>> net = nn.Linear(4, 5)
+    >>> two = GroupVsRest(net, [1, 3])
+    >>> x = torch.rand(2, 4)
+    >>> p = two(x).softmax(1)[:, 1]
+    >>> bool(torch.allclose(p, net(x).softmax(1)[:, [1, 3]].sum(1)))
+    True
+    """
+
+    def __init__(self, net: nn.Module, classes: Sequence[int]) -> None:
+        super().__init__()
+        self.net, self.classes = net, [int(c) for c in classes]
+        if not self.classes:
+            raise ValueError("GroupVsRest needs at least one class")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = self.net(x).softmax(1)[:, self.classes].sum(1).clamp(1e-7, 1 - 1e-7)
+        return torch.stack([(1 - p).log(), p.log()], dim=1)
 
 
 class MnistCNN(nn.Sequential):

@@ -27,6 +27,7 @@ from ._core import (
 from .activation_maximization import show_filter_panel, show_filters_and_patches
 from .attacks import show_photo_attack
 from .attribution import (
+    occlusion_update,
     plot_elephant,
     plot_feature_attributions,
     show_explanation,
@@ -34,7 +35,14 @@ from .attribution import (
     show_prediction,
     show_saliency_rows,
 )
-from .evaluation import interval_chart, interval_curve, plot_deletion_curves, plot_randomization
+from .evaluation import (
+    interval_chart,
+    interval_curve,
+    plot_deletion_curves,
+    plot_deletion_vs_null,
+    plot_randomization,
+    show_region_test,
+)
 from .representations import (
     embedding_rows,
     lamp_difference_images,
@@ -65,11 +73,14 @@ __all__ = [
     "grouped_bars",
     "show_explanation",
     "show_occlusion",
+    "occlusion_update",
     "show_saliency_rows",
     "show_prediction",
     "plot_elephant",
     "plot_feature_attributions",
     "plot_deletion_curves",
+    "plot_deletion_vs_null",
+    "show_region_test",
     "plot_randomization",
     "interval_chart",
     "interval_curve",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._core import _ax
+from ._core import _ax, show_image
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "plot_deletion_curves",
+    "plot_deletion_vs_null",
+    "show_region_test",
     "plot_randomization",
     "interval_chart",
     "interval_curve",
@@ -57,6 +59,103 @@ def plot_deletion_curves(
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
     ax.legend()
+    return ax.figure
+
+
+def plot_deletion_vs_null(
+    ks: Sequence[int],
+    curves: dict[str, Sequence[float]],
+    null: dict[int, object],
+    ax: Axes | None = None,
+    ylabel: str = "mean drop of log-odds",
+    title: str = "deletion: maps vs random and searched ink blobs",
+) -> Figure:
+    """Mean drop of each map at each ``k`` beside a random-blob null; returns the ``Figure``.
+
+    ``null`` maps each k to the null's drops, (draws, N) (:func:`xai_helpers.evaluation.blob_null`):
+    drawn as its mean (dashed), the 5–95 % band of its draws' means, and the per-image best draw
+    (dotted, a searched null).
+
+    Examples
+    --------
+    >>> import torch
+    >>> null = {k: torch.rand(20, 5) for k in (10, 20)}
+    >>> len(plot_deletion_vs_null([10, 20], {"map": [0.5, 0.9]}, null).axes[0].lines)
+    3
+    """
+    import torch
+
+    ax = _ax(ax)
+    ks = list(ks)
+    for name, values in curves.items():
+        ax.plot(ks, [float(v) for v in values], "o-", label=name)
+    draws = [torch.as_tensor(null[k]).double() for k in ks]
+    band = [[float(d.mean(1).quantile(q)) for d in draws] for q in (0.05, 0.95)]
+    ax.plot(ks, [float(d.mean()) for d in draws], "k--", label="ink blob (null), mean")
+    ax.plot(
+        ks, [float(d.amax(0).mean()) for d in draws], "k:s", label="best of the draws (searched)"
+    )
+    ax.fill_between(ks, *band, color="0.8", label="ink blob, 5–95 % of draws")
+    ax.set(xlabel="k pixels blacked out", ylabel=ylabel, title=title)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def show_region_test(
+    image: object,
+    region: object,
+    copies: object,
+    region_drop: float,
+    copy_drops: object,
+    overlap: object,
+    *,
+    name: str = "the region",
+    fill: float = 0.5,
+    label: str = "drop of log-odds",
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
+    """A region test: the image with the region filled, with its most damaging copy filled, and
+    every copy's drop against its overlap with the region; returns the ``Figure``.
+
+    ``image`` is (H, W, 3) or (H, W) in [0, 1]; ``region`` (H, W) and ``copies`` (R, H, W) boolean;
+    ``copy_drops`` and ``overlap`` (R,). The dashed line is the largest drop of a copy that misses
+    the region (overlap 0), the null the region must beat.
+
+    Examples
+    --------
+    >>> import torch
+    >>> img, region = torch.rand(8, 8, 3), torch.zeros(8, 8, dtype=torch.bool)
+    >>> region[2:4, 2:4] = True
+    >>> copies = torch.stack([region.roll(2, 0), region.roll(4, 1)])
+    >>> fig = show_region_test(img, region, copies, 2.0, torch.tensor([1.0, 0.5]),
+    ...                        torch.tensor([0.0, 0.0]))
+    >>> len(fig.axes)
+    3
+    """
+    import matplotlib.pyplot as plt
+    import torch
+
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+    img = torch.as_tensor(np.asarray(image), dtype=torch.float32)
+    drops, cover = torch.as_tensor(copy_drops).double(), torch.as_tensor(overlap).double()
+    copies = torch.as_tensor(copies)
+    j = int(drops.argmax())
+    shown = [(region, name, region_drop), (copies[j], "the worst copy", drops[j])]
+    for ax, (m, what, lo) in zip(axes[:2], shown):
+        m = torch.as_tensor(m)
+        painted = torch.where(m[..., None] if img.ndim == 3 else m, fill, img)
+        show_image(painted, ax=ax, title=f"{what} filled:\n{label} {float(lo):.2f}")
+    ax = axes[2]
+    ax.scatter(cover.numpy(), drops.numpy(), s=14, c="tab:blue", label="filled copy")
+    ax.scatter([1], [float(region_drop)], s=90, marker="*", c="k", label=name)
+    miss = drops[cover == 0]
+    if len(miss):
+        ax.axhline(float(miss.max()), color="tab:orange", ls="--", lw=1, label="largest miss")
+    ax.set(xlabel=f"share of {name} covered", ylabel=label, title="the same shape, moved")
+    ax.legend(fontsize=7)
+    ax.figure.tight_layout()
     return ax.figure
 
 
