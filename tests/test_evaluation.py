@@ -1229,3 +1229,27 @@ def test_perturbed_images_refuses_bad_input():
         E.perturbed_images(x, torch.rand(1, 4, 4), [1.5])
     with pytest.raises(ValueError, match="fill image"):
         E.perturbed_images(x, torch.rand(1, 4, 4), [0.5], fill=torch.rand(1, 1, 3, 3))
+
+
+def test_ink_matched_keeps_the_brightest_pixels_at_the_other_images_ink():
+    ref = torch.rand(3, 1, 6, 6, generator=torch.Generator().manual_seed(0))
+    x = torch.rand(3, 1, 6, 6, generator=torch.Generator().manual_seed(1)) * 0.5
+    out = E.ink_matched(ref, x)
+    assert out.shape == ref.shape and set(out.unique().tolist()) <= {0.0, 1.0}
+    assert torch.equal(out.flatten(1).sum(1), x.flatten(1).sum(1).round())
+    for r, o in zip(
+        ref.flatten(1), out.flatten(1)
+    ):  # every kept pixel is brighter than any cut one
+        assert r[o == 1].min() > r[o == 0].max()
+    with pytest.raises(ValueError):
+        E.ink_matched(ref, x[:2])
+
+
+def test_gains_table_says_whether_the_interval_excludes_zero():
+    from xai_helpers.stats import Estimate
+
+    text = E.gains_table(
+        {"a": (0.1, 0.3, Estimate(0.2, 0.1, 0.3)), "b": (0.1, 0.1, Estimate(0.0, -0.1, 0.1))}
+    )
+    lines = text.splitlines()
+    assert lines[0].endswith("a change") and lines[1].endswith("no measurable change")

@@ -511,3 +511,15 @@ def test_grouped_bars_labels_a_value_that_rounds_to_zero_without_a_sign():
     ax = plotting.grouped_bars({"a": {"x": -0.001, "y": -0.5, "z": 0.004}}).axes[0]
     assert [t.get_text() for t in ax.texts] == ["0.00", "-0.50", "0.00"]
     plt.close("all")
+
+
+def test_show_ascent_rows_one_strip_per_row():
+    from xai_helpers.plotting import show_ascent_rows
+
+    rows = {"a": torch.rand(10, 1, 6, 6) * 2, "b": torch.rand(10, 1, 6, 6)}
+    fig = show_ascent_rows(rows, {"a": [1.4] * 10, "b": [-2.0] * 10}, unclipped=["a"])
+    assert len(fig.axes) == 2
+    assert "unclipped" in fig.axes[0].get_title() and "-2 -2" in fig.axes[1].get_title()
+    with pytest.raises(ValueError):
+        show_ascent_rows(rows, {"a": [1.0] * 10})
+    plt.close(fig)

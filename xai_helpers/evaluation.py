@@ -83,6 +83,8 @@ __all__ = [
     "pixel_mlp_judge",
     "pixel_forest_judge",
     "judge_gains",
+    "gains_table",
+    "ink_matched",
     "stroke_orientation",
     "angle_difference",
     "shuffled_match_null",
@@ -1414,6 +1416,56 @@ def judge_gains(
         pb = judge_agreement(j, after, target)[1].cpu().numpy()
         out[name] = (float(pa.mean()), float(pb.mean()), paired_bootstrap(pa, pb, seed=seed))
     return out
+
+
+def gains_table(gains: dict[str, tuple[float, float, Estimate]]) -> str:
+    """One line per judge from :func:`judge_gains`: mean p(target) before → after, the change with
+    its interval, and whether the interval excludes 0.
+
+    Examples
+    --------
+    >>> print(gains_table({"kNN": (0.1, 0.3, Estimate(0.2, 0.1, 0.3))}))
+    kNN        mean p(target) 0.100 -> 0.300, change 0.200 [0.100, 0.300]: a change
+    """
+    lines = []
+    for name, (before, after, est) in gains.items():
+        verdict = "no measurable change" if est.low <= 0 <= est.high else "a change"
+        lines.append(
+            f"{name:10s} mean p(target) {before:.3f} -> {after:.3f}, change {est}: {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def ink_matched(reference: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """The *ink-matched* null: each ``reference`` image cut to its brightest pixels (set to 1, the
+    rest 0), as many as the matching image of ``x`` has ink (its pixel sum, rounded).
+
+    A prior that only removes ink would make images as "digit-like" as this; what it adds beyond
+    it is its shape. Ties among equally bright pixels are broken by pixel order.
+
+    Parameters
+    ----------
+    reference : torch.Tensor
+        (N, C, H, W) images to cut (e.g. plain X*).
+    x : torch.Tensor
+        (N, C, H, W) images whose ink each cut image gets (e.g. X* with a prior, same starts).
+
+    Examples
+    --------
+    >>> ref = torch.arange(4.0).view(1, 1, 2, 2) / 4
+    >>> ink_matched(ref, torch.full((1, 1, 2, 2), 0.5)).flatten().tolist()
+    [0.0, 0.0, 1.0, 1.0]
+    """
+    check_image_batch(reference, "reference")
+    check_image_batch(x, "x")
+    if reference.shape != x.shape:
+        raise ValueError(
+            f"reference and x must be the same starts' images, got shapes "
+            f"{tuple(reference.shape)} and {tuple(x.shape)}"
+        )
+    rank = reference.flatten(1).argsort(1, descending=True).argsort(1)  # 0 = brightest pixel
+    n_ink = x.flatten(1).sum(1).round()[:, None]
+    return (rank < n_ink).to(reference.dtype).view_as(reference)
 
 
 def stroke_orientation(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

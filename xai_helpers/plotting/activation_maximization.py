@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "show_filters_and_patches",
     "show_filter_panel",
+    "show_ascent_rows",
 ]
 
 
@@ -169,4 +170,54 @@ def show_filter_panel(
         ax.set_axis_off()
     fig = axes[0].figure
     fig.suptitle(title, y=1.02)
+    return fig
+
+
+def show_ascent_rows(
+    rows: dict[str, torch.Tensor],
+    margins: dict[str, Sequence[float]],
+    unclipped: Sequence[str] = (),
+    title: str = "X* = argmax y_i, one change per row",
+    axes: Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
+    """One strip per row of images (e.g. one X* per digit), tiles separated by grey gaps, each
+    strip titled with its name and the images' logit margins; returns the ``Figure``.
+
+    Parameters
+    ----------
+    rows : dict
+        Row name → (n, 1, H, W) images (pixels shown clipped to [0, 1]).
+    margins : dict
+        Row name → the n margins to print in the row's title.
+    unclipped : sequence of str
+        Rows whose pixels leave [0, 1] (their titles say they are shown clipped).
+    title : str
+        The figure's title.
+    axes : sequence of Axes, optional
+        One axis per row (default: a new figure).
+
+    Examples
+    --------
+    >>> fig = show_ascent_rows({"start": torch.rand(3, 1, 5, 5)}, {"start": [1.0, -2.0, 0.5]})
+    >>> fig.axes[0].get_title()
+    'start: digits 0-9, logit margins 1 -2 0'
+    """
+    import matplotlib.pyplot as plt
+
+    if set(margins) != set(rows):
+        raise ValueError("margins must give one list of margins per row")
+    if axes is None:
+        fig, axes = plt.subplots(len(rows), 1, figsize=(11, 1.45 * len(rows)), squeeze=False)
+    axes = list(np.asarray(axes).flat)
+    if len(axes) < len(rows):
+        raise ValueError(f"need {len(rows)} axes, got {len(axes)}")
+    for ax, (name, x) in zip(axes, rows.items()):
+        tiles = torch.nn.functional.pad(x[:, 0].detach().cpu().clamp(0, 1), (1, 1), value=0.5)
+        ax.imshow(torch.cat(list(tiles), dim=1).numpy(), cmap="gray", vmin=0, vmax=1)
+        note = " (unclipped, shown clipped)" if name in unclipped else ""
+        m = " ".join(str(round(float(v))) for v in margins[name])
+        ax.set_title(f"{name}{note}: digits 0-9, logit margins {m}", fontsize=9)
+        ax.set_axis_off()
+    fig = axes[0].figure
+    fig.suptitle(title)
     return fig
