@@ -1253,3 +1253,13 @@ def test_gains_table_says_whether_the_interval_excludes_zero():
     )
     lines = text.splitlines()
     assert lines[0].endswith("a change") and lines[1].endswith("no measurable change")
+
+
+def test_class_spread_is_zero_for_an_even_reader_and_large_for_a_skewed_one():
+    even = E.class_spread(torch.arange(10).repeat(50), seed=0)
+    assert even.smallest == pytest.approx(0.1) == even.largest and even.spread.value == 0.0
+    skew = E.class_spread(torch.tensor([0] * 400 + list(range(10)) * 10), seed=0)
+    assert skew.largest > 0.8 and skew.spread.low > 0.7
+    assert str(skew).startswith(f"{skew.smallest:.2f}-{skew.largest:.2f} (spread [")
+    with pytest.raises(ValueError):
+        E.class_spread(torch.tensor([0, 11]))

@@ -28,6 +28,7 @@ from .activation_maximization import (
     show_ascent_rows,
     show_filter_panel,
     show_filters_and_patches,
+    show_latent_radii,
 )
 from .attacks import show_photo_attack
 from .attribution import (
@@ -86,4 +87,5 @@ __all__ = [
     "show_filters_and_patches",
     "show_filter_panel",
     "show_ascent_rows",
+    "show_latent_radii",
 ]

@@ -18,6 +18,7 @@ __all__ = [
     "show_filters_and_patches",
     "show_filter_panel",
     "show_ascent_rows",
+    "show_latent_radii",
 ]
 
 
@@ -221,3 +222,59 @@ def show_ascent_rows(
     fig = axes[0].figure
     fig.suptitle(title)
     return fig
+
+
+def show_latent_radii(
+    norms: torch.Tensor,
+    marks: dict[str, float],
+    latent_dim: int,
+    ax: Axes | None = None,
+) -> Figure:
+    """Where a latent search puts z: a histogram of ‖z‖ for codes drawn from N(0, I), the χ
+    density of ‖z‖ in ``latent_dim`` dimensions (the *shell*), and one vertical line per search;
+    returns the ``Figure``.
+
+    Parameters
+    ----------
+    norms : torch.Tensor
+        (n,) ‖z‖ of codes drawn from N(0, I).
+    marks : dict
+        Name → a radius to mark (e.g. the median ‖z*‖ of a search); at most 4, in Okabe-Ito colours.
+    latent_dim : int
+        The dimension of z.
+    ax : Axes, optional
+        The panel to draw in (default: a new figure).
+
+    Examples
+    --------
+    >>> fig = show_latent_radii(torch.randn(500, 8).norm(dim=1), {"search": 1.0}, 8)
+    >>> fig.axes[0].get_xlabel()
+    '‖z‖'
+    """
+    import matplotlib.pyplot as plt
+    from torch.distributions import Chi2
+
+    if len(marks) > 4:
+        raise ValueError(f"at most 4 marks, got {len(marks)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3))
+    r = np.linspace(0, float(max(norms.max(), *marks.values(), 1.0)) * 1.3, 400)
+    dens = Chi2(latent_dim).log_prob(torch.tensor(r[1:] ** 2)).exp().numpy() * 2 * r[1:]
+    ax.plot(r[1:], dens, "k", lw=1, label=f"χ density, {latent_dim} dimensions")
+    ax.hist(
+        norms.cpu().numpy(),
+        bins=40,
+        density=True,
+        color="0.88",
+        label=f"{len(norms):,} z ~ N(0, I)",
+    )
+    okabe_ito = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"]  # colour-blind safe
+    for (name, v), c, ls in zip(marks.items(), okabe_ito, ["-", "--", "-.", ":"]):
+        ax.axvline(v, color=c, ls=ls, lw=2.5, label=name)
+    ax.set(
+        xlabel="‖z‖",
+        ylabel="density",
+        title=f"Where the search puts z: against the χ{latent_dim} shell",
+    )
+    ax.legend(fontsize=8)
+    return ax.figure
