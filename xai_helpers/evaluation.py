@@ -1469,14 +1469,16 @@ def class_spread(
     >>> s.smallest, s.largest, s.spread.value
     (0.5, 0.5, 0.0)
     """
-    lab = torch.as_tensor(labels).long().flatten().cpu()
+    lab = torch.as_tensor(labels, device="cpu").long().flatten()  # counting is CPU work
     if lab.numel() < 2 or (lab < 0).any() or (lab >= n_classes).any():
         raise ValueError(f"labels must be >= 2 class indices in [0, {n_classes}), got {lab[:5]}")
     n = lab.numel()
     share = torch.bincount(lab, minlength=n_classes) / n
-    boot = torch.randint(n, (n_boot, n), generator=torch.Generator().manual_seed(seed))
+    gen = torch.Generator().manual_seed(seed)
+    boot = torch.randint(n, (n_boot, n), generator=gen, device="cpu")
     sh = torch.stack([torch.bincount(lab[b], minlength=n_classes) for b in boot]) / n
-    lo, hi = torch.quantile(sh.max(1).values - sh.min(1).values, torch.tensor([0.025, 0.975]))
+    q = torch.tensor([0.025, 0.975], device="cpu")
+    lo, hi = torch.quantile(sh.max(1).values - sh.min(1).values, q)
     spread = Estimate(float(share.max() - share.min()), float(lo), float(hi))
     return ClassSpread(float(share.min()), float(share.max()), spread)
 
