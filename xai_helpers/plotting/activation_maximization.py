@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+from torch.distributions import Chi2
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -252,7 +253,6 @@ def show_latent_radii(
     '‖z‖'
     """
     import matplotlib.pyplot as plt
-    from torch.distributions import Chi2
 
     if len(marks) > 4:
         raise ValueError(f"at most 4 marks, got {len(marks)}")
