@@ -329,3 +329,29 @@ def test_orientation_gap_keeps_worked_ascents_and_refuses_bad_digits(mnist_cnn, 
     assert not orientation_gap(dead, [0], digits, seed=1)["kept"].any()
     with pytest.raises((ValueError, TypeError)):
         orientation_gap(mnist_cnn, [0], torch.rand(5, 28, 28))
+
+
+def test_orientation_rules_and_table():
+    from xai_helpers.activation_maximization import (
+        matched,
+        only_moved,
+        orientation_table,
+        oriented,
+        oriented_share,
+    )
+
+    run = {
+        "kept": torch.tensor([True, True, False, True]),
+        "coh_x": torch.tensor([0.7, 0.3, 0.9, 0.6]),
+        "gap": torch.tensor([5.0, 2.0, 1.0, 40.0]),
+        "images": torch.zeros(4, 1, 3, 3),
+    }
+    assert oriented(run).tolist() == [True, False, True]
+    assert matched(run).tolist() == [True, False, False]
+    assert oriented_share([run, run]) == pytest.approx(2 / 3)
+    start = torch.zeros(4, 1, 3, 3)
+    start[1:] = 1.0  # filter 0 never moved from its start
+    assert only_moved(run, start)["kept"].tolist() == [False, True, False, True]
+    assert run["kept"].tolist() == [True, True, False, True]  # a copy, not an edit
+    row = orientation_table({"net": [run]}).splitlines()[1].split()
+    assert row[:4] == ["net", "3", "0.67", "0.33"]

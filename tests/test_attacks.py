@@ -464,3 +464,16 @@ def test_judge_perturbation_measures_a_stored_attack():
     assert torch.allclose(judged.region_share, attacked.region_share, atol=1e-5)
     with pytest.raises(ValueError, match="shape"):
         A.judge_perturbation(model, x, x[:2], region)
+
+
+def test_targeted_pgd_stays_in_the_ball_and_pushes_to_the_target(mnist_cnn):
+    x = torch.rand(6, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    target = [(int(c) + 1) % 10 for c in mnist_cnn(x).argmax(1)]
+    eps = torch.tensor([0.0, 0.1, 0.3] * 2)[:, None, None, None]
+    adv = A.targeted_pgd(mnist_cnn, x, target, eps)
+    assert ((adv - x).abs() <= eps + 1e-6).all() and adv.min() >= 0 and adv.max() <= 1
+    assert torch.equal(adv[0], x[0])  # ε = 0 leaves the image alone
+    loss = lambda z: torch.nn.functional.cross_entropy(mnist_cnn(z), torch.tensor(target))  # noqa: E731
+    assert loss(adv) < loss(x)
+    with pytest.raises(ValueError):
+        A.targeted_pgd(mnist_cnn, x, 12, 0.1)

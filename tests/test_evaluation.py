@@ -1280,3 +1280,37 @@ def test_blob_null_is_top_k_deletion_of_ink_blobs():
     blobs = E.ink_blobs(mask, 10, 3, seed=4)
     expected = [E.top_k_deletion(model, x, [1, 2], b, 10, of="log-odds") for b in blobs]
     assert torch.allclose(null, torch.stack(expected))
+
+
+def test_ink_matched_keeps_the_brightest_pixels_at_the_other_images_ink():
+    ref = torch.rand(3, 1, 6, 6, generator=torch.Generator().manual_seed(0))
+    x = torch.rand(3, 1, 6, 6, generator=torch.Generator().manual_seed(1)) * 0.5
+    out = E.ink_matched(ref, x)
+    assert out.shape == ref.shape and set(out.unique().tolist()) <= {0.0, 1.0}
+    assert torch.equal(out.flatten(1).sum(1), x.flatten(1).sum(1).round())
+    for r, o in zip(
+        ref.flatten(1), out.flatten(1)
+    ):  # every kept pixel is brighter than any cut one
+        assert r[o == 1].min() > r[o == 0].max()
+    with pytest.raises(ValueError):
+        E.ink_matched(ref, x[:2])
+
+
+def test_gains_table_says_whether_the_interval_excludes_zero():
+    from xai_helpers.stats import Estimate
+
+    text = E.gains_table(
+        {"a": (0.1, 0.3, Estimate(0.2, 0.1, 0.3)), "b": (0.1, 0.1, Estimate(0.0, -0.1, 0.1))}
+    )
+    lines = text.splitlines()
+    assert lines[0].endswith("a change") and lines[1].endswith("no measurable change")
+
+
+def test_class_spread_is_zero_for_an_even_reader_and_large_for_a_skewed_one():
+    even = E.class_spread(torch.arange(10).repeat(50), seed=0)
+    assert even.smallest == pytest.approx(0.1) == even.largest and even.spread.value == 0.0
+    skew = E.class_spread(torch.tensor([0] * 400 + list(range(10)) * 10), seed=0)
+    assert skew.largest > 0.8 and skew.spread.low > 0.7
+    assert str(skew).startswith(f"{skew.smallest:.2f}-{skew.largest:.2f} (spread [")
+    with pytest.raises(ValueError):
+        E.class_spread(torch.tensor([0, 11]))

@@ -581,3 +581,27 @@ def test_region_test_and_deletion_vs_null_figures():
     assert list(lines[2].get_ydata()) == pytest.approx(
         [float(v.amax(0).mean()) for v in null.values()]
     )
+
+
+def test_show_ascent_rows_one_strip_per_row():
+    from xai_helpers.plotting import show_ascent_rows
+
+    rows = {"a": torch.rand(10, 1, 6, 6) * 2, "b": torch.rand(10, 1, 6, 6)}
+    fig = show_ascent_rows(rows, {"a": [1.4] * 10, "b": [-2.0] * 10}, unclipped=["a"])
+    assert len(fig.axes) == 2
+    assert "unclipped" in fig.axes[0].get_title() and "-2 -2" in fig.axes[1].get_title()
+    with pytest.raises(ValueError):
+        show_ascent_rows(rows, {"a": [1.0] * 10})
+    plt.close(fig)
+
+
+def test_show_latent_radii_marks_each_search():
+    from xai_helpers.plotting import show_latent_radii
+
+    fig = show_latent_radii(torch.randn(300, 8).norm(dim=1), {"a": 1.0, "b": 2.5}, 8)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "‖z‖" and "shell" in ax.get_title()
+    assert len(ax.get_legend().get_texts()) == 4  # density, histogram, two marks
+    with pytest.raises(ValueError):
+        show_latent_radii(torch.ones(3), {str(i): 1.0 for i in range(5)}, 8)
+    plt.close(fig)

@@ -89,3 +89,34 @@ def test_bootstrap_mean_covers_the_true_mean_and_clusters_widen_it():
         bootstrap_mean(v, clusters=np.zeros(120))
     with pytest.raises(ValueError, match="finite"):
         bootstrap_mean([1.0, float("nan")])
+
+
+def test_auc_over_groups_counts_ties_half_and_resamples_groups():
+    a = np.array([0.9, 0.8, np.nan, 0.7])
+    b = np.array([[0.1, 0.2, 0.3, 0.4], [0.2, np.nan, 0.1, 0.95]])
+    est = stats.auc_over_groups(a, b, n_boot=200, seed=1)
+    # 3 items × 7 finite null scores, 0.95 beats all three; no ties
+    assert est.value == pytest.approx(18 / 21)
+    assert est.low <= est.value <= est.high
+    assert stats.auc_over_groups([0.5, 0.5], [[0.5, 0.5]]).value == 0.5
+    # one deviant null group widens the interval compared with identical groups
+    same = stats.auc_over_groups([0.6] * 8, np.full((4, 8), 0.5), seed=0)
+    odd = stats.auc_over_groups([0.6] * 8, np.vstack([np.full((3, 8), 0.5), np.ones(8)]), seed=0)
+    assert same.high - same.low == 0 and odd.high - odd.low > 0
+    with pytest.raises(ValueError):
+        stats.auc_over_groups([0.1, 0.2], [[0.1, 0.2, 0.3]])
+
+
+def test_t_interval_and_independent_difference():
+    est = stats.t_interval([0.5, 0.6, 0.7, 0.6])
+    assert est.value == pytest.approx(0.6)
+    # Student t with 3 dof: 3.182 * sd / 2
+    half = 3.1824 * np.std([0.5, 0.6, 0.7, 0.6], ddof=1) / 2
+    assert est.high - est.value == pytest.approx(half, rel=1e-3)
+    d = stats.independent_difference(stats.Estimate(0.8, 0.7, 0.9), stats.Estimate(0.5, 0.4, 0.6))
+    assert d.value == pytest.approx(0.3)
+    assert d.high - d.low == pytest.approx((0.2**2 + 0.2**2) ** 0.5)
+    with pytest.raises(ValueError):
+        stats.t_interval([1.0])
+    with pytest.raises(TypeError):
+        stats.independent_difference((0.1, 0.0, 0.2), stats.Estimate(0.1, 0.0, 0.2))

@@ -70,6 +70,11 @@ __all__ = [
     "orientation_gap",
     "choose_prior",
     "ascent_summary",
+    "only_moved",
+    "oriented",
+    "matched",
+    "oriented_share",
+    "orientation_table",
 ]
 
 
@@ -918,3 +923,80 @@ def orientation_gap(
     (angle_x, coh_x), (angle_p, coh_p) = stroke_orientation(xs), stroke_orientation(top)
     gap = angle_difference(angle_x, angle_p)
     return {"images": xs, "patches": top, "kept": kept, "gap": gap, "coh_x": coh_x, "coh_p": coh_p}
+
+
+def only_moved(run: dict, start: torch.Tensor, max_unchanged: float = 0.25) -> dict:
+    """A copy of one network's :func:`orientation_gap` result whose ``"kept"`` also drops the
+    filters whose ascent left more than ``max_unchanged`` of the pixels where they started
+    (within 0.01): such an X* is mostly its starting noise.
+
+    Examples
+    --------
+    >>> run = {"kept": torch.tensor([True, True]), "images": torch.zeros(2, 1, 2, 2)}
+    >>> start = torch.stack([torch.zeros(1, 2, 2), torch.ones(1, 2, 2)])
+    >>> only_moved(run, start)["kept"].tolist()
+    [False, True]
+    """
+    check_image_batch(start, "start")
+    unchanged = ((run["images"] - start).abs() < 0.01).float().mean((1, 2, 3))
+    return {**run, "kept": run["kept"] & (unchanged <= max_unchanged)}
+
+
+def oriented(run: dict, cut: float = 0.5) -> torch.Tensor:
+    """Per kept filter of one network (a dict with ``"kept"`` and ``"coh_x"``): is X* *oriented*,
+    i.e. has its structure-tensor coherence at least ``cut``?
+
+    Examples
+    --------
+    >>> oriented({"kept": torch.tensor([True, False]), "coh_x": torch.tensor([0.7, 0.9])}).tolist()
+    [True]
+    """
+    return (run["coh_x"] >= cut)[run["kept"]]
+
+
+def matched(run: dict, cut: float = 0.5, within: float = 15.0) -> torch.Tensor:
+    """Per kept filter: is X* oriented (:func:`oriented`) *and* within ``within`` degrees of its
+    top patches' angle (``"gap"``)?
+
+    Examples
+    --------
+    >>> run = {"kept": torch.tensor([True, True]), "coh_x": torch.tensor([0.7, 0.9]),
+    ...        "gap": torch.tensor([10.0, 40.0])}
+    >>> matched(run).tolist()
+    [True, False]
+    """
+    return ((run["coh_x"] >= cut) & (run["gap"] <= within))[run["kept"]]
+
+
+def oriented_share(runs: Sequence[dict], cut: float = 0.5) -> float:
+    """Share of oriented X* among the kept filters of several networks, pooled.
+
+    Examples
+    --------
+    >>> runs = [{"kept": torch.tensor([True, True]), "coh_x": torch.tensor([0.7, 0.1])}]
+    >>> oriented_share(runs)
+    0.5
+    """
+    return torch.cat([oriented(r, cut) for r in runs]).float().mean().item()
+
+
+def orientation_table(families: dict[str, Sequence[dict]]) -> str:
+    """One row per family of networks: kept filters (all networks), the pooled shares of oriented
+    and of matched X* (:func:`oriented`, :func:`matched`) and each network's median angle gap.
+
+    Examples
+    --------
+    >>> run = {"kept": torch.tensor([True, True]), "coh_x": torch.tensor([0.7, 0.9]),
+    ...        "gap": torch.tensor([10.0, 40.0])}
+    >>> print(orientation_table({"toy": [run]}).splitlines()[1])
+    toy                         2  1.00      0.50     [10]
+    """
+    w = max(24, *(len(name) for name in families))
+    lines = [f"{'networks':{w}s} kept  oriented  matched  median gap (°) per network"]
+    for name, runs in families.items():
+        n = sum(int(r["kept"].sum()) for r in runs)
+        ori = oriented_share(runs)
+        mat = torch.cat([matched(r) for r in runs]).float().mean().item()
+        med = [round(r["gap"][r["kept"]].median().item()) if r["kept"].any() else "-" for r in runs]
+        lines.append(f"{name:{w}s} {n:4d}  {ori:.2f}      {mat:.2f}     {med}")
+    return "\n".join(lines)

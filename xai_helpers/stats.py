@@ -14,6 +14,10 @@ another, it compares the gap with that noise:
 * :func:`paired_bootstrap`: the mean per-item change of any score measured twice on the same items
   (e.g. a judge's probability of the target for the same starts, without and with a prior), with a
   percentile-bootstrap interval that resamples the items (Efron 1979).
+* :func:`auc_over_groups`: the chance that an item of one set beats an item of several null
+  groups (the AUC), with a bootstrap that resamples the items *and* the null groups;
+* :func:`t_interval`: a Student-t interval of a mean over a few independent runs (e.g. search
+  seeds); :func:`independent_difference`: the difference of two independent estimates.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ __all__ = [
     "paired_difference",
     "paired_bootstrap",
     "bootstrap_mean",
+    "auc_over_groups",
+    "t_interval",
+    "independent_difference",
 ]
 
 
@@ -218,3 +225,102 @@ def bootstrap_mean(
         boot = sums[pick].sum(1) / counts[pick].sum(1)
     low, high = np.quantile(boot, [tail, 1 - tail])
     return Estimate(float(v.mean()), float(low), float(high))
+
+
+def auc_over_groups(
+    scores, null_scores, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+) -> Estimate:
+    """P(an item's score beats a null group's score on the same item's slot), ties counting half
+    (the AUC of Mann & Whitney 1947), with a bootstrap over the items *and* the null groups.
+
+    Each null group (e.g. one network with shuffled weights) is one draw of the null; resampling
+    only the items would treat a few groups as if they were the whole null distribution.
+
+    Parameters
+    ----------
+    scores : array of float, shape (n_items,)
+        The score of each item (e.g. a filter's coherence in the trained network); NaN = missing.
+    null_scores : array of float, shape (n_groups, n_items)
+        The same items' scores in each null group; NaN = missing.
+    n_boot : int
+        Bootstrap resamples (items and groups drawn with replacement, one draw each).
+    level : float
+        Confidence level of the interval.
+    seed : int
+        Seed of the resampling.
+
+    Examples
+    --------
+    >>> est = auc_over_groups([0.9, 0.8, 0.7], [[0.1, 0.2, 0.3], [0.2, 0.1, 0.4]])
+    >>> est.value, est.low
+    (1.0, 1.0)
+    >>> auc_over_groups([0.5, 0.5], [[0.5, 0.5]]).value
+    0.5
+    """
+    a = np.asarray(scores, dtype=float)
+    b = np.asarray(null_scores, dtype=float)
+    if a.ndim != 1 or b.ndim != 2 or b.shape[1] != a.size or a.size == 0:
+        raise ValueError(
+            "scores must be (n_items,) and null_scores (n_groups, n_items), got shapes "
+            f"{a.shape} and {b.shape}"
+        )
+    _z(level)
+    n_boot = check_positive_int(n_boot, "n_boot")
+
+    def auc(items, groups) -> float:
+        x, y = a[items], b[groups][:, items].ravel()
+        x, y = x[~np.isnan(x)][:, None], y[~np.isnan(y)][None, :]
+        return float(((x > y) + 0.5 * (x == y)).mean()) if x.size and y.size else np.nan
+
+    rng = np.random.default_rng(check_seed(seed))
+    n, g = a.size, b.shape[0]
+    boot = np.array([auc(rng.integers(0, n, n), rng.integers(0, g, g)) for _ in range(n_boot)])
+    tail = (1 - level) / 2
+    low, high = np.nanquantile(boot, [tail, 1 - tail])
+    return Estimate(auc(np.arange(n), np.arange(g)), float(low), float(high))
+
+
+def t_interval(values, level: float = 0.95) -> Estimate:
+    """Mean of a few independent runs with a Student-t interval (Student 1908).
+
+    With 4 runs the interval is wide (t = 3.18 for 95 %); it can leave the range a bounded
+    score can take, which says how little 4 runs pin down.
+
+    Parameters
+    ----------
+    values : array of float, shape (n_runs,)
+        One number per independent run (at least 2).
+    level : float
+        Confidence level of the interval.
+
+    Examples
+    --------
+    >>> est = t_interval([0.5, 0.6, 0.7, 0.6])
+    >>> round(est.value, 3), round(est.high - est.value, 3)
+    (0.6, 0.13)
+    """
+    from scipy.stats import t as student_t  # deferred: scipy loads slowly
+
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1 or v.size < 2 or not np.isfinite(v).all():
+        raise ValueError(f"values must be a 1-D array of >= 2 finite numbers, got shape {v.shape}")
+    _z(level)
+    half = student_t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size)
+    return Estimate(float(v.mean()), float(v.mean() - half), float(v.mean() + half))
+
+
+def independent_difference(a: Estimate, b: Estimate) -> Estimate:
+    """``a − b`` for two independent estimates, the half-widths added in quadrature (a normal
+    approximation: each interval read as ±1.96 standard errors).
+
+    Examples
+    --------
+    >>> d = independent_difference(Estimate(0.8, 0.7, 0.9), Estimate(0.5, 0.4, 0.6))
+    >>> round(d.value, 3), round(d.high - d.value, 3)
+    (0.3, 0.141)
+    """
+    if not (isinstance(a, Estimate) and isinstance(b, Estimate)):
+        raise TypeError("a and b must be Estimate tuples (value, low, high)")
+    half = ((a.high - a.low) ** 2 + (b.high - b.low) ** 2) ** 0.5 / 2
+    d = a.value - b.value
+    return Estimate(d, d - half, d + half)

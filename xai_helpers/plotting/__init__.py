@@ -24,7 +24,12 @@ from ._core import (
     signed_bars,
     to_numpy_image,
 )
-from .activation_maximization import show_filter_panel, show_filters_and_patches
+from .activation_maximization import (
+    show_ascent_rows,
+    show_filter_panel,
+    show_filters_and_patches,
+    show_latent_radii,
+)
 from .attacks import show_photo_attack
 from .attribution import (
     occlusion_update,
@@ -94,4 +99,6 @@ __all__ = [
     "show_decision_regions",
     "show_filters_and_patches",
     "show_filter_panel",
+    "show_ascent_rows",
+    "show_latent_radii",
 ]

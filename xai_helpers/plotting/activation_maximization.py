@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+from torch.distributions import Chi2
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 __all__ = [
     "show_filters_and_patches",
     "show_filter_panel",
+    "show_ascent_rows",
+    "show_latent_radii",
 ]
 
 
@@ -170,3 +173,108 @@ def show_filter_panel(
     fig = axes[0].figure
     fig.suptitle(title, y=1.02)
     return fig
+
+
+def show_ascent_rows(
+    rows: dict[str, torch.Tensor],
+    margins: dict[str, Sequence[float]],
+    unclipped: Sequence[str] = (),
+    title: str = "X* = argmax y_i, one change per row",
+    axes: Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
+    """One strip per row of images (e.g. one X* per digit), tiles separated by grey gaps, each
+    strip titled with its name and the images' logit margins; returns the ``Figure``.
+
+    Parameters
+    ----------
+    rows : dict
+        Row name → (n, 1, H, W) images (pixels shown clipped to [0, 1]).
+    margins : dict
+        Row name → the n margins to print in the row's title.
+    unclipped : sequence of str
+        Rows whose pixels leave [0, 1] (their titles say they are shown clipped).
+    title : str
+        The figure's title.
+    axes : sequence of Axes, optional
+        One axis per row (default: a new figure).
+
+    Examples
+    --------
+    >>> fig = show_ascent_rows({"start": torch.rand(3, 1, 5, 5)}, {"start": [1.0, -2.0, 0.5]})
+    >>> fig.axes[0].get_title()
+    'start: digits 0-9, logit margins 1 -2 0'
+    """
+    import matplotlib.pyplot as plt
+
+    if set(margins) != set(rows):
+        raise ValueError("margins must give one list of margins per row")
+    if axes is None:
+        fig, axes = plt.subplots(len(rows), 1, figsize=(11, 1.45 * len(rows)), squeeze=False)
+    axes = list(np.asarray(axes).flat)
+    if len(axes) < len(rows):
+        raise ValueError(f"need {len(rows)} axes, got {len(axes)}")
+    for ax, (name, x) in zip(axes, rows.items()):
+        tiles = torch.nn.functional.pad(x[:, 0].detach().cpu().clamp(0, 1), (1, 1), value=0.5)
+        ax.imshow(torch.cat(list(tiles), dim=1).numpy(), cmap="gray", vmin=0, vmax=1)
+        note = " (unclipped, shown clipped)" if name in unclipped else ""
+        m = " ".join(str(round(float(v))) for v in margins[name])
+        ax.set_title(f"{name}{note}: digits 0-9, logit margins {m}", fontsize=9)
+        ax.set_axis_off()
+    fig = axes[0].figure
+    fig.suptitle(title)
+    return fig
+
+
+def show_latent_radii(
+    norms: torch.Tensor,
+    marks: dict[str, float],
+    latent_dim: int,
+    ax: Axes | None = None,
+) -> Figure:
+    """Where a latent search puts z: a histogram of ‖z‖ for codes drawn from N(0, I), the χ
+    density of ‖z‖ in ``latent_dim`` dimensions (the *shell*), and one vertical line per search;
+    returns the ``Figure``.
+
+    Parameters
+    ----------
+    norms : torch.Tensor
+        (n,) ‖z‖ of codes drawn from N(0, I).
+    marks : dict
+        Name → a radius to mark (e.g. the median ‖z*‖ of a search); at most 4, in Okabe-Ito colours.
+    latent_dim : int
+        The dimension of z.
+    ax : Axes, optional
+        The panel to draw in (default: a new figure).
+
+    Examples
+    --------
+    >>> fig = show_latent_radii(torch.randn(500, 8).norm(dim=1), {"search": 1.0}, 8)
+    >>> fig.axes[0].get_xlabel()
+    '‖z‖'
+    """
+    import matplotlib.pyplot as plt
+
+    if len(marks) > 4:
+        raise ValueError(f"at most 4 marks, got {len(marks)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3))
+    r = np.linspace(0, float(max(norms.max(), *marks.values(), 1.0)) * 1.3, 400)
+    dens = Chi2(latent_dim).log_prob(torch.tensor(r[1:] ** 2)).exp().numpy() * 2 * r[1:]
+    ax.plot(r[1:], dens, "k", lw=1, label=f"χ density, {latent_dim} dimensions")
+    ax.hist(
+        norms.cpu().numpy(),
+        bins=40,
+        density=True,
+        color="0.88",
+        label=f"{len(norms):,} z ~ N(0, I)",
+    )
+    okabe_ito = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"]  # colour-blind safe
+    for (name, v), c, ls in zip(marks.items(), okabe_ito, ["-", "--", "-.", ":"]):
+        ax.axvline(v, color=c, ls=ls, lw=2.5, label=name)
+    ax.set(
+        xlabel="‖z‖",
+        ylabel="density",
+        title=f"Where the search puts z: against the χ{latent_dim} shell",
+    )
+    ax.legend(fontsize=8)
+    return ax.figure
