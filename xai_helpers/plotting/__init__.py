@@ -32,9 +32,20 @@ from .attribution import (
     show_explanation,
     show_occlusion,
     show_prediction,
+    show_monster_case,
+    show_relative_saliency,
     show_saliency_rows,
 )
-from .evaluation import interval_chart, interval_curve, plot_deletion_curves, plot_randomization
+from .evaluation import (
+    interval_chart,
+    interval_curve,
+    plot_deletion_curves,
+    plot_grey_sweep,
+    plot_path_curves,
+    plot_randomization,
+    show_half_maps,
+    show_training_files,
+)
 from .representations import (
     lamp_difference_images,
     plot_against_depth,
@@ -72,6 +83,12 @@ __all__ = [
     "plot_randomization",
     "interval_chart",
     "interval_curve",
+    "show_training_files",
+    "show_half_maps",
+    "plot_path_curves",
+    "plot_grey_sweep",
+    "show_relative_saliency",
+    "show_monster_case",
     "plot_embedding",
     "plot_against_depth",
     "plot_lighting_sweep",
