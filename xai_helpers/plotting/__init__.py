@@ -30,9 +30,9 @@ from .attribution import (
     plot_elephant,
     plot_feature_attributions,
     show_explanation,
+    show_monster_case,
     show_occlusion,
     show_prediction,
-    show_monster_case,
     show_relative_saliency,
     show_saliency_rows,
 )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..data.monsters import CLASSES, LOOKALIKES
+from ..data.monsters import LOOKALIKES
 from ._core import _ax, show_file
 
 if TYPE_CHECKING:
