@@ -483,6 +483,7 @@ def show_relative_saliency(
     titles: Sequence[str],
     name: str,
     vmax: float = 3.0,
+    axes: Sequence[Axes] | np.ndarray | None = None,
 ) -> Figure:
     """Notebook 02's saliency rows: each map divided by its own mean on the creature (``masks``
     True; 1 = as dense as the creature), the creature outlined, on the fixed colour scale 0 to
@@ -504,6 +505,7 @@ def show_relative_saliency(
         outlines=masks,
         vmax=vmax,
         label="saliency ÷ its creature mean",
+        axes=axes,
     )
     fig.suptitle(
         f"{name}: each map ÷ its mean on the creature (1 = that mean; white: outline)\n"
@@ -520,6 +522,7 @@ def show_monster_case(
     y: int,
     name: str,
     background: tuple[float, float, float] | None = None,
+    axes: Sequence[Axes] | np.ndarray | None = None,
 ) -> Figure:
     """One monster ``x`` (3, H, W), its background painted ``background`` (RGB in [0, 1]; ``None``:
     as loaded), beside ``net``'s saliency ÷ its creature mean and the prediction
@@ -537,4 +540,4 @@ def show_monster_case(
         x = torch.where(mask[None], x, torch.tensor(background, dtype=x.dtype).view(3, 1, 1))
     title = f"{name} · bg {'as loaded' if background is None else background[0]}"
     pred = explain_prediction(net, x, mask)
-    return show_prediction(x, pred, mask, int(y), name=title, relative_vmax=3.0)
+    return show_prediction(x, pred, mask, int(y), name=title, axes=axes, relative_vmax=3.0)

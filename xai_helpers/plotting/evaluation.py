@@ -204,7 +204,9 @@ def interval_curve(
     return ax.figure
 
 
-def show_training_files(root: str | Path, n: int = 7, n_lookalikes: int = 2) -> Figure:
+def show_training_files(
+    root: str | Path, n: int = 7, n_lookalikes: int = 2, axes: np.ndarray | None = None
+) -> Figure:
     """Notebook 02's first figure: ``n`` training files per class as an image viewer shows them
     (transparency as a grey checkerboard), the last ``n_lookalikes`` of each row look-alikes.
 
@@ -221,7 +223,10 @@ def show_training_files(root: str | Path, n: int = 7, n_lookalikes: int = 2) -> 
     root = Path(root)
     lk = root / LOOKALIKES
     looks = set(lk.read_text().split()) if lk.exists() else set()
-    fig, axes = plt.subplots(2, n, figsize=(1.45 * n, 3.6), layout="constrained", squeeze=False)
+    if axes is None:
+        _, axes = plt.subplots(2, n, figsize=(1.45 * n, 3.6), layout="constrained", squeeze=False)
+    axes = np.asarray(axes).reshape(2, n)
+    fig = axes[0, 0].figure
     for row, cls in enumerate(("pokemon", "digimon")):
         files = sorted((root / "train" / cls).iterdir())
         look = [f for f in files if f"train/{cls}/{f.name}" in looks]
@@ -234,7 +239,9 @@ def show_training_files(root: str | Path, n: int = 7, n_lookalikes: int = 2) -> 
     return fig
 
 
-def show_half_maps(maps: dict, ratios: dict, border: float = 23.5) -> Figure:
+def show_half_maps(
+    maps: dict, ratios: dict, border: float = 23.5, axes: Sequence[Axes] | None = None
+) -> Figure:
     """Mean saliency map of each model in ``maps`` (name -> (N, H, W)) on one colour scale, a
     dashed line between the upper and lower half, the median of ``ratios[name]`` (per-image upper
     ÷ lower) in the title. Returns the ``Figure``.
@@ -248,8 +255,10 @@ def show_half_maps(maps: dict, ratios: dict, border: float = 23.5) -> Figure:
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(maps), figsize=(3.25 * len(maps), 3.2), layout="constrained")
+    if axes is None:
+        _, axes = plt.subplots(1, len(maps), figsize=(3.25 * len(maps), 3.2), layout="constrained")
     axes = np.atleast_1d(axes)
+    fig = axes[0].figure
     top = max(s.mean(0).max().item() for s in maps.values())  # one colour scale for all
     for ax, (n, s) in zip(axes, maps.items()):
         im = ax.imshow(s.mean(0).numpy(), cmap="viridis", vmin=0, vmax=top)
@@ -260,7 +269,9 @@ def show_half_maps(maps: dict, ratios: dict, border: float = 23.5) -> Figure:
     return fig
 
 
-def plot_path_curves(med: dict, levels: Sequence[float], names: Sequence[str]) -> Figure:
+def plot_path_curves(
+    med: dict, levels: Sequence[float], names: Sequence[str], axes: Sequence[Axes] | None = None
+) -> Figure:
     """For each network in ``names``, the median actual change of the log-odds and the gradient's
     first-order prediction (``med[name, "actual"]``, ``med[name, "gradient"]``, one value per
     level) against the background level, on one log-odds scale. Returns the ``Figure``.
@@ -273,10 +284,12 @@ def plot_path_curves(med: dict, levels: Sequence[float], names: Sequence[str]) -
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(
-        1, len(names), figsize=(3.75 * len(names), 3.0), layout="constrained", sharey=True
-    )
+    if axes is None:
+        _, axes = plt.subplots(
+            1, len(names), figsize=(3.75 * len(names), 3.0), layout="constrained", sharey=True
+        )
     axes = np.atleast_1d(axes)
+    fig = axes[0].figure
     for ax, n in zip(axes, names):
         ax.plot([0, *levels], [0, *med[n, "actual"]], "-o", label="actual change")
         ax.plot([0, *levels], [0, *med[n, "gradient"]], "--s", label="tangent at black predicts")
@@ -287,7 +300,9 @@ def plot_path_curves(med: dict, levels: Sequence[float], names: Sequence[str]) -
     return fig
 
 
-def plot_grey_sweep(levels: Sequence[float], rows: dict) -> Figure:
+def plot_grey_sweep(
+    levels: Sequence[float], rows: dict, axes: Sequence[Axes] | None = None
+) -> Figure:
     """One panel per quantity in ``rows`` (name -> one value per level) against the background's
     grey level (0 black, 1 white); the density panel marks a uniform map's 1. Returns the
     ``Figure``.
@@ -300,8 +315,11 @@ def plot_grey_sweep(levels: Sequence[float], rows: dict) -> Figure:
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(rows), figsize=(3.7 * len(rows), 3.0), layout="constrained")
-    for ax, (k, row) in zip(np.atleast_1d(axes), rows.items()):
+    if axes is None:
+        _, axes = plt.subplots(1, len(rows), figsize=(3.7 * len(rows), 3.0), layout="constrained")
+    axes = np.atleast_1d(axes)
+    fig = axes[0].figure
+    for ax, (k, row) in zip(axes, rows.items()):
         ax.plot(levels, row, "-o")
         ax.set(xlabel="background level (0 black, 1 white)", ylabel=k, title=k)
         if "density" in k:
