@@ -1314,3 +1314,33 @@ def test_class_spread_is_zero_for_an_even_reader_and_large_for_a_skewed_one():
     assert str(skew).startswith(f"{skew.smallest:.2f}-{skew.largest:.2f} (spread [")
     with pytest.raises(ValueError):
         E.class_spread(torch.tensor([0, 11]))
+
+
+def test_density_by_class_is_one_for_a_uniform_map():
+    m = torch.zeros(4, 6, 6, dtype=torch.bool)
+    m[:, 2:4, 2:4] = True
+    d = E.density_by_class(torch.ones(4, 6, 6), m, torch.tensor([0, 0, 1, 1]))
+    assert d == {0: 1.0, 1: 1.0}
+
+
+def test_split_ratio_prefers_the_denser_part():
+    maps = torch.ones(2, 4, 4)
+    maps[:, :2] = 3.0
+    upper = (torch.arange(4) < 2)[:, None].expand(4, 4)
+    r = E.split_ratio(maps, torch.ones(2, 4, 4, dtype=torch.bool), upper)
+    assert torch.allclose(r, torch.tensor([3.0, 3.0]))
+
+
+def test_paint_regions_partition_the_frame():
+    r = E.paint_regions((2, 4), size=12)
+    assert torch.equal(r["upper half"] ^ r["lower half"], torch.ones(12, 12, dtype=torch.bool))
+    assert not (r["frame 2-px"] & r["inside 2-px"]).any()
+    assert int(r["inside 4-px"].sum()) == 16
+
+
+def test_brightness_reader_fit_catches_a_brightness_model_and_not_its_opposite():
+    b = torch.rand(6, 20, generator=torch.Generator().manual_seed(1))
+    shares = (b > 0.4).float().mean(1)  # a reader with threshold 0.4
+    gap, t = E.brightness_reader_fit(shares, b)
+    assert gap < 1e-6 and abs(t - 0.4) < 0.051
+    assert E.brightness_reader_fit(1 - shares, b)[0] > 0.1

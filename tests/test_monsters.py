@@ -318,3 +318,20 @@ def test_opposite_edits_enlarge_sharpen_and_keep_what_they_promise():
     assert torch.allclose(vs[:, 1], torch.stack([s[k].mean() for s, k in zip(sat, mr)]), atol=1e-6)
     with pytest.raises(ValueError, match="creature pixel"):
         M.creature_value_saturation(xr, torch.zeros_like(mr))
+
+
+def test_file_counts_match_the_folders(small_root):
+    counts = M.file_counts(small_root)
+    assert set(counts) == {(s, c) for s in ("train", "test") for c in M.CLASSES}
+    assert sum(counts["train", "pokemon"].values()) == len(_files(small_root, "train", "pokemon"))
+    assert set(counts["train", "pokemon"]) == {".png"}
+
+
+def test_jpeg_roundtrip_is_lossy_but_close():
+    x = torch.rand(3, 3, 24, 24, generator=torch.Generator().manual_seed(0))
+    y = M.jpeg_roundtrip(x, quality=75)
+    assert y.shape == x.shape and y.dtype == torch.float32
+    assert 0 < (y - x).abs().mean() < 0.3
+    assert torch.equal(M.jpeg_roundtrip(torch.zeros(1, 3, 8, 8)), torch.zeros(1, 3, 8, 8))
+    with pytest.raises(ValueError):
+        M.jpeg_roundtrip(x, quality=0)

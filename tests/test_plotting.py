@@ -605,3 +605,24 @@ def test_show_latent_radii_marks_each_search():
     with pytest.raises(ValueError):
         show_latent_radii(torch.ones(3), {str(i): 1.0 for i in range(5)}, 8)
     plt.close(fig)
+
+
+def test_notebook_02_figures_have_titles_and_scales():
+    m = torch.zeros(2, 48, 48, dtype=torch.bool)
+    m[:, 10:30, 10:30] = True
+    fig = plotting.show_relative_saliency(
+        torch.rand(2, 3, 48, 48), torch.rand(2, 48, 48), m, ["a", "b"], "model"
+    )
+    assert fig._suptitle is not None and "creature" in fig.axes[-1].get_ylabel()
+    fig = plotting.show_half_maps(
+        {"a": torch.rand(3, 8, 8), "b": torch.rand(3, 8, 8)},
+        {"a": torch.ones(3), "b": torch.ones(3)},
+        3.5,
+    )
+    assert len(fig.axes) == 3  # two maps and one shared colour bar
+    med = {(n, k): [0.1, 0.2] for n in ("a", "b") for k in ("actual", "gradient")}
+    fig = plotting.plot_path_curves(med, (0.2, 0.5), ["a", "b"])
+    assert fig.axes[0].get_ylabel() == "median change of log-odds"
+    fig = plotting.plot_grey_sweep((0.0, 0.5), {"log-odds": [1, 0], "bg density": [0.5, 1.2]})
+    assert [ax.get_title() for ax in fig.axes] == ["log-odds", "bg density"]
+    plt.close("all")

@@ -67,6 +67,10 @@ __all__ = [
     "neighbour_correlation",
     "region_share",
     "region_density",
+    "density_by_class",
+    "split_ratio",
+    "paint_regions",
+    "brightness_reader_fit",
     "Prediction",
     "explain_prediction",
     "smoothgrad_stability",
@@ -2734,3 +2738,78 @@ def null_range(results: Sequence[Mapping]) -> tuple[dict, dict]:
         else:
             low[key], high[key] = float(min(values)), float(max(values))
     return low, high
+
+
+def density_by_class(maps: torch.Tensor, region: torch.Tensor, y: torch.Tensor) -> dict[int, float]:
+    """Mean over the images of each class ``k`` in ``y`` of :func:`region_density` (``maps`` in
+    ``region`` relative to outside it); 1 for a uniform map.
+
+    Examples
+    --------
+    >>> maps = torch.tensor([[[3.0, 1.0]], [[1.0, 1.0]]])
+    >>> density_by_class(maps, torch.tensor([[[True, False]]] * 2), torch.tensor([0, 1]))
+    {0: 3.0, 1: 1.0}
+    """
+    d = region_density(maps, region)
+    return {int(k): d[y == k].mean().item() for k in y.unique()}
+
+
+def split_ratio(maps: torch.Tensor, region: torch.Tensor, part: torch.Tensor) -> torch.Tensor:
+    """Per image, the mean of ``maps`` on ``region`` ∩ ``part`` ÷ its mean on ``region`` outside
+    ``part`` (N,); e.g. the background's upper half against its lower half. 1: no preference.
+
+    ``maps`` (N, H, W); ``region`` (N, H, W) boolean; ``part`` (H, W) boolean, one for all images.
+
+    Examples
+    --------
+    >>> maps = torch.tensor([[[4.0, 4.0], [1.0, 2.0]]])
+    >>> upper = torch.tensor([[True, True], [False, False]])
+    >>> split_ratio(maps, torch.ones(1, 2, 2, dtype=torch.bool), upper)
+    tensor([2.6667])
+    """
+    inner, outer = region & part, region & ~part
+    per_px = lambda r: (maps * r).sum((1, 2)) / r.sum((1, 2))  # noqa: E731
+    return per_px(inner) / per_px(outer)
+
+
+def paint_regions(widths: Sequence[int] = (4, 8, 16), size: int = 48) -> dict[str, torch.Tensor]:
+    """Regions of a ``size``×``size`` frame to paint one at a time, each (size, size) boolean: the
+    upper and lower halves, and for every width ``w`` the outer ``w``-px frame and its inside.
+
+    Examples
+    --------
+    >>> r = paint_regions((1,), size=4)
+    >>> list(r), int(r["frame 1-px"].sum()), int(r["inside 1-px"].sum())
+    (['upper half', 'lower half', 'frame 1-px', 'inside 1-px'], 12, 4)
+    """
+    upper = (torch.arange(size) < size // 2)[:, None].expand(size, size)
+    out = {"upper half": upper, "lower half": ~upper}
+    for w in widths:
+        edge = (torch.arange(size) < w) | (torch.arange(size) >= size - w)
+        frame = edge[:, None] | edge[None, :]
+        out |= {f"frame {w}-px": frame, f"inside {w}-px": ~frame}
+    return out
+
+
+def brightness_reader_fit(
+    shares: torch.Tensor, brightness: torch.Tensor, thresholds: torch.Tensor | None = None
+) -> tuple[float, float]:
+    """The known-wrong reader "class 1 where brighter than t", fitted: over ``thresholds`` (default
+    0.05, 0.10, …, 0.95) the smallest mean |``shares`` − the share of images the reader calls
+    class 1|, and its threshold, as ``(gap, t)``.
+
+    ``shares`` (G,): a model's share of class-1 answers on each of G groups of images;
+    ``brightness`` (G, n): the brightness the reader reads, per image of each group.
+
+    Examples
+    --------
+    >>> b = torch.tensor([[0.1, 0.2], [0.8, 0.9]])
+    >>> brightness_reader_fit(torch.tensor([0.0, 1.0]), b)  # a threshold fits exactly
+    (0.0, 0.2)
+    >>> brightness_reader_fit(torch.tensor([1.0, 0.0]), b)[0]  # the opposite rule: none fits
+    0.5
+    """
+    if thresholds is None:
+        thresholds = torch.arange(0.05, 1, 0.05)
+    fit = lambda t: (shares - (brightness > t).float().mean(1)).abs().mean().item()  # noqa: E731
+    return min((fit(t), round(float(t), 2)) for t in thresholds)

@@ -59,6 +59,7 @@ files, masks are derived from the alpha channel (PNG) or from the colour of the 
 from __future__ import annotations
 
 import colorsys
+import io
 import json
 import math
 import os
@@ -108,6 +109,8 @@ __all__ = [
     "OPPOSITE_EDITS",
     "CONTROL_EDITS",
     "keep_contrast",
+    "file_counts",
+    "jpeg_roundtrip",
 ]
 
 #: Class names in ``ImageFolder``'s (alphabetical) order: index 0 is digimon, 1 is pokemon.
@@ -1084,3 +1087,51 @@ CONTROL_EDITS = {
     "blur, contrast kept": lambda x, m: keep_contrast(blur_creature(x, m), x, m),
     "shrink 0.8× nearest": lambda x, m: shrink_creature(x, m, 0.8, antialias=False),
 }
+
+
+def file_counts(root: str | Path) -> dict[tuple[str, str], dict[str, int]]:
+    """How many files of each suffix every split and class folder under ``root`` holds.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for name in ("train/pokemon/a.png", "train/digimon/b.jpg", "train/digimon/c.png"):
+    ...     (d / name).parent.mkdir(parents=True, exist_ok=True); (d / name).touch()
+    >>> file_counts(d)[("train", "digimon")]
+    {'.jpg': 1, '.png': 1}
+    """
+    out = {}
+    for split in ("train", "test"):
+        for cls in CLASSES:
+            folder = Path(root) / split / cls
+            suffixes = [f.suffix for f in folder.iterdir()] if folder.exists() else []
+            out[split, cls] = {s: suffixes.count(s) for s in sorted(set(suffixes))}
+    return out
+
+
+def jpeg_roundtrip(x: torch.Tensor, quality: int = 75) -> torch.Tensor:
+    """Each image of ``x`` (N, 3, H, W) in [0, 1] saved as a JPEG of ``quality`` and read back, as
+    a file re-saved in the other class's format would be.
+
+    Examples
+    --------
+    >>> x = torch.rand(2, 3, 16, 16)
+    >>> y = jpeg_roundtrip(x, 90)
+    >>> y.shape == x.shape and bool((y - x).abs().max() > 0)  # lossy
+    True
+    >>> bool((jpeg_roundtrip(torch.ones(1, 3, 8, 8)) == 1).all())  # flat white survives
+    True
+    """
+    from PIL import Image
+
+    check_positive_int(quality, "quality")
+    out = []
+    for img in x.detach().cpu():
+        a = (img.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        buf = io.BytesIO()
+        Image.fromarray(a).save(buf, "JPEG", quality=int(quality))
+        buf.seek(0)
+        b = np.array(Image.open(buf).convert("RGB"), dtype=np.float32) / 255
+        out.append(torch.from_numpy(b).permute(2, 0, 1))
+    return torch.stack(out).to(x.device)

@@ -36,8 +36,10 @@ from .attribution import (
     plot_elephant,
     plot_feature_attributions,
     show_explanation,
+    show_monster_case,
     show_occlusion,
     show_prediction,
+    show_relative_saliency,
     show_saliency_rows,
 )
 from .evaluation import (
@@ -45,8 +47,12 @@ from .evaluation import (
     interval_curve,
     plot_deletion_curves,
     plot_deletion_vs_null,
+    plot_grey_sweep,
+    plot_path_curves,
     plot_randomization,
+    show_half_maps,
     show_region_test,
+    show_training_files,
 )
 from .representations import (
     embedding_rows,
@@ -90,6 +96,12 @@ __all__ = [
     "interval_chart",
     "interval_curve",
     "embedding_rows",
+    "show_training_files",
+    "show_half_maps",
+    "plot_path_curves",
+    "plot_grey_sweep",
+    "show_relative_saliency",
+    "show_monster_case",
     "plot_embedding",
     "plot_against_depth",
     "plot_lighting_sweep",

@@ -14,7 +14,7 @@ from torch import nn
 from .._runtime import COURSE_CMAP, COURSE_DIVERGING_CMAP
 from ..attribution import occlusion
 from ..data.monsters import CLASSES
-from ..evaluation import Prediction
+from ..evaluation import Prediction, explain_prediction
 from ..models import ELEPHANT_FEATURES
 from ..validation import check_number
 from ._core import (
@@ -40,6 +40,8 @@ __all__ = [
     "show_prediction",
     "plot_elephant",
     "plot_feature_attributions",
+    "show_relative_saliency",
+    "show_monster_case",
 ]
 
 
@@ -536,3 +538,70 @@ def plot_feature_attributions(
         reference=total,
         reference_label="f(x) − f(x')",
     )
+
+
+def show_relative_saliency(
+    images: torch.Tensor,
+    maps: torch.Tensor,
+    masks: torch.Tensor,
+    titles: Sequence[str],
+    name: str,
+    vmax: float = 3.0,
+    axes: Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
+    """Notebook 02's saliency rows: each map divided by its own mean on the creature (``masks``
+    True; 1 = as dense as the creature), the creature outlined, on the fixed colour scale 0 to
+    ``vmax`` so that two models' figures compare. Returns the ``Figure``.
+
+    Examples
+    --------
+    >>> m = torch.zeros(2, 8, 8, dtype=torch.bool); m[:, 2:6, 2:6] = True
+    >>> fig = show_relative_saliency(torch.rand(2, 3, 8, 8), torch.rand(2, 8, 8), m, ["a", "b"],
+    ...                              "model")
+    >>> fig.axes[-1].get_ylabel()
+    'saliency ÷ its creature mean'
+    """
+    mean_on = torch.stack([s[m].mean().clamp_min(1e-12) for s, m in zip(maps, masks)])
+    fig = show_saliency_rows(
+        images,
+        maps / mean_on.view(-1, 1, 1),
+        titles,
+        outlines=masks,
+        vmax=vmax,
+        label="saliency ÷ its creature mean",
+        axes=axes,
+    )
+    fig.suptitle(
+        f"{name}: each map ÷ its mean on the creature (1 = that mean; white: outline)\n"
+        f"one colour scale (0 to {vmax:g}) for every figure of this kind",
+        y=1.1,
+    )
+    return fig
+
+
+def show_monster_case(
+    net: nn.Module,
+    x: torch.Tensor,
+    mask: torch.Tensor,
+    y: int,
+    name: str,
+    background: tuple[float, float, float] | None = None,
+    axes: Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
+    """One monster ``x`` (3, H, W), its background painted ``background`` (RGB in [0, 1]; ``None``:
+    as loaded), beside ``net``'s saliency ÷ its creature mean and the prediction
+    (:func:`show_prediction` with ``relative_vmax=3``). Notebook 02's slider.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MonsterCNN
+    >>> m = torch.zeros(48, 48, dtype=torch.bool); m[10:30, 10:30] = True
+    >>> fig = show_monster_case(MonsterCNN(), torch.rand(3, 48, 48), m, 1, "model", (0.0,) * 3)
+    >>> "bg 0.0" in fig.texts[0].get_text()
+    True
+    """
+    if background is not None:
+        x = torch.where(mask[None], x, torch.tensor(background, dtype=x.dtype).view(3, 1, 1))
+    title = f"{name} · bg {'as loaded' if background is None else background[0]}"
+    pred = explain_prediction(net, x, mask)
+    return show_prediction(x, pred, mask, int(y), name=title, axes=axes, relative_vmax=3.0)

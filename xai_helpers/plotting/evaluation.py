@@ -5,11 +5,13 @@ Every helper takes ``ax=None`` (one panel) or ``axes=None`` (several) and return
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._core import _ax, show_image
+from ..data.monsters import LOOKALIKES
+from ._core import _ax, show_file, show_image
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -22,6 +24,10 @@ __all__ = [
     "plot_randomization",
     "interval_chart",
     "interval_curve",
+    "show_training_files",
+    "show_half_maps",
+    "plot_path_curves",
+    "plot_grey_sweep",
 ]
 
 
@@ -295,3 +301,128 @@ def interval_curve(
     if highlight is not None:
         ax.plot(x[highlight], rows[highlight, 0], "s", ms=13, mfc="none", mec="C1", mew=2.5)
     return ax.figure
+
+
+def show_training_files(
+    root: str | Path, n: int = 7, n_lookalikes: int = 2, axes: np.ndarray | None = None
+) -> Figure:
+    """Notebook 02's first figure: ``n`` training files per class as an image viewer shows them
+    (transparency as a grey checkerboard), the last ``n_lookalikes`` of each row look-alikes.
+
+    Examples
+    --------
+    >>> from xai_helpers.data.monsters import make_monsters
+    >>> import tempfile
+    >>> root = make_monsters(tempfile.mkdtemp(), n_per_class=10)
+    >>> len(show_training_files(root, n=3).axes)
+    6
+    """
+    import matplotlib.pyplot as plt
+
+    root = Path(root)
+    lk = root / LOOKALIKES
+    looks = set(lk.read_text().split()) if lk.exists() else set()
+    if axes is None:
+        _, axes = plt.subplots(2, n, figsize=(1.45 * n, 3.6), layout="constrained", squeeze=False)
+    axes = np.asarray(axes).reshape(2, n)
+    fig = axes[0, 0].figure
+    for row, cls in enumerate(("pokemon", "digimon")):
+        files = sorted((root / "train" / cls).iterdir())
+        look = [f for f in files if f"train/{cls}/{f.name}" in looks]
+        k = min(n_lookalikes, len(look))
+        shown = [f for f in files if f not in look][: n - k] + look[:k]
+        for ax, f in zip(axes[row], shown):
+            show_file(f, ax=ax, title=f.suffix + (" look-alike" if f in look else ""))
+        axes[row, 0].set_ylabel(cls)
+    fig.suptitle("Training files as an image viewer shows them")
+    return fig
+
+
+def show_half_maps(
+    maps: dict, ratios: dict, border: float = 23.5, axes: Sequence[Axes] | None = None
+) -> Figure:
+    """Mean saliency map of each model in ``maps`` (name -> (N, H, W)) on one colour scale, a
+    dashed line between the upper and lower half, the median of ``ratios[name]`` (per-image upper
+    ÷ lower) in the title. Returns the ``Figure``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> fig = show_half_maps({"a": torch.rand(2, 8, 8)}, {"a": torch.tensor([1.0, 2.0, 3.0])}, 3.5)
+    >>> fig.axes[0].get_title().splitlines()
+    ['a', 'median upper ÷ lower 2.0']
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, len(maps), figsize=(3.25 * len(maps), 3.2), layout="constrained")
+    axes = np.atleast_1d(axes)
+    fig = axes[0].figure
+    top = max(s.mean(0).max().item() for s in maps.values())  # one colour scale for all
+    for ax, (n, s) in zip(axes, maps.items()):
+        im = ax.imshow(s.mean(0).numpy(), cmap="viridis", vmin=0, vmax=top)
+        ax.set(title=f"{n}\nmedian upper ÷ lower {ratios[n].median():.1f}", xticks=[], yticks=[])
+        ax.axhline(border, color="w", lw=0.8, ls="--")  # the halves' border
+    fig.colorbar(im, ax=list(axes), label="mean |∂y/∂x| (one scale)", shrink=0.8)
+    fig.suptitle("Mean saliency map of the Digimon (dashed: upper / lower half)")
+    return fig
+
+
+def plot_path_curves(
+    med: dict, levels: Sequence[float], names: Sequence[str], axes: Sequence[Axes] | None = None
+) -> Figure:
+    """For each network in ``names``, the median actual change of the log-odds and the gradient's
+    first-order prediction (``med[name, "actual"]``, ``med[name, "gradient"]``, one value per
+    level) against the background level, on one log-odds scale. Returns the ``Figure``.
+
+    Examples
+    --------
+    >>> med = {("a", "actual"): [1.0, 2.0], ("a", "gradient"): [0.5, 1.0]}
+    >>> len(plot_path_curves(med, (0.1, 0.2), ["a"]).axes[0].lines)
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(
+            1, len(names), figsize=(3.75 * len(names), 3.0), layout="constrained", sharey=True
+        )
+    axes = np.atleast_1d(axes)
+    fig = axes[0].figure
+    for ax, n in zip(axes, names):
+        ax.plot([0, *levels], [0, *med[n, "actual"]], "-o", label="actual change")
+        ax.plot([0, *levels], [0, *med[n, "gradient"]], "--s", label="tangent at black predicts")
+        ax.set(xlabel="background painted black → level", title=n)
+    axes[0].set_ylabel("median change of log-odds")
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Gradient prediction and actual change, one log-odds scale")
+    return fig
+
+
+def plot_grey_sweep(
+    levels: Sequence[float], rows: dict, axes: Sequence[Axes] | None = None
+) -> Figure:
+    """One panel per quantity in ``rows`` (name -> one value per level) against the background's
+    grey level (0 black, 1 white); the density panel marks a uniform map's 1. Returns the
+    ``Figure``.
+
+    Examples
+    --------
+    >>> fig = plot_grey_sweep((0.0, 1.0), {"log-odds": [3.0, -3.0], "bg density": [0.2, 1.5]})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['log-odds', 'bg density']
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, len(rows), figsize=(3.7 * len(rows), 3.0), layout="constrained")
+    axes = np.atleast_1d(axes)
+    fig = axes[0].figure
+    for ax, (k, row) in zip(axes, rows.items()):
+        ax.plot(levels, row, "-o")
+        ax.set(xlabel="background level (0 black, 1 white)", ylabel=k, title=k)
+        if "density" in k:
+            ax.axhline(1, color="k", ls=":", lw=0.8, label="uniform map")
+            ax.legend(fontsize=7)
+    fig.suptitle("Leaky model, Pokémon with the background painted each level")
+    return fig
