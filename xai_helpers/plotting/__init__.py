@@ -35,6 +35,13 @@ from .attribution import (
     show_saliency_rows,
 )
 from .evaluation import interval_chart, interval_curve, plot_deletion_curves, plot_randomization
+from .interpretable import (
+    plot_accuracy_panels,
+    plot_proportions,
+    plot_weight_path,
+    show_tree_depth,
+    show_weight_images,
+)
 from .representations import (
     lamp_difference_images,
     plot_against_depth,
@@ -81,4 +88,9 @@ __all__ = [
     "show_decision_regions",
     "show_filters_and_patches",
     "show_filter_panel",
+    "plot_weight_path",
+    "show_weight_images",
+    "show_tree_depth",
+    "plot_accuracy_panels",
+    "plot_proportions",
 ]
