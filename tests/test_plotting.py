@@ -625,4 +625,34 @@ def test_notebook_02_figures_have_titles_and_scales():
     assert fig.axes[0].get_ylabel() == "median change of log-odds"
     fig = plotting.plot_grey_sweep((0.0, 0.5), {"log-odds": [1, 0], "bg density": [0.5, 1.2]})
     assert [ax.get_title() for ax in fig.axes] == ["log-odds", "bg density"]
+
+
+def test_readable_model_figures_of_notebook_00():
+    """Weight path on fixed limits, weight images on one scale centred on 0, the tree panel rings
+    each tested pixel, accuracy and proportion panels draw one row/bar per model/group."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    ax = plotting.plot_weight_path([0.4, -0.2, -0.5], k=1).axes[0]
+    assert list(ax.lines[0].get_ydata()) == [0.4, -0.2]
+    assert ax.get_ylim() == pytest.approx((-0.55, 0.55))  # the whole path's range, for every k
+    with pytest.raises(ValueError, match="k"):
+        plotting.plot_weight_path([0.4, -0.2], k=2)
+    fig = plotting.show_weight_images(np.array([[[1.0, -3.0]], [[0.5, 0.0]]]), titles=["a", "b"])
+    assert [a.images[0].get_clim() for a in fig.axes[:2]] == [(-3.0, 3.0)] * 2
+    with pytest.raises(ValueError, match="N, H, W"):
+        plotting.show_weight_images(np.zeros((3, 3)))
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 16)), (np.arange(60) % 2).astype(int)
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    fig = plotting.show_tree_depth(tree, [2, 4], [0.5, 0.6], [0.1, 0.1], 1, X[0].reshape(4, 4))
+    tested = {divmod(int(f), 4) for f in tree.tree_.feature if f >= 0}
+    ringed = {(int(ln.get_ydata()[0]), int(ln.get_xdata()[0])) for ln in fig.axes[1].lines}
+    assert ringed == tested
+    fig = plotting.show_tree_depth(None, [2, 4], [0.5, 0.6], [0.1, 0.1], 0, X[0].reshape(4, 4))
+    assert "too many" in fig.axes[0].texts[0].get_text()
+    correct = {"a": np.arange(40) % 4 > 0, "b": np.arange(40) % 2 > 0}
+    fig = plotting.plot_accuracy_panels({"t": (correct, 0.5)}, pairs={"a − b": ("a", "b")})
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["a − b"]
+    fig = plotting.plot_proportions({"p": {"x": (1, 4), "y": (3, 4)}})
+    assert [p.get_height() for p in fig.axes[0].patches] == pytest.approx([25.0, 75.0])
     plt.close("all")

@@ -54,6 +54,13 @@ from .evaluation import (
     show_region_test,
     show_training_files,
 )
+from .interpretable import (
+    plot_accuracy_panels,
+    plot_proportions,
+    plot_weight_path,
+    show_tree_depth,
+    show_weight_images,
+)
 from .representations import (
     embedding_rows,
     lamp_difference_images,
@@ -113,4 +120,9 @@ __all__ = [
     "show_filter_panel",
     "show_ascent_rows",
     "show_latent_radii",
+    "plot_weight_path",
+    "show_weight_images",
+    "show_tree_depth",
+    "plot_accuracy_panels",
+    "plot_proportions",
 ]
