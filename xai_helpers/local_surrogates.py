@@ -47,12 +47,14 @@ __all__ = [
     "lime_tabular_weights",
     "segment",
     "segment_along_mask",
+    "outline_segments",
     "sample_masks",
     "perturb",
     "query_masked",
     "cosine_kernel",
     "lime_log_odds",
     "region_deletion",
+    "region_deletions",
     "region_weight",
     "positive_share",
     "random_readout_shares",
@@ -398,6 +400,33 @@ def segment_along_mask(
     return seg.reshape(m.shape).astype(np.int64)
 
 
+_OUTLINE_CACHE: dict[tuple, np.ndarray] = {}
+
+
+def outline_segments(
+    image: torch.Tensor, mask: torch.Tensor | np.ndarray, n_segments: int | None = None
+) -> np.ndarray:
+    """:func:`segment_along_mask` of a (3, H, W) image tensor and its (H, W) object mask, computed
+    once per image: the result is kept, keyed by the image's and the mask's bytes, so that every
+    explanation of one image reuses its segments (SLIC takes about 0.1 s per image).
+
+    Examples
+    --------
+    >>> img = torch.zeros(3, 8, 8); m = np.zeros((8, 8), bool); m[2:6, 2:6] = True
+    >>> outline_segments(img, m, 4) is outline_segments(img.clone(), m.copy(), 4)
+    True
+    """
+    img = torch.as_tensor(image).detach().cpu()
+    if img.ndim != 3:
+        raise ValueError(f"image must be (C, H, W), got shape {tuple(img.shape)}")
+    m = np.asarray(mask, dtype=bool)
+    arr = img.permute(1, 2, 0).numpy()
+    key = (arr.tobytes(), arr.shape, m.tobytes(), n_segments)
+    if key not in _OUTLINE_CACHE:
+        _OUTLINE_CACHE[key] = segment_along_mask(arr, m, n_segments=n_segments)
+    return _OUTLINE_CACHE[key]
+
+
 def sample_masks(
     n_segments: int, n_samples: int, seed: int = 0, keep: float = 0.5, scheme: str = "keep"
 ) -> np.ndarray:
@@ -668,6 +697,35 @@ def region_deletion(
     z = query_masked(model, x, seg, masks, fill, batch_size=3, progress=False, output="logits")
     lo = _log_odds(z, target)
     return float(lo[0] - lo[1]), float(lo[0] - lo[2])
+
+
+def region_deletions(
+    model: nn.Module,
+    X: torch.Tensor,
+    target: int,
+    masks: torch.Tensor | np.ndarray,
+    fill: float | Sequence[float] | str = 0.5,
+) -> np.ndarray:
+    """:func:`region_deletion` of the background (where ``masks`` is False) for each image of ``X``.
+
+    Returns
+    -------
+    np.ndarray
+        (n, 2): per image, the drop of ``target``'s log-odds when the whole background is set to
+        ``fill``, and when the whole object is.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 2 * 2, 2))
+    >>> m = np.array([[[True, False], [False, False]]] * 3)
+    >>> region_deletions(model, torch.rand(3, 3, 2, 2), 1, m).shape
+    (3, 2)
+    """
+    check_image_batch(X, "X")
+    m = np.asarray(masks, dtype=bool)
+    if m.shape != (len(X), *X.shape[2:]):
+        raise ValueError(f"masks must have shape {(len(X), *X.shape[2:])}, got {m.shape}")
+    return np.array([region_deletion(model, X[[i]], target, ~m[i], fill) for i in range(len(X))])
 
 
 def region_weight(segments: np.ndarray, weights: np.ndarray, region: np.ndarray) -> float:

@@ -22,6 +22,7 @@ from statistics import NormalDist
 from typing import NamedTuple
 
 import numpy as np
+from scipy.stats import t as _t_dist
 
 from .validation import check_number, check_positive_int, check_seed
 
@@ -31,6 +32,7 @@ __all__ = [
     "paired_difference",
     "paired_bootstrap",
     "bootstrap_mean",
+    "t_interval",
 ]
 
 
@@ -218,3 +220,20 @@ def bootstrap_mean(
         boot = sums[pick].sum(1) / counts[pick].sum(1)
     low, high = np.quantile(boot, [tail, 1 - tail])
     return Estimate(float(v.mean()), float(low), float(high))
+
+
+def t_interval(values, level: float = 0.95) -> Estimate:
+    """Mean of a few per-run numbers (e.g. one per training seed) with Student's t interval.
+
+    Examples
+    --------
+    >>> est = t_interval([1.0, 2.0, 3.0, 4.0])
+    >>> est.value, round(est.high - est.value, 3)
+    (2.5, 2.054)
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1 or v.size < 2 or not np.isfinite(v).all():
+        raise ValueError(f"values must be a 1-D array of at least 2 finite numbers, got {v.shape}")
+    level = check_number(level, "level", 0, 1, low_open=True, high_open=True)
+    half = _t_dist.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size)
+    return Estimate(float(v.mean()), float(v.mean() - half), float(v.mean() + half))
