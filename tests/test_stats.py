@@ -89,3 +89,16 @@ def test_bootstrap_mean_covers_the_true_mean_and_clusters_widen_it():
         bootstrap_mean(v, clusters=np.zeros(120))
     with pytest.raises(ValueError, match="finite"):
         bootstrap_mean([1.0, float("nan")])
+
+
+def test_t_interval_matches_students_t_and_refuses_one_value():
+    from scipy.stats import t
+
+    v = np.array([0.1, 0.3, 0.2, 0.4])
+    est = stats.t_interval(v)
+    half = t.ppf(0.975, 3) * v.std(ddof=1) / 2
+    assert est.value == pytest.approx(0.25)
+    assert (est.low, est.high) == pytest.approx((0.25 - half, 0.25 + half))
+    assert stats.t_interval(v, level=0.5).high < est.high
+    with pytest.raises(ValueError):
+        stats.t_interval([1.0])

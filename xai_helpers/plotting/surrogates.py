@@ -194,10 +194,12 @@ def show_lime_rows(
     inputs: Sequence[tuple[ImageLike, str]] | None = None,
     suptitle: str | None = None,
     size: float = 2.6,
+    vmax: float | None = None,
 ) -> Figure:
     """A grid of LIME explanations: an optional first row of inputs, then one row per entry of
     ``rows`` (``(image, segments, weights, title)`` per panel, drawn by
-    :func:`show_segment_weights`), with one colour scale per row so that its panels compare.
+    :func:`show_segment_weights`), with one colour scale per row so that its panels compare
+    (``vmax``, if given, for every row: to compare figures).
 
     Examples
     --------
@@ -219,9 +221,9 @@ def show_lime_rows(
         for ax, (img, title) in zip(axes[0], inputs):
             show_image(img, ax=ax, title=title)
     for row, panels in zip(axes[nrows - len(rows) :], rows.values()):
-        vmax = max(float(np.abs(w).max()) for _, _, w, _ in panels) or 1.0
+        top = vmax or max(float(np.abs(w).max()) for _, _, w, _ in panels) or 1.0
         for ax, (img, seg, w, title) in zip(row, panels):
-            show_segment_weights(img, seg, w, ax=ax, title=title, vmax=vmax)
+            show_segment_weights(img, seg, w, ax=ax, title=title, vmax=top)
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
