@@ -12,7 +12,7 @@ import numpy as np
 from .._runtime import COURSE_DIVERGING_CMAP
 from ..local_surrogates import LocalLinear, weights_to_map
 from ..validation import check_array, check_black_box
-from ._core import ImageLike, _ax, to_numpy_image
+from ._core import ImageLike, _ax, show_image, to_numpy_image
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -209,8 +209,6 @@ def show_lime_rows(
     (-2.0, 2.0)
     """
     import matplotlib.pyplot as plt
-
-    from ._core import show_image
 
     ncols = max(len(r) for r in rows.values())
     nrows = len(rows) + (inputs is not None)
