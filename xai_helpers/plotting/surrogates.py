@@ -195,11 +195,13 @@ def show_lime_rows(
     suptitle: str | None = None,
     size: float = 2.6,
     vmax: float | None = None,
+    axes: np.ndarray | None = None,
 ) -> Figure:
     """A grid of LIME explanations: an optional first row of inputs, then one row per entry of
     ``rows`` (``(image, segments, weights, title)`` per panel, drawn by
     :func:`show_segment_weights`), with one colour scale per row so that its panels compare
-    (``vmax``, if given, for every row: to compare figures).
+    (``vmax``, if given, for every row: to compare figures). ``axes``, if given, is an array of
+    (rows, columns) Axes to draw on.
 
     Examples
     --------
@@ -212,9 +214,12 @@ def show_lime_rows(
 
     ncols = max(len(r) for r in rows.values())
     nrows = len(rows) + (inputs is not None)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols * 1.25, size * nrows), squeeze=False
-    )
+    if axes is None:
+        _, axes = plt.subplots(
+            nrows, ncols, figsize=(size * ncols * 1.25, size * nrows), squeeze=False
+        )
+    axes = np.asarray(axes).reshape(nrows, ncols)
+    fig = axes[0, 0].figure
     if inputs is not None:
         for ax, (img, title) in zip(axes[0], inputs):
             show_image(img, ax=ax, title=title)
@@ -275,12 +280,13 @@ def show_accuracy_vs_path_length(
     panels: Sequence[tuple[Callable[[np.ndarray], np.ndarray], str]] = (),
     X: np.ndarray | None = None,
     y: np.ndarray | None = None,
+    axes: np.ndarray | None = None,
 ) -> Figure:
     """Wu et al.'s figure: test accuracy against the average path length O(T) of each network's
     tree (``points``: label -> (O(T) array, accuracy array), one colour per label, cividis), beside
     the trees' frontiers (``frontiers``: label -> :func:`~xai_helpers.trees.tree_frontier`), and,
     to the left, the decision regions of the networks in ``panels`` ((predict_fn, title) pairs, on
-    the points ``X``, ``y``).
+    the points ``X``, ``y``). ``axes``, if given, holds ``len(panels) + 1`` Axes to draw on.
 
     Examples
     --------
@@ -292,10 +298,12 @@ def show_accuracy_vs_path_length(
     import matplotlib.pyplot as plt
 
     n = len(panels)
-    fig, axes = plt.subplots(
-        1, n + 1, figsize=(3.8 * n + 6, 3.8), gridspec_kw={"width_ratios": [1] * n + [1.6]}
-    )
-    axes = np.atleast_1d(axes)
+    if axes is None:
+        _, axes = plt.subplots(
+            1, n + 1, figsize=(3.8 * n + 6, 3.8), gridspec_kw={"width_ratios": [1] * n + [1.6]}
+        )
+    axes = np.atleast_1d(axes).ravel()
+    fig = axes[0].figure
     for ax, (fn, title) in zip(axes, panels):
         show_decision_regions(fn, X, y, ax=ax, title=title)
     ax = axes[-1]
