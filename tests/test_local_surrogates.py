@@ -379,3 +379,58 @@ def test_random_readout_shares_are_seeded_and_follow_the_features():
     assert set(np.round(a, 6)) <= {0.0, 1.0} and (a == 1.0).any()
     with pytest.raises(ValueError, match="rows"):
         L.random_readout_shares(feats[:10], masks, seg, seg == 0)
+
+
+def test_background_share_is_the_background_sum_over_the_absolute_total():
+    seg = np.array([[0, 1, 2, 3]])
+    mask = np.array([[True, True, False, False]])  # the object: segments 0 and 1
+    assert L.background_share(seg, np.array([1.0, -1.0, 2.0, -1.0]), mask) == pytest.approx(0.2)
+    assert L.background_share(seg, np.zeros(4), mask) == 0.0
+
+
+def test_share_scores_null_keeps_the_weights_and_shuffles_their_segments():
+    seg = np.arange(8).reshape(1, 8)
+    mask = np.zeros((1, 8), bool)
+    mask[0, :4] = True
+    on_background = np.r_[np.zeros(4), np.ones(4)]
+    share, null = L.share_scores([(seg, on_background, mask)], n_perm=300, seed=1)
+    assert share == 1.0
+    assert null.shape == (300,) and 0.3 < null.mean() < 0.7  # half the segments are background
+    again = L.share_scores([(seg, on_background, mask)], n_perm=300, seed=1)[1]
+    assert np.array_equal(null, again)
+    with pytest.raises(ValueError):
+        L.share_scores([(seg, on_background, mask)], n_perm=0)
+
+
+def test_uniform_reader_weights_sum_each_segments_distance_to_the_fill():
+    img = torch.zeros(3, 2, 2)
+    img[:, 0, 0] = 1.0
+    seg = np.array([[0, 0], [1, 1]])
+    w = L.uniform_reader_weights(img, seg, fill=0.5)
+    assert w.tolist() == [1.0, 1.0]  # |1 - 0.5| + |0 - 0.5|, and 2 × |0 - 0.5|
+    assert L.uniform_reader_weights(img, seg, fill=0.0).tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError):
+        L.uniform_reader_weights(img, np.zeros((3, 3), int))
+
+
+def test_outline_segments_are_computed_once_and_never_straddle_the_mask():
+    img = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(0))
+    m = np.zeros((16, 16), bool)
+    m[4:12, 4:12] = True
+    a = L.outline_segments(img, m, 6)
+    assert L.outline_segments(img.clone(), m.copy(), 6) is a
+    assert all(len(set(m[a == s].tolist())) == 1 for s in range(a.max() + 1))
+    assert np.array_equal(a, L.segment_along_mask(img.permute(1, 2, 0).numpy(), m, 6))
+
+
+def test_region_deletions_match_region_deletion_image_by_image():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 2))
+    X = torch.rand(3, 3, 4, 4)
+    masks = np.zeros((3, 4, 4), bool)
+    masks[:, 1:3, 1:3] = True
+    got = L.region_deletions(model, X, 1, masks, fill=0.0)
+    want = [L.region_deletion(model, X[[i]], 1, ~masks[i], fill=0.0) for i in range(3)]
+    assert np.allclose(got, want)
+    with pytest.raises(ValueError):
+        L.region_deletions(model, X, 1, masks[:2])

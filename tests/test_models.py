@@ -360,3 +360,35 @@ def test_group_vs_rest_is_the_summed_softmax_as_two_classes():
     assert torch.allclose(two(x).softmax(1)[:, 1], p, atol=1e-6)
     with pytest.raises(ValueError):
         GroupVsRest(net, [])
+
+
+def test_the_l2_table_is_checked_and_a_changed_copy_refused(tmp_path):
+    runs = checkpoints.load_l2_table()
+    assert sorted({r["decay"] for r in runs}) == sorted(train.L2_DECAYS)
+    name = checkpoints.L2_TABLE
+    raw = (checkpoints.CHECKPOINT_DIR / name).read_bytes()
+    (tmp_path / name).write_bytes(raw)
+    (tmp_path / (name + ".sha256")).write_text(f"{hashlib.sha256(raw).hexdigest()}  {name}\n")
+    assert checkpoints.load_l2_table(tmp_path) == runs
+    doc = json.loads(raw)
+    doc["runs"][0]["apl"] = 0.5
+    (tmp_path / name).write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="SHA-256"):
+        checkpoints.load_l2_table(tmp_path)
+    with pytest.raises(ValueError, match="no parabola_l2.json"):
+        checkpoints.load_l2_table(tmp_path / "missing")
+
+
+def test_the_l2_recipe_reproduces_a_shipped_row(tmp_path):
+    # one network of the shipped table, retrained: the same accuracy and O(T)
+    from xai_helpers.data import make_parabola
+    from xai_helpers.trees import tree_complexity
+
+    row = checkpoints.load_l2_table()[0]
+    X, y = make_parabola(500, noise=0.1, seed=0)
+    X_te, y_te = make_parabola(1000, noise=0.0, seed=1)
+    net = train.train_weight_decayed(X, y, row["decay"], seed=row["seed"])
+    with torch.no_grad():
+        acc = (net(torch.as_tensor(X_te, dtype=torch.float32)).argmax(1).numpy() == y_te).mean()
+    assert acc == pytest.approx(row["test_accuracy"], abs=0.01)
+    assert tree_complexity(net, X) == pytest.approx(row["apl"], abs=0.3)

@@ -656,3 +656,30 @@ def test_readable_model_figures_of_notebook_00():
     fig = plotting.plot_proportions({"p": {"x": (1, 4), "y": (3, 4)}})
     assert [p.get_height() for p in fig.axes[0].patches] == pytest.approx([25.0, 75.0])
     plt.close("all")
+
+
+def test_show_lime_rows_shares_one_colour_scale_per_row():
+    seg, img = np.array([[0, 1], [0, 1]]), np.zeros((2, 2, 3))
+    rows = {
+        "a": [(img, seg, np.array([1.0, -2.0]), "x"), (img, seg, np.array([0.5, 0.5]), "y")],
+        "b": [(img, seg, np.array([3.0, 0.0]), "z")],
+    }
+    fig = plotting.show_lime_rows(rows, inputs=[(img, "in")], suptitle="s")
+    clims = [ax.images[-1].get_clim() for ax in fig.axes if ax.get_title() in ("x", "y", "z")]
+    assert clims == [(-2.0, 2.0), (-2.0, 2.0), (-3.0, 3.0)]
+    plt.close(fig)
+
+
+def test_show_fidelity_curve_and_accuracy_vs_path_length_draw_every_curve():
+    c = {"fidelity": np.array([0.2, 0.5]), "apl": np.array([1.0, 2.0]), "leaves": [2, 4]}
+    fig = plotting.show_fidelity_curve({"a": c, "b": c}, 100, [1, 2])
+    assert len(fig.axes[0].containers) == 2  # one errorbar per curve
+    plt.close(fig)
+    f = {"apl": np.array([0.0, 1.0]), "accuracy": np.array([0.5, 0.8])}
+    pts = {"n1": (np.array([1.5]), np.array([0.9])), "n2": (np.array([0.5]), np.array([0.6]))}
+    X = np.random.default_rng(0).uniform(-1, 1, (20, 2))
+    panels = [(lambda A: (A[:, 1] > 0).astype(int), "p")]
+    fig = plotting.show_accuracy_vs_path_length(pts, {"t": f}, panels, X, (X[:, 1] > 0).astype(int))
+    assert len(fig.axes) == 2 and fig.axes[0].get_title() == "p"
+    assert len(fig.axes[-1].collections) == 2
+    plt.close(fig)

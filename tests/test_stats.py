@@ -120,3 +120,16 @@ def test_t_interval_and_independent_difference():
         stats.t_interval([1.0])
     with pytest.raises(TypeError):
         stats.independent_difference((0.1, 0.0, 0.2), stats.Estimate(0.1, 0.0, 0.2))
+
+
+def test_t_interval_matches_students_t_and_refuses_one_value():
+    from scipy.stats import t
+
+    v = np.array([0.1, 0.3, 0.2, 0.4])
+    est = stats.t_interval(v)
+    half = t.ppf(0.975, 3) * v.std(ddof=1) / 2
+    assert est.value == pytest.approx(0.25)
+    assert (est.low, est.high) == pytest.approx((0.25 - half, 0.25 + half))
+    assert stats.t_interval(v, level=0.5).high < est.high
+    with pytest.raises(ValueError):
+        stats.t_interval([1.0])

@@ -191,3 +191,21 @@ def test_fidelity_curve_returns_the_trees_it_scored():
     assert [t.get_depth() for t in curve["trees"]] == [1, 1]  # the box needs only one split
     agree = [(t.predict(X[200:]) == box(X[200:])).mean() for t in curve["trees"]]
     assert agree == pytest.approx(curve["fidelity"].tolist())
+
+
+def test_frontier_gap_is_accuracy_over_the_best_tree_with_no_longer_paths():
+    f = {"apl": np.array([0.0, 1.0, 2.0]), "accuracy": np.array([0.5, 0.7, 0.8])}
+    assert T.frontier_gap(f, [0.5, 2.5], [0.6, 0.8]).tolist() == pytest.approx([0.1, 0.0])
+    with pytest.raises(ValueError):
+        T.frontier_gap(f, [1.0, 2.0], [0.9])
+
+
+def test_group_runs_groups_by_key_in_sorted_order_keeping_the_runs_order():
+    runs = [
+        {"decay": 0.1, "apl": 1.0, "test_accuracy": 0.6},
+        {"decay": 0.01, "apl": 4.0, "test_accuracy": 0.9},
+        {"decay": 0.1, "apl": 2.0, "test_accuracy": 0.7},
+    ]
+    g = T.group_runs(runs, "decay")
+    assert list(g) == [0.01, 0.1]
+    assert g[0.1].tolist() == [[1.0, 2.0], [0.6, 0.7]]

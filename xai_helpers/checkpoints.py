@@ -49,6 +49,8 @@ __all__ = [
     "load_gan_search_table",
     "TREE_DATA_TABLE",
     "load_tree_data_table",
+    "L2_TABLE",
+    "load_l2_table",
     "ATTACK_PHOTO_TABLE",
     "ATTACK_DELTA_TABLE",
     "load_attack_photo_table",
@@ -336,6 +338,29 @@ def load_tree_data_table(directory: str | Path | None = None) -> dict:
     doc = _checked_table(TREE_DATA_TABLE, "mnist_tree_data", "train_mnist_tree_data", directory)
     doc["seeds"] = {int(s): row for s, row in doc["seeds"].items()}
     return doc
+
+
+#: File name of notebook 09's weight-decay baseline for tree regularization (recipe
+#: ``parabola_l2``).
+L2_TABLE = "parabola_l2.json"
+
+
+def load_l2_table(directory: str | Path | None = None) -> list[dict]:
+    """The runs written by :func:`xai_helpers.train.train_parabola_l2`, checked against the
+    recorded SHA-256: one dict per network (``decay``, ``seed``, ``test_accuracy``, ``apl``).
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, has no recorded SHA-256 (``parabola_l2.json.sha256``), or it
+        differs.
+
+    Examples
+    --------
+    >>> sorted(load_l2_table()[0])
+    ['apl', 'decay', 'seed', 'test_accuracy']
+    """
+    return _checked_table(L2_TABLE, "parabola_l2", "train_parabola_l2", directory)["runs"]
 
 
 #: File name of notebook 06's table of attacks on photos (recipe ``attack_photos``).

@@ -84,6 +84,7 @@ from .checkpoints import (
     EDIT_TABLE,
     GAN_SEARCH_TABLE,
     GRADCAM_NULL_TABLE,
+    L2_TABLE,
     LIGHTING_BAND_TABLE,
     PHOTO_IG_TABLE,
     PRIOR_RUN_TABLE,
@@ -199,6 +200,9 @@ __all__ = [
     "train_mnist_null_decoders",
     "NULL_DECODER_SEEDS",
     "train_parabola_sweep",
+    "train_parabola_l2",
+    "train_weight_decayed",
+    "L2_DECAYS",
     "SWEEP_LAMS",
     "SWEEP_SEEDS",
     "SWEEP_REFRESH",
@@ -1631,6 +1635,100 @@ def train_mnist_tree_data(
     return {"path": str(path), "seeds": list(seeds)}
 
 
+#: Weight-decay strengths μ and seeds of notebook 09's L2 baseline (recipe ``parabola_l2``).
+L2_DECAYS: tuple[float, ...] = (0.003, 0.01, 0.02, 0.03)
+
+
+def train_weight_decayed(
+    X: np.ndarray,
+    y: np.ndarray,
+    decay: float,
+    epochs: int = 300,
+    seed: int = 0,
+    hidden: int = 16,
+    lr: float = 1e-2,
+    warmup: int | None = None,
+) -> nn.Module:
+    """Train a :class:`~xai_helpers.models.TreeRegNet` with an L2 penalty μ·Σ w² on its weights:
+    the baseline Wu et al. (2018) compare tree regularization with.
+
+    The training is :func:`train_tree_regularized`'s with λ = 0 (full batch, Adam, cross-entropy,
+    the same initialisation for the same ``seed``) and the penalty ``decay`` · Σ w² (weights, not
+    biases) after the first ``warmup`` epochs (default a third), as the tree penalty starts.
+    Returns the network in eval mode.
+
+    Examples
+    --------
+    >>> from xai_helpers.data import make_parabola
+    >>> X, y = make_parabola(200, seed=0)
+    >>> net = train_weight_decayed(X, y, decay=0.01, epochs=20)
+    >>> tuple(net(torch.zeros(1, 2)).shape)
+    (1, 2)
+    """
+    X = check_array(X, "X", ndim=2).astype(np.float64).astype(np.float32)
+    decay = check_nonnegative(decay, "decay (μ)")
+    epochs = check_int(epochs, "epochs", minimum=1)
+    warmup = epochs // 3 if warmup is None else int(warmup)
+    torch.manual_seed(check_seed(seed))
+    net = TreeRegNet(X.shape[1], hidden)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(np.asarray(y).astype(np.int64))
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    weights = [p for name, p in net.named_parameters() if name.endswith("weight")]
+    for epoch in range(epochs):
+        loss = nn.functional.cross_entropy(net(Xt), yt)
+        if epoch >= warmup:
+            loss = loss + decay * sum((w**2).sum() for w in weights)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return net.eval()
+
+
+@training_recipe(threads=1)
+def train_parabola_l2(
+    directory: str | Path | None = None,
+    seed: int = 0,
+    decays: tuple[float, ...] = L2_DECAYS,
+    seeds: tuple[int, ...] = SWEEP_SEEDS,
+) -> dict:
+    """Recipe ``parabola_l2``: notebook 09's weight-decay baseline for tree regularization. Writes
+    :data:`~xai_helpers.checkpoints.L2_TABLE` and its SHA-256.
+
+    For every μ in ``decays`` and every seed (``seed +`` each of ``seeds``), a network is trained by
+    :func:`train_weight_decayed` on the data of ``parabola_sweep`` (500 rows of
+    :func:`~xai_helpers.data.make_parabola`, seed 0) and measured as the sweep's networks are: test
+    accuracy on 1,000 noise-free rows (seed 1) and O(T) of its tree
+    (:func:`~xai_helpers.trees.tree_complexity`). About 2 s per network on one thread.
+    """
+    X, y = make_parabola(500, noise=0.1, seed=0)
+    X_te, y_te = make_parabola(1000, noise=0.0, seed=1)
+    rows = []
+    for mu in decays:
+        for s in seeds:
+            net = train_weight_decayed(X, y, mu, seed=seed + s)
+            with torch.no_grad():
+                pred = net(torch.as_tensor(X_te, dtype=torch.float32)).argmax(1).numpy()
+            row = {
+                "decay": mu,
+                "seed": seed + s,
+                "test_accuracy": round(float((pred == y_te).mean()), 4),
+                "apl": round(tree_complexity(net, X), 4),
+            }
+            rows.append(row)
+            print(row)
+    directory = Path(directory if directory is not None else default_directory())
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / L2_TABLE
+    doc = {
+        "recipe": "xai_helpers.train.train_parabola_l2",
+        "torch": torch.__version__,
+        "runs": rows,
+    }
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    _write_digest(path)
+    return {"path": str(path), "runs": len(rows)}
+
+
 #: Side in pixels of notebook 06's photos (recipe ``attack_photos``).
 ATTACK_PHOTO_SIZE = 128
 
@@ -2835,6 +2933,7 @@ RECIPES: dict[str, Callable[..., dict]] = {
     "monsters_edit_seeds": train_monsters_edit_seeds,
     "monsters_region_seeds": train_monsters_region_seeds,
     "mnist_tree_data": train_mnist_tree_data,
+    "parabola_l2": train_parabola_l2,
     "attack_photos": train_attack_photos,
     "attack_photo_delta": train_attack_photo_delta,
     "mnist_gan_searches": train_mnist_gan_searches,
@@ -2888,6 +2987,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "monsters_edit_seeds": {},  # a table of measurements, not a checkpoint
     "monsters_region_seeds": {},  # a table of measurements, not a checkpoint
     "mnist_tree_data": {},  # a table of measurements, not a checkpoint
+    "parabola_l2": {},  # a table of measurements, not a checkpoint
     "attack_photos": {},  # a table of measurements (tests/test_train.py: one row reproduced)
     "attack_photo_delta": {},  # a perturbation (tests/test_train.py: reproduced)
     "mnist_gan_searches": {},  # a table of searches, not a checkpoint

@@ -54,6 +54,8 @@ __all__ = [
     "fit_apl_surrogate",
     "tree_frontier",
     "best_tree_below",
+    "frontier_gap",
+    "group_runs",
     "predict_at_depth",
     "leaves_at_depth",
     "cv_depth_accuracy",
@@ -482,6 +484,44 @@ def best_tree_below(frontier: dict[str, np.ndarray], apl: float) -> float:
     if not ok.any():
         raise ValueError(f"no tree in the frontier has O(T) <= {apl}; the smallest is {a.min()}")
     return float(acc[ok].max())
+
+
+def frontier_gap(frontier: dict[str, np.ndarray], apl, accuracy) -> np.ndarray:
+    """Each model's test accuracy minus :func:`best_tree_below` its O(T): Wu et al.'s comparison,
+    positive where the model beats every tree of ``frontier`` that asks no more questions.
+
+    Examples
+    --------
+    >>> f = {"apl": np.array([0.0, 1.0, 2.0]), "accuracy": np.array([0.5, 0.7, 0.8])}
+    >>> frontier_gap(f, [1.5, 2.0], [0.9, 0.75]).round(2).tolist()
+    [0.2, -0.05]
+    """
+    apl, accuracy = np.atleast_1d(apl), np.atleast_1d(np.asarray(accuracy, dtype=np.float64))
+    if apl.shape != accuracy.shape:
+        raise ValueError(f"apl and accuracy must match, got {apl.shape} and {accuracy.shape}")
+    return accuracy - np.array([best_tree_below(frontier, a) for a in apl])
+
+
+def group_runs(runs: Sequence[dict], key: str) -> dict[float, np.ndarray]:
+    """Group recorded training runs (dicts with ``key``, ``apl`` and ``test_accuracy``, as the
+    ``parabola_sweep`` and ``parabola_l2`` recipes record them) by their value of ``key``.
+
+    Returns
+    -------
+    dict
+        value -> a (2, n) array: the runs' O(T) and their test accuracies, in the runs' order.
+
+    Examples
+    --------
+    >>> runs = [{"lam": 0.0, "apl": 4.0, "test_accuracy": 0.9}, {"lam": 0.0, "apl": 3.0,
+    ... "test_accuracy": 0.8}]
+    >>> group_runs(runs, "lam")[0.0].tolist()
+    [[4.0, 3.0], [0.9, 0.8]]
+    """
+    out: dict[float, list] = {}
+    for r in runs:
+        out.setdefault(r[key], []).append((r["apl"], r["test_accuracy"]))
+    return {v: np.array(out[v], dtype=np.float64).T for v in sorted(out)}
 
 
 def _node_depth(tree) -> np.ndarray:

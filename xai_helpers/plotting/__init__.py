@@ -68,7 +68,14 @@ from .representations import (
     plot_embedding,
     plot_lighting_sweep,
 )
-from .surrogates import show_decision_regions, show_local_line, show_segment_weights
+from .surrogates import (
+    show_accuracy_vs_path_length,
+    show_decision_regions,
+    show_fidelity_curve,
+    show_lime_rows,
+    show_local_line,
+    show_segment_weights,
+)
 from .text import plot_layer_pca, plot_token_pca, plot_word_attributions
 
 __all__ = [
@@ -114,6 +121,9 @@ __all__ = [
     "plot_lighting_sweep",
     "lamp_difference_images",
     "show_segment_weights",
+    "show_lime_rows",
+    "show_fidelity_curve",
+    "show_accuracy_vs_path_length",
     "show_local_line",
     "show_decision_regions",
     "show_filters_and_patches",

@@ -4,7 +4,7 @@ Every helper takes ``ax=None`` (one panel) or ``axes=None`` (several) and return
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,7 +12,7 @@ import numpy as np
 from .._runtime import COURSE_DIVERGING_CMAP
 from ..local_surrogates import LocalLinear, weights_to_map
 from ..validation import check_array, check_black_box
-from ._core import ImageLike, _ax, to_numpy_image
+from ._core import ImageLike, _ax, show_image, to_numpy_image
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -22,6 +22,9 @@ __all__ = [
     "show_segment_weights",
     "show_local_line",
     "show_decision_regions",
+    "show_lime_rows",
+    "show_fidelity_curve",
+    "show_accuracy_vs_path_length",
 ]
 
 
@@ -184,3 +187,145 @@ def show_decision_regions(
     if title:
         ax.set_title(title)
     return ax.figure
+
+
+def show_lime_rows(
+    rows: dict[str, Sequence[tuple[ImageLike, np.ndarray, np.ndarray, str]]],
+    inputs: Sequence[tuple[ImageLike, str]] | None = None,
+    suptitle: str | None = None,
+    size: float = 2.6,
+    vmax: float | None = None,
+    axes: np.ndarray | None = None,
+) -> Figure:
+    """A grid of LIME explanations: an optional first row of inputs, then one row per entry of
+    ``rows`` (``(image, segments, weights, title)`` per panel, drawn by
+    :func:`show_segment_weights`), with one colour scale per row so that its panels compare
+    (``vmax``, if given, for every row: to compare figures). ``axes``, if given, is an array of
+    (rows, columns) Axes to draw on.
+
+    Examples
+    --------
+    >>> seg = np.array([[0, 1], [0, 1]]); img = np.zeros((2, 2, 3))
+    >>> fig = show_lime_rows({"a": [(img, seg, np.array([1.0, -2.0]), "x")]}, inputs=[(img, "in")])
+    >>> fig.axes[1].images[-1].get_clim()
+    (-2.0, 2.0)
+    """
+    import matplotlib.pyplot as plt
+
+    ncols = max(len(r) for r in rows.values())
+    nrows = len(rows) + (inputs is not None)
+    if axes is None:
+        _, axes = plt.subplots(
+            nrows, ncols, figsize=(size * ncols * 1.25, size * nrows), squeeze=False
+        )
+    axes = np.asarray(axes).reshape(nrows, ncols)
+    fig = axes[0, 0].figure
+    if inputs is not None:
+        for ax, (img, title) in zip(axes[0], inputs):
+            show_image(img, ax=ax, title=title)
+    for row, panels in zip(axes[nrows - len(rows) :], rows.values()):
+        top = vmax or max(float(np.abs(w).max()) for _, _, w, _ in panels) or 1.0
+        for ax, (img, seg, w, title) in zip(row, panels):
+            show_segment_weights(img, seg, w, ax=ax, title=title, vmax=top)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_fidelity_curve(
+    curves: dict[str, dict[str, np.ndarray]],
+    n_test: int,
+    depths: Sequence[int],
+    annotate: Sequence[int] = (1, 4, 8, 12),
+    ax: Axes | None = None,
+) -> Figure:
+    """Fidelity against average path length O(T) for trees of growing depth, one line per curve
+    (:func:`~xai_helpers.trees.fidelity_curve`'s dicts), with 95 % binomial intervals over
+    ``n_test`` digits; the first curve's points at the ``annotate`` depths labelled with their
+    leaves. Curves are shifted ±0.15 along x so that their intervals do not hide each other.
+
+    Examples
+    --------
+    >>> c = {"fidelity": np.array([0.2, 0.5]), "apl": np.array([1.0, 2.0]), "leaves": [2, 4]}
+    >>> show_fidelity_curve({"a": c, "b": c}, 100, [1, 2]).axes[0].get_ylabel()
+    'fidelity to the network (held out)'
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6.5, 3.5))
+    styles = (dict(fmt="o-", ms=4, zorder=3), dict(fmt="s--", ms=8, mfc="none"))
+    shift = np.linspace(-0.15, 0.15, len(curves)) if len(curves) > 1 else [0.0]
+    for (name, c), style, dx in zip(curves.items(), styles * len(curves), shift):
+        f = np.asarray(c["fidelity"], dtype=np.float64)
+        half = 1.96 * np.sqrt(f * (1 - f) / n_test)
+        ax.errorbar(np.asarray(c["apl"]) + dx, f, yerr=half, capsize=3, label=name, **style)
+    first = next(iter(curves.values()))
+    for d, a, f, n in zip(depths, first["apl"], first["fidelity"], first["leaves"]):
+        if d in annotate:
+            off, ha = ((-6, 8), "right") if d == max(depths) else ((5, -14), "left")
+            ax.annotate(f"depth {d}: {n} leaves", (a, f), off, textcoords="offset points", ha=ha)
+    ax.set(xlim=(0, float(np.max(first["apl"])) + 3), ylim=(0, 1))
+    ax.set_xlabel("average path length O(T) (questions per input; points shifted ±0.15)")
+    ax.set_ylabel("fidelity to the network (held out)")
+    ax.legend(loc="lower right", fontsize="small")
+    ax.set_title("Trees of growing depth: agreement with the network, 95 % intervals")
+    return ax.figure
+
+
+def show_accuracy_vs_path_length(
+    points: dict[str, tuple[np.ndarray, np.ndarray]],
+    frontiers: dict[str, dict[str, np.ndarray]],
+    panels: Sequence[tuple[Callable[[np.ndarray], np.ndarray], str]] = (),
+    X: np.ndarray | None = None,
+    y: np.ndarray | None = None,
+    axes: np.ndarray | None = None,
+) -> Figure:
+    """Wu et al.'s figure: test accuracy against the average path length O(T) of each network's
+    tree (``points``: label -> (O(T) array, accuracy array), one colour per label, cividis), beside
+    the trees' frontiers (``frontiers``: label -> :func:`~xai_helpers.trees.tree_frontier`), and,
+    to the left, the decision regions of the networks in ``panels`` ((predict_fn, title) pairs, on
+    the points ``X``, ``y``). ``axes``, if given, holds ``len(panels) + 1`` Axes to draw on.
+
+    Examples
+    --------
+    >>> f = {"apl": np.array([0.0, 1.0]), "accuracy": np.array([0.5, 0.8])}
+    >>> fig = show_accuracy_vs_path_length({"net": (np.array([1.5]), np.array([0.9]))}, {"tree": f})
+    >>> fig.axes[-1].get_xlabel()
+    'average path length O(T)'
+    """
+    import matplotlib.pyplot as plt
+
+    n = len(panels)
+    if axes is None:
+        _, axes = plt.subplots(
+            1, n + 1, figsize=(3.8 * n + 6, 3.8), gridspec_kw={"width_ratios": [1] * n + [1.6]}
+        )
+    axes = np.atleast_1d(axes).ravel()
+    fig = axes[0].figure
+    for ax, (fn, title) in zip(axes, panels):
+        show_decision_regions(fn, X, y, ax=ax, title=title)
+    ax = axes[-1]
+    for (name, f), style in zip(
+        frontiers.items(), (("s-", "0.35"), ("^--", "#009E73"), ("d:", "C4"))
+    ):
+        ax.plot(f["apl"], f["accuracy"], style[0], color=style[1], label=name)
+    markers = "oPXD*v"
+    for j, (name, (a, acc)) in enumerate(points.items()):
+        colour = plt.cm.cividis(j / max(len(points) - 1, 1))
+        ax.scatter(
+            a,
+            acc,
+            color=colour,
+            marker=markers[j % len(markers)],
+            edgecolor="k",
+            zorder=3,
+            label=name,
+        )
+    ax.set_xlabel("average path length O(T)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title("Accuracy against path length")
+    ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
