@@ -511,3 +511,21 @@ def test_grouped_bars_labels_a_value_that_rounds_to_zero_without_a_sign():
     ax = plotting.grouped_bars({"a": {"x": -0.001, "y": -0.5, "z": 0.004}}).axes[0]
     assert [t.get_text() for t in ax.texts] == ["0.00", "-0.50", "0.00"]
     plt.close("all")
+
+
+def test_attack_figures_draw_what_they_are_given():
+    from xai_helpers.attacks import AttackResult
+
+    fig = plotting.plot_attack_curves([0, 0.1], {"attack": [1, 0.3], "null": [1, 0.6]})
+    assert [line.get_label() for line in fig.axes[0].lines] == ["attack", "null"]
+    x = torch.rand(2, 1, 8, 8)
+    r = AttackResult(x, *(torch.ones(2),) * 4, torch.rand(2, 8, 8), torch.rand(2, 8, 8))
+    p = torch.full((10,), 0.1)
+    fig = plotting.show_digit_attack(x[0], r, r, 1, (p, p), 0.1)
+    assert sum(ax.get_title() != "" for ax in fig.axes) == 6
+    with pytest.raises(ValueError, match="6 Axes"):
+        plotting.show_digit_attack(x[0], r, r, 1, (p, p), 0.1, axes=fig.axes[:3])
+    sweep = {1.0: {"curvature": 0.1, "edge": 0.1, "faithful": 0.5}}
+    fig = plotting.plot_beta_sweep(sweep, {"edge": 0.2})
+    assert len(fig.axes) == 3 and len(fig.axes[1].lines) == 2 and len(fig.axes[0].lines) == 1
+    plt.close("all")

@@ -25,7 +25,7 @@ from ._core import (
     to_numpy_image,
 )
 from .activation_maximization import show_filter_panel, show_filters_and_patches
-from .attacks import show_photo_attack
+from .attacks import plot_attack_curves, plot_beta_sweep, show_digit_attack, show_photo_attack
 from .attribution import (
     plot_elephant,
     plot_feature_attributions,
@@ -46,6 +46,9 @@ from .text import plot_layer_pca, plot_token_pca, plot_word_attributions
 
 __all__ = [
     "show_photo_attack",
+    "plot_attack_curves",
+    "show_digit_attack",
+    "plot_beta_sweep",
     "plot_word_attributions",
     "plot_layer_pca",
     "plot_token_pca",
