@@ -1522,8 +1522,10 @@ def topk_intersection_within(
     region = region.cpu()
     if int(region.flatten(1).sum(1).min()) < k:
         raise ValueError(f"region must hold at least k = {k} pixels in every map")
-    tie = 1e-9 * torch.rand(region.shape, generator=torch.Generator().manual_seed(seed))
-    inside = lambda m: torch.where(region, m.detach().cpu() + tie, torch.tensor(-1.0))  # noqa: E731
+    gen = torch.Generator().manual_seed(seed)  # on the CPU, like the maps it ranks
+    tie = 1e-9 * torch.rand(region.shape, generator=gen, device="cpu")
+    low = torch.tensor(-1.0, device="cpu")
+    inside = lambda m: torch.where(region, m.detach().cpu() + tie, low)  # noqa: E731
     return topk_intersection(inside(before), inside(after), k=k)
 
 
@@ -1571,8 +1573,9 @@ def shuffled_delta_null(
         raise ValueError(f"n must be at most N − 1 = {len(x) - 1}, got {n}")
     dev = model_device(model)
     c0 = center_of_mass(saliency(model, x, target).cpu())
-    offsets = torch.randperm(len(x) - 1, generator=torch.Generator().manual_seed(seed))[:n] + 1
-    best = torch.zeros(len(x))
+    gen = torch.Generator().manual_seed(seed)
+    offsets = torch.randperm(len(x) - 1, generator=gen, device="cpu")[:n] + 1
+    best = torch.zeros(len(x), device="cpu")
     for o in offsets.tolist():  # δ of the image o places further on in the batch
         z = (x + delta.roll(o, 0)).clamp(0, 1)
         moved = (center_of_mass(saliency(model, z, target).cpu()) - c0).norm(dim=1)
@@ -1635,5 +1638,5 @@ def best_of_draws(
         kept = (model(draws.to(dev)).argmax(1) == label).cpu()
     maps = explanation_map(model, draws.to(dev), label.expand(n)).cpu()
     share = region_share(maps, region.reshape(maps.shape[-2:]).cpu()).cpu()
-    j = torch.where(kept, share, torch.tensor(-1.0)).argmax().item()
+    j = torch.where(kept, share, torch.tensor(-1.0, device="cpu")).argmax().item()
     return draws[j : j + 1].to(x.device)
