@@ -389,6 +389,16 @@ def test_explain_beta_judges_the_softplus_copy(mnist_cnn, mnist):
     assert torch.allclose(attacked.before, smooth) and attacked.label_kept.all()
 
 
+def test_explain_beta_attacked_through_another_copy(mnist_cnn, mnist):
+    x = mnist.X_test[:4]
+    kw = dict(epsilon=0.1, steps=2, explain_beta=100.0)
+    matched, default = (A.topk_attack(mnist_cnn, x, beta=b, **kw) for b in (100.0, None))
+    assert torch.equal(matched.x_adv, default.x_adv)  # default: the explainer's own copy
+    other = A.topk_attack(mnist_cnn, x, beta=1.0, **kw)
+    assert torch.allclose(other.before, matched.before)  # the same map judged
+    assert not torch.equal(other.x_adv, matched.x_adv)  # through another copy
+
+
 def test_photo_attack_row_reports_both_attacks_and_their_nulls():
     torch.manual_seed(0)
     tiny_rgb_model = torch.nn.Sequential(
@@ -477,3 +487,52 @@ def test_targeted_pgd_stays_in_the_ball_and_pushes_to_the_target(mnist_cnn):
     assert loss(adv) < loss(x)
     with pytest.raises(ValueError):
         A.targeted_pgd(mnist_cnn, x, 12, 0.1)
+
+
+def test_map_agreement_scores_a_map_against_its_reference():
+    ref = torch.rand(4, 10, 10, generator=torch.Generator().manual_seed(0))
+    other = torch.rand(4, 10, 10, generator=torch.Generator().manual_seed(1))
+    agree = A.map_agreement(ref, {"same": ref, "scaled": 3 * ref + 1, "other": other})
+    assert agree["same"] == {"shared": 1.0, "pearson": 1.0, "spearman": 1.0}
+    assert agree["scaled"]["spearman"] == pytest.approx(1.0)  # ranks ignore a monotone change
+    assert abs(agree["other"]["pearson"]) < 0.3 and agree["other"]["shared"] < 0.5
+
+
+def test_topk_intersection_within_ranks_only_the_region():
+    before = torch.zeros(1, 4, 4)
+    before[0, 0, :2] = torch.tensor([2.0, 1.0])  # the top two inside the first row
+    after = before.clone()
+    after[0, 3, 3] = 9.0  # outside the region: ignored
+    row = torch.zeros(1, 4, 4, dtype=torch.bool)
+    row[0, 0] = True
+    assert A.topk_intersection_within(before, after, row, k=2).tolist() == [1.0]
+    after[0, 0, 1], after[0, 0, 2] = 0.0, 5.0
+    assert A.topk_intersection_within(before, after, row, k=2).tolist() == [0.5]
+    with pytest.raises(ValueError, match="at least"):
+        A.topk_intersection_within(before, after, row, k=5)
+
+
+def test_shuffled_delta_null_gives_each_image_another_images_delta(mnist_cnn, mnist):
+    x = mnist.X_test[:6]
+    t = mnist_cnn(x).argmax(1)
+    zero = A.shuffled_delta_null(mnist_cnn, x, torch.zeros_like(x), t, n=3)
+    assert torch.allclose(zero, torch.zeros(6), atol=1e-5)  # no δ, no shift
+    delta = A.random_sign_perturbation(x, 0.1, seed=1) - x
+    moved = A.shuffled_delta_null(mnist_cnn, x, delta, t, n=5)
+    assert moved.shape == (6,) and (moved >= 0).all() and moved.max() > 0
+    with pytest.raises(ValueError, match="at most"):
+        A.shuffled_delta_null(mnist_cnn, x, delta, t, n=6)
+
+
+def test_best_of_draws_keeps_the_label_and_maximises_the_share(mnist_cnn, mnist):
+    x = mnist.X_test[:1]
+    corner = torch.zeros(28, 28, dtype=torch.bool)
+    corner[:14, :14] = True
+    z = A.best_of_draws(mnist_cnn, x, 0.1, corner, n=4, seed=0)
+    draws = torch.cat([A.random_sign_perturbation(x, 0.1, seed=j) for j in range(4)])
+    assert any(torch.equal(z[0], d) for d in draws)  # one of the draws, not x itself
+    label = mnist_cnn(x).argmax(1)
+    kept = mnist_cnn(draws).argmax(1) == label
+    shares = region_share(saliency(mnist_cnn, draws, label.expand(4)), corner)
+    best = torch.where(kept, shares, torch.tensor(-1.0)).argmax()
+    assert torch.equal(z[0], draws[best])

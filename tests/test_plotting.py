@@ -683,3 +683,21 @@ def test_show_fidelity_curve_and_accuracy_vs_path_length_draw_every_curve():
     assert len(fig.axes) == 2 and fig.axes[0].get_title() == "p"
     assert len(fig.axes[-1].collections) == 2
     plt.close(fig)
+
+
+def test_attack_figures_draw_what_they_are_given():
+    from xai_helpers.attacks import AttackResult
+
+    fig = plotting.plot_attack_curves([0, 0.1], {"attack": [1, 0.3], "null": [1, 0.6]})
+    assert [line.get_label() for line in fig.axes[0].lines] == ["attack", "null"]
+    x = torch.rand(2, 1, 8, 8)
+    r = AttackResult(x, *(torch.ones(2),) * 4, torch.rand(2, 8, 8), torch.rand(2, 8, 8))
+    p = torch.full((10,), 0.1)
+    fig = plotting.show_digit_attack(x[0], r, r, 1, (p, p), 0.1)
+    assert sum(ax.get_title() != "" for ax in fig.axes) == 6
+    with pytest.raises(ValueError, match="6 Axes"):
+        plotting.show_digit_attack(x[0], r, r, 1, (p, p), 0.1, axes=fig.axes[:3])
+    sweep = {1.0: {"curvature": 0.1, "edge": 0.1, "faithful": 0.5}}
+    fig = plotting.plot_beta_sweep(sweep, {"edge": 0.2})
+    assert len(fig.axes) == 3 and len(fig.axes[1].lines) == 2 and len(fig.axes[0].lines) == 1
+    plt.close("all")

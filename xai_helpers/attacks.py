@@ -69,6 +69,10 @@ __all__ = [
     "topk_attack",
     "center_of_mass_attack",
     "random_sign_attack",
+    "map_agreement",
+    "topk_intersection_within",
+    "shuffled_delta_null",
+    "best_of_draws",
 ]
 
 #: The explanations the attacks can target (``method=``).
@@ -682,7 +686,8 @@ class AttackSettings:
         Boolean (H, W) or (N, H, W): the target region of objective ``"target"``.
     explain_beta : float, optional
         Dombrowski et al.'s defence: explain (and judge) with the softplus_β copy of the network
-        instead of the network itself; the attacker then differentiates that same copy. Labels are
+        instead of the network itself; the attacker differentiates the softplus_``beta`` copy
+        (:func:`topk_attack` defaults ``beta`` to ``explain_beta``, that same copy). Labels are
         still the real network's.
     """
 
@@ -807,7 +812,11 @@ def _search(
         return -(center_of_mass(m) - c0).norm(dim=1)
 
     if aim:
-        smooth = explainer if explainer is not model else softplus_copy(model, settings.beta)
+        smooth = (
+            explainer
+            if explainer is not model and settings.beta == settings.explain_beta
+            else softplus_copy(model, settings.beta)
+        )
         top0 = topk_mask(s0, k).to(dev)
         gen = torch.Generator().manual_seed(
             seed + 1
@@ -875,7 +884,7 @@ def topk_attack(
     fraction: float = 0.1,
     steps: int = 40,
     step_size: float | None = None,
-    beta: float = 10.0,
+    beta: float | None = None,
     clip: tuple[float, float] = (0.0, 1.0),
     method: str = "saliency",
     sigma: float = 0.15,
@@ -905,9 +914,13 @@ def topk_attack(
         first).
     target : int or sequence of int, optional
         Class whose map is attacked; default: the model's prediction for each image.
-    epsilon, k, fraction, steps, step_size, beta, clip, method, sigma, n_samples, n_steps, seed,
+    epsilon, k, fraction, steps, step_size, clip, method, sigma, n_samples, n_steps, seed,
     attack_n_samples, explain_beta
         The attack's settings, each described in :class:`AttackSettings`.
+    beta : float, optional
+        Softplus sharpness of the attacker's differentiated copy; default 10, or ``explain_beta``
+        when that is given (the attacker differentiates the map it attacks). Any other value
+        attacks the softplus_explain_beta map through another copy.
     progress : bool
         Show a ``tqdm.auto`` progress bar over the steps.
 
@@ -924,6 +937,8 @@ def topk_attack(
     >>> res.x_adv.shape, bool((res.x_adv - load_mnist().X_test[:2]).abs().max() <= 0.05 + 1e-6)
     (torch.Size([2, 1, 28, 28]), True)
     """
+    if beta is None:  # the attacker's copy: the explainer itself when it is a copy
+        beta = 10.0 if explain_beta is None else explain_beta
     settings = AttackSettings(
         epsilon,
         steps,
@@ -1485,3 +1500,201 @@ def photo_table(rows: dict[str, dict]) -> str:
             f"{'pass' if r['passes_target'] else 'fail'}"
         )
     return "\n".join(lines)
+
+
+def map_agreement(
+    reference: torch.Tensor, maps: dict[str, torch.Tensor], k: int | None = None
+) -> dict[str, dict[str, float]]:
+    """How closely each map agrees with a reference map of the same inputs, per input, averaged:
+    the share of the reference's top-``k`` pixels it shares (:func:`topk_intersection`), and the
+    Pearson and Spearman (Pearson on ranks) correlations over all pixels.
+
+    Parameters
+    ----------
+    reference : torch.Tensor
+        Maps (N, H, W).
+    maps : dict of str to torch.Tensor
+        Maps of the same shape, by name.
+    k : int, optional
+        Size of the top set (default 10 % of the pixels).
+
+    Returns
+    -------
+    dict
+        {name: {"shared": …, "pearson": …, "spearman": …}}.
+
+    Examples
+    --------
+    >>> ref = torch.rand(3, 8, 8)
+    >>> agree = map_agreement(ref, {"itself": ref, "noise": torch.rand(3, 8, 8)})
+    >>> agree["itself"] == {"shared": 1.0, "pearson": 1.0, "spearman": 1.0}
+    True
+    """
+
+    def corr(u: torch.Tensor, v: torch.Tensor) -> float:
+        u, v = u - u.mean(1, keepdim=True), v - v.mean(1, keepdim=True)
+        r = (u * v).sum(1) / (u.norm(dim=1) * v.norm(dim=1))
+        return round(r.mean().item(), 6)
+
+    rank = lambda m: m.flatten(1).argsort(1).argsort(1).double()  # noqa: E731
+    ref = reference.detach().cpu()
+    out = {}
+    for name, m in maps.items():
+        m = m.detach().cpu().reshape(ref.shape)
+        out[name] = {
+            "shared": round(topk_intersection(ref, m, k=k).mean().item(), 6),
+            "pearson": corr(ref.flatten(1).double(), m.flatten(1).double()),
+            "spearman": corr(rank(ref), rank(m)),
+        }
+    return out
+
+
+def topk_intersection_within(
+    before: torch.Tensor, after: torch.Tensor, region: torch.Tensor, k: int, seed: int = 0
+) -> torch.Tensor:
+    """:func:`topk_intersection` of two maps ranked only inside ``region`` (e.g. a digit's own
+    pixels), ties broken at random (seeded).
+
+    Parameters
+    ----------
+    before, after : torch.Tensor
+        Non-negative maps (N, H, W).
+    region : torch.Tensor
+        Boolean (N, H, W), at least ``k`` pixels per map.
+    k : int
+        Size of the top set inside the region.
+    seed : int
+        Seed of the tie-breaking noise (1e-9 · uniform, added to both maps alike).
+
+    Returns
+    -------
+    torch.Tensor
+        (N,) on the CPU.
+
+    Examples
+    --------
+    >>> m = torch.rand(2, 6, 6)
+    >>> topk_intersection_within(m, m, torch.ones(2, 6, 6, dtype=torch.bool), k=4).tolist()
+    [1.0, 1.0]
+    """
+    region = region.cpu()
+    if int(region.flatten(1).sum(1).min()) < k:
+        raise ValueError(f"region must hold at least k = {k} pixels in every map")
+    gen = torch.Generator().manual_seed(seed)  # on the CPU, like the maps it ranks
+    tie = 1e-9 * torch.rand(region.shape, generator=gen, device="cpu")
+    low = torch.tensor(-1.0, device="cpu")
+    inside = lambda m: torch.where(region, m.detach().cpu() + tie, low)  # noqa: E731
+    return topk_intersection(inside(before), inside(after), k=k)
+
+
+def shuffled_delta_null(
+    model: nn.Module,
+    x: torch.Tensor,
+    delta: torch.Tensor,
+    target: torch.Tensor,
+    n: int = 10,
+    seed: int = 0,
+) -> torch.Tensor:
+    """A null matched in structure for an attack's δ: each image gets *another* image's δ (its
+    stripes and budget, no aim at this image), ``n`` times (image i gets δ of image i + o, o drawn
+    without replacement), and keeps the largest shift of its saliency map's centre of mass among
+    those that keep its label (0 if none does).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The real network.
+    x, delta : torch.Tensor
+        Images (N, C, H, W) in [0, 1] and the attack's perturbations of them.
+    target : torch.Tensor
+        (N,) the class whose map is measured (the prediction on ``x``).
+    n, seed : int
+        Number of shuffled δ per image (at most N − 1) and the seed of the offsets.
+
+    Returns
+    -------
+    torch.Tensor
+        (N,) shifts in pixels, on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import load_pretrained
+    >>> from xai_helpers.data import load_mnist
+    >>> net, x = load_pretrained("mnist_cnn"), load_mnist().X_test[:4]
+    >>> d = random_sign_perturbation(x, 0.1) - x
+    >>> shuffled_delta_null(net, x, d, net(x).argmax(1), n=3).shape
+    torch.Size([4])
+    """
+    n = check_positive_int(n, "n")
+    x, delta, target = x.detach().cpu(), delta.detach().cpu(), target.cpu()
+    if n > len(x) - 1:
+        raise ValueError(f"n must be at most N − 1 = {len(x) - 1}, got {n}")
+    dev = model_device(model)
+    c0 = center_of_mass(saliency(model, x, target).cpu())
+    gen = torch.Generator().manual_seed(seed)
+    offsets = torch.randperm(len(x) - 1, generator=gen, device="cpu")[:n] + 1
+    best = torch.zeros(len(x), device="cpu")
+    for o in offsets.tolist():  # δ of the image o places further on in the batch
+        z = (x + delta.roll(o, 0)).clamp(0, 1)
+        moved = (center_of_mass(saliency(model, z, target).cpu()) - c0).norm(dim=1)
+        with torch.no_grad():
+            kept = model(z.to(dev)).argmax(1).cpu() == target
+        best = torch.where(kept & (moved > best), moved, best)
+    return best
+
+
+def best_of_draws(
+    model: nn.Module,
+    x: torch.Tensor,
+    epsilon: float,
+    region: torch.Tensor,
+    n: int = 8,
+    seed: int = 0,
+) -> torch.Tensor:
+    """The targeted attack's null on one image: of ``n`` random ±ε draws
+    (:func:`random_sign_perturbation`, seeds ``1000 · seed + j``) that keep the label, the one
+    with the largest share of the saliency map in ``region``, *whether or not* that share beats
+    the clean image's (the first draw if none keeps the label).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The real network, pixels in [0, 1].
+    x : torch.Tensor
+        One image (1, C, H, W).
+    epsilon : float
+        The L∞ budget.
+    region : torch.Tensor
+        Boolean (H, W) or (1, H, W).
+    n, seed : int
+        Number of draws and their seed.
+
+    Returns
+    -------
+    torch.Tensor
+        The chosen draw (1, C, H, W), on ``x``'s device.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import load_pretrained
+    >>> from xai_helpers.data import load_mnist
+    >>> x, corner = load_mnist().X_test[:1], torch.zeros(28, 28, dtype=torch.bool)
+    >>> corner[:14, :14] = True
+    >>> z = best_of_draws(load_pretrained("mnist_cnn"), x, 0.1, corner, n=3)
+    >>> bool((z - x).abs().max() <= 0.1 + 1e-6)
+    True
+    """
+    n = check_positive_int(n, "n")
+    if len(x) != 1:
+        raise ValueError(f"x must hold one image (1, C, H, W), got {len(x)}")
+    dev = model_device(model)
+    draws = torch.cat(
+        [random_sign_perturbation(x, epsilon, seed=1000 * seed + j) for j in range(n)]
+    )
+    with torch.no_grad():
+        label = model(x.to(dev)).argmax(1)
+        kept = (model(draws.to(dev)).argmax(1) == label).cpu()
+    maps = explanation_map(model, draws.to(dev), label.expand(n)).cpu()
+    share = region_share(maps, region.reshape(maps.shape[-2:]).cpu()).cpu()
+    j = torch.where(kept, share, torch.tensor(-1.0, device="cpu")).argmax().item()
+    return draws[j : j + 1].to(x.device)

@@ -30,7 +30,7 @@ from .activation_maximization import (
     show_filters_and_patches,
     show_latent_radii,
 )
-from .attacks import show_photo_attack
+from .attacks import plot_attack_curves, plot_beta_sweep, show_digit_attack, show_photo_attack
 from .attribution import (
     occlusion_update,
     plot_elephant,
@@ -80,6 +80,9 @@ from .text import plot_layer_pca, plot_token_pca, plot_word_attributions
 
 __all__ = [
     "show_photo_attack",
+    "plot_attack_curves",
+    "show_digit_attack",
+    "plot_beta_sweep",
     "plot_word_attributions",
     "plot_layer_pca",
     "plot_token_pca",
