@@ -26,6 +26,7 @@ import numpy as np
 from .validation import check_number, check_positive_int, check_seed
 
 __all__ = [
+    "empirical_p",
     "Estimate",
     "accuracy_interval",
     "paired_difference",
@@ -218,3 +219,28 @@ def bootstrap_mean(
         boot = sums[pick].sum(1) / counts[pick].sum(1)
     low, high = np.quantile(boot, [tail, 1 - tail])
     return Estimate(float(v.mean()), float(low), float(high))
+
+
+def empirical_p(null, value: float) -> float:
+    """One-sided empirical p-value of ``value`` against draws of a null: (1 + #(null ≥ value)) /
+    (1 + n), so that it is never 0 (the smallest p that n draws can show is 1 / (n + 1)).
+
+    Parameters
+    ----------
+    null : array-like
+        The null's draws (any shape; flattened).
+    value : float
+        The observed figure; large values are evidence against the null.
+
+    Examples
+    --------
+    >>> empirical_p([0.1, 0.2, 0.3, 0.9], 0.5)
+    0.4
+    >>> empirical_p([0.1, 0.2], 0.05)
+    1.0
+    """
+    draws = np.asarray(null, dtype=float).ravel()
+    if draws.size == 0:
+        raise ValueError("empirical_p needs at least one draw of the null")
+    value = check_number(value, "value")
+    return float((1 + int((draws >= value).sum())) / (1 + draws.size))

@@ -29,12 +29,23 @@ from .attacks import show_photo_attack
 from .attribution import (
     plot_elephant,
     plot_feature_attributions,
+    show_baselines,
     show_explanation,
+    show_explanation_rows,
     show_occlusion,
     show_prediction,
     show_saliency_rows,
 )
-from .evaluation import interval_chart, interval_curve, plot_deletion_curves, plot_randomization
+from .evaluation import (
+    interval_chart,
+    interval_curve,
+    plot_curve_panel,
+    plot_deletion_curves,
+    plot_randomization,
+    plot_randomization_bands,
+    plot_share_histogram,
+    show_perturbations,
+)
 from .representations import (
     lamp_difference_images,
     plot_against_depth,
@@ -63,6 +74,8 @@ __all__ = [
     "signed_bars",
     "grouped_bars",
     "show_explanation",
+    "show_explanation_rows",
+    "show_baselines",
     "show_occlusion",
     "show_saliency_rows",
     "show_prediction",
@@ -70,6 +83,10 @@ __all__ = [
     "plot_feature_attributions",
     "plot_deletion_curves",
     "plot_randomization",
+    "plot_randomization_bands",
+    "plot_share_histogram",
+    "show_perturbations",
+    "plot_curve_panel",
     "interval_chart",
     "interval_curve",
     "plot_embedding",

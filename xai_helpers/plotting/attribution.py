@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "show_explanation",
+    "show_explanation_rows",
+    "show_baselines",
     "show_occlusion",
     "show_saliency_rows",
     "show_prediction",
@@ -472,3 +474,110 @@ def plot_feature_attributions(
         reference=total,
         reference_label="f(x) − f(x')",
     )
+
+
+def show_explanation_rows(
+    rows: Mapping[str, tuple[ImageLike, Mapping[str, ImageLike], ImageLike | None]],
+    *,
+    suptitle: str | None = None,
+    size: float = 3.2,
+    **kwargs,
+) -> Figure:
+    """Several images, each beside its maps, one row per image (:func:`show_explanation` per
+    row); returns the ``Figure``.
+
+    Parameters
+    ----------
+    rows : dict
+        {image title: (image, {map title: map}, outline or None)}; every row has as many maps.
+    suptitle : str, optional
+        The figure's title.
+    size : float
+        Inches per panel.
+    **kwargs
+        Passed to :func:`show_explanation` for every row (``quantile``, ``label``,
+        ``shared_scale``, ``signed``, …).
+
+    Examples
+    --------
+    >>> img, m = torch.rand(3, 8, 8), torch.rand(8, 8)
+    >>> fig = show_explanation_rows({"a": (img, {"x": m, "y": m}, None),
+    ... "b": (img, {"x": m, "y": m}, m > 0.5)}, shared_scale=True)
+    >>> [ax.get_title() for ax in fig.axes[:3]]
+    ['a', 'x', 'y']
+    """
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("show_explanation_rows needs at least one row")
+    widths = {len(maps) for _, maps, _ in rows.values()}
+    if len(widths) != 1:
+        raise ValueError(f"every row needs as many maps, got {sorted(widths)}")
+    n_cols = widths.pop() + 1
+    fig, axes = plt.subplots(
+        len(rows),
+        n_cols,
+        figsize=(size * n_cols, size * len(rows)),
+        squeeze=False,
+        layout="constrained",
+    )
+    for ax_row, (title, (image, maps, line)) in zip(axes, rows.items()):
+        show_explanation(image, dict(maps), image_title=title, outline=line, axes=ax_row, **kwargs)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def show_baselines(
+    bases: Mapping[str, torch.Tensor],
+    maps: Mapping[str, tuple[torch.Tensor, torch.Tensor]],
+    probs: Mapping[str, torch.Tensor],
+    label: int,
+    ink: torch.Tensor | None = None,
+    suptitle: str | None = None,
+) -> Figure:
+    """Integrated Gradients of one image from several baselines: each baseline (top row, its
+    class probabilities in the title) over its IG map (bottom row, its completeness gap in the
+    title); returns the ``Figure``.
+
+    Parameters
+    ----------
+    bases : dict
+        {name: baseline (1, 1, H, W)}.
+    maps : dict
+        {name: (attribution (1, 1, H, W), relative completeness gap (1,))}, as
+        ``integrated_gradients(..., return_delta=True)`` returns them.
+    probs : dict
+        {name: the model's class probabilities on the baseline (n_classes,)}.
+    label : int
+        The image's class (its probability is shown).
+    ink : torch.Tensor, optional
+        A boolean (H, W) mask outlined on every map.
+    suptitle : str, optional
+        The figure's title.
+
+    Examples
+    --------
+    >>> b = {"black": torch.zeros(1, 1, 8, 8)}
+    >>> m = {"black": (torch.randn(1, 1, 8, 8), torch.tensor([0.01]))}
+    >>> fig = show_baselines(b, m, {"black": torch.full((10,), 0.1)}, label=3)
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['black: p(3) = 0.10, top 0 (0.10)', 'IG from black (gap 1.0%)']
+    """
+    import matplotlib.pyplot as plt
+
+    if set(bases) != set(maps) or set(bases) != set(probs):
+        raise ValueError("bases, maps and probs must have the same keys")
+    n = len(bases)
+    fig, axes = plt.subplots(2, n, figsize=(3 * n, 5.6), squeeze=False, layout="constrained")
+    for j, k in enumerate(bases):
+        p, (ig_map, gap_k) = probs[k], maps[k]
+        title = f"{k}: p({label}) = {p[label]:.2f}, top {int(p.argmax())} ({p.max():.2f})"
+        show_image(bases[k], ax=axes[0, j], vmin=0, vmax=1, title=title)
+        title = f"IG from {k} (gap {float(gap_k[0]):.1%})"
+        show_heatmap(ig_map[0, 0], ax=axes[1, j], signed=True, title=title, label="attribution")
+        if ink is not None:
+            show_outline(ink, ax=axes[1, j], color="black", linewidth=0.6)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
