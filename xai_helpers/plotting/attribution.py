@@ -481,6 +481,7 @@ def show_explanation_rows(
     *,
     suptitle: str | None = None,
     size: float = 3.2,
+    axes: Sequence[Axes] | np.ndarray | None = None,
     **kwargs,
 ) -> Figure:
     """Several images, each beside its maps, one row per image (:func:`show_explanation` per
@@ -494,6 +495,8 @@ def show_explanation_rows(
         The figure's title.
     size : float
         Inches per panel.
+    axes : array of Axes, optional
+        A (rows, maps + 1) grid to draw on; a new figure when omitted.
     **kwargs
         Passed to :func:`show_explanation` for every row (``quantile``, ``label``,
         ``shared_scale``, ``signed``, …).
@@ -514,13 +517,17 @@ def show_explanation_rows(
     if len(widths) != 1:
         raise ValueError(f"every row needs as many maps, got {sorted(widths)}")
     n_cols = widths.pop() + 1
-    fig, axes = plt.subplots(
-        len(rows),
-        n_cols,
-        figsize=(size * n_cols, size * len(rows)),
-        squeeze=False,
-        layout="constrained",
-    )
+    if axes is None:
+        fig, axes = plt.subplots(
+            len(rows),
+            n_cols,
+            figsize=(size * n_cols, size * len(rows)),
+            squeeze=False,
+            layout="constrained",
+        )
+    else:
+        axes = np.asarray(axes).reshape(len(rows), n_cols)
+        fig = axes[0, 0].figure
     for ax_row, (title, (image, maps, line)) in zip(axes, rows.items()):
         show_explanation(image, dict(maps), image_title=title, outline=line, axes=ax_row, **kwargs)
     if suptitle:
@@ -535,6 +542,7 @@ def show_baselines(
     label: int,
     ink: torch.Tensor | None = None,
     suptitle: str | None = None,
+    axes: np.ndarray | None = None,
 ) -> Figure:
     """Integrated Gradients of one image from several baselines: each baseline (top row, its
     class probabilities in the title) over its IG map (bottom row, its completeness gap in the
@@ -555,6 +563,8 @@ def show_baselines(
         A boolean (H, W) mask outlined on every map.
     suptitle : str, optional
         The figure's title.
+    axes : array of Axes, optional
+        A (2, len(bases)) grid to draw on; a new figure when omitted.
 
     Examples
     --------
@@ -569,7 +579,11 @@ def show_baselines(
     if set(bases) != set(maps) or set(bases) != set(probs):
         raise ValueError("bases, maps and probs must have the same keys")
     n = len(bases)
-    fig, axes = plt.subplots(2, n, figsize=(3 * n, 5.6), squeeze=False, layout="constrained")
+    if axes is None:
+        fig, axes = plt.subplots(2, n, figsize=(3 * n, 5.6), squeeze=False, layout="constrained")
+    else:
+        axes = np.asarray(axes).reshape(2, n)
+        fig = axes[0, 0].figure
     for j, k in enumerate(bases):
         p, (ig_map, gap_k) = probs[k], maps[k]
         title = f"{k}: p({label}) = {p[label]:.2f}, top {int(p.argmax())} ({p.max():.2f})"

@@ -235,6 +235,7 @@ def show_perturbations(
     images: dict[str, dict[str, tuple]],
     fractions: Sequence[float],
     suptitle: str | None = None,
+    axes: np.ndarray | None = None,
 ) -> Figure:
     """What a deletion or insertion curve shows the model: a row per ranking, a column per
     (kind, fraction); returns the ``Figure``.
@@ -247,6 +248,8 @@ def show_perturbations(
         The fractions of the pixels deleted or inserted (F of them).
     suptitle : str, optional
         The figure's title.
+    axes : array of Axes, optional
+        A (rankings, kinds × fractions) grid to draw on; a new figure when omitted.
 
     Examples
     --------
@@ -262,13 +265,17 @@ def show_perturbations(
     rows = list(images)
     kinds = list(images[rows[0]])
     n_cols = len(kinds) * len(fractions)
-    fig, axes = plt.subplots(
-        len(rows),
-        n_cols,
-        figsize=(1.85 * n_cols, 1.95 * len(rows)),
-        squeeze=False,
-        layout="constrained",
-    )
+    if axes is None:
+        fig, axes = plt.subplots(
+            len(rows),
+            n_cols,
+            figsize=(1.85 * n_cols, 1.95 * len(rows)),
+            squeeze=False,
+            layout="constrained",
+        )
+    else:
+        axes = np.asarray(axes).reshape(len(rows), n_cols)
+        fig = axes[0, 0].figure
     for r, name in enumerate(rows):
         for h, kind in enumerate(kinds):
             imgs, p = images[name][kind]
@@ -290,6 +297,7 @@ def plot_curve_panel(
     names: Sequence[str],
     colours: dict[str, str],
     title: str = "",
+    axes: np.ndarray | None = None,
 ) -> Figure:
     """Deletion and insertion curves of one fill, in p (top row) and in mean log-odds (bottom
     row); a name containing "untrained" is dashed in the colour of its trained twin; returns the
@@ -307,6 +315,8 @@ def plot_curve_panel(
         {substring: colour}: a map takes the colour of the first substring in its name.
     title : str
         Appended to each column's title.
+    axes : array of Axes, optional
+        A (2, kinds) grid to draw on; a new figure when omitted.
 
     Examples
     --------
@@ -322,9 +332,18 @@ def plot_curve_panel(
     kinds = [k for k in ("deletion", "insertion") if (k, fill) in curves]
     if not kinds:
         raise ValueError(f"no curves with the fill {fill!r}")
-    fig, axes = plt.subplots(
-        2, len(kinds), figsize=(6 * len(kinds), 6), sharex=True, squeeze=False, layout="constrained"
-    )
+    if axes is None:
+        fig, axes = plt.subplots(
+            2,
+            len(kinds),
+            figsize=(6 * len(kinds), 6),
+            sharex=True,
+            squeeze=False,
+            layout="constrained",
+        )
+    else:
+        axes = np.asarray(axes).reshape(2, len(kinds))
+        fig = axes[0, 0].figure
 
     def look(n: str) -> dict:
         colour = next((c for k, c in colours.items() if k in n), "0.3")
@@ -348,6 +367,7 @@ def plot_randomization_bands(
     retrained: dict,
     methods: dict[str, str],
     ylabel: str = "rank correlation with the trained model's map",
+    axes: np.ndarray | None = None,
 ) -> Figure:
     """The randomization test of a few methods, a panel each: the mean over re-initialisations
     (line, range shaded) over all pixels and on the ink, beside the retrained networks' band
@@ -362,6 +382,10 @@ def plot_randomization_bands(
         ``{"all" | "ink": {method: [rho of each retrained network]}}``.
     methods : dict
         {method: a few words for its panel's title}; up to four (a 2 × 2 grid).
+    ylabel : str
+        The figure's y label.
+    axes : array of Axes, optional
+        A 2 × 2 grid to draw on; a new figure when omitted.
 
     Examples
     --------
@@ -378,7 +402,13 @@ def plot_randomization_bands(
         raise ValueError(f"one to four methods, got {len(methods)}")
     first = runs["all"][next(iter(methods))][0]
     steps = ["trained", *(f"+ {s}" for s in list(first)[1:])]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, sharey=True, layout="constrained")
+    if axes is None:
+        fig, axes = plt.subplots(
+            2, 2, figsize=(10, 7), sharex=True, sharey=True, layout="constrained"
+        )
+    else:
+        axes = np.asarray(axes).reshape(2, 2)
+        fig = axes[0, 0].figure
     for ax, (n, point) in zip(axes.flat, methods.items()):
         for w, c, mk in [("all", "C0", "o"), ("ink", "C1", "s")]:
             per_seed = torch.tensor([list(r.values()) for r in runs[w][n]])  # (seeds, steps)
