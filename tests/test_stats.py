@@ -89,3 +89,10 @@ def test_bootstrap_mean_covers_the_true_mean_and_clusters_widen_it():
         bootstrap_mean(v, clusters=np.zeros(120))
     with pytest.raises(ValueError, match="finite"):
         bootstrap_mean([1.0, float("nan")])
+
+
+def test_empirical_p_counts_ties_and_never_returns_zero():
+    assert stats.empirical_p([0.1, 0.5, 0.5, 0.9], 0.5) == pytest.approx(4 / 5)
+    assert stats.empirical_p(np.zeros(99), 1.0) == pytest.approx(0.01)
+    with pytest.raises(ValueError):
+        stats.empirical_p([], 0.5)
