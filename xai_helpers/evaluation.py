@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+from torchvision.transforms.functional import gaussian_blur
 
 from ._torch import predict_proba, prepare_batch, randomizable_layers, untrained_copy
 from .attribution import (
@@ -2482,23 +2483,23 @@ def simple_map_nulls(saliency_map: torch.Tensor, image: object) -> dict[str, tor
     >>> list(nulls), nulls["the photo itself (null)"].shape
     (['raw, blurred (null)', 'the photo itself (null)', 'centre (null)'], torch.Size([32, 32]))
     """
-    from torchvision.transforms.functional import gaussian_blur
-
     if not isinstance(saliency_map, torch.Tensor) or saliency_map.ndim != 2:
         raise ValueError(
             f"saliency_map must be an (H, W) tensor, got {type(saliency_map).__name__}"
         )
     h, w = saliency_map.shape
-    photo = torch.as_tensor(np.asarray(image)).float()
+    dev = saliency_map.device
+    photo = torch.as_tensor(np.asarray(image), dtype=torch.float32, device=dev)
     if photo.shape != (h, w, 3):
         raise ValueError(f"image must be (H, W, 3) = ({h}, {w}, 3), got {tuple(photo.shape)}")
-    rows, cols = torch.meshgrid(torch.arange(h * 1.0), torch.arange(w * 1.0), indexing="ij")
+    grid = [torch.arange(n, dtype=torch.float32, device=dev) for n in (h, w)]
+    rows, cols = torch.meshgrid(*grid, indexing="ij")
     width = 0.22 * w
     centre = torch.exp(-((rows - (h - 1) / 2) ** 2 + (cols - (w - 1) / 2) ** 2) / (2 * width**2))
     return {
         "raw, blurred (null)": gaussian_blur(saliency_map[None, None], [19, 19], [3.0, 3.0])[0, 0],
-        "the photo itself (null)": photo.mean(-1).to(saliency_map.device),
-        "centre (null)": centre.to(saliency_map.device),
+        "the photo itself (null)": photo.mean(-1),
+        "centre (null)": centre,
     }
 
 
@@ -2523,8 +2524,8 @@ def scaled_ellipse(mask: torch.Tensor, scale: float) -> torch.Tensor:
         ((v.max() + v.min()) / 2, (v.max() - v.min()) / 2) for v in mask.nonzero().T
     ]
     h, w = mask.shape
-    rows, cols = torch.meshgrid(torch.arange(h * 1.0), torch.arange(w * 1.0), indexing="ij")
-    rows, cols = rows.to(mask.device), cols.to(mask.device)
+    grid = [torch.arange(n, dtype=torch.float32, device=mask.device) for n in (h, w)]
+    rows, cols = torch.meshgrid(*grid, indexing="ij")
     ay, ax = max(float(ay), 0.5), max(float(ax), 0.5)
     return ((cols - cx) / (ax * scale)) ** 2 + ((rows - cy) / (ay * scale)) ** 2 <= 1
 

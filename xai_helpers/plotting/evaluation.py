@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
 from ._core import _ax
 
@@ -260,7 +261,6 @@ def show_perturbations(
     'del. 20%: p 0.50 (+0.0)'
     """
     import matplotlib.pyplot as plt
-    import torch
 
     rows = list(images)
     kinds = list(images[rows[0]])
@@ -396,7 +396,6 @@ def plot_randomization_bands(
     's: falls'
     """
     import matplotlib.pyplot as plt
-    import torch
 
     if not 1 <= len(methods) <= 4:
         raise ValueError(f"one to four methods, got {len(methods)}")
