@@ -490,7 +490,8 @@ def show_explanation_rows(
     Parameters
     ----------
     rows : dict
-        {image title: (image, {map title: map}, outline or None)}; every row has as many maps.
+        {image title: (image, {map title: map}, outline or None)}; a row with fewer maps than
+        the longest leaves its last panels empty.
     suptitle : str, optional
         The figure's title.
     size : float
@@ -513,10 +514,7 @@ def show_explanation_rows(
 
     if not rows:
         raise ValueError("show_explanation_rows needs at least one row")
-    widths = {len(maps) for _, maps, _ in rows.values()}
-    if len(widths) != 1:
-        raise ValueError(f"every row needs as many maps, got {sorted(widths)}")
-    n_cols = widths.pop() + 1
+    n_cols = max(len(maps) for _, maps, _ in rows.values()) + 1
     if axes is None:
         fig, axes = plt.subplots(
             len(rows),
@@ -529,7 +527,12 @@ def show_explanation_rows(
         axes = np.asarray(axes).reshape(len(rows), n_cols)
         fig = axes[0, 0].figure
     for ax_row, (title, (image, maps, line)) in zip(axes, rows.items()):
-        show_explanation(image, dict(maps), image_title=title, outline=line, axes=ax_row, **kwargs)
+        used = len(maps) + 1
+        show_explanation(
+            image, dict(maps), image_title=title, outline=line, axes=ax_row[:used], **kwargs
+        )
+        for ax in ax_row[used:]:  # a row with fewer maps leaves its last panels empty
+            ax.set_visible(False)
     if suptitle:
         fig.suptitle(suptitle)
     return fig
