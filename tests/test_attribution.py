@@ -523,3 +523,17 @@ def test_grad_cam_classes_equals_grad_cam_of_the_expanded_image(mnist_cnn, digit
         A.grad_cam_classes(mnist_cnn, x, [10], layer="relu2")
     with pytest.raises(ValueError, match="class indices"):
         A.grad_cam_classes(mnist_cnn, x, [], layer="relu2")
+
+
+def test_class_gradients_match_one_backward_per_class():
+    from xai_helpers.models import MnistCNN
+
+    torch.manual_seed(0)
+    model, x = MnistCNN().eval(), torch.rand(1, 1, 28, 28)
+    g = A.class_gradients(model, x, [2, 7])
+    for row, c in zip(g, (2, 7)):
+        xr = x.clone().requires_grad_(True)
+        (want,) = torch.autograd.grad(model(xr)[0, c], xr)
+        torch.testing.assert_close(row, want.flatten())
+    with pytest.raises(ValueError):
+        A.class_gradients(model, torch.rand(2, 1, 28, 28), [0])

@@ -1344,3 +1344,67 @@ def test_brightness_reader_fit_catches_a_brightness_model_and_not_its_opposite()
     gap, t = E.brightness_reader_fit(shares, b)
     assert gap < 1e-6 and abs(t - 0.4) < 0.051
     assert E.brightness_reader_fit(1 - shares, b)[0] > 0.1
+
+
+def test_simple_map_nulls_shapes_and_brightness():
+    img = np.zeros((16, 16, 3))
+    img[:, 8:] = 1.0
+    nulls = E.simple_map_nulls(torch.rand(16, 16), img)
+    assert all(m.shape == (16, 16) for m in nulls.values())
+    assert torch.equal(nulls["the photo itself (null)"][:, 8:], torch.ones(16, 8))
+    centre = nulls["centre (null)"]
+    assert centre[7:9, 7:9].min() == centre.max()
+    with pytest.raises(ValueError):
+        E.simple_map_nulls(torch.rand(16, 16), np.zeros((8, 8, 3)))
+
+
+def test_scaled_ellipse_grows_with_scale_and_stays_centred():
+    m = torch.zeros(40, 40, dtype=torch.bool)
+    m[10:30, 15:25] = True
+    areas = [int(E.scaled_ellipse(m, s).sum()) for s in (0.7, 1.0, 1.3)]
+    assert areas[0] < areas[1] < areas[2]
+    assert E.scaled_ellipse(m, 1.0)[20, 20] and not E.scaled_ellipse(m, 1.0)[0, 0]
+    with pytest.raises(ValueError):
+        E.scaled_ellipse(torch.zeros(4, 4, dtype=torch.bool), 1.0)
+
+
+def test_completeness_ratio_is_one_for_a_linear_logit_and_small_when_saturated():
+    lin = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    x = torch.rand(5, 1, 2, 2)
+    assert E.completeness_ratio(lin, x, 1, of="score") == pytest.approx(1.0, abs=1e-5)
+    with torch.no_grad():
+        lin[1].weight.mul_(200.0)  # a saturated softmax: p flat at x
+    assert abs(E.completeness_ratio(lin, x + 1.0, int(lin(x + 1.0).argmax(1)[0]))) < 0.5
+
+
+def test_curves_by_setting_and_auc_table_agree_with_the_single_curves():
+    model = models.MnistCNN().eval()
+    x, maps = torch.rand(3, 1, 28, 28), {"a": torch.rand(3, 28, 28), "b": torch.rand(3, 28, 28)}
+    keep = lambda n, k, f: n == "a" or k == "deletion"
+    cs = E.curves_by_setting(
+        model,
+        x,
+        0,
+        maps,
+        [("deletion", "black"), ("insertion", "grey")],
+        steps=4,
+        seed=1,
+        keep=keep,
+    )
+    assert list(cs["insertion", "grey"]) == ["a"]
+    one = E.deletion_curve(model, x, 0, maps["b"], steps=4, fill="black", seed=1)
+    torch.testing.assert_close(cs["deletion", "black"]["b"].probs, one.probs)
+    table = E.auc_table(cs)
+    assert table.splitlines()[2].startswith("b") and "—" in table.splitlines()[2]
+
+
+def test_randomization_runs_matches_randomization_check_and_derives_maps():
+    model, x = models.MnistCNN().eval(), torch.rand(2, 1, 28, 28)
+    masks = {"all": None, "ink": x[:, 0] > 0.5}
+    kept, runs, means = E.randomization_runs(
+        model, x, 0, {"s": A.saliency}, (0, 3), masks, derived={"-s": ("s", torch.neg)}
+    )
+    direct = E.randomization_check(model, x, 0, A.saliency, seed=3, masks=masks)
+    assert runs["ink"]["s"][1] == pytest.approx(direct["ink"])
+    assert torch.equal(kept["-s", 0]["fc2"], -kept["s", 0]["fc2"])
+    assert means["all"]["s"]["fc1"] == pytest.approx(sum(r["fc1"] for r in runs["all"]["s"]) / 2)

@@ -701,3 +701,26 @@ def test_attack_figures_draw_what_they_are_given():
     fig = plotting.plot_beta_sweep(sweep, {"edge": 0.2})
     assert len(fig.axes) == 3 and len(fig.axes[1].lines) == 2 and len(fig.axes[0].lines) == 1
     plt.close("all")
+
+
+def test_new_row_and_grid_figures_draw_on_given_axes():
+    from xai_helpers.evaluation import DeletionCurve
+
+    fig, axes = plt.subplots(2, 3)
+    row = {"x": torch.rand(8, 8), "y": torch.rand(8, 8)}
+    rows = {"a": (torch.rand(3, 8, 8), row, None), "b": (torch.rand(3, 8, 8), row, None)}
+    assert plotting.show_explanation_rows(rows, axes=axes) is fig
+    assert [ax.get_title() for ax in axes[:, 0]] == ["a", "b"]
+    plt.close(fig)
+    c = DeletionCurve(torch.linspace(0, 1, 3), torch.tensor([[0.9, 0.5, 0.1]]))
+    fig = plotting.plot_curve_panel(
+        {("deletion", "grey"): {"u untrained": c}}, "grey", ["u untrained"], {"u": "C3"}
+    )
+    assert fig.axes[0].lines[0].get_linestyle() == "--"
+    plt.close(fig)
+    runs = {w: {"m": [{"trained": 1.0, "fc2": 0.2}]} for w in ("all", "ink")}
+    fig = plotting.plot_randomization_bands(runs, {w: {"m": [0.5, 0.6]} for w in runs}, {"m": "p"})
+    assert sum(ax.get_visible() for ax in fig.axes) == 1
+    plt.close(fig)
+    with pytest.raises(ValueError):
+        plotting.show_explanation_rows({})

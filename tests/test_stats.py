@@ -133,3 +133,10 @@ def test_t_interval_matches_students_t_and_refuses_one_value():
     assert stats.t_interval(v, level=0.5).high < est.high
     with pytest.raises(ValueError):
         stats.t_interval([1.0])
+
+
+def test_empirical_p_counts_ties_and_never_returns_zero():
+    assert stats.empirical_p([0.1, 0.5, 0.5, 0.9], 0.5) == pytest.approx(4 / 5)
+    assert stats.empirical_p(np.zeros(99), 1.0) == pytest.approx(0.01)
+    with pytest.raises(ValueError):
+        stats.empirical_p([], 0.5)

@@ -31,6 +31,7 @@ from .validation import (
 )
 
 __all__ = [
+    "class_gradients",
     "class_score",
     "saliency",
     "occlusion",
@@ -1378,3 +1379,43 @@ def one_sided_derivatives(
             right.append((model((x + step).to(dev))[:, target] - y0) / eps)
             left.append((y0 - model((x - step).to(dev))[:, target]) / eps)
     return torch.cat(right).view(h, w).to(x.device), torch.cat(left).view(h, w).to(x.device)
+
+
+def class_gradients(model: nn.Module, x: torch.Tensor, target: Sequence[int]) -> torch.Tensor:
+    """The signed gradients ∂y_c/∂x of several class logits at one image, flattened: (C, numel).
+
+    One forward pass, one backward pass per class (the graph is kept between them). Rows are in
+    the order of ``target``; compare them with ``torch.corrcoef``.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The classifier (logits out).
+    x : torch.Tensor
+        One image, (1, C, H, W).
+    target : sequence of int
+        The classes whose logits are differentiated.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> g = class_gradients(MnistCNN().eval(), torch.rand(1, 1, 28, 28), [3, 5, 3])
+    >>> g.shape, bool(torch.equal(g[0], g[2]))
+    (torch.Size([3, 784]), True)
+    """
+    check_image_batch(x)
+    if x.shape[0] != 1:
+        raise ValueError(
+            f"class_gradients explains one image: x must be (1, C, H, W), got {tuple(x.shape)}"
+        )
+    classes = [check_int(int(c), "target", minimum=0) for c in target]
+    if not classes:
+        raise ValueError("target must name at least one class")
+    _, _, dev = prepare_batch(model, x, classes[0])
+    x_req = x.detach().to(dev).clone().requires_grad_(True)
+    out = model(x_req)[0]
+    rows = []
+    for i, c in enumerate(classes):
+        (g,) = torch.autograd.grad(out[c], x_req, retain_graph=i < len(classes) - 1)
+        rows.append(g.flatten())
+    return torch.stack(rows).to(x.device)

@@ -24,9 +24,11 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from torch import nn
+from torchvision.transforms.functional import gaussian_blur
 
 from ._torch import model_device, predict_proba, prepare_batch, randomizable_layers, untrained_copy
 from .attribution import (
+    class_score,
     integrated_gradients,
     reduce_channels,
     resolve_fill,
@@ -131,6 +133,13 @@ __all__ = [
     "uniform_weights",
     "permuted_weights",
     "adversarial_weights",
+    "simple_map_nulls",
+    "scaled_ellipse",
+    "completeness_ratio",
+    "curves_by_setting",
+    "log_odds_auc",
+    "auc_table",
+    "randomization_runs",
 ]
 
 
@@ -2813,3 +2822,248 @@ def brightness_reader_fit(
         thresholds = torch.arange(0.05, 1, 0.05)
     fit = lambda t: (shares - (brightness > t).float().mean(1)).abs().mean().item()  # noqa: E731
     return min((fit(t), round(float(t), 2)) for t in thresholds)
+
+
+def simple_map_nulls(saliency_map: torch.Tensor, image: object) -> dict[str, torch.Tensor]:
+    """Three model-free nulls for a photo's (H, W) map: the map blurred by 3 px, the photo's
+    brightness, and a centred Gaussian (σ = 0.22 of the width), each (H, W).
+
+    A map that only follows the photo's bright parts, the middle of the frame, or its own
+    speckles blurred scores like one of these; keys end in "(null)".
+
+    Parameters
+    ----------
+    saliency_map : torch.Tensor
+        The raw map (H, W) to blur.
+    image : array or tensor
+        The photo as shown, (H, W, 3) with values in [0, 1] (``imagenet_deprocess``'s output).
+
+    Examples
+    --------
+    >>> nulls = simple_map_nulls(torch.rand(32, 32), np.ones((32, 32, 3)))
+    >>> list(nulls), nulls["the photo itself (null)"].shape
+    (['raw, blurred (null)', 'the photo itself (null)', 'centre (null)'], torch.Size([32, 32]))
+    """
+    if not isinstance(saliency_map, torch.Tensor) or saliency_map.ndim != 2:
+        raise ValueError(
+            f"saliency_map must be an (H, W) tensor, got {type(saliency_map).__name__}"
+        )
+    h, w = saliency_map.shape
+    dev = saliency_map.device
+    photo = torch.as_tensor(np.asarray(image), dtype=torch.float32, device=dev)
+    if photo.shape != (h, w, 3):
+        raise ValueError(f"image must be (H, W, 3) = ({h}, {w}, 3), got {tuple(photo.shape)}")
+    grid = [torch.arange(n, dtype=torch.float32, device=dev) for n in (h, w)]
+    rows, cols = torch.meshgrid(*grid, indexing="ij")
+    width = 0.22 * w
+    centre = torch.exp(-((rows - (h - 1) / 2) ** 2 + (cols - (w - 1) / 2) ** 2) / (2 * width**2))
+    return {
+        "raw, blurred (null)": gaussian_blur(saliency_map[None, None], [19, 19], [3.0, 3.0])[0, 0],
+        "the photo itself (null)": photo.mean(-1),
+        "centre (null)": centre,
+    }
+
+
+def scaled_ellipse(mask: torch.Tensor, scale: float) -> torch.Tensor:
+    """The ellipse inscribed in a region's bounding box, scaled about its centre: (H, W) bool.
+
+    ``scale`` 1 gives the box's ellipse (a drawn oval outline is nearly its own); 0.7 a smaller,
+    1.3 a larger region, to test how a share on the region depends on where it was drawn.
+
+    Examples
+    --------
+    >>> m = torch.zeros(20, 20, dtype=torch.bool); m[5:15, 5:15] = True
+    >>> [int(scaled_ellipse(m, s).sum()) for s in (0.5, 1.0)]
+    [16, 60]
+    """
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.ndim != 2:
+        raise ValueError("mask must be a boolean (H, W) tensor")
+    if not mask.any():
+        raise ValueError("mask is empty")
+    scale = check_number(scale, "scale", 0, low_open=True)
+    (cy, ay), (cx, ax) = [
+        ((v.max() + v.min()) / 2, (v.max() - v.min()) / 2) for v in mask.nonzero().T
+    ]
+    h, w = mask.shape
+    grid = [torch.arange(n, dtype=torch.float32, device=mask.device) for n in (h, w)]
+    rows, cols = torch.meshgrid(*grid, indexing="ij")
+    ay, ax = max(float(ay), 0.5), max(float(ax), 0.5)
+    return ((cols - cx) / (ax * scale)) ** 2 + ((rows - cy) / (ay * scale)) ** 2 <= 1
+
+
+def completeness_ratio(
+    model: nn.Module, x: torch.Tensor, target: object, of: str = "probability"
+) -> float:
+    """Median over images of Σ gradient · (x − x') / (f(x) − f(x')), x' all black.
+
+    Near 1: the gradient at x sees the whole change from the black image to x (f locally
+    linear along the way); near 0: f is flat at x (saturated) although it changed. ``of`` is
+    the explained quantity: ``"probability"`` (softmax) or ``"score"`` (the logit).
+
+    Examples
+    --------
+    >>> lin = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    >>> round(completeness_ratio(lin, torch.rand(3, 1, 2, 2), 0, of="score"), 4)
+    1.0
+    """
+    x, t, dev = prepare_batch(model, x, target)
+    x_req = x.detach().to(dev).clone().requires_grad_(True)
+    f = class_score(model(x_req), t.to(dev), of)
+    with torch.no_grad():
+        f0 = class_score(model(torch.zeros_like(x_req)), t.to(dev), of)
+    (g,) = torch.autograd.grad(f.sum(), x_req)
+    return float(((g * x_req.detach()).flatten(1).sum(1) / (f.detach() - f0)).median())
+
+
+def curves_by_setting(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: object,
+    maps: dict[str, torch.Tensor],
+    settings: Sequence[tuple[str, object]],
+    steps: int = 10,
+    seed: int = 0,
+    keep: Callable[[str, str, object], bool] | None = None,
+) -> dict[tuple, dict[str, DeletionCurve]]:
+    """Deletion or insertion curves of several maps in several settings.
+
+    Parameters
+    ----------
+    model, x, target
+        As in :func:`deletion_curve`.
+    maps : dict
+        {name: maps (N, H, W)}.
+    settings : sequence of (kind, fill)
+        ``kind`` "deletion" or "insertion"; ``fill`` anything :func:`deletion_curve` accepts.
+        A fill that is a tensor is keyed by the name ``"canvas"``.
+    steps, seed
+        As in :func:`deletion_curve` (ties broken at random with ``seed``).
+    keep : callable, optional
+        ``keep(name, kind, fill)`` → bool: which maps to score in which setting (all if omitted).
+
+    Returns
+    -------
+    dict
+        ``{(kind, fill name): {map name: DeletionCurve}}``.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> x = torch.rand(2, 1, 28, 28)
+    >>> c = curves_by_setting(MnistCNN(), x, 0, {"r": torch.rand(2, 28, 28)},
+    ... [("deletion", "black"), ("insertion", "grey")], steps=4)
+    >>> list(c), len(c["deletion", "black"]["r"].fractions)
+    ([('deletion', 'black'), ('insertion', 'grey')], 5)
+    """
+    curve_of = {"deletion": deletion_curve, "insertion": insertion_curve}
+    out: dict[tuple, dict[str, DeletionCurve]] = {}
+    for kind, fill in settings:
+        if kind not in curve_of:
+            raise ValueError(f"kind must be 'deletion' or 'insertion', got {kind!r}")
+        name = "canvas" if isinstance(fill, torch.Tensor) else fill
+        out[kind, name] = {
+            n: curve_of[kind](model, x, target, m, steps=steps, fill=fill, seed=seed)
+            for n, m in maps.items()
+            if keep is None or keep(n, kind, name)
+        }
+    return out
+
+
+def log_odds_auc(curve: DeletionCurve) -> torch.Tensor:
+    """Area under a curve's log-odds log(p / (1 − p)), p clipped to [1e-6, 1 − 1e-6]: (N,).
+
+    Log-odds do not compress differences near p = 0 or 1, where a softmax saturates.
+
+    Examples
+    --------
+    >>> c = DeletionCurve(torch.linspace(0, 1, 3), torch.tensor([[0.5, 0.5, 0.5]]))
+    >>> log_odds_auc(c)
+    tensor([0.])
+    """
+    return torch.trapezoid(curve.probs.clamp(1e-6, 1 - 1e-6).logit(), curve.fractions)
+
+
+def auc_table(curves: dict[tuple, dict[str, DeletionCurve]]) -> str:
+    """Mean AUC of p (and of log-odds) of every map in every setting, one row a map.
+
+    ``curves`` as :func:`curves_by_setting` returns it; "—" where a map was not scored.
+
+    Examples
+    --------
+    >>> c = DeletionCurve(torch.linspace(0, 1, 3), torch.tensor([[0.5, 0.5, 0.5]]))
+    >>> print(auc_table({("deletion", "black"): {"r": c}}))
+    AUC of p (of log-odds)      deletion  black
+    r                           0.500 ( +0.0)
+    """
+    if not curves:
+        raise ValueError("curves is empty")
+    names = list(dict.fromkeys(n for cs in curves.values() for n in cs))
+    lines = [f"{'AUC of p (of log-odds)':27s} " + "".join(f"{k} {f:>6s}    " for k, f in curves)]
+    for n in names:
+        cells = [
+            f"{float(cs[n].auc.mean()):.3f} ({float(log_odds_auc(cs[n]).mean()):+5.1f})"
+            if n in cs
+            else "—".center(14)
+            for cs in curves.values()
+        ]
+        lines.append(f"{n:27s} " + "  ".join(cells))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def randomization_runs(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: object,
+    methods: dict[str, Callable],
+    seeds: Sequence[int],
+    masks: dict[str, torch.Tensor | None],
+    derived: dict[str, tuple[str, Callable]] | None = None,
+) -> tuple[dict, dict, dict]:
+    """The cascading randomization test (:func:`randomization_check`) of several methods, each
+    repeated for several re-initialisations, scored under several masks.
+
+    ``derived`` ({name: (base method, transform)}) scores a transform of another method's maps
+    (its magnitude, its positive part) without explaining the networks again; its base must come
+    earlier in ``methods``. Every method is scored under every mask of ``masks`` ({name: mask or
+    None}), each network explained once.
+
+    Returns
+    -------
+    kept : dict
+        ``{(method, seed): {step: maps}}``.
+    runs : dict
+        ``{mask name: {method: [one {step: rho} per seed]}}``.
+    means : dict
+        ``{mask name: {method: {step: mean rho over the seeds}}}``.
+
+    Examples
+    --------
+    >>> from xai_helpers.attribution import saliency
+    >>> from xai_helpers.models import MnistCNN
+    >>> x = torch.rand(2, 1, 28, 28)
+    >>> kept, runs, means = randomization_runs(MnistCNN(), x, 0, {"s": saliency}, (0, 1),
+    ... {"all": None}, derived={"|s|": ("s", torch.abs)})
+    >>> list(means["all"]), len(runs["all"]["s"]), list(means["all"]["s"])[:2]
+    (['s', '|s|'], 2, ['trained', 'fc2'])
+    """
+    derived = derived or {}
+    kept: dict = {}
+    runs: dict = {w: {} for w in masks}
+    for n in [*methods, *derived]:
+        for s in seeds:
+            if n in derived:
+                base, f = derived[n]
+                kept[n, s] = {k: f(m) for k, m in kept[base, s].items()}
+                r = randomization_scores(kept[n, s], masks=masks)
+            else:
+                kept[n, s] = {}
+                r = randomization_check(
+                    model, x, target, methods[n], seed=s, masks=masks, maps_out=kept[n, s]
+                )
+            for w in masks:
+                runs[w].setdefault(n, []).append(r[w])
+    means = {
+        w: {n: {k: sum(r[k] for r in rs) / len(rs) for k in rs[0]} for n, rs in by.items()}
+        for w, by in runs.items()
+    }
+    return kept, runs, means

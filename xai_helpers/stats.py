@@ -38,6 +38,7 @@ __all__ = [
     "auc_over_groups",
     "t_interval",
     "independent_difference",
+    "empirical_p",
 ]
 
 
@@ -324,3 +325,28 @@ def independent_difference(a: Estimate, b: Estimate) -> Estimate:
     half = ((a.high - a.low) ** 2 + (b.high - b.low) ** 2) ** 0.5 / 2
     d = a.value - b.value
     return Estimate(d, d - half, d + half)
+
+
+def empirical_p(null, value: float) -> float:
+    """One-sided empirical p-value of ``value`` against draws of a null: (1 + #(null ≥ value)) /
+    (1 + n), so that it is never 0 (the smallest p that n draws can show is 1 / (n + 1)).
+
+    Parameters
+    ----------
+    null : array-like
+        The null's draws (any shape; flattened).
+    value : float
+        The observed figure; large values are evidence against the null.
+
+    Examples
+    --------
+    >>> empirical_p([0.1, 0.2, 0.3, 0.9], 0.5)
+    0.4
+    >>> empirical_p([0.1, 0.2], 0.05)
+    1.0
+    """
+    draws = np.asarray(null, dtype=float).ravel()
+    if draws.size == 0:
+        raise ValueError("empirical_p needs at least one draw of the null")
+    value = check_number(value, "value")
+    return float((1 + int((draws >= value).sum())) / (1 + draws.size))

@@ -42,6 +42,8 @@ __all__ = [
     "plot_feature_attributions",
     "show_relative_saliency",
     "show_monster_case",
+    "show_explanation_rows",
+    "show_baselines",
 ]
 
 
@@ -605,3 +607,127 @@ def show_monster_case(
     title = f"{name} · bg {'as loaded' if background is None else background[0]}"
     pred = explain_prediction(net, x, mask)
     return show_prediction(x, pred, mask, int(y), name=title, axes=axes, relative_vmax=3.0)
+
+
+def show_explanation_rows(
+    rows: Mapping[str, tuple[ImageLike, Mapping[str, ImageLike], ImageLike | None]],
+    *,
+    suptitle: str | None = None,
+    size: float = 3.2,
+    axes: Sequence[Axes] | np.ndarray | None = None,
+    **kwargs,
+) -> Figure:
+    """Several images, each beside its maps, one row per image (:func:`show_explanation` per
+    row); returns the ``Figure``.
+
+    Parameters
+    ----------
+    rows : dict
+        {image title: (image, {map title: map}, outline or None)}; a row with fewer maps than
+        the longest leaves its last panels empty.
+    suptitle : str, optional
+        The figure's title.
+    size : float
+        Inches per panel.
+    axes : array of Axes, optional
+        A (rows, maps + 1) grid to draw on; a new figure when omitted.
+    **kwargs
+        Passed to :func:`show_explanation` for every row (``quantile``, ``label``,
+        ``shared_scale``, ``signed``, …).
+
+    Examples
+    --------
+    >>> img, m = torch.rand(3, 8, 8), torch.rand(8, 8)
+    >>> fig = show_explanation_rows({"a": (img, {"x": m, "y": m}, None),
+    ... "b": (img, {"x": m, "y": m}, m > 0.5)}, shared_scale=True)
+    >>> [ax.get_title() for ax in fig.axes[:3]]
+    ['a', 'x', 'y']
+    """
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("show_explanation_rows needs at least one row")
+    n_cols = max(len(maps) for _, maps, _ in rows.values()) + 1
+    if axes is None:
+        fig, axes = plt.subplots(
+            len(rows),
+            n_cols,
+            figsize=(size * n_cols, size * len(rows)),
+            squeeze=False,
+            layout="constrained",
+        )
+    else:
+        axes = np.asarray(axes).reshape(len(rows), n_cols)
+        fig = axes[0, 0].figure
+    for ax_row, (title, (image, maps, line)) in zip(axes, rows.items()):
+        used = len(maps) + 1
+        show_explanation(
+            image, dict(maps), image_title=title, outline=line, axes=ax_row[:used], **kwargs
+        )
+        for ax in ax_row[used:]:  # a row with fewer maps leaves its last panels empty
+            ax.set_visible(False)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def show_baselines(
+    bases: Mapping[str, torch.Tensor],
+    maps: Mapping[str, tuple[torch.Tensor, torch.Tensor]],
+    probs: Mapping[str, torch.Tensor],
+    label: int,
+    ink: torch.Tensor | None = None,
+    suptitle: str | None = None,
+    axes: np.ndarray | None = None,
+) -> Figure:
+    """Integrated Gradients of one image from several baselines: each baseline (top row, its
+    class probabilities in the title) over its IG map (bottom row, its completeness gap in the
+    title); returns the ``Figure``.
+
+    Parameters
+    ----------
+    bases : dict
+        {name: baseline (1, 1, H, W)}.
+    maps : dict
+        {name: (attribution (1, 1, H, W), relative completeness gap (1,))}, as
+        ``integrated_gradients(..., return_delta=True)`` returns them.
+    probs : dict
+        {name: the model's class probabilities on the baseline (n_classes,)}.
+    label : int
+        The image's class (its probability is shown).
+    ink : torch.Tensor, optional
+        A boolean (H, W) mask outlined on every map.
+    suptitle : str, optional
+        The figure's title.
+    axes : array of Axes, optional
+        A (2, len(bases)) grid to draw on; a new figure when omitted.
+
+    Examples
+    --------
+    >>> b = {"black": torch.zeros(1, 1, 8, 8)}
+    >>> m = {"black": (torch.randn(1, 1, 8, 8), torch.tensor([0.01]))}
+    >>> fig = show_baselines(b, m, {"black": torch.full((10,), 0.1)}, label=3)
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['black: p(3) = 0.10, top 0 (0.10)', 'IG from black (gap 1.0%)']
+    """
+    import matplotlib.pyplot as plt
+
+    if set(bases) != set(maps) or set(bases) != set(probs):
+        raise ValueError("bases, maps and probs must have the same keys")
+    n = len(bases)
+    if axes is None:
+        fig, axes = plt.subplots(2, n, figsize=(3 * n, 5.6), squeeze=False, layout="constrained")
+    else:
+        axes = np.asarray(axes).reshape(2, n)
+        fig = axes[0, 0].figure
+    for j, k in enumerate(bases):
+        p, (ig_map, gap_k) = probs[k], maps[k]
+        title = f"{k}: p({label}) = {p[label]:.2f}, top {int(p.argmax())} ({p.max():.2f})"
+        show_image(bases[k], ax=axes[0, j], vmin=0, vmax=1, title=title)
+        title = f"IG from {k} (gap {float(gap_k[0]):.1%})"
+        show_heatmap(ig_map[0, 0], ax=axes[1, j], signed=True, title=title, label="attribution")
+        if ink is not None:
+            show_outline(ink, ax=axes[1, j], color="black", linewidth=0.6)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig

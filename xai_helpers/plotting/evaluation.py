@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
 from ..data.monsters import LOOKALIKES
 from ._core import _ax, show_file, show_image
@@ -28,6 +29,10 @@ __all__ = [
     "show_half_maps",
     "plot_path_curves",
     "plot_grey_sweep",
+    "plot_share_histogram",
+    "show_perturbations",
+    "plot_curve_panel",
+    "plot_randomization_bands",
 ]
 
 
@@ -425,4 +430,227 @@ def plot_grey_sweep(
             ax.axhline(1, color="k", ls=":", lw=0.8, label="uniform map")
             ax.legend(fontsize=7)
     fig.suptitle("Leaky model, Pokémon with the background painted each level")
+    return fig
+
+
+def plot_share_histogram(
+    others: Sequence[float],
+    named: dict[str, float],
+    xlabel: str,
+    ax: Axes | None = None,
+    others_label: str = "the other classes",
+) -> Figure:
+    """A histogram of a score over many classes (grey), the named classes as coloured lines
+    (Okabe–Ito, colour-blind safe); returns the ``Figure``.
+
+    Examples
+    --------
+    >>> fig = plot_share_histogram([0.1, 0.5, 0.6], {"cat": 0.9}, "share on the cat")
+    >>> len(fig.axes[0].lines)
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 2.8), layout="constrained")
+    ax.hist(np.asarray(others, dtype=float), bins=40, color="0.8", label=others_label)
+    okabe_ito = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+    for i, (n, v) in enumerate(named.items()):
+        ax.axvline(float(v), color=okabe_ito[i % len(okabe_ito)], lw=2.5, label=n)
+    ax.set(xlabel=xlabel, ylabel="classes")
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+def show_perturbations(
+    images: dict[str, dict[str, tuple]],
+    fractions: Sequence[float],
+    suptitle: str | None = None,
+    axes: np.ndarray | None = None,
+) -> Figure:
+    """What a deletion or insertion curve shows the model: a row per ranking, a column per
+    (kind, fraction); returns the ``Figure``.
+
+    Parameters
+    ----------
+    images : dict
+        {ranking name: {kind: (images (F, 1, H, W) at the fractions, the class's p (F,))}}.
+    fractions : sequence of float
+        The fractions of the pixels deleted or inserted (F of them).
+    suptitle : str, optional
+        The figure's title.
+    axes : array of Axes, optional
+        A (rankings, kinds × fractions) grid to draw on; a new figure when omitted.
+
+    Examples
+    --------
+    >>> import torch
+    >>> imgs = {"random": {"deletion": (torch.rand(2, 1, 8, 8), torch.tensor([0.9, 0.5]))}}
+    >>> fig = show_perturbations(imgs, [0.1, 0.2])
+    >>> fig.axes[1].get_title()
+    'del. 20%: p 0.50 (+0.0)'
+    """
+    import matplotlib.pyplot as plt
+
+    rows = list(images)
+    kinds = list(images[rows[0]])
+    n_cols = len(kinds) * len(fractions)
+    if axes is None:
+        fig, axes = plt.subplots(
+            len(rows),
+            n_cols,
+            figsize=(1.85 * n_cols, 1.95 * len(rows)),
+            squeeze=False,
+            layout="constrained",
+        )
+    else:
+        axes = np.asarray(axes).reshape(len(rows), n_cols)
+        fig = axes[0, 0].figure
+    for r, name in enumerate(rows):
+        for h, kind in enumerate(kinds):
+            imgs, p = images[name][kind]
+            log_odds = torch.as_tensor(p).clamp(1e-6, 1 - 1e-6).logit()
+            for j, f in enumerate(fractions):
+                ax = axes[r, len(fractions) * h + j]
+                ax.imshow(torch.as_tensor(imgs[j, 0]).cpu().numpy(), cmap="gray", vmin=0, vmax=1)
+                title = f"{kind[:3]}. {f:.0%}: p {float(p[j]):.2f} ({float(log_odds[j]):+.1f})"
+                ax.set(xticks=[], yticks=[], title=title)
+        axes[r, 0].set_ylabel(name)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def plot_curve_panel(
+    curves: dict,
+    fill: str,
+    names: Sequence[str],
+    colours: dict[str, str],
+    title: str = "",
+    axes: np.ndarray | None = None,
+) -> Figure:
+    """Deletion and insertion curves of one fill, in p (top row) and in mean log-odds (bottom
+    row); a name containing "untrained" is dashed in the colour of its trained twin; returns the
+    ``Figure``.
+
+    Parameters
+    ----------
+    curves : dict
+        ``{(kind, fill): {name: DeletionCurve}}`` (``evaluation.curves_by_setting``).
+    fill : str
+        Which fill to draw (the kinds that have it, left to right).
+    names : sequence of str
+        The maps to draw (those missing from a setting are left out).
+    colours : dict
+        {substring: colour}: a map takes the colour of the first substring in its name.
+    title : str
+        Appended to each column's title.
+    axes : array of Axes, optional
+        A (2, kinds) grid to draw on; a new figure when omitted.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from xai_helpers.evaluation import DeletionCurve
+    >>> c = DeletionCurve(torch.linspace(0, 1, 3), torch.tensor([[0.9, 0.5, 0.1]]))
+    >>> fig = plot_curve_panel({("deletion", "black"): {"r": c}}, "black", ["r"], {"r": "0.5"})
+    >>> len(fig.axes[0].lines), len(fig.axes[1].lines)
+    (1, 1)
+    """
+    import matplotlib.pyplot as plt
+
+    kinds = [k for k in ("deletion", "insertion") if (k, fill) in curves]
+    if not kinds:
+        raise ValueError(f"no curves with the fill {fill!r}")
+    if axes is None:
+        fig, axes = plt.subplots(
+            2,
+            len(kinds),
+            figsize=(6 * len(kinds), 6),
+            sharex=True,
+            squeeze=False,
+            layout="constrained",
+        )
+    else:
+        axes = np.asarray(axes).reshape(2, len(kinds))
+        fig = axes[0, 0].figure
+
+    def look(n: str) -> dict:
+        colour = next((c for k, c in colours.items() if k in n), "0.3")
+        return {"color": colour, "ls": "--" if "untrained" in n else "-"}
+
+    for col, kind in enumerate(kinds):
+        cs = {n: curves[kind, fill][n] for n in names if n in curves[kind, fill]}
+        plot_deletion_curves(cs, ax=axes[0, col], title=f"{kind}, {fill} fill{title}")
+        for line, (n, c) in zip(axes[0, col].lines, cs.items()):
+            line.set(**look(n))
+            lo = c.probs.clamp(1e-6, 1 - 1e-6).logit().mean(0)
+            axes[1, col].plot(c.fractions, lo, marker=".", **look(n))
+        axes[1, col].set(xlabel="fraction of pixels", ylabel="mean log-odds of the class")
+        axes[0, col].get_legend().remove()
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside right center", fontsize=8)
+    return fig
+
+
+def plot_randomization_bands(
+    runs: dict,
+    retrained: dict,
+    methods: dict[str, str],
+    ylabel: str = "rank correlation with the trained model's map",
+    axes: np.ndarray | None = None,
+) -> Figure:
+    """The randomization test of a few methods, a panel each: the mean over re-initialisations
+    (line, range shaded) over all pixels and on the ink, beside the retrained networks' band
+    (hatched; dashed: its middle); returns the ``Figure``.
+
+    Parameters
+    ----------
+    runs : dict
+        ``{"all" | "ink": {method: [one {step: rho} per re-initialisation]}}``
+        (``evaluation.randomization_runs``).
+    retrained : dict
+        ``{"all" | "ink": {method: [rho of each retrained network]}}``.
+    methods : dict
+        {method: a few words for its panel's title}; up to four (a 2 × 2 grid).
+    ylabel : str
+        The figure's y label.
+    axes : array of Axes, optional
+        A 2 × 2 grid to draw on; a new figure when omitted.
+
+    Examples
+    --------
+    >>> runs = {w: {"s": [{"trained": 1.0, "fc2": 0.5}, {"trained": 1.0, "fc2": 0.3}]}
+    ... for w in ("all", "ink")}
+    >>> fig = plot_randomization_bands(runs, {w: {"s": [0.6, 0.7]} for w in runs}, {"s": "falls"})
+    >>> fig.axes[0].get_title()
+    's: falls'
+    """
+    import matplotlib.pyplot as plt
+
+    if not 1 <= len(methods) <= 4:
+        raise ValueError(f"one to four methods, got {len(methods)}")
+    first = runs["all"][next(iter(methods))][0]
+    steps = ["trained", *(f"+ {s}" for s in list(first)[1:])]
+    if axes is None:
+        fig, axes = plt.subplots(
+            2, 2, figsize=(10, 7), sharex=True, sharey=True, layout="constrained"
+        )
+    else:
+        axes = np.asarray(axes).reshape(2, 2)
+        fig = axes[0, 0].figure
+    for ax, (n, point) in zip(axes.flat, methods.items()):
+        for w, c, mk in [("all", "C0", "o"), ("ink", "C1", "s")]:
+            per_seed = torch.tensor([list(r.values()) for r in runs[w][n]])  # (seeds, steps)
+            ax.plot(per_seed.mean(0).numpy(), marker=mk, color=c, label=f"{w} pixels")
+            lo_hi = per_seed.aminmax(dim=0)
+            ax.fill_between(range(len(steps)), lo_hi.min, lo_hi.max, color=c, alpha=0.2)
+            lo, hi = min(retrained[w][n]), max(retrained[w][n])
+            ax.axhspan(lo, hi, facecolor="none", edgecolor=c, hatch="///", lw=0)
+            ax.axhline((lo + hi) / 2, color=c, ls="--", label=f"retrained CNNs, {w}")
+        ax.set(title=f"{n}: {point}", ylim=(-0.4, 1.05))
+        ax.set_xticks(range(len(steps)), steps, rotation=40)
+    for ax in axes.flat[len(methods) :]:
+        ax.set_visible(False)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=4)
+    fig.supylabel(ylabel)
     return fig
