@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := xai-course
 UV     := uv==0.13.9
 
-.PHONY: lab test lint install student publish benchmark seeds bench-sliders bench-attribution bench-autograde \
+.PHONY: lab test lint install student publish benchmark budget seeds bench-sliders bench-attribution bench-autograde \
         monsters-seeds repro-lost-reply clean help html test-browser layers test-slow
 
 help:
@@ -32,6 +32,7 @@ help:
 	@echo "make monsters-seeds     retrain notebook 02's monster CNNs on seeds 0-5 and measure its claims (minutes)"
 	@echo "make repro-lost-reply   the jupyter_client lost-reply race, reproduced without notebooks"
 	@echo "make html       build/html/: the course site, built by Jupyter Book 2 from the executed notebooks (needs Node.js)"
+	@echo "make budget     each notebook's main path, exercises and appendix against the density budget (tools/notebook_budget.py)"
 	@echo "make layers     redraw the layer diagram of xai_helpers in CONTRIBUTING.md from the import graph"
 	@echo "make test-browser  every notebook in JupyterLab in headless chromium: Run All, no errors, every slider moves its figure"
 
@@ -77,6 +78,9 @@ publish: install
 
 benchmark: install
 	$(PY) benchmarks/run_notebooks.py
+
+budget: install
+	$(PY) tools/notebook_budget.py
 
 seeds: install
 	$(PY) benchmarks/run_notebooks.py --seeds 0 1 2 3 --top 0
