@@ -2781,9 +2781,12 @@ def split_ratio(maps: torch.Tensor, region: torch.Tensor, part: torch.Tensor) ->
     return per_px(inner) / per_px(outer)
 
 
-def paint_regions(widths: Sequence[int] = (4, 8, 16), size: int = 48) -> dict[str, torch.Tensor]:
-    """Regions of a ``size``×``size`` frame to paint one at a time, each (size, size) boolean: the
-    upper and lower halves, and for every width ``w`` the outer ``w``-px frame and its inside.
+def paint_regions(
+    widths: Sequence[int] = (4, 8, 16), size: int = 48, device: torch.device | str = "cpu"
+) -> dict[str, torch.Tensor]:
+    """Regions of a ``size``×``size`` frame to paint one at a time, each (size, size) boolean on
+    ``device``: the upper and lower halves, and for every width ``w`` the outer ``w``-px frame and
+    its inside.
 
     Examples
     --------
@@ -2791,10 +2794,11 @@ def paint_regions(widths: Sequence[int] = (4, 8, 16), size: int = 48) -> dict[st
     >>> list(r), int(r["frame 1-px"].sum()), int(r["inside 1-px"].sum())
     (['upper half', 'lower half', 'frame 1-px', 'inside 1-px'], 12, 4)
     """
-    upper = (torch.arange(size) < size // 2)[:, None].expand(size, size)
+    rows = torch.arange(size, device=device)
+    upper = (rows < size // 2)[:, None].expand(size, size)
     out = {"upper half": upper, "lower half": ~upper}
     for w in widths:
-        edge = (torch.arange(size) < w) | (torch.arange(size) >= size - w)
+        edge = (rows < w) | (rows >= size - w)
         frame = edge[:, None] | edge[None, :]
         out |= {f"frame {w}-px": frame, f"inside {w}-px": ~frame}
     return out
@@ -2819,7 +2823,7 @@ def brightness_reader_fit(
     0.5
     """
     if thresholds is None:
-        thresholds = torch.arange(0.05, 1, 0.05)
+        thresholds = torch.arange(0.05, 1, 0.05, device=shares.device)
     fit = lambda t: (shares - (brightness > t).float().mean(1)).abs().mean().item()  # noqa: E731
     return min((fit(t), round(float(t), 2)) for t in thresholds)
 
