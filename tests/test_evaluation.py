@@ -1296,6 +1296,17 @@ def test_ink_matched_keeps_the_brightest_pixels_at_the_other_images_ink():
         E.ink_matched(ref, x[:2])
 
 
+def test_ink_matched_breaks_ties_at_random_not_by_pixel_order():
+    ref = torch.ones(1, 1, 10, 10)  # every pixel tied
+    x = torch.full((1, 1, 10, 10), 0.2)  # ink 20
+    cuts = [E.ink_matched(ref, x, seed=s).flatten() for s in range(20)]
+    assert all(c.sum() == 20 for c in cuts)
+    assert not torch.equal(cuts[0], cuts[1]), "another seed, another tie order"
+    top_rows = torch.stack(cuts)[:, :20].mean().item()  # pixel order would give 1.0
+    assert 0.05 < top_rows < 0.4, top_rows
+    assert torch.equal(E.ink_matched(ref, x, seed=3), E.ink_matched(ref, x, seed=3))
+
+
 def test_gains_table_says_whether_the_interval_excludes_zero():
     from xai_helpers.stats import Estimate
 

@@ -1502,12 +1502,13 @@ def class_spread(
     return ClassSpread(float(share.min()), float(share.max()), spread)
 
 
-def ink_matched(reference: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+def ink_matched(reference: torch.Tensor, x: torch.Tensor, seed: int = 0) -> torch.Tensor:
     """The *ink-matched* null: each ``reference`` image cut to its brightest pixels (set to 1, the
     rest 0), as many as the matching image of ``x`` has ink (its pixel sum, rounded).
 
     A prior that only removes ink would make images as "digit-like" as this; what it adds beyond
-    it is its shape. Ties among equally bright pixels are broken by pixel order.
+    it is its shape. Ties among equally bright pixels (a saturated X* has many pixels at 1) are
+    broken at random, so that the cut does not favour the image's top rows.
 
     Parameters
     ----------
@@ -1515,6 +1516,8 @@ def ink_matched(reference: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         (N, C, H, W) images to cut (e.g. plain X*).
     x : torch.Tensor
         (N, C, H, W) images whose ink each cut image gets (e.g. X* with a prior, same starts).
+    seed : int
+        Seed of the random tie order.
 
     Examples
     --------
@@ -1529,7 +1532,12 @@ def ink_matched(reference: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
             f"reference and x must be the same starts' images, got shapes "
             f"{tuple(reference.shape)} and {tuple(x.shape)}"
         )
-    rank = reference.flatten(1).argsort(1, descending=True).argsort(1)  # 0 = brightest pixel
+    flat = reference.flatten(1)
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.stack([torch.randperm(flat.shape[1], generator=g) for _ in range(len(flat))])
+    perm = perm.to(flat.device)
+    order = flat.gather(1, perm).argsort(dim=1, descending=True, stable=True)  # random ties
+    rank = torch.empty_like(perm).scatter_(1, perm, order.argsort(1))  # 0 = brightest pixel
     n_ink = x.flatten(1).sum(1).round()[:, None]
     return (rank < n_ink).to(reference.dtype).view_as(reference)
 
