@@ -325,7 +325,7 @@ def test_readme_exercise_table_is_generated_from_the_notebooks():
 # small course above.
 E2E_NOTEBOOK = "01_local_explanation"
 CHEATS = {
-    "ex2-solution": "_h = lambda n, x, t, m, fl, f=top_k_deletion: "
+    "ex3-solution": "_h = lambda n, x, t, m, fl, f=top_k_deletion: "
     "f(n, x, t, m, int(m.sum()), fill=fl.expand_as(x), of='log-odds')\n\n\n"
     "def segment_drop(net, img, target, segments, fill):\n"
     "    masks = [(segments == s).float()[None] for s in range(int(segments.max()) + 1)]\n"
