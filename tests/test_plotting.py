@@ -544,6 +544,21 @@ def test_plot_against_depth_draws_a_band_or_a_bar_per_null():
     plt.close("all")
 
 
+def test_plot_against_depth_gives_null_bands_colours_no_curve_has_and_labels_the_floor():
+    from matplotlib.colors import to_hex
+
+    from xai_helpers.plotting.representations import BAND_COLOURS
+
+    curves = {f"c{i}": {"input": 0.1 * i, "fc2": 0.2} for i in range(4)}
+    bands = {"null": ({"input": 0.0, "fc2": 0.0}, {"input": 0.1, "fc2": 0.1})}
+    ax = plotting.plot_against_depth(curves, bands=bands, chance=0.3, chance_label="floor").axes[0]
+    line_colours = {to_hex(line.get_color()) for line in ax.lines[:4]}
+    assert to_hex(ax.collections[0].get_facecolor()[0]) == BAND_COLOURS[0].lower()
+    assert BAND_COLOURS[0].lower() not in line_colours
+    assert "floor" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close("all")
+
+
 def test_plot_against_depth_places_a_partial_curve_at_its_layers():
     curves = {"all": {"input": 0.0, "relu3": 0.3, "fc2": 0.4}, "deep": {"relu3": 0.5, "fc2": 0.6}}
     ax = plotting.plot_against_depth(curves).axes[0]

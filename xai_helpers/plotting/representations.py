@@ -19,6 +19,7 @@ __all__ = [
     "DISTINCT_COLOURS",
     "plot_embedding",
     "embedding_rows",
+    "BAND_COLOURS",
     "plot_against_depth",
     "plot_lighting_sweep",
     "lamp_difference_images",
@@ -160,6 +161,10 @@ def embedding_rows(
     return fig
 
 
+#: Null bands: Paul Tol's green, wine and sand, hues the curves' blue-orange-grey cycle lacks.
+BAND_COLOURS: tuple[str, ...] = ("#117733", "#882255", "#DDCC77")
+
+
 def plot_against_depth(
     curves: Mapping[str, Mapping[str, float]],
     ax: Axes | None = None,
@@ -167,12 +172,15 @@ def plot_against_depth(
     ylabel: str = "score",
     chance: float | None = None,
     bands: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]] | None = None,
+    chance_label: str = "chance",
 ) -> Figure:
     """Plot one line per curve (``name -> {layer: value}``) against the layers in order; returns the
     ``Figure``. A curve may cover only some of the layers (the first curve's order comes first).
 
-    ``bands`` (``name -> (low, high)``, each ``{layer: value}``) shades a null's range: a band over
-    the layers it covers, or a thick bar at a single layer.
+    ``bands`` (``name -> (low, high)``, each ``{layer: value}``) shades a null's range: a hatched
+    band over the layers it covers, or a thick bar at a single layer, in colours no curve uses
+    (:data:`BAND_COLOURS`). ``chance`` draws a dotted reference line labelled ``chance_label``
+    (e.g. ``"floor"`` where the reference is not chance).
 
     Examples
     --------
@@ -183,6 +191,9 @@ def plot_against_depth(
     ... {"fc2": 0.1})})
     >>> fig.axes[0].get_legend().get_texts()[-1].get_text()
     'null'
+    >>> fig = plot_against_depth({"d": {"fc2": 0.4}}, chance=0.3, chance_label="floor")
+    >>> fig.axes[0].get_legend().get_texts()[-1].get_text()
+    'floor'
     """
     import matplotlib.pyplot as plt
 
@@ -198,13 +209,13 @@ def plot_against_depth(
     ax.set_xlabel("layer (input → output)")
     ax.set_ylabel(ylabel)
     if chance is not None:
-        ax.axhline(chance, color="grey", ls=":", lw=1, label="chance")
+        ax.axhline(chance, color="black", ls=":", lw=1, label=chance_label)
     for k, (name, (low, high)) in enumerate((bands or {}).items()):
         shaded = [ly for ly in layers if ly in low]  # in the curves' layer order
-        at, colour = [layers.index(ly) for ly in shaded], f"C{len(curves) + k}"
+        at, colour = [layers.index(ly) for ly in shaded], BAND_COLOURS[k % len(BAND_COLOURS)]
         lo, hi = [low[ly] for ly in shaded], [high[ly] for ly in shaded]
         if len(at) > 1:
-            ax.fill_between(at, lo, hi, color=colour, alpha=0.25, label=name)
+            ax.fill_between(at, lo, hi, color=colour, alpha=0.25, hatch="//", label=name)
         else:
             ax.vlines(at, lo, hi, color=colour, lw=8, alpha=0.5, label=name)
             ax.plot(at, lo, "_", color=colour, ms=14)
