@@ -1419,3 +1419,15 @@ def test_randomization_runs_matches_randomization_check_and_derives_maps():
     assert runs["ink"]["s"][1] == pytest.approx(direct["ink"])
     assert torch.equal(kept["-s", 0]["fc2"], -kept["s", 0]["fc2"])
     assert means["all"]["s"]["fc1"] == pytest.approx(sum(r["fc1"] for r in runs["all"]["s"]) / 2)
+
+
+def test_creature_sized_band_matches_the_creature_in_area_and_avoids_it():
+    masks = torch.zeros(3, 12, 12, dtype=torch.bool)
+    masks[:, 4:9, 3:8] = True  # 25 pixels each
+    for side in ("top", "bottom"):
+        band = E.creature_sized_band(masks, side, seed=1)
+        assert band.sum((1, 2)).tolist() == [25, 25, 25] and not (band & masks).any()
+    top, bottom = E.creature_sized_band(masks, "top"), E.creature_sized_band(masks, "bottom")
+    assert top[:, :2].all() and not top[:, 3:].any() and bottom[:, -2:].all()
+    with pytest.raises(ValueError):
+        E.creature_sized_band(masks, "left")

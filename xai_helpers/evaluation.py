@@ -72,6 +72,7 @@ __all__ = [
     "density_by_class",
     "split_ratio",
     "paint_regions",
+    "creature_sized_band",
     "brightness_reader_fit",
     "Prediction",
     "explain_prediction",
@@ -2810,6 +2811,33 @@ def paint_regions(
         frame = edge[:, None] | edge[None, :]
         out |= {f"frame {w}-px": frame, f"inside {w}-px": ~frame}
     return out
+
+
+def creature_sized_band(masks: torch.Tensor, side: str = "top", seed: int = 0) -> torch.Tensor:
+    """Per image, a band of background as large as the creature: the background pixels (outside
+    ``masks``) taken row by row from the ``side`` (``"top"`` or ``"bottom"``) edge, ties within the
+    last row broken at random (from ``seed``), as many as the image's mask holds; (N, H, W) boolean.
+
+    An area-matched null for "paint the creature": the same number of pixels, on the background.
+
+    Examples
+    --------
+    >>> masks = torch.zeros(1, 4, 4, dtype=torch.bool)
+    >>> masks[0, 2:, 1:3] = True  # a creature of 4 pixels
+    >>> band = creature_sized_band(masks, "top")
+    >>> int(band.sum()), bool(band[0, 0].all()), bool((band & masks).any())
+    (4, True, False)
+    >>> int(creature_sized_band(masks, "bottom")[0, 3].sum())  # the bottom row's 2 free pixels
+    2
+    """
+    if side not in ("top", "bottom"):
+        raise ValueError(f"side must be 'top' or 'bottom', not {side!r}")
+    rows = torch.arange(masks.shape[1], dtype=torch.float32).view(1, -1, 1).expand(masks.shape)
+    key = rows + torch.rand(masks.shape, generator=torch.Generator().manual_seed(seed))
+    key = key if side == "top" else masks.shape[1] - key
+    key = torch.where(masks, torch.tensor(float("inf")), key).flatten(1)
+    rank = key.argsort(1).argsort(1)
+    return (rank < masks.flatten(1).sum(1, keepdim=True)).view(masks.shape)
 
 
 def brightness_reader_fit(
