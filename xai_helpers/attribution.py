@@ -773,9 +773,10 @@ def grad_cam_classes(
         )
     maps, td = [], t.to(dev)
     for chunk in td.split(128):  # one batched backward per 128 classes (rows of the identity)
-        eye = torch.eye(len(chunk), device=dev, dtype=logits.dtype)
+        eye = torch.zeros(len(chunk), *logits.shape, device=dev, dtype=logits.dtype)
+        eye[torch.arange(len(chunk)), 0, chunk] = 1  # no indexing of logits: grad mode may be off
         (g,) = torch.autograd.grad(
-            logits[0, chunk], a, grad_outputs=eye, retain_graph=True, is_grads_batched=True
+            logits, a, grad_outputs=eye, retain_graph=True, is_grads_batched=True
         )  # (classes, 1, C, h, w)
         weights = g[:, 0].mean(dim=(2, 3))  # (classes, C): Grad-CAM's alpha_k per class
         maps.append(torch.einsum("nc,chw->nhw", weights, a[0]).unsqueeze(1).detach())
