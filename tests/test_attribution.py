@@ -525,6 +525,15 @@ def test_grad_cam_classes_equals_grad_cam_of_the_expanded_image(mnist_cnn, digit
         A.grad_cam_classes(mnist_cnn, x, [], layer="relu2")
 
 
+def test_grad_cam_classes_keeps_no_graph_before_the_layer_and_restores_grad_mode(mnist_cnn, digits):
+    x = digits[0][:1]
+    with torch.no_grad():  # the graph starts at the layer, so no grad mode is needed before it
+        quiet = A.grad_cam_classes(mnist_cnn, x, [1, 4], layer="relu2")
+        assert not torch.is_grad_enabled()
+    assert torch.is_grad_enabled()
+    torch.testing.assert_close(quiet, A.grad_cam_classes(mnist_cnn, x, [1, 4], layer="relu2"))
+
+
 def test_class_gradients_match_one_backward_per_class():
     from xai_helpers.models import MnistCNN
 

@@ -750,19 +750,33 @@ def grad_cam_classes(
     if t.numel() == 0 or torch.is_floating_point(t):
         raise ValueError(f"targets must be one or more class indices, got {targets!r}")
     x1, _, dev = prepare_batch(model, x, int(t[0]) if len(t) else 0)
-    with forward_hook(model, layer) as rec:
-        logits = model(x1.to(dev))
+    module, rec = check_layer(model, layer), {}
+
+    def cut(_module: nn.Module, _inputs: object, output: torch.Tensor) -> torch.Tensor:
+        # the graph starts at ``layer``: nothing before it is kept for a backward pass (memory)
+        torch.set_grad_enabled(True)
+        rec["a"] = output.detach().requires_grad_(True)
+        return rec["a"]
+
+    handle, grad_mode = module.register_forward_hook(cut), torch.is_grad_enabled()
+    try:
+        with torch.no_grad():
+            logits = model(x1.to(dev))
+    finally:
+        handle.remove()
+        torch.set_grad_enabled(grad_mode)
     check_classes(t.to(dev), logits.expand(len(t), -1))
-    a = rec.output
+    a = rec["a"]
     if a.ndim != 4:
         raise ValueError(
             f"layer output must be (N, C, h, w) feature maps, got shape {tuple(a.shape)}"
         )
     maps, td = [], t.to(dev)
     for chunk in td.split(128):  # one batched backward per 128 classes (rows of the identity)
-        eye = torch.eye(len(chunk), device=dev, dtype=logits.dtype)
+        eye = torch.zeros(len(chunk), *logits.shape, device=dev, dtype=logits.dtype)
+        eye[torch.arange(len(chunk)), 0, chunk] = 1  # no indexing of logits: grad mode may be off
         (g,) = torch.autograd.grad(
-            logits[0, chunk], a, grad_outputs=eye, retain_graph=True, is_grads_batched=True
+            logits, a, grad_outputs=eye, retain_graph=True, is_grads_batched=True
         )  # (classes, 1, C, h, w)
         weights = g[:, 0].mean(dim=(2, 3))  # (classes, C): Grad-CAM's alpha_k per class
         maps.append(torch.einsum("nc,chw->nhw", weights, a[0]).unsqueeze(1).detach())
