@@ -774,7 +774,8 @@ def grad_cam_classes(
     maps, td = [], t.to(dev)
     for chunk in td.split(128):  # one batched backward per 128 classes (rows of the identity)
         eye = torch.zeros(len(chunk), *logits.shape, device=dev, dtype=logits.dtype)
-        eye[torch.arange(len(chunk)), 0, chunk] = 1  # no indexing of logits: grad mode may be off
+        # no indexing of logits: grad mode may be off
+        eye[torch.arange(len(chunk), device=dev), 0, chunk] = 1
         (g,) = torch.autograd.grad(
             logits, a, grad_outputs=eye, retain_graph=True, is_grads_batched=True
         )  # (classes, 1, C, h, w)

@@ -1535,8 +1535,8 @@ def ink_matched(reference: torch.Tensor, x: torch.Tensor, seed: int = 0) -> torc
         )
     flat = reference.flatten(1)
     g = torch.Generator().manual_seed(seed)
-    perm = torch.stack([torch.randperm(flat.shape[1], generator=g) for _ in range(len(flat))])
-    perm = perm.to(flat.device)
+    n = flat.shape[1]
+    perm = torch.stack([torch.randperm(n, generator=g).to(flat.device) for _ in range(len(flat))])
     order = flat.gather(1, perm).argsort(dim=1, descending=True, stable=True)  # random ties
     rank = torch.empty_like(perm).scatter_(1, perm, order.argsort(1))  # 0 = brightest pixel
     n_ink = x.flatten(1).sum(1).round()[:, None]
@@ -2832,10 +2832,12 @@ def creature_sized_band(masks: torch.Tensor, side: str = "top", seed: int = 0) -
     """
     if side not in ("top", "bottom"):
         raise ValueError(f"side must be 'top' or 'bottom', not {side!r}")
-    rows = torch.arange(masks.shape[1], dtype=torch.float32).view(1, -1, 1).expand(masks.shape)
-    key = rows + torch.rand(masks.shape, generator=torch.Generator().manual_seed(seed))
+    dev = masks.device
+    rows = torch.arange(masks.shape[1], dtype=torch.float32, device=dev).view(1, -1, 1)
+    noise = torch.rand(masks.shape, generator=torch.Generator().manual_seed(seed)).to(dev)
+    key = rows.expand(masks.shape) + noise
     key = key if side == "top" else masks.shape[1] - key
-    key = torch.where(masks, torch.tensor(float("inf")), key).flatten(1)
+    key = torch.where(masks, float("inf"), key).flatten(1)
     rank = key.argsort(1).argsort(1)
     return (rank < masks.flatten(1).sum(1, keepdim=True)).view(masks.shape)
 
