@@ -311,12 +311,13 @@ def show_accuracy_vs_path_length(
         frontiers.items(), (("s-", "0.35"), ("^--", "#009E73"), ("d:", "C4"))
     ):
         ax.plot(f["apl"], f["accuracy"], style[0], color=style[1], label=name)
-    markers = "oPXD*v"
+    markers = "oPXDp^v*h<>"  # eight groups or more: each its own marker, large enough to tell apart
     for j, (name, (a, acc)) in enumerate(points.items()):
-        colour = plt.cm.cividis(j / max(len(points) - 1, 1))
+        colour = plt.cm.cividis(0.9 * j / max(len(points) - 1, 1))  # no pale yellow on white
         ax.scatter(
             a,
             acc,
+            s=55,
             color=colour,
             marker=markers[j % len(markers)],
             edgecolor="k",
