@@ -1289,17 +1289,7 @@ def write_seed_table(models: dict[int, tuple[nn.Module, nn.Module]], directory: 
         str(s): measure_monsters(lk, fx, untrained_monster_cnn(s), test, test_fixed)
         for s, (lk, fx) in models.items()
     }
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / SEED_TABLE
-    doc = {
-        "recipe": "xai_helpers.train.train_monsters_seeds",
-        "torch": torch.__version__,
-        "seeds": seeds,
-    }
-    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    _write_digest(path)
-    return path
+    return _write_seed_table(directory, SEED_TABLE, "train_monsters_seeds", seeds)
 
 
 @training_recipe(threads=1)
@@ -1342,12 +1332,14 @@ def _called_as(net: nn.Module, x: torch.Tensor, k: int) -> float:
     return (predict_proba(net, x).argmax(1) == k).float().mean().item()
 
 
-def _write_seed_table(directory: str | Path, name: str, recipe: str, rows: dict) -> Path:
-    """Write ``{"recipe", "torch", "seeds": rows}`` to ``directory/name``, with its digest."""
+def _write_seed_table(
+    directory: str | Path, name: str, recipe: str, rows: dict | list, key: str = "seeds"
+) -> Path:
+    """Write ``{"recipe", "torch", key: rows}`` to ``directory/name``, with its digest."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / name
-    doc = {"recipe": f"xai_helpers.train.{recipe}", "torch": torch.__version__, "seeds": rows}
+    doc = {"recipe": f"xai_helpers.train.{recipe}", "torch": torch.__version__, key: rows}
     path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     _write_digest(path)
     return path
@@ -1716,16 +1708,8 @@ def train_parabola_l2(
             }
             rows.append(row)
             print(row)
-    directory = Path(directory if directory is not None else default_directory())
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / L2_TABLE
-    doc = {
-        "recipe": "xai_helpers.train.train_parabola_l2",
-        "torch": torch.__version__,
-        "runs": rows,
-    }
-    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    _write_digest(path)
+    directory = directory if directory is not None else default_directory()
+    path = _write_seed_table(directory, L2_TABLE, "train_parabola_l2", rows, key="runs")
     return {"path": str(path), "runs": len(rows)}
 
 
