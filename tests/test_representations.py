@@ -271,6 +271,22 @@ def test_label_floor_uses_the_digit_only():
         R.label_floor(y, g[:3], y, g)
 
 
+def test_shuffle_within_groups_keeps_each_groups_labels_and_breaks_the_types():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 800)
+    types = rng.integers(0, 50, 800)
+    ctr, cte = R.control_task(types[:600], types[600:], y[:600], seed=0)
+    ntr, nte = R.shuffle_within_groups(ctr, cte, y[:600], y[600:], seed=0)
+    for g in range(4):  # each group keeps its multiset of labels
+        both = np.r_[ctr, cte][y == g], np.r_[ntr, nte][y == g]
+        assert sorted(both[0].tolist()) == sorted(both[1].tolist())
+    agree = np.mean([len(np.unique(np.r_[ntr, nte][types == t])) == 1 for t in range(50)])
+    assert agree < 0.5, "the permuted labels no longer follow the types"
+    assert R.label_floor(y[:600], ntr, y[600:], nte) > 0
+    with pytest.raises(ValueError, match="train_groups"):
+        R.shuffle_within_groups(ctr, cte, y[:5], y[600:])
+
+
 def test_neighbour_label_agreement_separates_grouped_from_mixed_labels():
     rng = np.random.default_rng(0)
     centres = np.repeat(np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]), 100, axis=0)
@@ -470,3 +486,15 @@ def test_tsne_on_demand_computes_each_picture_once_and_as_project_does():
     assert not np.allclose(tsne("b", "l"), first)
     with pytest.raises(ValueError):
         R.tsne_on_demand({}, n=10)
+
+
+def test_paper_texture_is_faint_lines_under_the_ink():
+    x = torch.zeros(3, 1, 28, 28)
+    x[:, :, 10:18, 10:18] = 1.0  # ink
+    tex = lighting.add_paper_texture(x, [0, 1, 2])
+    assert torch.equal(tex[:, :, 10:18, 10:18], x[:, :, 10:18, 10:18]), "ink stays on top"
+    assert float(tex.max()) == 1.0 and float(tex[0, 0, 0].min()) == pytest.approx(0.3)
+    left, right = tex[:, 0, :, :4].mean(), tex[:, 0, :, -4:].mean()
+    assert abs(float(left - right)) < 0.05, "a texture brightens no side"
+    with pytest.raises(ValueError):
+        lighting.add_paper_texture(x, [0, 1, 3])

@@ -61,6 +61,7 @@ __all__ = [
     "kmeans_types",
     "control_task",
     "label_floor",
+    "shuffle_within_groups",
     "control_task_spread",
     "neighbour_label_agreement",
 ]
@@ -769,6 +770,43 @@ def label_floor(train_y, train_nuisance, test_y, test_nuisance) -> float:
     best = {c: np.bincount(g[y == c]).argmax() for c in np.unique(y)}
     pred = np.array([best.get(c, overall) for c in yt])
     return float((pred == gt).mean())
+
+
+def shuffle_within_groups(
+    train_labels, test_labels, train_groups, test_groups, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The control task's matched null: its labels permuted among the items of the same group.
+
+    Training and test items are pooled, and within each group (e.g. each digit) the labels are
+    permuted at random. The result keeps how the labels depend on the group (the control task's
+    floor, :func:`label_floor`) but no longer belongs to any *type*: a probe has nothing to
+    memorise. A probe memorises the control task only by as much as it reads the real control
+    labels better than these.
+
+    Returns
+    -------
+    (train_labels, test_labels)
+        The permuted labels, in the items' order.
+
+    Examples
+    --------
+    >>> lab, grp = np.array([0, 1, 2, 3, 4, 5]), np.array([0, 0, 0, 1, 1, 1])
+    >>> tr, te = shuffle_within_groups(lab[:4], lab[4:], grp[:4], grp[4:], seed=0)
+    >>> sorted(np.r_[tr, te][:3].tolist()), sorted(np.r_[tr, te][3:].tolist())
+    ([0, 1, 2], [3, 4, 5])
+    """
+    a = check_labels(train_labels, len(np.asarray(train_labels)), "train_labels")
+    b = check_labels(test_labels, len(np.asarray(test_labels)), "test_labels")
+    groups = np.r_[
+        check_labels(train_groups, len(a), "train_groups"),
+        check_labels(test_groups, len(b), "test_groups"),
+    ]
+    labels, out = np.r_[a, b], np.r_[a, b]
+    rng = np.random.default_rng(check_seed(seed))
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        out[idx] = labels[rng.permutation(idx)]
+    return out[: len(a)], out[len(a) :]
 
 
 def control_task_spread(

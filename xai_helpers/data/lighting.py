@@ -2,7 +2,9 @@
 
 :func:`add_lighting` shows each digit as its writer's scan shows it (the paper lit from the left,
 the top or the right, :data:`LIGHTING_SIDES`), :func:`assign_writers` draws the writers,
-:func:`read_lighting` reads the lamp back from an image with a fixed rule.
+:func:`read_lighting` reads the lamp back from an image with a fixed rule. :func:`add_paper_texture`
+prints a second, fainter nuisance on the paper (lines, not a lamp), for a nuisance a network was
+never trained on.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ __all__ = [
     "assign_writers",
     "add_lighting",
     "read_lighting",
+    "paper_textures",
+    "add_paper_texture",
 ]
 
 
@@ -112,3 +116,52 @@ def read_lighting(x: torch.Tensor, band: int = 4) -> np.ndarray:
     left, right = a[:, :, :band].mean((1, 2)), a[:, :, -band:].mean((1, 2))
     top, bottom = a[:, :band].mean((1, 2)), a[:, -band:].mean((1, 2))
     return torch.stack([left - right, top - bottom, right - left], 1).argmax(1).cpu().numpy()
+
+
+def paper_textures(size: int = 28, strength: float = 0.3) -> torch.Tensor:
+    """Three faint paper textures: lines every 4 pixels, horizontal, vertical or diagonal.
+
+    Unlike a lamp (:func:`lighting_ramps`), a texture brightens no side of the page.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(3, size, size)``, ``strength`` on a line and 0 between lines.
+
+    Examples
+    --------
+    >>> t = paper_textures(8, 0.3)
+    >>> t.shape, [round(float(v), 1) for v in t[0, :2, 0]], round(float(t[1].mean()), 3)
+    (torch.Size([3, 8, 8]), [0.3, 0.0], 0.075)
+    """
+    size = check_int(size, "size", minimum=2)
+    strength = check_number(strength, "strength", 0.0, 1.0)
+    rows, cols = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    lines = torch.stack([rows % 4 == 0, cols % 4 == 0, (rows + cols) % 4 == 0])
+    return strength * lines.float()
+
+
+def add_paper_texture(x: torch.Tensor, writer, strength: float = 0.3) -> torch.Tensor:
+    """The digits printed on textured paper: ``max(ink, paper)``, writer ``writer[i]``'s texture.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Grey digits ``(N, 1, H, H)`` in [0, 1], ink bright on a dark background.
+    writer : array-like of int
+        ``(N,)`` texture of each digit: 0 (horizontal lines), 1 (vertical) or 2 (diagonal).
+    strength : float
+        Brightness of a line, in [0, 1].
+
+    Examples
+    --------
+    >>> tex = add_paper_texture(torch.zeros(2, 1, 28, 28), [0, 1])
+    >>> round(float(tex[0, 0, 0, 5]), 1), round(float(tex[1, 0, 0, 5]), 1)
+    (0.3, 0.0)
+    """
+    x = check_image_batch(x, channels=1)
+    w = check_labels(writer, len(x), "writer", num_classes=3)
+    if x.shape[-2] != x.shape[-1]:
+        raise ValueError(f"x must hold square images, got {tuple(x.shape[-2:])}")
+    paper = paper_textures(x.shape[-1], strength).to(x.device, x.dtype)
+    return torch.maximum(x, paper[torch.as_tensor(w, device=x.device)][:, None])
