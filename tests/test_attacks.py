@@ -524,6 +524,19 @@ def test_shuffled_delta_null_gives_each_image_another_images_delta(mnist_cnn, mn
         A.shuffled_delta_null(mnist_cnn, x, delta, t, n=6)
 
 
+def test_shuffled_delta_topk_null_keeps_the_best_of_the_other_images_deltas(mnist_cnn, mnist):
+    x = mnist.X_test[:6]
+    t = mnist_cnn(x).argmax(1)
+    same = A.shuffled_delta_topk_null(mnist_cnn, x, torch.zeros_like(x), t, n=3)
+    assert torch.allclose(same, torch.ones(6))  # no δ, every top pixel kept
+    delta = A.random_sign_perturbation(x, 0.1, seed=1) - x
+    one = A.shuffled_delta_topk_null(mnist_cnn, x, delta, t, n=1, seed=0)
+    more = A.shuffled_delta_topk_null(mnist_cnn, x, delta, t, n=5, seed=0)
+    assert (more <= one + 1e-6).all() and more.min() < 1  # more tries, never less moved
+    with pytest.raises(ValueError, match="at most"):
+        A.shuffled_delta_topk_null(mnist_cnn, x, delta, t, n=6)
+
+
 def test_best_of_draws_keeps_the_label_and_maximises_the_share(mnist_cnn, mnist):
     x = mnist.X_test[:1]
     corner = torch.zeros(28, 28, dtype=torch.bool)

@@ -72,6 +72,7 @@ __all__ = [
     "map_agreement",
     "topk_intersection_within",
     "shuffled_delta_null",
+    "shuffled_delta_topk_null",
     "best_of_draws",
 ]
 
@@ -1640,6 +1641,66 @@ def shuffled_delta_null(
         with torch.no_grad():
             kept = model(z.to(dev)).argmax(1).cpu() == target
         best = torch.where(kept & (moved > best), moved, best)
+    return best
+
+
+def shuffled_delta_topk_null(
+    model: nn.Module,
+    x: torch.Tensor,
+    delta: torch.Tensor,
+    target: torch.Tensor,
+    n: int = 10,
+    seed: int = 0,
+    k: int = 78,
+) -> torch.Tensor:
+    """The top-k attack's null matched in structure: each image gets *another* image's δ (its
+    stripes and budget, no aim at this image), ``n`` times as in :func:`shuffled_delta_null`, and
+    keeps the *smallest* top-``k`` intersection of its saliency map among those that keep its
+    label (1 if none does): the best of ``n`` tries, as the attack keeps its best iterate.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The real network.
+    x, delta : torch.Tensor
+        Images (N, C, H, W) in [0, 1] and the attack's perturbations of them.
+    target : torch.Tensor
+        (N,) the class whose map is measured (the prediction on ``x``).
+    n, seed : int
+        Number of shuffled δ per image (at most N − 1) and the seed of the offsets.
+    k : int
+        Number of top pixels compared (78 = 10 % of a 28 × 28 digit).
+
+    Returns
+    -------
+    torch.Tensor
+        (N,) intersections in [0, 1], on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import load_pretrained
+    >>> from xai_helpers.data import load_mnist
+    >>> net, x = load_pretrained("mnist_cnn"), load_mnist().X_test[:4]
+    >>> d = random_sign_perturbation(x, 0.1) - x
+    >>> kept = shuffled_delta_topk_null(net, x, d, net(x).argmax(1), n=3)
+    >>> kept.shape, bool(((kept >= 0) & (kept <= 1)).all())
+    (torch.Size([4]), True)
+    """
+    n, k = check_positive_int(n, "n"), check_positive_int(k, "k")
+    x, delta, target = x.detach().cpu(), delta.detach().cpu(), target.cpu()
+    if n > len(x) - 1:
+        raise ValueError(f"n must be at most N − 1 = {len(x) - 1}, got {n}")
+    dev = model_device(model)
+    before = saliency(model, x, target).cpu()
+    gen = torch.Generator().manual_seed(seed)
+    offsets = torch.randperm(len(x) - 1, generator=gen, device="cpu")[:n] + 1
+    best = torch.ones(len(x), device="cpu")
+    for o in offsets.tolist():  # δ of the image o places further on in the batch
+        z = (x + delta.roll(o, 0)).clamp(0, 1)
+        left = topk_intersection(before, saliency(model, z, target).cpu(), k=k)
+        with torch.no_grad():
+            kept = model(z.to(dev)).argmax(1).cpu() == target
+        best = torch.where(kept & (left < best), left, best)
     return best
 
 
