@@ -209,3 +209,15 @@ def test_group_runs_groups_by_key_in_sorted_order_keeping_the_runs_order():
     g = T.group_runs(runs, "decay")
     assert list(g) == [0.01, 0.1]
     assert g[0.1].tolist() == [[1.0, 2.0], [0.6, 0.7]]
+
+
+def test_omega_hat_errors_against_a_constant():
+    nan = float("nan")
+    runs = [
+        {"lam": 0.3, "apl_true": [4.0, 3.0, 2.0], "apl_hat_prior": [nan, 3.0, 2.0]},
+        {"lam": 0.0, "apl_true": [5.0, 5.0], "apl_hat_prior": [0.0, 0.0]},  # not regularized
+    ]
+    got = T.omega_hat_errors(runs)
+    assert got == {"omega_hat": 0.0, "constant": 0.5, "n": 2}
+    with pytest.raises(ValueError):
+        T.omega_hat_errors(runs[1:])

@@ -56,6 +56,7 @@ __all__ = [
     "best_tree_below",
     "frontier_gap",
     "group_runs",
+    "omega_hat_errors",
     "predict_at_depth",
     "leaves_at_depth",
     "cv_depth_accuracy",
@@ -522,6 +523,42 @@ def group_runs(runs: Sequence[dict], key: str) -> dict[float, np.ndarray]:
     for r in runs:
         out.setdefault(r[key], []).append((r["apl"], r["test_accuracy"]))
     return {v: np.array(out[v], dtype=np.float64).T for v in sorted(out)}
+
+
+def omega_hat_errors(runs: Sequence[dict]) -> dict[str, float]:
+    """How well tree regularization's surrogate Ω̂ predicted O(T_θ) on parameters it never saw.
+
+    For every run with ``lam > 0``, each refresh where an Ω̂ existed gives the true O(T_θ)
+    (``apl_true``) and Ω̂'s estimate *before* it was refitted on θ (``apl_hat_prior``, NaN before
+    the first Ω̂). The null is a constant: each run's mean true O(T) over those refreshes.
+
+    Returns
+    -------
+    dict
+        ``omega_hat`` and ``constant``: the median absolute error of Ω̂ and of the null over all
+        held-out refreshes; ``n``: how many there are.
+
+    Examples
+    --------
+    >>> nan = float("nan")
+    >>> runs = [{"lam": 0.1, "apl_true": [3.0, 2.0, 1.0], "apl_hat_prior": [nan, 2.5, 1.0]},
+    ...         {"lam": 0.0, "apl_true": [4.0], "apl_hat_prior": [9.0]}]
+    >>> omega_hat_errors(runs)
+    {'omega_hat': 0.25, 'constant': 0.5, 'n': 2}
+    """
+    hat, const = [], []
+    for run in runs:
+        if run["lam"] <= 0:
+            continue
+        true = np.asarray(run["apl_true"], dtype=np.float64)
+        prior = np.asarray(run["apl_hat_prior"], dtype=np.float64)
+        held = ~np.isnan(prior)
+        hat.append(np.abs(prior[held] - true[held]))
+        const.append(np.abs(true[held].mean() - true[held]) if held.any() else np.array([]))
+    if not hat or not sum(h.size for h in hat):
+        raise ValueError("no regularized run with a held-out refresh")
+    h, c = np.concatenate(hat), np.concatenate(const)
+    return {"omega_hat": float(np.median(h)), "constant": float(np.median(c)), "n": int(h.size)}
 
 
 def _node_depth(tree) -> np.ndarray:
