@@ -1431,3 +1431,20 @@ def test_creature_sized_band_matches_the_creature_in_area_and_avoids_it():
     assert top[:, :2].all() and not top[:, 3:].any() and bottom[:, -2:].all()
     with pytest.raises(ValueError):
         E.creature_sized_band(masks, "left")
+
+
+def test_within_class_distance_falls_for_near_duplicates():
+    from xai_helpers.evaluation import within_class_distance
+
+    g = torch.Generator().manual_seed(0)
+    varied = torch.rand(12, 1, 6, 6, generator=g)
+    template = torch.rand(1, 1, 6, 6, generator=g)
+    collapsed = template + 0.01 * torch.rand(12, 1, 6, 6, generator=g)
+    labels = torch.arange(12) % 2
+    assert within_class_distance(collapsed, labels) < 0.1 * within_class_distance(varied, labels)
+    # each class weighs the same, whatever its size
+    x = torch.cat([torch.zeros(2, 1, 1, 1), torch.tensor([0.0, 2.0, 2.0, 2.0]).view(4, 1, 1, 1)])
+    lab = torch.tensor([0, 0, 1, 1, 1, 1])
+    assert within_class_distance(x, lab) == pytest.approx((0.0 + 1.0) / 2)
+    with pytest.raises(ValueError):
+        within_class_distance(varied[:3], torch.arange(3))

@@ -739,3 +739,33 @@ def test_new_row_and_grid_figures_draw_on_given_axes():
     plt.close(fig)
     with pytest.raises(ValueError):
         plotting.show_explanation_rows({})
+
+
+def test_show_prior_sweep_picks_the_nearest_weight():
+    from xai_helpers.plotting import show_prior_sweep
+
+    sweep = {0.0: torch.rand(10, 1, 6, 6), 0.05: torch.rand(10, 1, 6, 6)}
+    reads = {0.0: [list(range(10)), [5] * 10], 0.05: [[5] * 10, [5] * 10]}
+    fig = show_prior_sweep(sweep, reads, 0.04)
+    assert "λ = 0.050" in fig._suptitle.get_text()
+    assert fig.axes[3].get_title() == "3: L→5, F→5"
+    plt.close(fig)
+
+
+def test_show_search_reads_titles_each_image():
+    from xai_helpers.plotting import show_search_reads
+
+    fig = show_search_reads(torch.rand(12, 1, 6, 6), [1.0] * 12, ([6] * 12, [0] * 12), "digit 6")
+    assert len(fig.axes) == 12 and fig.axes[0].get_title() == "m=1\nkNN 6, blurred 0"
+    assert fig._suptitle.get_text() == "digit 6"
+    plt.close(fig)
+
+
+def test_show_search_reads_keeps_the_masked_images():
+    from xai_helpers.plotting import show_search_reads
+
+    keep = torch.arange(12) % 3 == 0
+    reads = (torch.arange(12), torch.zeros(12, dtype=torch.long))
+    fig = show_search_reads(torch.rand(12, 1, 6, 6), torch.arange(12.0), reads, "t", keep=keep)
+    assert len(fig.axes) == 4 and fig.axes[1].get_title() == "m=3\nkNN 3, blurred 0"
+    plt.close(fig)

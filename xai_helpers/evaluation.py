@@ -102,6 +102,7 @@ __all__ = [
     "logit_margin",
     "nearest_distance",
     "blur_at_equal_ink",
+    "within_class_distance",
     "balanced_pick",
     "agreement_table",
     "mean_rank_agreement",
@@ -1724,6 +1725,34 @@ def blur_at_equal_ink(x: torch.Tensor, times: int = 3) -> torch.Tensor:
         b = nn.functional.conv2d(b, kernel, padding=1, groups=x.shape[1])
     scale = x.flatten(1).sum(1) / b.flatten(1).sum(1).clamp_min(1e-12)
     return (b * scale[:, None, None, None]).clamp(0, 1)
+
+
+def within_class_distance(x: torch.Tensor, labels: torch.Tensor) -> float:
+    """Diversity of a set of images: the mean L2 distance between two different images of the same
+    class, averaged over the classes that hold at least two images (each class weighs the same).
+    Near-duplicates (a search that collapses onto one template) make it small.
+
+    Examples
+    --------
+    >>> x = torch.zeros(4, 1, 2, 2); x[1, 0, 0, 0] = 3.0; x[3, 0, 1, 1] = 4.0
+    >>> within_class_distance(x, torch.tensor([0, 0, 1, 1]))
+    3.5
+    >>> within_class_distance(x[[0, 0]], torch.tensor([5, 5]))
+    0.0
+    """
+    x = check_image_batch(x, "x")
+    labels = torch.as_tensor(labels).to(x.device)
+    if len(labels) != len(x):
+        raise ValueError(f"got {len(labels)} labels for {len(x)} images")
+    flat, means = x.flatten(1).float(), []
+    for c in labels.unique():
+        group = flat[labels == c]
+        if len(group) >= 2:
+            d = torch.cdist(group, group)
+            means.append(d.sum() / (len(group) * (len(group) - 1)))
+    if not means:
+        raise ValueError("no class holds two images")
+    return round(torch.stack(means).mean().item(), 6)
 
 
 def balanced_pick(

@@ -29,6 +29,8 @@ from .activation_maximization import (
     show_filter_panel,
     show_filters_and_patches,
     show_latent_radii,
+    show_prior_sweep,
+    show_search_reads,
 )
 from .attacks import plot_attack_curves, plot_beta_sweep, show_digit_attack, show_photo_attack
 from .attribution import (
@@ -145,6 +147,8 @@ __all__ = [
     "show_filter_panel",
     "show_ascent_rows",
     "show_latent_radii",
+    "show_prior_sweep",
+    "show_search_reads",
     "plot_weight_path",
     "show_weight_images",
     "show_tree_depth",

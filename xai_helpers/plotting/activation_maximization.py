@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from torch.distributions import Chi2
 
+from ._core import image_grid
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -20,6 +22,8 @@ __all__ = [
     "show_filter_panel",
     "show_ascent_rows",
     "show_latent_radii",
+    "show_prior_sweep",
+    "show_search_reads",
 ]
 
 
@@ -276,5 +280,88 @@ def show_latent_radii(
         ylabel="density",
         title=f"Where the search puts z: against the χ{latent_dim} shell",
     )
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the χ curve
     return ax.figure
+
+
+def show_prior_sweep(
+    sweep: dict[float, torch.Tensor],
+    reads: dict[float, Sequence[Sequence[int]]],
+    lam: float,
+    names: Sequence[str] = ("L", "F"),
+    axes: Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
+    """One X* per digit (0, 1, ...) at the prior weight of ``sweep`` nearest to ``lam``, each
+    titled with its digit and the digit each reader reads; returns the ``Figure``.
+
+    Parameters
+    ----------
+    sweep : dict
+        Prior weight λ → (n, 1, H, W) images, image d made for digit d.
+    reads : dict
+        λ → one list of n read labels per reader (in the order of ``names``).
+    lam : float
+        The λ asked for (a slider's value); the nearest one in ``sweep`` is shown.
+    names : sequence of str
+        One short name per reader, used in the titles.
+    axes : sequence of Axes, optional
+        One axis per image (default: a new figure).
+
+    Examples
+    --------
+    >>> sweep = {0.0: torch.rand(3, 1, 8, 8), 0.1: torch.rand(3, 1, 8, 8)}
+    >>> fig = show_prior_sweep(sweep, {0.0: [[0, 5, 2]], 0.1: [[5, 5, 5]]}, 0.09, names=["L"])
+    >>> fig.axes[1].get_title(), fig._suptitle.get_text()[:9]
+    ('1: L→5', 'λ = 0.100')
+    """
+    lam = min(sweep, key=lambda v: abs(v - lam))
+    titles = [
+        f"{d}: " + ", ".join(f"{n}→{r[d]}" for n, r in zip(names, reads[lam]))
+        for d in range(len(sweep[lam]))
+    ]
+    sup = f"λ = {lam:.3f}: X* of digits 0-{len(titles) - 1} (title: digit, what each judge reads)"
+    kw = dict(ncols=10, vmin=0, vmax=1, size=1.2, titles=titles, suptitle=sup, axes=axes)
+    return image_grid(sweep[lam], **kw)
+
+
+def show_search_reads(
+    images: torch.Tensor,
+    margins: Sequence[float],
+    reads: Sequence[Sequence[int]],
+    title: str,
+    keep: torch.Tensor | None = None,
+    axes: Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
+    """Searched images in rows of 6, each titled with its logit margin m and what one reader reads,
+    as drawn and blurred; returns the ``Figure``.
+
+    Parameters
+    ----------
+    images : torch.Tensor
+        (n, 1, H, W) images, pixels on [0, 1].
+    margins : sequence of float
+        The classifier's logit margin of each image.
+    reads : sequence of two sequences of int
+        The reader's label of each image as drawn, then blurred.
+    title : str
+        The figure's title.
+    keep : torch.Tensor, optional
+        A boolean mask: show only these images (default: all).
+    axes : sequence of Axes, optional
+        One axis per image shown (default: a new figure).
+
+    Examples
+    --------
+    >>> fig = show_search_reads(torch.rand(2, 1, 8, 8), [3.2, -1.0], ([6, 6], [6, 0]), "digit 6")
+    >>> fig.axes[1].get_title().splitlines()
+    ['m=-1', 'kNN 6, blurred 0']
+    """
+    if keep is not None:
+        images, margins = images[keep], torch.as_tensor(margins)[keep]
+        reads = [torch.as_tensor(r)[keep] for r in reads]
+    a, b = reads
+    titles = [f"m={q:.0f}\nkNN {int(c)}, blurred {int(e)}" for q, c, e in zip(margins, a, b)]
+    kw = dict(ncols=6, size=1.8, vmin=0, vmax=1, titles=titles, suptitle=title, axes=axes)
+    fig = image_grid(images, **kw)
+    fig.subplots_adjust(hspace=0.5, top=0.8)  # room for the two-line titles
+    return fig
