@@ -1184,6 +1184,21 @@ def test_background_path_curve_matches_background_paths():
             assert torch.allclose(curve[k][i], one[k], rtol=1e-4, atol=1e-5), (k, v)
 
 
+def test_background_path_curve_from_white_is_the_tangent_at_white():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(2, 3, 48, 48, generator=g)
+    m = torch.zeros(2, 48, 48, dtype=torch.bool)
+    m[:, 12:36, 12:36] = True
+    net = models.untrained_monster_cnn(0)
+    curve = E.background_path_curve(net, x, m, [0.5, 1.0], start=1.0)
+    assert torch.allclose(curve["actual"][1], torch.zeros(2), atol=1e-5)  # white to white
+    assert torch.allclose(curve["gradient"][1], torch.zeros(2), atol=1e-5)
+    f = E.LogOdds(net).eval()
+    with torch.no_grad():
+        change = f(E.on_grey(x, m, 0.5))[:, 0] - f(E.on_grey(x, m, 1.0))[:, 0]
+    assert torch.allclose(curve["actual"][0], change, rtol=1e-4, atol=1e-5)
+
+
 def test_shuffled_factor_keeps_x_and_the_factors_on_the_ink():
     g = torch.Generator().manual_seed(0)
     x = torch.rand(3, 1, 8, 8, generator=g) * (torch.rand(3, 1, 8, 8, generator=g) > 0.5)

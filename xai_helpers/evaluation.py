@@ -2234,10 +2234,15 @@ def background_paths(
 
 
 def background_path_curve(
-    net: nn.Module, x: torch.Tensor, masks: torch.Tensor, levels: Sequence[float]
+    net: nn.Module,
+    x: torch.Tensor,
+    masks: torch.Tensor,
+    levels: Sequence[float],
+    start: float = 0.0,
 ) -> dict[str, torch.Tensor]:
-    """:func:`background_paths` from black to each of ``levels`` at once, without IG: the gradient
-    at black is taken once. Returns ``"gradient"`` and ``"actual"``, each (len(levels), N).
+    """:func:`background_paths` from the grey ``start`` (default black) to each of ``levels`` at
+    once, without IG: the gradient at ``start`` is taken once. Returns ``"gradient"`` (the
+    tangent's prediction) and ``"actual"`` (the change of the log-odds), each (len(levels), N).
 
     Examples
     --------
@@ -2249,9 +2254,12 @@ def background_path_curve(
     >>> out = background_path_curve(Sq(), torch.ones(1, 3, 2, 2), m, [0.5])
     >>> [round(out[k].item(), 2) for k in ("gradient", "actual")]
     [54.0, 94.5]
+    >>> out = background_path_curve(Sq(), torch.ones(1, 3, 2, 2), m, [0.5], start=1.0)
+    >>> [round(out[k].item(), 2) for k in ("gradient", "actual")]
+    [-216.0, -175.5]
     """
     f = LogOdds(net).eval()
-    x0 = on_grey(x, masks, 0.0).clone().requires_grad_(True)
+    x0 = on_grey(x, masks, float(start)).clone().requires_grad_(True)
     z0 = f(x0)[:, 0]
     (grad,) = torch.autograd.grad(z0.sum(), x0)
     xv = torch.stack([on_grey(x, masks, float(v)) for v in levels])  # (L, N, 3, H, W)
