@@ -1295,6 +1295,11 @@ def test_blob_null_is_top_k_deletion_of_ink_blobs():
     blobs = E.ink_blobs(mask, 10, 3, seed=4)
     expected = [E.top_k_deletion(model, x, [1, 2], b, 10, of="log-odds") for b in blobs]
     assert torch.allclose(null, torch.stack(expected))
+    blurred = torch.nn.functional.avg_pool2d(x, 3, stride=1, padding=1)
+    null_b = E.blob_null(model, x, [1, 2], mask, k=10, n_draws=3, seed=4, fill=blurred)
+    expected_b = [E.top_k_deletion(model, x, [1, 2], b, 10, blurred, of="log-odds") for b in blobs]
+    assert torch.allclose(null_b, torch.stack(expected_b))
+    assert not torch.allclose(null_b, null)  # the removal changes the null
 
 
 def test_ink_matched_keeps_the_brightest_pixels_at_the_other_images_ink():

@@ -596,6 +596,9 @@ def test_region_test_and_deletion_vs_null_figures():
     assert list(lines[2].get_ydata()) == pytest.approx(
         [float(v.amax(0).mean()) for v in null.values()]
     )
+    assert lines[2].get_label() == "best of 5 draws (searched)"  # the search's cost is named
+    fig = plotting.plot_deletion_vs_null([10, 20], {"map": [2.0, 3.0]}, null, searched=False)
+    assert [ln.get_label() for ln in fig.axes[0].lines] == ["map", "ink blob (null), mean"]
 
 
 def test_show_ascent_rows_one_strip_per_row():

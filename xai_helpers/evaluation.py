@@ -2022,12 +2022,15 @@ def blob_null(
     n_draws: int,
     seed: int = 0,
     of: str = "log-odds",
+    fill: str | float | torch.Tensor = "black",
 ) -> torch.Tensor:
     """The deletion test's structure-matched null, (n_draws, N): the drop when a random contiguous
-    blob of ``k`` mask pixels (:func:`ink_blobs`) is blacked out instead of a map's top ``k``.
+    blob of ``k`` mask pixels (:func:`ink_blobs`) is removed instead of a map's top ``k``.
 
     Each row is one draw of :func:`top_k_deletion` on one blob per image; compare a map's
     drop with the rows' mean (a random blob) or their per-image maximum (a searched blob).
+    ``fill`` is the removal, as in :func:`top_k_deletion` (black paint by default, or a whole
+    replacement image such as a blurred copy): judge a map and its null by the same removal.
 
     Examples
     --------
@@ -2035,9 +2038,12 @@ def blob_null(
     >>> x = torch.rand(2, 1, 28, 28)
     >>> blob_null(MnistCNN(), x, [3, 4], x[:, 0] > 0.5, k=10, n_draws=4).shape
     torch.Size([4, 2])
+    >>> blurred = torch.nn.functional.avg_pool2d(x, 3, stride=1, padding=1)
+    >>> blob_null(MnistCNN(), x, [3, 4], x[:, 0] > 0.5, k=10, n_draws=4, fill=blurred).shape
+    torch.Size([4, 2])
     """
     blobs = ink_blobs(mask, k, n_draws, seed=seed)
-    return torch.stack([top_k_deletion(model, x, target, b, k, of=of) for b in blobs])
+    return torch.stack([top_k_deletion(model, x, target, b, k, fill, of=of) for b in blobs])
 
 
 def shifted_mask(mask: torch.Tensor, dy: int, dx: int) -> torch.Tensor:

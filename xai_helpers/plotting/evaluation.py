@@ -80,12 +80,13 @@ def plot_deletion_vs_null(
     ax: Axes | None = None,
     ylabel: str = "mean drop of log-odds",
     title: str = "deletion: maps vs random and searched ink blobs",
+    searched: bool = True,
 ) -> Figure:
     """Mean drop of each map at each ``k`` beside a random-blob null; returns the ``Figure``.
 
     ``null`` maps each k to the null's drops, (draws, N) (:func:`xai_helpers.evaluation.blob_null`):
-    drawn as its mean (dashed), the 5–95 % band of its draws' means, and the per-image best draw
-    (dotted, a searched null).
+    drawn as its mean (dashed), the 5–95 % band of its draws' means, and, with ``searched``, the
+    per-image best draw (dotted, a searched null whose cost is the number of draws).
 
     Examples
     --------
@@ -93,6 +94,9 @@ def plot_deletion_vs_null(
     >>> null = {k: torch.rand(20, 5) for k in (10, 20)}
     >>> len(plot_deletion_vs_null([10, 20], {"map": [0.5, 0.9]}, null).axes[0].lines)
     3
+    >>> fig = plot_deletion_vs_null([10, 20], {"map": [0.5, 0.9]}, null, searched=False)
+    >>> len(fig.axes[0].lines)
+    2
     """
     import torch
 
@@ -103,9 +107,9 @@ def plot_deletion_vs_null(
     draws = [torch.as_tensor(null[k]).double() for k in ks]
     band = [[float(d.mean(1).quantile(q)) for d in draws] for q in (0.05, 0.95)]
     ax.plot(ks, [float(d.mean()) for d in draws], "k--", label="ink blob (null), mean")
-    ax.plot(
-        ks, [float(d.amax(0).mean()) for d in draws], "k:s", label="best of the draws (searched)"
-    )
+    if searched:
+        best = [float(d.amax(0).mean()) for d in draws]
+        ax.plot(ks, best, "k:s", label=f"best of {len(draws[0])} draws (searched)")
     ax.fill_between(ks, *band, color="0.8", label="ink blob, 5–95 % of draws")
     ax.set(xlabel="k pixels blacked out", ylabel=ylabel, title=title)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
