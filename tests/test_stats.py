@@ -140,3 +140,19 @@ def test_empirical_p_counts_ties_and_never_returns_zero():
     assert stats.empirical_p(np.zeros(99), 1.0) == pytest.approx(0.01)
     with pytest.raises(ValueError):
         stats.empirical_p([], 0.5)
+
+
+def test_fisher_exact_p_matches_the_copy_machine_counts_and_rejects_bad_groups():
+    assert stats.fisher_exact_p((9, 15), (14, 15)) == pytest.approx(0.0801, abs=1e-3)
+    assert stats.fisher_exact_p((9, 15), (15, 16)) == pytest.approx(0.0373, abs=1e-3)
+    assert stats.fisher_exact_p((6, 25), (6, 25)) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        stats.fisher_exact_p((5, 4), (1, 4))
+
+
+def test_fisher_exact_p_agrees_with_scipy():
+    from scipy.stats import fisher_exact
+
+    for a, b in [((9, 15), (14, 15)), ((6, 25), (10, 24)), ((0, 5), (5, 5)), ((3, 40), (1, 7))]:
+        table = [[a[0], a[1] - a[0]], [b[0], b[1] - b[0]]]
+        assert stats.fisher_exact_p(a, b) == pytest.approx(fisher_exact(table)[1], rel=1e-9)

@@ -17,11 +17,13 @@ another, it compares the gap with that noise:
 * :func:`auc_over_groups`: the chance that an item of one set beats an item of several null
   groups (the AUC), with a bootstrap that resamples the items *and* the null groups;
 * :func:`t_interval`: a Student-t interval of a mean over a few independent runs (e.g. search
-  seeds); :func:`independent_difference`: the difference of two independent estimates.
+  seeds); :func:`independent_difference`: the difference of two independent estimates;
+* :func:`fisher_exact_p`: Fisher's exact test of two proportions given as counts (Fisher 1922).
 """
 
 from __future__ import annotations
 
+from math import comb
 from statistics import NormalDist
 from typing import NamedTuple
 
@@ -39,6 +41,7 @@ __all__ = [
     "t_interval",
     "independent_difference",
     "empirical_p",
+    "fisher_exact_p",
 ]
 
 
@@ -350,3 +353,37 @@ def empirical_p(null, value: float) -> float:
         raise ValueError("empirical_p needs at least one draw of the null")
     value = check_number(value, "value")
     return float((1 + int((draws >= value).sum())) / (1 + draws.size))
+
+
+def fisher_exact_p(group_a: tuple[int, int], group_b: tuple[int, int]) -> float:
+    """Two-sided p-value of Fisher's exact test (Fisher 1922) that two groups share one proportion.
+
+    Parameters
+    ----------
+    group_a, group_b : (int, int)
+        Each group as ``(successes, size)``, e.g. 9 of 15 people who said yes: ``(9, 15)``.
+
+    Returns
+    -------
+    float
+        The chance, if both groups had the same proportion, of a 2 × 2 table at most as likely as
+        the observed one (margins fixed). Small groups give large p-values even for big differences.
+
+    Examples
+    --------
+    >>> round(fisher_exact_p((9, 15), (14, 15)), 3)
+    0.08
+    >>> fisher_exact_p((6, 25), (6, 25))
+    1.0
+    """
+    counts = []
+    for name, group in (("group_a", group_a), ("group_b", group_b)):
+        k, n = (check_positive_int(v, name, minimum=0) for v in group)
+        if k > n or n == 0:
+            raise ValueError(f"{name} must be (successes, size) with 0 <= successes <= size > 0")
+        counts.append((k, n))
+    (k_a, n_a), (k_b, n_b) = counts
+    total = k_a + k_b  # margins fixed: the successes of group a follow a hypergeometric law
+    ways = [comb(n_a, k) * comb(n_b, total - k) for k in range(total + 1)]  # exact integers
+    observed = ways[k_a]
+    return sum(w for w in ways if w <= observed) / comb(n_a + n_b, total)
