@@ -396,3 +396,46 @@ def test_student_release_holds_no_solution(tmp_path):
         text.replace("YOUR ANSWER HERE", "### BEGIN SOLUTION\\nPythagoras\\n### END SOLUTION")
     )
     assert any("BEGIN SOLUTION" in p for p in homework.check_release(dest))
+
+
+# Notebook 04's exercise 2 (the randomization test written by hand): its hidden tests, run on the
+# reference solution and on a cheat that holds the course's helper in a default argument.
+CHEAT_04_EX2 = """
+def randomize_saliency(model, x, target, seed, cascading, mask=None, _cr=E.cascading_randomization):
+    ref = A.saliency(model, x, target)
+    rho = lambda m: float(E.rank_correlation(ref, A.saliency(m, x, target), mask=mask).mean())
+    if cascading:
+        return [1.0] + [rho(m) for _, m in _cr(model, seed=seed)]
+    names = ["fc2", "fc1", "conv2", "conv1"]
+    one = lambda i, n: next(_cr(model, layers=[n], seed=seed + i))[1]  # only layer n random
+    return [1.0] + [rho(one(i, n)) for i, n in enumerate(names)]
+"""
+
+
+def test_04_exercise_2_hidden_tests_refuse_a_helper_in_a_default_argument():
+    """The hidden tests pass the reference solution and fail the default-argument cheat."""
+    torch = pytest.importorskip("torch")
+    import xai_helpers
+    from xai_helpers import attribution as A
+    from xai_helpers import evaluation as E
+    from xai_helpers.data import load_mnist
+    from xai_helpers.models import load_pretrained
+
+    nb = nbformat.read(ROOT / "notebooks" / "04_checking_explanations.ipynb", 4)
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
+    solution, check = by_id["ex2-solution"], by_id["ex2-check"]
+    hidden = check[check.index("### BEGIN HIDDEN TESTS") :]
+    device = xai_helpers.setup(seed=0)
+    mnist = load_mnist()
+    base = dict(torch=torch, xai_helpers=xai_helpers, A=A, E=E)
+    base["cnn"] = load_pretrained("mnist_cnn", device)
+    base |= dict(X=mnist.X_test[:100], Y=mnist.y_test[:100])
+    base["copies"] = [load_pretrained("mnist_cnn_seed1", device)]
+    for answer, passes in ((solution, True), (CHEAT_04_EX2, False)):
+        ns = dict(base)
+        exec(answer, ns)
+        if passes:
+            exec(hidden, ns)
+        else:
+            with pytest.raises(AssertionError, match="helper is not an answer"):
+                exec(hidden, ns)

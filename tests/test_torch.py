@@ -25,3 +25,17 @@ def test_forward_hook_records_and_removes_its_hook():
     with pytest.raises(ValueError, match="no layer"):
         with T.forward_hook(net, "fc"):
             pass
+
+
+def test_scaled_logits_copy_scales_the_logits_and_leaves_the_model():
+    from xai_helpers.models import MnistCNN
+
+    torch.manual_seed(0)
+    net, x = MnistCNN().eval(), torch.rand(4, 1, 28, 28)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    sure = T.scaled_logits_copy(net, 200.0)
+    torch.testing.assert_close(sure(x), 200.0 * net(x), rtol=1e-4, atol=1e-4)
+    assert all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())
+    assert sure(x).softmax(1).max(1).values.min() > net(x).softmax(1).max(1).values.max()
+    with pytest.raises(ValueError, match="positive"):
+        T.scaled_logits_copy(net, 0.0)

@@ -24,6 +24,7 @@ __all__ = [
     "predict_proba",
     "randomizable_layers",
     "untrained_copy",
+    "scaled_logits_copy",
 ]
 
 
@@ -177,3 +178,29 @@ def untrained_copy(model: nn.Module, seed: int = 0) -> nn.Module:
             torch.manual_seed(seed + i)
             check_layer(rand, name).reset_parameters()
     return rand
+
+
+def scaled_logits_copy(model: nn.Module, factor: float) -> nn.Module:
+    """A copy whose logits are ``factor`` times the model's: its top layer's weight and bias scaled.
+
+    A *confidence-matched* null: an untrained network (:func:`untrained_copy`) is unsure, its
+    softmax near uniform, while a trained one is sure. Scaling the logits makes the untrained copy
+    sure without training it, so a property of confident softmaxes (saturation) is not credited
+    to training. The top layer (the first of :func:`randomizable_layers`) must be the output's
+    affine layer. The model itself is not changed.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> net, x = MnistCNN().eval(), torch.rand(2, 1, 28, 28)
+    >>> bool(torch.allclose(scaled_logits_copy(net, 3.0)(x), 3 * net(x), atol=1e-5))
+    True
+    """
+    if not factor > 0:
+        raise ValueError(f"factor must be positive, got {factor!r}")
+    sure = copy.deepcopy(model).eval()
+    top = check_layer(sure, randomizable_layers(model)[0])
+    with torch.no_grad():
+        for param in top.parameters(recurse=False):
+            param.mul_(factor)
+    return sure

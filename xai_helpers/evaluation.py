@@ -26,7 +26,14 @@ import torch
 from torch import nn
 from torchvision.transforms.functional import gaussian_blur
 
-from ._torch import model_device, predict_proba, prepare_batch, randomizable_layers, untrained_copy
+from ._torch import (
+    model_device,
+    predict_proba,
+    prepare_batch,
+    randomizable_layers,
+    scaled_logits_copy,
+    untrained_copy,
+)
 from .attribution import (
     class_score,
     integrated_gradients,
@@ -83,6 +90,7 @@ __all__ = [
     "randomization_scores",
     "once_per_model",
     "untrained_copy",
+    "scaled_logits_copy",
     "null_range",
     "judge_probabilities",
     "judge_labels",
