@@ -211,13 +211,28 @@ def test_group_runs_groups_by_key_in_sorted_order_keeping_the_runs_order():
     assert g[0.1].tolist() == [[1.0, 2.0], [0.6, 0.7]]
 
 
-def test_omega_hat_errors_against_a_constant():
+def test_omega_hat_errors_against_persistence():
     nan = float("nan")
     runs = [
         {"lam": 0.3, "apl_true": [4.0, 3.0, 2.0], "apl_hat_prior": [nan, 3.0, 2.0]},
         {"lam": 0.0, "apl_true": [5.0, 5.0], "apl_hat_prior": [0.0, 0.0]},  # not regularized
     ]
     got = T.omega_hat_errors(runs)
-    assert got == {"omega_hat": 0.0, "constant": 0.5, "n": 2}
+    assert {k: got[k] for k in ("omega_hat", "persistence", "n")} == {
+        "omega_hat": 0.0,
+        "persistence": 1.0,
+        "n": 2,
+    }
+    assert np.isnan(got["spearman"])  # too few refreshes for a rank correlation
+    # a surrogate that tracks the truth's order within a run: Spearman 1; the first refresh
+    # (no previous one) is never scored
+    up = {
+        "lam": 0.1,
+        "apl_true": [1.0, 3.0, 2.0, 4.0, 6.0],
+        "apl_hat_prior": [0.0, 2.0, 1.0, 3.0, 9.0],
+    }
+    got = T.omega_hat_errors([up])
+    assert got["n"] == 4 and got["spearman"] == pytest.approx(1.0)
+    assert got["persistence"] == pytest.approx(2.0) and got["omega_hat"] == pytest.approx(1.0)
     with pytest.raises(ValueError):
         T.omega_hat_errors(runs[1:])
