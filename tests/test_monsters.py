@@ -276,7 +276,7 @@ def test_edit_families_move_the_drawn_style_or_keep_it():
     mean = lambda t: (t * fg).sum((1, 2, 3)) / fg.sum((1, 2, 3))  # noqa: E731
     sat = lambda t: ((t.amax(1) - t.amin(1)) / t.amax(1).clamp_min(1e-6))[m].mean()  # noqa: E731
     fams = M.EDIT_FAMILIES
-    assert set(fams) == {"toward digimon", "toward pokemon", "off-distribution", "style-preserving"}
+    assert set(fams) == {"toward digimon", "toward pokemon", "contrast, size", "style-preserving"}
     for name, edit in fams["toward digimon"].items():
         out = edit(x, m)
         assert (mean(out) < mean(x) - 1e-3).all() or sat(out) < sat(x) - 1e-3, name

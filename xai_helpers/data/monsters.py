@@ -946,9 +946,10 @@ def _scaled(factor: float):
 #: Edits of the creatures in four families, each ``name -> edit(x, masks)`` (notebook 02,
 #: section 7). The drawing code (:func:`draw_monster`) draws Pokémon brighter (HSV value 0.75–1.0
 #: vs 0.45–0.9) and more saturated (0.5–0.95 vs 0.3–0.8): *toward digimon* moves a creature along
-#: those differences to the Digimon side, *toward pokemon* the reverse. *Off-distribution* edits
-#: change what neither class's drawing varies (contrast, sharpness, size). *Style-preserving*
-#: edits change what both classes draw alike (hue, facing direction, position): the null.
+#: those differences to the Digimon side, *toward pokemon* the reverse. *Contrast, size* edits
+#: lower contrast (a class cue the drawing makes as a by-product: brighter Pokémon bodies against
+#: the same dark outline give them more contrast), blur or shrink. *Style-preserving* edits
+#: change what both classes draw alike (hue, facing direction, position): the null.
 EDIT_FAMILIES = {
     "toward digimon": {
         "darken ×0.85": _scaled(0.85),
@@ -956,7 +957,7 @@ EDIT_FAMILIES = {
         "desaturate ½": lambda x, m: desaturate(x, m, 0.5),
     },
     "toward pokemon": {"brighten ÷0.85": _scaled(1 / 0.85), "brighten ÷0.6": _scaled(1 / 0.6)},
-    "off-distribution": {
+    "contrast, size": {
         "low contrast": lambda x, m: low_contrast(x, m, 0.5),
         "blur 3×3": blur_creature,
         "shrink 0.8×": lambda x, m: shrink_creature(x, m, 0.8),
