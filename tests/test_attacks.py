@@ -549,3 +549,17 @@ def test_best_of_draws_keeps_the_label_and_maximises_the_share(mnist_cnn, mnist)
     shares = region_share(saliency(mnist_cnn, draws, label.expand(4)), corner)
     best = torch.where(kept, shares, torch.tensor(-1.0)).argmax()
     assert torch.equal(z[0], draws[best])
+
+
+def test_shuffled_delta_topk_null_within_judges_inside_the_region(mnist_cnn, mnist):
+    x = mnist.X_test[:6]
+    t = mnist_cnn(x).argmax(1)
+    digit = x[:, 0] > 0
+    same = A.shuffled_delta_topk_null_within(mnist_cnn, x, torch.zeros_like(x), t, digit, k=15, n=3)
+    assert torch.equal(same, torch.ones(6))  # no δ: every top pixel of the digit stays
+    delta = A.random_sign_perturbation(x, 0.1, seed=1) - x
+    one = A.shuffled_delta_topk_null_within(mnist_cnn, x, delta, t, digit, k=15, n=1)
+    more = A.shuffled_delta_topk_null_within(mnist_cnn, x, delta, t, digit, k=15, n=5)
+    assert bool((more <= one + 1e-6).all())  # more tries, never a worse best
+    with pytest.raises(ValueError):
+        A.shuffled_delta_topk_null_within(mnist_cnn, x, delta, t, digit, k=15, n=6)

@@ -73,6 +73,7 @@ __all__ = [
     "topk_intersection_within",
     "shuffled_delta_null",
     "shuffled_delta_topk_null",
+    "shuffled_delta_topk_null_within",
     "best_of_draws",
 ]
 
@@ -1698,6 +1699,72 @@ def shuffled_delta_topk_null(
     for o in offsets.tolist():  # δ of the image o places further on in the batch
         z = (x + delta.roll(o, 0)).clamp(0, 1)
         left = topk_intersection(before, saliency(model, z, target).cpu(), k=k)
+        with torch.no_grad():
+            kept = model(z.to(dev)).argmax(1).cpu() == target
+        best = torch.where(kept & (left < best), left, best)
+    return best
+
+
+def shuffled_delta_topk_null_within(
+    model: nn.Module,
+    x: torch.Tensor,
+    delta: torch.Tensor,
+    target: torch.Tensor,
+    region: torch.Tensor,
+    k: int,
+    n: int = 10,
+    seed: int = 0,
+) -> torch.Tensor:
+    """:func:`shuffled_delta_topk_null` judged inside ``region`` only: each image gets another
+    image's δ, ``n`` times, and keeps the smallest :func:`topk_intersection_within` (top ``k`` of
+    the region, ties broken with ``seed``) among those that keep its label (1 if none does).
+
+    The matched null of a judge that ranks, e.g., only a digit's own pixels: searched on the same
+    judge as the attack's result is measured on.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The real network.
+    x, delta : torch.Tensor
+        Images (N, C, H, W) in [0, 1] and the attack's perturbations of them.
+    target : torch.Tensor
+        (N,) the class whose map is measured (the prediction on ``x``).
+    region : torch.Tensor
+        Boolean (N, H, W), at least ``k`` pixels per image.
+    k : int
+        Size of the top set inside the region.
+    n, seed : int
+        Number of shuffled δ per image (at most N − 1); seed of the offsets and of the ties.
+
+    Returns
+    -------
+    torch.Tensor
+        (N,) intersections in [0, 1], on the CPU.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import load_pretrained
+    >>> from xai_helpers.data import load_mnist
+    >>> net, x = load_pretrained("mnist_cnn"), load_mnist().X_test[:4]
+    >>> d = random_sign_perturbation(x, 0.1) - x
+    >>> kept = shuffled_delta_topk_null_within(net, x, d, net(x).argmax(1), x[:, 0] > 0, k=15, n=3)
+    >>> kept.shape, bool(((kept >= 0) & (kept <= 1)).all())
+    (torch.Size([4]), True)
+    """
+    n = check_positive_int(n, "n")
+    x, delta, target = x.detach().cpu(), delta.detach().cpu(), target.cpu()
+    if n > len(x) - 1:
+        raise ValueError(f"n must be at most N − 1 = {len(x) - 1}, got {n}")
+    dev = model_device(model)
+    before = saliency(model, x, target).cpu()
+    gen = torch.Generator().manual_seed(seed)
+    offsets = torch.randperm(len(x) - 1, generator=gen, device="cpu")[:n] + 1
+    best = torch.ones(len(x), device="cpu")
+    for o in offsets.tolist():  # δ of the image o places further on in the batch
+        z = (x + delta.roll(o, 0)).clamp(0, 1)
+        after = saliency(model, z, target).cpu()
+        left = topk_intersection_within(before, after, region, k, seed)
         with torch.no_grad():
             kept = model(z.to(dev)).argmax(1).cpu() == target
         best = torch.where(kept & (left < best), left, best)
