@@ -434,3 +434,13 @@ def test_region_deletions_match_region_deletion_image_by_image():
     assert np.allclose(got, want)
     with pytest.raises(ValueError):
         L.region_deletions(model, X, 1, masks[:2])
+
+
+def test_brightness_reader_reads_only_the_mean_brightness():
+    net = L.BrightnessReader(scale=10.0)
+    dark, bright = torch.zeros(1, 3, 4, 4), torch.ones(1, 3, 4, 4)
+    assert net(dark).argmax(1).item() == 1 and net(bright).argmax(1).item() == 0
+    x = torch.rand(2, 3, 4, 4)
+    shuffled = x.flatten(1)[:, torch.randperm(48)].reshape(2, 3, 4, 4)
+    assert torch.allclose(net(x), net(shuffled), atol=1e-5)  # where the pixels sit does not count
+    assert torch.allclose(net(x).diff(dim=1)[:, 0], 10.0 * (1 - 2 * x.mean((1, 2, 3))), atol=1e-5)

@@ -61,6 +61,7 @@ __all__ = [
     "background_share",
     "share_scores",
     "uniform_reader_weights",
+    "BrightnessReader",
     "classifier_fn",
     "lime_image",
     "explanation_weights",
@@ -1065,6 +1066,32 @@ def uniform_reader_weights(
     if seg.shape != d.shape:
         raise ValueError(f"segments must have the image's shape {d.shape}, got {seg.shape}")
     return np.bincount(seg.ravel(), weights=d.ravel(), minlength=int(seg.max()) + 1)
+
+
+class BrightnessReader(nn.Module):
+    """A known-wrong two-class model that reads only the mean brightness of its input.
+
+    Its logits are ``(scale·(b − 0.5), scale·(0.5 − b))`` for the mean pixel value b, so a bright
+    image is class 0 and a dark one class 1 (as Pokémon on black backgrounds in
+    :mod:`xai_helpers.data.monsters`), and the log-odds of class 1 are ``scale·(1 − 2b)``.
+    It has no notion of object or background: a null for any claim that a model "reads the
+    background", since deleting a large bright region moves it most.
+
+    Examples
+    --------
+    >>> BrightnessReader(scale=20.0)(torch.full((1, 3, 2, 2), 0.25)).tolist()
+    [[-5.0, 5.0]]
+    """
+
+    def __init__(self, scale: float = 20.0) -> None:
+        super().__init__()
+        self.scale = float(scale)
+        self.register_buffer("anchor", torch.zeros(()))  # so that the model has a device
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (n, 2) of images ``x`` (n, C, H, W)."""
+        b = x.float().mean(dim=tuple(range(1, x.ndim))) - 0.5 + self.anchor
+        return torch.stack([self.scale * b, -self.scale * b], dim=1)
 
 
 def weight_share(
