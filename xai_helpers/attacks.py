@@ -1687,7 +1687,22 @@ def shuffled_delta_topk_null(
     >>> kept.shape, bool(((kept >= 0) & (kept <= 1)).all())
     (torch.Size([4]), True)
     """
-    n, k = check_positive_int(n, "n"), check_positive_int(k, "k")
+    k = check_positive_int(k, "k")
+    return _smallest_shuffled_overlap(
+        model,
+        x,
+        delta,
+        target,
+        n,
+        seed,
+        lambda before, after: topk_intersection(before, after, k=k),
+    )
+
+
+def _smallest_shuffled_overlap(model, x, delta, target, n, seed, overlap) -> torch.Tensor:
+    """The loop both top-k nulls share: ``overlap(before, after)`` of each image's saliency with
+    another image's δ added, ``n`` offsets, smallest among the label-keeping ones (1 if none)."""
+    n = check_positive_int(n, "n")
     x, delta, target = x.detach().cpu(), delta.detach().cpu(), target.cpu()
     if n > len(x) - 1:
         raise ValueError(f"n must be at most N − 1 = {len(x) - 1}, got {n}")
@@ -1698,7 +1713,7 @@ def shuffled_delta_topk_null(
     best = torch.ones(len(x), device="cpu")
     for o in offsets.tolist():  # δ of the image o places further on in the batch
         z = (x + delta.roll(o, 0)).clamp(0, 1)
-        left = topk_intersection(before, saliency(model, z, target).cpu(), k=k)
+        left = overlap(before, saliency(model, z, target).cpu())
         with torch.no_grad():
             kept = model(z.to(dev)).argmax(1).cpu() == target
         best = torch.where(kept & (left < best), left, best)
@@ -1752,23 +1767,15 @@ def shuffled_delta_topk_null_within(
     >>> kept.shape, bool(((kept >= 0) & (kept <= 1)).all())
     (torch.Size([4]), True)
     """
-    n = check_positive_int(n, "n")
-    x, delta, target = x.detach().cpu(), delta.detach().cpu(), target.cpu()
-    if n > len(x) - 1:
-        raise ValueError(f"n must be at most N − 1 = {len(x) - 1}, got {n}")
-    dev = model_device(model)
-    before = saliency(model, x, target).cpu()
-    gen = torch.Generator().manual_seed(seed)
-    offsets = torch.randperm(len(x) - 1, generator=gen, device="cpu")[:n] + 1
-    best = torch.ones(len(x), device="cpu")
-    for o in offsets.tolist():  # δ of the image o places further on in the batch
-        z = (x + delta.roll(o, 0)).clamp(0, 1)
-        after = saliency(model, z, target).cpu()
-        left = topk_intersection_within(before, after, region, k, seed)
-        with torch.no_grad():
-            kept = model(z.to(dev)).argmax(1).cpu() == target
-        best = torch.where(kept & (left < best), left, best)
-    return best
+    return _smallest_shuffled_overlap(
+        model,
+        x,
+        delta,
+        target,
+        n,
+        seed,
+        lambda before, after: topk_intersection_within(before, after, region, k, seed),
+    )
 
 
 def best_of_draws(
