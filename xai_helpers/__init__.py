@@ -42,6 +42,7 @@ _SUBMODULES = {
     "data",
     "evaluation",
     "generative",
+    "grading",
     "local_surrogates",
     "models",
     "plotting",
