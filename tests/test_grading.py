@@ -7,6 +7,7 @@ import importlib.util
 import sys
 
 import pytest
+import torch
 
 from xai_helpers import grading, stats
 from xai_helpers.grading import course_functions, course_names, is_course_file, refusing
@@ -168,3 +169,29 @@ def test_refusing_bad_input():
         refusing(len)
     with pytest.raises(TypeError, match="namespace"):
         refusing(stats.paired_bootstrap, namespace=[1])
+
+
+def test_allow_lets_a_helper_and_what_it_calls_through(stats_copy):
+    args = ([0.0, 1.0], [1.0, 2.0])
+    with refusing(watch_calls=True, allow=[stats_copy.paired_bootstrap]) as r:
+        stats_copy.paired_bootstrap(*args, n_samples=10)  # it calls other course code itself
+    assert r.calls == []
+    with pytest.raises(AssertionError, match="paired_bootstrap"):  # the original is not allowed
+        with refusing(watch_calls=True, allow=[stats_copy.paired_bootstrap]):
+            stats_copy.paired_bootstrap(*args, n_samples=10)
+            stats.paired_bootstrap(*args, n_samples=10)
+
+
+def test_allow_a_class_covers_its_methods():
+    from xai_helpers.models import GroupVsRest, MnistCNN
+
+    model = GroupVsRest(MnistCNN(), [0, 1]).eval()  # its forward is course code
+    x = torch.zeros(1, 1, 28, 28)
+    with refusing(watch_calls=True, allow=[GroupVsRest]) as r:
+        model(x)
+    assert r.calls == []
+    with pytest.raises(AssertionError, match="forward"):
+        with refusing(watch_calls=True):
+            model(x)
+    with pytest.raises(TypeError, match="functions and classes"):
+        refusing(allow=[3])

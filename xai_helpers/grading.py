@@ -210,6 +210,10 @@ class refusing:  # noqa: N801 (used as a context manager, like contextlib's)
         The notebook's globals (default: the caller's globals).
     watch_calls : bool
         Also fail on any call into the package's files while the block runs.
+    allow : iterable of functions or classes
+        With ``watch_calls``, course code the student may call (e.g. ``predict_proba``, or a model
+        class whose methods run in the forward pass); what an allowed call calls in turn is not
+        counted.
 
     Examples
     --------
@@ -226,10 +230,16 @@ class refusing:  # noqa: N801 (used as a context manager, like contextlib's)
     Traceback (most recent call last):
     ...
     AssertionError: ...
+    >>> with refusing(watch_calls=True, allow=[stats.paired_bootstrap]):
+    ...     _ = stats.paired_bootstrap([0.0, 1.0], [1.0, 2.0], n_samples=10)
     """
 
     def __init__(
-        self, *helpers: Callable, namespace: dict | None = None, watch_calls: bool = False
+        self,
+        *helpers: Callable,
+        namespace: dict | None = None,
+        watch_calls: bool = False,
+        allow: Iterable[object] = (),
     ) -> None:
         for h in helpers:
             if not isinstance(h, types.FunctionType):
@@ -243,11 +253,33 @@ class refusing:  # noqa: N801 (used as a context manager, like contextlib's)
         self.helpers = helpers
         self.namespace = sys._getframe(1).f_globals if namespace is None else namespace
         self.watch_calls = bool(watch_calls)
+        self._allowed: dict[int, types.CodeType] = {}
+        for a in allow:
+            if isinstance(a, type):  # a class: every method defined on it or its course bases
+                fns = [
+                    f
+                    for k in a.__mro__
+                    for f in vars(k).values()
+                    if isinstance(f, types.FunctionType)
+                ]
+            elif isinstance(a, types.FunctionType):
+                fns = [a]
+            else:
+                raise TypeError(f"allow takes functions and classes, got {a!r}")
+            self._allowed.update({id(f.__code__): f.__code__ for f in fns})  # by identity:
+            # two copies of the same source compile to code objects that compare equal
         self.calls: list[str] = []
 
     def _watch(self, frame: types.FrameType, event: str, arg: object) -> None:
-        if event == "call" and is_course_file(frame.f_code.co_filename):
-            self.calls.append(frame.f_code.co_name)
+        if event == "call":
+            if self._inside is not None:  # within an allowed call: its own calls are its business
+                return
+            if id(frame.f_code) in self._allowed:
+                self._inside = frame
+            elif is_course_file(frame.f_code.co_filename):
+                self.calls.append(frame.f_code.co_name)
+        elif event == "return" and frame is self._inside:
+            self._inside = None
 
     def __enter__(self) -> refusing:
         spaces = [
@@ -265,7 +297,7 @@ class refusing:  # noqa: N801 (used as a context manager, like contextlib's)
             h.__code__ = refuse.__code__
         for ns, name, _ in self._bound:
             ns[name] = refuse
-        self.calls = []
+        self.calls, self._inside = [], None
         if self.watch_calls:
             self._profile = sys.getprofile()
             sys.setprofile(self._watch)
