@@ -392,3 +392,22 @@ def test_the_l2_recipe_reproduces_a_shipped_row(tmp_path):
         acc = (net(torch.as_tensor(X_te, dtype=torch.float32)).argmax(1).numpy() == y_te).mean()
     assert acc == pytest.approx(row["test_accuracy"], abs=0.01)
     assert tree_complexity(net, X) == pytest.approx(row["apl"], abs=0.3)
+
+
+def test_last_index_max_pool_copy_same_outputs_other_tie_rule():
+    from xai_helpers.models import last_index_max_pool_copy
+
+    z = torch.tensor([[[[1.0, 1.0], [0.0, 1.0]]]], requires_grad=True)  # a tie: entries 0, 1, 3
+    net = torch.nn.Sequential(torch.nn.MaxPool2d(2))
+    other = last_index_max_pool_copy(net)
+    assert torch.equal(net(z), other(z))
+    first = torch.autograd.grad(net(z).sum(), z)[0].flatten().tolist()
+    last = torch.autograd.grad(other(z).sum(), z)[0].flatten().tolist()
+    assert first == [1.0, 0.0, 0.0, 0.0] and last == [0.0, 0.0, 0.0, 1.0]
+    assert isinstance(net[0], torch.nn.MaxPool2d)  # the original is not changed
+    with pytest.raises(ValueError):
+        last_index_max_pool_copy(torch.nn.Sequential(torch.nn.MaxPool2d(3, stride=1)))
+    with pytest.raises(ValueError):
+        other(torch.zeros(1, 1, 3, 3))
+    with pytest.raises(TypeError):
+        last_index_max_pool_copy("net")

@@ -20,9 +20,11 @@ import importlib
 import warnings
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from copy import deepcopy
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._torch import predict_proba
@@ -55,6 +57,7 @@ __all__ = [
     "load_pretrained",
     "imagenet_model",
     "inference_copy",
+    "last_index_max_pool_copy",
     "imagenet_classes",
     "predict_topk",
     "untrained_monster_cnn",
@@ -307,6 +310,64 @@ def inference_copy(net: nn.Module, example: torch.Tensor) -> nn.Module:
         warnings.simplefilter("ignore", FutureWarning)  # torch.jit: deprecated, still supported
         traced = torch.jit.trace(net.eval(), example)
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
+
+
+class _LastIndexMaxPool2d(nn.Module):
+    """A non-overlapping max-pool whose ties go to the window's last entry, not its first."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.shape[-2] % self.size or z.shape[-1] % self.size:
+            shape, k = tuple(z.shape), self.size
+            raise ValueError(f"input {shape} is not tiled by {k}×{k} windows")
+        flipped = torch.flip(z, (-2, -1))  # the last entry of each window comes first
+        return torch.flip(F.max_pool2d(flipped, self.size), (-2, -1))
+
+
+def last_index_max_pool_copy(net: nn.Module) -> nn.Module:
+    """A copy of ``net`` whose max-pools break ties at the **last** index of each window.
+
+    PyTorch's max-pool sends the gradient of a tied window to its first maximal entry. The copy
+    computes exactly the same outputs, but autograd follows the other tied entry: comparing the
+    two saliency maps shows which parts of a map are set by the tie rule alone.
+
+    Parameters
+    ----------
+    net : nn.Module
+        A network whose ``nn.MaxPool2d`` layers have ``kernel_size == stride`` (non-overlapping,
+        no padding) and inputs tiled exactly by the windows; ``net`` itself is not changed.
+
+    Returns
+    -------
+    nn.Module
+        A deep copy with every such max-pool replaced.
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)).eval()
+    >>> x = torch.zeros(1, 1, 4, 4, requires_grad=True)  # all-zero input: every window is a tie
+    >>> other = last_index_max_pool_copy(net)
+    >>> bool(torch.equal(net(x), other(x)))
+    True
+    >>> first = torch.autograd.grad(net(x).sum(), x)[0]
+    >>> last = torch.autograd.grad(other(x).sum(), x)[0]
+    >>> bool(torch.equal(first, last))  # same outputs, another tied entry gets the gradient
+    False
+    """
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    copy = deepcopy(net)
+    for name, layer in list(copy.named_modules()):
+        if isinstance(layer, nn.MaxPool2d):
+            k, st = layer.kernel_size, layer.stride
+            if k != st or layer.padding not in (0, (0, 0)) or not isinstance(k, int):
+                raise ValueError(f"{name}: only non-overlapping square max-pools, got {layer}")
+            parent = copy.get_submodule(name.rpartition(".")[0]) if "." in name else copy
+            setattr(parent, name.rpartition(".")[2], _LastIndexMaxPool2d(k))
+    return copy
 
 
 def imagenet_classes() -> list[str]:
