@@ -498,3 +498,12 @@ def test_paper_texture_is_faint_lines_under_the_ink():
     assert abs(float(left - right)) < 0.05, "a texture brightens no side"
     with pytest.raises(ValueError):
         lighting.add_paper_texture(x, [0, 1, 3])
+
+
+def test_share_of_excess_kept():
+    out = R.share_of_excess_kept({"lit": -0.03, "a": 0.07, "b": 0.17}, -0.03, "lit", ["a", "b"])
+    assert np.allclose(out, [0.0, 0.0])
+    out = R.share_of_excess_kept({"lit": 0.02, "a": 0.07}, -0.03, "lit", ["a"])
+    assert np.allclose(out, [0.5])
+    with pytest.raises(ValueError):
+        R.share_of_excess_kept({"lit": 0.0, "a": -0.1}, 0.0, "lit", ["a"])

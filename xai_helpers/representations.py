@@ -64,6 +64,7 @@ __all__ = [
     "shuffle_within_groups",
     "control_task_spread",
     "neighbour_label_agreement",
+    "share_of_excess_kept",
 ]
 
 #: The MNIST CNN's representations the course looks at, from the input to the logits.
@@ -917,3 +918,38 @@ def neighbour_label_agreement(
         return float(same.mean())
     groups = check_labels(groups, len(embedding), "groups")
     return float(same[groups[idx] == groups[:, None]].mean())
+
+
+def share_of_excess_kept(
+    scores: Mapping[str, float], floor: float, net: str, references: Sequence[str]
+) -> np.ndarray:
+    """How much of each reference network's excess over a floor ``net`` keeps.
+
+    For every name ``r`` in ``references``: ``(scores[net] - floor) / (scores[r] - floor)``.
+    1 = ``net`` is as far above the floor as ``r``; 0 = ``net`` sits at the floor.
+
+    Parameters
+    ----------
+    scores : mapping of str to float
+        A score per network, e.g. a within-digit silhouette (:func:`silhouette_within_groups`).
+    floor : float
+        The score at which the property is absent, e.g. with its labels permuted at random.
+    net : str
+        The network compared.
+    references : sequence of str
+        The networks it is compared with; each must lie above ``floor``.
+
+    Returns
+    -------
+    np.ndarray
+        One share per reference, in the order given.
+
+    Examples
+    --------
+    >>> share_of_excess_kept({"a": 0.0, "b": 0.2, "c": 0.4}, -0.1, "a", ["b", "c"])
+    array([0.33333333, 0.2       ])
+    """
+    base = np.array([scores[r] - floor for r in references], dtype=float)
+    if len(base) == 0 or np.any(base <= 0):
+        raise ValueError("every reference must lie above the floor")
+    return (scores[net] - floor) / base
