@@ -444,3 +444,23 @@ def test_brightness_reader_reads_only_the_mean_brightness():
     shuffled = x.flatten(1)[:, torch.randperm(48)].reshape(2, 3, 4, 4)
     assert torch.allclose(net(x), net(shuffled), atol=1e-5)  # where the pixels sit does not count
     assert torch.allclose(net(x).diff(dim=1)[:, 0], 10.0 * (1 - 2 * x.mean((1, 2, 3))), atol=1e-5)
+
+
+def test_drops_per_brightness_separates_brightness_from_background():
+    rng = np.random.default_rng(0)
+    X = torch.as_tensor(rng.uniform(0.1, 0.9, (3, 3, 6, 6)), dtype=torch.float32)
+    masks = np.zeros((3, 6, 6), dtype=bool)
+    masks[:, 1:4, 1:4] = True  # the object
+    # a brightness reader moves the same per unit of brightness for both edits
+    got = L.drops_per_brightness(L.BrightnessReader(scale=10.0), X, 1, masks)
+    assert got.shape == (3, 2) and np.allclose(got, 20.0, atol=1e-3)
+
+    class BackgroundReader(nn.Module):  # reads the mean of the background pixels only
+        def forward(self, x):
+            b = x[:, :, ~torch.as_tensor(masks[0])].mean((1, 2))
+            return torch.stack([b, -b], 1) * 10
+
+    got = L.drops_per_brightness(BackgroundReader(), X, 1, masks)
+    assert np.all(np.abs(got[:, 0]) > 10) and np.allclose(got[:, 1], 0.0, atol=1e-4)
+    with pytest.raises(ValueError):
+        L.drops_per_brightness(BackgroundReader(), X, 1, masks[:2])

@@ -234,5 +234,8 @@ def test_omega_hat_errors_against_persistence():
     got = T.omega_hat_errors([up])
     assert got["n"] == 4 and got["spearman"] == pytest.approx(1.0)
     assert got["persistence"] == pytest.approx(2.0) and got["omega_hat"] == pytest.approx(1.0)
+    assert got["direction"] == 1.0  # every move predicted the right way
+    wrong = {"lam": 0.1, "apl_true": [2.0, 3.0, 2.0], "apl_hat_prior": [nan, 1.0, 3.0]}
+    assert T.omega_hat_errors([wrong])["direction"] == 0.0  # down for up; flat for down
     with pytest.raises(ValueError):
         T.omega_hat_errors(runs[1:])

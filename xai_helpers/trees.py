@@ -539,7 +539,10 @@ def omega_hat_errors(runs: Sequence[dict]) -> dict[str, float]:
         ``omega_hat`` and ``persistence``: the median absolute error of Ω̂ and of the null over
         all held-out refreshes; ``spearman``: the median over runs of the Spearman correlation
         of Ω̂ with the true O(T) within a run (runs with fewer than 4 refreshes or a constant
-        series are skipped; NaN if none is left); ``n``: how many refreshes there are.
+        series are skipped; NaN if none is left); ``direction``: the share of refreshes where Ω̂
+        and the true O(T) move the same way from the previous refresh's true O(T) (the sign a
+        penalty's gradient needs; a coin flip scores about 0.5); ``n``: how many refreshes there
+        are.
 
     Examples
     --------
@@ -547,11 +550,11 @@ def omega_hat_errors(runs: Sequence[dict]) -> dict[str, float]:
     >>> runs = [{"lam": 0.1, "apl_true": [3.0, 2.0, 1.0], "apl_hat_prior": [nan, 2.5, 1.0]},
     ...         {"lam": 0.0, "apl_true": [4.0], "apl_hat_prior": [9.0]}]
     >>> {k: round(v, 2) for k, v in omega_hat_errors(runs).items()}
-    {'omega_hat': 0.25, 'persistence': 1.0, 'spearman': nan, 'n': 2}
+    {'omega_hat': 0.25, 'persistence': 1.0, 'spearman': nan, 'direction': 1.0, 'n': 2}
     """
     from scipy.stats import spearmanr
 
-    hat, last, rho = [], [], []
+    hat, last, rho, same = [], [], [], []
     for run in runs:
         if run["lam"] <= 0:
             continue
@@ -561,6 +564,7 @@ def omega_hat_errors(runs: Sequence[dict]) -> dict[str, float]:
         held = held[held > 0]
         hat.append(np.abs(prior[held] - true[held]))
         last.append(np.abs(true[held - 1] - true[held]))
+        same.append(np.sign(prior[held] - true[held - 1]) == np.sign(true[held] - true[held - 1]))
         if held.size >= 4 and np.ptp(prior[held]) > 0 and np.ptp(true[held]) > 0:
             rho.append(spearmanr(prior[held], true[held])[0])
     if not hat or not sum(h.size for h in hat):
@@ -570,6 +574,7 @@ def omega_hat_errors(runs: Sequence[dict]) -> dict[str, float]:
         "omega_hat": float(np.median(h)),
         "persistence": float(np.median(c)),
         "spearman": float(np.median(rho)) if rho else float("nan"),
+        "direction": float(np.concatenate(same).mean()),
         "n": int(h.size),
     }
 
