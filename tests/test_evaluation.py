@@ -1468,3 +1468,20 @@ def test_within_class_distance_falls_for_near_duplicates():
     assert within_class_distance(x, lab) == pytest.approx((0.0 + 1.0) / 2)
     with pytest.raises(ValueError):
         within_class_distance(varied[:3], torch.arange(3))
+
+
+def test_group_drop_margin_compares_the_region_with_its_worst_copy():
+    clean = torch.randn(1, 6, dtype=torch.float64)
+    filled = clean.repeat(4, 1)
+    filled[0, 0] -= 5.0  # the region lowers class 0 by 5
+    filled[2, 0] -= 2.0  # the worst copy by 2
+    filled[3, 1] -= 4.0  # a copy lowers class 1 only
+    m = E.group_drop_margin(clean, filled, [[0], [1]])
+    assert m.tolist() == pytest.approx([3.0, -4.0])
+    pair = E.group_drop_margin(clean, filled, torch.tensor([[0, 1]]))
+    drops = clean[:, :2].logsumexp(1) - filled[:, :2].logsumexp(1)  # the pair's raw logit, by hand
+    assert pair.item() == pytest.approx((drops[0] - drops[1:].max()).item())
+    with pytest.raises(ValueError):
+        E.group_drop_margin(clean, filled[:1], [[0]])
+    with pytest.raises(ValueError):
+        E.group_drop_margin(clean, filled, [0, 1])

@@ -589,6 +589,13 @@ def test_region_test_and_deletion_vs_null_figures():
     fig = plotting.show_region_test(img, region, copies, 2.0, drops, overlap, name="the box")
     assert "the worst copy" in fig.axes[1].get_title() and "3.00" in fig.axes[1].get_title()
     assert fig.axes[2].lines[0].get_ydata()[0] == 1.0  # the largest miss: the copy with overlap 0
+    z = torch.tensor([[0.0, 3.0], [2.0, 0.0], [0.0, 5.0]])  # region, then the two copies
+    names = ["ant", "bee"]
+    fig = plotting.show_region_test(
+        img, region, copies, 2.0, drops, overlap, logits=z, class_names=names
+    )
+    assert "top class bee (P 0.95)" in fig.axes[0].get_title()  # the region's row 0
+    assert "top class bee (P 0.99)" in fig.axes[1].get_title()  # the worst copy: row 1 + 1
     null = {10: torch.rand(5, 4), 20: torch.rand(5, 4) + 1}
     fig = plotting.plot_deletion_vs_null([10, 20], {"map": [2.0, 3.0]}, null)
     lines = fig.axes[0].lines

@@ -121,6 +121,7 @@ __all__ = [
     "shifted_copies",
     "filled_logits",
     "group_log_odds",
+    "group_drop_margin",
     "GREY_LEVELS",
     "LogOdds",
     "flip_rate",
@@ -2161,6 +2162,44 @@ def group_log_odds(logits: torch.Tensor, classes: Sequence[int]) -> torch.Tensor
     if inside.all() or not inside.any():
         raise ValueError("classes must be a non-empty proper subset of the model's classes")
     return z[:, inside].logsumexp(1) - z[:, ~inside].logsumexp(1)
+
+
+def group_drop_margin(
+    clean: torch.Tensor, filled: torch.Tensor, groups: torch.Tensor | Sequence[Sequence[int]]
+) -> torch.Tensor:
+    """How much more filling a region lowers each group's raw logit than the most damaging of its
+    null copies does: one margin per group, (G,) in float64.
+
+    A group's raw logit is log Σ exp of its classes' logits (not its log-odds, which mixes in every
+    other class). The drop of a row is the clean raw logit minus the filled one; the margin is the
+    drop of row 0 (the region filled) minus the largest drop of rows 1, … (each null copy filled).
+
+    Parameters
+    ----------
+    clean : torch.Tensor
+        The logits of the unchanged image, (1, classes).
+    filled : torch.Tensor
+        (1 + R, classes): row 0 with the region filled, then one row per null copy (R ≥ 1).
+    groups : torch.Tensor or sequence of sequences
+        (G, m) class indices, one group of m classes a row.
+
+    Examples
+    --------
+    >>> clean = torch.zeros(1, 4)
+    >>> filled = torch.tensor([[-3.0, 0, 0, 0], [-1.0, 0, 0, 0], [0.0, -1, 0, 0]])
+    >>> group_drop_margin(clean, filled, [[0], [1]]).tolist()  # drops 3 vs 1, then 0 vs 1
+    [2.0, -1.0]
+    """
+    groups = torch.as_tensor(groups, dtype=torch.long, device=clean.device)
+    if clean.ndim != 2 or len(clean) != 1 or filled.ndim != 2 or len(filled) < 2:
+        raise ValueError(
+            f"need clean (1, classes) and filled (1 + R, classes) with R >= 1, got "
+            f"{tuple(clean.shape)} and {tuple(filled.shape)}"
+        )
+    if groups.ndim != 2 or filled.shape[1] != clean.shape[1]:
+        raise ValueError(f"need groups (G, m) and logits of one width, got {tuple(groups.shape)}")
+    drop = clean.double()[:, groups].logsumexp(-1) - filled.double()[:, groups].logsumexp(-1)
+    return drop[0] - drop[1:].amax(0)
 
 
 def flip_rate(net: nn.Module, x: torch.Tensor, label: int) -> float:

@@ -129,13 +129,17 @@ def show_region_test(
     fill: float = 0.5,
     label: str = "drop of log-odds",
     axes: Sequence[Axes] | None = None,
+    logits: object | None = None,
+    class_names: Sequence[str] | None = None,
 ) -> Figure:
     """A region test: the image with the region filled, with its most damaging copy filled, and
     every copy's drop against its overlap with the region; returns the ``Figure``.
 
     ``image`` is (H, W, 3) or (H, W) in [0, 1]; ``region`` (H, W) and ``copies`` (R, H, W) boolean;
     ``copy_drops`` and ``overlap`` (R,). The dashed line is the largest drop of a copy that misses
-    the region (overlap 0), the null the region must beat.
+    the region (overlap 0), the null the region must beat. With ``logits`` (1 + R, classes: the
+    region filled, then each copy) and ``class_names``, each image's title also names the model's
+    top class there and its probability: what the model sees once the part is gone.
 
     Examples
     --------
@@ -157,11 +161,15 @@ def show_region_test(
     drops, cover = torch.as_tensor(copy_drops).double(), torch.as_tensor(overlap).double()
     copies = torch.as_tensor(copies)
     j = int(drops.argmax())
-    shown = [(region, name, region_drop), (copies[j], "the worst copy", drops[j])]
-    for ax, (m, what, lo) in zip(axes[:2], shown):
+    shown = [(region, name, region_drop, 0), (copies[j], "the worst copy", drops[j], 1 + j)]
+    for ax, (m, what, lo, row) in zip(axes[:2], shown):
         m = torch.as_tensor(m)
         painted = torch.where(m[..., None] if img.ndim == 3 else m, fill, img)
-        show_image(painted, ax=ax, title=f"{what} filled:\n{label} {float(lo):.2f}")
+        title = f"{what} filled:\n{label} {float(lo):.2f}"
+        if logits is not None and class_names is not None:
+            p = torch.as_tensor(logits)[row].double().softmax(-1)
+            title += f"\ntop class {class_names[int(p.argmax())]} (P {float(p.max()):.2f})"
+        show_image(painted, ax=ax, title=title)
     ax = axes[2]
     ax.scatter(cover.numpy(), drops.numpy(), s=14, c="tab:blue", label="filled copy")
     ax.scatter([1], [float(region_drop)], s=90, marker="*", c="k", label=name)
