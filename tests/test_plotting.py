@@ -673,6 +673,9 @@ def test_readable_model_figures_of_notebook_00():
     tested = {divmod(int(f), 4) for f in tree.tree_.feature if f >= 0}
     ringed = {(int(ln.get_ydata()[0]), int(ln.get_xdata()[0])) for ln in fig.axes[1].lines}
     assert ringed == tested
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any(t.startswith("row ") and "ink ≤" in t for t in texts)  # splits: pixel, ink test
+    assert "at most 4 digits" in fig.axes[0].get_title()  # 4 leaves name at most 4 classes
     fig = plotting.show_tree_depth(None, [2, 4], [0.5, 0.6], [0.1, 0.1], 0, X[0].reshape(4, 4))
     assert "too many" in fig.axes[0].texts[0].get_text()
     correct = {"a": np.arange(40) % 4 > 0, "b": np.arange(40) % 2 > 0}

@@ -126,16 +126,17 @@ def _draw_small_tree(tree: DecisionTreeClassifier, ax: Axes, side: int) -> list[
     (row, column) in the tree's node order."""
     from sklearn.tree import plot_tree
 
-    names = [f"pixel ({r}, {c})" for r in range(side) for c in range(side)]
+    names = [f"row {r}, col {c}" for r in range(side) for c in range(side)]
     classes = [str(c) for c in tree.classes_]
     items = plot_tree(
         tree, feature_names=names, class_names=classes, filled=True, impurity=False,
-        label="none", ax=ax, fontsize=6,
+        label="none", ax=ax, fontsize=7, precision=2,
     )  # fmt: skip
     for item in items:
         lines = item.get_text().split("\n")  # a node box; "True"/"False" on the edges stay
-        if len(lines) > 1:  # keep the pixel test of a split, the predicted digit of a leaf
-            item.set_text(lines[0] if "<=" in lines[0] else f"leaf: digit {lines[-1]}")
+        if len(lines) > 1:  # a split: its pixel over its ink test; a leaf: its predicted digit
+            pixel, _, ink = lines[0].partition(" <= ")
+            item.set_text(f"{pixel}\nink ≤ {ink}" if ink else f"digit {lines[-1]}")
     used = [int(f) for f in tree.tree_.feature if f >= 0]
     return [divmod(f, side) for f in used]
 
@@ -175,7 +176,7 @@ def show_tree_depth(
     check_int(k, "k", minimum=0, maximum=len(leaves) - 1)
     img = to_numpy_image(image)
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(13, 4.2), width_ratios=[1.5, 0.55, 1])
+        _, axes = plt.subplots(1, 3, figsize=(15, 4.6), width_ratios=[1.9, 0.8, 1])
     ax_tree, ax_img, ax = _axes(axes, 3, (0, 0))
     pixels = []
     if tree is not None:
@@ -183,17 +184,27 @@ def show_tree_depth(
     else:
         ax_tree.text(0.5, 0.5, f"{int(leaves[k])} leaves: too many to draw", ha="center")
         ax_tree.axis("off")
-    ax_tree.set_title(f"{int(leaves[k])} leaves (True = go left)")
+    n = int(leaves[k])
+    note = f": at most {n} digits named" if n < 10 and tree is not None else ""
+    ax_tree.set_title(f"{n} leaves{note} (True = go left)")
     ax_img.imshow(img, cmap="gray")
     for i, (r, c) in enumerate(pixels[:15], start=1):
-        ax_img.plot(c, r, "o", ms=9, mfc="none", mec="C1", mew=2)
-        ax_img.annotate(str(i), (c, r), xytext=(5, 4), textcoords="offset points", color="C1")
-    ax_img.set(xticks=[], yticks=[], title="pixels tested\n(1 = the first test)")
+        ax_img.plot(c, r, "o", ms=7, mfc="none", mec="C1", mew=1.5)
+        near = [r2 - r for r2, c2 in pixels[:15] if abs(c2 - c) <= 2 and 0 < abs(r2 - r) <= 3]
+        dy = 0 if not near else (7 if min(near, key=abs) > 0 else -7)  # away from a near neighbour
+        ax_img.annotate(
+            str(i), (c, r), xytext=(7, dy), textcoords="offset points", fontsize=8, va="center",
+            color="black", bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "C1"},
+        )  # fmt: skip
+    title = "pixels tested (row, column)\n1 = the first test"
+    ax_img.set(xlabel="column", ylabel="row", title=title)
     ax.errorbar(leaves, mean, se, marker="o", color="C0", label="5-fold CV (± 1 SE)")
     ax.plot(leaves[k], mean[k], "o", ms=12, mfc="none", color="C3")
     if null is not None:
         ax.axhline(null, color="black", ls=":", label="null: most common class")
-    ax.set(xscale="log", ylim=(0, 1.02), xlabel="leaves", ylabel="accuracy")
+    ax.set(xscale="log", ylim=(0, 1.02), xlabel="leaves (log scale)", ylabel="accuracy")
+    ax.xaxis.set_major_formatter("{x:g}")
+    ax.xaxis.set_minor_formatter("")
     ax.set_title("Readable vs accurate")
     ax.legend(fontsize=7, loc="lower right")
     return ax.figure
