@@ -1485,3 +1485,32 @@ def test_group_drop_margin_compares_the_region_with_its_worst_copy():
         E.group_drop_margin(clean, filled[:1], [[0]])
     with pytest.raises(ValueError):
         E.group_drop_margin(clean, filled, [0, 1])
+
+
+def test_top_fraction_share_matches_top_k_share_of_one_map():
+    g = torch.Generator().manual_seed(0)
+    m, mask = torch.rand(10, 10, generator=g), torch.rand(10, 10, generator=g) > 0.5
+    expected = float(E.top_k_share(m[None], mask, k=10)[0])
+    assert E.top_fraction_share(m, mask, 0.1) == pytest.approx(expected)
+    assert E.top_fraction_share(m, mask, 1.0) == pytest.approx(float(mask.float().mean()))
+    with pytest.raises(ValueError):
+        E.top_fraction_share(m[None], mask, 0.1)
+    with pytest.raises(ValueError):
+        E.top_fraction_share(m, mask, 0.0)
+
+
+def test_keep_only_in_settings_restricts_named_maps_only():
+    keep = E.keep_only_in_settings(
+        {"LRP": [("deletion", "black")], "grey, untrained": [("deletion", "grey")]}
+    )
+    assert keep("LRP composite", "deletion", "black")
+    assert not keep("|LRP composite|", "insertion", "black")
+    assert keep("IG grey, untrained", "deletion", "grey")
+    assert not keep("IG grey, untrained", "deletion", "black")
+    assert keep("random", "insertion", "canvas")
+    x = torch.rand(2, 1, 28, 28)
+    maps = {"LRP": torch.rand(2, 28, 28), "random": torch.rand(2, 28, 28)}
+    settings = [("deletion", "black"), ("insertion", "grey")]
+    c = E.curves_by_setting(models.MnistCNN(), x, 0, maps, settings, steps=2, keep=keep)
+    assert list(c["deletion", "black"]) == ["LRP", "random"]
+    assert list(c["insertion", "grey"]) == ["random"]

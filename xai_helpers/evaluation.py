@@ -57,6 +57,8 @@ from .validation import (
 )
 
 __all__ = [
+    "top_fraction_share",
+    "keep_only_in_settings",
     "cross_fitted_logistic",
     "shuffled_weights_copy",
     "input_map",
@@ -710,6 +712,35 @@ def top_k_share(maps: torch.Tensor, mask: torch.Tensor, k: int) -> torch.Tensor:
     order = torch.argsort(a.reshape(n, -1), dim=1, descending=True, stable=True)[:, :k]
     m = mask.to(a.device).expand(n, h, w).reshape(n, -1)
     return m.gather(1, order).float().mean(1)
+
+
+def top_fraction_share(one_map: torch.Tensor, mask: torch.Tensor, fraction: float = 0.1) -> float:
+    """Share of one map's top ``fraction`` of pixels that lies inside ``mask``.
+
+    :func:`top_k_share` for a single (H, W) map with k = int(H · W · fraction): the notebooks'
+    "top 10 % on the cup". The null is the mask's share of the area.
+
+    Parameters
+    ----------
+    one_map : torch.Tensor
+        (H, W) importance of each pixel (larger = more important).
+    mask : torch.Tensor
+        (H, W) boolean: the region to count.
+    fraction : float
+        The top fraction of pixels to count, 0 < fraction ≤ 1 (at least one pixel).
+
+    Examples
+    --------
+    >>> a = torch.tensor([[3.0, 2.0], [1.0, 0.0]])
+    >>> top_fraction_share(a, torch.tensor([[True, False], [True, False]]), fraction=0.5)
+    0.5
+    """
+    if one_map.dim() != 2:
+        raise ValueError(f"one_map must be (H, W), got shape {tuple(one_map.shape)}")
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+    k = max(1, int(one_map.numel() * fraction))
+    return float(top_k_share(one_map[None], mask, k=k)[0])
 
 
 def rank_correlation(
@@ -3099,6 +3130,41 @@ def curves_by_setting(
             if keep is None or keep(n, kind, name)
         }
     return out
+
+
+def keep_only_in_settings(
+    only: Mapping[str, Sequence[tuple[str, str]]],
+) -> Callable[[str, str, object], bool]:
+    """A ``keep`` for :func:`curves_by_setting` that scores some maps in listed settings only.
+
+    Parameters
+    ----------
+    only : mapping
+        {part of a map's name: [(kind, fill name), ...]}. A map whose name contains that part is
+        scored only in the listed settings (all parts it contains must allow the setting);
+        every other map is scored everywhere. Fill names as :func:`curves_by_setting` keys them
+        (``"black"``, ``"grey"``, ``"canvas"``).
+
+    Returns
+    -------
+    callable
+        ``keep(name, kind, fill name)`` → bool.
+
+    Examples
+    --------
+    >>> keep = keep_only_in_settings({"LRP": [("deletion", "black")]})
+    >>> keep("LRP composite", "deletion", "black"), keep("|LRP|", "insertion", "grey")
+    (True, False)
+    >>> keep("IG black", "insertion", "canvas")
+    True
+    """
+    allowed = {part: {(str(k), str(f)) for k, f in settings} for part, settings in only.items()}
+
+    def keep(name: str, kind: str, fill: object) -> bool:
+        setting = (str(kind), str(fill))
+        return all(setting in ok for part, ok in allowed.items() if part in name)
+
+    return keep
 
 
 def log_odds_auc(curve: DeletionCurve) -> torch.Tensor:
