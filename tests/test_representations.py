@@ -507,3 +507,19 @@ def test_share_of_excess_kept():
     assert np.allclose(out, [0.5])
     with pytest.raises(ValueError):
         R.share_of_excess_kept({"lit": 0.0, "a": -0.1}, 0.0, "lit", ["a"])
+
+
+def test_lamp_within_digit_depth_matches_the_silhouette_and_sees_the_lamp(mnist):
+    from xai_helpers.models import MnistCNN
+
+    x, y = mnist.X_test[:60], mnist.y_test[:60].numpy()
+    w = np.arange(60) % 3
+    perm = [np.random.default_rng(0).permutation(60)]
+    nets = {"a": MnistCNN().eval()}
+    reps, depth, floor = R.lamp_within_digit_depth(nets, x, w, y, 0.4, ["input"], perm)
+    assert depth["a"]["input"] == R.silhouette_within_groups(reps["a"]["input"], w, y)
+    assert depth["a"]["input"] > floor[0]["input"] + 0.05  # a strong lamp groups the input
+    _, dark, _ = R.lamp_within_digit_depth(nets, x, w, y, 0.0, ["input"])
+    assert dark["a"]["input"] < depth["a"]["input"]
+    with pytest.raises(ValueError):
+        R.lamp_within_digit_depth({}, x, w, y, 0.4)

@@ -54,6 +54,7 @@ __all__ = [
     "silhouettes",
     "silhouette_within_groups",
     "lighting_sweep",
+    "lamp_within_digit_depth",
     "variance_share",
     "linear_probe",
     "mlp_probe",
@@ -494,6 +495,72 @@ def lighting_sweep(
             probe = linear_probe(train_rep, train_writer, reps[probe_layer], writer)[1]
             out[name, float(amp)] = {**sil, "probe": probe}
     return out
+
+
+def lamp_within_digit_depth(
+    nets: Mapping[str, nn.Module],
+    x: torch.Tensor,
+    writer: np.ndarray,
+    digits: np.ndarray,
+    amplitude: float,
+    layers: Sequence[str] = DEFAULT_LAYERS,
+    permutations: Sequence[np.ndarray] = (),
+    floor_net: str | None = None,
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, dict[str, float]], list[dict[str, float]]]:
+    """The lamp's silhouette inside each digit, per network and layer, at one lamp strength.
+
+    Lights ``x`` with :func:`~xai_helpers.data.lighting.add_lighting` at ``amplitude``, collects
+    every network's ``layers`` and scores each with :func:`silhouette_within_groups` (the lamp
+    ``writer`` inside each of the ``digits``). The floor: the same score on ``floor_net``'s layers
+    with the lamps permuted by each of ``permutations`` (mixed lamps, about -0.04 for MNIST).
+
+    Parameters
+    ----------
+    nets : mapping of str to nn.Module
+        The networks, by name.
+    x : torch.Tensor
+        Unlit digits, (N, 1, H, W).
+    writer, digits : np.ndarray
+        Each digit's writer (its lamp) and class, (N,).
+    amplitude : float
+        The lamp's strength in [0, 1].
+    layers : sequence of str
+        Layers to measure.
+    permutations : sequence of np.ndarray
+        Index permutations of the N digits, one floor each.
+    floor_net : str, optional
+        The network whose layers give the floor (default: the first of ``nets``).
+
+    Returns
+    -------
+    tuple
+        ``(reps, depth, floor)``: ``reps[net][layer]`` the representations, ``depth[net][layer]``
+        the within-digit lamp silhouette, ``floor`` one ``{layer: silhouette}`` per permutation.
+
+    Examples
+    --------
+    >>> from xai_helpers.models import MnistCNN
+    >>> x, w, d = torch.rand(40, 1, 28, 28), np.arange(40) % 3, np.arange(40) % 2
+    >>> p = [np.random.default_rng(0).permutation(40)]
+    >>> reps, depth, floor = lamp_within_digit_depth({"net": MnistCNN()}, x, w, d, 0.4,
+    ...     layers=["input", "relu3"], permutations=p)
+    >>> sorted(depth["net"]), len(floor), depth["net"]["input"] > floor[0]["input"]
+    (['input', 'relu3'], 1, True)
+    """
+    if not nets:
+        raise ValueError("nets must be non-empty")
+    lit = add_lighting(x, writer, amplitude)
+    reps = {name: collect_representations(net, lit, list(layers)) for name, net in nets.items()}
+    depth = {
+        name: {ly: silhouette_within_groups(r, writer, digits) for ly, r in by.items()}
+        for name, by in reps.items()
+    }
+    base = reps[floor_net if floor_net is not None else next(iter(nets))]
+    floor = [
+        {ly: silhouette_within_groups(r, np.asarray(writer)[p], digits) for ly, r in base.items()}
+        for p in permutations
+    ]
+    return reps, depth, floor
 
 
 def variance_share(points: np.ndarray, groups: np.ndarray) -> float:
